@@ -1,0 +1,19 @@
+# One image for every service; docker-compose.yml picks the entry point per service.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json ./
+COPY service-kit/package.json service-kit/
+COPY api/package.json api/
+COPY origin/package.json origin/
+COPY discovery/package.json discovery/
+COPY edge/package.json edge/
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app /app
+RUN mkdir -p /hls && chown node:node /hls
+USER node

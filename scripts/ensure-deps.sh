@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what the platform and its tests need when it is missing: ffmpeg/ffprobe and
+# redis-server from the system package manager, npm packages from the lockfile, and the build.
+# Sourced by platform.sh and test.sh so either can be the first command a new user runs.
+set -euo pipefail
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+need_packages=()
+command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need_packages+=(ffmpeg)
+command -v redis-server >/dev/null 2>&1 || need_packages+=(redis-server)
+
+if [ ${#need_packages[@]} -gt 0 ]; then
+  echo "==> installing ${need_packages[*]} (apt-get)"
+  if [ "$(id -u)" -eq 0 ]; then
+    as_root=()
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    as_root=(sudo -n)
+  else
+    echo "error: ${need_packages[*]} missing and this user cannot install packages." >&2
+    echo "       run: sudo apt-get update && sudo apt-get install -y ${need_packages[*]}" >&2
+    exit 1
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "error: ${need_packages[*]} missing and apt-get is not available; install them with your package manager." >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >/dev/null
+fi
+
+cd "$repo_root"
+node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+if [ "$node_major" -lt 20 ]; then
+  echo "error: Node.js 20 or newer is required (found $(node --version 2>/dev/null || echo none))." >&2
+  exit 1
+fi
+
+# Reinstall when the lockfile changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "==> installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+echo "==> building"
+npx tsc -p tsconfig.json

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Brings the whole platform up locally in the foreground: a private redis-server (unless
+# REDIS_URL is set), then API, origin, discovery and edge. Ctrl-C stops everything.
+set -euo pipefail
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+bash scripts/ensure-deps.sh
+
+export RTMP_PORT="${RTMP_PORT:-1935}"
+export ORIGIN_HTTP_PORT="${ORIGIN_HTTP_PORT:-8080}"
+export API_PORT="${API_PORT:-9090}"
+export EDGE_PORT="${EDGE_PORT:-8081}"
+export HLS_PATH="${HLS_PATH:-$repo_root/.run/hls}"
+export API_URL="${API_URL:-http://127.0.0.1:${API_PORT}}"
+export ORIGIN_HOST="${ORIGIN_HOST:-127.0.0.1:${ORIGIN_HTTP_PORT}}"
+export ALLOWED_STREAMS="${ALLOWED_STREAMS:-golive}"
+run_dir="$repo_root/.run"
+log_dir="$run_dir/logs"
+mkdir -p "$log_dir" "$HLS_PATH"
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  echo
+  echo "==> stopping"
+  # Reverse start order: edge and discovery first (discovery withdraws its streams), redis last.
+  for ((i=${#pids[@]}-1; i>=0; i--)); do
+    kill -TERM "${pids[$i]}" 2>/dev/null || true
+    wait "${pids[$i]}" 2>/dev/null || true
+  done
+  echo "==> stopped"
+}
+trap stop_all INT TERM EXIT
+
+wait_http() {
+  local name="$1" url="$2"
+  for _ in $(seq 1 100); do
+    if node -e "fetch('$url').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "error: $name did not become healthy at $url; see $log_dir/$name.log" >&2
+  tail -n 20 "$log_dir/$name.log" >&2 || true
+  exit 1
+}
+
+if [ -z "${REDIS_URL:-}" ]; then
+  redis_port="${REDIS_PORT:-6379}"
+  mkdir -p "$run_dir/redis"
+  echo "==> starting redis-server on 127.0.0.1:${redis_port} (data in .run/redis, AOF on)"
+  redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$run_dir/redis" --appendonly yes \
+    --save "" >"$log_dir/redis.log" 2>&1 &
+  pids+=($!)
+  export REDIS_URL="redis://127.0.0.1:${redis_port}"
+  for _ in $(seq 1 50); do
+    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+fi
+
+start() {
+  local name="$1"
+  echo "==> starting $name"
+  node "dist/$name/src/server.js" >"$log_dir/$name.log" 2>&1 &
+  pids+=($!)
+}
+
+start api
+wait_http api "http://127.0.0.1:${API_PORT}/health"
+start origin
+wait_http origin "http://127.0.0.1:${ORIGIN_HTTP_PORT}/health"
+start discovery
+start edge
+wait_http edge "http://127.0.0.1:${EDGE_PORT}/health"
+
+cat <<BANNER
+
+  livestack is up
+  ---------------------------------------------------------------
+  OBS:        Settings > Stream > Service: Custom
+              Server:     rtmp://localhost:${RTMP_PORT}/stream
+              Stream Key: golive            (allowed names: ${ALLOWED_STREAMS})
+  Test:       npm run publish:test -- golive
+  Play:       http://localhost:${EDGE_PORT}/golive/index.m3u8   (VLC, ffplay, hls.js)
+  API:        http://localhost:${API_PORT}   (see api.http)
+  Origin:     http://localhost:${ORIGIN_HTTP_PORT}/golive/index.m3u8
+  Logs:       ${log_dir}/<service>.log
+  Ctrl-C stops everything.
+  ---------------------------------------------------------------
+BANNER
+
+# Exit (and stop the others) as soon as any service dies.
+set +e
+wait -n "${pids[@]}"
+echo "a service exited; see $log_dir" >&2

@@ -1,0 +1,68 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+export const testAssetsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-assets');
+
+export function testAsset(name: string): string {
+  return path.join(testAssetsDir, name);
+}
+
+export interface Publisher {
+  child: ChildProcess;
+  /** Resolves with the exit code once ffmpeg has exited. */
+  exited: Promise<number | null>;
+  stop(): Promise<number | null>;
+}
+
+/** Publishes a file over RTMP in real time with real ffmpeg, without transcoding. */
+export function publishFile(file: string, rtmpUrl: string, { loops = 0 } = {}): Publisher {
+  const args = ['-hide_banner', '-loglevel', 'error', '-re'];
+  if (loops !== 0) args.push('-stream_loop', String(loops));
+  args.push('-i', file, '-c', 'copy', '-f', 'flv', rtmpUrl);
+  const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    exited,
+    get stderr() {
+      return stderr;
+    },
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      return exited;
+    },
+  } as Publisher;
+}
+
+export interface ProbedPacket {
+  codec_type: 'video' | 'audio';
+  pts_time?: string;
+  dts_time?: string;
+  duration_time?: string;
+  flags: string;
+}
+
+export interface ProbeResult {
+  streams: Array<{ codec_type: string; codec_name: string; profile?: string }>;
+  packets: ProbedPacket[];
+  errors: string;
+}
+
+/** Runs real ffprobe over a file or URL and returns its streams, packets and error output. */
+export async function ffprobe(input: string): Promise<ProbeResult> {
+  const { stdout, stderr } = await execFileAsync(
+    'ffprobe',
+    ['-v', 'error', '-show_streams', '-show_packets', '-of', 'json', input],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  const parsed = JSON.parse(stdout) as { streams?: ProbeResult['streams']; packets?: ProbedPacket[] };
+  return { streams: parsed.streams ?? [], packets: parsed.packets ?? [], errors: stderr.trim() };
+}
