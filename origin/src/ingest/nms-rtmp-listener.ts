@@ -115,7 +115,9 @@ export class NmsRtmpListener {
     // Replaces NMS's broadcast: nothing reads RTMP from this origin, and we must not fan out
     // media before the API has answered.
     session.rtmp.onPacketCallback = (packet) => {
-      sink?.({ type: packet.codec_type, timestampMs: packet.dts, body: packet.data.subarray(0, packet.size) });
+      // A plain Uint8Array view, so that a consumer's `.slice()` copies (Buffer#slice would not).
+      const body = new Uint8Array(packet.data.buffer, packet.data.byteOffset, packet.size);
+      sink?.({ type: packet.codec_type, timestampMs: packet.dts, body });
     };
     const socket = session.socket;
     return {

@@ -1,0 +1,64 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import t from 'tap';
+import { ApiPublishAuthorizer } from '../../src/ingest/api-publish-authorizer.js';
+
+/** A real HTTP server answering like the API's /authorize, recording what it was asked. */
+async function apiLike(handler: (url: URL, res: http.ServerResponse) => void) {
+  const seen: URL[] = [];
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    seen.push(url);
+    handler(url, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((r) => server.close(r)) };
+}
+
+t.test('2xx allows under the name the API returns; query carries app, name and addr', async (t) => {
+  const api = await apiLike((_url, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ allowed: true, name: 'public-id' }));
+  });
+  t.teardown(api.close);
+  const decision = await new ApiPublishAuthorizer(api.url, 1000).authorize({ app: 'stream', name: 'key_1', addr: '10.1.1.1' });
+  t.same(decision, { allowed: true, streamName: 'public-id' });
+  t.equal(api.seen[0]?.pathname, '/authorize');
+  t.equal(api.seen[0]?.searchParams.get('name'), 'key_1');
+  t.equal(api.seen[0]?.searchParams.get('app'), 'stream');
+  t.equal(api.seen[0]?.searchParams.get('addr'), '10.1.1.1');
+});
+
+t.test('a bare 2xx (nginx-rtmp style) allows under the name sent', async (t) => {
+  const api = await apiLike((_url, res) => res.end('OK'));
+  t.teardown(api.close);
+  const decision = await new ApiPublishAuthorizer(api.url, 1000).authorize({ app: 'stream', name: 'golive', addr: '' });
+  t.same(decision, { allowed: true, streamName: 'golive' });
+});
+
+t.test('4xx denies', async (t) => {
+  const api = await apiLike((_url, res) => {
+    res.statusCode = 403;
+    res.end('{}');
+  });
+  t.teardown(api.close);
+  const decision = await new ApiPublishAuthorizer(api.url, 1000).authorize({ app: 'stream', name: 'x', addr: '' });
+  t.equal(decision.allowed, false);
+});
+
+t.test('an API that does not answer in time denies', async (t) => {
+  const api = await apiLike(() => undefined);
+  t.teardown(() => {
+    api.close();
+  });
+  const started = Date.now();
+  const decision = await new ApiPublishAuthorizer(api.url, 300).authorize({ app: 'stream', name: 'x', addr: '' });
+  t.equal(decision.allowed, false);
+  t.ok(Date.now() - started < 2000, 'gives up at the timeout');
+});
+
+t.test('an API that is down denies', async (t) => {
+  const decision = await new ApiPublishAuthorizer('http://127.0.0.1:1', 1000).authorize({ app: 'stream', name: 'x', addr: '' });
+  t.equal(decision.allowed, false);
+});

@@ -1,0 +1,87 @@
+import net from 'node:net';
+import t from 'tap';
+import { pino } from 'pino';
+import type { FlvTag, IncomingPublish } from '../../src/ingest/flv-tag-source.js';
+import { NmsRtmpListener } from '../../src/ingest/nms-rtmp-listener.js';
+import { publishFile, testAsset } from '../../../test-support/ffmpeg.js';
+import { waitFor } from '../../../test-support/wait-for.js';
+
+async function startListener() {
+  const publishes: Array<{ publish: IncomingPublish; tags: FlvTag[]; closed: boolean }> = [];
+  const listener = new NmsRtmpListener({
+    host: '127.0.0.1',
+    port: 0,
+    logger: pino({ level: 'silent' }),
+    onPublish: (publish) => {
+      const entry = { publish, tags: [] as FlvTag[], closed: false };
+      publishes.push(entry);
+      publish.setSink((tag) => entry.tags.push({ ...tag, body: tag.body.slice() }));
+      publish.onClose(() => {
+        entry.closed = true;
+      });
+    },
+  });
+  const port = await listener.listen();
+  return { listener, port, publishes };
+}
+
+t.test('real ffmpeg publish: FLV tags reach the sink with sequence headers first', async (t) => {
+  const { listener, port, publishes } = await startListener();
+  t.teardown(() => listener.close());
+  const publisher = publishFile(testAsset('h264-aac.flv'), `rtmp://127.0.0.1:${port}/stream/golive`);
+  t.teardown(() => publisher.stop());
+  const entry = await waitFor('a publish', () => publishes[0]);
+  t.equal(entry.publish.app, 'stream');
+  t.equal(entry.publish.requestedName, 'golive');
+  t.equal(entry.publish.remoteAddress, '127.0.0.1');
+  await waitFor('some video', () => entry.tags.filter((tag) => tag.type === 9).length > 30);
+  const firstVideo = entry.tags.find((tag) => tag.type === 9);
+  t.equal(firstVideo?.body[0], 0x17, 'keyframe + AVC');
+  t.equal(firstVideo?.body[1], 0, 'AVC sequence header comes first');
+  const firstAudio = entry.tags.find((tag) => tag.type === 8);
+  t.equal(firstAudio?.body[0] !== undefined ? firstAudio.body[0] >> 4 : -1, 10, 'AAC');
+  t.equal(firstAudio?.body[1], 0, 'AAC sequence header comes first');
+  await publisher.stop();
+  await waitFor('close', () => entry.closed);
+  t.pass('the end of the publish is signalled');
+});
+
+t.test('a second publisher of a live name is refused while the first keeps going', async (t) => {
+  const { listener, port, publishes } = await startListener();
+  t.teardown(() => listener.close());
+  const first = publishFile(testAsset('h264-aac.flv'), `rtmp://127.0.0.1:${port}/stream/dup`);
+  t.teardown(() => first.stop());
+  await waitFor('first publish', () => publishes[0]);
+  const second = publishFile(testAsset('h264-aac.flv'), `rtmp://127.0.0.1:${port}/stream/dup`);
+  t.teardown(() => second.stop());
+  const code = await Promise.race([second.exited, new Promise((r) => setTimeout(() => r('running'), 4000))]);
+  t.not(code, 'running', 'the second ffmpeg was disconnected');
+  t.equal(publishes.length, 1, 'only one publish was handed on');
+  const before = publishes[0]!.tags.length;
+  await new Promise((r) => setTimeout(r, 300));
+  t.ok(publishes[0]!.tags.length > before, 'the first publisher still delivers media');
+  t.notOk(publishes[0]!.closed);
+});
+
+t.test('garbage on one connection closes it and does not disturb a live publish', async (t) => {
+  const { listener, port, publishes } = await startListener();
+  t.teardown(() => listener.close());
+  const publisher = publishFile(testAsset('h264-aac.flv'), `rtmp://127.0.0.1:${port}/stream/steady`);
+  t.teardown(() => publisher.stop());
+  const entry = await waitFor('publish', () => publishes[0]);
+  // A valid C0+C1 handshake start followed by a chunk stream of nonsense.
+  const socket = net.connect(port, '127.0.0.1');
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  socket.on('error', () => undefined);
+  socket.resume();
+  socket.write(Buffer.concat([Buffer.from([3]), Buffer.alloc(1536, 7)]));
+  await new Promise((r) => setTimeout(r, 100));
+  socket.write(Buffer.alloc(1536, 1));
+  for (let i = 0; i < 50; i += 1) socket.write(Buffer.from([0x03, 0xff, 0xff, 0xff, 0x00, 0x00, 0x10, 0x14, 0xde, 0xad, 0xbe, 0xef]));
+  socket.end();
+  await closed;
+  const before = entry.tags.length;
+  await new Promise((r) => setTimeout(r, 300));
+  t.ok(entry.tags.length > before, 'the other publish still delivers media');
+  t.notOk(entry.closed);
+});
