@@ -1,11 +1,18 @@
 /**
  * Big-endian bit reader for codec configuration records (AudioSpecificConfig, H.264 SPS).
  * Only configuration data goes through here: it is read once per stream, never per frame.
+ * Running out of bits means the publisher sent a truncated record, hence MediaFormatError.
  */
+import { MediaFormatError } from './media-format-error.js';
+
 export class BitReader {
   private bitOffset = 0;
 
-  constructor(private readonly data: Uint8Array) {}
+  /** `what` names the record in error messages, e.g. 'AAC AudioSpecificConfig'. */
+  constructor(
+    private readonly data: Uint8Array,
+    private readonly what: string,
+  ) {}
 
   get bitsLeft(): number {
     return this.data.length * 8 - this.bitOffset;
@@ -13,7 +20,7 @@ export class BitReader {
 
   /** Reads up to 32 bits as an unsigned number. Throws at the end of the data. */
   readBits(count: number): number {
-    if (count > this.bitsLeft) throw new RangeError(`read of ${count} bits past the end of ${this.data.length} bytes`);
+    if (count > this.bitsLeft) throw this.truncated(`read of ${count} bits`);
     let value = 0;
     for (let i = 0; i < count; i++) {
       const byte = this.data[(this.bitOffset >> 3)] ?? 0;
@@ -30,7 +37,7 @@ export class BitReader {
   }
 
   skipBits(count: number): void {
-    if (count > this.bitsLeft) throw new RangeError(`skip of ${count} bits past the end of ${this.data.length} bytes`);
+    if (count > this.bitsLeft) throw this.truncated(`skip of ${count} bits`);
     this.bitOffset += count;
   }
 
@@ -39,7 +46,7 @@ export class BitReader {
     let leadingZeros = 0;
     while (!this.readBit()) {
       leadingZeros++;
-      if (leadingZeros > 31) throw new RangeError('Exp-Golomb code longer than 32 bits');
+      if (leadingZeros > 31) throw new MediaFormatError(`${this.what}: Exp-Golomb code longer than 32 bits`);
     }
     return 2 ** leadingZeros - 1 + this.readBits(leadingZeros);
   }
@@ -48,5 +55,9 @@ export class BitReader {
   readSE(): number {
     const code = this.readUE();
     return code % 2 === 1 ? (code + 1) / 2 : -code / 2;
+  }
+
+  private truncated(operation: string): MediaFormatError {
+    return new MediaFormatError(`${this.what} is truncated: ${operation} past the end of ${this.data.length} bytes`);
   }
 }

@@ -1,0 +1,76 @@
+import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import {
+  ApiError,
+  InternalError,
+  MalformedRequestError,
+  PayloadTooLargeError,
+  RouteNotFoundError,
+  StoreUnavailableError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from './errors.js';
+
+/** Turns any error raised while handling a request into the `{ error: { code, message } }` answer. */
+export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  const apiError = toApiError(error, request);
+  if (apiError instanceof InternalError) {
+    request.log.error({ err: error }, 'request failed');
+  } else if (apiError instanceof StoreUnavailableError) {
+    // The outage itself is logged once by the Redis client; each failed request only at debug.
+    request.log.debug({ err: apiError.cause }, apiError.message);
+  }
+  void reply.code(apiError.statusCode).send(apiError.toBody());
+}
+
+export function handleNotFound(request: FastifyRequest, reply: FastifyReply): void {
+  const error = new RouteNotFoundError(request.method, pathOf(request.url));
+  void reply.code(error.statusCode).send(error.toBody());
+}
+
+/** The URL without its query string, which may carry publisher credentials. */
+export function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+function toApiError(error: FastifyError | Error, request: FastifyRequest): ApiError {
+  if (error instanceof ApiError) return error;
+  const fastifyError = error as Partial<FastifyError>;
+  if (fastifyError.validation && fastifyError.validation.length > 0) {
+    return describeValidation(fastifyError.validation, fastifyError.validationContext ?? 'body', request);
+  }
+  const status = fastifyError.statusCode ?? 500;
+  if (status === 413) return new PayloadTooLargeError(error.message);
+  if (status === 415) return new UnsupportedMediaTypeError(request.headers['content-type']);
+  if (status >= 400 && status < 500) return new MalformedRequestError(error.message);
+  return new InternalError(error);
+}
+
+const REQUEST_PARTS = {
+  body: (request: FastifyRequest) => request.body,
+  querystring: (request: FastifyRequest) => request.query,
+  params: (request: FastifyRequest) => request.params,
+  headers: (request: FastifyRequest) => request.headers,
+} as const;
+
+/** Names the first offending field (e.g. `body.host`) and the value it got. */
+function describeValidation(
+  errors: FastifySchemaValidationError[],
+  context: string,
+  request: FastifyRequest,
+): ValidationError {
+  const [first] = errors as [FastifySchemaValidationError];
+  const segments = first.instancePath
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
+  if (first.keyword === 'required' && typeof first.params.missingProperty === 'string') {
+    return new ValidationError([context, ...segments, first.params.missingProperty].join('.'), 'is required');
+  }
+  const part = context in REQUEST_PARTS ? REQUEST_PARTS[context as keyof typeof REQUEST_PARTS](request) : undefined;
+  const value = segments.reduce<unknown>(
+    (parent, key) => (parent !== null && typeof parent === 'object' ? (parent as Record<string, unknown>)[key] : undefined),
+    part,
+  );
+  return new ValidationError([context, ...segments].join('.'), first.message ?? 'is invalid', { got: value });
+}

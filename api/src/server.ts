@@ -1,0 +1,32 @@
+import { createLogger } from '../../service-kit/src/logger.js';
+import { onShutdownSignal } from '../../service-kit/src/shutdown.js';
+import { buildApp } from './app.js';
+import { readApiSettings, type ApiSettings } from './settings.js';
+
+const logger = createLogger('api');
+
+function loadSettings(): ApiSettings {
+  try {
+    return readApiSettings();
+  } catch (error) {
+    logger.fatal({ err: error }, 'invalid settings');
+    process.exit(1);
+  }
+}
+
+const settings = loadSettings();
+const app = buildApp({ ...settings, logger });
+// app.close() stops accepting, waits for in-flight requests, then quits Redis (onClose).
+onShutdownSignal(logger, () => app.close());
+
+try {
+  await app.listen({ port: settings.port, host: settings.host });
+  // Only the count of allowed names: a stream name doubles as the publisher's stream key.
+  logger.info(
+    { routeTtlSeconds: settings.routeTtlSeconds, allowedStreams: settings.allowedStreams.length },
+    'api ready',
+  );
+} catch (error) {
+  logger.fatal({ err: error }, 'api failed to start');
+  process.exit(1);
+}

@@ -1,0 +1,80 @@
+import t from 'tap';
+import { Redis } from 'ioredis';
+import { startRedisServer } from '../../test-support/redis-server.js';
+import { RouteStore } from '../src/route-store.js';
+
+t.test('route store keys, expiry and pruning on a real redis-server', async (t) => {
+  const server = await startRedisServer();
+  const redis = new Redis(server.url);
+  t.teardown(async () => {
+    await redis.quit();
+    await server.remove();
+  });
+  // Expiry scores follow this clock; key TTLs follow Redis's, so they stay long enough here.
+  let now = 1_700_000_000_000;
+  const store = new RouteStore(redis, { ttlSeconds: 30, now: () => now });
+
+  t.test('the documented key schema', async (t) => {
+    await store.register('schema', 'origin-a:8080', 'index.m3u8');
+    t.same(await redis.zrange('live:origins:schema', '0', '-1', 'WITHSCORES'), ['origin-a:8080', String(now + 30_000)]);
+    t.same(await redis.zrange('live:registered:schema', '0', '-1', 'WITHSCORES'), ['origin-a:8080', String(now)]);
+    t.same(await redis.hgetall('live:manifests:schema'), { 'origin-a:8080': 'index.m3u8' });
+    for (const key of ['live:origins:schema', 'live:registered:schema', 'live:manifests:schema']) {
+      const ttl = await redis.pttl(key);
+      t.ok(ttl > 29_000 && ttl <= 30_000, `${key} has the route TTL (${ttl} ms)`);
+    }
+  });
+
+  t.test('expired origins are pruned; one that comes back counts as new', async (t) => {
+    const start = now;
+    await store.register('prune', 'a', 'index.m3u8');
+    now += 10_000;
+    await store.register('prune', 'b', 'index.m3u8');
+    now += 10_000;
+    await store.register('prune', 'a', 'index.m3u8');
+    t.same(
+      (await store.liveOrigins('prune')).map((origin) => [origin.host, origin.registeredAtMs]),
+      [
+        ['a', start],
+        ['b', start + 10_000],
+      ],
+      'a heartbeat keeps the registration time',
+    );
+
+    now += 30_000; // b's last report (start + 10 s) expired; a's (start + 20 s) too.
+    t.same(await store.liveOrigins('prune'), []);
+    t.same(await redis.zrange('live:origins:prune', '0', '-1'), [], 'pruned on read');
+
+    await store.register('prune', 'b', 'index.m3u8');
+    now += 1;
+    await store.register('prune', 'a', 'index.m3u8');
+    t.same(
+      (await store.liveOrigins('prune')).map((origin) => [origin.host, origin.registeredAtMs]),
+      [
+        ['b', now - 1],
+        ['a', now],
+      ],
+      'registration times restart after expiry',
+    );
+    t.same(await redis.zrange('live:registered:prune', '0', '-1'), ['b', 'a'], 'stale registration times are dropped');
+  });
+
+  t.test('an origin expires at exactly its expiry time', async (t) => {
+    await store.register('edge', 'only', 'index.m3u8');
+    now += 29_999;
+    t.equal((await store.liveOrigins('edge')).length, 1);
+    now += 1;
+    t.equal((await store.liveOrigins('edge')).length, 0);
+  });
+
+  t.test('withdraw removes one host from all three keys, or every key', async (t) => {
+    await store.register('bye', 'a', 'index.m3u8');
+    await store.register('bye', 'b', 'index.m3u8');
+    await store.withdraw('bye', 'a');
+    t.same(await redis.zrange('live:origins:bye', '0', '-1'), ['b']);
+    t.same(await redis.zrange('live:registered:bye', '0', '-1'), ['b']);
+    t.same(await redis.hkeys('live:manifests:bye'), ['b']);
+    await store.withdraw('bye');
+    t.equal(await redis.exists('live:origins:bye', 'live:registered:bye', 'live:manifests:bye'), 0);
+  });
+});

@@ -1,0 +1,54 @@
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../test-support/free-port.js';
+import { startRedisServer } from '../../test-support/redis-server.js';
+import { waitFor } from '../../test-support/wait-for.js';
+
+const serverPath = fileURLToPath(new URL('../src/server.ts', import.meta.url));
+// The TypeScript loader tap runs this test with.
+const tsLoader = import.meta.resolve('@tapjs/typescript/import');
+
+function startServer(env: Record<string, string>) {
+  const child = spawn(process.execPath, [`--import=${tsLoader}`, serverPath], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { child, output: () => output };
+}
+
+t.test('server.ts listens with its settings and shuts down cleanly on SIGTERM', async (t) => {
+  const redis = await startRedisServer();
+  t.teardown(() => redis.remove());
+  const port = await freePort();
+  const { child, output } = startServer({ API_PORT: String(port), API_HOST: '127.0.0.1', REDIS_URL: redis.url });
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  await waitFor(
+    'the API to answer /health',
+    async () => (await fetch(`http://127.0.0.1:${port}/health`)).status === 200,
+    { timeoutMs: 20_000 },
+  );
+  const lookup = await fetch(`http://127.0.0.1:${port}/authorize?name=golive&token=s3cret`);
+  t.equal(lookup.status, 200);
+
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const [code] = await exited;
+  t.equal(code, 0, 'exit code 0');
+  t.match(output(), /"msg":"shutting down"/);
+  t.notMatch(output(), /s3cret/, 'query strings stay out of the logs');
+});
+
+t.test('server.ts refuses to start with an invalid setting, naming it', async (t) => {
+  const { child, output } = startServer({ ROUTE_TTL_SECONDS: 'soon' });
+  const [code] = await once(child, 'exit');
+  t.equal(code, 1);
+  t.match(output(), /ROUTE_TTL_SECONDS=\\"soon\\"/);
+});

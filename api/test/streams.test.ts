@@ -1,0 +1,176 @@
+import t from 'tap';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startTestApi } from './fixtures/test-api.js';
+
+t.test('streams on a real redis-server', async (t) => {
+  const { app } = await startTestApi(t, { routeTtlSeconds: 30 });
+  const report = (body: unknown) => app.inject({ method: 'POST', url: '/streams', payload: body as object });
+  const lookup = (name: string) => app.inject({ method: 'GET', url: `/streams/${name}` });
+
+  t.test('POST registers and GET answers with the seed shape plus origins', async (t) => {
+    const registered = await report({ name: 'golive', manifest: 'index.m3u8', host: '127.0.0.1:8080' });
+    t.equal(registered.statusCode, 200);
+    t.same(registered.json(), { name: 'golive', manifest: 'index.m3u8', host: '127.0.0.1:8080', ttl_seconds: 30 });
+
+    const before = Date.now();
+    const found = await lookup('golive');
+    t.equal(found.statusCode, 200);
+    const body = found.json();
+    t.match(body, { name: 'golive', manifest: 'index.m3u8', host: '127.0.0.1:8080' });
+    t.equal(body.origins.length, 1);
+    const [origin] = body.origins;
+    t.equal(origin.host, '127.0.0.1:8080');
+    t.equal(origin.manifest, 'index.m3u8');
+    t.ok(Date.parse(origin.registered_at) <= before, 'registered before the lookup');
+    const remaining = Date.parse(origin.expires_at) - before;
+    t.ok(remaining > 25_000 && remaining <= 30_000, `expires in about the TTL (${remaining} ms)`);
+  });
+
+  t.test('a stream nobody reported is 404 LIVE_ERR_STREAM_NOT_LIVE', async (t) => {
+    const missing = await lookup('nobody');
+    t.equal(missing.statusCode, 404);
+    t.same(missing.json(), {
+      error: { code: 'LIVE_ERR_STREAM_NOT_LIVE', message: 'stream "nobody" is not live: no origin has reported it within its TTL' },
+    });
+  });
+
+  t.test('two origins: the first registered stays the host, heartbeats keep the order', async (t) => {
+    await report({ name: 'moved', manifest: 'index.m3u8', host: 'origin-a:8080' });
+    const first = (await lookup('moved')).json();
+    await sleep(5);
+    await report({ name: 'moved', manifest: 'live/index.m3u8', host: 'origin-b:8080' });
+    await sleep(5);
+    // Heartbeats from both, the later origin last: the first keeps its registration time.
+    await report({ name: 'moved', manifest: 'index.m3u8', host: 'origin-a:8080' });
+    await report({ name: 'moved', manifest: 'live/index.m3u8', host: 'origin-b:8080' });
+
+    const body = (await lookup('moved')).json();
+    t.equal(body.host, 'origin-a:8080');
+    t.equal(body.manifest, 'index.m3u8');
+    t.same(
+      body.origins.map((origin: { host: string; manifest: string }) => [origin.host, origin.manifest]),
+      [
+        ['origin-a:8080', 'index.m3u8'],
+        ['origin-b:8080', 'live/index.m3u8'],
+      ],
+    );
+    t.equal(body.origins[0].registered_at, first.origins[0].registered_at, 'heartbeat keeps registered_at');
+    t.ok(Date.parse(body.origins[0].expires_at) > Date.parse(first.origins[0].expires_at), 'heartbeat extends expires_at');
+    t.ok(body.origins[0].registered_at < body.origins[1].registered_at);
+  });
+
+  t.test('DELETE with host withdraws that origin only; without host withdraws all', async (t) => {
+    await report({ name: 'pair', manifest: 'index.m3u8', host: '10.0.0.1:8080' });
+    await sleep(5);
+    await report({ name: 'pair', manifest: 'index.m3u8', host: '10.0.0.2:8080' });
+
+    const withdrawn = await app.inject({ method: 'DELETE', url: '/streams/pair?host=10.0.0.1:8080' });
+    t.equal(withdrawn.statusCode, 204);
+    t.equal(withdrawn.body, '');
+    const body = (await lookup('pair')).json();
+    t.equal(body.host, '10.0.0.2:8080', 'the remaining origin takes over');
+    t.equal(body.origins.length, 1);
+
+    const again = await app.inject({ method: 'DELETE', url: '/streams/pair?host=10.0.0.1:8080' });
+    t.equal(again.statusCode, 204, 'idempotent');
+
+    await report({ name: 'pair', manifest: 'index.m3u8', host: '10.0.0.3' });
+    t.equal((await app.inject({ method: 'DELETE', url: '/streams/pair' })).statusCode, 204);
+    t.equal((await lookup('pair')).statusCode, 404);
+    t.equal((await app.inject({ method: 'DELETE', url: '/streams/pair' })).statusCode, 204, 'idempotent');
+  });
+
+  t.test('an origin withdrawn and registered again counts as registered last', async (t) => {
+    await report({ name: 'again', manifest: 'index.m3u8', host: 'a.example' });
+    await sleep(5);
+    await report({ name: 'again', manifest: 'index.m3u8', host: 'b.example' });
+    await app.inject({ method: 'DELETE', url: '/streams/again?host=a.example' });
+    await report({ name: 'again', manifest: 'index.m3u8', host: 'a.example' });
+    const body = (await lookup('again')).json();
+    t.same(
+      body.origins.map((origin: { host: string }) => origin.host),
+      ['b.example', 'a.example'],
+    );
+  });
+
+  t.test('validation failures are 400 LIVE_ERR_VALIDATION naming the field and value', async (t) => {
+    const cases: [string, unknown, RegExp][] = [
+      ['missing name', { manifest: 'index.m3u8', host: 'h' }, /^body\.name is required$/],
+      ['missing manifest', { name: 'golive', host: 'h' }, /^body\.manifest is required$/],
+      ['missing host', { name: 'golive', manifest: 'index.m3u8' }, /^body\.host is required$/],
+      ['bad name', { name: 'go live', manifest: 'index.m3u8', host: 'h' }, /^body\.name must match pattern .*; got "go live"$/],
+      ['absolute manifest', { name: 'golive', manifest: '/index.m3u8', host: 'h' }, /^body\.manifest must match .*; got "\/index.m3u8"$/],
+      ['parent manifest', { name: 'golive', manifest: '../index.m3u8', host: 'h' }, /^body\.manifest .*; got "..\/index.m3u8"$/],
+      ['not a playlist', { name: 'golive', manifest: 'index.ts', host: 'h' }, /^body\.manifest .*; got "index.ts"$/],
+      ['host with path', { name: 'golive', manifest: 'index.m3u8', host: 'h:8080/x' }, /^body\.host .*; got "h:8080\/x"$/],
+      ['host with scheme', { name: 'golive', manifest: 'index.m3u8', host: 'http://h' }, /^body\.host .*; got "http:\/\/h"$/],
+      ['port out of range', { name: 'golive', manifest: 'index.m3u8', host: 'h:65536' }, /^body\.host .*; got "h:65536"$/],
+      ['number name', { name: 42, manifest: 'index.m3u8', host: 'h' }, /^body\.name must be string; got 42$/],
+    ];
+    for (const [label, payload, message] of cases) {
+      const response = await report(payload);
+      t.equal(response.statusCode, 400, label);
+      t.equal(response.json().error.code, 'LIVE_ERR_VALIDATION', label);
+      t.match(response.json().error.message, message, label);
+    }
+    const accepted = ['h', 'origin-1.example.com:8080', '127.0.0.1:65535', '[::1]:8080'];
+    for (const host of accepted) {
+      t.equal((await report({ name: 'hosts', manifest: 'a/b_1/index.m3u8', host })).statusCode, 200, host);
+    }
+
+    const badParam = await lookup('bad.name');
+    t.equal(badParam.statusCode, 400);
+    t.match(badParam.json().error.message, /^params\.name must match pattern .*; got "bad.name"$/);
+
+    const badQuery = await app.inject({ method: 'DELETE', url: '/streams/golive?host=a%20b' });
+    t.equal(badQuery.statusCode, 400);
+    t.match(badQuery.json().error.message, /^querystring\.host must match pattern .*; got "a b"$/);
+  });
+
+  t.test('a body that is not JSON is 400 LIVE_ERR_MALFORMED_REQUEST', async (t) => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/streams',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name":',
+    });
+    t.equal(response.statusCode, 400);
+    t.equal(response.json().error.code, 'LIVE_ERR_MALFORMED_REQUEST');
+  });
+
+  t.test('a form body is 415 here (only /authorize takes forms)', async (t) => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/streams',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'name=golive&manifest=index.m3u8&host=h',
+    });
+    t.equal(response.statusCode, 415);
+    t.same(response.json().error, {
+      code: 'LIVE_ERR_UNSUPPORTED_MEDIA_TYPE',
+      message: 'content-type "application/x-www-form-urlencoded" is not supported by this route',
+    });
+  });
+});
+
+t.test('a route expires after ROUTE_TTL_SECONDS without a refresh', async (t) => {
+  const { app } = await startTestApi(t, { routeTtlSeconds: 1 });
+  const register = (host: string) =>
+    app.inject({ method: 'POST', url: '/streams', payload: { name: 'brief', manifest: 'index.m3u8', host } });
+
+  t.equal((await register('early:8080')).json().ttl_seconds, 1);
+  await sleep(600);
+  await register('late:8080');
+  t.equal((await app.inject('/streams/brief')).json().host, 'early:8080');
+
+  await sleep(600);
+  const afterFirstExpired = (await app.inject('/streams/brief')).json();
+  t.equal(afterFirstExpired.host, 'late:8080', 'the expired origin drops out, the live one takes over');
+  t.equal(afterFirstExpired.origins.length, 1);
+
+  await sleep(600);
+  const gone = await app.inject('/streams/brief');
+  t.equal(gone.statusCode, 404, 'no origin refreshed: the route is gone');
+  t.equal(gone.json().error.code, 'LIVE_ERR_STREAM_NOT_LIVE');
+  t.same(await app.redis.keys('live:*'), [], 'the keys expired in Redis too');
+});

@@ -1,0 +1,46 @@
+import { SettingError } from '../../service-kit/src/env-settings.js';
+import { createLogger } from '../../service-kit/src/logger.js';
+import { onShutdownSignal } from '../../service-kit/src/shutdown.js';
+import { ApiReporter } from './api-reporter.js';
+import { createDiscovery } from './app.js';
+import { readDiscoverySettings, type DiscoverySettings } from './settings.js';
+
+const logger = createLogger('discovery');
+
+let settings: DiscoverySettings;
+try {
+  settings = readDiscoverySettings();
+} catch (error) {
+  if (!(error instanceof SettingError)) throw error;
+  logger.fatal({ err: error }, error.message);
+  process.exit(1);
+}
+
+const reporter = new ApiReporter({
+  apiUrl: settings.apiUrl,
+  originHost: settings.originHost,
+  timeoutMs: settings.apiTimeoutMs,
+});
+const discovery = createDiscovery(settings, { reporter, logger });
+
+// Withdrawing waits for in-flight requests, then sends one DELETE per live stream: two request
+// timeouts at most, plus margin.
+onShutdownSignal(
+  logger,
+  async () => {
+    await discovery.stop();
+    await reporter.close();
+  },
+  2 * settings.apiTimeoutMs + 5_000,
+);
+
+await discovery.start();
+logger.info(
+  {
+    apiUrl: settings.apiUrl,
+    originHost: settings.originHost,
+    heartbeatMs: settings.heartbeatMs,
+    staleTargetDurations: settings.staleTargetDurations,
+  },
+  'discovery started',
+);

@@ -1,0 +1,18 @@
+/** What the API needs to send viewers of `name` to this origin. */
+export interface StreamReport {
+  name: string;
+  /** The playlist path relative to the stream folder, e.g. `index.m3u8`. */
+  manifest: string;
+}
+
+/**
+ * The narrow interface the tracker reports through; the HTTP implementation is `ApiReporter`.
+ * Each call is one attempt: it resolves once the API accepted it and throws otherwise
+ * (see `errors.ts`); retrying is the report outbox's job.
+ */
+export interface StreamReporter {
+  /** Registers or refreshes this origin for the stream. */
+  register(report: StreamReport): Promise<void>;
+  /** Withdraws this origin's registration of the stream. */
+  withdraw(name: string): Promise<void>;
+}

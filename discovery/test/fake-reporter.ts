@@ -1,0 +1,45 @@
+import { ApiRejectedError, ApiUnavailableError } from '../src/errors.js';
+import type { StreamReport, StreamReporter } from '../src/stream-reporter.js';
+
+export interface ReporterCall {
+  op: 'register' | 'withdraw';
+  name: string;
+  manifest?: string;
+  /** Date.now() when the call was made. */
+  at: number;
+  ok: boolean;
+}
+
+/** An in-process StreamReporter that records every attempt and fails on demand. */
+export class FakeReporter implements StreamReporter {
+  readonly calls: ReporterCall[] = [];
+  /** While true every call fails as if the API were unreachable. */
+  down = false;
+  /** Streams whose reports the API rejects (400). */
+  readonly rejected = new Set<string>();
+  /** Delay before a call settles, to exercise requests in flight. */
+  latencyMs = 0;
+
+  async register(report: StreamReport): Promise<void> {
+    await this.#call({ op: 'register', name: report.name, manifest: report.manifest });
+  }
+
+  async withdraw(name: string): Promise<void> {
+    await this.#call({ op: 'withdraw', name });
+  }
+
+  /** Successful calls, optionally of one stream and op. */
+  delivered(name?: string, op?: ReporterCall['op']): ReporterCall[] {
+    return this.calls.filter((call) => call.ok && (name === undefined || call.name === name) && (op === undefined || call.op === op));
+  }
+
+  async #call(call: Omit<ReporterCall, 'at' | 'ok'>): Promise<void> {
+    const recorded: ReporterCall = { ...call, at: Date.now(), ok: false };
+    this.calls.push(recorded);
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    const request = `${call.op} ${call.name}`;
+    if (this.down) throw new ApiUnavailableError(request, 503);
+    if (this.rejected.has(call.name)) throw new ApiRejectedError(request, 400, 'bad name');
+    recorded.ok = true;
+  }
+}

@@ -1,0 +1,114 @@
+import t from 'tap';
+import { createLogger } from '../../service-kit/src/logger.js';
+import { waitFor } from '../../test-support/wait-for.js';
+import { backoffDelayMs } from '../src/backoff.js';
+import { ReportOutbox } from '../src/report-outbox.js';
+import { FakeReporter } from './fake-reporter.js';
+
+const logger = createLogger('discovery-test', process.env.LOG_LEVEL ?? 'silent');
+const register = (name: string) => ({ kind: 'register' as const, report: { name, manifest: 'index.m3u8' } });
+const withdraw = (name: string) => ({ kind: 'withdraw' as const, name });
+
+function setup(t: { teardown(fn: () => unknown): void }) {
+  const reporter = new FakeReporter();
+  const outbox = new ReportOutbox({ reporter, backoff: { initialMs: 40, maxMs: 160 }, logger });
+  t.teardown(() => outbox.shutdown([]));
+  return { reporter, outbox };
+}
+
+t.test('backoff doubles up to the cap and stays within [d/2, d]', async (t) => {
+  const settings = { initialMs: 100, maxMs: 1_000 };
+  t.same([0, 1, 2, 3, 4, 10].map((n) => backoffDelayMs(n, settings, () => 1)), [100, 200, 400, 800, 1_000, 1_000]);
+  t.same([0, 3, 10].map((n) => backoffDelayMs(n, settings, () => 0)), [50, 400, 500]);
+});
+
+t.test('reports go out at once, one request per stream in order', async (t) => {
+  const { reporter, outbox } = setup(t);
+  reporter.latencyMs = 30;
+  outbox.submit(register('a'));
+  outbox.submit(register('b'));
+  outbox.submit(withdraw('a'));
+  t.same(reporter.calls.map((c) => `${c.op} ${c.name}`), ['register a', 'register b'], 'withdraw a waits for register a');
+  await waitFor('withdraw a', () => reporter.delivered('a', 'withdraw').length === 1);
+  t.same(reporter.calls.map((c) => `${c.op} ${c.name}`), ['register a', 'register b', 'withdraw a']);
+});
+
+t.test('the newest op per stream wins while a request is in flight', async (t) => {
+  const { reporter, outbox } = setup(t);
+  reporter.latencyMs = 30;
+  outbox.submit(register('a'));
+  outbox.submit(withdraw('a'));
+  outbox.submit(register('a'));
+  outbox.submit(withdraw('a'));
+  await waitFor('withdraw a', () => reporter.delivered('a', 'withdraw').length === 1);
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  t.same(reporter.calls.map((c) => c.op), ['register', 'withdraw'], 'the ops in between were coalesced');
+});
+
+t.test('while the API is down one probe is retried with backoff, then everything is sent', async (t) => {
+  const { reporter, outbox } = setup(t);
+  reporter.down = true;
+  outbox.submit(register('a'));
+  outbox.submit(register('b'));
+  outbox.submit(register('c'));
+  await waitFor('API marked down', () => !outbox.apiReachable);
+  outbox.submit(withdraw('c'));
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  const attempts = reporter.calls.length;
+  // 3 first attempts, then one probe per backoff step (20–40, 40–80, 80–160, 80–160 ms ...).
+  t.ok(attempts >= 5 && attempts <= 3 + 8, `probes are spaced, not one per stream (${attempts} attempts)`);
+  const probeTimes = reporter.calls.slice(3).map((c) => c.at);
+  for (let i = 1; i < probeTimes.length; i++) {
+    t.ok(probeTimes[i]! - probeTimes[i - 1]! >= 15, 'probes are apart');
+  }
+  reporter.down = false;
+  await waitFor('all delivered', () => reporter.delivered().length === 3, { timeoutMs: 2_000 });
+  t.ok(outbox.apiReachable);
+  t.same(
+    reporter.delivered().map((c) => `${c.op} ${c.name}`).sort(),
+    ['register a', 'register b', 'withdraw c'],
+    'live streams re-reported on recovery, the superseded register of c was never sent',
+  );
+});
+
+t.test('a rejected report is dropped, not retried', async (t) => {
+  const { reporter, outbox } = setup(t);
+  reporter.rejected.add('bad');
+  outbox.submit(register('bad'));
+  outbox.submit(register('good'));
+  await waitFor('good delivered', () => reporter.delivered('good').length === 1);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.equal(reporter.calls.filter((c) => c.name === 'bad').length, 1);
+  t.ok(outbox.apiReachable, 'a rejection does not mean the API is down');
+});
+
+t.test('a rejected probe still proves the API is back', async (t) => {
+  const { reporter, outbox } = setup(t);
+  reporter.down = true;
+  reporter.rejected.add('bad');
+  outbox.submit(register('bad'));
+  await waitFor('API marked down', () => !outbox.apiReachable);
+  outbox.submit(register('good'));
+  reporter.down = false;
+  await waitFor('good delivered', () => reporter.delivered('good').length === 1, { timeoutMs: 2_000 });
+  t.ok(outbox.apiReachable);
+});
+
+t.test('shutdown waits for requests in flight, then withdraws live streams and queued withdraws', async (t) => {
+  const reporter = new FakeReporter();
+  const outbox = new ReportOutbox({ reporter, backoff: { initialMs: 10_000, maxMs: 10_000 }, logger });
+  reporter.down = true;
+  outbox.submit(withdraw('ended'));
+  await waitFor('API marked down', () => !outbox.apiReachable);
+  reporter.down = false;
+  reporter.latencyMs = 30;
+  outbox.submit(register('live'));
+  await outbox.shutdown(['live']);
+  t.same(
+    reporter.calls.slice(1).map((c) => `${c.op} ${c.name} ${c.ok}`).sort(),
+    ['withdraw ended true', 'withdraw live true'],
+    'the register queued while down is dropped; withdraws go out once each',
+  );
+  outbox.submit(register('late'));
+  t.equal(reporter.calls.filter((c) => c.name === 'late').length, 0, 'nothing is sent after shutdown');
+});

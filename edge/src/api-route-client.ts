@@ -1,0 +1,96 @@
+import { Pool } from 'undici';
+import { RouteLookupError } from './errors.js';
+import type { RouteAnswer, RouteLookup } from './route-resolver.js';
+
+export interface ApiRouteClientOptions {
+  /** API_URL, without a trailing slash; may carry a path prefix. */
+  apiUrl: string;
+  /** API_TIMEOUT_MS: whole question, connecting included. */
+  timeoutMs: number;
+  /** API_CONNECTIONS */
+  connections: number;
+}
+
+/**
+ * `host` or `host:port` (IPv6 in brackets). The value becomes `http://{host}/...`, so anything
+ * that could smuggle in credentials, a path or another scheme is rejected.
+ */
+const ORIGIN_HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]{0,252})(?::[0-9]{1,5})?$/;
+
+/** Asks the route API `GET {API_URL}/streams/:name` over a keep-alive pool. */
+export class ApiRouteClient implements RouteLookup {
+  private readonly pool: Pool;
+  private readonly basePath: string;
+
+  constructor(private readonly options: ApiRouteClientOptions) {
+    const url = new URL(options.apiUrl);
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(url.origin, {
+      connections: options.connections,
+      connect: { timeout: options.timeoutMs },
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
+  }
+
+  async lookup(stream: string): Promise<RouteAnswer | 'not-live'> {
+    try {
+      const { statusCode, body } = await this.pool.request({
+        method: 'GET',
+        path: `${this.basePath}/streams/${encodeURIComponent(stream)}`,
+        headers: { accept: 'application/json' },
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      if (statusCode !== 200 && statusCode !== 404) {
+        await body.dump();
+        throw new RouteLookupError(stream, `the API answered ${statusCode}`);
+      }
+      const json: unknown = await body.json().catch((error: unknown) => {
+        throw new RouteLookupError(stream, `the API answered ${statusCode} without JSON`, { cause: error });
+      });
+      return statusCode === 404 ? notLive(stream, json) : routeAnswer(stream, json);
+    } catch (error) {
+      if (error instanceof RouteLookupError) throw error;
+      throw new RouteLookupError(stream, describe(error), { cause: error });
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+/** The API's error code for a stream no origin has reported (api/src/errors.ts). */
+const STREAM_NOT_LIVE_CODE = 'LIVE_ERR_STREAM_NOT_LIVE';
+
+/**
+ * Only the API's own "not live" error counts: a 404 of another shape (a wrong API_URL prefix, a
+ * proxy in between) must not make every stream look offline.
+ */
+function notLive(stream: string, json: unknown): 'not-live' {
+  if (isObject(json) && isObject(json.error) && json.error.code === STREAM_NOT_LIVE_CODE) return 'not-live';
+  throw new RouteLookupError(stream, `the API answered 404 without the ${STREAM_NOT_LIVE_CODE} error`);
+}
+
+function routeAnswer(stream: string, json: unknown): RouteAnswer {
+  if (!isObject(json) || typeof json.host !== 'string' || !ORIGIN_HOST.test(json.host)) {
+    throw new RouteLookupError(stream, 'the API answer has no valid "host"');
+  }
+  const listed = Array.isArray(json.origins) ? json.origins : [];
+  const origins = listed
+    .map((origin: unknown) => (isObject(origin) ? origin.host : undefined))
+    .filter((host): host is string => typeof host === 'string' && ORIGIN_HOST.test(host));
+  return { host: json.host, origins };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
+  }
+  return String(error);
+}

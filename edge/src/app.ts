@@ -1,0 +1,224 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import replyFrom, { type FastifyReplyFromHooks } from '@fastify/reply-from';
+import { Type } from '@sinclair/typebox';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import { Agent } from 'undici';
+import type { Logger } from '../../service-kit/src/logger.js';
+import { ApiRouteClient } from './api-route-client.js';
+import {
+  BadPathError,
+  BadRequestError,
+  EdgeError,
+  ErrorBody,
+  InternalError,
+  NotFoundError,
+  OriginTimeoutError,
+  OriginUnreachableError,
+} from './errors.js';
+import { RouteResolver, type RouteLookup } from './route-resolver.js';
+import type { EdgeSettings } from './settings.js';
+import { classifyPath, pathOf } from './stream-path.js';
+
+export interface EdgeAppOptions {
+  settings: EdgeSettings;
+  /** Where routes come from; defaults to the HTTP API at `settings.apiUrl`, closed with the app. */
+  routeLookup?: RouteLookup;
+  /** Without a logger the app logs nothing. */
+  logger?: Logger;
+}
+
+/** Request headers passed on to the origin; cookies, credentials and the rest stay at the edge. */
+const FORWARDED_REQUEST_HEADERS = [
+  'accept',
+  'accept-encoding',
+  'if-modified-since',
+  'if-none-match',
+  'if-range',
+  'range',
+  'user-agent',
+] as const;
+
+/** Origin response headers passed on to players; `server`, cookies and the like are dropped. */
+const FORWARDED_RESPONSE_HEADERS = [
+  'accept-ranges',
+  'age',
+  'cache-control',
+  'content-encoding',
+  'content-length',
+  'content-range',
+  'content-type',
+  'etag',
+  'expires',
+  'last-modified',
+  'vary',
+] as const;
+
+const PREFLIGHT_MAX_AGE_S = 86_400;
+
+const errorResponses = {
+  400: ErrorBody,
+  404: ErrorBody,
+  500: ErrorBody,
+  502: ErrorBody,
+  503: ErrorBody,
+  504: ErrorBody,
+};
+
+/**
+ * The edge: `GET|HEAD /<stream>/<file>` is proxied to the origin that holds the stream, over
+ * keep-alive connections. Which origin that is comes from the route resolver.
+ */
+export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance> {
+  const { settings } = options;
+  const loggerInstance: FastifyBaseLogger | undefined = options.logger?.child(
+    {},
+    { serializers: { req: requestSummary } },
+  );
+  const app = Fastify({
+    loggerInstance,
+    frameworkErrors: (error, _request, reply) => {
+      sendError(reply, new BadRequestError(error.message));
+    },
+  });
+
+  let routeLookup = options.routeLookup;
+  if (!routeLookup) {
+    const apiClient = new ApiRouteClient({
+      apiUrl: settings.apiUrl,
+      timeoutMs: settings.apiTimeoutMs,
+      connections: settings.apiConnections,
+    });
+    app.addHook('onClose', () => apiClient.close());
+    routeLookup = apiClient;
+  }
+  const resolver = new RouteResolver(routeLookup, {
+    cacheMs: settings.routeCacheMs,
+    notLiveCacheMs: settings.routeNotLiveCacheMs,
+    staleMs: settings.routeStaleMs,
+    log: app.log.child({ component: 'route-resolver' }),
+  });
+  const originAgent = new Agent({
+    connections: settings.upstreamConnections,
+    keepAliveTimeout: settings.upstreamKeepAliveMs,
+    keepAliveMaxTimeout: settings.upstreamKeepAliveMs,
+    headersTimeout: settings.upstreamTimeoutMs,
+    bodyTimeout: settings.upstreamTimeoutMs,
+    connect: { timeout: settings.upstreamConnectTimeoutMs },
+  });
+  app.addHook('onClose', () => originAgent.close());
+
+  await app.register(replyFrom, { undici: originAgent, disableRequestLogging: true });
+
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('access-control-allow-origin', '*');
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const edgeError = toEdgeError(error);
+    if (edgeError instanceof InternalError) request.log.error({ err: error }, 'unexpected error');
+    else if (edgeError.statusCode >= 500) {
+      // Expected failures (API or origin down) are logged in one line, without a stack.
+      request.log.warn({ code: edgeError.code, cause: causeOf(edgeError) }, edgeError.message);
+    }
+    sendError(reply, edgeError);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    sendError(reply, new NotFoundError(request.method, pathOf(request.url)));
+  });
+
+  app.get(
+    '/health',
+    { schema: { response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.options('/*', async (_request, reply) => {
+    reply
+      .code(204)
+      .header('access-control-allow-methods', 'GET, HEAD, OPTIONS')
+      .header('access-control-allow-headers', 'Range, If-Modified-Since, If-None-Match')
+      .header('access-control-max-age', String(PREFLIGHT_MAX_AGE_S));
+  });
+
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/*',
+    schema: { response: errorResponses },
+    handler: async (request, reply) => {
+      const verdict = classifyPath(request.url);
+      if (verdict.kind === 'refused') throw new BadPathError(pathOf(request.url), verdict.reason);
+      if (verdict.kind === 'not-media') throw new NotFoundError(request.method, pathOf(request.url));
+
+      const origin = await resolver.resolve(verdict.stream);
+      // The upstream path is rebuilt from the validated parts, never copied from the request.
+      return reply.from(`/${verdict.stream}/${verdict.file}`, {
+        getUpstream: () => `http://${origin}`,
+        rewriteRequestHeaders: (incoming, headers) => ({
+          ...pick(headers, FORWARDED_REQUEST_HEADERS),
+          host: headers.host,
+          'x-forwarded-for': incoming.ip,
+        }),
+        rewriteHeaders: (headers) => pick(headers, FORWARDED_RESPONSE_HEADERS),
+        // One retry covers a keep-alive connection the origin closed just as it was reused.
+        retriesCount: 1,
+        onError: (_sameReply, { error }) => {
+          const failure = isOriginTimeout(error)
+            ? new OriginTimeoutError(verdict.stream, settings.upstreamTimeoutMs, { cause: error })
+            : new OriginUnreachableError(verdict.stream, { cause: error });
+          request.log.warn({ code: failure.code, origin, cause: causeOf(failure) }, failure.message);
+          sendError(reply, failure);
+        },
+      } satisfies FastifyReplyFromHooks);
+    },
+  });
+
+  return app;
+}
+
+function sendError(reply: FastifyReply, error: EdgeError): void {
+  reply
+    .code(error.statusCode)
+    .header('access-control-allow-origin', '*')
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(error.toBody());
+}
+
+function toEdgeError(error: unknown): EdgeError {
+  if (error instanceof EdgeError) return error;
+  const statusCode = (error as { statusCode?: unknown }).statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500 && error instanceof Error) {
+    return new BadRequestError(error.message);
+  }
+  return new InternalError();
+}
+
+/** The innermost cause's message, e.g. "connect ECONNREFUSED 10.0.0.1:8080". */
+function causeOf(error: Error): string | undefined {
+  let inner: unknown = error.cause;
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+  return inner instanceof Error ? inner.message : undefined;
+}
+
+function isOriginTimeout(error: Error): boolean {
+  return (error as { code?: unknown }).code === 'FST_REPLY_FROM_GATEWAY_TIMEOUT';
+}
+
+function pick(headers: IncomingHttpHeaders, names: readonly string[]): IncomingHttpHeaders {
+  const picked: IncomingHttpHeaders = {};
+  for (const name of names) {
+    const value = headers[name];
+    if (value !== undefined) picked[name] = value;
+  }
+  return picked;
+}
+
+/** Logged instead of the raw request: the query string may carry a viewer's token. */
+function requestSummary(request: FastifyRequest): Record<string, unknown> {
+  return { method: request.method, path: pathOf(request.url), remoteAddress: request.ip };
+}

@@ -1,0 +1,122 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Every error the edge answers with, and its HTTP status. */
+export const ERROR_STATUS = {
+  LIVE_ERR_BAD_PATH: 400,
+  LIVE_ERR_BAD_REQUEST: 400,
+  LIVE_ERR_NOT_FOUND: 404,
+  LIVE_ERR_STREAM_NOT_FOUND: 404,
+  LIVE_ERR_INTERNAL: 500,
+  LIVE_ERR_ORIGIN_UNREACHABLE: 502,
+  LIVE_ERR_ROUTE_API_UNAVAILABLE: 503,
+  LIVE_ERR_ROUTE_LOOKUP_FAILED: 503,
+  LIVE_ERR_ORIGIN_TIMEOUT: 504,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** The JSON body of every error reply. */
+export const ErrorBody = Type.Object({
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+  }),
+});
+export type ErrorBody = Static<typeof ErrorBody>;
+
+/** Longest client-supplied value quoted in a message, so a huge URL cannot bloat replies or logs. */
+const MAX_QUOTED_LENGTH = 200;
+
+function quote(value: string): string {
+  const shown = value.length > MAX_QUOTED_LENGTH ? `${value.slice(0, MAX_QUOTED_LENGTH)}…` : value;
+  return JSON.stringify(shown);
+}
+
+export abstract class EdgeError extends Error {
+  abstract readonly code: ErrorCode;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+
+  get statusCode(): number {
+    return ERROR_STATUS[this.code];
+  }
+
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+/** The path is malformed or tries to escape its folder (traversal, encoded or doubled slashes). */
+export class BadPathError extends EdgeError {
+  readonly code = 'LIVE_ERR_BAD_PATH';
+  constructor(path: string, reason: string) {
+    super(`path ${quote(path)} is refused: ${reason}`);
+  }
+}
+
+/** A request the framework could not parse (malformed percent-encoding and the like). */
+export class BadRequestError extends EdgeError {
+  readonly code = 'LIVE_ERR_BAD_REQUEST';
+  constructor(detail: string) {
+    super(`bad request: ${detail}`);
+  }
+}
+
+/** A well-formed path that is not `/<stream>/<media file>`. */
+export class NotFoundError extends EdgeError {
+  readonly code = 'LIVE_ERR_NOT_FOUND';
+  constructor(method: string, path: string) {
+    super(`no route for ${method} ${quote(path)}`);
+  }
+}
+
+export class StreamNotLiveError extends EdgeError {
+  readonly code = 'LIVE_ERR_STREAM_NOT_FOUND';
+  constructor(readonly stream: string) {
+    super(`stream ${quote(stream)} is not live`);
+  }
+}
+
+/** The route API cannot be asked and the edge knows no usable origin for the stream. */
+export class RouteApiUnavailableError extends EdgeError {
+  readonly code = 'LIVE_ERR_ROUTE_API_UNAVAILABLE';
+  constructor(stream: string, reason: string, options?: ErrorOptions) {
+    super(`no origin known for stream ${quote(stream)}: ${reason}`, options);
+  }
+}
+
+/**
+ * One failed question to the route API (unreachable, timed out, 5xx, unreadable answer). The
+ * route resolver turns it into a stale route or a RouteApiUnavailableError; clients never see it.
+ */
+export class RouteLookupError extends EdgeError {
+  readonly code = 'LIVE_ERR_ROUTE_LOOKUP_FAILED';
+  constructor(stream: string, reason: string, options?: ErrorOptions) {
+    super(`route lookup for stream ${quote(stream)} failed: ${reason}`, options);
+  }
+}
+
+/** The origin could not be reached or broke the connection. The origin's address stays in the logs. */
+export class OriginUnreachableError extends EdgeError {
+  readonly code = 'LIVE_ERR_ORIGIN_UNREACHABLE';
+  constructor(stream: string, options?: ErrorOptions) {
+    super(`the origin of stream ${quote(stream)} is unreachable`, options);
+  }
+}
+
+export class OriginTimeoutError extends EdgeError {
+  readonly code = 'LIVE_ERR_ORIGIN_TIMEOUT';
+  constructor(stream: string, timeoutMs: number, options?: ErrorOptions) {
+    super(`the origin of stream ${quote(stream)} did not answer within ${timeoutMs} ms`, options);
+  }
+}
+
+export class InternalError extends EdgeError {
+  readonly code = 'LIVE_ERR_INTERNAL';
+  constructor() {
+    super('internal error');
+  }
+}

@@ -1,0 +1,72 @@
+import {
+  readHttpUrl,
+  readInteger,
+  readPort,
+  readString,
+  type Env,
+} from '../../service-kit/src/env-settings.js';
+
+export interface EdgeSettings {
+  /** EDGE_PORT: port players connect to. */
+  port: number;
+  /** EDGE_HOST: address to listen on. */
+  host: string;
+  /** API_URL: base URL of the route API that knows which origin holds a stream. */
+  apiUrl: string;
+  /** API_TIMEOUT_MS: longest wait for one answer of the route API, connecting included. */
+  apiTimeoutMs: number;
+  /** API_CONNECTIONS: keep-alive connections kept open to the route API. */
+  apiConnections: number;
+  /**
+   * ROUTE_CACHE_MS: how long an answer of the API (live or not live) is reused before asking
+   * again. After a failed question it is also the pause before the next try. 0 asks every time.
+   */
+  routeCacheMs: number;
+  /**
+   * ROUTE_NOT_LIVE_CACHE_MS: how long the API's "not live" answer is reused. Short, so that a
+   * player polling for a stream that is about to start gets it within a fraction of a second.
+   */
+  routeNotLiveCacheMs: number;
+  /**
+   * ROUTE_STALE_MS: how long the last known origin of a stream keeps being used while the route
+   * API is unreachable, counted from its last confirmation.
+   */
+  routeStaleMs: number;
+  /** UPSTREAM_TIMEOUT_MS: longest wait for an origin's response headers, and between two body chunks. */
+  upstreamTimeoutMs: number;
+  /** UPSTREAM_CONNECT_TIMEOUT_MS: longest wait to open a connection to an origin. */
+  upstreamConnectTimeoutMs: number;
+  /** UPSTREAM_CONNECTIONS: most connections open to one origin at a time. */
+  upstreamConnections: number;
+  /**
+   * UPSTREAM_KEEPALIVE_MS: how long an idle origin connection is kept for reuse. An origin that
+   * announces a shorter `Keep-Alive: timeout` wins.
+   */
+  upstreamKeepAliveMs: number;
+  /** SHUTDOWN_TIMEOUT_MS: how long in-flight requests may take to finish on SIGTERM/SIGINT. */
+  shutdownTimeoutMs: number;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** Reads and validates every edge setting; throws SettingError naming the variable. */
+export function readEdgeSettings(env: Env): EdgeSettings {
+  return {
+    port: readPort(env, 'EDGE_PORT', 8081),
+    host: readString(env, 'EDGE_HOST', '0.0.0.0'),
+    apiUrl: readHttpUrl(env, 'API_URL', 'http://127.0.0.1:9090'),
+    apiTimeoutMs: readInteger(env, 'API_TIMEOUT_MS', 2_000, { min: 1, max: 60_000 }),
+    apiConnections: readInteger(env, 'API_CONNECTIONS', 16, { min: 1, max: 1_024 }),
+    routeCacheMs: readInteger(env, 'ROUTE_CACHE_MS', 1_000, { min: 0, max: HOUR_MS }),
+    routeNotLiveCacheMs: readInteger(env, 'ROUTE_NOT_LIVE_CACHE_MS', 200, { min: 0, max: HOUR_MS }),
+    routeStaleMs: readInteger(env, 'ROUTE_STALE_MS', 300_000, { min: 0, max: 24 * HOUR_MS }),
+    upstreamTimeoutMs: readInteger(env, 'UPSTREAM_TIMEOUT_MS', 10_000, { min: 1, max: 600_000 }),
+    upstreamConnectTimeoutMs: readInteger(env, 'UPSTREAM_CONNECT_TIMEOUT_MS', 2_000, {
+      min: 1,
+      max: 60_000,
+    }),
+    upstreamConnections: readInteger(env, 'UPSTREAM_CONNECTIONS', 128, { min: 1, max: 65_536 }),
+    upstreamKeepAliveMs: readInteger(env, 'UPSTREAM_KEEPALIVE_MS', 30_000, { min: 1, max: HOUR_MS }),
+    shutdownTimeoutMs: readInteger(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, { min: 1, max: 600_000 }),
+  };
+}

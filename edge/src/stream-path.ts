@@ -1,0 +1,56 @@
+/**
+ * Decides whether a request path may be proxied. It works on the raw request target, before any
+ * percent-decoding, so an encoded slash or dot can never turn into a different path further on.
+ * Media names never need encoding, so anything encoded is refused rather than decoded.
+ */
+
+export const STREAM_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+export const MEDIA_FILE = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.(m3u8|ts|m4s|mp4|aac)$/;
+export const MAX_MEDIA_FILE_LENGTH = 255;
+
+/** Every character a media path may hold; `%`, `\`, `;`, `:` and the rest are refused outright. */
+const PATH_CHARACTERS = /^[A-Za-z0-9_./-]*$/;
+
+export type PathVerdict =
+  | { kind: 'media'; stream: string; file: string }
+  /** Unsafe or malformed: answered 400. */
+  | { kind: 'refused'; reason: string }
+  /** Harmless but not `/<stream>/<media file>`: answered 404. */
+  | { kind: 'not-media' };
+
+/** The path part of a raw request target (everything before `?`). */
+export function pathOf(rawUrl: string): string {
+  const query = rawUrl.indexOf('?');
+  return query === -1 ? rawUrl : rawUrl.slice(0, query);
+}
+
+export function classifyPath(rawUrl: string): PathVerdict {
+  const path = pathOf(rawUrl);
+  if (!path.startsWith('/')) return refused('it must start with "/"');
+  if (path.includes('%')) return refused('percent-encoding is not allowed');
+  if (path.includes('\\')) return refused('backslashes are not allowed');
+  if (path.includes('//')) return refused('empty path segments are not allowed');
+  if (path.includes('..')) return refused('".." is not allowed');
+  if (!PATH_CHARACTERS.test(path)) {
+    return refused('only letters, digits, "_", "-", "." and "/" are allowed');
+  }
+
+  const segments = path.slice(1).split('/');
+  if (segments.some((segment) => segment === '.')) return refused('"." segments are not allowed');
+  if (segments.length !== 2) return { kind: 'not-media' };
+  const [stream = '', file = ''] = segments;
+  if (file === '') return { kind: 'not-media' };
+  if (!STREAM_NAME.test(stream)) {
+    return refused('the stream name must be 1 to 128 letters, digits, "_" or "-"');
+  }
+  if (file.startsWith('.')) return refused('file names may not start with "."');
+  if (file.length > MAX_MEDIA_FILE_LENGTH) {
+    return refused(`file names may not be longer than ${MAX_MEDIA_FILE_LENGTH} characters`);
+  }
+  if (!MEDIA_FILE.test(file)) return { kind: 'not-media' };
+  return { kind: 'media', stream, file };
+}
+
+function refused(reason: string): PathVerdict {
+  return { kind: 'refused', reason };
+}

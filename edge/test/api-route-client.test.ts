@@ -1,0 +1,124 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import t, { type Test } from 'tap';
+import { freePort } from '../../test-support/free-port.js';
+import { ApiRouteClient } from '../src/api-route-client.js';
+import { RouteLookupError } from '../src/errors.js';
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+/** A tiny server answering the way the route API does; `handle` can be swapped per test. */
+async function fakeApi(t: Test, handle: Handler) {
+  const seen: string[] = [];
+  let connections = 0;
+  const server = http.createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    handle(req, res);
+  });
+  server.on('connection', () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  t.teardown(() => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return { url: `http://127.0.0.1:${port}`, seen, connections: () => connections };
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+function client(t: Test, apiUrl: string, { timeoutMs = 1_000, connections = 4 } = {}): ApiRouteClient {
+  const routes = new ApiRouteClient({ apiUrl, timeoutMs, connections });
+  t.teardown(() => routes.close());
+  return routes;
+}
+
+const LIVE = {
+  name: 'golive',
+  manifest: 'index.m3u8',
+  host: '10.0.0.2:8080',
+  origins: [
+    { host: '10.0.0.1:8080', manifest: 'index.m3u8', registered_at: '2026-01-01T00:00:00Z', expires_at: '2026-01-01T00:00:30Z' },
+    { host: '10.0.0.2:8080', manifest: 'index.m3u8', registered_at: '2026-01-01T00:00:05Z', expires_at: '2026-01-01T00:00:35Z' },
+  ],
+};
+
+t.test('200: the preferred host and every origin', async (t) => {
+  const api = await fakeApi(t, (_req, res) => json(res, 200, LIVE));
+  const routes = client(t, api.url);
+  t.same(await routes.lookup('golive'), { host: '10.0.0.2:8080', origins: ['10.0.0.1:8080', '10.0.0.2:8080'] });
+  t.same(api.seen, ['GET /streams/golive']);
+});
+
+t.test('keeps one connection alive across lookups, and honours a path prefix', async (t) => {
+  const api = await fakeApi(t, (_req, res) => json(res, 200, LIVE));
+  const routes = client(t, `${api.url}/internal`, { connections: 1 });
+  for (let i = 0; i < 5; i++) await routes.lookup('golive');
+  t.equal(api.seen[0], 'GET /internal/streams/golive');
+  t.equal(api.seen.length, 5);
+  t.equal(api.connections(), 1);
+});
+
+t.test('404 with the API error object: not live', async (t) => {
+  const api = await fakeApi(t, (_req, res) =>
+    json(res, 404, { error: { code: 'LIVE_ERR_STREAM_NOT_LIVE', message: 'stream "x" is not live' } }),
+  );
+  t.equal(await client(t, api.url).lookup('x'), 'not-live');
+});
+
+t.test("the API's unknown-route 404 (a wrong API_URL) is a failure, not \"not live\"", async (t) => {
+  const api = await fakeApi(t, (_req, res) =>
+    json(res, 404, { error: { code: 'LIVE_ERR_ROUTE_NOT_FOUND', message: 'no route for GET "/streams/x"' } }),
+  );
+  await t.rejects(client(t, api.url).lookup('x'), RouteLookupError);
+});
+
+t.test('a 404 of another shape is a failure, not "not live"', async (t) => {
+  const api = await fakeApi(t, (_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>nope</h1>'));
+  await t.rejects(client(t, api.url).lookup('x'), RouteLookupError);
+});
+
+t.test('503 is a failure', async (t) => {
+  const api = await fakeApi(t, (_req, res) => json(res, 503, { error: { code: 'X', message: 'redis down' } }));
+  await t.rejects(client(t, api.url).lookup('golive'), {
+    code: 'LIVE_ERR_ROUTE_LOOKUP_FAILED',
+    message: /answered 503/,
+  });
+});
+
+t.test('an answer without a usable host is a failure; bad origin entries are dropped', async (t) => {
+  let body: unknown = { ...LIVE, host: 'evil.example/path' };
+  const api = await fakeApi(t, (_req, res) => json(res, 200, body));
+  const routes = client(t, api.url);
+  await t.rejects(routes.lookup('golive'), { message: /no valid "host"/ });
+
+  body = { ...LIVE, origins: [{ host: 'user@evil:80' }, { host: 42 }, 'x', { host: '[::1]:8080' }, { host: 'origin-b' }] };
+  t.same(await routes.lookup('golive'), { host: '10.0.0.2:8080', origins: ['[::1]:8080', 'origin-b'] });
+
+  body = 'not json';
+  await t.rejects(routes.lookup('golive'), RouteLookupError);
+});
+
+t.test('invalid JSON is a failure', async (t) => {
+  const api = await fakeApi(t, (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{'));
+  await t.rejects(client(t, api.url).lookup('golive'), { message: /without JSON/ });
+});
+
+t.test('an unreachable API is a failure', async (t) => {
+  const port = await freePort();
+  await t.rejects(client(t, `http://127.0.0.1:${port}`).lookup('golive'), {
+    code: 'LIVE_ERR_ROUTE_LOOKUP_FAILED',
+    message: /ECONNREFUSED/,
+  });
+});
+
+t.test('a hanging API times out', async (t) => {
+  const api = await fakeApi(t, () => {
+    // never answers
+  });
+  const started = Date.now();
+  await t.rejects(client(t, api.url, { timeoutMs: 200 }).lookup('golive'), { code: 'LIVE_ERR_ROUTE_LOOKUP_FAILED' });
+  t.ok(Date.now() - started < 1_500, 'gave up in time');
+});

@@ -1,0 +1,144 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-file.js';
+import { HlsWriteError, StreamWriterClosedError } from './hls-errors.js';
+import { PLAYLIST_FILE_NAME, segmentFileName } from './hls-names.js';
+import { LivePlaylist, type PlaylistSegment } from './live-playlist.js';
+import { unlinkIfPresent } from './stream-folder.js';
+
+export interface SegmentTiming {
+  durationSeconds: number;
+  /** Wall-clock time of the segment's first sample. Must increase from segment to segment. */
+  programDateTime: Date;
+  /** Timestamps or encoding restart here (the packager knows; a reconnect is marked by resume()). */
+  discontinuity?: boolean;
+}
+
+export interface HlsStreamWriterOptions {
+  /** The stream's folder, `HLS_PATH/<name>`. */
+  folder: string;
+  targetDurationSeconds: number;
+  windowSeconds: number;
+  /** How long a segment that left the playlist stays on disk, in milliseconds. */
+  segmentGraceMs: number;
+  firstMediaSequence: number;
+  /** Failures of work nobody awaits (deleting old segments). */
+  onBackgroundError: (error: Error) => void;
+  /** Called once end() has written (or failed to write) the ENDLIST playlist. */
+  onEnded?: () => void;
+}
+
+/**
+ * One stream's folder: segment files and the playlist naming them, both written atomically, with
+ * segments deleted a grace period after they leave the window. Operations run one at a time in
+ * call order, so the caller may fire writeSegment without awaiting the previous one.
+ */
+export class HlsStreamWriter {
+  readonly folder: string;
+  readonly playlistPath: string;
+  private readonly playlist: LivePlaylist;
+  private readonly deletions = new Set<NodeJS.Timeout>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(private readonly options: HlsStreamWriterOptions) {
+    this.folder = options.folder;
+    this.playlistPath = join(options.folder, PLAYLIST_FILE_NAME);
+    this.playlist = new LivePlaylist({
+      targetDurationSeconds: options.targetDurationSeconds,
+      windowSeconds: options.windowSeconds,
+      firstMediaSequence: options.firstMediaSequence,
+    });
+  }
+
+  /** Creates the folder (and HLS_PATH if needed). Nothing is written until the first segment. */
+  static async create(options: HlsStreamWriterOptions): Promise<HlsStreamWriter> {
+    try {
+      await mkdir(options.folder, { recursive: true });
+    } catch (error) {
+      throw new HlsWriteError(options.folder, 'create folder', error);
+    }
+    return new HlsStreamWriter(options);
+  }
+
+  get ended(): boolean {
+    return this.playlist.ended;
+  }
+
+  /**
+   * Writes `<sequence>.ts`, then the playlist that names it. If the segment cannot be written the
+   * playlist is unchanged and the sequence number is reused by the next segment. If only the
+   * playlist fails, the segment stays in the model and the next successful write publishes it.
+   */
+  writeSegment(data: Uint8Array, timing: SegmentTiming): Promise<PlaylistSegment> {
+    return this.enqueue(async () => {
+      const uri = segmentFileName(this.playlist.nextMediaSequence);
+      const path = join(this.folder, uri);
+      await writeFileAtomic(path, data);
+      let removed: PlaylistSegment[];
+      try {
+        removed = this.playlist.addSegment({ uri, ...timing });
+      } catch (error) {
+        // Refused timing: the sequence number stays free, so the file would only be overwritten later.
+        await unlinkIfPresent(path).catch(this.options.onBackgroundError);
+        throw error;
+      }
+      this.scheduleDeletion(removed);
+      await writeFileAtomic(this.playlistPath, this.playlist.render());
+      // The window never drops the newest segment.
+      const added = this.playlist.segments.at(-1);
+      if (!added) throw new Error(`segment ${uri} is missing from the playlist model`);
+      return added;
+    });
+  }
+
+  /** Publishes the playlist with EXT-X-ENDLIST. */
+  end(): Promise<void> {
+    return this.enqueue(async () => {
+      this.playlist.end();
+      try {
+        if (this.playlist.segments.length > 0) await writeFileAtomic(this.playlistPath, this.playlist.render());
+      } finally {
+        // Even when the last playlist cannot be written, the folder must not outlive the stream.
+        this.options.onEnded?.();
+      }
+    });
+  }
+
+  /**
+   * The publisher is back: the next segment carries EXT-X-DISCONTINUITY and ENDLIST goes away with
+   * it. Go through HlsDirectoryWriter.startStream, which also cancels the folder's cleanup.
+   */
+  resume(): Promise<void> {
+    return this.enqueue(async () => this.playlist.resume());
+  }
+
+  /** Cancels pending deletions and refuses further work; waits for the operation in progress. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.deletions) clearTimeout(timer);
+    this.deletions.clear();
+    await this.queue;
+  }
+
+  private enqueue<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new StreamWriterClosedError(this.folder));
+    const result = this.queue.then(operation);
+    // The queue only orders work; each caller handles its own operation's failure.
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private scheduleDeletion(removed: PlaylistSegment[]): void {
+    if (removed.length === 0) return;
+    const timer = setTimeout(() => {
+      this.deletions.delete(timer);
+      for (const segment of removed) {
+        unlinkIfPresent(join(this.folder, segment.uri)).catch(this.options.onBackgroundError);
+      }
+    }, this.options.segmentGraceMs);
+    // Pending deletions must not keep a stopping origin alive; the start-up sweep catches up.
+    timer.unref();
+    this.deletions.add(timer);
+  }
+}

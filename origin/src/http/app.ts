@@ -1,0 +1,92 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { hlsFileRoutes } from './hls-file-routes.js';
+import { errorBodySchema, sendError } from './http-errors.js';
+
+export interface HttpAppOptions {
+  /** HLS_PATH: the folder of stream folders, served read-only. */
+  hlsPath: string;
+  /** Pino options (service-kit's `loggerOptions('origin')`), or false for none. Default false. */
+  logger?: FastifyServerOptions['logger'];
+  /** Live figures for operators and benchmarks, served as JSON on `GET /stats`. */
+  stats?: () => Record<string, unknown>;
+}
+
+/** Longest path parameter the router accepts: a 128-character stream name fits with room to spare. */
+const MAX_PARAM_LENGTH = 256;
+
+const PREFLIGHT_MAX_AGE_SECONDS = 86_400;
+
+/**
+ * The origin's HTTP face, for edges and players: `GET|HEAD /<stream>/<file>` below HLS_PATH,
+ * `GET /health`, CORS for browsers playing straight from the origin. Every error is
+ * `{ error: { code, message } }` (see http-errors.ts). server.ts owns listen and shutdown.
+ */
+export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Malformed percent-encoding and over-long names never reach a route. The URL is not echoed:
+    // it may be huge.
+    frameworkErrors: (error, _request, reply) => {
+      const reason =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? `a path segment is longer than ${MAX_PARAM_LENGTH} characters`
+          : 'the path is not valid percent-encoded UTF-8';
+      sendError(reply, 'LIVE_ERR_INVALID_PATH', reason);
+    },
+  });
+
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('access-control-allow-origin', '*');
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, 'LIVE_ERR_NOT_FOUND', `no such resource: ${request.method} ${request.url}`),
+  );
+
+  app.setErrorHandler<FastifyError>((error, request, reply) => {
+    if (error.validation) {
+      // The only validated input is the path parameters.
+      const name = error.validation[0]?.instancePath.replace(/^\//, '');
+      const value = (request.params as Record<string, string | undefined>)[name ?? ''];
+      const what = name === 'file' ? 'playlist or segment name' : 'stream name';
+      return sendError(
+        reply,
+        'LIVE_ERR_INVALID_PATH',
+        value === undefined ? `${request.url} is not a valid path` : `${JSON.stringify(value)} is not a valid ${what}`,
+      );
+    }
+    request.log.error({ err: error }, 'request failed');
+    return sendError(reply, 'LIVE_ERR_INTERNAL', 'internal error');
+  });
+
+  // Browsers preflight requests with conditional or range headers; any origin may read.
+  app.options('/*', async (request, reply) => {
+    const requested = request.headers['access-control-request-headers'];
+    reply
+      .code(204)
+      .header('access-control-allow-methods', 'GET, HEAD, OPTIONS')
+      .header('access-control-max-age', PREFLIGHT_MAX_AGE_SECONDS);
+    if (requested) reply.header('access-control-allow-headers', requested);
+    return reply.send();
+  });
+
+  app.get(
+    '/health',
+    {
+      schema: {
+        response: {
+          200: { type: 'object', required: ['status'], properties: { status: { type: 'string', const: 'ok' } } },
+          500: errorBodySchema,
+        },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  const stats = options.stats;
+  if (stats) app.get('/stats', async () => stats());
+
+  app.register(hlsFileRoutes, { hlsPath: options.hlsPath });
+  return app;
+}

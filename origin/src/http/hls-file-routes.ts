@@ -1,0 +1,138 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { STREAM_NAME_PATTERN } from '../hls/hls-names.js';
+import { errorBodySchema, sendError } from './http-errors.js';
+
+/** A playlist or segment name: no leading dot, no slash, no `.tmp`, only the two HLS types. */
+export const HLS_FILE_NAME_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.(m3u8|ts)$/;
+
+type HlsFileType = 'm3u8' | 'ts';
+
+const CONTENT_TYPES: Record<HlsFileType, string> = {
+  m3u8: 'application/vnd.apple.mpegurl',
+  ts: 'video/mp2t',
+};
+
+/**
+ * Playlists change with every segment: `no-cache` lets edges and players keep a copy but
+ * revalidate it on every use (a cheap 304 through the ETag), so nobody serves a stale live edge.
+ * Micro-caching (max-age=1) is the edge's decision, not the origin's. A segment name is never
+ * reused (the media sequence only grows, and a new session starts it from the clock), so a
+ * segment's bytes never change and may be cached for good.
+ */
+const CACHE_CONTROL: Record<HlsFileType, string> = {
+  m3u8: 'no-cache',
+  ts: 'public, max-age=31536000, immutable',
+};
+
+export interface HlsFileParams {
+  stream: string;
+  file: string;
+}
+
+const paramsSchema = {
+  type: 'object',
+  required: ['stream', 'file'],
+  additionalProperties: false,
+  properties: {
+    stream: { type: 'string', pattern: STREAM_NAME_PATTERN.source },
+    file: { type: 'string', pattern: HLS_FILE_NAME_PATTERN.source },
+  },
+} as const;
+
+export interface HlsFileRoutesOptions {
+  hlsPath: string;
+}
+
+function errorCode(error: unknown): string | undefined {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
+
+/** RFC 9110 §13.1.2: weak comparison, any listed tag or `*` matches. */
+function matchesIfNoneMatch(header: string, etag: string): boolean {
+  return header.split(',').some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === '*' || trimmed.replace(/^W\//, '') === etag;
+  });
+}
+
+function notModified(request: FastifyRequest, etag: string, modified: Date): boolean {
+  const ifNoneMatch = request.headers['if-none-match'];
+  if (ifNoneMatch !== undefined) return matchesIfNoneMatch(ifNoneMatch, etag);
+  const ifModifiedSince = request.headers['if-modified-since'];
+  if (ifModifiedSince === undefined) return false;
+  const since = Date.parse(ifModifiedSince);
+  // HTTP dates have whole seconds.
+  return !Number.isNaN(since) && Math.floor(modified.getTime() / 1000) * 1000 <= since;
+}
+
+/**
+ * Sends one file of an open handle. The file is opened before it is measured and read through
+ * the same handle: the writer replaces playlists by rename, and a handle keeps the version it
+ * opened, so the length header and the bytes always belong to one complete version. (Serving by
+ * path, as @fastify/send does, stats one version and may read the next.)
+ */
+async function sendFile(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  handle: FileHandle,
+  type: HlsFileType,
+): Promise<FastifyReply> {
+  const stat = await handle.stat({ bigint: true });
+  if (!stat.isFile()) {
+    await handle.close();
+    return sendError(reply, 'LIVE_ERR_NOT_FOUND', `${request.url} is not a file`);
+  }
+  // A new version is a new inode (written aside, then renamed in), so the inode tells versions apart.
+  const etag = `"${stat.ino.toString(36)}-${stat.size.toString(36)}-${stat.mtimeNs.toString(36)}"`;
+  const modified = new Date(Number(stat.mtimeMs));
+  reply
+    .header('content-type', CONTENT_TYPES[type])
+    .header('cache-control', CACHE_CONTROL[type])
+    .header('etag', etag)
+    .header('last-modified', modified.toUTCString());
+
+  const size = Number(stat.size);
+  if (notModified(request, etag, modified)) {
+    await handle.close();
+    return reply.code(304).send();
+  }
+  reply.header('content-length', size);
+  if (request.method === 'HEAD' || size === 0) {
+    await handle.close();
+    return reply.send(request.method === 'HEAD' ? undefined : '');
+  }
+  return reply.send(handle.createReadStream({ start: 0, end: size - 1 }));
+}
+
+/** `GET|HEAD /<stream>/<file>`: playlists and segments below HLS_PATH, read-only. */
+export const hlsFileRoutes: FastifyPluginAsync<HlsFileRoutesOptions> = async (app, { hlsPath }) => {
+  app.route<{ Params: HlsFileParams }>({
+    method: ['GET', 'HEAD'],
+    url: '/:stream/:file',
+    schema: {
+      params: paramsSchema,
+      response: { 400: errorBodySchema, 404: errorBodySchema },
+    },
+    handler: async (request, reply) => {
+      const { stream, file } = request.params;
+      const type: HlsFileType = file.endsWith('.m3u8') ? 'm3u8' : 'ts';
+      let handle: FileHandle;
+      try {
+        handle = await open(join(hlsPath, stream, file), 'r');
+      } catch (error) {
+        if (['ENOENT', 'ENOTDIR'].includes(errorCode(error) ?? '')) {
+          return sendError(reply, 'LIVE_ERR_NOT_FOUND', `${stream}/${file} does not exist`);
+        }
+        throw error;
+      }
+      try {
+        return await sendFile(request, reply, handle, type);
+      } catch (error) {
+        await handle.close().catch(() => undefined);
+        throw error;
+      }
+    },
+  });
+};

@@ -1,0 +1,77 @@
+/**
+ * AudioSpecificConfig (ISO/IEC 14496-3 1.6.2.1), the FLV/RTMP AAC sequence header, reduced to
+ * what an ADTS header needs. Configurations that ADTS cannot express are refused here, so the
+ * publisher hears about it at connect time instead of players failing later.
+ */
+import { BitReader } from './bit-reader.js';
+import { MediaFormatError } from './media-format-error.js';
+
+export interface AacConfig {
+  /** Object type as signalled: 2 AAC-LC, 5 HE-AAC (SBR), 29 HE-AACv2 (SBR + PS). */
+  objectType: number;
+  /** Object type of the core AAC stream, the one ADTS carries (1 to 4). */
+  coreObjectType: number;
+  /** Index into SAMPLE_RATES of the core stream. */
+  samplingFrequencyIndex: number;
+  /** Core sample rate: every raw AAC frame holds 1024 samples at this rate. */
+  sampleRate: number;
+  channelConfig: number;
+}
+
+const SAMPLE_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+
+const AAC_SAMPLES_PER_FRAME = 1024;
+
+const OBJECT_TYPE_SBR = 5;
+const OBJECT_TYPE_PS = 29;
+const EXPLICIT_FREQUENCY = 15;
+
+export function parseAacConfig(data: Uint8Array): AacConfig {
+  if (data.length < 2) throw new MediaFormatError(`AAC AudioSpecificConfig of ${data.length} bytes is too short`);
+  const bits = new BitReader(data, 'AAC AudioSpecificConfig');
+  let objectType = readObjectType(bits);
+  let samplingFrequencyIndex = readFrequencyIndex(bits);
+  // channelConfiguration (4 bits).
+  const channelConfig = bits.readBits(4);
+  const signalledType = objectType;
+  if (objectType === OBJECT_TYPE_SBR || objectType === OBJECT_TYPE_PS) {
+    // Explicit SBR signalling: the extension (output) rate, then the core object type. ADTS
+    // carries the core rate; decoders rediscover SBR from the bitstream.
+    readFrequencyIndex(bits);
+    objectType = readObjectType(bits);
+  }
+  if (objectType < 1 || objectType > 4) {
+    throw new MediaFormatError(`AAC object type ${objectType} cannot be carried in ADTS (needs 1 to 4)`);
+  }
+  const sampleRate = SAMPLE_RATES[samplingFrequencyIndex];
+  if (sampleRate === undefined) {
+    throw new MediaFormatError(`AAC sampling frequency index ${samplingFrequencyIndex} cannot be carried in ADTS`);
+  }
+  if (channelConfig < 1 || channelConfig > 7) {
+    throw new MediaFormatError(`AAC channel configuration ${channelConfig} cannot be carried in ADTS (needs 1 to 7)`);
+  }
+  return { objectType: signalledType, coreObjectType: objectType, samplingFrequencyIndex, sampleRate, channelConfig };
+}
+
+/** audioObjectType (5 bits), escaped to 32 + 6 bits when it reads 31. */
+function readObjectType(bits: BitReader): number {
+  const type = bits.readBits(5);
+  return type === 31 ? 32 + bits.readBits(6) : type;
+}
+
+/** samplingFrequencyIndex (4 bits); 15 means a 24-bit frequency follows, reported as 15. */
+function readFrequencyIndex(bits: BitReader): number {
+  const index = bits.readBits(4);
+  if (index === EXPLICIT_FREQUENCY) bits.skipBits(24);
+  return index;
+}
+
+/** RFC 6381 codec string, e.g. `mp4a.40.2` for AAC-LC. */
+export function aacCodecString(config: AacConfig): string {
+  return `mp4a.40.${config.objectType}`;
+}
+
+/** Duration of one raw AAC frame in milliseconds (21.33 ms at 48 kHz). */
+export function aacFrameDurationMs(config: AacConfig): number {
+  return (AAC_SAMPLES_PER_FRAME * 1000) / config.sampleRate;
+}

@@ -1,0 +1,296 @@
+/**
+ * HLS segmenter: RTMP/FLV tags in, MPEG-TS segments out, the job of nginx-rtmp's hls module.
+ * It decides the stream's tracks, converts H.264 to Annex B and AAC to ADTS, and cuts segments
+ * at keyframes (video) or on time (audio-only). No I/O: the caller stores and announces segments.
+ */
+import { aacFrameDurationMs } from './aac-config.js';
+import { AdtsBatch } from './adts-batch.js';
+import { layoutAvcc, writeAnnexB } from './annex-b.js';
+import { type AacFrame, type AvcFrame, FLV_TAG_SCRIPT, type FlvFrame, type FlvTag, type MediaFrame, parseFlvTag } from './flv-tag.js';
+import { MediaFormatError } from './media-format-error.js';
+import { RtmpTimeline } from './rtmp-timeline.js';
+import {
+  type AudioConfig,
+  type AudioTrackInfo,
+  audioConfigFrom,
+  sameConfig,
+  type VideoConfig,
+  type VideoTrackInfo,
+  videoConfigFrom,
+} from './stream-config.js';
+import { TrackProbe } from './track-probe.js';
+import { type MuxerTracks, TsMuxer } from './ts-muxer.js';
+
+export interface HlsSegmenterOptions {
+  /** A segment ends at the first keyframe (audio-only: frame) this long after its start. Default 2. */
+  targetDurationSeconds?: number;
+  /** AAC frames are grouped into one PES over at most this span (see AdtsBatch). Default 100. */
+  audioBatchMs?: number;
+  /** Media time to wait for a second sequence header before muxing one track. Default 1000. */
+  trackProbeMs?: number;
+}
+
+export interface Segment {
+  /** A complete MPEG-TS file: PAT, PMT, then PES packets starting with a keyframe when there is video. */
+  data: Uint8Array;
+  /** DTS of the next segment's first frame minus this one's, so durations add up to the timeline. */
+  durationSeconds: number;
+  firstDtsMs: number;
+  lastDtsMs: number;
+  /** Timestamps jumped or the codec configuration changed: the playlist needs EXT-X-DISCONTINUITY. */
+  discontinuity: boolean;
+}
+
+export interface TrackInfo {
+  video?: VideoTrackInfo;
+  audio?: AudioTrackInfo;
+}
+
+export type SegmenterEvent =
+  | { kind: 'tracks'; tracks: TrackInfo }
+  | { kind: 'segment'; segment: Segment }
+  | { kind: 'rejected'; reason: string };
+
+const NO_EVENTS: readonly SegmenterEvent[] = Object.freeze([]);
+
+/** Duration assumed for the last frame of a segment with a single video frame. */
+const FALLBACK_VIDEO_FRAME_MS = 1000 / 30;
+
+interface OpenSegment {
+  firstDtsMs: number;
+  lastDtsMs: number;
+  /** Frames and last DTS on the track that decides cuts (video if any), to measure a final segment. */
+  anchorFrames: number;
+  lastAnchorDtsMs: number;
+  discontinuity: boolean;
+}
+
+export class HlsSegmenter {
+  private readonly targetMs: number;
+  private readonly probe: TrackProbe;
+  private readonly audioBatch: AdtsBatch;
+  private video: VideoConfig | undefined;
+  private audio: AudioConfig | undefined;
+  private muxTracks: MuxerTracks | undefined;
+  private muxer: TsMuxer | undefined;
+  private segment: OpenSegment | undefined;
+  private started = false;
+  private cutRequested = false;
+  private nextDiscontinuity = false;
+  private rejected = false;
+  private events: SegmenterEvent[] = [];
+  private accessUnit = new Uint8Array(64 * 1024);
+  private readonly timeline = new RtmpTimeline();
+
+  constructor(options: HlsSegmenterOptions = {}) {
+    const { targetDurationSeconds = 2, audioBatchMs = 100, trackProbeMs = 1000 } = options;
+    if (!(targetDurationSeconds > 0 && Number.isFinite(targetDurationSeconds))) {
+      throw new RangeError(`targetDurationSeconds must be a positive number, got ${targetDurationSeconds}`);
+    }
+    if (!(audioBatchMs >= 0)) throw new RangeError(`audioBatchMs must be >= 0, got ${audioBatchMs}`);
+    if (!(trackProbeMs >= 0)) throw new RangeError(`trackProbeMs must be >= 0, got ${trackProbeMs}`);
+    this.targetMs = targetDurationSeconds * 1000;
+    this.audioBatch = new AdtsBatch(audioBatchMs);
+    this.probe = new TrackProbe(trackProbeMs);
+  }
+
+  /** The tracks being muxed, once decided. */
+  get tracks(): TrackInfo | undefined {
+    return this.muxTracks && this.trackInfo();
+  }
+
+  /** Takes one RTMP message's FLV tag; `tag.body` is not kept past the call. */
+  push(tag: FlvTag): readonly SegmenterEvent[] {
+    if (this.rejected || tag.type === FLV_TAG_SCRIPT) return NO_EVENTS;
+    return this.guard(() => this.handle(parseFlvTag(tag, this.timeline.extend(tag.timestampMs))));
+  }
+
+  /** Closes the segment in progress (on unpublish), measured to the end of its last frame. */
+  flush(): readonly SegmenterEvent[] {
+    return this.guard(() => {
+      if (!this.muxTracks && !this.rejected) this.decideTracks(true);
+      if (this.segment) this.closeSegment(undefined);
+    });
+  }
+
+  private guard(work: () => void): readonly SegmenterEvent[] {
+    try {
+      work();
+    } catch (error) {
+      if (!(error instanceof MediaFormatError)) throw error;
+      this.rejected = true;
+      this.events.push({ kind: 'rejected', reason: error.message });
+    }
+    if (this.events.length === 0) return NO_EVENTS;
+    const events = this.events;
+    this.events = [];
+    return events;
+  }
+
+  private handle(frame: FlvFrame): void {
+    switch (frame.kind) {
+      case 'unsupported':
+        throw new MediaFormatError(
+          `${frame.track} codec ${frame.codec} is not supported: HLS packaging takes H.264 video and AAC audio`,
+        );
+      case 'avc-config':
+        return this.setVideoConfig(frame.data);
+      case 'aac-config':
+        return this.setAudioConfig(frame.data);
+      case 'avc-frame':
+      case 'aac-frame':
+        return this.onMedia(frame);
+      default:
+        // Metadata and end-of-sequence: unpublish calls flush().
+        return;
+    }
+  }
+
+  private setVideoConfig(data: Uint8Array): void {
+    // A header for a track the PMT does not list cannot be used without a new program.
+    if (sameConfig(this.video, data) || (this.muxTracks && !this.muxTracks.video)) return;
+    this.video = videoConfigFrom(data);
+    this.configChanged();
+  }
+
+  private setAudioConfig(data: Uint8Array): void {
+    if (sameConfig(this.audio, data) || (this.muxTracks && !this.muxTracks.audio)) return;
+    this.audio = audioConfigFrom(data);
+    this.configChanged();
+  }
+
+  /** Mid-stream changes start a new segment, flagged, at the next point a player can start. */
+  private configChanged(): void {
+    if (!this.muxTracks) return;
+    if (this.segment) {
+      this.cutRequested = true;
+      this.nextDiscontinuity = true;
+    }
+    this.events.push({ kind: 'tracks', tracks: this.trackInfo() });
+  }
+
+  private onMedia(frame: MediaFrame): void {
+    if (this.muxTracks) return this.mux(frame);
+    // Without its sequence header a frame cannot be decoded, now or later.
+    if (!(frame.kind === 'avc-frame' ? this.video : this.audio)) return;
+    this.probe.hold(frame);
+    this.decideTracks(false);
+  }
+
+  private decideTracks(force: boolean): void {
+    const tracks = this.probe.decide(this.video !== undefined, this.audio !== undefined, force);
+    if (!tracks) return;
+    this.muxTracks = tracks;
+    this.muxer = new TsMuxer(tracks);
+    this.events.push({ kind: 'tracks', tracks: this.trackInfo() });
+    for (const frame of this.probe.drain()) this.mux(frame);
+  }
+
+  private mux(frame: MediaFrame): void {
+    if (frame.kind === 'avc-frame') this.muxVideo(frame);
+    else this.muxAudio(frame);
+  }
+
+  private muxVideo(frame: AvcFrame): void {
+    const video = this.video;
+    if (!video || !this.muxTracks?.video) return;
+    // Walk the NAL units first: a malformed frame is refused before any state changes.
+    const layout = layoutAvcc(frame.data, video.record.nalLengthSize);
+    if (this.timeline.jumped('video', frame.dtsMs)) this.onTimestampJump();
+    if (frame.keyframe) this.cutBefore(frame.dtsMs);
+    const segment = this.segment;
+    // Until the first keyframe there is nothing a player could start from.
+    if (!segment) return;
+    // Cuts follow the publisher's keyframe flag; an IDR it forgot to flag is still a start point.
+    const randomAccess = frame.keyframe || layout.hasIdr;
+    const parameterSets = randomAccess && !layout.hasParameterSets ? video.parameterSets : undefined;
+    const size = layout.size + (parameterSets?.length ?? 0);
+    if (size > this.accessUnit.length) this.accessUnit = new Uint8Array(Math.max(size, this.accessUnit.length * 2));
+    writeAnnexB(frame.data, video.record.nalLengthSize, parameterSets, this.accessUnit, 0);
+    this.muxer!.writeVideo(this.accessUnit.subarray(0, size), frame.dtsMs, frame.ptsMs, randomAccess);
+    segment.lastDtsMs = Math.max(segment.lastDtsMs, frame.dtsMs);
+    segment.lastAnchorDtsMs = frame.dtsMs;
+    segment.anchorFrames++;
+  }
+
+  private muxAudio(frame: AacFrame): void {
+    const audio = this.audio;
+    if (!audio || !this.muxTracks?.audio) return;
+    if (this.timeline.jumped('audio', frame.dtsMs)) this.onTimestampJump();
+    const audioOnly = !this.muxTracks.video;
+    if (audioOnly) this.cutBefore(frame.dtsMs);
+    const segment = this.segment;
+    // With video, audio waits for the first keyframe so every segment starts with one.
+    if (!segment) return;
+    if (this.audioBatch.needsFlushBefore(frame.data, audio.record, frame.dtsMs)) this.flushAudio();
+    this.audioBatch.add(frame.data, audio.record, frame.dtsMs);
+    segment.lastDtsMs = Math.max(segment.lastDtsMs, frame.dtsMs);
+    if (audioOnly) {
+      segment.lastAnchorDtsMs = frame.dtsMs;
+      segment.anchorFrames++;
+    }
+  }
+
+  /** At a point a player can start from: ends a long enough segment, opens the next. */
+  private cutBefore(dtsMs: number): void {
+    if (this.segment && (this.cutRequested || dtsMs - this.segment.firstDtsMs >= this.targetMs)) {
+      this.closeSegment(dtsMs);
+    }
+    if (this.segment) return;
+    this.muxer!.beginSegment();
+    this.segment = {
+      firstDtsMs: dtsMs,
+      lastDtsMs: dtsMs,
+      anchorFrames: 0,
+      lastAnchorDtsMs: dtsMs,
+      discontinuity: this.nextDiscontinuity,
+    };
+    this.nextDiscontinuity = false;
+    this.started = true;
+  }
+
+  /** A reset or a leap in the timestamps ends the segment; the next one is flagged. */
+  private onTimestampJump(): void {
+    if (this.segment) this.closeSegment(undefined);
+    if (this.started) this.nextDiscontinuity = true;
+  }
+
+  /** `nextFirstDtsMs`: the next segment's first DTS, or undefined to measure to the last frame's end. */
+  private closeSegment(nextFirstDtsMs: number | undefined): void {
+    const segment = this.segment!;
+    this.flushAudio();
+    const endMs = nextFirstDtsMs ?? segment.lastAnchorDtsMs + this.lastFrameMs(segment);
+    this.events.push({
+      kind: 'segment',
+      segment: {
+        data: this.muxer!.endSegment(),
+        durationSeconds: (endMs - segment.firstDtsMs) / 1000,
+        firstDtsMs: segment.firstDtsMs,
+        lastDtsMs: segment.lastDtsMs,
+        discontinuity: segment.discontinuity,
+      },
+    });
+    this.segment = undefined;
+    this.cutRequested = false;
+  }
+
+  /** Audio frames last 1024 samples; video frames, the segment's mean (ms timestamps jitter). */
+  private lastFrameMs(segment: OpenSegment): number {
+    if (!this.muxTracks!.video) return aacFrameDurationMs(this.audio!.record);
+    if (segment.anchorFrames < 2) return FALLBACK_VIDEO_FRAME_MS;
+    return (segment.lastAnchorDtsMs - segment.firstDtsMs) / (segment.anchorFrames - 1);
+  }
+
+  private flushAudio(): void {
+    if (this.audioBatch.isEmpty) return;
+    const ptsMs = this.audioBatch.ptsMs;
+    this.muxer!.writeAudio(this.audioBatch.take(), ptsMs);
+  }
+
+  private trackInfo(): TrackInfo {
+    const tracks: TrackInfo = {};
+    if (this.muxTracks?.video && this.video) tracks.video = { ...this.video.info };
+    if (this.muxTracks?.audio && this.audio) tracks.audio = { ...this.audio.info };
+    return tracks;
+  }
+}

@@ -1,0 +1,66 @@
+import { createLogger, loggerOptions } from '../../service-kit/src/logger.js';
+import { onShutdownSignal } from '../../service-kit/src/shutdown.js';
+import { HlsDirectoryWriter } from './hls/hls-directory-writer.js';
+import { sweepStaleStreamFolders } from './hls/stream-folder.js';
+import { buildHttpApp } from './http/app.js';
+import { ApiPublishAuthorizer } from './ingest/api-publish-authorizer.js';
+import { NmsRtmpListener } from './ingest/nms-rtmp-listener.js';
+import { PublishGate } from './ingest/publish-gate.js';
+import { LiveStreamRegistry } from './packaging/live-stream-registry.js';
+import { SegmentDelayStats } from './packaging/segment-delay-stats.js';
+import { readOriginSettings } from './settings.js';
+
+const logger = createLogger('origin');
+
+async function main(): Promise<void> {
+  const settings = readOriginSettings();
+  const swept = await sweepStaleStreamFolders(settings.hls.hlsPath);
+  if (swept.removed.length > 0) logger.info({ removed: swept.removed.length }, 'removed stream folders left by a previous run');
+
+  const hls = new HlsDirectoryWriter({
+    hlsPath: settings.hls.hlsPath,
+    targetDurationSeconds: Math.ceil(settings.segmentSeconds),
+    playlistLengthSeconds: settings.hls.playlistLengthSeconds,
+    segmentGraceSeconds: settings.hls.segmentGraceSeconds,
+    cleanupAfterEndSeconds: settings.hls.cleanupAfterEndSeconds,
+    onBackgroundError: (error) => logger.warn({ err: error }, 'HLS housekeeping failed'),
+  });
+  const delays = new SegmentDelayStats();
+  const streams = new LiveStreamRegistry({ hls, segmentSeconds: settings.segmentSeconds, logger, delays });
+  const gate = new PublishGate({
+    authorizer: new ApiPublishAuthorizer(settings.apiUrl, settings.authorizeTimeoutMs),
+    target: streams,
+    logger,
+    maxPendingBytes: settings.maxPendingBytes,
+  });
+  const rtmp = new NmsRtmpListener({
+    host: settings.rtmpHost,
+    port: settings.rtmpPort,
+    logger,
+    onPublish: (publish) => gate.admit(publish),
+  });
+  const http = buildHttpApp({
+    hlsPath: settings.hls.hlsPath,
+    logger: { ...loggerOptions('origin'), level: process.env.HTTP_LOG_LEVEL ?? 'warn' },
+    stats: () => ({ liveStreams: streams.size, segmentDelay: delays.summary() }),
+  });
+
+  await http.listen({ host: settings.httpHost, port: settings.httpPort });
+  const rtmpPort = await rtmp.listen();
+  logger.info(
+    { rtmp: `${settings.rtmpHost}:${rtmpPort}`, http: `${settings.httpHost}:${settings.httpPort}`, hlsPath: settings.hls.hlsPath },
+    'origin listening',
+  );
+
+  onShutdownSignal(logger, async () => {
+    await rtmp.close();
+    await streams.closeAll();
+    await hls.close();
+    await http.close();
+  });
+}
+
+main().catch((error: unknown) => {
+  logger.fatal({ err: error }, 'origin failed to start');
+  process.exit(1);
+});

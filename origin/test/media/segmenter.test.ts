@@ -1,0 +1,176 @@
+import t from 'tap';
+import type { FlvTag } from '../../src/media/flv-tag.js';
+import { HlsSegmenter, type Segment, type SegmenterEvent } from '../../src/media/segmenter.js';
+import { AVC_RECORD_640X360, aacConfigTag, audioTag, avcConfigTag, avStream, videoTag } from './fixtures/flv-tags.js';
+import { hex, readPackets, readPes } from './fixtures/ts-reader.js';
+
+function run(tags: FlvTag[], segmenter = new HlsSegmenter(), flush = true): SegmenterEvent[] {
+  const events: SegmenterEvent[] = [];
+  for (const tag of tags) events.push(...segmenter.push(tag));
+  if (flush) events.push(...segmenter.flush());
+  return events;
+}
+
+const segmentsOf = (events: SegmenterEvent[]): Segment[] =>
+  events.flatMap((e) => (e.kind === 'segment' ? [e.segment] : []));
+
+const videoPes = (segment: Segment) => readPes(readPackets(segment.data)).filter((p) => p.pid === 0x100);
+
+const SPS_320X240 = '00000001 6764000d';
+
+/** Durations to the millisecond: timestamps are whole milliseconds, frame times are not. */
+const durations = (segments: Segment[]) => segments.map((s) => Math.round(s.durationSeconds * 1000) / 1000);
+
+t.test('audio + video: tracks first, then segments cut at keyframes after 2 s', async (t) => {
+  const events = run(avStream(5));
+  t.same(events[0], {
+    kind: 'tracks',
+    tracks: {
+      video: { codec: 'avc1.64000d', width: 320, height: 240 },
+      audio: { codec: 'mp4a.40.2', sampleRate: 48000, channels: 2 },
+    },
+  });
+  const segments = segmentsOf(events);
+  t.same(segments.map((s) => s.firstDtsMs), [0, 2000, 4000]);
+  t.same(durations(segments), [2, 2, 1], 'the last one ends with its last frame (4967 + 33)');
+  t.same(segments.map((s) => s.discontinuity), [false, false, false]);
+  for (const segment of segments) {
+    const [first] = videoPes(segment);
+    t.ok(first!.randomAccess, 'starts with a random access point');
+    t.ok(Buffer.from(first!.data).toString('hex').startsWith(`0000000109f0${SPS_320X240.replace(' ', '')}`), 'AUD, then SPS');
+    t.ok(readPes(readPackets(segment.data)).some((p) => p.pid === 0x101), 'has audio');
+  }
+  t.equal(segments[0]!.lastDtsMs, 1984, 'last audio frame before the cut');
+});
+
+t.test('a longer GOP than the target: cuts wait for the keyframe', async (t) => {
+  const segments = segmentsOf(run(avStream(6, 75)));
+  t.same(segments.map((s) => s.firstDtsMs), [0, 2500, 5000]);
+  t.same(durations(segments), [2.5, 2.5, 1]);
+});
+
+t.test('the target duration is an option', async (t) => {
+  const segments = segmentsOf(run(avStream(4), new HlsSegmenter({ targetDurationSeconds: 1 })));
+  t.same(segments.map((s) => s.firstDtsMs), [0, 1000, 2000, 3000]);
+  t.throws(() => new HlsSegmenter({ targetDurationSeconds: 0 }), { message: /targetDurationSeconds.*got 0/ });
+});
+
+t.test('frames before the first keyframe are dropped', async (t) => {
+  const tags = [avcConfigTag(), aacConfigTag(), audioTag(0), videoTag(0, false), videoTag(33, false), audioTag(21), videoTag(67, true), audioTag(64), videoTag(100, false)];
+  const [segment] = segmentsOf(run(tags));
+  t.equal(segment!.firstDtsMs, 67);
+  const pes = readPes(readPackets(segment!.data));
+  t.same(pes.map((p) => p.pid), [0x100, 0x100, 0x101], 'two video frames, then the audio run from 64 ms');
+});
+
+t.test('an IDR the publisher did not flag gets SPS/PPS and random access, but no cut', async (t) => {
+  const unflagged = videoTag(1000, false);
+  unflagged.body[9] = 0x65; // IDR slice NAL header in an inter-frame tag
+  const tags = [avcConfigTag(), videoTag(0, true), videoTag(500, false), unflagged, videoTag(2500, false)];
+  const segments = segmentsOf(run(tags, new HlsSegmenter({ targetDurationSeconds: 0.5, trackProbeMs: 0 })));
+  t.equal(segments.length, 1);
+  const [, , idr] = videoPes(segments[0]!);
+  t.ok(idr!.randomAccess);
+  t.ok(Buffer.from(idr!.data).toString('hex').startsWith(`0000000109f0${SPS_320X240.replace(' ', '')}`));
+});
+
+t.test('audio-only streams are decided after the probe window and cut on time', async (t) => {
+  const events = run(avStream(5, 30, { video: false }));
+  t.same(events[0], { kind: 'tracks', tracks: { audio: { codec: 'mp4a.40.2', sampleRate: 48000, channels: 2 } } });
+  const segments = segmentsOf(events);
+  t.same(segments.map((s) => s.firstDtsMs), [0, 2005, 4011], 'first frames at or after each 2 s');
+  const total = segments.reduce((sum, s) => sum + s.durationSeconds, 0);
+  t.equal(Math.round(total * 1000), 4992 + 21, 'durations add up to the end of the last frame');
+  const pes = readPes(readPackets(segments[0]!.data));
+  t.ok(pes.every((p) => p.pid === 0x101));
+  t.ok(pes[0]!.pcr !== undefined && pes[0]!.randomAccess, 'PCR and random access on the audio PID');
+  t.ok(pes.length >= 18 && pes.length <= 21, `frames grouped about 100 ms per PES (${pes.length} PES for 2 s)`);
+});
+
+t.test('video-only streams keep the frames held during the probe', async (t) => {
+  const events = run(avStream(3, 30, { audio: false }));
+  t.same(events[0], { kind: 'tracks', tracks: { video: { codec: 'avc1.64000d', width: 320, height: 240 } } });
+  t.same(segmentsOf(events).map((s) => s.firstDtsMs), [0, 2000]);
+});
+
+t.test('a stream shorter than the probe window comes out on flush', async (t) => {
+  const segments = segmentsOf(run([aacConfigTag(), audioTag(0), audioTag(21), audioTag(43)]));
+  t.equal(segments.length, 1);
+  t.equal(segments[0]!.durationSeconds, (43 + 1024 / 48) / 1000);
+});
+
+t.test('unsupported codecs are rejected with a reason, then input is ignored', async (t) => {
+  // Enhanced RTMP: IsExHeader + keyframe + SequenceStart, FourCC hvc1, then an HEVC record
+  const hevc: FlvTag = { type: 9, timestampMs: 0, body: hex('90 68766331 01016000000090000000000078f000') };
+  const segmenter = new HlsSegmenter();
+  t.same(segmenter.push(aacConfigTag()), []);
+  t.same(segmenter.push(hevc), [
+    { kind: 'rejected', reason: 'video codec hevc is not supported: HLS packaging takes H.264 video and AAC audio' },
+  ]);
+  t.same(segmenter.push(audioTag(0)), []);
+  t.same(segmenter.flush(), []);
+  const mp3: FlvTag = { type: 8, timestampMs: 0, body: hex('2f fffb9064') };
+  t.match(run([mp3]), [{ kind: 'rejected', reason: /audio codec mp3 is not supported/ }]);
+});
+
+t.test('malformed data is rejected with what was wrong', async (t) => {
+  const broken: FlvTag = { type: 9, timestampMs: 0, body: hex('17 01 000000 00000001 65 88800000 aabb') };
+  t.match(run([avcConfigTag(), aacConfigTag(), broken]), [{ kind: 'tracks' }, { kind: 'rejected', reason: /NAL length/ }]);
+  t.match(run([{ type: 9, timestampMs: 0, body: hex('17 00 000000 02 64000d ff e1 0000') }]), [{ kind: 'rejected', reason: /version 2/ }]);
+});
+
+t.test('a new SPS mid-stream: new tracks, cut at the next keyframe, discontinuity', async (t) => {
+  const tags = avStream(3);
+  const at = tags.findIndex((tag) => tag.timestampMs >= 1500);
+  tags.splice(at, 0, avcConfigTag(0), avcConfigTag(1500, AVC_RECORD_640X360));
+  const events = run(tags);
+  const tracks = events.filter((e) => e.kind === 'tracks');
+  t.equal(tracks.length, 2, 'a repeated identical header changes nothing');
+  t.match(tracks[1], { tracks: { video: { codec: 'avc1.42c01e', width: 640, height: 360 } } });
+  const segments = segmentsOf(events);
+  t.same(segments.map((s) => [s.firstDtsMs, s.discontinuity]), [[0, false], [2000, true]], 'cut at 2000 even if short');
+  const first = Buffer.from(videoPes(segments[1]!)[0]!.data).toString('hex');
+  t.ok(first.startsWith('0000000109f0000000016742c01e'), 'the IDR carries the new SPS');
+});
+
+t.test('timestamps: a 32-bit wrap continues, a reset starts a discontinuity', async (t) => {
+  const base = 2 ** 32 - 1000;
+  const wrapped = avStream(3).map((tag) => ({ ...tag, timestampMs: (tag.timestampMs + base) % 2 ** 32 }));
+  const segments = segmentsOf(run(wrapped));
+  t.same(segments.map((s) => s.firstDtsMs - base), [0, 2000]);
+  t.same(segments.map((s) => s.discontinuity), [false, false]);
+
+  const reset = [...avStream(3), ...avStream(2).filter((tag) => tag.body[1] !== 0)];
+  const afterReset = segmentsOf(run(reset));
+  t.same(afterReset.map((s, i) => [s.firstDtsMs, durations(afterReset)[i], s.discontinuity]), [
+    [0, 2, false],
+    [2000, 1, false],
+    [0, 2, true],
+  ]);
+});
+
+t.test('tag bodies may be reused by the caller after push', async (t) => {
+  const body = new Uint8Array(302);
+  const tags: FlvTag[] = [aacConfigTag()];
+  const reference = [aacConfigTag()];
+  for (let i = 0; i < 60; i++) {
+    tags.push({ type: 8, timestampMs: Math.round(i * 21.333), body });
+    reference.push(audioTag(Math.round(i * 21.333)));
+  }
+  const segmenter = new HlsSegmenter();
+  const events: SegmenterEvent[] = [];
+  for (const [i, tag] of tags.entries()) {
+    if (i > 0) body.set(reference[i]!.body);
+    events.push(...segmenter.push(tag));
+    body.fill(0xee);
+  }
+  events.push(...segmenter.flush());
+  t.ok(Buffer.from(segmentsOf(events)[0]!.data).equals(segmentsOf(run(reference))[0]!.data));
+});
+
+t.test('tracks are exposed once decided', async (t) => {
+  const segmenter = new HlsSegmenter();
+  t.equal(segmenter.tracks, undefined);
+  run(avStream(1), segmenter, false);
+  t.match(segmenter.tracks, { video: { codec: 'avc1.64000d' }, audio: { codec: 'mp4a.40.2' } });
+});
