@@ -19,8 +19,10 @@ log_dir="$run_dir/logs"
 mkdir -p "$log_dir" "$HLS_PATH"
 
 pids=()
+stopping=0
 stop_all() {
   trap - INT TERM EXIT
+  stopping=1
   echo
   echo "==> stopping"
   # Reverse start order: edge and discovery first (discovery withdraws its streams), redis last.
@@ -91,4 +93,7 @@ BANNER
 # Exit (and stop the others) as soon as any service dies.
 set +e
 wait -n "${pids[@]}"
-echo "a service exited; see $log_dir" >&2
+if [ "$stopping" -eq 0 ]; then
+  echo "a service exited unexpectedly; see $log_dir" >&2
+  exit 1
+fi
