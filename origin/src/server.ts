@@ -2,6 +2,7 @@ import { createLogger, loggerOptions } from '../../service-kit/src/logger.js';
 import { onShutdownSignal } from '../../service-kit/src/shutdown.js';
 import { HlsDirectoryWriter } from './hls/hls-directory-writer.js';
 import { sweepStaleStreamFolders } from './hls/stream-folder.js';
+import { IngestHeartbeat } from './control/ingest-heartbeat.js';
 import { buildHttpApp } from './http/app.js';
 import { ApiPublishAuthorizer } from './ingest/api-publish-authorizer.js';
 import { NmsRtmpListener } from './ingest/nms-rtmp-listener.js';
@@ -26,9 +27,25 @@ async function main(): Promise<void> {
     onBackgroundError: (error) => logger.warn({ err: error }, 'HLS housekeeping failed'),
   });
   const delays = new SegmentDelayStats();
-  const streams = new LiveStreamRegistry({ hls, segmentSeconds: settings.segmentSeconds, logger, delays });
+  let heartbeat: IngestHeartbeat | undefined;
+  const streams = new LiveStreamRegistry({
+    hls,
+    segmentSeconds: settings.segmentSeconds,
+    logger,
+    delays,
+    onPublishEnded: (publish) => heartbeat?.publishEnded(publish),
+  });
+  heartbeat = new IngestHeartbeat({
+    apiUrl: settings.apiUrl,
+    originId: settings.originId,
+    description: settings.ingest,
+    intervalMs: settings.heartbeatMs,
+    timeoutMs: settings.authorizeTimeoutMs,
+    live: streams,
+    logger,
+  });
   const gate = new PublishGate({
-    authorizer: new ApiPublishAuthorizer(settings.apiUrl, settings.authorizeTimeoutMs),
+    authorizer: new ApiPublishAuthorizer(settings.apiUrl, settings.originId, settings.authorizeTimeoutMs),
     target: streams,
     logger,
     maxPendingBytes: settings.maxPendingBytes,
@@ -47,14 +64,16 @@ async function main(): Promise<void> {
 
   await http.listen({ host: settings.httpHost, port: settings.httpPort });
   const rtmpPort = await rtmp.listen();
+  heartbeat.start();
   logger.info(
-    { rtmp: `${settings.rtmpHost}:${rtmpPort}`, http: `${settings.httpHost}:${settings.httpPort}`, hlsPath: settings.hls.hlsPath },
+    { originId: settings.originId, rtmp: `${settings.rtmpHost}:${rtmpPort}`, http: `${settings.httpHost}:${settings.httpPort}`, hlsPath: settings.hls.hlsPath },
     'origin listening',
   );
 
   onShutdownSignal(logger, async () => {
     await rtmp.close();
     await streams.closeAll();
+    await heartbeat?.stop();
     await hls.close();
     await http.close();
   });

@@ -1,4 +1,15 @@
-import { readHttpUrl, readInteger, readNumber, readPort, readString, type Env } from '../../service-kit/src/env-settings.js';
+import os from 'node:os';
+import {
+  readHttpUrl,
+  readInteger,
+  readNumber,
+  readOptionalString,
+  readPort,
+  readString,
+  SettingError,
+  type Env,
+} from '../../service-kit/src/env-settings.js';
+import type { IngestDescription } from './control/ingest-heartbeat.js';
 import { readHlsSettings, type HlsSettings } from './hls/hls-settings.js';
 
 export interface OriginSettings {
@@ -13,12 +24,17 @@ export interface OriginSettings {
   /** Target segment duration: segments end at the first keyframe after it. */
   segmentSeconds: number;
   hls: HlsSettings;
+  /** Identifies this origin to the API (heartbeats, publish leases). */
+  originId: string;
+  ingest: IngestDescription;
+  heartbeatMs: number;
 }
 
 export function readOriginSettings(env: Env = process.env): OriginSettings {
+  const rtmpPort = readPort(env, 'RTMP_PORT', 1935);
   return {
     rtmpHost: readString(env, 'RTMP_HOST', '0.0.0.0'),
-    rtmpPort: readPort(env, 'RTMP_PORT', 1935),
+    rtmpPort,
     httpHost: readString(env, 'ORIGIN_HTTP_HOST', '0.0.0.0'),
     httpPort: readPort(env, 'ORIGIN_HTTP_PORT', 8080),
     apiUrl: readHttpUrl(env, 'API_URL', 'http://127.0.0.1:9090'),
@@ -26,5 +42,22 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
     maxPendingBytes: readInteger(env, 'AUTHORIZE_MAX_PENDING_BYTES', 8 * 1024 * 1024, { min: 64 * 1024 }),
     segmentSeconds: readNumber(env, 'HLS_SEGMENT_SECONDS', 2, { min: 0.5 }),
     hls: readHlsSettings(env),
+    originId: readOriginId(env, rtmpPort),
+    ingest: {
+      name: readString(env, 'INGEST_NAME', os.hostname()),
+      region: readString(env, 'INGEST_REGION', 'local'),
+      priority: readInteger(env, 'INGEST_PRIORITY', 1, { min: 0 }),
+      urlTemplates: {
+        rtmp: readString(env, 'INGEST_RTMP_URL', `rtmp://localhost:${rtmpPort}/stream/{stream_key}`),
+      },
+    },
+    heartbeatMs: readInteger(env, 'INGEST_HEARTBEAT_MS', 1000, { min: 100 }),
   };
+}
+
+function readOriginId(env: Env, rtmpPort: number): string {
+  const fallback = `${os.hostname()}-${rtmpPort}`.replace(/[^A-Za-z0-9_-]/g, '-');
+  const value = readOptionalString(env, 'ORIGIN_ID') ?? fallback;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw new SettingError('ORIGIN_ID', value, 'letters, digits, _ or -, at most 64');
+  return value;
 }

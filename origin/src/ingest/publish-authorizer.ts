@@ -1,13 +1,20 @@
 export interface PublishRequest {
   app: string;
-  /** What the publisher sent as stream name: a public name or a secret stream key. */
+  /** What the publisher sent as stream name: a stream key (secret) or an open stream name. */
   name: string;
   addr: string;
+  /** Identifies the publish to the API, which holds one lease per stream across origins. */
+  sessionId: string;
 }
 
-export type PublishDecision =
-  | { allowed: true; streamName: string }
-  | { allowed: false; reason: string };
+/** What the API allowed: the public stream name to package under and the key's generation. */
+export interface PublishGrant {
+  streamName: string;
+  /** Bumped by the API when the key is reset; a publish holding an old generation is cut. */
+  keyGeneration: number;
+}
+
+export type PublishDecision = ({ allowed: true } & PublishGrant) | { allowed: false; reason: string };
 
 /** Decides whether a publish may go ahead, and under which public stream name. */
 export interface PublishAuthorizer {

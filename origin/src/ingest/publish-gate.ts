@@ -1,10 +1,10 @@
 import type { Logger } from '../../../service-kit/src/logger.js';
 import type { FlvTag, FlvTagSink, IncomingPublish } from './flv-tag-source.js';
-import type { PublishAuthorizer } from './publish-authorizer.js';
+import type { PublishAuthorizer, PublishGrant } from './publish-authorizer.js';
 
 /** Where an authorized publish's media goes. Returns the sink and a function to call at the end. */
 export interface PublishTarget {
-  open(streamName: string, publish: IncomingPublish): { sink: FlvTagSink; end: () => void } | { refused: string };
+  open(grant: PublishGrant, publish: IncomingPublish): { sink: FlvTagSink; end: () => void } | { refused: string };
 }
 
 export interface PublishGateOptions {
@@ -42,7 +42,7 @@ export class PublishGate {
     });
 
     this.options.authorizer
-      .authorize({ app: publish.app, name: publish.requestedName, addr: publish.remoteAddress })
+      .authorize({ app: publish.app, name: publish.requestedName, addr: publish.remoteAddress, sessionId: publish.id })
       .then((decision) => {
         if (closed) return;
         if (!decision.allowed) {
@@ -50,7 +50,7 @@ export class PublishGate {
           publish.disconnect();
           return;
         }
-        const opened = this.options.target.open(decision.streamName, publish);
+        const opened = this.options.target.open(decision, publish);
         if ('refused' in opened) {
           log.warn({ stream: decision.streamName, reason: opened.refused }, 'publish refused');
           publish.disconnect();

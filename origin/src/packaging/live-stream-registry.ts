@@ -1,6 +1,7 @@
 import type { Logger } from '../../../service-kit/src/logger.js';
 import type { HlsDirectoryWriter } from '../hls/hls-directory-writer.js';
-import type { IncomingPublish } from '../ingest/flv-tag-source.js';
+import type { FlvTag, IncomingPublish } from '../ingest/flv-tag-source.js';
+import type { PublishGrant } from '../ingest/publish-authorizer.js';
 import type { PublishTarget } from '../ingest/publish-gate.js';
 import type { SegmentDelayStats } from './segment-delay-stats.js';
 import { StreamPackager } from './stream-packager.js';
@@ -10,11 +11,29 @@ export interface LiveStreamRegistryOptions {
   segmentSeconds: number;
   logger: Logger;
   delays: SegmentDelayStats;
+  /** A publish ended (left, cut or refused media); the API releases its lease. */
+  onPublishEnded?: (publish: LivePublishInfo) => void;
+}
+
+/** What the API is told about each live publish in the origin's heartbeat. */
+export interface LivePublishInfo {
+  sessionId: string;
+  stream: string;
+  keyGeneration: number;
+  /** Media bytes received since the publish started. */
+  bytesIn: number;
+}
+
+interface LivePublish {
+  publish: IncomingPublish;
+  grant: PublishGrant;
+  packager: StreamPackager;
+  bytesIn: number;
 }
 
 /** The streams live on this origin: one publisher per public stream name. */
 export class LiveStreamRegistry implements PublishTarget {
-  private readonly live = new Map<string, { publish: IncomingPublish; packager: StreamPackager }>();
+  private readonly live = new Map<string, LivePublish>();
   private readonly ending = new Set<Promise<void>>();
 
   constructor(private readonly options: LiveStreamRegistryOptions) {}
@@ -23,7 +42,22 @@ export class LiveStreamRegistry implements PublishTarget {
     return this.live.size;
   }
 
-  open(streamName: string, publish: IncomingPublish) {
+  publishes(): LivePublishInfo[] {
+    return [...this.live.values()].map(info);
+  }
+
+  /** Cuts the given publish sessions (the API revoked their key or their stream). */
+  disconnect(sessionIds: Iterable<string>): void {
+    const wanted = new Set(sessionIds);
+    for (const entry of this.live.values()) {
+      if (!wanted.has(entry.publish.id)) continue;
+      this.options.logger.warn({ stream: entry.grant.streamName, session: entry.publish.id }, 'publish revoked by the API: disconnected');
+      entry.publish.disconnect();
+    }
+  }
+
+  open(grant: PublishGrant, publish: IncomingPublish) {
+    const { streamName } = grant;
     if (this.live.has(streamName)) return { refused: `stream "${streamName}" is already live on this origin` };
     const logger = this.options.logger.child({ stream: streamName, session: publish.id });
     const writer = this.options.hls.startStream(streamName);
@@ -42,11 +76,16 @@ export class LiveStreamRegistry implements PublishTarget {
         publish.disconnect();
       },
     });
-    this.live.set(streamName, { publish, packager });
+    const entry: LivePublish = { publish, grant, packager, bytesIn: 0 };
+    this.live.set(streamName, entry);
     return {
-      sink: (tag: Parameters<StreamPackager['push']>[0]) => packager.push(tag),
+      sink: (tag: FlvTag) => {
+        entry.bytesIn += tag.body.byteLength;
+        packager.push(tag);
+      },
       end: () => {
-        if (this.live.get(streamName)?.packager === packager) this.live.delete(streamName);
+        if (this.live.get(streamName) === entry) this.live.delete(streamName);
+        this.options.onPublishEnded?.(info(entry));
         const ended = packager.end();
         this.ending.add(ended);
         void ended.finally(() => this.ending.delete(ended));
@@ -60,4 +99,13 @@ export class LiveStreamRegistry implements PublishTarget {
     await new Promise((resolve) => setImmediate(resolve));
     await Promise.all(this.ending);
   }
+}
+
+function info(entry: LivePublish): LivePublishInfo {
+  return {
+    sessionId: entry.publish.id,
+    stream: entry.grant.streamName,
+    keyGeneration: entry.grant.keyGeneration,
+    bytesIn: entry.bytesIn,
+  };
 }

@@ -19,22 +19,24 @@ async function apiLike(handler: (url: URL, res: http.ServerResponse) => void) {
 t.test('2xx allows under the name the API returns; query carries app, name and addr', async (t) => {
   const api = await apiLike((_url, res) => {
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ allowed: true, name: 'public-id' }));
+    res.end(JSON.stringify({ allowed: true, name: 'public-id', key_generation: 3 }));
   });
   t.teardown(api.close);
-  const decision = await new ApiPublishAuthorizer(api.url, 1000).authorize({ app: 'stream', name: 'key_1', addr: '10.1.1.1' });
-  t.same(decision, { allowed: true, streamName: 'public-id' });
+  const decision = await new ApiPublishAuthorizer(api.url, 'origin-a', 1000).authorize({ app: 'stream', name: 'key_1', addr: '10.1.1.1', sessionId: 'session-1' });
+  t.same(decision, { allowed: true, streamName: 'public-id', keyGeneration: 3 });
   t.equal(api.seen[0]?.pathname, '/authorize');
   t.equal(api.seen[0]?.searchParams.get('name'), 'key_1');
   t.equal(api.seen[0]?.searchParams.get('app'), 'stream');
   t.equal(api.seen[0]?.searchParams.get('addr'), '10.1.1.1');
+  t.equal(api.seen[0]?.searchParams.get('origin_id'), 'origin-a', 'the API learns which origin asks');
+  t.equal(api.seen[0]?.searchParams.get('session_id'), 'session-1');
 });
 
 t.test('a bare 2xx (nginx-rtmp style) allows under the name sent', async (t) => {
   const api = await apiLike((_url, res) => res.end('OK'));
   t.teardown(api.close);
-  const decision = await new ApiPublishAuthorizer(api.url, 1000).authorize({ app: 'stream', name: 'golive', addr: '' });
-  t.same(decision, { allowed: true, streamName: 'golive' });
+  const decision = await new ApiPublishAuthorizer(api.url, 'origin-a', 1000).authorize({ app: 'stream', name: 'golive', addr: '', sessionId: 'session-1' });
+  t.same(decision, { allowed: true, streamName: 'golive', keyGeneration: 0 });
 });
 
 t.test('4xx denies', async (t) => {
@@ -43,7 +45,7 @@ t.test('4xx denies', async (t) => {
     res.end('{}');
   });
   t.teardown(api.close);
-  const decision = await new ApiPublishAuthorizer(api.url, 1000).authorize({ app: 'stream', name: 'x', addr: '' });
+  const decision = await new ApiPublishAuthorizer(api.url, 'origin-a', 1000).authorize({ app: 'stream', name: 'x', addr: '', sessionId: 'session-1' });
   t.equal(decision.allowed, false);
 });
 
@@ -53,12 +55,12 @@ t.test('an API that does not answer in time denies', async (t) => {
     api.close();
   });
   const started = Date.now();
-  const decision = await new ApiPublishAuthorizer(api.url, 300).authorize({ app: 'stream', name: 'x', addr: '' });
+  const decision = await new ApiPublishAuthorizer(api.url, 'origin-a', 300).authorize({ app: 'stream', name: 'x', addr: '', sessionId: 'session-1' });
   t.equal(decision.allowed, false);
   t.ok(Date.now() - started < 2000, 'gives up at the timeout');
 });
 
 t.test('an API that is down denies', async (t) => {
-  const decision = await new ApiPublishAuthorizer('http://127.0.0.1:1', 1000).authorize({ app: 'stream', name: 'x', addr: '' });
+  const decision = await new ApiPublishAuthorizer('http://127.0.0.1:1', 'origin-a', 1000).authorize({ app: 'stream', name: 'x', addr: '', sessionId: 'session-1' });
   t.equal(decision.allowed, false);
 });

@@ -44,7 +44,7 @@ function deferredAuthorizer() {
 function recordingTarget() {
   const opened: Array<{ name: string; tags: FlvTag[]; ended: boolean }> = [];
   const target: PublishTarget = {
-    open: (name) => {
+    open: ({ streamName: name }) => {
       const entry = { name, tags: [] as FlvTag[], ended: false };
       opened.push(entry);
       return {
@@ -67,7 +67,7 @@ t.test('media sent before authorization is held, then delivered in order under t
   send(0, 0x17);
   send(33, 0x27);
   t.equal(opened.length, 0, 'nothing reaches the packager before the API answered');
-  decide({ allowed: true, streamName: 'abc' });
+  decide({ allowed: true, streamName: 'abc', keyGeneration: 0 });
   await new Promise((r) => setImmediate(r));
   send(66, 0x27);
   t.equal(opened.length, 1);
@@ -105,7 +105,7 @@ t.test('a publisher that floods before authorization is disconnected', async (t)
 });
 
 t.test('a target that refuses the stream (already live here) disconnects the publisher', async (t) => {
-  const authorizer: PublishAuthorizer = { authorize: async () => ({ allowed: true, streamName: 'golive' }) };
+  const authorizer: PublishAuthorizer = { authorize: async () => ({ allowed: true, streamName: 'golive', keyGeneration: 0 }) };
   const target: PublishTarget = { open: () => ({ refused: 'stream "golive" is already live on this origin' }) };
   const gate = new PublishGate({ authorizer, target, logger, maxPendingBytes: 1024 });
   const { publish, state } = fakePublish();
