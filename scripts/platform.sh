@@ -14,9 +14,20 @@ export HLS_PATH="${HLS_PATH:-$repo_root/.run/hls}"
 export API_URL="${API_URL:-http://127.0.0.1:${API_PORT}}"
 export ORIGIN_HOST="${ORIGIN_HOST:-127.0.0.1:${ORIGIN_HTTP_PORT}}"
 export ALLOWED_STREAMS="${ALLOWED_STREAMS:-golive}"
+export PUBLIC_PLAYBACK_URL="${PUBLIC_PLAYBACK_URL:-http://localhost:${EDGE_PORT}}"
+export INGEST_RTMP_URL="${INGEST_RTMP_URL:-rtmp://localhost:${RTMP_PORT}/stream/{stream_key}}"
 run_dir="$repo_root/.run"
 log_dir="$run_dir/logs"
 mkdir -p "$log_dir" "$HLS_PATH"
+
+# A local admin token, made once and kept in .run/admin-token (readable by this user only).
+if [ -z "${ADMIN_TOKEN:-}" ]; then
+  if [ ! -s "$run_dir/admin-token" ]; then
+    (umask 077 && node -e "process.stdout.write('adm_' + require('crypto').randomBytes(24).toString('base64url'))" >"$run_dir/admin-token")
+  fi
+  ADMIN_TOKEN="$(cat "$run_dir/admin-token")"
+fi
+export ADMIN_TOKEN
 
 pids=()
 stopping=0
@@ -74,16 +85,22 @@ start discovery
 start edge
 wait_http edge "http://127.0.0.1:${EDGE_PORT}/health"
 
+# The demo stream (owned by the admin user), made once and reused: its key, OBS settings and
+# playback URL go in the banner, so a new user is live in one step. DEMO_STREAM=0 skips it.
+demo=""
+if [ "${DEMO_STREAM:-1}" = "1" ]; then
+  demo="$(node scripts/demo-stream.mjs "http://127.0.0.1:${API_PORT}" "$run_dir/demo-stream-id" 2>>"$log_dir/demo.log" || true)"
+fi
+
 cat <<BANNER
 
   livestack is up
   ---------------------------------------------------------------
-  OBS:        Settings > Stream > Service: Custom
-              Server:     rtmp://localhost:${RTMP_PORT}/stream
-              Stream Key: golive            (allowed names: ${ALLOWED_STREAMS})
-  Test:       npm run publish:test -- golive
-  Play:       http://localhost:${EDGE_PORT}/golive/index.m3u8   (VLC, ffplay, hls.js)
-  API:        http://localhost:${API_PORT}   (see api.http)
+${demo:-  (no demo stream: see ${log_dir}/demo.log)}
+  Open name:  stream key golive also publishes, to http://localhost:${EDGE_PORT}/golive/index.m3u8
+              (ALLOWED_STREAMS=${ALLOWED_STREAMS}; set it empty to allow managed keys only)
+  API:        http://localhost:${API_PORT}   docs: http://localhost:${API_PORT}/docs   (see api.http)
+              admin token: ${run_dir}/admin-token   (ADMIN_TOKEN to choose your own)
   Origin:     http://localhost:${ORIGIN_HTTP_PORT}/golive/index.m3u8
   Logs:       ${log_dir}/<service>.log
   Ctrl-C stops everything.

@@ -1,14 +1,29 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import { fastify, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../service-kit/src/logger.js';
+import { Authenticator } from './auth/authenticator.js';
 import { handleError, handleNotFound, pathOf } from './error-handler.js';
+import { DOCS_PREFIX, openApiOptions } from './openapi.js';
+import { OpenNames } from './publish/open-names.js';
+import { PublishAuthorizer } from './publish/publish-authorizer.js';
+import { PublisherAudit } from './publish/publisher-audit.js';
 import { closeRedis, createRedisClient, waitUntilReady } from './redis-client.js';
-import { RouteStore } from './route-store.js';
-import { authorizeRoutes } from './routes/authorize.js';
 import { healthRoutes } from './routes/health.js';
-import { streamRoutes } from './routes/streams.js';
+import { openApiRoutes } from './routes/openapi.js';
+import { authorizeRoutes } from './routes/internal/authorize.js';
+import { ingestHeartbeatRoutes } from './routes/internal/ingest-heartbeats.js';
+import { liveRoutes } from './routes/internal/live-routes.js';
+import { v1Routes } from './routes/v1/v1-routes.js';
 import type { ApiSettings } from './settings.js';
+import { IngestStore } from './store/ingest-store.js';
+import { PublisherLeaseStore } from './store/publisher-lease-store.js';
+import { RouteStore } from './store/route-store.js';
+import { StreamStore } from './store/stream-store.js';
+import { TokenStore } from './store/token-store.js';
+import { UserStore } from './store/user-store.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,12 +31,15 @@ declare module 'fastify' {
   }
 }
 
-export interface AppOptions extends Pick<ApiSettings, 'redisUrl' | 'redisTimeoutMs' | 'routeTtlSeconds' | 'allowedStreams'> {
+export interface AppOptions extends Omit<ApiSettings, 'port' | 'host'> {
   /** Request and app logs go here; omitted, the app logs nothing (tests). */
   logger?: Logger;
 }
 
-/** Logged request fields; the query string is left out because publishers may put a token in it. */
+/**
+ * Logged request fields: no headers (Authorization carries tokens) and no query string
+ * (`/authorize?name=` carries stream keys).
+ */
 function serializeRequest(request: FastifyRequest) {
   return {
     method: request.method,
@@ -50,10 +68,33 @@ export function buildApp(options: AppOptions) {
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
 
-  const store = new RouteStore(redis, { ttlSeconds: options.routeTtlSeconds });
-  app.register(healthRoutes, { store });
-  app.register(authorizeRoutes, { allowedStreams: options.allowedStreams });
-  app.register(streamRoutes, { store });
+  const routes = new RouteStore(redis, { ttlSeconds: options.routeTtlSeconds });
+  const users = new UserStore(redis);
+  const tokens = new TokenStore(redis);
+  const streams = new StreamStore(redis);
+  const leases = new PublisherLeaseStore(redis, options.publishLeaseSeconds);
+  const ingests = new IngestStore(redis, { ttlSeconds: options.ingestTtlSeconds });
+  const openNames = new OpenNames(options.allowedStreams);
+
+  // The OpenAPI document collects routes as they are added: register it first, at the root.
+  app.register(swagger, openApiOptions);
+  app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
+  app.register(openApiRoutes);
+  app.register(healthRoutes, { store: routes });
+  app.register(authorizeRoutes, { authorizer: new PublishAuthorizer(streams, leases, openNames) });
+  app.register(ingestHeartbeatRoutes, { ingests, leases, audit: new PublisherAudit(streams, leases, openNames) });
+  app.register(liveRoutes, { store: routes });
+  app.register(v1Routes, {
+    prefix: '/v1',
+    authenticator: new Authenticator(tokens, options.adminToken),
+    users,
+    tokens,
+    streams,
+    routes,
+    ingests,
+    publicPlaybackUrl: options.publicPlaybackUrl,
+    publicSrtUrl: options.publicSrtUrl,
+  });
   return app;
 }
 

@@ -19,7 +19,7 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
     // The outage itself is logged once by the Redis client; each failed request only at debug.
     request.log.debug({ err: apiError.cause }, apiError.message);
   }
-  void reply.code(apiError.statusCode).send(apiError.toBody());
+  void reply.code(apiError.statusCode).headers(apiError.headers).send(apiError.toBody());
 }
 
 export function handleNotFound(request: FastifyRequest, reply: FastifyReply): void {
@@ -72,5 +72,12 @@ function describeValidation(
     (parent, key) => (parent !== null && typeof parent === 'object' ? (parent as Record<string, unknown>)[key] : undefined),
     part,
   );
-  return new ValidationError([context, ...segments].join('.'), first.message ?? 'is invalid', { got: value });
+  return new ValidationError([context, ...segments].join('.'), first.message ?? 'is invalid', { got: redactSecret(value) });
+}
+
+/** Values that look like a stream key or an API token, even a mistyped one, are not echoed. */
+const SECRET_LOOKING = /^(?:publish[_/]|lst_)/;
+
+function redactSecret(value: unknown): unknown {
+  return typeof value === 'string' && SECRET_LOOKING.test(value) ? '[redacted]' : value;
 }

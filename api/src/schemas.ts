@@ -38,8 +38,38 @@ export const ManifestPath = Type.String({
 
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' });
 
+/** Ids the API makes (streams, users, tokens): 8 random lowercase letters and digits. */
+export const RANDOM_ID_PATTERN = '^[a-z0-9]{8}$';
+
+export const StreamId = Type.String({ pattern: RANDOM_ID_PATTERN, description: 'Stream id, e.g. 9a8e3a6d' });
+export const StreamIdParams = Type.Object({ id: StreamId });
+
+export const UserId = Type.String({ pattern: '^(?:[a-z0-9]{8}|admin)$', description: 'User id; `admin` is the built-in admin' });
+export const TokenId = Type.String({ pattern: RANDOM_ID_PATTERN, description: 'API token id' });
+
+/** What a person types as a name: 1-128 characters, not only spaces, no control characters. */
+export const DisplayName = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  pattern: '^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$',
+  description: '1-128 characters, not only spaces, no control characters',
+});
+
+/** Ids origins choose for themselves and their publish sessions; key-safe. */
+export const ORIGIN_ID_PATTERN = '^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$';
+export const OriginId = Type.String({ pattern: ORIGIN_ID_PATTERN, description: 'Origin id: 1-128 of A-Z a-z 0-9 . _ -, not starting with .' });
+export const SessionId = Type.String({ pattern: ORIGIN_ID_PATTERN, description: 'Publish session id on its origin' });
+
+export const Protocol = Type.Enum(['rtmp', 'srt', 'websocket'], { description: 'Ingest protocol' });
+
 const STREAM_NAME_REGEX = new RegExp(STREAM_NAME_PATTERN);
+const RANDOM_ID_REGEX = new RegExp(RANDOM_ID_PATTERN);
 
 export function isStreamName(value: string): boolean {
   return STREAM_NAME_REGEX.test(value);
+}
+
+/** Whether a name has the shape of a stream id (so it cannot be an open stream name). */
+export function isStreamIdShaped(value: string): boolean {
+  return RANDOM_ID_REGEX.test(value);
 }

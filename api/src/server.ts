@@ -21,9 +21,14 @@ onShutdownSignal(logger, () => app.close());
 
 try {
   await app.listen({ port: settings.port, host: settings.host });
-  // Only the count of allowed names: a stream name doubles as the publisher's stream key.
+  // Only the count of open names (a name doubles as a stream key) and whether an admin token is set.
   logger.info(
-    { routeTtlSeconds: settings.routeTtlSeconds, allowedStreams: settings.allowedStreams.length },
+    {
+      routeTtlSeconds: settings.routeTtlSeconds,
+      allowedStreams: settings.allowedStreams.length,
+      adminTokenSet: settings.adminToken !== undefined,
+      publicPlaybackUrl: settings.publicPlaybackUrl,
+    },
     'api ready',
   );
 } catch (error) {

@@ -1,5 +1,15 @@
-import { SettingError, readInteger, readList, readPort, readString, type Env } from '../../service-kit/src/env-settings.js';
-import { isStreamName } from './schemas.js';
+import {
+  SettingError,
+  readHttpUrl,
+  readInteger,
+  readList,
+  readOptionalString,
+  readPort,
+  readString,
+  type Env,
+} from '../../service-kit/src/env-settings.js';
+import { STREAM_KEY_PREFIX } from './publish/stream-key.js';
+import { isStreamIdShaped, isStreamName } from './schemas.js';
 
 /** Allow-list entry that lets any valid stream name publish. */
 export const ANY_STREAM = '*';
@@ -9,14 +19,27 @@ export interface ApiSettings {
   port: number;
   /** API_HOST: address to bind. */
   host: string;
-  /** REDIS_URL: redis:// or rediss:// URL of the route store. */
+  /** REDIS_URL: redis:// or rediss:// URL of the store (durable data and live state). */
   redisUrl: string;
   /** REDIS_TIMEOUT_MS: connect and per-command timeout; bounds how long a request waits for Redis. */
   redisTimeoutMs: number;
   /** ROUTE_TTL_SECONDS: how long an origin's report keeps its stream live without a refresh. */
   routeTtlSeconds: number;
-  /** ALLOWED_STREAMS: comma-separated names allowed to publish; `*` allows any valid name. */
+  /**
+   * ALLOWED_STREAMS: comma-separated open names that publish without a stream key; `*` allows
+   * any valid name. Empty by default: only managed stream keys publish.
+   */
   allowedStreams: readonly string[];
+  /** ADMIN_TOKEN: the built-in admin user's API token; unset, no admin token works. */
+  adminToken: string | undefined;
+  /** PUBLIC_PLAYBACK_URL: the edge's public base URL, for HLS playlist URLs. */
+  publicPlaybackUrl: string;
+  /** PUBLIC_SRT_URL: `srt://host:port` to play over SRT; unset, no SRT playlist is advertised. */
+  publicSrtUrl: string | undefined;
+  /** PUBLISH_LEASE_SECONDS: how long a publisher's lease lasts without an origin heartbeat. */
+  publishLeaseSeconds: number;
+  /** INGEST_TTL_SECONDS: how long an origin stays listed without a heartbeat. */
+  ingestTtlSeconds: number;
 }
 
 export function readApiSettings(env: Env = process.env): ApiSettings {
@@ -26,8 +49,42 @@ export function readApiSettings(env: Env = process.env): ApiSettings {
     redisUrl: readRedisUrl(env, 'REDIS_URL', 'redis://127.0.0.1:6379'),
     redisTimeoutMs: readInteger(env, 'REDIS_TIMEOUT_MS', 1000, { min: 50, max: 60_000 }),
     routeTtlSeconds: readInteger(env, 'ROUTE_TTL_SECONDS', 30, { min: 1, max: 86_400 }),
-    allowedStreams: readAllowedStreams(env, 'ALLOWED_STREAMS', ['golive']),
+    allowedStreams: readAllowedStreams(env, 'ALLOWED_STREAMS'),
+    adminToken: readAdminToken(env, 'ADMIN_TOKEN'),
+    publicPlaybackUrl: readHttpUrl(env, 'PUBLIC_PLAYBACK_URL', 'http://localhost:8081'),
+    publicSrtUrl: readSrtUrl(env, 'PUBLIC_SRT_URL'),
+    publishLeaseSeconds: readInteger(env, 'PUBLISH_LEASE_SECONDS', 5, { min: 1, max: 3600 }),
+    ingestTtlSeconds: readInteger(env, 'INGEST_TTL_SECONDS', 10, { min: 1, max: 3600 }),
   };
+}
+
+/** Long enough not to be guessed, printable and without spaces so it fits a header. */
+const ADMIN_TOKEN_PATTERN = /^[\x21-\x7e]{16,256}$/;
+
+function readAdminToken(env: Env, name: string): string | undefined {
+  const value = readOptionalString(env, name);
+  if (value === undefined) return undefined;
+  // Never echo the token itself.
+  if (!ADMIN_TOKEN_PATTERN.test(value)) {
+    throw new SettingError(name, '[redacted]', '16-256 printable ASCII characters without spaces');
+  }
+  return value;
+}
+
+function readSrtUrl(env: Env, name: string): string | undefined {
+  const value = readOptionalString(env, name);
+  if (value === undefined) return undefined;
+  const expected = 'srt://host:port';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new SettingError(name, value, expected);
+  }
+  if (url.protocol !== 'srt:' || url.hostname === '' || url.port === '' || (url.pathname !== '' && url.pathname !== '/') || url.search !== '') {
+    throw new SettingError(name, value, expected);
+  }
+  return `srt://${url.host}`;
 }
 
 function readRedisUrl(env: Env, name: string, fallback: string): string {
@@ -46,12 +103,16 @@ function readRedisUrl(env: Env, name: string, fallback: string): string {
   return value;
 }
 
-function readAllowedStreams(env: Env, name: string, fallback: string[]): readonly string[] {
-  const entries = readList(env, name, fallback);
-  const expected = `"${ANY_STREAM}" or comma-separated stream names matching ^[A-Za-z0-9_-]{1,128}$`;
-  if (entries.length === 0) throw new SettingError(name, env[name] ?? '', expected);
+function readAllowedStreams(env: Env, name: string): readonly string[] {
+  const entries = readList(env, name, []);
+  const expected =
+    `"${ANY_STREAM}" or comma-separated stream names matching ^[A-Za-z0-9_-]{1,128}$, ` +
+    `neither starting with "${STREAM_KEY_PREFIX}" (stream keys) nor shaped like a stream id (8 of a-z 0-9)`;
   for (const entry of entries) {
-    if (entry !== ANY_STREAM && !isStreamName(entry)) throw new SettingError(name, env[name] ?? '', expected);
+    if (entry === ANY_STREAM) continue;
+    if (!isStreamName(entry) || entry.startsWith(STREAM_KEY_PREFIX) || isStreamIdShaped(entry)) {
+      throw new SettingError(name, env[name] ?? '', expected);
+    }
   }
   return entries;
 }

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { call, createStream, createUser } from './fixtures/api-client.js';
 import { startTestApi } from './fixtures/test-api.js';
 
 /** What nginx-rtmp's on_publish posts by default (application/x-www-form-urlencoded). */
@@ -22,24 +23,38 @@ const postForm = (payload: string) => ({
   payload,
 });
 
-t.test('authorize with the default allow-list', async (t) => {
+/** An origin's GET, with its own ids so that each call is its own publish session. */
+const authorizeUrl = (name: string, session: string) =>
+  `/authorize?${new URLSearchParams({ name, app: 'stream', addr: '127.0.0.1', origin_id: 'origin-1', session_id: session })}`;
+
+const DENIED = {
+  error: {
+    code: 'LIVE_ERR_PUBLISH_DENIED',
+    message: 'this stream key or name may not publish: it is unknown, revoked or not in ALLOWED_STREAMS',
+  },
+};
+
+t.test('no open names by default: only managed keys publish', async (t) => {
+  const { app } = await startTestApi(t);
+  const denied = await app.inject(authorizeUrl('golive', 's1'));
+  t.equal(denied.statusCode, 403);
+  t.same(denied.json(), DENIED);
+});
+
+t.test('open names from ALLOWED_STREAMS', async (t) => {
   const { app } = await startTestApi(t, { allowedStreams: ['golive'] });
 
-  t.test('GET allows a listed name', async (t) => {
-    const response = await app.inject('/authorize?name=golive&app=stream&addr=127.0.0.1');
+  t.test('GET allows a listed name with key generation 0', async (t) => {
+    const response = await app.inject(authorizeUrl('golive', 'open-get'));
     t.equal(response.statusCode, 200);
-    t.same(response.json(), { allowed: true, name: 'golive' });
+    t.same(response.json(), { allowed: true, name: 'golive', key_generation: 0 });
+    await app.inject({ method: 'DELETE', url: '/ingests/origin-1/publishes/open-get?stream=golive' });
   });
 
-  t.test('GET denies another name with 403 LIVE_ERR_PUBLISH_DENIED', async (t) => {
-    const response = await app.inject('/authorize?name=intruder&app=stream');
+  t.test('GET denies another name with 403 LIVE_ERR_PUBLISH_DENIED, without echoing it', async (t) => {
+    const response = await app.inject(authorizeUrl('intruder', 'open-denied'));
     t.equal(response.statusCode, 403);
-    t.same(response.json(), {
-      error: {
-        code: 'LIVE_ERR_PUBLISH_DENIED',
-        message: 'stream name "intruder" is not allowed to publish (see ALLOWED_STREAMS)',
-      },
-    });
+    t.same(response.json(), DENIED);
   });
 
   t.test('missing or invalid name is 400 naming the field', async (t) => {
@@ -57,12 +72,16 @@ t.test('authorize with the default allow-list', async (t) => {
     const twice = await app.inject('/authorize?name=golive&name=other');
     t.equal(twice.statusCode, 400, 'a repeated name is not one name');
     t.match(twice.json().error.message, /^querystring\.name must be string; got \["golive","other"\]$/);
+
+    const badSession = await app.inject('/authorize?name=golive&session_id=a%20b');
+    t.equal(badSession.statusCode, 400);
+    t.match(badSession.json().error.message, /^querystring\.session_id must match pattern/);
   });
 
-  t.test("POST with nginx-rtmp's on_publish form gives the same answers", async (t) => {
+  t.test("POST with nginx-rtmp's on_publish form: 200 for an open name, 403 denied", async (t) => {
     const allowed = await app.inject(postForm(onPublishForm('golive')));
     t.equal(allowed.statusCode, 200);
-    t.same(allowed.json(), { allowed: true, name: 'golive' });
+    t.same(allowed.json(), { allowed: true, name: 'golive', key_generation: 0 });
 
     const denied = await app.inject(postForm(onPublishForm('intruder')));
     t.equal(denied.statusCode, 403);
@@ -73,29 +92,67 @@ t.test('authorize with the default allow-list', async (t) => {
     t.same(missing.json().error, { code: 'LIVE_ERR_VALIDATION', message: 'body.name is required' });
   });
 
-  t.test('POST with a JSON body works too', async (t) => {
-    const response = await app.inject({ method: 'POST', url: '/authorize', payload: { name: 'golive' } });
-    t.equal(response.statusCode, 200);
-    t.same(response.json(), { allowed: true, name: 'golive' });
+  t.test('a second nginx-rtmp publisher on the same open name is refused while the lease lasts', async (t) => {
+    const second = await app.inject(postForm(onPublishForm('golive')));
+    t.equal(second.statusCode, 409);
+    t.equal(second.json().error.code, 'LIVE_ERR_ALREADY_PUBLISHING');
   });
 });
 
-t.test('ALLOWED_STREAMS "*" lets any valid name publish', async (t) => {
+t.test('ALLOWED_STREAMS "*" lets any valid name publish, but never a stream id or a key', async (t) => {
   const { app } = await startTestApi(t, { allowedStreams: ['*'] });
-  const byGet = await app.inject('/authorize?name=anything_at-all');
+  const byGet = await app.inject(authorizeUrl('anything_at-all', 'any-1'));
   t.equal(byGet.statusCode, 200);
-  t.same(byGet.json(), { allowed: true, name: 'anything_at-all' });
+  t.same(byGet.json(), { allowed: true, name: 'anything_at-all', key_generation: 0 });
+  t.equal((await app.inject(postForm(onPublishForm('another')))).statusCode, 200);
+  t.equal((await app.inject('/authorize?name=not%20valid')).statusCode, 400, 'names are still validated');
 
-  const byPost = await app.inject(postForm(onPublishForm('another')));
-  t.equal(byPost.statusCode, 200);
-
-  const invalid = await app.inject('/authorize?name=not%20valid');
-  t.equal(invalid.statusCode, 400, 'names are still validated');
+  const { token } = await createUser(app, 'owner');
+  const stream = await createStream(app, token);
+  t.equal((await app.inject(authorizeUrl(stream.id, 'any-2'))).statusCode, 403, 'a stream id is not an open name');
+  t.equal((await app.inject(authorizeUrl('abcd1234', 'any-3'))).statusCode, 403, 'nor anything shaped like one');
+  const fakeKey = `publish_${stream.id}_${'A'.repeat(24)}`;
+  t.equal((await app.inject(authorizeUrl(fakeKey, 'any-4'))).statusCode, 403, 'a wrong key is not an open name');
+  t.equal((await app.inject(authorizeUrl('publish_whatever', 'any-5'))).statusCode, 403, 'nor is a malformed key');
 });
 
-t.test('a list of several names', async (t) => {
-  const { app } = await startTestApi(t, { allowedStreams: ['one', 'two'] });
-  t.equal((await app.inject('/authorize?name=one')).statusCode, 200);
-  t.equal((await app.inject('/authorize?name=two')).statusCode, 200);
-  t.equal((await app.inject('/authorize?name=golive')).statusCode, 403);
+t.test('managed stream keys', async (t) => {
+  const { app } = await startTestApi(t);
+  const { token } = await createUser(app, 'alice');
+  const stream = await createStream(app, token);
+
+  t.test('GET answers with the public stream id and the key generation', async (t) => {
+    const response = await app.inject(authorizeUrl(stream.rtmpKey, 'managed-1'));
+    t.equal(response.statusCode, 200);
+    t.same(response.json(), { allowed: true, name: stream.id, key_generation: 1 });
+    await app.inject({ method: 'DELETE', url: `/ingests/origin-1/publishes/managed-1?stream=${stream.id}` });
+  });
+
+  t.test('POST (nginx-rtmp) answers 302 with Location: the stream id', async (t) => {
+    const response = await app.inject(postForm(onPublishForm(stream.rtmpKey)));
+    t.equal(response.statusCode, 302);
+    t.equal(response.headers.location, stream.id);
+    t.equal(response.body, '');
+  });
+
+  t.test('a wrong secret, an unknown stream and an SRT key are refused without echoing the key', async (t) => {
+    const secret = stream.rtmpKey.slice(-24);
+    const wrongSecret = stream.rtmpKey.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');
+    const unknownStream = `publish_zzzzzzzz_${secret}`;
+    for (const name of [wrongSecret, unknownStream, stream.rtmpKey.toUpperCase()]) {
+      const response = await app.inject(authorizeUrl(name, 'managed-2'));
+      t.equal(response.statusCode, 403);
+      t.same(response.json(), DENIED);
+      t.notMatch(response.body, secret);
+    }
+    const srt = await app.inject(`/authorize?name=${encodeURIComponent(stream.srtKey)}`);
+    t.equal(srt.statusCode, 400, 'the SRT key is not an RTMP stream name');
+    t.match(srt.json().error.message, /^querystring\.name must match pattern .*; got "\[redacted\]"$/, 'nor echoed');
+  });
+
+  t.test("the key of a deleted stream is refused", async (t) => {
+    const gone = await createStream(app, token, 'Short-lived');
+    t.equal((await call(app, token, 'DELETE', `/v1/streams/${gone.id}`)).statusCode, 204);
+    t.equal((await app.inject(authorizeUrl(gone.rtmpKey, 'managed-3'))).statusCode, 403);
+  });
 });

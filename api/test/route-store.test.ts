@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Redis } from 'ioredis';
 import { startRedisServer } from '../../test-support/redis-server.js';
-import { RouteStore } from '../src/route-store.js';
+import { RouteStore } from '../src/store/route-store.js';
 
 t.test('route store keys, expiry and pruning on a real redis-server', async (t) => {
   const server = await startRedisServer();

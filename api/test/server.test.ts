@@ -25,7 +25,14 @@ t.test('server.ts listens with its settings and shuts down cleanly on SIGTERM', 
   const redis = await startRedisServer();
   t.teardown(() => redis.remove());
   const port = await freePort();
-  const { child, output } = startServer({ API_PORT: String(port), API_HOST: '127.0.0.1', REDIS_URL: redis.url });
+  const adminToken = 'server-test-admin-token';
+  const { child, output } = startServer({
+    API_PORT: String(port),
+    API_HOST: '127.0.0.1',
+    REDIS_URL: redis.url,
+    ALLOWED_STREAMS: 'golive',
+    ADMIN_TOKEN: adminToken,
+  });
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
@@ -37,6 +44,19 @@ t.test('server.ts listens with its settings and shuts down cleanly on SIGTERM', 
   );
   const lookup = await fetch(`http://127.0.0.1:${port}/authorize?name=golive&token=s3cret`);
   t.equal(lookup.status, 200);
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`http://127.0.0.1:${port}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    });
+  const stream = (await (await api('/v1/streams', { method: 'POST', body: '{"name":"Logged?"}' })).json()) as { id: string };
+  const keys = (await (await api(`/v1/streams/${stream.id}/stream-keys`)).json()) as { data: { stream_key: string }[] };
+  const streamKey = keys.data[0]!.stream_key;
+  const published = await fetch(`http://127.0.0.1:${port}/authorize?name=${streamKey}`);
+  t.equal(published.status, 200);
+  const wrongKey = `${streamKey.slice(0, -3)}xyz`;
+  t.equal((await fetch(`http://127.0.0.1:${port}/authorize?name=${wrongKey}`)).status, 403);
+  t.equal((await fetch(`http://127.0.0.1:${port}/v1/streams`, { headers: { authorization: 'Bearer lst_s3cr3t-token' } })).status, 401);
 
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
@@ -44,6 +64,11 @@ t.test('server.ts listens with its settings and shuts down cleanly on SIGTERM', 
   t.equal(code, 0, 'exit code 0');
   t.match(output(), /"msg":"shutting down"/);
   t.notMatch(output(), /s3cret/, 'query strings stay out of the logs');
+  t.notMatch(output(), /s3cr3t-token/, 'Authorization headers stay out of the logs');
+  t.notMatch(output(), adminToken, 'the admin token stays out of the logs');
+  t.notMatch(output(), streamKey.slice(-24), 'stream keys stay out of the logs');
+  t.notMatch(output(), wrongKey.slice(-24), 'wrong stream keys too');
+  t.match(output(), /"msg":"publish authorized"/);
 });
 
 t.test('server.ts refuses to start with an invalid setting, naming it', async (t) => {

@@ -8,7 +8,12 @@ t.test('defaults', async (t) => {
     redisUrl: 'redis://127.0.0.1:6379',
     redisTimeoutMs: 1000,
     routeTtlSeconds: 30,
-    allowedStreams: ['golive'],
+    allowedStreams: [],
+    adminToken: undefined,
+    publicPlaybackUrl: 'http://localhost:8081',
+    publicSrtUrl: undefined,
+    publishLeaseSeconds: 5,
+    ingestTtlSeconds: 10,
   });
 });
 
@@ -20,6 +25,11 @@ t.test('reads every variable', async (t) => {
     REDIS_TIMEOUT_MS: '250',
     ROUTE_TTL_SECONDS: '5',
     ALLOWED_STREAMS: ' golive, other_one ,',
+    ADMIN_TOKEN: 'adm_0123456789abcdef',
+    PUBLIC_PLAYBACK_URL: 'https://video-edge.example/',
+    PUBLIC_SRT_URL: 'srt://fsn1.ingest.example:1337',
+    PUBLISH_LEASE_SECONDS: '3',
+    INGEST_TTL_SECONDS: '20',
   });
   t.same(settings, {
     port: 9191,
@@ -28,8 +38,14 @@ t.test('reads every variable', async (t) => {
     redisTimeoutMs: 250,
     routeTtlSeconds: 5,
     allowedStreams: ['golive', 'other_one'],
+    adminToken: 'adm_0123456789abcdef',
+    publicPlaybackUrl: 'https://video-edge.example',
+    publicSrtUrl: 'srt://fsn1.ingest.example:1337',
+    publishLeaseSeconds: 3,
+    ingestTtlSeconds: 20,
   });
   t.same(readApiSettings({ ALLOWED_STREAMS: '*' }).allowedStreams, ['*']);
+  t.same(readApiSettings({ ALLOWED_STREAMS: ',' }).allowedStreams, [], 'empty: managed keys only');
 });
 
 t.test('invalid values name the variable and the value', async (t) => {
@@ -38,7 +54,22 @@ t.test('invalid values name the variable and the value', async (t) => {
   t.throws(() => readApiSettings({ REDIS_TIMEOUT_MS: '1.5' }), { message: /REDIS_TIMEOUT_MS="1.5"/ });
   t.throws(() => readApiSettings({ REDIS_URL: 'http://127.0.0.1:6379' }), { message: /REDIS_URL="http:\/\/127.0.0.1:6379"/ });
   t.throws(() => readApiSettings({ ALLOWED_STREAMS: 'golive,bad name' }), { message: /ALLOWED_STREAMS="golive,bad name"/ });
-  t.throws(() => readApiSettings({ ALLOWED_STREAMS: ',' }), { message: /ALLOWED_STREAMS/ });
+  t.throws(() => readApiSettings({ ALLOWED_STREAMS: 'publish_mine' }), { message: /ALLOWED_STREAMS="publish_mine"/ });
+  t.throws(() => readApiSettings({ ALLOWED_STREAMS: 'abcd1234' }), { message: /shaped like a stream id/ });
+  t.throws(() => readApiSettings({ PUBLIC_PLAYBACK_URL: 'edge:8081' }), { message: /PUBLIC_PLAYBACK_URL="edge:8081"/ });
+  for (const srt of ['http://h:1', 'srt://h', 'srt://h:1/path', 'srt://h:1?streamid=x']) {
+    t.throws(() => readApiSettings({ PUBLIC_SRT_URL: srt }), { message: /PUBLIC_SRT_URL=.*expected srt:\/\/host:port/ }, srt);
+  }
+  t.throws(() => readApiSettings({ PUBLISH_LEASE_SECONDS: '0' }), { message: /PUBLISH_LEASE_SECONDS="0"/ });
+  t.throws(() => readApiSettings({ INGEST_TTL_SECONDS: 'x' }), { message: /INGEST_TTL_SECONDS="x"/ });
+});
+
+t.test('an invalid ADMIN_TOKEN is named but never echoed', async (t) => {
+  for (const token of ['short-secret', 'has a space in it, long enough']) {
+    const error = t.throws(() => readApiSettings({ ADMIN_TOKEN: token })) as Error;
+    t.match(error.message, /^setting ADMIN_TOKEN="\[redacted\]" is invalid: expected 16-256 printable ASCII/);
+    t.notMatch(error.message, token);
+  }
 });
 
 t.test('a password in REDIS_URL never appears in the error', async (t) => {

@@ -1,7 +1,5 @@
 /**
- * Which origins hold each live stream, in Redis.
- *
- * Key schema, per stream name `<name>` (names match STREAM_NAME_PATTERN, so they are key-safe):
+ * Which origins hold each live stream, in Redis (keys in redis-keys.ts), per stream name `<name>`:
  *
  *   live:origins:<name>     ZSET  member origin host, score expiresAtMs (unix ms) of its last report
  *   live:registered:<name>  ZSET  member origin host, score registeredAtMs: when its current run of
@@ -18,7 +16,12 @@
  * Every write is one MULTI transaction, so readers never see half a registration.
  */
 import type { Redis } from 'ioredis';
-import { StoreUnavailableError } from './errors.js';
+import { call, exec } from './redis-calls.js';
+import {
+  liveManifestsKey as manifestsKey,
+  liveOriginsKey as originsKey,
+  liveRegisteredKey as registeredKey,
+} from './redis-keys.js';
 
 export interface OriginRegistration {
   host: string;
@@ -32,12 +35,6 @@ export interface RouteStoreOptions {
   /** Clock for expiry scores; the API instances sharing a Redis are assumed to be NTP-synced. */
   now?: () => number;
 }
-
-const originsKey = (name: string) => `live:origins:${name}`;
-const registeredKey = (name: string) => `live:registered:${name}`;
-const manifestsKey = (name: string) => `live:manifests:${name}`;
-
-type ExecResult = [error: Error | null, result: unknown][] | null;
 
 export class RouteStore {
   readonly ttlSeconds: number;
@@ -58,7 +55,7 @@ export class RouteStore {
     const origins = originsKey(name);
     const registered = registeredKey(name);
     const manifests = manifestsKey(name);
-    await this.exec(
+    await exec(
       this.redis
         .multi()
         .zremrangebyscore(origins, '-inf', now)
@@ -77,7 +74,7 @@ export class RouteStore {
   /** The live origins of `name`, first registered first; empty when the stream is not live. */
   async liveOrigins(name: string): Promise<OriginRegistration[]> {
     const origins = originsKey(name);
-    const replies = await this.exec(
+    const replies = await exec(
       this.redis
         .multi()
         .zremrangebyscore(origins, '-inf', this.now())
@@ -108,30 +105,11 @@ export class RouteStore {
             .zrem(originsKey(name), host)
             .zrem(registeredKey(name), host)
             .hdel(manifestsKey(name), host);
-    await this.exec(transaction);
+    await exec(transaction);
   }
 
   async ping(): Promise<void> {
-    try {
-      await this.redis.ping();
-    } catch (error) {
-      throw new StoreUnavailableError(error);
-    }
-  }
-
-  /** Runs a transaction and returns its replies; any failure means the store is unavailable. */
-  private async exec(transaction: { exec(): Promise<ExecResult> }): Promise<unknown[]> {
-    let results: ExecResult;
-    try {
-      results = await transaction.exec();
-    } catch (error) {
-      throw new StoreUnavailableError(error);
-    }
-    if (results === null) throw new StoreUnavailableError(new Error('transaction aborted'));
-    return results.map(([error, reply]) => {
-      if (error) throw new StoreUnavailableError(error);
-      return reply;
-    });
+    await call(this.redis.ping());
   }
 }
 

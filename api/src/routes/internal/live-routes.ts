@@ -1,9 +1,9 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ErrorBody, StreamNotLiveError } from '../errors.js';
-import type { RouteStore } from '../route-store.js';
-import { ManifestPath, OriginHost, StreamName, Timestamp } from '../schemas.js';
+import { ErrorBody, StreamNotLiveError } from '../../errors.js';
+import type { RouteStore } from '../../store/route-store.js';
+import { ManifestPath, OriginHost, StreamName, Timestamp } from '../../schemas.js';
 
-export interface StreamRoutesOptions {
+export interface LiveRoutesOptions {
   store: Pick<RouteStore, 'ttlSeconds' | 'register' | 'liveOrigins' | 'withdraw'>;
 }
 
@@ -36,7 +36,8 @@ const StreamRoute = Type.Object({
 
 const WithdrawQuery = Type.Object({ host: Type.Optional(OriginHost) });
 
-export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = async (app, { store }) => {
+/** Internal: discovery reports which origin serves each packaged stream; the edge looks it up. */
+export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (app, { store }) => {
   app.post(
     '/streams',
     {

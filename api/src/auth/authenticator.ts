@@ -1,0 +1,43 @@
+import { UnauthorizedError } from '../errors.js';
+import { matchesDigest, secretsEqual } from '../constant-time.js';
+import type { TokenStore } from '../store/token-store.js';
+import { parseApiToken } from './api-token.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who the request acts for; set by the /v1 authentication hook before any /v1 handler runs. */
+    principal: Principal;
+  }
+}
+
+/** The id of the built-in admin user, whose token is the ADMIN_TOKEN setting. */
+export const ADMIN_USER_ID = 'admin';
+
+/** Who a request acts for. Only the ADMIN_TOKEN makes an admin. */
+export interface Principal {
+  userId: string;
+  admin: boolean;
+}
+
+const BEARER = /^Bearer +(\S+) *$/i;
+
+/** Resolves `Authorization: Bearer <token>` to a principal, or throws UnauthorizedError (401). */
+export class Authenticator {
+  constructor(
+    private readonly tokens: Pick<TokenStore, 'get'>,
+    private readonly adminToken: string | undefined,
+  ) {}
+
+  async authenticate(authorization: string | undefined): Promise<Principal> {
+    const presented = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
+    if (presented === undefined) throw new UnauthorizedError('missing');
+    if (this.adminToken !== undefined && secretsEqual(presented, this.adminToken)) {
+      return { userId: ADMIN_USER_ID, admin: true };
+    }
+    const parsed = parseApiToken(presented);
+    if (!parsed) throw new UnauthorizedError('invalid');
+    const token = await this.tokens.get(parsed.tokenId);
+    if (!token || !matchesDigest(parsed.secret, token.secretSha256)) throw new UnauthorizedError('invalid');
+    return { userId: token.userId, admin: false };
+  }
+}

@@ -1,0 +1,55 @@
+import { secretsEqual } from '../constant-time.js';
+import { AlreadyPublishingError, PublishDeniedError } from '../errors.js';
+import { randomSecret } from '../random-strings.js';
+import type { PublisherLeaseStore } from '../store/publisher-lease-store.js';
+import type { StreamStore } from '../store/stream-store.js';
+import type { OpenNames } from './open-names.js';
+import { parseRtmpStreamKey } from './stream-key.js';
+
+export interface PublishRequest {
+  /** A stream key (`publish_<id>_<secret>`) or an open name. */
+  name: string;
+  /** Who asks; nginx-rtmp sends neither, and gets a lease under a session id made up here. */
+  originId?: string | undefined;
+  sessionId?: string | undefined;
+}
+
+export interface PublishGrant {
+  /** The public name to package under: the stream id, or the open name itself. */
+  stream: string;
+  /** The key generation the publisher used; 0 for an open name. */
+  keyGeneration: number;
+  /** True for a stream key, false for an open name. */
+  managed: boolean;
+}
+
+/** Decides whether a publish may start, and takes the stream's one-publisher lease when it may. */
+export class PublishAuthorizer {
+  constructor(
+    private readonly streams: Pick<StreamStore, 'credentials'>,
+    private readonly leases: Pick<PublisherLeaseStore, 'claim'>,
+    private readonly openNames: OpenNames,
+  ) {}
+
+  /** Throws PublishDeniedError (403) or AlreadyPublishingError (409). */
+  async authorize({ name, originId, sessionId }: PublishRequest): Promise<PublishGrant> {
+    const grant = await this.resolve(name);
+    const claim = await this.leases.claim(grant.stream, originId ?? '', sessionId ?? `anonymous-${randomSecret(16)}`);
+    if (!claim.claimed) throw new AlreadyPublishingError(grant.stream);
+    return grant;
+  }
+
+  private async resolve(name: string): Promise<PublishGrant> {
+    const key = parseRtmpStreamKey(name);
+    if (key) {
+      const credentials = await this.streams.credentials(key.streamId);
+      // Stream ids are public; only the secret needs the constant-time comparison.
+      if (credentials && secretsEqual(key.secret, credentials.secrets.rtmp)) {
+        return { stream: key.streamId, keyGeneration: credentials.generations.rtmp, managed: true };
+      }
+    } else if (this.openNames.allows(name)) {
+      return { stream: name, keyGeneration: 0, managed: false };
+    }
+    throw new PublishDeniedError();
+  }
+}

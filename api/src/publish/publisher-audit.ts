@@ -1,0 +1,36 @@
+import type { IngestHeartbeat } from '../store/ingest-store.js';
+import type { PublisherLeaseStore } from '../store/publisher-lease-store.js';
+import type { StreamStore } from '../store/stream-store.js';
+import type { OpenNames } from './open-names.js';
+
+type Publish = IngestHeartbeat['publishes'][number];
+
+/**
+ * Goes over the publishes an origin reports in its heartbeat: renews the lease of each one that
+ * may go on, and names the sessions the origin must cut, because their stream was deleted, their
+ * key was reset (its generation is no longer current) or another session holds the lease.
+ */
+export class PublisherAudit {
+  constructor(
+    private readonly streams: Pick<StreamStore, 'generations'>,
+    private readonly leases: Pick<PublisherLeaseStore, 'claim'>,
+    private readonly openNames: OpenNames,
+  ) {}
+
+  async sessionsToDisconnect(originId: string, publishes: readonly Publish[]): Promise<string[]> {
+    const managed = publishes.filter((publish) => publish.key_generation > 0).map((publish) => publish.stream);
+    const generations = await this.streams.generations(managed);
+    const verdicts = await Promise.all(
+      publishes.map(async (publish) => {
+        const current =
+          publish.key_generation === 0
+            ? this.openNames.allows(publish.stream)
+            : Object.values(generations.get(publish.stream) ?? {}).includes(publish.key_generation);
+        if (!current) return false;
+        // A lease that expired (heartbeats late, Redis restarted) is taken back if still free.
+        return (await this.leases.claim(publish.stream, originId, publish.session_id)).claimed;
+      }),
+    );
+    return publishes.filter((_, index) => !verdicts[index]).map((publish) => publish.session_id);
+  }
+}

@@ -1,0 +1,87 @@
+import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
+import type { FastifyBaseLogger } from 'fastify';
+import { PublishDeniedError, errorResponses } from '../../errors.js';
+import type { PublishAuthorizer, PublishGrant } from '../../publish/publish-authorizer.js';
+import { OriginId, SessionId, StreamName } from '../../schemas.js';
+
+export interface AuthorizeRoutesOptions {
+  authorizer: PublishAuthorizer;
+}
+
+/**
+ * The publish request as nginx-rtmp's `on_publish` sends it (plus `call`, `tcurl`, … which are
+ * accepted and ignored) and as the origin's GET sends it, with its own ids for the lease.
+ */
+const PublishRequest = Type.Object({
+  name: StreamName,
+  app: Type.Optional(Type.String({ maxLength: 256 })),
+  addr: Type.Optional(Type.String({ maxLength: 256 })),
+  origin_id: Type.Optional(OriginId),
+  session_id: Type.Optional(SessionId),
+});
+type PublishRequest = Static<typeof PublishRequest>;
+
+const PublishAllowed = Type.Object({
+  allowed: Type.Literal(true),
+  name: Type.String({ description: 'Package under this name: the stream id, or the open name' }),
+  key_generation: Type.Integer({ description: 'Report it in heartbeats; 0 for an open name' }),
+});
+
+/** Bodies nginx-rtmp's callbacks post; larger ones are not a publish request. */
+const FORM_BODY_LIMIT_BYTES = 16 * 1024;
+
+/** Seed-compatible publish authorization for origins (GET) and nginx-rtmp's on_publish (POST). */
+export const authorizeRoutes: FastifyPluginAsyncTypebox<AuthorizeRoutesOptions> = async (app, { authorizer }) => {
+  // nginx-rtmp posts its callbacks as HTML forms; the parser is scoped to this plugin's routes.
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT_BYTES },
+    (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  );
+
+  /** The name is a stream key or may be one: it is never logged. */
+  const decide = async (request: PublishRequest, log: FastifyBaseLogger): Promise<PublishGrant> => {
+    const { app: rtmpApp, addr, origin_id: originId, session_id: sessionId } = request;
+    try {
+      const grant = await authorizer.authorize({ name: request.name, originId, sessionId });
+      log.info({ stream: grant.stream, managed: grant.managed, originId, sessionId, addr }, 'publish authorized');
+      return grant;
+    } catch (error) {
+      if (error instanceof PublishDeniedError) log.info({ app: rtmpApp, addr, originId }, 'publish denied');
+      throw error;
+    }
+  };
+  const allowed = (grant: PublishGrant) => ({ allowed: true as const, name: grant.stream, key_generation: grant.keyGeneration });
+
+  app.get(
+    '/authorize',
+    {
+      schema: {
+        summary: "May this stream key or open name publish? Takes the stream's one-publisher lease",
+        querystring: PublishRequest,
+        response: { 200: PublishAllowed, ...errorResponses(400, 403, 409, 503) },
+      },
+    },
+    async (request) => allowed(await decide(request.query, request.log)),
+  );
+
+  app.post(
+    '/authorize',
+    {
+      schema: {
+        summary: 'nginx-rtmp on_publish (form body): 302 to the stream id for a key, 200 for an open name',
+        body: PublishRequest,
+        response: {
+          200: PublishAllowed,
+          302: Type.Null({ description: 'Location: the stream id; nginx-rtmp publishes under that name' }),
+          ...errorResponses(400, 403, 409, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const grant = await decide(request.body, request.log);
+      if (!grant.managed) return allowed(grant);
+      return reply.redirect(grant.stream, 302);
+    },
+  );
+};

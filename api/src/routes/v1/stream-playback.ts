@@ -1,0 +1,70 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { errorResponses } from '../../errors.js';
+import { StreamIdParams, Timestamp } from '../../schemas.js';
+import type { RouteStore } from '../../store/route-store.js';
+import type { StreamStore } from '../../store/stream-store.js';
+import { ownedStream } from './owned-stream.js';
+
+export interface StreamPlaybackRoutesOptions {
+  streams: StreamStore;
+  routes: Pick<RouteStore, 'liveOrigins'>;
+  /** PUBLIC_PLAYBACK_URL, without a trailing slash. */
+  publicPlaybackUrl: string;
+  /** PUBLIC_SRT_URL (`srt://host:port`); no SRT playlist is listed without it. */
+  publicSrtUrl: string | undefined;
+}
+
+/** The manifest the origins write per stream (nginx-rtmp's `hls_nested on` layout). */
+const HLS_MANIFEST = 'index.m3u8';
+
+const Playlists = Type.Object({
+  playlists: Type.Array(Type.Object({ protocol: Type.Enum(['hls', 'srt']), url: Type.String() })),
+});
+
+const Lifecycle = Type.Object({
+  live: Type.Boolean({ description: 'Whether an origin is packaging the stream now' }),
+  live_since: Type.Union([Timestamp, Type.Null()], { description: 'When the current live run began' }),
+  origin: Type.Union([Type.String(), Type.Null()], { description: 'host:port of the origin serving it' }),
+});
+
+/** Where to watch one of your streams, and whether it is live (seed 000 and seed 004's lifecycle). */
+export const streamPlaybackRoutes: FastifyPluginAsyncTypebox<StreamPlaybackRoutesOptions> = async (
+  app,
+  { streams, routes, publicPlaybackUrl, publicSrtUrl },
+) => {
+  app.get(
+    '/streams/:id/playlists',
+    {
+      schema: {
+        summary: "Your stream's playback URLs: HLS through the edge, and SRT when PUBLIC_SRT_URL is set",
+        params: StreamIdParams,
+        response: { 200: Playlists, ...errorResponses(400, 401, 404, 503) },
+      },
+    },
+    async (request) => {
+      const { id } = await ownedStream(streams, request.principal, request.params.id);
+      const playlists: { protocol: 'hls' | 'srt'; url: string }[] = [
+        { protocol: 'hls', url: `${publicPlaybackUrl}/${id}/${HLS_MANIFEST}` },
+      ];
+      if (publicSrtUrl) playlists.push({ protocol: 'srt', url: `${publicSrtUrl}?streamid=play/${id}` });
+      return { playlists };
+    },
+  );
+
+  app.get(
+    '/streams/:id/lifecycle',
+    {
+      schema: {
+        summary: 'Is your stream live, since when and on which origin',
+        params: StreamIdParams,
+        response: { 200: Lifecycle, ...errorResponses(400, 401, 404, 503) },
+      },
+    },
+    async (request) => {
+      const { id } = await ownedStream(streams, request.principal, request.params.id);
+      const [first] = await routes.liveOrigins(id);
+      if (!first) return { live: false, live_since: null, origin: null };
+      return { live: true, live_since: new Date(first.registeredAtMs).toISOString(), origin: first.host };
+    },
+  );
+};

@@ -1,0 +1,121 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ADMIN_USER_ID } from '../../auth/authenticator.js';
+import { StreamNotFoundError, UnauthorizedError, errorResponses } from '../../errors.js';
+import { STREAM_SECRET_LENGTH } from '../../publish/stream-key.js';
+import { randomSecret } from '../../random-strings.js';
+import { DisplayName, StreamIdParams, Timestamp } from '../../schemas.js';
+import type { Stream, StreamStore } from '../../store/stream-store.js';
+import { ownedStream } from './owned-stream.js';
+
+export interface StreamRoutesOptions {
+  streams: StreamStore;
+}
+
+/** Seed 000's restream target; targets come with a later issue, so the list is empty for now. */
+const RestreamTarget = Type.Object({
+  platform: Type.String(),
+  platform_id: Type.Optional(Type.String()),
+  stream_url: Type.Optional(Type.String()),
+});
+
+/** Seed 000's stream. */
+const StreamBody = Type.Object({
+  id: Type.String(),
+  user_id: Type.String(),
+  name: Type.String(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  restream_targets: Type.Array(RestreamTarget),
+});
+
+const StreamName = Type.Object({ name: DisplayName });
+
+function toBody(stream: Stream) {
+  return {
+    id: stream.id,
+    user_id: stream.userId,
+    name: stream.name,
+    created_at: stream.createdAt,
+    updated_at: stream.updatedAt,
+    restream_targets: [],
+  };
+}
+
+/** The caller's streams (seed 000): nobody sees, changes or learns of another user's stream. */
+export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = async (app, { streams }) => {
+  app.get(
+    '/streams',
+    {
+      schema: {
+        summary: 'List your streams, oldest first',
+        response: { 200: Type.Object({ data: Type.Array(StreamBody) }), ...errorResponses(401, 503) },
+      },
+    },
+    async (request) => ({ data: (await streams.list(request.principal.userId)).map(toBody) }),
+  );
+
+  app.post(
+    '/streams',
+    {
+      schema: {
+        summary: 'Create a stream with fresh RTMP and SRT keys',
+        body: StreamName,
+        response: { 201: StreamBody, ...errorResponses(400, 401, 503) },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = request.principal;
+      const secrets = { rtmp: randomSecret(STREAM_SECRET_LENGTH), srt: randomSecret(STREAM_SECRET_LENGTH) };
+      const stream = await streams.create(userId, request.body.name, secrets, userId !== ADMIN_USER_ID);
+      // The user was deleted while this request was under way: its token is no longer valid.
+      if (!stream) throw new UnauthorizedError('invalid');
+      return reply.code(201).send(toBody(stream));
+    },
+  );
+
+  app.get(
+    '/streams/:id',
+    {
+      schema: {
+        summary: 'Get one of your streams',
+        params: StreamIdParams,
+        response: { 200: StreamBody, ...errorResponses(400, 401, 404, 503) },
+      },
+    },
+    async (request) => toBody(await ownedStream(streams, request.principal, request.params.id)),
+  );
+
+  app.put(
+    '/streams/:id',
+    {
+      schema: {
+        summary: 'Rename one of your streams',
+        params: StreamIdParams,
+        body: StreamName,
+        response: { 200: StreamBody, ...errorResponses(400, 401, 404, 503) },
+      },
+    },
+    async (request) => {
+      const stream = await streams.rename(request.principal.userId, request.params.id, request.body.name);
+      if (!stream) throw new StreamNotFoundError(request.params.id);
+      return toBody(stream);
+    },
+  );
+
+  app.delete(
+    '/streams/:id',
+    {
+      schema: {
+        summary: 'Delete one of your streams with its keys and live state; its publisher is disconnected',
+        params: StreamIdParams,
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 404, 503) },
+      },
+    },
+    async (request, reply) => {
+      if (!(await streams.delete(request.principal.userId, request.params.id))) {
+        throw new StreamNotFoundError(request.params.id);
+      }
+      return reply.code(204).send(null);
+    },
+  );
+};

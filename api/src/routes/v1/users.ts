@@ -1,0 +1,76 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { requireAdmin } from '../../auth/require-admin.js';
+import { UserNotFoundError, errorResponses } from '../../errors.js';
+import { DisplayName, Timestamp, UserId } from '../../schemas.js';
+import type { User, UserStore } from '../../store/user-store.js';
+
+export interface UserRoutesOptions {
+  users: UserStore;
+}
+
+export const UserBody = Type.Object({ id: Type.String(), name: Type.String(), created_at: Timestamp });
+
+const UserParams = Type.Object({ id: UserId });
+
+function toBody(user: User) {
+  return { id: user.id, name: user.name, created_at: user.createdAt };
+}
+
+/** Admin only: users are created and removed by the admin (ADMIN_TOKEN). */
+export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (app, { users }) => {
+  app.addHook('onRequest', requireAdmin);
+
+  app.post(
+    '/users',
+    {
+      schema: {
+        summary: 'Create a user (admin)',
+        body: Type.Object({ name: DisplayName }),
+        response: { 201: UserBody, ...errorResponses(400, 401, 403, 503) },
+      },
+    },
+    async (request, reply) => reply.code(201).send(toBody(await users.create(request.body.name))),
+  );
+
+  app.get(
+    '/users',
+    {
+      schema: {
+        summary: 'List users, oldest first (admin); the built-in admin is not listed',
+        response: { 200: Type.Object({ data: Type.Array(UserBody) }), ...errorResponses(401, 403, 503) },
+      },
+    },
+    async () => ({ data: (await users.list()).map(toBody) }),
+  );
+
+  app.get(
+    '/users/:id',
+    {
+      schema: {
+        summary: 'Get a user (admin)',
+        params: UserParams,
+        response: { 200: UserBody, ...errorResponses(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request) => {
+      const user = await users.get(request.params.id);
+      if (!user) throw new UserNotFoundError(request.params.id);
+      return toBody(user);
+    },
+  );
+
+  app.delete(
+    '/users/:id',
+    {
+      schema: {
+        summary: 'Delete a user with its tokens and streams; their publishers are disconnected (admin)',
+        params: UserParams,
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request, reply) => {
+      if (!(await users.delete(request.params.id))) throw new UserNotFoundError(request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,46 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Authenticator } from '../../auth/authenticator.js';
+import type { IngestStore } from '../../store/ingest-store.js';
+import type { RouteStore } from '../../store/route-store.js';
+import type { StreamStore } from '../../store/stream-store.js';
+import type { TokenStore } from '../../store/token-store.js';
+import type { UserStore } from '../../store/user-store.js';
+import { ingestRoutes } from './ingests.js';
+import { streamKeyRoutes } from './stream-keys.js';
+import { streamPlaybackRoutes } from './stream-playback.js';
+import { streamRoutes } from './streams.js';
+import { tokenRoutes } from './tokens.js';
+import { userRoutes } from './users.js';
+
+export interface V1RoutesOptions {
+  authenticator: Authenticator;
+  users: UserStore;
+  tokens: TokenStore;
+  streams: StreamStore;
+  routes: RouteStore;
+  ingests: IngestStore;
+  publicPlaybackUrl: string;
+  publicSrtUrl: string | undefined;
+}
+
+/** The public API (seed 000), mounted under /v1: every route needs a bearer token. */
+export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, options) => {
+  const { authenticator, users, tokens, streams } = options;
+  app.decorateRequest('principal', null as never);
+  // onRequest runs before body validation: an unauthenticated caller learns nothing, not even a 400.
+  app.addHook('onRequest', async (request) => {
+    request.principal = await authenticator.authenticate(request.headers.authorization);
+  });
+
+  await app.register(userRoutes, { users });
+  await app.register(tokenRoutes, { tokens, users });
+  await app.register(streamRoutes, { streams });
+  await app.register(streamKeyRoutes, { streams });
+  await app.register(streamPlaybackRoutes, {
+    streams,
+    routes: options.routes,
+    publicPlaybackUrl: options.publicPlaybackUrl,
+    publicSrtUrl: options.publicSrtUrl,
+  });
+  await app.register(ingestRoutes, { ingests: options.ingests });
+};

@@ -1,0 +1,63 @@
+/**
+ * Every Redis key the API uses, in one place. Ids and names are validated by the route schemas
+ * (see schemas.ts) before they reach a key, so they never contain `:`, spaces or braces.
+ *
+ * Durable (no TTL; kept across API and Redis restarts by AOF):
+ *
+ *   users                      ZSET    member user id, score created_at (unix ms): listing order
+ *   user:<user>                HASH    id, name, created_at
+ *   user:<user>:tokens         ZSET    member token id, score created_at (unix ms)
+ *   user:<user>:streams        ZSET    member stream id, score created_at (unix ms)
+ *   token:<token>              HASH    id, user_id, name, secret_sha256 (hex), created_at
+ *   stream:<stream>            HASH    id, user_id, name, created_at, updated_at
+ *   stream:<stream>:keys       HASH    rtmp_secret, rtmp_generation, srt_secret, srt_generation:
+ *                                      kept apart from the stream so that reading a stream for a
+ *                                      listing never loads a secret
+ *
+ *   The built-in admin user (id `admin`) is not stored; its `user:admin:streams` is.
+ *
+ * Live state (every key has a TTL, so it disappears by itself when its reporter goes away):
+ *
+ *   live:origins:<stream>      ZSET    origins holding the stream      } written by RouteStore,
+ *   live:registered:<stream>   ZSET    when each origin's run began    } see route-store.ts
+ *   live:manifests:<stream>    HASH    manifest path per origin        }
+ *   publisher:<stream>         HASH    origin_id, session_id, started_at: the one publisher allowed
+ *                                      on the stream; PEXPIRE PUBLISH_LEASE_SECONDS, renewed by
+ *                                      the origin's heartbeats
+ *   ingest:<origin>            STRING  JSON of the origin's last heartbeat; PEXPIRE INGEST_TTL_SECONDS
+ *   ingests                    ZSET    member origin id, score expiry (unix ms) of its heartbeat:
+ *                                      the index of live origins, pruned on every read and write
+ *
+ * `<stream>` in live state is the public name the media is packaged under: a stream id, or an
+ * open name from ALLOWED_STREAMS (open names never take the shape of a stream id).
+ */
+
+export const USERS = 'users';
+export const userKey = (userId: string) => `user:${userId}`;
+export const userTokensKey = (userId: string) => `user:${userId}:tokens`;
+export const userStreamsKey = (userId: string) => `user:${userId}:streams`;
+export const tokenKey = (tokenId: string) => `token:${tokenId}`;
+export const streamKey = (streamId: string) => `stream:${streamId}`;
+export const streamSecretsKey = (streamId: string) => `stream:${streamId}:keys`;
+
+export const liveOriginsKey = (stream: string) => `live:origins:${stream}`;
+export const liveRegisteredKey = (stream: string) => `live:registered:${stream}`;
+export const liveManifestsKey = (stream: string) => `live:manifests:${stream}`;
+export const publisherKey = (stream: string) => `publisher:${stream}`;
+export const ingestKey = (originId: string) => `ingest:${originId}`;
+export const INGESTS = 'ingests';
+
+/** Every key that belongs to one stream, durable and live: what deleting the stream removes. */
+export function streamOwnedKeys(streamId: string): string[] {
+  return [
+    streamKey(streamId),
+    streamSecretsKey(streamId),
+    publisherKey(streamId),
+    liveOriginsKey(streamId),
+    liveRegisteredKey(streamId),
+    liveManifestsKey(streamId),
+  ];
+}
+
+/** Stands in for an id in key templates handed to Lua scripts (ids never contain braces). */
+export const ID_PLACEHOLDER = '{id}';

@@ -1,0 +1,188 @@
+import type { Redis } from 'ioredis';
+import { InternalError } from '../errors.js';
+import type { KeyProtocol } from '../publish/stream-key.js';
+import { MAX_ID_ATTEMPTS, randomId } from '../random-strings.js';
+import { RedisScript, call, exec, hashOrNull } from './redis-calls.js';
+import { streamKey, streamOwnedKeys, streamSecretsKey, publisherKey, userKey, userStreamsKey } from './redis-keys.js';
+
+export interface Stream {
+  id: string;
+  userId: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface StreamCredentials {
+  secrets: Record<KeyProtocol, string>;
+  generations: Record<KeyProtocol, number>;
+}
+
+/**
+ * Key generations count resets. RTMP's are odd and SRT's even (each reset adds 2), so a
+ * generation alone tells which key a publisher used and whether that key is still current.
+ */
+const FIRST_GENERATION: Record<KeyProtocol, number> = { rtmp: 1, srt: 2 };
+const GENERATION_STEP = 2;
+
+/** Creates the stream unless the id is taken (0) or its owner no longer exists (-1). */
+const CREATE_STREAM = new RedisScript(`
+-- KEYS[1] stream:<id>  KEYS[2] stream:<id>:keys  KEYS[3] user:<user>:streams  KEYS[4] user:<user>
+-- ARGV id, user_id, name, created_at, created_at_ms, rtmp_secret, rtmp_generation, srt_secret,
+--      srt_generation, owner_must_exist (1 or 0: the built-in admin is not stored)
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if ARGV[10] == '1' and redis.call('EXISTS', KEYS[4]) == 0 then return -1 end
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'user_id', ARGV[2], 'name', ARGV[3], 'created_at', ARGV[4], 'updated_at', ARGV[4])
+redis.call('HSET', KEYS[2], 'rtmp_secret', ARGV[6], 'rtmp_generation', ARGV[7], 'srt_secret', ARGV[8], 'srt_generation', ARGV[9])
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
+return 1
+`);
+
+/** Renames the user's stream; returns the stream (HGETALL), or nil when it is not theirs. */
+const RENAME_STREAM = new RedisScript(`
+-- KEYS[1] stream:<id>   ARGV user_id, name, updated_at
+if redis.call('HGET', KEYS[1], 'user_id') ~= ARGV[1] then return nil end
+redis.call('HSET', KEYS[1], 'name', ARGV[2], 'updated_at', ARGV[3])
+return redis.call('HGETALL', KEYS[1])
+`);
+
+/**
+ * Gives one protocol of the user's stream a new secret and the next generation, and drops the
+ * stream's publish lease so the new key can publish at once (the old publisher is cut at its
+ * origin's next heartbeat). Returns the new generation, or -1 when the stream is not theirs.
+ */
+const RESET_KEY = new RedisScript(`
+-- KEYS[1] stream:<id>  KEYS[2] stream:<id>:keys  KEYS[3] publisher:<id>
+-- ARGV user_id, secret field, generation field, new secret, generation step
+if redis.call('HGET', KEYS[1], 'user_id') ~= ARGV[1] then return -1 end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
+local generation = redis.call('HINCRBY', KEYS[2], ARGV[3], ARGV[5])
+redis.call('DEL', KEYS[3])
+return generation
+`);
+
+/** Deletes the user's stream with its keys, lease and live routes: 1, or 0 when not theirs. */
+const DELETE_STREAM = new RedisScript(`
+-- KEYS[1] stream:<id>  KEYS[2] user:<user>:streams  KEYS[3..] every key of the stream
+-- ARGV user_id, stream id
+if redis.call('HGET', KEYS[1], 'user_id') ~= ARGV[1] then return 0 end
+for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
+redis.call('ZREM', KEYS[2], ARGV[2])
+return 1
+`);
+
+/**
+ * Streams and their secrets. Every method that reads or changes one stream takes the user it
+ * must belong to: another user's stream is answered exactly like a missing one.
+ */
+export class StreamStore {
+  constructor(private readonly redis: Redis) {}
+
+  /**
+   * Creates a stream with fresh secrets for `userId`; null when that user no longer exists.
+   * `ownerStored` is false for the built-in admin, which owns streams without being stored.
+   */
+  async create(userId: string, name: string, secrets: Record<KeyProtocol, string>, ownerStored: boolean): Promise<Stream | null> {
+    for (let attempt = 0; attempt < MAX_ID_ATTEMPTS; attempt++) {
+      const now = new Date();
+      const createdAt = now.toISOString();
+      const stream: Stream = { id: randomId(), userId, name, createdAt, updatedAt: createdAt };
+      const created = await CREATE_STREAM.run(
+        this.redis,
+        [streamKey(stream.id), streamSecretsKey(stream.id), userStreamsKey(userId), userKey(userId)],
+        [
+          stream.id,
+          userId,
+          name,
+          createdAt,
+          now.getTime(),
+          secrets.rtmp,
+          FIRST_GENERATION.rtmp,
+          secrets.srt,
+          FIRST_GENERATION.srt,
+          ownerStored ? 1 : 0,
+        ],
+      );
+      if (created === 1) return stream;
+      if (created === -1) return null;
+    }
+    throw new InternalError(new Error(`no free stream id after ${MAX_ID_ATTEMPTS} attempts`));
+  }
+
+  /** The stream if it exists and belongs to `userId`. */
+  async get(userId: string, id: string): Promise<Stream | null> {
+    const stream = toStream(hashOrNull(await call(this.redis.hgetall(streamKey(id)))));
+    return stream?.userId === userId ? stream : null;
+  }
+
+  /** The user's streams, oldest first. */
+  async list(userId: string): Promise<Stream[]> {
+    const ids = await call(this.redis.zrange(userStreamsKey(userId), '0', '-1'));
+    if (ids.length === 0) return [];
+    const transaction = this.redis.multi();
+    for (const id of ids) transaction.hgetall(streamKey(id));
+    const replies = await exec(transaction);
+    return replies.map((reply) => toStream(hashOrNull(reply))).filter((stream): stream is Stream => stream?.userId === userId);
+  }
+
+  async rename(userId: string, id: string, name: string): Promise<Stream | null> {
+    const reply = await RENAME_STREAM.run(this.redis, [streamKey(id)], [userId, name, new Date().toISOString()]);
+    return toStream(flatHash(reply));
+  }
+
+  async delete(userId: string, id: string): Promise<boolean> {
+    const keys = [streamKey(id), userStreamsKey(userId), ...streamOwnedKeys(id)];
+    const deleted = await DELETE_STREAM.run(this.redis, keys, [userId, id]);
+    return deleted === 1;
+  }
+
+  /** Secrets and generations of a stream, whoever owns it (for publish authorization). */
+  async credentials(id: string): Promise<StreamCredentials | null> {
+    const [exists, secrets] = await exec(this.redis.multi().exists(streamKey(id)).hgetall(streamSecretsKey(id)));
+    const hash = hashOrNull(secrets);
+    if (exists !== 1 || !hash?.rtmp_secret || !hash.srt_secret) return null;
+    return {
+      secrets: { rtmp: hash.rtmp_secret, srt: hash.srt_secret },
+      generations: { rtmp: Number(hash.rtmp_generation), srt: Number(hash.srt_generation) },
+    };
+  }
+
+  /** The current key generations of each stream; null for a stream that no longer exists. */
+  async generations(ids: readonly string[]): Promise<Map<string, Record<KeyProtocol, number> | null>> {
+    const unique = [...new Set(ids)];
+    const found = new Map<string, Record<KeyProtocol, number> | null>();
+    if (unique.length === 0) return found;
+    const transaction = this.redis.multi();
+    for (const id of unique) transaction.exists(streamKey(id)).hmget(streamSecretsKey(id), 'rtmp_generation', 'srt_generation');
+    const replies = await exec(transaction);
+    unique.forEach((id, index) => {
+      const exists = replies[2 * index];
+      const [rtmp, srt] = (replies[2 * index + 1] ?? []) as (string | null)[];
+      found.set(id, exists === 1 && rtmp && srt ? { rtmp: Number(rtmp), srt: Number(srt) } : null);
+    });
+    return found;
+  }
+
+  /** Puts a new secret in place for `protocol`; false when the stream is not the user's. */
+  async resetKey(userId: string, id: string, protocol: KeyProtocol, secret: string): Promise<boolean> {
+    const generation = await RESET_KEY.run(
+      this.redis,
+      [streamKey(id), streamSecretsKey(id), publisherKey(id)],
+      [userId, `${protocol}_secret`, `${protocol}_generation`, secret, GENERATION_STEP],
+    );
+    return typeof generation === 'number' && generation > 0;
+  }
+}
+
+function toStream(hash: Record<string, string> | null): Stream | null {
+  if (!hash?.id || !hash.user_id || hash.name === undefined || !hash.created_at || !hash.updated_at) return null;
+  return { id: hash.id, userId: hash.user_id, name: hash.name, createdAt: hash.created_at, updatedAt: hash.updated_at };
+}
+
+/** Parses HGETALL as a script returns it: a flat `[field, value, …]` array, or null. */
+function flatHash(reply: unknown): Record<string, string> | null {
+  if (!Array.isArray(reply)) return null;
+  const hash: Record<string, string> = {};
+  for (let i = 0; i + 1 < reply.length; i += 2) hash[String(reply[i])] = String(reply[i + 1]);
+  return hash;
+}

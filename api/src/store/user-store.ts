@@ -1,0 +1,92 @@
+import type { Redis } from 'ioredis';
+import { InternalError } from '../errors.js';
+import { MAX_ID_ATTEMPTS, randomId } from '../random-strings.js';
+import { RedisScript, call, exec, hashOrNull } from './redis-calls.js';
+import {
+  ID_PLACEHOLDER,
+  USERS,
+  streamOwnedKeys,
+  tokenKey,
+  userKey,
+  userStreamsKey,
+  userTokensKey,
+} from './redis-keys.js';
+
+export interface User {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+/** Creates the user unless the id is taken (returns 0 then). */
+const CREATE_USER = new RedisScript(`
+-- KEYS[1] user:<id>  KEYS[2] users   ARGV id, name, created_at, created_at_ms
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'name', ARGV[2], 'created_at', ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+return 1
+`);
+
+/**
+ * Deletes a user with everything it owns, atomically, so no token of a deleted user keeps
+ * working and no stream of it is left half deleted. The per-token and per-stream keys are built
+ * from templates (redis-keys.ts) because their ids are only known inside the script.
+ */
+const DELETE_USER = new RedisScript(`
+-- KEYS[1] user:<id>  KEYS[2] users  KEYS[3] user:<id>:tokens  KEYS[4] user:<id>:streams
+-- ARGV[1] user id, ARGV[2] token key template, ARGV[3..] key templates of one stream
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+for _, token in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
+  redis.call('DEL', (string.gsub(ARGV[2], '${ID_PLACEHOLDER}', token)))
+end
+for _, stream in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
+  for i = 3, #ARGV do redis.call('DEL', (string.gsub(ARGV[i], '${ID_PLACEHOLDER}', stream))) end
+end
+redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+`);
+
+/** Users (the built-in admin is not one of them: it lives in settings, not in Redis). */
+export class UserStore {
+  constructor(private readonly redis: Redis) {}
+
+  async create(name: string): Promise<User> {
+    for (let attempt = 0; attempt < MAX_ID_ATTEMPTS; attempt++) {
+      const now = new Date();
+      const user = { id: randomId(), name, createdAt: now.toISOString() };
+      const created = await CREATE_USER.run(this.redis, [userKey(user.id), USERS], [user.id, name, user.createdAt, now.getTime()]);
+      if (created === 1) return user;
+    }
+    throw new InternalError(new Error(`no free user id after ${MAX_ID_ATTEMPTS} attempts`));
+  }
+
+  async get(id: string): Promise<User | null> {
+    return toUser(hashOrNull(await call(this.redis.hgetall(userKey(id)))));
+  }
+
+  /** Every user, oldest first. */
+  async list(): Promise<User[]> {
+    const ids = await call(this.redis.zrange(USERS, '0', '-1'));
+    if (ids.length === 0) return [];
+    const transaction = this.redis.multi();
+    for (const id of ids) transaction.hgetall(userKey(id));
+    const replies = await exec(transaction);
+    return replies.map((reply) => toUser(hashOrNull(reply))).filter((user): user is User => user !== null);
+  }
+
+  /** Deletes the user, its tokens and its streams (with their live state); false when unknown. */
+  async delete(id: string): Promise<boolean> {
+    const deleted = await DELETE_USER.run(
+      this.redis,
+      [userKey(id), USERS, userTokensKey(id), userStreamsKey(id)],
+      [id, tokenKey(ID_PLACEHOLDER), ...streamOwnedKeys(ID_PLACEHOLDER)],
+    );
+    return deleted === 1;
+  }
+}
+
+function toUser(hash: Record<string, string> | null): User | null {
+  if (!hash?.id || hash.name === undefined || !hash.created_at) return null;
+  return { id: hash.id, name: hash.name, createdAt: hash.created_at };
+}

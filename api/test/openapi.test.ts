@@ -1,0 +1,63 @@
+import t from 'tap';
+import { startTestApi } from './fixtures/test-api.js';
+
+t.test('GET /openapi.json: the document generated from the route schemas', async (t) => {
+  const { app } = await startTestApi(t);
+  const response = await app.inject('/openapi.json');
+  t.equal(response.statusCode, 200);
+  t.match(response.headers['content-type'], /^application\/json/);
+  const document = response.json();
+  t.equal(document.openapi, '3.1.0');
+  t.same(document.components.securitySchemes.bearer, {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API token (lst_…), or ADMIN_TOKEN for the admin',
+  });
+
+  const v1 = {
+    '/v1/users': ['get', 'post'],
+    '/v1/users/{id}': ['delete', 'get'],
+    '/v1/users/{id}/tokens': ['get', 'post'],
+    '/v1/users/{id}/tokens/{token_id}': ['delete'],
+    '/v1/tokens': ['get', 'post'],
+    '/v1/tokens/{id}': ['delete'],
+    '/v1/streams': ['get', 'post'],
+    '/v1/streams/{id}': ['delete', 'get', 'put'],
+    '/v1/streams/{id}/stream-keys': ['get'],
+    '/v1/streams/{id}/stream-keys/reset': ['post'],
+    '/v1/streams/{id}/playlists': ['get'],
+    '/v1/streams/{id}/lifecycle': ['get'],
+    '/v1/ingests': ['get'],
+  };
+  for (const [path, methods] of Object.entries(v1)) {
+    const item = document.paths[path];
+    t.ok(item, `${path} is documented`);
+    t.same(Object.keys(item ?? {}).sort(), methods, path);
+    for (const method of methods) {
+      t.same(item[method].security, [{ bearer: [] }], `${method} ${path} needs the bearer token`);
+      t.same(item[method].tags, ['v1']);
+      t.ok(item[method].responses['401'], `${method} ${path} documents 401`);
+    }
+  }
+  const streamBody = document.paths['/v1/streams'].post.responses['201'].content['application/json'].schema;
+  t.same(Object.keys(streamBody.properties).sort(), ['created_at', 'id', 'name', 'restream_targets', 'updated_at', 'user_id']);
+
+  for (const path of ['/authorize', '/ingests/{origin_id}', '/ingests/{origin_id}/publishes/{session_id}', '/streams', '/health']) {
+    t.ok(document.paths[path], `internal ${path} is documented`);
+    for (const operation of Object.values(document.paths[path]) as { tags: string[]; security?: unknown }[]) {
+      t.same(operation.tags, ['internal']);
+      t.equal(operation.security, undefined);
+    }
+  }
+  t.notOk(document.paths['/openapi.json'], 'the document does not list itself');
+  t.notOk(Object.keys(document.paths).some((path) => path.startsWith('/docs')), 'nor the docs page');
+});
+
+t.test('GET /docs: the browsable page', async (t) => {
+  const { app } = await startTestApi(t);
+  const page = await app.inject('/docs/');
+  t.equal(page.statusCode, 200);
+  t.match(page.headers['content-type'], /^text\/html/);
+  t.match(page.body, /swagger-ui/i);
+  t.equal((await app.inject('/docs')).statusCode < 400, true, '/docs answers (or redirects)');
+});
