@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '@fastify/type-provider-typebox';
 
 /** Every error the edge answers with, and its HTTP status. */
 export const ERROR_STATUS = {

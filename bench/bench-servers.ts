@@ -1,0 +1,176 @@
+/**
+ * The servers under test, behind one interface: our origin (from the build, with the private
+ * redis-server and API it needs to authorize publishers) and nginx-rtmp with the same HLS layout.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, openSync, closeSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../test-support/free-port.js';
+import { startNginxRtmp } from '../test-support/nginx-rtmp.js';
+import { startRedisServer, type RedisServer } from '../test-support/redis-server.js';
+import { waitFor } from '../test-support/wait-for.js';
+
+export type ServerKind = 'ours' | 'nginx';
+
+/** The repository: the first folder above this file (source or dist/) holding package.json. */
+export const repoRoot = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
+
+export interface OriginStats {
+  liveStreams: number;
+  segmentDelay: { segments: number; medianMs: number | null; maxMs: number | null };
+}
+
+export interface ServerUnderTest {
+  kind: ServerKind;
+  rtmpPort: number;
+  /** Wall-clock time the server process was spawned (ms since the epoch). */
+  startedAt: number;
+  /** Processes whose CPU and memory count as the server's. */
+  pids(): number[];
+  /** Our origin's own `GET /stats`; undefined for nginx. */
+  stats(): Promise<OriginStats | undefined>;
+  stop(): Promise<void>;
+}
+
+/** Segment length and window both servers are configured with (nginx: hls_fragment, hls_playlist_length). */
+export const HLS_FRAGMENT_SECONDS = 2;
+export const HLS_PLAYLIST_SECONDS = 60;
+
+interface NodeService {
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+function startNodeService(
+  name: 'api' | 'origin',
+  env: Record<string, string>,
+  logDir: string,
+  nodeArgs: string[] = [],
+): NodeService {
+  const entry = path.join(repoRoot, 'dist', name, 'src', 'server.js');
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
+  // Logs go to a file: a pipe would make this process copy them under load.
+  const log = openSync(path.join(logDir, `${name}.log`), 'a');
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    child,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function healthy(url: string): Promise<boolean> {
+  const response = await fetch(url).catch(() => undefined);
+  return response?.ok ?? false;
+}
+
+/** The redis-server + API our origin asks before packaging a publish; shared by all rounds. */
+export interface OriginBackend {
+  apiUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startOriginBackend(logDir: string): Promise<OriginBackend> {
+  await mkdir(logDir, { recursive: true });
+  const redis: RedisServer = await startRedisServer();
+  const apiPort = await freePort();
+  let api: NodeService | undefined;
+  const stop = async () => {
+    await api?.stop();
+    await redis.remove();
+  };
+  try {
+    api = startNodeService(
+      'api',
+      { REDIS_URL: redis.url, API_PORT: String(apiPort), API_HOST: '127.0.0.1', ALLOWED_STREAMS: '*', LOG_LEVEL: 'warn' },
+      logDir,
+    );
+    await waitFor('api health', () => healthy(`http://127.0.0.1:${apiPort}/health`), { timeoutMs: 15_000 });
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message} (see ${path.join(logDir, 'api.log')})`);
+  }
+  return { apiUrl: `http://127.0.0.1:${apiPort}`, stop };
+}
+
+export async function startOurOrigin(options: {
+  apiUrl: string;
+  hlsPath: string;
+  logDir: string;
+  /** Folder for a V8 CPU profile (`node --cpu-prof`), written when the origin exits. */
+  cpuProfileDir?: string;
+}): Promise<ServerUnderTest> {
+  const [rtmpPort, httpPort] = await Promise.all([freePort(), freePort()]);
+  const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
+  const startedAt = Date.now();
+  const origin = startNodeService(
+    'origin',
+    {
+      API_URL: options.apiUrl,
+      RTMP_PORT: String(rtmpPort),
+      RTMP_HOST: '127.0.0.1',
+      ORIGIN_HTTP_PORT: String(httpPort),
+      ORIGIN_HTTP_HOST: '127.0.0.1',
+      HLS_PATH: options.hlsPath,
+      HLS_SEGMENT_SECONDS: String(HLS_FRAGMENT_SECONDS),
+      HLS_WINDOW_SECONDS: String(HLS_PLAYLIST_SECONDS),
+      LOG_LEVEL: 'info',
+    },
+    options.logDir,
+    nodeArgs,
+  );
+  const httpUrl = `http://127.0.0.1:${httpPort}`;
+  try {
+    await waitFor('origin health', () => healthy(`${httpUrl}/health`), { timeoutMs: 15_000 });
+  } catch (error) {
+    await origin.stop();
+    throw new Error(`${(error as Error).message} (see ${path.join(options.logDir, 'origin.log')})`);
+  }
+  const pid = origin.child.pid ?? 0;
+  return {
+    kind: 'ours',
+    rtmpPort,
+    startedAt,
+    pids: () => (origin.child.exitCode === null ? [pid] : []),
+    stats: async () => {
+      const response = await fetch(`${httpUrl}/stats`).catch(() => undefined);
+      return response?.ok ? ((await response.json()) as OriginStats) : undefined;
+    },
+    stop: () => origin.stop(),
+  };
+}
+
+export async function startNginxOrigin(hlsPath: string): Promise<ServerUnderTest> {
+  const startedAt = Date.now();
+  const nginx = await startNginxRtmp({
+    hlsPath,
+    hlsFragmentSeconds: HLS_FRAGMENT_SECONDS,
+    playlistLengthSeconds: HLS_PLAYLIST_SECONDS,
+  });
+  return {
+    kind: 'nginx',
+    rtmpPort: Number(new URL(nginx.rtmpUrl).port),
+    startedAt,
+    // Master, worker and the HLS cleanup (cache manager) process.
+    pids: () => nginx.pids(),
+    stats: async () => undefined,
+    stop: () => nginx.stop(),
+  };
+}

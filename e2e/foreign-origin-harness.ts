@@ -1,0 +1,135 @@
+/**
+ * Starts the platform around an origin that is not ours (nginx-rtmp): a private redis-server, the
+ * API, then the foreign origin (which may call the API's `/authorize`), then discovery watching
+ * the origin's HLS folder and the edge, all from the build (`npm run build`) on free ports.
+ * platform-harness.ts does the same with our own origin.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../test-support/free-port.js';
+import { startRedisServer, type RedisServer } from '../test-support/redis-server.js';
+import { waitFor } from '../test-support/wait-for.js';
+
+/** The first folder above this file holding package.json: the same from e2e/ and dist/e2e/. */
+const repoRoot = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
+
+export type SidecarService = 'api' | 'discovery' | 'edge';
+
+/** What the platform needs to know about the origin it does not run itself. */
+export interface ForeignOrigin {
+  /** The folder the origin writes `<stream>/index.m3u8` into: discovery's HLS_PATH. */
+  hlsPath: string;
+  /** `host:port` of the origin's HTTP server: discovery's ORIGIN_HOST. */
+  httpHost: string;
+  stop(): Promise<void>;
+}
+
+export interface ForeignOriginPlatform<O extends ForeignOrigin> {
+  apiUrl: string;
+  edgeUrl: string;
+  origin: O;
+  redis: RedisServer;
+  logs(service: SidecarService): string;
+  /** Stops edge, discovery, the origin, the API and redis, in that order. */
+  stop(): Promise<void>;
+}
+
+interface Service {
+  child: ChildProcess;
+  output: string;
+}
+
+function startService(name: SidecarService, env: Record<string, string>): Service {
+  const entry = path.join(repoRoot, 'dist', name, 'src', 'server.js');
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
+  const child = spawn(process.execPath, [entry], {
+    cwd: repoRoot,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const service: Service = { child, output: '' };
+  const collect = (chunk: Buffer) => {
+    service.output += chunk.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  return service;
+}
+
+async function stopService(service: Service): Promise<void> {
+  const { child } = service;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function healthy(url: string): Promise<boolean> {
+  const response = await fetch(url).catch(() => undefined);
+  return response?.ok ?? false;
+}
+
+/**
+ * `startOrigin` gets the API's URL (for nginx-rtmp's `on_publish`) and returns the running origin;
+ * `extraEnv` overrides the services' settings (e.g. ALLOWED_STREAMS).
+ */
+export async function startForeignOriginPlatform<O extends ForeignOrigin>(
+  startOrigin: (apiUrl: string) => Promise<O>,
+  extraEnv: Record<string, string> = {},
+): Promise<ForeignOriginPlatform<O>> {
+  const redis = await startRedisServer();
+  const [apiPort, edgePort] = await Promise.all([freePort(), freePort()]);
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const env: Record<string, string> = {
+    REDIS_URL: redis.url,
+    API_PORT: String(apiPort),
+    API_HOST: '127.0.0.1',
+    API_URL: apiUrl,
+    EDGE_PORT: String(edgePort),
+    EDGE_HOST: '127.0.0.1',
+    ALLOWED_STREAMS: '*',
+    ...extraEnv,
+  };
+  const services = new Map<SidecarService, Service>();
+  let origin: O | undefined;
+  const stop = async () => {
+    for (const name of ['edge', 'discovery'] as const) {
+      const service = services.get(name);
+      if (service) await stopService(service);
+    }
+    await origin?.stop();
+    const api = services.get('api');
+    if (api) await stopService(api);
+    await redis.remove();
+  };
+  try {
+    services.set('api', startService('api', env));
+    await waitFor('api health', () => healthy(`${apiUrl}/health`));
+    origin = await startOrigin(apiUrl);
+    services.set('discovery', startService('discovery', { ...env, HLS_PATH: origin.hlsPath, ORIGIN_HOST: origin.httpHost }));
+    services.set('edge', startService('edge', env));
+    await waitFor('edge health', () => healthy(`http://127.0.0.1:${edgePort}/health`));
+    // Discovery has no health endpoint: it logs once its watcher is ready.
+    await waitFor('discovery watching', () => services.get('discovery')!.output.includes('discovery started'));
+  } catch (error) {
+    const logs = [...services].map(([name, s]) => `--- ${name}\n${s.output.slice(-2000)}`).join('\n');
+    await stop();
+    throw new Error(`${(error as Error).message}\n${logs}`);
+  }
+  return {
+    apiUrl,
+    edgeUrl: `http://127.0.0.1:${edgePort}`,
+    origin,
+    redis,
+    logs: (name) => services.get(name)?.output ?? '',
+    stop,
+  };
+}
