@@ -19,7 +19,7 @@ import {
   videoConfigFrom,
 } from './stream-config.js';
 import { TrackProbe } from './track-probe.js';
-import { type MuxerTracks, TsMuxer } from './ts-muxer.js';
+import { type MuxerTracks, SegmentBufferPool, TsMuxer } from './ts-muxer.js';
 
 export interface HlsSegmenterOptions {
   /** A segment ends at the first keyframe (audio-only: frame) this long after its start. Default 2. */
@@ -31,7 +31,10 @@ export interface HlsSegmenterOptions {
 }
 
 export interface Segment {
-  /** A complete MPEG-TS file: PAT, PMT, then PES packets starting with a keyframe when there is video. */
+  /**
+   * A complete MPEG-TS file: PAT, PMT, then PES packets starting with a keyframe when there is
+   * video. A view of a pooled buffer: valid until given back with `HlsSegmenter.recycle`.
+   */
   data: Uint8Array;
   /** DTS of the next segment's first frame minus this one's, so durations add up to the timeline. */
   durationSeconds: number;
@@ -81,6 +84,7 @@ export class HlsSegmenter {
   private events: SegmenterEvent[] = [];
   private accessUnit = new Uint8Array(64 * 1024);
   private readonly timeline = new RtmpTimeline();
+  private readonly buffers = new SegmentBufferPool();
 
   constructor(options: HlsSegmenterOptions = {}) {
     const { targetDurationSeconds = 2, audioBatchMs = 100, trackProbeMs = 1000 } = options;
@@ -103,6 +107,11 @@ export class HlsSegmenter {
   push(tag: FlvTag): readonly SegmenterEvent[] {
     if (this.rejected || tag.type === FLV_TAG_SCRIPT) return NO_EVENTS;
     return this.guard(() => this.handle(parseFlvTag(tag, this.timeline.extend(tag.timestampMs))));
+  }
+
+  /** Gives a written segment's bytes back for reuse; `segment.data` must not be read afterwards. */
+  recycle(segment: Segment): void {
+    this.buffers.give(new Uint8Array(segment.data.buffer));
   }
 
   /** Closes the segment in progress (on unpublish), measured to the end of its last frame. */
@@ -181,7 +190,7 @@ export class HlsSegmenter {
     const tracks = this.probe.decide(this.video !== undefined, this.audio !== undefined, force);
     if (!tracks) return;
     this.muxTracks = tracks;
-    this.muxer = new TsMuxer(tracks);
+    this.muxer = new TsMuxer(tracks, this.buffers);
     this.events.push({ kind: 'tracks', tracks: this.trackInfo() });
     for (const frame of this.probe.drain()) this.mux(frame);
   }

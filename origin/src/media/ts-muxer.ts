@@ -31,13 +31,34 @@ export const PCR_INTERVAL_90KHZ = 9_000;
 /** Starting size of the segment buffer; it doubles until it fits the largest segment seen. */
 const INITIAL_BUFFER_SIZE = 256 * 1024;
 
+/**
+ * Segment buffers given back once their segment is on disk, so a live stream cycles through two
+ * or three buffers instead of allocating one per segment: that churn of memory outside the JS
+ * heap is what drives V8 into full collections, which stall every stream of the process.
+ */
+export class SegmentBufferPool {
+  private readonly spare: Uint8Array[] = [];
+
+  constructor(private readonly maxSpare = 2) {}
+
+  take(minBytes: number): Uint8Array {
+    const index = this.spare.findIndex((buffer) => buffer.byteLength >= minBytes);
+    if (index >= 0) return this.spare.splice(index, 1)[0]!;
+    return new Uint8Array(minBytes);
+  }
+
+  give(buffer: Uint8Array): void {
+    if (this.spare.length < this.maxSpare) this.spare.push(buffer);
+  }
+}
+
 export interface MuxerTracks {
   video: boolean;
   audio: boolean;
 }
 
 export class TsMuxer {
-  private buffer = new Uint8Array(INITIAL_BUFFER_SIZE);
+  private buffer: Uint8Array;
   private length = 0;
   private patCounter = 0;
   private pmtCounter = 0;
@@ -47,8 +68,9 @@ export class TsMuxer {
   private readonly pcrPid: number;
   private readonly streams: PmtStream[] = [];
 
-  constructor(tracks: MuxerTracks) {
+  constructor(tracks: MuxerTracks, private readonly pool = new SegmentBufferPool()) {
     if (!tracks.video && !tracks.audio) throw new RangeError('a TS muxer needs a video or an audio track');
+    this.buffer = pool.take(INITIAL_BUFFER_SIZE);
     if (tracks.video) this.streams.push({ streamType: STREAM_TYPE_H264, pid: VIDEO_PID });
     if (tracks.audio) this.streams.push({ streamType: STREAM_TYPE_AAC_ADTS, pid: AUDIO_PID });
     // The PCR rides on video when there is video: its keyframes make natural clock points.
@@ -82,9 +104,13 @@ export class TsMuxer {
     this.audioCounter = this.writePes(AUDIO_PID, this.audioCounter, STREAM_ID_AUDIO, adtsFrames, pts, pts, pcr, true);
   }
 
-  /** Returns the segment's bytes as an exact-size copy and starts over in the same buffer. */
+  /**
+   * Returns the segment's bytes (a view of a buffer the muxer no longer writes to; hand it back to
+   * the pool once written) and starts the next segment in a buffer of the same size.
+   */
   endSegment(): Uint8Array {
-    const segment = this.buffer.slice(0, this.length);
+    const segment = this.buffer.subarray(0, this.length);
+    this.buffer = this.pool.take(this.buffer.byteLength);
     this.length = 0;
     return segment;
   }

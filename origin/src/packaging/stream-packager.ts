@@ -62,6 +62,7 @@ export class StreamPackager {
           discontinuity: segment.discontinuity,
         });
         this.options.delays.record(performance.now() - receivedAt);
+        this.segmenter.recycle(segment);
       })
       .catch((error: unknown) => {
         this.options.logger.error({ err: error }, 'writing a segment failed: it is skipped');
