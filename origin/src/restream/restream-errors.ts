@@ -1,0 +1,85 @@
+/**
+ * Every way a push to a target can fail, each with a stable code. Messages name the target's
+ * host and app, never its stream key: they end up in logs, in status and in the API.
+ */
+
+/**
+ * What a push does after the error:
+ * - `retry`: the network or the target had a bad moment; retry with backoff, without limit.
+ * - `refusal`: the target refused us (wrong key, bad certificate, not an RTMP server); counts
+ *   towards the target's `attempts`, after which the push ends `failed`.
+ * - `fatal`: the target's configuration cannot work (a malformed URL); `failed` at once.
+ */
+export type RestreamErrorDisposition = 'retry' | 'refusal' | 'fatal';
+
+export abstract class RestreamError extends Error {
+  abstract readonly code: string;
+  abstract readonly disposition: RestreamErrorDisposition;
+
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The server said no: `_error`, an onStatus with level `error`, or a close during the publish. */
+export class TargetRejectedError extends RestreamError {
+  readonly code = 'RESTREAM_ERR_REJECTED';
+  readonly disposition = 'refusal';
+  /** The server's status code when it gave one, e.g. `NetStream.Publish.BadName`. */
+  constructor(message: string, readonly serverCode?: string) {
+    super(message);
+  }
+}
+
+/** TCP could not connect, or the connection broke. */
+export class TargetUnreachableError extends RestreamError {
+  readonly code = 'RESTREAM_ERR_NETWORK';
+  readonly disposition = 'retry';
+}
+
+/** The connection was made but the connect or publish step did not finish in time. */
+export class TargetTimeoutError extends RestreamError {
+  readonly code = 'RESTREAM_ERR_TIMEOUT';
+  readonly disposition = 'retry';
+}
+
+/** The TLS handshake failed (certificate not trusted, wrong host name, no TLS on that port). */
+export class TargetTlsError extends RestreamError {
+  readonly code = 'RESTREAM_ERR_TLS';
+  readonly disposition = 'refusal';
+}
+
+/** The server's bytes are not RTMP as we know it. */
+export class TargetProtocolError extends RestreamError {
+  readonly code = 'RESTREAM_ERR_PROTOCOL';
+  readonly disposition = 'refusal';
+}
+
+/** The target stopped reading: nothing left our send buffer for too long. */
+export class TargetStalledError extends RestreamError {
+  readonly code = 'RESTREAM_ERR_STALLED';
+  readonly disposition = 'retry';
+}
+
+/** The target URL is not an rtmp:// or rtmps:// URL with an app and a stream name. */
+export class TargetUrlError extends RestreamError {
+  readonly code = 'RESTREAM_ERR_URL';
+  readonly disposition = 'fatal';
+}
+
+/**
+ * Minimum length of a key to mask: masking a one- to three-letter "key" would garble every
+ * message (each "s" of a key "s") for a secret no platform would issue.
+ */
+const MIN_MASKED_LENGTH = 4;
+
+/** Replaces every occurrence of `secret` (a stream key) in `text`. */
+export function maskSecret(text: string, secret: string): string {
+  if (secret.length < MIN_MASKED_LENGTH) return text;
+  let masked = text.split(secret).join('***');
+  // Servers often echo only the key's path part, without a `?query` the user appended.
+  const bare = secret.split('?')[0] ?? '';
+  if (bare.length >= MIN_MASKED_LENGTH && bare !== secret) masked = masked.split(bare).join('***');
+  return masked;
+}

@@ -1,0 +1,161 @@
+/**
+ * RTMP chunks back to messages (RTMP spec 1.0, section 5.3), for what a server sends a
+ * publisher: control messages, commands and the odd data message. Set Chunk Size and Abort are
+ * applied here, because the very next chunk already depends on them.
+ */
+import { TargetProtocolError } from './restream-errors.js';
+import { DEFAULT_CHUNK_SIZE, EXTENDED_TIMESTAMP, type RtmpMessage } from './rtmp-chunk-writer.js';
+
+const MSG_SET_CHUNK_SIZE = 1;
+const MSG_ABORT = 2;
+/** Message headers of chunk formats 0, 1, 2 and 3. */
+const MESSAGE_HEADER_SIZE = [11, 7, 3, 0] as const;
+/** The spec's largest chunk size (31 bits); a server asking for more is broken. */
+const MAX_CHUNK_SIZE = 0x7fffffff;
+/** A server's command is small: a bigger message is garbage we must not buffer. */
+export const MAX_INCOMING_MESSAGE = 1024 * 1024;
+
+interface ChunkStreamState {
+  streamId: number;
+  type: number;
+  length: number;
+  /** Of the message being assembled (or the last one). */
+  timestamp: number;
+  /** The last timestamp field as sent: a type 3 header reuses it as the delta. */
+  field: number;
+  extended: boolean;
+  /** The message being assembled, if a chunk of it is missing. */
+  parts: Uint8Array[];
+  received: number;
+}
+
+export class ChunkReader {
+  private chunkSize = DEFAULT_CHUNK_SIZE;
+  private pending: Uint8Array = new Uint8Array(0);
+  private readonly streams = new Map<number, ChunkStreamState>();
+
+  /** Every message completed by `data`; a chunk cut short waits for the next call. */
+  read(data: Uint8Array): RtmpMessage[] {
+    let buffer = data;
+    if (this.pending.length > 0) {
+      buffer = new Uint8Array(this.pending.length + data.length);
+      buffer.set(this.pending, 0);
+      buffer.set(data, this.pending.length);
+    }
+    const messages: RtmpMessage[] = [];
+    let offset = 0;
+    for (;;) {
+      const next = this.readChunk(buffer, offset, messages);
+      if (next === undefined) break;
+      offset = next;
+    }
+    this.pending = buffer.slice(offset);
+    return messages;
+  }
+
+  /** Parses one chunk at `offset`; undefined when it is not all there yet. */
+  private readChunk(data: Uint8Array, offset: number, messages: RtmpMessage[]): number | undefined {
+    if (offset >= data.length) return undefined;
+    // Basic header: fmt (2 bits), chunk stream id (6 bits; 0 and 1 mean 8 or 16 more bits).
+    const fmt = data[offset]! >> 6;
+    let csid = data[offset]! & 0x3f;
+    let at = offset + 1;
+    if (csid === 0) {
+      if (at + 1 > data.length) return undefined;
+      csid = 64 + data[at]!;
+      at += 1;
+    } else if (csid === 1) {
+      if (at + 2 > data.length) return undefined;
+      csid = 64 + data[at]! + data[at + 1]! * 256;
+      at += 2;
+    }
+    const headerSize = MESSAGE_HEADER_SIZE[fmt as 0 | 1 | 2 | 3];
+    if (at + headerSize > data.length) return undefined;
+
+    const previous = this.streams.get(csid);
+    if (!previous && fmt !== 0) throw new TargetProtocolError(`chunk stream ${csid} starts without a type 0 header`);
+    const state: ChunkStreamState = previous ?? {
+      streamId: 0, type: 0, length: 0, timestamp: 0, field: 0, extended: false, parts: [], received: 0,
+    };
+    const startsMessage = state.received === 0;
+    let field = state.field;
+    let extended = state.extended;
+    let length = state.length;
+    let type = state.type;
+    let streamId = state.streamId;
+    if (fmt <= 2) {
+      field = readUint24(data, at);
+      extended = field === EXTENDED_TIMESTAMP;
+    }
+    if (fmt <= 1) {
+      length = readUint24(data, at + 3);
+      type = data[at + 6]!;
+    }
+    if (fmt === 0) streamId = new DataView(data.buffer, data.byteOffset).getUint32(at + 7, true);
+    at += headerSize;
+    if (extended) {
+      if (at + 4 > data.length) return undefined;
+      field = new DataView(data.buffer, data.byteOffset).getUint32(at);
+      at += 4;
+    }
+    if (!startsMessage && fmt !== 3) throw new TargetProtocolError(`chunk stream ${csid}: a new header in the middle of a message`);
+    if (length > MAX_INCOMING_MESSAGE) throw new TargetProtocolError(`the server sent a ${length}-byte message, more than a command can be`);
+    const take = Math.min(this.chunkSize, length - state.received);
+    if (at + take > data.length) return undefined;
+
+    // The chunk is complete: only now may the state change, so a partial one can be re-read.
+    state.field = field;
+    state.extended = extended;
+    state.length = length;
+    state.type = type;
+    state.streamId = streamId;
+    if (startsMessage) state.timestamp = fmt === 0 ? field : (state.timestamp + field) % 2 ** 32;
+    this.streams.set(csid, state);
+    state.parts.push(data.slice(at, at + take));
+    state.received += take;
+    if (state.received >= state.length) {
+      const payload = concat(state.parts, state.length);
+      state.parts = [];
+      state.received = 0;
+      this.deliver({ csid, type: state.type, streamId: state.streamId, timestamp: state.timestamp, payload }, messages);
+    }
+    return at + take;
+  }
+
+  private deliver(message: RtmpMessage, messages: RtmpMessage[]): void {
+    const view = new DataView(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength);
+    if (message.type === MSG_SET_CHUNK_SIZE) {
+      if (message.payload.length < 4) throw new TargetProtocolError('Set Chunk Size without a size');
+      // The top bit must be zero (31-bit size).
+      const size = view.getUint32(0) & MAX_CHUNK_SIZE;
+      if (size < 1) throw new TargetProtocolError('Set Chunk Size of 0');
+      this.chunkSize = size;
+      return;
+    }
+    if (message.type === MSG_ABORT) {
+      if (message.payload.length < 4) return;
+      const aborted = this.streams.get(view.getUint32(0));
+      if (aborted) {
+        aborted.parts = [];
+        aborted.received = 0;
+      }
+      return;
+    }
+    messages.push(message);
+  }
+}
+
+function readUint24(data: Uint8Array, offset: number): number {
+  return (data[offset]! << 16) | (data[offset + 1]! << 8) | data[offset + 2]!;
+}
+
+function concat(parts: Uint8Array[], length: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
