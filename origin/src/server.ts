@@ -2,7 +2,9 @@ import { createLogger, loggerOptions } from '../../service-kit/src/logger.js';
 import { onShutdownSignal } from '../../service-kit/src/shutdown.js';
 import { HlsDirectoryWriter } from './hls/hls-directory-writer.js';
 import { sweepStaleStreamFolders } from './hls/stream-folder.js';
+import { ApiRestreamClient } from './control/api-restream-client.js';
 import { IngestHeartbeat } from './control/ingest-heartbeat.js';
+import { RestreamCoordinator } from './control/restream-coordinator.js';
 import { buildHttpApp } from './http/app.js';
 import { ApiPublishAuthorizer } from './ingest/api-publish-authorizer.js';
 import { NmsRtmpListener } from './ingest/nms-rtmp-listener.js';
@@ -27,6 +29,13 @@ async function main(): Promise<void> {
     onBackgroundError: (error) => logger.warn({ err: error }, 'HLS housekeeping failed'),
   });
   const delays = new SegmentDelayStats();
+  const restream = new RestreamCoordinator({
+    client: new ApiRestreamClient(settings.apiUrl, settings.originId, settings.authorizeTimeoutMs),
+    settings: settings.restream,
+    reconnectWindowMs: settings.restreamReconnectWindowMs,
+    statusIntervalMs: settings.restreamStatusIntervalMs,
+    logger,
+  });
   let heartbeat: IngestHeartbeat | undefined;
   const streams = new LiveStreamRegistry({
     hls,
@@ -34,6 +43,7 @@ async function main(): Promise<void> {
     logger,
     delays,
     onPublishEnded: (publish) => heartbeat?.publishEnded(publish),
+    restream,
   });
   heartbeat = new IngestHeartbeat({
     apiUrl: settings.apiUrl,
@@ -43,6 +53,7 @@ async function main(): Promise<void> {
     timeoutMs: settings.authorizeTimeoutMs,
     live: streams,
     logger,
+    onRestreamVersions: (versions) => restream.versionsChanged(versions),
   });
   const gate = new PublishGate({
     authorizer: new ApiPublishAuthorizer(settings.apiUrl, settings.originId, settings.authorizeTimeoutMs),
@@ -73,6 +84,7 @@ async function main(): Promise<void> {
   onShutdownSignal(logger, async () => {
     await rtmp.close();
     await streams.closeAll();
+    await restream.stop();
     await heartbeat?.stop();
     await hls.close();
     await http.close();

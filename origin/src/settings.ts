@@ -11,6 +11,7 @@ import {
 } from '../../service-kit/src/env-settings.js';
 import type { IngestDescription } from './control/ingest-heartbeat.js';
 import { readHlsSettings, type HlsSettings } from './hls/hls-settings.js';
+import { readRestreamSettings, type RestreamSettings } from './restream/index.js';
 
 export interface OriginSettings {
   rtmpHost: string;
@@ -28,6 +29,10 @@ export interface OriginSettings {
   originId: string;
   ingest: IngestDescription;
   heartbeatMs: number;
+  restream: RestreamSettings;
+  /** How long restream connections wait for a publisher that dropped out (seed 001). */
+  restreamReconnectWindowMs: number;
+  restreamStatusIntervalMs: number;
 }
 
 export function readOriginSettings(env: Env = process.env): OriginSettings {
@@ -52,6 +57,9 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
       },
     },
     heartbeatMs: readInteger(env, 'INGEST_HEARTBEAT_MS', 1000, { min: 100 }),
+    restream: readRestreamSettings(env),
+    restreamReconnectWindowMs: readNumber(env, 'RESTREAM_RECONNECT_WINDOW_SECONDS', 600, { min: 0 }) * 1000,
+    restreamStatusIntervalMs: readInteger(env, 'RESTREAM_STATUS_INTERVAL_MS', 2000, { min: 100 }),
   };
 }
 

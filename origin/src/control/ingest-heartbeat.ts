@@ -24,6 +24,8 @@ export interface IngestHeartbeatOptions {
   timeoutMs: number;
   live: LivePublishes;
   logger: Logger;
+  /** The API's restream configuration version of each live stream, from every answer. */
+  onRestreamVersions?: (versions: Record<string, number>) => void;
 }
 
 /**
@@ -85,7 +87,11 @@ export class IngestHeartbeat {
     try {
       const answer = (await this.send('PUT', `/ingests/${encodeURIComponent(this.options.originId)}`, body)) as {
         disconnect?: unknown;
+        restream?: unknown;
       };
+      if (answer.restream && typeof answer.restream === 'object') {
+        this.options.onRestreamVersions?.(answer.restream as Record<string, number>);
+      }
       if (this.apiDown) this.options.logger.info('API answers heartbeats again');
       this.apiDown = false;
       if (Array.isArray(answer.disconnect) && answer.disconnect.length > 0) {

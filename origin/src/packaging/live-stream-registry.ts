@@ -13,6 +13,11 @@ export interface LiveStreamRegistryOptions {
   delays: SegmentDelayStats;
   /** A publish ended (left, cut or refused media); the API releases its lease. */
   onPublishEnded?: (publish: LivePublishInfo) => void;
+  /** Copies live streams to their restream targets. */
+  restream?: {
+    publishStarted(stream: string): (tag: FlvTag) => void;
+    publishEnded(stream: string): void;
+  };
 }
 
 /** What the API is told about each live publish in the origin's heartbeat. */
@@ -78,13 +83,16 @@ export class LiveStreamRegistry implements PublishTarget {
     });
     const entry: LivePublish = { publish, grant, packager, bytesIn: 0 };
     this.live.set(streamName, entry);
+    const restream = this.options.restream?.publishStarted(streamName);
     return {
       sink: (tag: FlvTag) => {
         entry.bytesIn += tag.body.byteLength;
         packager.push(tag);
+        restream?.(tag);
       },
       end: () => {
         if (this.live.get(streamName) === entry) this.live.delete(streamName);
+        this.options.restream?.publishEnded(streamName);
         this.options.onPublishEnded?.(info(entry));
         const ended = packager.end();
         this.ending.add(ended);

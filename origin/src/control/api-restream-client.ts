@@ -1,0 +1,63 @@
+import { request } from 'undici';
+import type { RestreamStatus, RestreamTarget } from '../restream/index.js';
+
+export interface RestreamConfig {
+  version: number;
+  targets: RestreamTarget[];
+}
+
+/** The API's internal restream routes: a stream's targets (with their keys) and their status. */
+export class ApiRestreamClient {
+  constructor(
+    private readonly apiUrl: string,
+    private readonly originId: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async config(stream: string): Promise<RestreamConfig> {
+    const body = (await this.send('GET', `/internal/streams/${encodeURIComponent(stream)}/restream`)) as {
+      version?: unknown;
+      targets?: Array<{ id: string; url: string; stream_key: string; enabled: boolean; retry?: { attempts?: number; delay_s?: number } }>;
+    };
+    return {
+      version: typeof body.version === 'number' ? body.version : 0,
+      targets: (body.targets ?? []).map((target) => ({
+        id: target.id,
+        url: target.url,
+        streamKey: target.stream_key,
+        enabled: target.enabled,
+        retry: { attempts: target.retry?.attempts, delayS: target.retry?.delay_s },
+      })),
+    };
+  }
+
+  async reportStatus(stream: string, statuses: RestreamStatus[]): Promise<void> {
+    await this.send('PUT', `/internal/streams/${encodeURIComponent(stream)}/restream-status`, {
+      origin_id: this.originId,
+      targets: statuses.map((status) => ({
+        id: status.targetId,
+        state: status.state,
+        since: status.since,
+        bytes_sent: status.bytesSent,
+        bitrate_bps: status.bitrateBps,
+        attempts: status.attempts,
+        last_error: status.lastError ? status.lastError.message : null,
+        skipped_keyframes: status.skippedKeyframes,
+      })),
+    });
+  }
+
+  private async send(method: 'GET' | 'PUT', path: string, body?: object): Promise<unknown> {
+    const response = await request(`${this.apiUrl}${path}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    const text = await response.body.text();
+    if (response.statusCode >= 300) throw new Error(`API answered ${response.statusCode} to ${method} ${path}`);
+    return text === '' ? {} : JSON.parse(text);
+  }
+}

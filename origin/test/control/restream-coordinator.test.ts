@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises';
+import t from 'tap';
+import { pino } from 'pino';
+import { RestreamCoordinator } from '../../src/control/restream-coordinator.js';
+import type { RestreamConfig } from '../../src/control/api-restream-client.js';
+import { readFlvTags } from '../../src/media/index.js';
+import { DEFAULT_RESTREAM_SETTINGS, type RestreamStatus, type RestreamTarget } from '../../src/restream/index.js';
+import { testAsset } from '../../../test-support/ffmpeg.js';
+import { startRtmpReceiver } from '../../../test-support/rtmp-receiver.js';
+import { waitFor } from '../../../test-support/wait-for.js';
+
+/** The API's restream routes as an in-process collaborator; the targets are real RTMP servers. */
+function fakeClient(targets: RestreamTarget[]) {
+  const state = { version: 1, targets, fetches: 0, reports: [] as Array<{ stream: string; statuses: RestreamStatus[] }> };
+  const client = {
+    config: async (): Promise<RestreamConfig> => {
+      state.fetches += 1;
+      return { version: state.version, targets: state.targets };
+    },
+    reportStatus: async (stream: string, statuses: RestreamStatus[]) => {
+      state.reports.push({ stream, statuses });
+    },
+  };
+  return { client, state };
+}
+
+async function clipTags() {
+  return [...readFlvTags(new Uint8Array(await readFile(testAsset('h264-aac.flv'))))];
+}
+
+t.test('pushes a live stream to its targets, follows target changes and reports status', async (t) => {
+  const receiver = await startRtmpReceiver({ expectedKey: 'key-a' });
+  t.teardown(() => receiver.close());
+  const target: RestreamTarget = { id: 't1', url: `rtmp://127.0.0.1:${receiver.port}/app`, streamKey: 'key-a', enabled: true };
+  const { client, state } = fakeClient([target]);
+  const coordinator = new RestreamCoordinator({
+    client,
+    settings: DEFAULT_RESTREAM_SETTINGS,
+    reconnectWindowMs: 60_000,
+    statusIntervalMs: 200,
+    logger: pino({ level: 'silent' }),
+  });
+  t.teardown(() => coordinator.stop());
+
+  const push = coordinator.publishStarted('abc12345');
+  const tags = await clipTags();
+  let sent = 0;
+  const feed = setInterval(() => {
+    for (let i = 0; i < 10 && sent < tags.length; i += 1) push(tags[sent++]!);
+  }, 30);
+  t.teardown(() => clearInterval(feed));
+
+  const received = await waitFor('the receiver to get video', () => {
+    const publish = receiver.publishes[0];
+    return publish && publish.tags.filter((tag) => tag.type === 9).length > 20 ? publish : undefined;
+  });
+  t.equal(received.name, 'key-a', 'published with the target key');
+  await waitFor('a live status', () => state.reports.some((r) => r.statuses.some((s) => s.state === 'live')));
+  t.notMatch(JSON.stringify(state.reports), 'key-a', 'reported statuses carry no key');
+
+  state.version = 2;
+  state.targets = [{ ...target, enabled: false }];
+  const changedAt = Date.now();
+  coordinator.versionsChanged({ abc12345: 2 });
+  await waitFor('the push to stop', () => received.closed, { timeoutMs: 2000 });
+  t.pass(`a disabled target stops within ${Date.now() - changedAt} ms`);
+  coordinator.versionsChanged({ abc12345: 2 });
+  t.equal(state.fetches, 2, 'an unchanged version is not fetched again');
+});
+
+t.test('a publisher that returns within the window keeps the target publish', async (t) => {
+  const receiver = await startRtmpReceiver();
+  t.teardown(() => receiver.close());
+  const { client } = fakeClient([{ id: 't1', url: `rtmp://127.0.0.1:${receiver.port}/app`, streamKey: 'k', enabled: true }]);
+  const coordinator = new RestreamCoordinator({
+    client,
+    settings: DEFAULT_RESTREAM_SETTINGS,
+    reconnectWindowMs: 60_000,
+    statusIntervalMs: 1000,
+    logger: pino({ level: 'silent' }),
+  });
+  t.teardown(() => coordinator.stop());
+  const tags = await clipTags();
+  for (let round = 0; round < 2; round += 1) {
+    const before = receiver.publishes[0]?.tags.length ?? 0;
+    const push = coordinator.publishStarted('abc12345');
+    for (const tag of tags.slice(0, 120)) {
+      push(tag);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await waitFor(`media at the target (round ${round + 1})`, () => (receiver.publishes[0]?.tags.length ?? 0) > before + 20);
+    coordinator.publishEnded('abc12345');
+  }
+  t.equal(receiver.publishes.length, 1, 'one publish session at the target across the drop-out');
+  const video = receiver.publishes[0]!.tags.filter((tag) => tag.type === 9).map((tag) => tag.timestampMs);
+  t.ok(video.every((ts, i) => i === 0 || ts >= video[i - 1]!), 'timestamps only go forward');
+});
