@@ -6,20 +6,27 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../service-kit/src/logger.js';
 import { Authenticator } from './auth/authenticator.js';
 import { handleError, handleNotFound, pathOf } from './error-handler.js';
+import { FallbackFiles } from './fallback/fallback-files.js';
+import { FallbackUploader } from './fallback/fallback-uploader.js';
 import { DOCS_PREFIX, openApiOptions } from './openapi.js';
 import { OpenNames } from './publish/open-names.js';
 import { PublishAuthorizer } from './publish/publish-authorizer.js';
 import { PublisherAudit } from './publish/publisher-audit.js';
 import { closeRedis, createRedisClient, waitUntilReady } from './redis-client.js';
+import { TargetAddressPolicy } from './restream/target-address-policy.js';
 import { healthRoutes } from './routes/health.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { authorizeRoutes } from './routes/internal/authorize.js';
 import { ingestHeartbeatRoutes } from './routes/internal/ingest-heartbeats.js';
 import { liveRoutes } from './routes/internal/live-routes.js';
+import { restreamRoutes } from './routes/internal/restream.js';
 import { v1Routes } from './routes/v1/v1-routes.js';
 import type { ApiSettings } from './settings.js';
+import { FallbackStore } from './store/fallback-store.js';
 import { IngestStore } from './store/ingest-store.js';
 import { PublisherLeaseStore } from './store/publisher-lease-store.js';
+import { RestreamStatusStore } from './store/restream-status-store.js';
+import { RestreamTargetStore } from './store/restream-target-store.js';
 import { RouteStore } from './store/route-store.js';
 import { StreamStore } from './store/stream-store.js';
 import { TokenStore } from './store/token-store.js';
@@ -75,6 +82,11 @@ export function buildApp(options: AppOptions) {
   const leases = new PublisherLeaseStore(redis, options.publishLeaseSeconds);
   const ingests = new IngestStore(redis, { ttlSeconds: options.ingestTtlSeconds });
   const openNames = new OpenNames(options.allowedStreams);
+  const targets = new RestreamTargetStore(redis);
+  const statuses = new RestreamStatusStore(redis, { ttlSeconds: options.restreamStatusTtlSeconds });
+  const fallbacks = new FallbackStore(redis);
+  const fallbackFiles = new FallbackFiles(options.fallbackPath);
+  const platformUrls = options.platformIngestUrls;
 
   // The OpenAPI document collects routes as they are added: register it first, at the root.
   app.register(swagger, openApiOptions);
@@ -82,8 +94,14 @@ export function buildApp(options: AppOptions) {
   app.register(openApiRoutes);
   app.register(healthRoutes, { store: routes });
   app.register(authorizeRoutes, { authorizer: new PublishAuthorizer(streams, leases, openNames) });
-  app.register(ingestHeartbeatRoutes, { ingests, leases, audit: new PublisherAudit(streams, leases, openNames) });
+  app.register(ingestHeartbeatRoutes, {
+    ingests,
+    leases,
+    audit: new PublisherAudit(streams, leases, openNames),
+    restream: targets,
+  });
   app.register(liveRoutes, { store: routes });
+  app.register(restreamRoutes, { targets, statuses, fallbacks, files: fallbackFiles, openNames, platformUrls });
   app.register(v1Routes, {
     prefix: '/v1',
     authenticator: new Authenticator(tokens, options.adminToken),
@@ -94,6 +112,26 @@ export function buildApp(options: AppOptions) {
     ingests,
     publicPlaybackUrl: options.publicPlaybackUrl,
     publicSrtUrl: options.publicSrtUrl,
+    restream: {
+      targets,
+      statuses,
+      addressPolicy: new TargetAddressPolicy(options.allowPrivateTargets),
+      platformUrls,
+      maxTargets: options.restreamMaxTargets,
+    },
+    fallback: {
+      store: fallbacks,
+      files: fallbackFiles,
+      uploader: new FallbackUploader({
+        files: fallbackFiles,
+        store: fallbacks,
+        maxBytes: options.fallbackMaxBytes,
+        maxDurationS: options.fallbackMaxDurationSeconds,
+        keyframeSeconds: options.fallbackKeyframeSeconds,
+        timeoutMs: options.fallbackConvertTimeoutSeconds * 1000,
+        maxConversions: options.fallbackMaxConversions,
+      }),
+    },
   });
   return app;
 }

@@ -72,11 +72,20 @@ function describeValidation(
     (parent, key) => (parent !== null && typeof parent === 'object' ? (parent as Record<string, unknown>)[key] : undefined),
     part,
   );
-  return new ValidationError([context, ...segments].join('.'), first.message ?? 'is invalid', { got: redactSecret(value) });
+  const secret = segments.some((segment) => SECRET_FIELDS.has(segment));
+  return new ValidationError([context, ...segments].join('.'), first.message ?? 'is invalid', {
+    got: secret ? '[redacted]' : redactSecret(value),
+  });
 }
 
 /** Values that look like a stream key or an API token, even a mistyped one, are not echoed. */
 const SECRET_LOOKING = /^(?:publish[_/]|lst_)/;
+
+/**
+ * Fields whose values are never echoed: a restream target's key, and its URL, which a user may
+ * have pasted with the key or a password in it.
+ */
+const SECRET_FIELDS = new Set(['stream_key', 'stream_url']);
 
 function redactSecret(value: unknown): unknown {
   return typeof value === 'string' && SECRET_LOOKING.test(value) ? '[redacted]' : value;

@@ -4,6 +4,8 @@ import { Type, type Static } from '@fastify/type-provider-typebox';
 export const ERROR_STATUS = {
   LIVE_ERR_VALIDATION: 400,
   LIVE_ERR_MALFORMED_REQUEST: 400,
+  LIVE_ERR_TARGET_ADDRESS_REFUSED: 400,
+  LIVE_ERR_FALLBACK_NOT_VIDEO: 400,
   LIVE_ERR_UNAUTHORIZED: 401,
   LIVE_ERR_FORBIDDEN: 403,
   LIVE_ERR_PUBLISH_DENIED: 403,
@@ -12,11 +14,18 @@ export const ERROR_STATUS = {
   LIVE_ERR_STREAM_NOT_FOUND: 404,
   LIVE_ERR_USER_NOT_FOUND: 404,
   LIVE_ERR_TOKEN_NOT_FOUND: 404,
+  LIVE_ERR_TARGET_NOT_FOUND: 404,
+  LIVE_ERR_FALLBACK_NOT_FOUND: 404,
+  LIVE_ERR_UPLOAD_STALLED: 408,
   LIVE_ERR_ALREADY_PUBLISHING: 409,
+  LIVE_ERR_TOO_MANY_TARGETS: 409,
+  LIVE_ERR_FALLBACK_IN_PROGRESS: 409,
   LIVE_ERR_PAYLOAD_TOO_LARGE: 413,
   LIVE_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
+  LIVE_ERR_FALLBACK_TOO_SLOW: 422,
   LIVE_ERR_INTERNAL: 500,
   LIVE_ERR_STORE_UNAVAILABLE: 503,
+  LIVE_ERR_FALLBACK_BUSY: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -37,7 +46,10 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   403: 'Not allowed',
   404: 'No such resource (or not yours)',
   409: 'Conflicts with the current state',
-  503: 'Redis is unavailable; retry',
+  413: 'The body is larger than the limit the message names',
+  415: 'The content-type is not one this route takes',
+  422: 'The input is valid but could not be processed in the time allowed',
+  503: 'Redis is unavailable, or the service is at capacity; retry',
 };
 
 /** Response schemas for the error statuses a route answers with, e.g. `...errorResponses(400, 404)`. */
@@ -155,6 +167,84 @@ export class TokenNotFoundError extends ApiError {
   readonly code = 'LIVE_ERR_TOKEN_NOT_FOUND';
   constructor(readonly tokenId: string) {
     super(`API token ${quote(tokenId)} does not exist`);
+  }
+}
+
+/** Also the answer for a target of another user's stream. */
+export class TargetNotFoundError extends ApiError {
+  readonly code = 'LIVE_ERR_TARGET_NOT_FOUND';
+  constructor(readonly targetId: string) {
+    super(`restream target ${quote(targetId)} does not exist`);
+  }
+}
+
+/** A restream target's host resolves to an address origins must not push to (SSRF guard). */
+export class TargetAddressRefusedError extends ApiError {
+  readonly code = 'LIVE_ERR_TARGET_ADDRESS_REFUSED';
+  constructor(field: string, host: string, addressClass: string) {
+    super(
+      `${field} host ${quote(host)} resolves to a ${addressClass} address; restream targets must be ` +
+        'reachable on the internet (the operator may allow private targets with ALLOW_PRIVATE_TARGETS=1)',
+    );
+  }
+}
+
+export class TooManyTargetsError extends ApiError {
+  readonly code = 'LIVE_ERR_TOO_MANY_TARGETS';
+  constructor(streamId: string, max: number) {
+    super(`stream ${quote(streamId)} already has ${max} restream targets, the most RESTREAM_MAX_TARGETS allows`);
+  }
+}
+
+export class FallbackNotFoundError extends ApiError {
+  readonly code = 'LIVE_ERR_FALLBACK_NOT_FOUND';
+  constructor(streamId: string) {
+    super(`stream ${quote(streamId)} has no fallback video`);
+  }
+}
+
+/** The upload is not a video ffmpeg can convert; the message names what was found instead. */
+export class FallbackNotVideoError extends ApiError {
+  readonly code = 'LIVE_ERR_FALLBACK_NOT_VIDEO';
+  constructor(problem: string) {
+    super(`the fallback upload is not a usable video: ${problem}`);
+  }
+}
+
+/** The client stopped sending its upload; it gets no answer (its connection is closed). */
+export class UploadStalledError extends ApiError {
+  readonly code = 'LIVE_ERR_UPLOAD_STALLED';
+  constructor(idleTimeoutMs: number) {
+    super(`the upload sent nothing for ${idleTimeoutMs} ms and was given up`);
+  }
+}
+
+export class FallbackInProgressError extends ApiError {
+  readonly code = 'LIVE_ERR_FALLBACK_IN_PROGRESS';
+  constructor(streamId: string) {
+    super(`a fallback video for stream ${quote(streamId)} is already being converted; retry when it is done`);
+  }
+}
+
+export class FallbackTooSlowError extends ApiError {
+  readonly code = 'LIVE_ERR_FALLBACK_TOO_SLOW';
+  constructor(timeoutSeconds: number) {
+    super(`the conversion did not finish within FALLBACK_CONVERT_TIMEOUT_SECONDS=${timeoutSeconds}; upload a shorter or smaller video`);
+  }
+}
+
+/** Every conversion slot (FALLBACK_MAX_CONVERSIONS) is taken. */
+export class FallbackBusyError extends ApiError {
+  readonly code = 'LIVE_ERR_FALLBACK_BUSY';
+  constructor(
+    max: number,
+    private readonly retryAfterSeconds: number,
+  ) {
+    super(`all ${max} fallback conversion slots (FALLBACK_MAX_CONVERSIONS) are busy; retry in ${retryAfterSeconds} s`);
+  }
+
+  override get headers(): Record<string, string> {
+    return { 'retry-after': String(this.retryAfterSeconds) };
   }
 }
 

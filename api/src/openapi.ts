@@ -31,8 +31,10 @@ export const openApiOptions: FastifyDynamicSwaggerOptions = {
   },
   transform: ({ schema, url }) => {
     const v1 = url === '/v1' || url.startsWith('/v1/');
+    // A route that streams its raw body (a video upload) lists what it `consumes` instead of a body schema.
+    const rawBody = schema.consumes && !schema.body ? { body: { type: 'string', format: 'binary' } } : {};
     return {
-      schema: { ...schema, tags: [v1 ? 'v1' : 'internal'], ...(v1 ? { security: [{ bearer: [] }] } : {}) },
+      schema: { ...schema, ...rawBody, tags: [v1 ? 'v1' : 'internal'], ...(v1 ? { security: [{ bearer: [] }] } : {}) },
       url,
     };
   },

@@ -28,6 +28,8 @@ try {
       allowedStreams: settings.allowedStreams.length,
       adminTokenSet: settings.adminToken !== undefined,
       publicPlaybackUrl: settings.publicPlaybackUrl,
+      allowPrivateTargets: settings.allowPrivateTargets,
+      fallbackPath: settings.fallbackPath,
     },
     'api ready',
   );

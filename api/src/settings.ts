@@ -1,5 +1,7 @@
+import path from 'node:path';
 import {
   SettingError,
+  readBoolean,
   readHttpUrl,
   readInteger,
   readList,
@@ -9,6 +11,8 @@ import {
   type Env,
 } from '../../service-kit/src/env-settings.js';
 import { STREAM_KEY_PREFIX } from './publish/stream-key.js';
+import { INGEST_URL_SETTINGS, WELL_KNOWN_PLATFORMS, type WellKnownPlatform } from './restream/platforms.js';
+import { checkTargetUrl, displayUrl } from './restream/target-url.js';
 import { isStreamIdShaped, isStreamName } from './schemas.js';
 
 /** Allow-list entry that lets any valid stream name publish. */
@@ -40,6 +44,29 @@ export interface ApiSettings {
   publishLeaseSeconds: number;
   /** INGEST_TTL_SECONDS: how long an origin stays listed without a heartbeat. */
   ingestTtlSeconds: number;
+  /**
+   * ALLOW_PRIVATE_TARGETS: let restream targets resolve to loopback, private, link-local or
+   * CGNAT addresses (labs, tests, an RTMP server on the same network). Off by default.
+   */
+  allowPrivateTargets: boolean;
+  /** TWITCH_INGEST_URL, YOUTUBE_INGEST_URL, KICK_INGEST_URL, FACEBOOK_INGEST_URL: where each platform's targets push. */
+  platformIngestUrls: Readonly<Record<WellKnownPlatform, string>>;
+  /** RESTREAM_MAX_TARGETS: restream targets one stream may have. */
+  restreamMaxTargets: number;
+  /** RESTREAM_STATUS_TTL_SECONDS: how long an origin's report of a target's status is shown without a refresh. */
+  restreamStatusTtlSeconds: number;
+  /** FALLBACK_PATH: folder of the converted fallback videos, `<stream id>.flv`; shared by all API instances. */
+  fallbackPath: string;
+  /** FALLBACK_MAX_BYTES: largest fallback upload accepted. */
+  fallbackMaxBytes: number;
+  /** FALLBACK_MAX_DURATION_SECONDS: a longer upload is cut to this length. */
+  fallbackMaxDurationSeconds: number;
+  /** FALLBACK_KEYFRAME_SECONDS: keyframe interval of the converted fallback (match HLS_SEGMENT_SECONDS). */
+  fallbackKeyframeSeconds: number;
+  /** FALLBACK_CONVERT_TIMEOUT_SECONDS: a probe or conversion still running after this is killed. */
+  fallbackConvertTimeoutSeconds: number;
+  /** FALLBACK_MAX_CONVERSIONS: conversions this API instance runs at once; more answer 503. */
+  fallbackMaxConversions: number;
 }
 
 export function readApiSettings(env: Env = process.env): ApiSettings {
@@ -55,7 +82,29 @@ export function readApiSettings(env: Env = process.env): ApiSettings {
     publicSrtUrl: readSrtUrl(env, 'PUBLIC_SRT_URL'),
     publishLeaseSeconds: readInteger(env, 'PUBLISH_LEASE_SECONDS', 5, { min: 1, max: 3600 }),
     ingestTtlSeconds: readInteger(env, 'INGEST_TTL_SECONDS', 10, { min: 1, max: 3600 }),
+    allowPrivateTargets: readBoolean(env, 'ALLOW_PRIVATE_TARGETS', false),
+    platformIngestUrls: readPlatformIngestUrls(env),
+    restreamMaxTargets: readInteger(env, 'RESTREAM_MAX_TARGETS', 10, { min: 1, max: 100 }),
+    restreamStatusTtlSeconds: readInteger(env, 'RESTREAM_STATUS_TTL_SECONDS', 30, { min: 1, max: 3600 }),
+    fallbackPath: path.resolve(readString(env, 'FALLBACK_PATH', '.run/fallback')),
+    fallbackMaxBytes: readInteger(env, 'FALLBACK_MAX_BYTES', 100 * 1024 * 1024, { min: 1024, max: 64 * 1024 ** 3 }),
+    fallbackMaxDurationSeconds: readInteger(env, 'FALLBACK_MAX_DURATION_SECONDS', 600, { min: 1, max: 6 * 3600 }),
+    fallbackKeyframeSeconds: readInteger(env, 'FALLBACK_KEYFRAME_SECONDS', 2, { min: 1, max: 20 }),
+    fallbackConvertTimeoutSeconds: readInteger(env, 'FALLBACK_CONVERT_TIMEOUT_SECONDS', 300, { min: 1, max: 6 * 3600 }),
+    fallbackMaxConversions: readInteger(env, 'FALLBACK_MAX_CONVERSIONS', 2, { min: 1, max: 64 }),
   };
+}
+
+function readPlatformIngestUrls(env: Env): Record<WellKnownPlatform, string> {
+  const urls = {} as Record<WellKnownPlatform, string>;
+  for (const platform of WELL_KNOWN_PLATFORMS) {
+    const { variable, fallback } = INGEST_URL_SETTINGS[platform];
+    const value = readString(env, variable, fallback);
+    const check = checkTargetUrl(value);
+    if (!check.ok) throw new SettingError(variable, displayUrl(value), `an rtmp:// or rtmps:// URL with an application path (${check.problem})`);
+    urls[platform] = value;
+  }
+  return urls;
 }
 
 /** Long enough not to be guessed, printable and without spaces so it fits a header. */

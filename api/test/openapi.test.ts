@@ -27,6 +27,9 @@ t.test('GET /openapi.json: the document generated from the route schemas', async
     '/v1/streams/{id}/stream-keys/reset': ['post'],
     '/v1/streams/{id}/playlists': ['get'],
     '/v1/streams/{id}/lifecycle': ['get'],
+    '/v1/streams/{id}/restream-targets': ['get', 'post'],
+    '/v1/streams/{id}/restream-targets/{target_id}': ['delete', 'get', 'patch'],
+    '/v1/streams/{id}/fallback': ['delete', 'get', 'put'],
     '/v1/ingests': ['get'],
   };
   for (const [path, methods] of Object.entries(v1)) {
@@ -41,8 +44,25 @@ t.test('GET /openapi.json: the document generated from the route schemas', async
   }
   const streamBody = document.paths['/v1/streams'].post.responses['201'].content['application/json'].schema;
   t.same(Object.keys(streamBody.properties).sort(), ['created_at', 'id', 'name', 'restream_targets', 'updated_at', 'user_id']);
+  t.same(Object.keys(streamBody.properties.restream_targets.items.properties).sort(), ['enabled', 'id', 'name', 'platform', 'stream_url']);
+  const target = document.paths['/v1/streams/{id}/restream-targets'].post;
+  t.same(target.requestBody.content['application/json'].schema.required, ['platform', 'stream_key']);
+  t.same(
+    Object.keys(target.responses['201'].content['application/json'].schema.properties).sort(),
+    ['created_at', 'enabled', 'id', 'name', 'platform', 'retry', 'status', 'stream_key', 'stream_url', 'updated_at'],
+  );
+  t.ok(document.paths['/v1/streams/{id}/fallback'].put.responses['413'], 'the upload documents 413');
 
-  for (const path of ['/authorize', '/ingests/{origin_id}', '/ingests/{origin_id}/publishes/{session_id}', '/streams', '/health']) {
+  for (const path of [
+    '/authorize',
+    '/ingests/{origin_id}',
+    '/ingests/{origin_id}/publishes/{session_id}',
+    '/streams',
+    '/health',
+    '/internal/streams/{id}/restream',
+    '/internal/streams/{id}/restream-status',
+    '/internal/streams/{id}/fallback',
+  ]) {
     t.ok(document.paths[path], `internal ${path} is documented`);
     for (const operation of Object.values(document.paths[path]) as { tags: string[]; security?: unknown }[]) {
       t.same(operation.tags, ['internal']);

@@ -102,7 +102,7 @@ t.test('heartbeats renew leases and name the sessions to disconnect', async (t) 
     for (let i = 0; i < 4; i++) {
       await sleep(400);
       const answer = await heartbeat(app, 'origin-b', [{ session_id: 'kept', stream: stream.id, key_generation: 1 }]);
-      t.same(answer.json(), { ttl_seconds: 10, disconnect: [] });
+      t.same(answer.json(), { ttl_seconds: 10, disconnect: [], restream: { [stream.id]: 0 } });
     }
     t.equal((await authorize(app, stream.rtmpKey, 'origin-a', 'late')).statusCode, 409, 'renewed past the lease time');
 

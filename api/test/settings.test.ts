@@ -1,3 +1,4 @@
+import path from 'node:path';
 import t from 'tap';
 import { readApiSettings } from '../src/settings.js';
 
@@ -14,6 +15,21 @@ t.test('defaults', async (t) => {
     publicSrtUrl: undefined,
     publishLeaseSeconds: 5,
     ingestTtlSeconds: 10,
+    allowPrivateTargets: false,
+    platformIngestUrls: {
+      twitch: 'rtmp://live.twitch.tv/app',
+      youtube: 'rtmp://a.rtmp.youtube.com/live2',
+      kick: 'rtmps://fa723fc1b171.global-contribute.live-video.net/app',
+      facebook: 'rtmps://live-api-s.facebook.com:443/rtmp',
+    },
+    restreamMaxTargets: 10,
+    restreamStatusTtlSeconds: 30,
+    fallbackPath: path.resolve('.run/fallback'),
+    fallbackMaxBytes: 104_857_600,
+    fallbackMaxDurationSeconds: 600,
+    fallbackKeyframeSeconds: 2,
+    fallbackConvertTimeoutSeconds: 300,
+    fallbackMaxConversions: 2,
   });
 });
 
@@ -30,6 +46,19 @@ t.test('reads every variable', async (t) => {
     PUBLIC_SRT_URL: 'srt://fsn1.ingest.example:1337',
     PUBLISH_LEASE_SECONDS: '3',
     INGEST_TTL_SECONDS: '20',
+    ALLOW_PRIVATE_TARGETS: '1',
+    TWITCH_INGEST_URL: 'rtmp://fra05.contribute.live-video.net/app',
+    YOUTUBE_INGEST_URL: 'rtmps://a.rtmps.youtube.com:443/live2',
+    KICK_INGEST_URL: 'rtmps://kick.example/app',
+    FACEBOOK_INGEST_URL: 'rtmps://facebook.example:443/rtmp',
+    RESTREAM_MAX_TARGETS: '3',
+    RESTREAM_STATUS_TTL_SECONDS: '15',
+    FALLBACK_PATH: '/var/lib/livestack/fallback',
+    FALLBACK_MAX_BYTES: '1048576',
+    FALLBACK_MAX_DURATION_SECONDS: '60',
+    FALLBACK_KEYFRAME_SECONDS: '4',
+    FALLBACK_CONVERT_TIMEOUT_SECONDS: '30',
+    FALLBACK_MAX_CONVERSIONS: '1',
   });
   t.same(settings, {
     port: 9191,
@@ -43,6 +72,21 @@ t.test('reads every variable', async (t) => {
     publicSrtUrl: 'srt://fsn1.ingest.example:1337',
     publishLeaseSeconds: 3,
     ingestTtlSeconds: 20,
+    allowPrivateTargets: true,
+    platformIngestUrls: {
+      twitch: 'rtmp://fra05.contribute.live-video.net/app',
+      youtube: 'rtmps://a.rtmps.youtube.com:443/live2',
+      kick: 'rtmps://kick.example/app',
+      facebook: 'rtmps://facebook.example:443/rtmp',
+    },
+    restreamMaxTargets: 3,
+    restreamStatusTtlSeconds: 15,
+    fallbackPath: '/var/lib/livestack/fallback',
+    fallbackMaxBytes: 1_048_576,
+    fallbackMaxDurationSeconds: 60,
+    fallbackKeyframeSeconds: 4,
+    fallbackConvertTimeoutSeconds: 30,
+    fallbackMaxConversions: 1,
   });
   t.same(readApiSettings({ ALLOWED_STREAMS: '*' }).allowedStreams, ['*']);
   t.same(readApiSettings({ ALLOWED_STREAMS: ',' }).allowedStreams, [], 'empty: managed keys only');
@@ -62,6 +106,20 @@ t.test('invalid values name the variable and the value', async (t) => {
   }
   t.throws(() => readApiSettings({ PUBLISH_LEASE_SECONDS: '0' }), { message: /PUBLISH_LEASE_SECONDS="0"/ });
   t.throws(() => readApiSettings({ INGEST_TTL_SECONDS: 'x' }), { message: /INGEST_TTL_SECONDS="x"/ });
+  t.throws(() => readApiSettings({ ALLOW_PRIVATE_TARGETS: 'maybe' }), { message: /ALLOW_PRIVATE_TARGETS="maybe"/ });
+  t.throws(() => readApiSettings({ TWITCH_INGEST_URL: 'http://live.twitch.tv/app' }), {
+    message: /^setting TWITCH_INGEST_URL="http:\/\/live.twitch.tv\/…" is invalid: expected an rtmp:\/\/ or rtmps:\/\/ URL/,
+  });
+  t.throws(() => readApiSettings({ YOUTUBE_INGEST_URL: 'rtmp://a.rtmp.youtube.com' }), { message: /YOUTUBE_INGEST_URL=.*application path/ });
+  const withPassword = t.throws(() => readApiSettings({ KICK_INGEST_URL: 'rtmps://user:hunter2@kick.example/app' })) as Error;
+  t.notMatch(withPassword.message, /hunter2/, 'a password in an ingest URL is never echoed');
+  t.throws(() => readApiSettings({ RESTREAM_MAX_TARGETS: '0' }), { message: /RESTREAM_MAX_TARGETS="0"/ });
+  t.throws(() => readApiSettings({ RESTREAM_STATUS_TTL_SECONDS: '0' }), { message: /RESTREAM_STATUS_TTL_SECONDS="0"/ });
+  t.throws(() => readApiSettings({ FALLBACK_MAX_BYTES: '100MB' }), { message: /FALLBACK_MAX_BYTES="100MB"/ });
+  t.throws(() => readApiSettings({ FALLBACK_MAX_DURATION_SECONDS: '0' }), { message: /FALLBACK_MAX_DURATION_SECONDS="0"/ });
+  t.throws(() => readApiSettings({ FALLBACK_KEYFRAME_SECONDS: '0.5' }), { message: /FALLBACK_KEYFRAME_SECONDS="0.5"/ });
+  t.throws(() => readApiSettings({ FALLBACK_CONVERT_TIMEOUT_SECONDS: '-1' }), { message: /FALLBACK_CONVERT_TIMEOUT_SECONDS="-1"/ });
+  t.throws(() => readApiSettings({ FALLBACK_MAX_CONVERSIONS: '0' }), { message: /FALLBACK_MAX_CONVERSIONS="0"/ });
 });
 
 t.test('an invalid ADMIN_TOKEN is named but never echoed', async (t) => {

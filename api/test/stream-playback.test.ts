@@ -33,7 +33,7 @@ t.test('lifecycle follows the live routes discovery reports under the stream id'
 
   const offline = await lifecycle();
   t.equal(offline.statusCode, 200);
-  t.same(offline.json(), { live: false, live_since: null, origin: null });
+  t.same(offline.json(), { live: false, live_since: null, origin: null, restream: [] });
 
   const before = Date.now();
   const report = { name: id, manifest: 'index.m3u8', host: '10.0.0.7:8080' };
@@ -43,7 +43,7 @@ t.test('lifecycle follows the live routes discovery reports under the stream id'
   t.ok(Math.abs(Date.parse(live.live_since) - before) < 1000, 'live_since is when the route was registered');
 
   t.equal((await app.inject({ method: 'DELETE', url: `/streams/${id}` })).statusCode, 204);
-  t.same((await lifecycle()).json(), { live: false, live_since: null, origin: null });
+  t.same((await lifecycle()).json(), { live: false, live_since: null, origin: null, restream: [] });
 
   await app.inject({ method: 'POST', url: '/streams', payload: report });
   t.equal((await call(app, token, 'DELETE', `/v1/streams/${id}`)).statusCode, 204);

@@ -13,6 +13,18 @@
  *   stream:<stream>:keys       HASH    rtmp_secret, rtmp_generation, srt_secret, srt_generation:
  *                                      kept apart from the stream so that reading a stream for a
  *                                      listing never loads a secret
+ *   stream:<stream>:targets    HASH    field target id, value JSON of the restream target
+ *                                      {id, name, platform, stream_url (null: the platform's
+ *                                      setting), enabled, retry_attempts, retry_delay_s,
+ *                                      created_at, updated_at}; never the key
+ *   stream:<stream>:target-keys HASH   field target id, value the target's stream key (secret;
+ *                                      kept apart like stream:<stream>:keys)
+ *   stream:<stream>:fallback   HASH    size_bytes, duration_s, width, height, updated_at, version:
+ *                                      the converted fallback video FALLBACK_PATH/<stream>.flv
+ *   stream:<stream>:restream-version
+ *                              STRING  counter, INCR on every create, update and delete of a
+ *                                      target and every fallback put and delete: origins refetch
+ *                                      the restream configuration when it changes (0 if absent)
  *
  *   The built-in admin user (id `admin`) is not stored; its `user:admin:streams` is.
  *
@@ -27,6 +39,10 @@
  *   ingest:<origin>            STRING  JSON of the origin's last heartbeat; PEXPIRE INGEST_TTL_SECONDS
  *   ingests                    ZSET    member origin id, score expiry (unix ms) of its heartbeat:
  *                                      the index of live origins, pruned on every read and write
+ *   restream-status:<stream>   HASH    field target id, value JSON of the last status an origin
+ *                                      reported for it, with origin_id and reported_at_ms; the
+ *                                      key PEXPIREs RESTREAM_STATUS_TTL_SECONDS after each report,
+ *                                      and a field older than that is not shown
  *
  * `<stream>` in live state is the public name the media is packaged under: a stream id, or an
  * open name from ALLOWED_STREAMS (open names never take the shape of a stream id).
@@ -39,6 +55,10 @@ export const userStreamsKey = (userId: string) => `user:${userId}:streams`;
 export const tokenKey = (tokenId: string) => `token:${tokenId}`;
 export const streamKey = (streamId: string) => `stream:${streamId}`;
 export const streamSecretsKey = (streamId: string) => `stream:${streamId}:keys`;
+export const streamTargetsKey = (streamId: string) => `stream:${streamId}:targets`;
+export const streamTargetKeysKey = (streamId: string) => `stream:${streamId}:target-keys`;
+export const streamFallbackKey = (streamId: string) => `stream:${streamId}:fallback`;
+export const restreamVersionKey = (streamId: string) => `stream:${streamId}:restream-version`;
 
 export const liveOriginsKey = (stream: string) => `live:origins:${stream}`;
 export const liveRegisteredKey = (stream: string) => `live:registered:${stream}`;
@@ -46,12 +66,18 @@ export const liveManifestsKey = (stream: string) => `live:manifests:${stream}`;
 export const publisherKey = (stream: string) => `publisher:${stream}`;
 export const ingestKey = (originId: string) => `ingest:${originId}`;
 export const INGESTS = 'ingests';
+export const restreamStatusKey = (stream: string) => `restream-status:${stream}`;
 
 /** Every key that belongs to one stream, durable and live: what deleting the stream removes. */
 export function streamOwnedKeys(streamId: string): string[] {
   return [
     streamKey(streamId),
     streamSecretsKey(streamId),
+    streamTargetsKey(streamId),
+    streamTargetKeysKey(streamId),
+    streamFallbackKey(streamId),
+    restreamVersionKey(streamId),
+    restreamStatusKey(streamId),
     publisherKey(streamId),
     liveOriginsKey(streamId),
     liveRegisteredKey(streamId),

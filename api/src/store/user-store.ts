@@ -35,16 +35,19 @@ return 1
 const DELETE_USER = new RedisScript(`
 -- KEYS[1] user:<id>  KEYS[2] users  KEYS[3] user:<id>:tokens  KEYS[4] user:<id>:streams
 -- ARGV[1] user id, ARGV[2] token key template, ARGV[3..] key templates of one stream
+-- Returns 0 for an unknown user, else {1, the ids of the streams deleted…}.
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 for _, token in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
   redis.call('DEL', (string.gsub(ARGV[2], '${ID_PLACEHOLDER}', token)))
 end
-for _, stream in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
+local streams = redis.call('ZRANGE', KEYS[4], 0, -1)
+for _, stream in ipairs(streams) do
   for i = 3, #ARGV do redis.call('DEL', (string.gsub(ARGV[i], '${ID_PLACEHOLDER}', stream))) end
 end
 redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
 redis.call('ZREM', KEYS[2], ARGV[1])
-return 1
+table.insert(streams, 1, 1)
+return streams
 `);
 
 /** Users (the built-in admin is not one of them: it lives in settings, not in Redis). */
@@ -75,14 +78,17 @@ export class UserStore {
     return replies.map((reply) => toUser(hashOrNull(reply))).filter((user): user is User => user !== null);
   }
 
-  /** Deletes the user, its tokens and its streams (with their live state); false when unknown. */
-  async delete(id: string): Promise<boolean> {
+  /**
+   * Deletes the user, its tokens and its streams (with their targets and live state); returns
+   * the ids of the streams deleted (their fallback files are the caller's), null when unknown.
+   */
+  async delete(id: string): Promise<string[] | null> {
     const deleted = await DELETE_USER.run(
       this.redis,
       [userKey(id), USERS, userTokensKey(id), userStreamsKey(id)],
       [id, tokenKey(ID_PLACEHOLDER), ...streamOwnedKeys(ID_PLACEHOLDER)],
     );
-    return deleted === 1;
+    return Array.isArray(deleted) ? deleted.slice(1).map(String) : null;
   }
 }
 

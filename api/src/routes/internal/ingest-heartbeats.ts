@@ -4,11 +4,13 @@ import type { PublisherAudit } from '../../publish/publisher-audit.js';
 import { DisplayName, OriginId, SessionId, StreamName } from '../../schemas.js';
 import type { IngestStore } from '../../store/ingest-store.js';
 import type { PublisherLeaseStore } from '../../store/publisher-lease-store.js';
+import type { RestreamTargetStore } from '../../store/restream-target-store.js';
 
 export interface IngestHeartbeatRoutesOptions {
   ingests: Pick<IngestStore, 'ttlSeconds' | 'record' | 'remove'>;
   leases: Pick<PublisherLeaseStore, 'release'>;
   audit: Pick<PublisherAudit, 'sessionsToDisconnect'>;
+  restream: Pick<RestreamTargetStore, 'versions'>;
 }
 
 /** A URL template for one protocol: its scheme, then somewhere `{stream_key}`. */
@@ -44,6 +46,11 @@ const Heartbeat = Type.Object({
 const HeartbeatAnswer = Type.Object({
   ttl_seconds: Type.Integer({ description: 'The origin is listed this long without another heartbeat' }),
   disconnect: Type.Array(Type.String(), { description: 'Session ids the origin must disconnect now' }),
+  restream: Type.Record(StreamName, Type.Integer({ minimum: 0 }), {
+    description:
+      'The restream version of each reported stream; when it differs from the one the origin has, it fetches ' +
+      'GET /internal/streams/{stream}/restream. 0: no targets and no fallback ever configured.',
+  }),
 });
 
 const OriginParams = Type.Object({ origin_id: OriginId });
@@ -51,13 +58,15 @@ const OriginParams = Type.Object({ origin_id: OriginId });
 /** Internal: origins announce themselves and their publishers, and learn whom to cut. */
 export const ingestHeartbeatRoutes: FastifyPluginAsyncTypebox<IngestHeartbeatRoutesOptions> = async (
   app,
-  { ingests, leases, audit },
+  { ingests, leases, audit, restream },
 ) => {
   app.put(
     '/ingests/:origin_id',
     {
       schema: {
-        summary: "Origin heartbeat: list it as an ingest server for INGEST_TTL_SECONDS, renew its publishers' leases",
+        summary:
+          "Origin heartbeat: list it as an ingest server for INGEST_TTL_SECONDS, renew its publishers' leases, " +
+          'name the restream version of each stream',
         params: OriginParams,
         body: Heartbeat,
         response: { 200: HeartbeatAnswer, ...errorResponses(400, 503) },
@@ -65,10 +74,12 @@ export const ingestHeartbeatRoutes: FastifyPluginAsyncTypebox<IngestHeartbeatRou
     },
     async (request) => {
       const { origin_id: originId } = request.params;
+      const { publishes } = request.body;
       await ingests.record(originId, request.body);
-      const disconnect = await audit.sessionsToDisconnect(originId, request.body.publishes);
+      const disconnect = await audit.sessionsToDisconnect(originId, publishes);
       if (disconnect.length > 0) request.log.info({ originId, sessions: disconnect }, 'publishers to disconnect');
-      return { ttl_seconds: ingests.ttlSeconds, disconnect };
+      const versions = await restream.versions(publishes.map((publish) => publish.stream));
+      return { ttl_seconds: ingests.ttlSeconds, disconnect, restream: Object.fromEntries(versions) };
     },
   );
 

@@ -1,6 +1,9 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses } from '../../errors.js';
+import { PlatformName, TargetStatusBody, statusBody } from '../../restream/restream-schemas.js';
 import { StreamIdParams, Timestamp } from '../../schemas.js';
+import type { RestreamStatusStore } from '../../store/restream-status-store.js';
+import type { RestreamTargetStore } from '../../store/restream-target-store.js';
 import type { RouteStore } from '../../store/route-store.js';
 import type { StreamStore } from '../../store/stream-store.js';
 import { ownedStream } from './owned-stream.js';
@@ -8,6 +11,8 @@ import { ownedStream } from './owned-stream.js';
 export interface StreamPlaybackRoutesOptions {
   streams: StreamStore;
   routes: Pick<RouteStore, 'liveOrigins'>;
+  targets: Pick<RestreamTargetStore, 'list'>;
+  statuses: Pick<RestreamStatusStore, 'read'>;
   /** PUBLIC_PLAYBACK_URL, without a trailing slash. */
   publicPlaybackUrl: string;
   /** PUBLIC_SRT_URL (`srt://host:port`); no SRT playlist is listed without it. */
@@ -25,12 +30,24 @@ const Lifecycle = Type.Object({
   live: Type.Boolean({ description: 'Whether an origin is packaging the stream now' }),
   live_since: Type.Union([Timestamp, Type.Null()], { description: 'When the current live run began' }),
   origin: Type.Union([Type.String(), Type.Null()], { description: 'host:port of the origin serving it' }),
+  restream: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      platform: PlatformName,
+      enabled: Type.Boolean(),
+      ...TargetStatusBody.properties,
+      since: Type.Union([Timestamp, Type.Null()], { description: 'null while no origin reports the target (state idle or disabled)' }),
+      reported_at: Type.Union([Timestamp, Type.Null()]),
+    }),
+    { description: 'Each restream target and its push, as the origin holding the stream reports it' },
+  ),
 });
 
 /** Where to watch one of your streams, and whether it is live (seed 000 and seed 004's lifecycle). */
 export const streamPlaybackRoutes: FastifyPluginAsyncTypebox<StreamPlaybackRoutesOptions> = async (
   app,
-  { streams, routes, publicPlaybackUrl, publicSrtUrl },
+  { streams, routes, targets, statuses, publicPlaybackUrl, publicSrtUrl },
 ) => {
   app.get(
     '/streams/:id/playlists',
@@ -55,16 +72,36 @@ export const streamPlaybackRoutes: FastifyPluginAsyncTypebox<StreamPlaybackRoute
     '/streams/:id/lifecycle',
     {
       schema: {
-        summary: 'Is your stream live, since when and on which origin',
+        summary: 'Is your stream live, since when, on which origin, and how its restream targets are doing',
         params: StreamIdParams,
         response: { 200: Lifecycle, ...errorResponses(400, 401, 404, 503) },
       },
     },
     async (request) => {
       const { id } = await ownedStream(streams, request.principal, request.params.id);
-      const [first] = await routes.liveOrigins(id);
-      if (!first) return { live: false, live_since: null, origin: null };
-      return { live: true, live_since: new Date(first.registeredAtMs).toISOString(), origin: first.host };
+      const [[first], list, reported] = await Promise.all([routes.liveOrigins(id), targets.list(id), statuses.read(id)]);
+      const restream = list.map((target) => {
+        const status = statusBody(reported.get(target.id));
+        return {
+          id: target.id,
+          name: target.name,
+          platform: target.platform,
+          enabled: target.enabled,
+          ...(status ?? {
+            state: target.enabled ? ('idle' as const) : ('disabled' as const),
+            since: null,
+            bytes_sent: 0,
+            bitrate_bps: 0,
+            attempts: 0,
+            last_error: null,
+            next_retry_at: null,
+            skipped_keyframes: 0,
+            reported_at: null,
+          }),
+        };
+      });
+      if (!first) return { live: false, live_since: null, origin: null, restream };
+      return { live: true, live_since: new Date(first.registeredAtMs).toISOString(), origin: first.host, restream };
     },
   );
 };

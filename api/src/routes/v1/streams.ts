@@ -3,19 +3,28 @@ import { ADMIN_USER_ID } from '../../auth/authenticator.js';
 import { StreamNotFoundError, UnauthorizedError, errorResponses } from '../../errors.js';
 import { STREAM_SECRET_LENGTH } from '../../publish/stream-key.js';
 import { randomSecret } from '../../random-strings.js';
+import type { FallbackFiles } from '../../fallback/fallback-files.js';
+import { ingestUrlOf, type WellKnownPlatform } from '../../restream/platforms.js';
+import { PlatformName } from '../../restream/restream-schemas.js';
 import { DisplayName, StreamIdParams, Timestamp } from '../../schemas.js';
+import type { RestreamTarget, RestreamTargetStore } from '../../store/restream-target-store.js';
 import type { Stream, StreamStore } from '../../store/stream-store.js';
 import { ownedStream } from './owned-stream.js';
 
 export interface StreamRoutesOptions {
   streams: StreamStore;
+  targets: Pick<RestreamTargetStore, 'listMany'>;
+  fallbackFiles: Pick<FallbackFiles, 'remove'>;
+  platformUrls: Readonly<Record<WellKnownPlatform, string>>;
 }
 
-/** Seed 000's restream target; targets come with a later issue, so the list is empty for now. */
-const RestreamTarget = Type.Object({
-  platform: Type.String(),
-  platform_id: Type.Optional(Type.String()),
-  stream_url: Type.Optional(Type.String()),
+/** Seed 000's restream target in a stream: a summary, never the key (full targets: …/restream-targets). */
+const RestreamTargetSummary = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  platform: PlatformName,
+  stream_url: Type.String(),
+  enabled: Type.Boolean(),
 });
 
 /** Seed 000's stream. */
@@ -25,24 +34,35 @@ const StreamBody = Type.Object({
   name: Type.String(),
   created_at: Timestamp,
   updated_at: Timestamp,
-  restream_targets: Type.Array(RestreamTarget),
+  restream_targets: Type.Array(RestreamTargetSummary),
 });
 
 const StreamName = Type.Object({ name: DisplayName });
 
-function toBody(stream: Stream) {
-  return {
+/** The caller's streams (seed 000): nobody sees, changes or learns of another user's stream. */
+export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = async (app, options) => {
+  const { streams, targets, fallbackFiles, platformUrls } = options;
+
+  const toBody = (stream: Stream, restreamTargets: readonly RestreamTarget[]) => ({
     id: stream.id,
     user_id: stream.userId,
     name: stream.name,
     created_at: stream.createdAt,
     updated_at: stream.updatedAt,
-    restream_targets: [],
+    restream_targets: restreamTargets.map((target) => ({
+      id: target.id,
+      name: target.name,
+      platform: target.platform,
+      stream_url: ingestUrlOf(target, platformUrls),
+      enabled: target.enabled,
+    })),
+  });
+  const withTargets = async (list: Stream[]) => {
+    const byStream = await targets.listMany(list.map((stream) => stream.id));
+    return list.map((stream) => toBody(stream, byStream.get(stream.id) ?? []));
   };
-}
+  const oneWithTargets = async (stream: Stream) => toBody(stream, (await targets.listMany([stream.id])).get(stream.id) ?? []);
 
-/** The caller's streams (seed 000): nobody sees, changes or learns of another user's stream. */
-export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = async (app, { streams }) => {
   app.get(
     '/streams',
     {
@@ -51,7 +71,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
         response: { 200: Type.Object({ data: Type.Array(StreamBody) }), ...errorResponses(401, 503) },
       },
     },
-    async (request) => ({ data: (await streams.list(request.principal.userId)).map(toBody) }),
+    async (request) => ({ data: await withTargets(await streams.list(request.principal.userId)) }),
   );
 
   app.post(
@@ -69,7 +89,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
       const stream = await streams.create(userId, request.body.name, secrets, userId !== ADMIN_USER_ID);
       // The user was deleted while this request was under way: its token is no longer valid.
       if (!stream) throw new UnauthorizedError('invalid');
-      return reply.code(201).send(toBody(stream));
+      return reply.code(201).send(toBody(stream, []));
     },
   );
 
@@ -82,7 +102,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
         response: { 200: StreamBody, ...errorResponses(400, 401, 404, 503) },
       },
     },
-    async (request) => toBody(await ownedStream(streams, request.principal, request.params.id)),
+    async (request) => oneWithTargets(await ownedStream(streams, request.principal, request.params.id)),
   );
 
   app.put(
@@ -98,7 +118,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
     async (request) => {
       const stream = await streams.rename(request.principal.userId, request.params.id, request.body.name);
       if (!stream) throw new StreamNotFoundError(request.params.id);
-      return toBody(stream);
+      return oneWithTargets(stream);
     },
   );
 
@@ -106,7 +126,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
     '/streams/:id',
     {
       schema: {
-        summary: 'Delete one of your streams with its keys and live state; its publisher is disconnected',
+        summary: 'Delete one of your streams with its keys, restream targets, fallback video and live state; its publisher is disconnected',
         params: StreamIdParams,
         response: { 204: Type.Null(), ...errorResponses(400, 401, 404, 503) },
       },
@@ -115,6 +135,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
       if (!(await streams.delete(request.principal.userId, request.params.id))) {
         throw new StreamNotFoundError(request.params.id);
       }
+      await fallbackFiles.remove(request.params.id);
       return reply.code(204).send(null);
     },
   );

@@ -1,11 +1,13 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireAdmin } from '../../auth/require-admin.js';
 import { UserNotFoundError, errorResponses } from '../../errors.js';
+import type { FallbackFiles } from '../../fallback/fallback-files.js';
 import { DisplayName, Timestamp, UserId } from '../../schemas.js';
 import type { User, UserStore } from '../../store/user-store.js';
 
 export interface UserRoutesOptions {
   users: UserStore;
+  fallbackFiles: Pick<FallbackFiles, 'remove'>;
 }
 
 export const UserBody = Type.Object({ id: Type.String(), name: Type.String(), created_at: Timestamp });
@@ -17,7 +19,7 @@ function toBody(user: User) {
 }
 
 /** Admin only: users are created and removed by the admin (ADMIN_TOKEN). */
-export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (app, { users }) => {
+export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (app, { users, fallbackFiles }) => {
   app.addHook('onRequest', requireAdmin);
 
   app.post(
@@ -63,13 +65,15 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
     '/users/:id',
     {
       schema: {
-        summary: 'Delete a user with its tokens and streams; their publishers are disconnected (admin)',
+        summary: 'Delete a user with its tokens and streams (their targets and fallback videos too); their publishers are disconnected (admin)',
         params: UserParams,
         response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 503) },
       },
     },
     async (request, reply) => {
-      if (!(await users.delete(request.params.id))) throw new UserNotFoundError(request.params.id);
+      const streams = await users.delete(request.params.id);
+      if (!streams) throw new UserNotFoundError(request.params.id);
+      await Promise.all(streams.map((streamId) => fallbackFiles.remove(streamId)));
       return reply.code(204).send(null);
     },
   );

@@ -1,11 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Authenticator } from '../../auth/authenticator.js';
+import type { FallbackFiles } from '../../fallback/fallback-files.js';
+import type { FallbackUploader } from '../../fallback/fallback-uploader.js';
+import type { WellKnownPlatform } from '../../restream/platforms.js';
+import type { TargetAddressPolicy } from '../../restream/target-address-policy.js';
+import type { FallbackStore } from '../../store/fallback-store.js';
 import type { IngestStore } from '../../store/ingest-store.js';
+import type { RestreamStatusStore } from '../../store/restream-status-store.js';
+import type { RestreamTargetStore } from '../../store/restream-target-store.js';
 import type { RouteStore } from '../../store/route-store.js';
 import type { StreamStore } from '../../store/stream-store.js';
 import type { TokenStore } from '../../store/token-store.js';
 import type { UserStore } from '../../store/user-store.js';
 import { ingestRoutes } from './ingests.js';
+import { restreamTargetRoutes } from './restream-targets.js';
+import { streamFallbackRoutes } from './stream-fallback.js';
 import { streamKeyRoutes } from './stream-keys.js';
 import { streamPlaybackRoutes } from './stream-playback.js';
 import { streamRoutes } from './streams.js';
@@ -21,26 +30,47 @@ export interface V1RoutesOptions {
   ingests: IngestStore;
   publicPlaybackUrl: string;
   publicSrtUrl: string | undefined;
+  restream: {
+    targets: RestreamTargetStore;
+    statuses: RestreamStatusStore;
+    addressPolicy: TargetAddressPolicy;
+    platformUrls: Readonly<Record<WellKnownPlatform, string>>;
+    maxTargets: number;
+  };
+  fallback: {
+    store: FallbackStore;
+    files: FallbackFiles;
+    uploader: FallbackUploader;
+  };
 }
 
 /** The public API (seed 000), mounted under /v1: every route needs a bearer token. */
 export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, options) => {
-  const { authenticator, users, tokens, streams } = options;
+  const { authenticator, users, tokens, streams, restream, fallback } = options;
   app.decorateRequest('principal', null as never);
   // onRequest runs before body validation: an unauthenticated caller learns nothing, not even a 400.
   app.addHook('onRequest', async (request) => {
     request.principal = await authenticator.authenticate(request.headers.authorization);
   });
 
-  await app.register(userRoutes, { users });
+  await app.register(userRoutes, { users, fallbackFiles: fallback.files });
   await app.register(tokenRoutes, { tokens, users });
-  await app.register(streamRoutes, { streams });
+  await app.register(streamRoutes, {
+    streams,
+    targets: restream.targets,
+    fallbackFiles: fallback.files,
+    platformUrls: restream.platformUrls,
+  });
   await app.register(streamKeyRoutes, { streams });
   await app.register(streamPlaybackRoutes, {
     streams,
     routes: options.routes,
+    targets: restream.targets,
+    statuses: restream.statuses,
     publicPlaybackUrl: options.publicPlaybackUrl,
     publicSrtUrl: options.publicSrtUrl,
   });
+  await app.register(restreamTargetRoutes, { streams, ...restream });
+  await app.register(streamFallbackRoutes, { streams, ...fallback });
   await app.register(ingestRoutes, { ingests: options.ingests });
 };
