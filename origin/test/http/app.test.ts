@@ -196,6 +196,8 @@ t.test('a playlist replaced while it is served always arrives whole', async (t) 
   const writes = (async () => {
     for (let n = 1; n < 150; n += 1) {
       await writer.writeSegment(SEGMENT, { durationSeconds: 1, programDateTime: new Date(n * 1000) });
+      // Writes are synchronous: let the server answer between them, as it does between segments.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     writing = false;
   })();
