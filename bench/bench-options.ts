@@ -39,7 +39,8 @@ export class BenchOptionError extends Error {
   }
 }
 
-function flagValues(argv: readonly string[]): Map<string, string> {
+/** `--name value` and `--name=value` pairs; `--cpu-prof` and `--help` take no value. */
+export function flagValues(argv: readonly string[]): Map<string, string> {
   const values = new Map<string, string>();
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]!;
@@ -57,10 +58,19 @@ function flagValues(argv: readonly string[]): Map<string, string> {
   return values;
 }
 
-function seconds(name: string, value: string, min: number, max: number): number {
+export function seconds(name: string, value: string, min: number, max: number): number {
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || parsed < min || parsed > max) throw new BenchOptionError(name, value, `seconds between ${min} and ${max}`);
   return parsed;
+}
+
+/** A comma-separated list of counts from 1 to `max`, one round each. */
+export function counts(name: string, text: string, max: number): number[] {
+  const values = text.split(',').map((part) => Number(part.trim()));
+  if (values.length === 0 || values.some((n) => !Number.isInteger(n) || n < 1 || n > max)) {
+    throw new BenchOptionError(name, text, `comma-separated integers from 1 to ${max}`);
+  }
+  return values;
 }
 
 export function readBenchOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
@@ -70,10 +80,7 @@ export function readBenchOptions(argv: readonly string[], env: NodeJS.ProcessEnv
   const pick = (flag: string, variable: string, fallback: string) => flags.get(flag) ?? env[variable] ?? fallback;
 
   const streamsText = pick('streams', 'BENCH_STREAMS', '1,10,25');
-  const streams = streamsText.split(',').map((part) => Number(part.trim()));
-  if (streams.length === 0 || streams.some((n) => !Number.isInteger(n) || n < 1 || n > MAX_STREAMS)) {
-    throw new BenchOptionError('--streams (BENCH_STREAMS)', streamsText, `comma-separated integers from 1 to ${MAX_STREAMS}`);
-  }
+  const streams = counts('--streams (BENCH_STREAMS)', streamsText, MAX_STREAMS);
   const serversText = flags.get('servers') ?? env.BENCH_SERVERS;
   let servers: ServerKind[] | undefined;
   if (serversText !== undefined) {

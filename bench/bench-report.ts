@@ -37,7 +37,7 @@ export interface RoundResult {
   problems: string[];
 }
 
-const MB = 1024 * 1024;
+export const MB = 1024 * 1024;
 
 export function median(values: readonly number[]): number | undefined {
   if (values.length === 0) return undefined;
@@ -74,7 +74,8 @@ const COLUMNS: Column[] = [
   { title: 'delay max ms', width: 13, value: (r) => max(r.seenDelaysMs), digits: 1 },
 ];
 
-function cell(value: number | undefined, digits: number, width: number): string {
+/** A right-aligned table cell: `value` to `digits` decimals, `-` when there is none. */
+export function cell(value: number | undefined, digits: number, width: number): string {
   return (value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits)).padStart(width);
 }
 

@@ -87,7 +87,8 @@ export interface OriginBackend {
   stop(): Promise<void>;
 }
 
-export async function startOriginBackend(logDir: string): Promise<OriginBackend> {
+/** `apiEnv` adds to or replaces the API's settings (by default any stream name may publish). */
+export async function startOriginBackend(logDir: string, apiEnv: Record<string, string> = {}): Promise<OriginBackend> {
   await mkdir(logDir, { recursive: true });
   const redis: RedisServer = await startRedisServer();
   const apiPort = await freePort();
@@ -99,7 +100,7 @@ export async function startOriginBackend(logDir: string): Promise<OriginBackend>
   try {
     api = startNodeService(
       'api',
-      { REDIS_URL: redis.url, API_PORT: String(apiPort), API_HOST: '127.0.0.1', ALLOWED_STREAMS: '*', LOG_LEVEL: 'warn' },
+      { REDIS_URL: redis.url, API_PORT: String(apiPort), API_HOST: '127.0.0.1', ALLOWED_STREAMS: '*', LOG_LEVEL: 'warn', ...apiEnv },
       logDir,
     );
     await waitFor('api health', () => healthy(`http://127.0.0.1:${apiPort}/health`), { timeoutMs: 15_000 });

@@ -30,6 +30,7 @@ import { publishFile, type Publisher } from '../test-support/ffmpeg.js';
 import { nginxRtmpAvailable } from '../test-support/nginx-rtmp.js';
 import { clipDescription, ensureBenchClip } from './bench-clip.js';
 import { BenchOptionError, readBenchOptions, USAGE, type BenchOptions } from './bench-options.js';
+import { Cleanup, log, raiseBenchPriority, runBench, sleep, stopPublisher } from './bench-process.js';
 import { renderDetails, renderTable, renderTargets, type RoundResult } from './bench-report.js';
 import {
   repoRoot,
@@ -49,41 +50,8 @@ import { pacingSpreadMs, segmentDelays } from './segment-delay.js';
 const benchDir = path.join(repoRoot, '.run', 'bench');
 const logDir = path.join(benchDir, 'logs');
 const RSS_SAMPLE_MS = 1000;
-/** Niceness of the benchmark and (inherited) of everything it starts, when the user may set it. */
-const BENCH_NICENESS = -5;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const log = (line: string) => process.stderr.write(`${line}\n`);
-
-/** Everything started, stopped in reverse order on success, failure or Ctrl-C. */
-class Cleanup {
-  readonly #tasks: Array<{ name: string; run: () => Promise<void> }> = [];
-
-  add(name: string, run: () => Promise<void>): () => Promise<void> {
-    const task = { name, run };
-    this.#tasks.push(task);
-    return async () => {
-      const index = this.#tasks.indexOf(task);
-      if (index >= 0) this.#tasks.splice(index, 1);
-      await run();
-    };
-  }
-
-  async runAll(): Promise<void> {
-    while (this.#tasks.length > 0) {
-      const task = this.#tasks.pop()!;
-      await task.run().catch((error: unknown) => log(`cleanup of ${task.name} failed: ${(error as Error).message}`));
-    }
-  }
-}
 
 const cleanup = new Cleanup();
-
-async function stopPublisher(publisher: Publisher): Promise<void> {
-  const timer = setTimeout(() => publisher.child.kill('SIGKILL'), 3000);
-  await publisher.stop();
-  clearTimeout(timer);
-}
 
 interface RoundContext {
   options: BenchOptions;
@@ -259,11 +227,7 @@ async function main(): Promise<number> {
     log('error: --servers includes nginx, but nginx-rtmp is not installed (apt-get install nginx libnginx-mod-rtmp)');
     return 2;
   }
-  try {
-    os.setPriority(BENCH_NICENESS);
-  } catch {
-    log('note: cannot raise the priority (needs root); other work on this machine will show in the figures');
-  }
+  raiseBenchPriority();
 
   const clip = await ensureBenchClip(benchDir, log);
   // Logs of this run only (services append to them, round after round).
@@ -312,24 +276,4 @@ async function main(): Promise<number> {
   return results.some((r) => r.problems.length > 0) ? 1 : 0;
 }
 
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    log(`\n${signal}: stopping everything the benchmark started`);
-    void cleanup.runAll().finally(() => process.exit(130));
-  });
-}
-
-main().then(
-  async (code) => {
-    await cleanup.runAll();
-    process.exit(code);
-  },
-  async (error: unknown) => {
-    log(`benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    await cleanup.runAll();
-    process.exit(1);
-  },
-);
+runBench(main, cleanup);

@@ -45,6 +45,21 @@ export function rssBytes(pid: number): number {
   }
 }
 
+/**
+ * Memory only this process holds (Private_Clean + Private_Dirty of /proc/<pid>/smaps_rollup), in
+ * bytes: what one more such process costs, where VmRSS counts shared libraries again in every
+ * process that maps them. 0 once the process is gone.
+ */
+export function privateBytes(pid: number): number {
+  try {
+    const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kB = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(text)?.[1] ?? 0);
+    return (kB('Private_Clean') + kB('Private_Dirty')) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
 /** Busy and total jiffies of the whole machine (first line of /proc/stat). */
 export function machineJiffies(): { busy: number; total: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
