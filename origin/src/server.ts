@@ -5,6 +5,7 @@ import { sweepStaleStreamFolders } from './hls/stream-folder.js';
 import { ApiRestreamClient } from './control/api-restream-client.js';
 import { IngestHeartbeat } from './control/ingest-heartbeat.js';
 import { RestreamCoordinator } from './control/restream-coordinator.js';
+import { FallbackCache } from './fallback/index.js';
 import { buildHttpApp } from './http/app.js';
 import { ApiPublishAuthorizer } from './ingest/api-publish-authorizer.js';
 import { NmsRtmpListener } from './ingest/nms-rtmp-listener.js';
@@ -29,12 +30,21 @@ async function main(): Promise<void> {
     onBackgroundError: (error) => logger.warn({ err: error }, 'HLS housekeeping failed'),
   });
   const delays = new SegmentDelayStats();
+  const fallbackCache = new FallbackCache({
+    cachePath: settings.fallback.cachePath,
+    apiUrl: settings.apiUrl,
+    timeoutMs: settings.fallback.downloadTimeoutMs,
+    maxFileBytes: settings.fallback.maxFileBytes,
+    logger,
+  });
+  await fallbackCache.prepare();
   const restream = new RestreamCoordinator({
     client: new ApiRestreamClient(settings.apiUrl, settings.originId, settings.authorizeTimeoutMs),
     settings: settings.restream,
     reconnectWindowMs: settings.restreamReconnectWindowMs,
     statusIntervalMs: settings.restreamStatusIntervalMs,
     logger,
+    fallbackCache,
   });
   let heartbeat: IngestHeartbeat | undefined;
   const streams = new LiveStreamRegistry({
@@ -44,6 +54,14 @@ async function main(): Promise<void> {
     delays,
     onPublishEnded: (publish) => heartbeat?.publishEnded(publish),
     restream,
+    fallback: {
+      tags: async (stream) => {
+        const ref = restream.fallbackOf(stream);
+        return ref ? fallbackCache.tags(stream, ref) : undefined;
+      },
+      // The fallback stands in for the publisher as long as the pushes wait for it.
+      windowMs: settings.restreamReconnectWindowMs,
+    },
   });
   heartbeat = new IngestHeartbeat({
     apiUrl: settings.apiUrl,
@@ -70,7 +88,7 @@ async function main(): Promise<void> {
   const http = buildHttpApp({
     hlsPath: settings.hls.hlsPath,
     logger: { ...loggerOptions('origin'), level: process.env.HTTP_LOG_LEVEL ?? 'warn' },
-    stats: () => ({ liveStreams: streams.size, segmentDelay: delays.summary() }),
+    stats: () => ({ liveStreams: streams.size, fallbacksPlaying: streams.fallbacks, segmentDelay: delays.summary() }),
   });
 
   await http.listen({ host: settings.httpHost, port: settings.httpPort });
@@ -82,8 +100,9 @@ async function main(): Promise<void> {
   );
 
   onShutdownSignal(logger, async () => {
-    await rtmp.close();
+    // Before the listener closes its connections: a publisher cut by the shutdown must not start its fallback.
     await streams.closeAll();
+    await rtmp.close();
     await restream.stop();
     await heartbeat?.stop();
     await hls.close();

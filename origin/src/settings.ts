@@ -10,6 +10,7 @@ import {
   type Env,
 } from '../../service-kit/src/env-settings.js';
 import type { IngestDescription } from './control/ingest-heartbeat.js';
+import { readFallbackSettings, type FallbackSettings } from './fallback/fallback-settings.js';
 import { readHlsSettings, type HlsSettings } from './hls/hls-settings.js';
 import { readRestreamSettings, type RestreamSettings } from './restream/index.js';
 
@@ -30,9 +31,14 @@ export interface OriginSettings {
   ingest: IngestDescription;
   heartbeatMs: number;
   restream: RestreamSettings;
-  /** How long restream connections wait for a publisher that dropped out (seed 001). */
+  /**
+   * RESTREAM_RECONNECT_WINDOW_SECONDS: how long a stream whose publisher dropped out waits for it
+   * (seed 001): restream connections stay open, and its fallback video, if any, plays to viewers
+   * and targets. Default 600.
+   */
   restreamReconnectWindowMs: number;
   restreamStatusIntervalMs: number;
+  fallback: FallbackSettings;
 }
 
 export function readOriginSettings(env: Env = process.env): OriginSettings {
@@ -60,6 +66,7 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
     restream: readRestreamSettings(env),
     restreamReconnectWindowMs: readNumber(env, 'RESTREAM_RECONNECT_WINDOW_SECONDS', 600, { min: 0 }) * 1000,
     restreamStatusIntervalMs: readInteger(env, 'RESTREAM_STATUS_INTERVAL_MS', 2000, { min: 100 }),
+    fallback: readFallbackSettings(env),
   };
 }
 

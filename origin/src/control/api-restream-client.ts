@@ -1,12 +1,15 @@
 import { request } from 'undici';
+import type { FallbackRef } from '../fallback/index.js';
 import type { RestreamStatus, RestreamTarget } from '../restream/index.js';
 
 export interface RestreamConfig {
   version: number;
   targets: RestreamTarget[];
+  /** The stream's fallback video, played while its publisher is away; null without one. */
+  fallback: FallbackRef | null;
 }
 
-/** The API's internal restream routes: a stream's targets (with their keys) and their status. */
+/** The API's internal restream routes: a stream's targets (with their keys), their status, its fallback. */
 export class ApiRestreamClient {
   constructor(
     private readonly apiUrl: string,
@@ -18,7 +21,9 @@ export class ApiRestreamClient {
     const body = (await this.send('GET', `/internal/streams/${encodeURIComponent(stream)}/restream`)) as {
       version?: unknown;
       targets?: Array<{ id: string; url: string; stream_key: string; enabled: boolean; retry?: { attempts?: number; delay_s?: number } }>;
+      fallback?: { version?: unknown; url?: unknown } | null;
     };
+    const { fallback } = body;
     return {
       version: typeof body.version === 'number' ? body.version : 0,
       targets: (body.targets ?? []).map((target) => ({
@@ -28,6 +33,10 @@ export class ApiRestreamClient {
         enabled: target.enabled,
         retry: { attempts: target.retry?.attempts, delayS: target.retry?.delay_s },
       })),
+      fallback:
+        fallback && typeof fallback.version === 'number' && typeof fallback.url === 'string'
+          ? { version: fallback.version, url: fallback.url }
+          : null,
     };
   }
 

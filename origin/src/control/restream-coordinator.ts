@@ -1,4 +1,5 @@
 import type { Logger } from '../../../service-kit/src/logger.js';
+import type { FallbackCache, FallbackRef } from '../fallback/index.js';
 import type { FlvTag } from '../ingest/flv-tag-source.js';
 import { RestreamManager, type RestreamSettings } from '../restream/index.js';
 import type { ApiRestreamClient } from './api-restream-client.js';
@@ -11,11 +12,28 @@ export interface RestreamCoordinatorOptions {
   /** Status of live targets is re-sent this often (bytes and bitrate move continuously). */
   statusIntervalMs: number;
   logger: Logger;
+  /** Fallback videos are downloaded as soon as a stream's configuration names them, not when needed. */
+  fallbackCache?: Pick<FallbackCache, 'file'>;
+}
+
+/**
+ * A stream's pushes at a change of source. `newEncoding`: the next source is encoded otherwise
+ * (a fallback video and the live stream it stands in for never match), and the targets must
+ * take its sequence headers on the connection they have, as the issue asks; without it a
+ * changed header makes the pushes republish. RestreamManager ignores the flag until the restream
+ * engine supports it (PushPipeline.sourceRestarted must then forget the headers it sent).
+ */
+interface SourceSwitches {
+  sourceRestarted(newEncoding?: boolean): void;
 }
 
 interface StreamRestream {
   manager: RestreamManager;
+  /** A fallback fed the pushes since the publisher left. */
+  fallbackPlayed: boolean;
   version: number | undefined;
+  /** As of the latest configuration fetched; undefined before the first. */
+  fallback: FallbackRef | null | undefined;
   fetching: boolean;
   endTimer?: NodeJS.Timeout;
   statusDirty: boolean;
@@ -25,7 +43,8 @@ interface StreamRestream {
  * Keeps each live stream's pushes in step with its targets in the API: fetched when the stream
  * goes live and again whenever the heartbeat says their version changed. Target connections
  * outlive a publisher's drop-out for `reconnectWindowMs`, so a returning publisher resumes the
- * pushes without the targets seeing a new publish.
+ * pushes without the targets seeing a new publish; meanwhile the stream's fallback video, if it
+ * has one, is pushed instead (the configuration names it; it is downloaded when named).
  */
 export class RestreamCoordinator {
   private readonly streams = new Map<string, StreamRestream>();
@@ -42,7 +61,8 @@ export class RestreamCoordinator {
     if (entry) {
       clearTimeout(entry.endTimer);
       delete entry.endTimer;
-      entry.manager.sourceRestarted();
+      switchesOf(entry).sourceRestarted(entry.fallbackPlayed);
+      entry.fallbackPlayed = false;
     } else {
       const created: StreamRestream = {
         manager: new RestreamManager({
@@ -53,7 +73,9 @@ export class RestreamCoordinator {
             queueMicrotask(() => this.report(stream));
           },
         }),
+        fallbackPlayed: false,
         version: undefined,
+        fallback: undefined,
         fetching: false,
         statusDirty: false,
       };
@@ -65,7 +87,25 @@ export class RestreamCoordinator {
     return (tag) => manager.push(tag);
   }
 
-  /** The publisher left: pushes wait for it for the reconnect window, then end. */
+  /**
+   * The stream's fallback video took over from the publisher that left: returns where its tags
+   * go, or undefined when the stream's pushes have already ended. The reconnect window runs on.
+   */
+  fallbackStarted(stream: string): ((tag: FlvTag) => void) | undefined {
+    const entry = this.streams.get(stream);
+    if (!entry) return undefined;
+    switchesOf(entry).sourceRestarted(true);
+    entry.fallbackPlayed = true;
+    const manager = entry.manager;
+    return (tag) => manager.push(tag);
+  }
+
+  /** The stream's fallback video as the API last named it; undefined without one or before the first fetch. */
+  fallbackOf(stream: string): FallbackRef | undefined {
+    return this.streams.get(stream)?.fallback ?? undefined;
+  }
+
+  /** The publisher left: pushes wait for it (with the fallback video, if any) for the reconnect window, then end. */
   publishEnded(stream: string): void {
     const entry = this.streams.get(stream);
     if (!entry) return;
@@ -98,6 +138,9 @@ export class RestreamCoordinator {
         if (this.streams.get(stream) !== entry) return;
         entry.version = config.version;
         entry.manager.setTargets(config.targets);
+        const fallback = config.fallback;
+        if (fallback && fallback.version !== entry.fallback?.version) this.prefetch(stream, fallback);
+        entry.fallback = fallback;
       })
       .catch((error: unknown) => {
         this.options.logger.warn({ err: error, stream }, 'could not load restream targets; retrying with the next heartbeat');
@@ -106,6 +149,13 @@ export class RestreamCoordinator {
       .finally(() => {
         entry.fetching = false;
       });
+  }
+
+  private prefetch(stream: string, fallback: FallbackRef): void {
+    this.options.fallbackCache?.file(stream, fallback).catch((error: unknown) => {
+      // Tried again when the publisher leaves; until then nothing needs the file.
+      this.options.logger.warn({ err: error, stream, version: fallback.version }, 'could not download the fallback video');
+    });
   }
 
   private async end(stream: string): Promise<void> {
@@ -133,4 +183,8 @@ export class RestreamCoordinator {
       this.options.logger.debug({ err: error, stream }, 'restream status not reported; retrying');
     });
   }
+}
+
+function switchesOf(entry: StreamRestream): SourceSwitches {
+  return entry.manager;
 }

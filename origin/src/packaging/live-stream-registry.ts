@@ -1,4 +1,5 @@
 import type { Logger } from '../../../service-kit/src/logger.js';
+import { FallbackLoop, FallbackPlayer } from '../fallback/index.js';
 import type { HlsDirectoryWriter } from '../hls/hls-directory-writer.js';
 import type { FlvTag, IncomingPublish } from '../ingest/flv-tag-source.js';
 import type { PublishGrant } from '../ingest/publish-authorizer.js';
@@ -17,6 +18,15 @@ export interface LiveStreamRegistryOptions {
   restream?: {
     publishStarted(stream: string): (tag: FlvTag) => void;
     publishEnded(stream: string): void;
+    /** Where the fallback's tags go; undefined when the stream's pushes have ended. */
+    fallbackStarted(stream: string): ((tag: FlvTag) => void) | undefined;
+  };
+  /** Fallback videos, played to viewers and targets while a stream's publisher is away. */
+  fallback?: {
+    /** The stream's fallback video as FLV tags; undefined when it has none. */
+    tags(stream: string): Promise<readonly FlvTag[] | undefined>;
+    /** How long it plays for a publisher that does not come back; then the stream ends. */
+    windowMs: number;
   };
 }
 
@@ -32,80 +42,237 @@ export interface LivePublishInfo {
 interface LivePublish {
   publish: IncomingPublish;
   grant: PublishGrant;
-  packager: StreamPackager;
   bytesIn: number;
 }
 
-/** The streams live on this origin: one publisher per public stream name. */
+/** A fallback standing in for a publisher that left, from the moment it left. */
+interface FallbackRun {
+  /** The end of the window: the stream ends unless a publisher came back. */
+  timer: NodeJS.Timeout;
+  /** Once the file is loaded. */
+  player?: FallbackPlayer;
+  stopped: boolean;
+}
+
+/** One stream name on this origin: its HLS output and what feeds it (a publisher or its fallback). */
+interface LiveStream {
+  name: string;
+  logger: Logger;
+  packager: StreamPackager;
+  publish?: LivePublish;
+  fallback?: FallbackRun;
+  /** The HLS folder cannot be written: nothing more is fed to it. */
+  broken: boolean;
+  ended: boolean;
+}
+
+/**
+ * The streams live on this origin: one publisher per public stream name. When the publisher of
+ * a stream with a fallback video leaves, the fallback plays in its place (HLS and restream
+ * targets alike) until a publisher comes back or the window ends.
+ */
 export class LiveStreamRegistry implements PublishTarget {
-  private readonly live = new Map<string, LivePublish>();
+  private readonly streams = new Map<string, LiveStream>();
   private readonly ending = new Set<Promise<void>>();
+  private closing = false;
 
   constructor(private readonly options: LiveStreamRegistryOptions) {}
 
+  /** Streams with a publisher. */
   get size(): number {
-    return this.live.size;
+    let count = 0;
+    for (const stream of this.streams.values()) if (stream.publish) count += 1;
+    return count;
+  }
+
+  /** Streams whose fallback video stands in for a publisher that left. */
+  get fallbacks(): number {
+    let count = 0;
+    for (const stream of this.streams.values()) if (stream.fallback) count += 1;
+    return count;
   }
 
   publishes(): LivePublishInfo[] {
-    return [...this.live.values()].map(info);
+    const infos: LivePublishInfo[] = [];
+    for (const stream of this.streams.values()) if (stream.publish) infos.push(info(stream.publish));
+    return infos;
   }
 
   /** Cuts the given publish sessions (the API revoked their key or their stream). */
   disconnect(sessionIds: Iterable<string>): void {
     const wanted = new Set(sessionIds);
-    for (const entry of this.live.values()) {
-      if (!wanted.has(entry.publish.id)) continue;
-      this.options.logger.warn({ stream: entry.grant.streamName, session: entry.publish.id }, 'publish revoked by the API: disconnected');
-      entry.publish.disconnect();
+    for (const { name, publish } of this.streams.values()) {
+      if (!publish || !wanted.has(publish.publish.id)) continue;
+      this.options.logger.warn({ stream: name, session: publish.publish.id }, 'publish revoked by the API: disconnected');
+      publish.publish.disconnect();
     }
   }
 
   open(grant: PublishGrant, publish: IncomingPublish) {
     const { streamName } = grant;
-    if (this.live.has(streamName)) return { refused: `stream "${streamName}" is already live on this origin` };
-    const logger = this.options.logger.child({ stream: streamName, session: publish.id });
-    const writer = this.options.hls.startStream(streamName);
-    writer.catch((error: unknown) => {
-      logger.error({ err: error }, 'cannot write HLS for this stream: publisher disconnected');
-      publish.disconnect();
-    });
-    const packager = new StreamPackager({
-      streamName,
-      segmentSeconds: this.options.segmentSeconds,
-      writer,
-      logger,
-      delays: this.options.delays,
-      onRejected: (reason) => {
-        logger.warn({ reason }, 'publish refused: media cannot be packaged');
-        publish.disconnect();
-      },
-    });
-    const entry: LivePublish = { publish, grant, packager, bytesIn: 0 };
-    this.live.set(streamName, entry);
+    if (this.closing) return { refused: 'the origin is shutting down' };
+    const known = this.streams.get(streamName);
+    if (known?.publish) return { refused: `stream "${streamName}" is already live on this origin` };
+    let stream: LiveStream;
+    if (known) {
+      stream = known;
+      stream.logger = this.options.logger.child({ stream: streamName, session: publish.id });
+      this.stopFallback(stream);
+      stream.packager.switchSource();
+      stream.logger.info('publisher back: the live stream replaces the fallback video');
+    } else {
+      stream = this.createStream(streamName, publish.id);
+    }
+    const entry: LivePublish = { publish, grant, bytesIn: 0 };
+    stream.publish = entry;
     const restream = this.options.restream?.publishStarted(streamName);
     return {
       sink: (tag: FlvTag) => {
+        // Whatever a publish sends once it is over (cut by a shutdown) belongs to nobody.
+        if (stream.publish !== entry) return;
         entry.bytesIn += tag.body.byteLength;
-        packager.push(tag);
+        stream.packager.push(tag);
         restream?.(tag);
       },
-      end: () => {
-        if (this.live.get(streamName) === entry) this.live.delete(streamName);
-        this.options.restream?.publishEnded(streamName);
-        this.options.onPublishEnded?.(info(entry));
-        const ended = packager.end();
-        this.ending.add(ended);
-        void ended.finally(() => this.ending.delete(ended));
-      },
+      end: () => this.publishEnded(stream, entry),
     };
   }
 
-  /** Disconnects every publisher and waits until their playlists are ended. */
+  /** Disconnects every publisher, stops every fallback and waits until their playlists are ended. */
   async closeAll(): Promise<void> {
-    for (const { publish } of this.live.values()) publish.disconnect();
-    await new Promise((resolve) => setImmediate(resolve));
+    this.closing = true;
+    for (const stream of this.streams.values()) {
+      const publish = stream.publish;
+      if (publish) {
+        publish.publish.disconnect();
+        // Not waiting for the socket to close: the stream is ended now, the late end() is a no-op.
+        this.publishEnded(stream, publish);
+      } else {
+        this.endFallback(stream);
+      }
+    }
     await Promise.all(this.ending);
+  }
+
+  private createStream(name: string, sessionId: string): LiveStream {
+    const writer = this.options.hls.startStream(name);
+    const stream: LiveStream = {
+      name,
+      logger: this.options.logger.child({ stream: name, session: sessionId }),
+      packager: new StreamPackager({
+        streamName: name,
+        segmentSeconds: this.options.segmentSeconds,
+        writer,
+        logger: this.options.logger.child({ stream: name }),
+        delays: this.options.delays,
+        onRejected: (reason) => this.sourceRejected(stream, reason),
+      }),
+      broken: false,
+      ended: false,
+    };
+    writer.catch((error: unknown) => {
+      stream.logger.error({ err: error }, 'cannot write HLS for this stream: its source is stopped');
+      stream.broken = true;
+      stream.publish?.publish.disconnect();
+      if (stream.fallback) {
+        this.endFallback(stream);
+      }
+    });
+    this.streams.set(name, stream);
+    return stream;
+  }
+
+  private sourceRejected(stream: LiveStream, reason: string): void {
+    if (stream.publish) {
+      stream.logger.warn({ reason }, 'publish refused: media cannot be packaged');
+      stream.publish.publish.disconnect();
+    } else if (stream.fallback) {
+      stream.logger.warn({ reason }, 'the fallback video cannot be packaged: the stream ends');
+      this.endFallback(stream);
+    }
+  }
+
+  private publishEnded(stream: LiveStream, entry: LivePublish): void {
+    if (stream.publish !== entry) return;
+    delete stream.publish;
+    this.options.restream?.publishEnded(stream.name);
+    this.options.onPublishEnded?.(info(entry));
+    if (this.closing || stream.broken || !this.options.fallback) this.endStream(stream);
+    else this.startFallback(stream, this.options.fallback);
+  }
+
+  /**
+   * The publisher left: the live segment in progress is written at once, and the fallback plays
+   * as soon as it is loaded; a stream without one ends. The window runs from now.
+   */
+  private startFallback(stream: LiveStream, fallback: NonNullable<LiveStreamRegistryOptions['fallback']>): void {
+    const run: FallbackRun = {
+      timer: setTimeout(() => {
+        if (stream.fallback !== run) return;
+        stream.logger.info('the publisher did not come back: the stream ends');
+        this.endFallback(stream);
+      }, fallback.windowMs),
+      stopped: false,
+    };
+    stream.fallback = run;
+    stream.packager.switchSource();
+    const leftAt = performance.now();
+    fallback
+      .tags(stream.name)
+      .then((tags) => {
+        if (run.stopped) return;
+        if (!tags) {
+          this.endFallback(stream);
+          return;
+        }
+        const restream = this.options.restream?.fallbackStarted(stream.name);
+        run.player = new FallbackPlayer({
+          loop: new FallbackLoop(tags),
+          sink: (tag) => {
+            stream.packager.push(tag);
+            restream?.(tag);
+          },
+          onError: (error) => {
+            stream.logger.error({ err: error }, 'the fallback video failed: the stream ends');
+            this.endFallback(stream);
+          },
+        });
+        run.player.start();
+        stream.logger.info(
+          { loadMs: Math.round(performance.now() - leftAt), windowMs: fallback.windowMs },
+          'publisher away: playing the fallback video',
+        );
+      })
+      .catch((error: unknown) => {
+        if (run.stopped) return;
+        stream.logger.warn({ err: error }, 'the fallback video cannot be played: the stream ends');
+        this.endFallback(stream);
+      });
+  }
+
+  private stopFallback(stream: LiveStream): void {
+    const run = stream.fallback;
+    if (!run) return;
+    run.stopped = true;
+    clearTimeout(run.timer);
+    run.player?.stop();
+    delete stream.fallback;
+  }
+
+  /** The fallback stops with no publisher to take over: the stream ends. */
+  private endFallback(stream: LiveStream): void {
+    this.stopFallback(stream);
+    this.endStream(stream);
+  }
+
+  /** Nothing feeds the stream any more: its playlist ends, and a new publish starts it afresh. */
+  private endStream(stream: LiveStream): void {
+    if (stream.ended) return;
+    stream.ended = true;
+    if (this.streams.get(stream.name) === stream) this.streams.delete(stream.name);
+    const ended = stream.packager.end();
+    this.ending.add(ended);
+    void ended.finally(() => this.ending.delete(ended));
   }
 }
 

@@ -16,22 +16,38 @@ export interface StreamPackagerOptions {
 }
 
 /**
- * One live publish turned into HLS: FLV tags go through the segmenter, finished segments and the
- * playlist are written in order. Publish sessions of the same stream share its writer, so a
- * publisher that reconnects continues the playlist after a discontinuity.
+ * A live stream turned into HLS: FLV tags go through the segmenter, finished segments and the
+ * playlist are written in order. Its source may change (publisher, fallback video, publisher
+ * again): each gets a segmenter of its own after a discontinuity. Publish sessions of the same
+ * stream share its writer, so a publisher that reconnects after the playlist ended continues it
+ * after a discontinuity too.
  */
 export class StreamPackager {
-  private readonly segmenter: HlsSegmenter;
+  private segmenter: HlsSegmenter;
   private writes: Promise<void> = Promise.resolve();
-  private sessionStart?: { wallMs: number; dtsMs: number };
+  private sourceStart?: { wallMs: number; dtsMs: number };
+  private producedSegment = false;
+  private nextDiscontinuity = false;
 
   constructor(private readonly options: StreamPackagerOptions) {
-    this.segmenter = new HlsSegmenter({ targetDurationSeconds: options.segmentSeconds });
+    this.segmenter = this.newSegmenter();
   }
 
   push(tag: FlvTag): void {
-    this.sessionStart ??= { wallMs: Date.now(), dtsMs: tag.timestampMs };
+    this.sourceStart ??= { wallMs: Date.now(), dtsMs: tag.timestampMs };
     this.handle(this.segmenter.push(tag), performance.now());
+  }
+
+  /**
+   * Another source takes over. The segment in progress is written now, and the new source's
+   * first segment carries EXT-X-DISCONTINUITY whether or not its timestamps or codec settings
+   * differ: players must not splice two encodings as one.
+   */
+  switchSource(): void {
+    this.handle(this.segmenter.flush(), performance.now());
+    this.segmenter = this.newSegmenter();
+    this.sourceStart = undefined;
+    if (this.producedSegment) this.nextDiscontinuity = true;
   }
 
   /** The publisher left: the segment in progress is written, then the playlist ends. */
@@ -49,20 +65,28 @@ export class StreamPackager {
     }
   }
 
+  private newSegmenter(): HlsSegmenter {
+    return new HlsSegmenter({ targetDurationSeconds: this.options.segmentSeconds });
+  }
+
   private write(segment: Segment, receivedAt: number): void {
-    const start = this.sessionStart ?? { wallMs: Date.now(), dtsMs: segment.firstDtsMs };
-    // The wall-clock time of the segment's first frame, from the time the publish started.
+    const start = this.sourceStart ?? { wallMs: Date.now(), dtsMs: segment.firstDtsMs };
+    // The wall-clock time of the segment's first frame, from the time the source started.
     const programDateTime = new Date(start.wallMs + (segment.firstDtsMs - start.dtsMs));
+    const discontinuity = segment.discontinuity || this.nextDiscontinuity;
+    this.nextDiscontinuity = false;
+    this.producedSegment = true;
+    const segmenter = this.segmenter;
     this.writes = this.writes
       .then(async () => {
         const writer = await this.options.writer;
         await writer.writeSegment(segment.data, {
           durationSeconds: segment.durationSeconds,
           programDateTime,
-          discontinuity: segment.discontinuity,
+          discontinuity,
         });
         this.options.delays.record(performance.now() - receivedAt);
-        this.segmenter.recycle(segment);
+        segmenter.recycle(segment);
       })
       .catch((error: unknown) => {
         this.options.logger.error({ err: error }, 'writing a segment failed: it is skipped');

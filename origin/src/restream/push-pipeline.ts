@@ -149,13 +149,19 @@ export class PushPipeline {
   }
 
   /**
-   * The publisher left or came back. Queued frames still go out; the next source's frames
-   * continue the timeline from its first keyframe, after its sequence headers.
+   * The publisher left or came back, or a fallback video took over. Queued frames still go out;
+   * the next source's frames continue the timeline from its first keyframe, after its sequence
+   * headers. `newEncoding`: those headers may differ and are sent on this connection (a fallback
+   * and the live stream never match); otherwise a different header asks for a new publish.
    */
-  sourceRestarted(): void {
+  sourceRestarted(newEncoding = false): void {
     this.clock.sourceRestarted();
     this.waiting = true;
     this.skipping = false;
+    if (newEncoding) {
+      this.sentVideoConfig = undefined;
+      this.sentAudioConfig = undefined;
+    }
   }
 
   private flowing(): boolean {

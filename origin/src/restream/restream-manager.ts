@@ -66,9 +66,13 @@ export class RestreamManager {
     for (const { push } of this.pushes.values()) push.sourceEnded();
   }
 
-  /** The publisher is back: targets see its media continue after what they already have. */
-  sourceRestarted(): void {
-    for (const { push } of this.pushes.values()) push.sourceRestarted();
+  /**
+   * The publisher is back, or a fallback took over: targets see its media continue after what
+   * they already have. `newEncoding`: its sequence headers may differ and go to the targets on
+   * the connections they have (a fallback video and the live stream never match).
+   */
+  sourceRestarted(newEncoding = false): void {
+    for (const { push } of this.pushes.values()) push.sourceRestarted(newEncoding);
   }
 
   statuses(): RestreamStatus[] {

@@ -107,9 +107,12 @@ export class RestreamPush {
     this.pipeline.sourceRestarted();
   }
 
-  /** The publisher is back: its timestamps continue after the last ones the target saw. */
-  sourceRestarted(): void {
-    this.pipeline.sourceRestarted();
+  /**
+   * The publisher is back, or a fallback took over: its timestamps continue after the last ones
+   * the target saw. `newEncoding`: see PushPipeline.sourceRestarted.
+   */
+  sourceRestarted(newEncoding = false): void {
+    this.pipeline.sourceRestarted(newEncoding);
   }
 
   status(): RestreamStatus {

@@ -15,7 +15,7 @@ function fakeClient(targets: RestreamTarget[]) {
   const client = {
     config: async (): Promise<RestreamConfig> => {
       state.fetches += 1;
-      return { version: state.version, targets: state.targets };
+      return { version: state.version, targets: state.targets, fallback: null };
     },
     reportStatus: async (stream: string, statuses: RestreamStatus[]) => {
       state.reports.push({ stream, statuses });
@@ -94,4 +94,50 @@ t.test('a publisher that returns within the window keeps the target publish', as
   t.equal(receiver.publishes.length, 1, 'one publish session at the target across the drop-out');
   const video = receiver.publishes[0]!.tags.filter((tag) => tag.type === 9).map((tag) => tag.timestampMs);
   t.ok(video.every((ts, i) => i === 0 || ts >= video[i - 1]!), 'timestamps only go forward');
+});
+
+t.test('the fallback named by the configuration is downloaded at once, once per version', async (t) => {
+  const fallback = { version: 4, url: '/internal/streams/abc12345/fallback' };
+  let config: RestreamConfig = { version: 1, targets: [], fallback };
+  let fetches = 0;
+  const downloads: Array<[string, number]> = [];
+  const coordinator = new RestreamCoordinator({
+    client: {
+      config: async () => {
+        fetches += 1;
+        return config;
+      },
+      reportStatus: async () => undefined,
+    },
+    settings: DEFAULT_RESTREAM_SETTINGS,
+    reconnectWindowMs: 100,
+    statusIntervalMs: 1000,
+    logger: pino({ level: 'silent' }),
+    fallbackCache: {
+      file: async (stream, ref) => {
+        downloads.push([stream, ref.version]);
+        return '/cache/file.flv';
+      },
+    },
+  });
+  t.teardown(() => coordinator.stop());
+  t.equal(coordinator.fallbackOf('abc12345'), undefined, 'unknown before the stream goes live');
+  coordinator.publishStarted('abc12345');
+  await waitFor('the configuration', () => coordinator.fallbackOf('abc12345'));
+  t.same(coordinator.fallbackOf('abc12345'), fallback);
+  t.same(downloads, [['abc12345', 4]]);
+
+  config = { version: 2, targets: [], fallback };
+  coordinator.versionsChanged({ abc12345: 2 });
+  await waitFor('version 2 fetched', () => fetches === 2);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(downloads, [['abc12345', 4]], 'a target change does not download the same video again');
+
+  config = { version: 3, targets: [], fallback: null };
+  coordinator.versionsChanged({ abc12345: 3 });
+  await waitFor('the fallback to be deleted', () => coordinator.fallbackOf('abc12345') === undefined);
+
+  t.ok(coordinator.fallbackStarted('abc12345'), 'a fallback may feed the pushes while they wait');
+  coordinator.publishEnded('abc12345');
+  await waitFor('the window to end', () => coordinator.fallbackStarted('abc12345') === undefined, { timeoutMs: 1000 });
 });

@@ -128,3 +128,25 @@ t.test('the queue stays O(1) per frame over long runs', async (t) => {
   t.equal(shifted, 20_000);
   t.equal(pipeline.queuedBytes, 0);
 });
+
+t.test('a source with a new encoding (a fallback video) sends its headers on the same connection', async (t) => {
+  const pipeline = new PushPipeline(limits);
+  pipeline.accept(avcConfig, copy, 0);
+  pipeline.connectionStarted();
+  pipeline.accept(key(0), copy, 0);
+  drain(pipeline);
+  const otherConfig = { type: 9, timestampMs: 0, body: hex('17 00 000000 0164002a') };
+  pipeline.sourceRestarted(true);
+  pipeline.accept(otherConfig, copy, 0);
+  pipeline.accept(key(0), copy, 0);
+  t.notOk(pipeline.codecChanged, 'no new publish');
+  t.same(drain(pipeline).map((f) => [f.type, f.body[1], f.timestampMs]), [[9, 0, 40], [9, 1, 40]], 'the new header, then its keyframe, after the old frames');
+  pipeline.sourceRestarted(true);
+  pipeline.accept(avcConfig, copy, 0);
+  pipeline.accept(key(0), copy, 0);
+  t.notOk(pipeline.codecChanged, 'and back');
+  pipeline.sourceRestarted();
+  pipeline.accept(otherConfig, copy, 0);
+  pipeline.accept(key(0), copy, 0);
+  t.ok(pipeline.codecChanged, 'without the flag a different header still asks for a new publish');
+});

@@ -1,0 +1,259 @@
+/**
+ * Issue 4's fallback video, end to end: a user uploads a fallback, goes live, and the publisher
+ * drops out and comes back twice. The target (a real RTMP receiver) sees one continuous publish
+ * whose time only goes forward, with the fallback between the live parts; HLS viewers through
+ * the edge see the fallback too, after EXT-X-DISCONTINUITY, and the stream ends only after the
+ * reconnect window. The fallback is 320x240 and the live clip 640x360, so the video sequence
+ * headers tell the two apart.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import HLS from 'hls-parser';
+import t from 'tap';
+import { videoConfigFrom } from '../origin/src/media/stream-config.js';
+import { publishFile, testAsset, type Publisher } from '../test-support/ffmpeg.js';
+import { flvFileOf, startRtmpReceiver, type ReceivedTag, type RtmpReceiver } from '../test-support/rtmp-receiver.js';
+import { waitFor } from '../test-support/wait-for.js';
+import { startPlatform, type Platform } from './platform-harness.js';
+
+const execFileAsync = promisify(execFile);
+const ADMIN_TOKEN = 'adm_e2e_fallback_token_123';
+const WINDOW_SECONDS = 6;
+const TARGET_KEY = 'fallback-target-key';
+
+let platform: Platform;
+let receiver: RtmpReceiver;
+let scratch: string;
+
+t.before(async () => {
+  scratch = await mkdtemp(path.join(os.tmpdir(), 'livestack-fallback-'));
+  receiver = await startRtmpReceiver({ expectedKey: TARGET_KEY });
+  platform = await startPlatform({
+    ADMIN_TOKEN,
+    ALLOWED_STREAMS: '',
+    ALLOW_PRIVATE_TARGETS: '1',
+    INGEST_HEARTBEAT_MS: '500',
+    RESTREAM_RECONNECT_WINDOW_SECONDS: String(WINDOW_SECONDS),
+    FALLBACK_PATH: path.join(scratch, 'api-fallback'),
+    FALLBACK_CACHE_PATH: path.join(scratch, 'origin-cache'),
+  });
+});
+t.teardown(async () => {
+  await platform?.stop();
+  await receiver?.close();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+async function api(method: string, apiPath: string, body?: object) {
+  const response = await fetch(`${platform.apiUrl}${apiPath}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? JSON.parse(text) : undefined, text };
+}
+
+/** Width of each video sequence header the target received, with its index among the tags. */
+function videoHeaders(tags: readonly ReceivedTag[]): Array<{ index: number; width: number | undefined }> {
+  const headers: Array<{ index: number; width: number | undefined }> = [];
+  tags.forEach((tag, index) => {
+    if (tag.type === 9 && tag.body[0] === 0x17 && tag.body[1] === 0) headers.push({ index, width: videoConfigFrom(tag.body.subarray(5)).info.width });
+  });
+  return headers;
+}
+
+/**
+ * The size of each video frame ffmpeg decodes from a file. Not ffprobe -show_frames: ffprobe 5.1
+ * crashes on a file whose SPS changes mid-way, which ffmpeg decodes.
+ */
+async function decodedSizes(file: string): Promise<string[]> {
+  const { stderr } = await execFileAsync('ffmpeg', ['-v', 'info', '-i', file, '-map', '0:v', '-vf', 'showinfo', '-fps_mode', 'passthrough', '-f', 'null', '-'], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return [...stderr.matchAll(/\] n: *\d+ .* s:(\d+x\d+)/g)].map((match) => match[1]!);
+}
+
+/** Consecutive equal values as one: the sequence of sizes a viewer goes through. */
+function runs(values: readonly string[]): string[] {
+  return values.filter((value, i) => i === 0 || value !== values[i - 1]);
+}
+
+/** A 4 s 320x240 clip, uploaded as the stream's fallback. */
+async function uploadFallback(streamId: string): Promise<Response> {
+  const clip = path.join(scratch, 'fallback.mp4');
+  await execFileAsync('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+    '-t', '4', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', clip,
+  ]);
+  return fetch(`${platform.apiUrl}/v1/streams/${streamId}/fallback`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'video/mp4' },
+    body: await readFile(clip),
+  });
+}
+
+interface PlaylistSample {
+  at: number;
+  status: number;
+  endlist: boolean;
+  discontinuities: number;
+  lastSegment: string | undefined;
+}
+
+/** Reads the edge's playlist every 250 ms, as a player would, until stopped. */
+function watchPlaylist(url: string) {
+  const samples: PlaylistSample[] = [];
+  let running = true;
+  const done = (async () => {
+    while (running) {
+      const response = await fetch(url).catch(() => undefined);
+      const text = response?.status === 200 ? await response.text() : '';
+      const playlist = text ? (HLS.parse(text) as HLS.types.MediaPlaylist) : undefined;
+      samples.push({
+        at: Date.now(),
+        status: response?.status ?? 0,
+        endlist: playlist?.endlist ?? false,
+        discontinuities: playlist?.segments.filter((segment) => segment.discontinuity).length ?? 0,
+        lastSegment: playlist?.segments.at(-1)?.uri,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  })();
+  return {
+    samples,
+    stop: async () => {
+      running = false;
+      await done;
+    },
+  };
+}
+
+t.test('the publisher drops out and returns twice: targets and viewers get the fallback in between', async (t) => {
+  const stream = (await api('POST', '/v1/streams', { name: 'Fallback show' })).json;
+  const target = await api('POST', `/v1/streams/${stream.id}/restream-targets`, {
+    platform: 'custom',
+    stream_url: `rtmp://127.0.0.1:${receiver.port}/live`,
+    stream_key: TARGET_KEY,
+  });
+  t.equal(target.status, 201, 'target created');
+
+  const upload = await uploadFallback(stream.id);
+  t.equal(upload.status, 201, `fallback uploaded: ${await upload.text()}`);
+
+  const key = (await api('GET', `/v1/streams/${stream.id}/stream-keys`)).json.data.find((k: { protocol: string }) => k.protocol === 'rtmp').stream_key;
+  const publish = () => publishFile(testAsset('h264-aac.flv'), `${platform.rtmpUrl}/${key}`, { loops: -1 });
+  let publisher: Publisher = publish();
+  t.teardown(() => publisher.stop());
+
+  // Every publish the target saw, in order: there must be one, but if the pushes republished,
+  // the assertions below say so rather than a timeout.
+  const tags = () => receiver.publishes.flatMap((publish) => publish.tags);
+  const widthsSoFar = () => videoHeaders(tags()).map((header) => header.width);
+  await waitFor('the target to receive the live stream', () => tags().filter((tag) => tag.type === 9).length > 60, { timeoutMs: 20_000 });
+  const playlistUrl = `${platform.edgeUrl}/${stream.id}/index.m3u8`;
+  await waitFor('the edge to serve the stream', async () => (await fetch(playlistUrl)).status === 200, { timeoutMs: 15_000 });
+  const watch = watchPlaylist(playlistUrl);
+  t.teardown(() => watch.stop());
+  t.same(widthsSoFar(), [640], 'the live stream first');
+
+  const toFallbackMs: number[] = [];
+  const toLiveMs: number[] = [];
+  const hlsSwitchMs: number[] = [];
+  /** Time from `since` until the edge's playlist first shows one more EXT-X-DISCONTINUITY. */
+  const nextDiscontinuity = async (since: number) => {
+    const before = watch.samples.filter((sample) => sample.at <= since).at(-1)?.discontinuities ?? 0;
+    const sample = await waitFor('EXT-X-DISCONTINUITY in the edge playlist', () =>
+      watch.samples.find((candidate) => candidate.at > since && candidate.discontinuities > before), { timeoutMs: 10_000 });
+    hlsSwitchMs.push(sample.at - since);
+  };
+  for (let round = 1; round <= 2; round += 1) {
+    const headersBefore = widthsSoFar().length;
+    const leftAt = Date.now();
+    await publisher.stop();
+    await waitFor(`round ${round}: the fallback at the target`, () => widthsSoFar().length > headersBefore, { timeoutMs: 10_000 });
+    toFallbackMs.push(Date.now() - leftAt);
+    await nextDiscontinuity(leftAt);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, leftAt + 3500 - Date.now())));
+    const away = watch.samples.filter((sample) => sample.at > leftAt);
+    t.ok(away.every((sample) => sample.status === 200 && !sample.endlist), `round ${round}: the playlist stays live while the publisher is away`);
+    t.ok(new Set(away.map((sample) => sample.lastSegment)).size > 1, `round ${round}: and keeps getting segments`);
+    const newest = away.at(-1)?.lastSegment;
+    const segment = path.join(scratch, `away-${round}.ts`);
+    await writeFile(segment, new Uint8Array(await (await fetch(`${platform.edgeUrl}/${stream.id}/${newest}`)).arrayBuffer()));
+    t.same(runs(await decodedSizes(segment)), ['320x240'], `round ${round}: viewers see the fallback (${newest})`);
+
+    const backAt = Date.now();
+    publisher = publish();
+    await waitFor(`round ${round}: the live stream back at the target`, () => widthsSoFar().length > headersBefore + 1, { timeoutMs: 15_000 });
+    toLiveMs.push(Date.now() - backAt);
+    await nextDiscontinuity(backAt);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, backAt + 3500 - Date.now())));
+  }
+
+  const lastLeftAt = Date.now();
+  await publisher.stop();
+  await waitFor('the fallback after the last drop-out', () => widthsSoFar().length === 6, { timeoutMs: 10_000 });
+  const ended = await waitFor('ENDLIST after the window', () => watch.samples.find((sample) => sample.at > lastLeftAt && sample.endlist), {
+    timeoutMs: (WINDOW_SECONDS + 10) * 1000,
+  });
+  const windowEndMs = ended.at - lastLeftAt;
+  t.ok(windowEndMs >= WINDOW_SECONDS * 1000, `the stream ended ${windowEndMs} ms after the publisher left, not before the ${WINDOW_SECONDS} s window`);
+  await waitFor('the target publish to end', () => receiver.publishes.at(-1)?.closed, { timeoutMs: 5000 });
+  await watch.stop();
+
+  t.equal(receiver.publishes.length, 1, 'one publish session at the target throughout');
+  const received = tags();
+  t.same(widthsSoFar(), [640, 320, 640, 320, 640, 320], 'live, fallback, live, fallback, live, fallback');
+  for (const type of [8, 9]) {
+    const times = received.filter((tag) => tag.type === type && tag.body[1] !== 0).map((tag) => tag.timestampMs);
+    const back = times.findIndex((time, i) => i > 0 && time < times[i - 1]!);
+    t.equal(back, -1, `track ${type}: timestamps only go forward (${times.length} frames over ${times.at(-1)} ms)`);
+  }
+  const headers = videoHeaders(received);
+  const framesBetween = headers.slice(1).map((header, i) => received.slice(headers[i]!.index, header.index).filter((tag) => tag.type === 9).length);
+  t.ok(framesBetween.every((frames) => frames > 25), `frames of each part reach the target (${framesBetween.join(', ')} video frames)`);
+  const file = path.join(scratch, 'received.flv');
+  await writeFile(file, flvFileOf(received));
+  const decoded = await decodedSizes(file);
+  const sent = received.filter((tag) => tag.type === 9 && tag.body[1] === 1).length;
+  t.same(runs(decoded), ['640x360', '320x240', '640x360', '320x240', '640x360', '320x240'], 'a decoder follows each switch');
+  // ffmpeg 5.1 loses the first frame or two of a baseline stream that follows one with B-frames.
+  t.ok(decoded.length >= sent - 8, `and decodes the frames (${decoded.length} of ${sent})`);
+
+  const discontinuities = Math.max(...watch.samples.map((sample) => sample.discontinuities));
+  t.ok(discontinuities >= 4, `the edge's playlist marks the switches with EXT-X-DISCONTINUITY (${discontinuities} at most in one playlist)`);
+  t.pass(`switch delays, publisher gone → fallback at the target: ${toFallbackMs.join(', ')} ms; publisher back → live at the target: ${toLiveMs.join(', ')} ms`);
+  t.pass(`HLS: each switch in the edge's playlist after ${hlsSwitchMs.join(', ')} ms (gone, back, gone, back)`);
+  t.match(platform.logs('origin'), /playing the fallback video/);
+});
+
+t.test('an origin shutdown while the fallback plays ends the pushes cleanly', async (t) => {
+  const target = await startRtmpReceiver({ expectedKey: 'shutdown-key' });
+  t.teardown(() => target.close());
+  const stream = (await api('POST', '/v1/streams', { name: 'Shutdown show' })).json;
+  await api('POST', `/v1/streams/${stream.id}/restream-targets`, {
+    platform: 'custom',
+    stream_url: `rtmp://127.0.0.1:${target.port}/live`,
+    stream_key: 'shutdown-key',
+  });
+  t.equal((await uploadFallback(stream.id)).status, 201);
+  const key = (await api('GET', `/v1/streams/${stream.id}/stream-keys`)).json.data.find((k: { protocol: string }) => k.protocol === 'rtmp').stream_key;
+  const publisher = publishFile(testAsset('h264-aac.flv'), `${platform.rtmpUrl}/${key}`, { loops: -1 });
+  t.teardown(() => publisher.stop());
+  const tags = () => target.publishes.flatMap((publish) => publish.tags);
+  await waitFor('the target to receive the live stream', () => tags().filter((tag) => tag.type === 9).length > 30, { timeoutMs: 20_000 });
+  await publisher.stop();
+  await waitFor('the fallback at the target', () => videoHeaders(tags()).some((header) => header.width === 320), { timeoutMs: 10_000 });
+
+  const stoppingAt = Date.now();
+  await platform.stop();
+  t.ok(target.publishes.every((publish) => publish.closed), `the target publish ended with the origin (${Date.now() - stoppingAt} ms to stop the platform)`);
+  const logs = platform.logs('origin');
+  t.match(logs, /shutting down/);
+  t.notMatch(logs, /shutdown failed|took too long|ending the playlist failed/, 'the origin stopped cleanly');
+});

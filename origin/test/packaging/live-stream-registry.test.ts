@@ -1,0 +1,199 @@
+/**
+ * The registry with its real collaborators inside the process (HLS folder, restream coordinator,
+ * fallback player) and a real RTMP receiver as the target; publishers are fed from a clip.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import HLS from 'hls-parser';
+import t, { type Test } from 'tap';
+import { pino } from 'pino';
+import { testAsset } from '../../../test-support/ffmpeg.js';
+import { startRtmpReceiver } from '../../../test-support/rtmp-receiver.js';
+import { waitFor } from '../../../test-support/wait-for.js';
+import type { RestreamConfig } from '../../src/control/api-restream-client.js';
+import { RestreamCoordinator } from '../../src/control/restream-coordinator.js';
+import { HlsDirectoryWriter } from '../../src/hls/hls-directory-writer.js';
+import type { FlvTag, IncomingPublish } from '../../src/ingest/flv-tag-source.js';
+import { readFlvTags } from '../../src/media/flv-file-reader.js';
+import { LiveStreamRegistry } from '../../src/packaging/live-stream-registry.js';
+import { SegmentDelayStats } from '../../src/packaging/segment-delay-stats.js';
+import { DEFAULT_RESTREAM_SETTINGS } from '../../src/restream/index.js';
+import { feedFlv } from '../restream/fixtures/flv-feed.js';
+
+const STREAM = 'abc12345';
+const logger = pino({ level: 'silent' });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function fakePublish(id: string): IncomingPublish & { disconnected: boolean } {
+  return {
+    id,
+    app: 'stream',
+    requestedName: 'secret-key',
+    remoteAddress: '127.0.0.1',
+    disconnected: false,
+    setSink: () => undefined,
+    onClose: () => undefined,
+    disconnect() {
+      this.disconnected = true;
+    },
+  };
+}
+
+async function clipTags(): Promise<FlvTag[]> {
+  return [...readFlvTags(new Uint8Array(await readFile(testAsset('h264-aac.flv'))))];
+}
+
+async function setup(t: Test, options: { windowMs: number; fallback: boolean; targetPort?: number; loadMs?: number }) {
+  const hlsPath = t.testdir();
+  const hls = new HlsDirectoryWriter({ hlsPath, targetDurationSeconds: 2, onBackgroundError: (error) => t.fail(error.message) });
+  t.teardown(() => hls.close());
+  const config: RestreamConfig = {
+    version: 1,
+    targets: options.targetPort ? [{ id: 't1', url: `rtmp://127.0.0.1:${options.targetPort}/live`, streamKey: 'k', enabled: true }] : [],
+    fallback: options.fallback ? { version: 1, url: '/unused' } : null,
+  };
+  const restream = new RestreamCoordinator({
+    client: { config: async () => config, reportStatus: async () => undefined },
+    settings: DEFAULT_RESTREAM_SETTINGS,
+    reconnectWindowMs: options.windowMs,
+    statusIntervalMs: 1000,
+    logger,
+  });
+  t.teardown(() => restream.stop());
+  const fallbackTags = await clipTags();
+  const loads: string[] = [];
+  const registry = new LiveStreamRegistry({
+    hls,
+    segmentSeconds: 2,
+    logger,
+    delays: new SegmentDelayStats(),
+    restream,
+    fallback: {
+      tags: async (stream) => {
+        const ref = restream.fallbackOf(stream);
+        if (ref) loads.push(stream);
+        await sleep(options.loadMs ?? 0);
+        return ref ? fallbackTags : undefined;
+      },
+      windowMs: options.windowMs,
+    },
+  });
+  t.teardown(() => registry.closeAll());
+  const playlist = async () => {
+    const text = await readFile(join(hlsPath, STREAM, 'index.m3u8'), 'utf8').catch(() => undefined);
+    return text === undefined ? undefined : (HLS.parse(text) as HLS.types.MediaPlaylist);
+  };
+  return { registry, restream, playlist, loads };
+}
+
+/** Opens a publish of STREAM and feeds it `mediaMs` of the clip, twice as fast as real time. */
+function publishFor(registry: LiveStreamRegistry, id: string, mediaMs: number) {
+  const opened = registry.open({ streamName: STREAM, keyGeneration: 1 }, fakePublish(id));
+  if ('refused' in opened) throw new Error(opened.refused);
+  const feed = feedFlv(opened.sink, { speed: 2, mediaMs });
+  return {
+    done: feed.done.then(() => opened.end()),
+  };
+}
+
+t.test('the fallback stands in while the publisher is away, twice; then the window ends the stream', async (t) => {
+  const receiver = await startRtmpReceiver();
+  t.teardown(() => receiver.close());
+  const windowMs = 3000;
+  const { registry, playlist, loads } = await setup(t, { windowMs, fallback: true, targetPort: receiver.port });
+  const videoAtTarget = () => receiver.publishes[0]?.tags.filter((tag) => tag.type === 9).length ?? 0;
+
+  for (let round = 1; round <= 3; round += 1) {
+    await publishFor(registry, `session-${round}`, 4000).done;
+    t.equal(registry.size, 0, `round ${round}: no publisher once it left`);
+    t.equal(registry.fallbacks, 1, `round ${round}: the fallback plays`);
+    t.same(registry.publishes(), [], 'the heartbeat reports no publish for a fallback');
+    const atLeave = videoAtTarget();
+    await sleep(1500);
+    t.ok(videoAtTarget() > atLeave + 30, `round ${round}: the target keeps receiving video while the publisher is away`);
+    const list = await playlist();
+    t.notOk(list?.endlist, `round ${round}: no ENDLIST while the fallback plays`);
+    if (round < 3) {
+      const refused = registry.open({ streamName: STREAM, keyGeneration: 1 }, fakePublish('intruder'));
+      t.notOk('refused' in refused, 'a publisher is accepted while the fallback plays');
+      if (!('refused' in refused)) refused.end();
+      t.equal(registry.fallbacks, 1, 'a publish that ends at once brings the fallback back');
+    }
+  }
+  t.equal(loads.length, 5, 'the fallback is loaded at each departure (three publishers, two that left at once)');
+
+  await waitFor('the window to end the stream', async () => (await playlist())?.endlist, { timeoutMs: windowMs + 3000 });
+  t.equal(registry.fallbacks, 0);
+  await waitFor('the target publish to end', () => receiver.publishes[0]?.closed, { timeoutMs: 3000 });
+
+  const list = (await playlist())!;
+  const discontinuities = list.segments.filter((segment) => segment.discontinuity).length;
+  // live, fallback, live, fallback, live, fallback: the publishes without media add none.
+  t.equal(discontinuities, 5, `EXT-X-DISCONTINUITY at each switch (${list.segments.length} segments)`);
+  t.equal(receiver.publishes.length, 1, 'one publish session at the target throughout');
+  for (const type of [8, 9]) {
+    const times = receiver.publishes[0]!.tags.filter((tag) => tag.type === type && tag.body[1] !== 0).map((tag) => tag.timestampMs);
+    t.ok(times.every((time, i) => i === 0 || time >= times[i - 1]!), `track ${type}: timestamps only go forward (${times.length} frames, last ${times.at(-1)} ms)`);
+  }
+});
+
+t.test('one publisher per stream name, fallback or not', async (t) => {
+  const { registry } = await setup(t, { windowMs: 60_000, fallback: true });
+  const first = registry.open({ streamName: STREAM, keyGeneration: 1 }, fakePublish('one'));
+  t.notOk('refused' in first);
+  const second = registry.open({ streamName: STREAM, keyGeneration: 1 }, fakePublish('two'));
+  t.match(second, { refused: /already live/ });
+});
+
+t.test('without a fallback video the playlist ends at once', async (t) => {
+  const { registry, playlist, loads } = await setup(t, { windowMs: 60_000, fallback: false });
+  await publishFor(registry, 'only', 2500).done;
+  await waitFor('ENDLIST', async () => (await playlist())?.endlist, { timeoutMs: 500 });
+  t.equal(registry.fallbacks, 0);
+  t.same(loads, []);
+});
+
+t.test('a publisher back while the fallback is still loading: the fallback never starts', async (t) => {
+  const { registry, playlist, loads } = await setup(t, { windowMs: 60_000, fallback: true, loadMs: 300 });
+  await publishFor(registry, 'first', 2500).done;
+  t.equal(registry.fallbacks, 1, 'the fallback is on its way');
+  const second = publishFor(registry, 'second', 2500);
+  t.equal(registry.fallbacks, 0);
+  await sleep(400);
+  t.equal(loads.length, 1);
+  t.equal(registry.fallbacks, 0, 'the late load is dropped');
+  t.equal(registry.size, 1);
+  await second.done;
+  await registry.closeAll();
+  const list = (await playlist())!;
+  t.same(list.segments.map((segment) => segment.discontinuity === true), [false, false, true, false], 'the second publisher follows the first after one discontinuity, no fallback between');
+});
+
+t.test('a shutdown ends live streams without starting their fallback', async (t) => {
+  const { registry, playlist, loads } = await setup(t, { windowMs: 60_000, fallback: true });
+  const opened = registry.open({ streamName: STREAM, keyGeneration: 1 }, fakePublish('live'));
+  if ('refused' in opened) throw new Error(opened.refused);
+  const feed = feedFlv(opened.sink, { speed: 2, mediaMs: 60_000 });
+  t.teardown(() => feed.stop());
+  await sleep(1500);
+  await registry.closeAll();
+  t.same(loads, [], 'no fallback');
+  t.ok((await playlist())?.endlist, 'ENDLIST once closeAll resolves');
+  t.equal(registry.size, 0);
+  opened.end();
+  t.equal(registry.fallbacks, 0, 'the publish closing later changes nothing');
+});
+
+t.test('a shutdown stops the fallback and ends the playlist', async (t) => {
+  const { registry, playlist } = await setup(t, { windowMs: 60_000, fallback: true });
+  await publishFor(registry, 'only', 2500).done;
+  await sleep(2500);
+  t.equal(registry.fallbacks, 1);
+  await registry.closeAll();
+  t.equal(registry.fallbacks, 0);
+  const ended = await playlist();
+  t.ok(ended?.endlist, 'ENDLIST');
+  await sleep(2500);
+  t.equal((await playlist())?.segments.length, ended?.segments.length, 'nothing is written after the shutdown');
+  t.match(registry.open({ streamName: STREAM, keyGeneration: 1 }, fakePublish('late')), { refused: /shutting down/ });
+});

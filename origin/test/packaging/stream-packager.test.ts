@@ -1,0 +1,58 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import HLS from 'hls-parser';
+import t from 'tap';
+import { pino } from 'pino';
+import { HlsStreamWriter } from '../../src/hls/hls-stream-writer.js';
+import type { FlvTag } from '../../src/ingest/flv-tag-source.js';
+import { SegmentDelayStats } from '../../src/packaging/segment-delay-stats.js';
+import { StreamPackager } from '../../src/packaging/stream-packager.js';
+import { avStream } from '../media/fixtures/flv-tags.js';
+
+const shifted = (tags: FlvTag[], byMs: number) => tags.map((tag) => ({ ...tag, timestampMs: tag.timestampMs + byMs }));
+
+t.test('a source switch closes the segment in progress and flags the next one, even when nothing else changes', async (t) => {
+  const folder = join(t.testdir(), 'abc12345');
+  const writer = HlsStreamWriter.create({
+    folder,
+    targetDurationSeconds: 2,
+    windowSeconds: 60,
+    segmentGraceMs: 60_000,
+    firstMediaSequence: 0,
+    onBackgroundError: (error) => t.fail(error.message),
+  });
+  t.teardown(async () => (await writer).close());
+  const rejected: string[] = [];
+  const packager = new StreamPackager({
+    streamName: 'abc12345',
+    segmentSeconds: 2,
+    writer,
+    logger: pino({ level: 'silent' }),
+    delays: new SegmentDelayStats(),
+    onRejected: (reason) => rejected.push(reason),
+  });
+  // 3 s of one source, then the same encoding with timestamps that go right on: only the
+  // switch says that something changed.
+  for (const tag of avStream(3)) packager.push(tag);
+  packager.switchSource();
+  for (const tag of shifted(avStream(3), 3000)) packager.push(tag);
+  packager.switchSource();
+  packager.switchSource();
+  for (const tag of shifted(avStream(2), 6000)) packager.push(tag);
+  await packager.end();
+
+  const playlist = HLS.parse(await readFile(join(folder, 'index.m3u8'), 'utf8')) as HLS.types.MediaPlaylist;
+  t.same(
+    playlist.segments.map((segment) => [segment.duration, segment.discontinuity === true]),
+    [
+      [2, false],
+      [1, false],
+      [2, true],
+      [1, false],
+      [2, true],
+    ],
+    'the 3 s sources end in a 1 s segment; the switch, not the timeline, flags the next one',
+  );
+  t.ok(playlist.endlist);
+  t.same(rejected, []);
+});
