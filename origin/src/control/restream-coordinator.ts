@@ -51,7 +51,10 @@ export class RestreamCoordinator {
   private readonly statusTimer: NodeJS.Timeout;
 
   constructor(private readonly options: RestreamCoordinatorOptions) {
-    this.statusTimer = setInterval(() => this.reportAll(), options.statusIntervalMs);
+    this.statusTimer = setInterval(() => {
+      this.reportAll();
+      this.refreshStreamsWithoutPublisher();
+    }, options.statusIntervalMs);
     this.statusTimer.unref();
   }
 
@@ -165,6 +168,17 @@ export class RestreamCoordinator {
     clearTimeout(entry.endTimer);
     await entry.manager.stop();
     await this.options.client.reportStatus(stream, entry.manager.statuses()).catch(() => undefined);
+  }
+
+  /**
+   * A stream whose publisher is away is not in the heartbeat's publishes, so no version change
+   * reaches it: its targets are read again on every tick, so changes still apply while its
+   * pushes wait (or carry the fallback video).
+   */
+  private refreshStreamsWithoutPublisher(): void {
+    for (const [stream, entry] of this.streams) {
+      if (entry.endTimer) this.refresh(stream);
+    }
   }
 
   private reportAll(): void {

@@ -141,3 +141,29 @@ t.test('the fallback named by the configuration is downloaded at once, once per 
   coordinator.publishEnded('abc12345');
   await waitFor('the window to end', () => coordinator.fallbackStarted('abc12345') === undefined, { timeoutMs: 1000 });
 });
+
+t.test('target changes apply while the publisher is away', async (t) => {
+  const receiver = await startRtmpReceiver();
+  t.teardown(() => receiver.close());
+  const target: RestreamTarget = { id: 't1', url: `rtmp://127.0.0.1:${receiver.port}/app`, streamKey: 'k', enabled: true };
+  const { client, state } = fakeClient([target]);
+  const coordinator = new RestreamCoordinator({
+    client,
+    settings: DEFAULT_RESTREAM_SETTINGS,
+    reconnectWindowMs: 60_000,
+    statusIntervalMs: 200,
+    logger: pino({ level: 'silent' }),
+  });
+  t.teardown(() => coordinator.stop());
+  const push = coordinator.publishStarted('abc12345');
+  for (const tag of (await clipTags()).slice(0, 120)) {
+    push(tag);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  const publish = await waitFor('the push', () => receiver.publishes[0]);
+  coordinator.publishEnded('abc12345');
+  state.version = 2;
+  state.targets = [];
+  await waitFor('the deleted target to stop', () => publish.closed, { timeoutMs: 2000 });
+  t.pass('a target deleted while the publisher is away stops');
+});
