@@ -4,20 +4,10 @@
  * the origin's HLS folder and the edge, all from the build (`npm run build`) on free ports.
  * platform-harness.ts does the same with our own origin.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort } from '../test-support/free-port.js';
 import { startRedisServer, type RedisServer } from '../test-support/redis-server.js';
 import { waitFor } from '../test-support/wait-for.js';
-
-/** The first folder above this file holding package.json: the same from e2e/ and dist/e2e/. */
-const repoRoot = (() => {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return dir;
-})();
+import { healthy, startService, stopService, type ServiceProcess } from './service-process.js';
 
 export type SidecarService = 'api' | 'discovery' | 'edge';
 
@@ -38,43 +28,6 @@ export interface ForeignOriginPlatform<O extends ForeignOrigin> {
   logs(service: SidecarService): string;
   /** Stops edge, discovery, the origin, the API and redis, in that order. */
   stop(): Promise<void>;
-}
-
-interface Service {
-  child: ChildProcess;
-  output: string;
-}
-
-function startService(name: SidecarService, env: Record<string, string>): Service {
-  const entry = path.join(repoRoot, 'dist', name, 'src', 'server.js');
-  if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
-  const child = spawn(process.execPath, [entry], {
-    cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const service: Service = { child, output: '' };
-  const collect = (chunk: Buffer) => {
-    service.output += chunk.toString();
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  return service;
-}
-
-async function stopService(service: Service): Promise<void> {
-  const { child } = service;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function healthy(url: string): Promise<boolean> {
-  const response = await fetch(url).catch(() => undefined);
-  return response?.ok ?? false;
 }
 
 /**
@@ -98,7 +51,7 @@ export async function startForeignOriginPlatform<O extends ForeignOrigin>(
     ALLOWED_STREAMS: '*',
     ...extraEnv,
   };
-  const services = new Map<SidecarService, Service>();
+  const services = new Map<SidecarService, ServiceProcess>();
   let origin: O | undefined;
   const stop = async () => {
     for (const name of ['edge', 'discovery'] as const) {

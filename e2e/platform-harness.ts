@@ -2,19 +2,15 @@
  * Starts the whole platform as separate processes from the build (`npm run build`), on free ports,
  * with a private redis-server and HLS folder, the way `npm start` runs it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort } from '../test-support/free-port.js';
 import { startRedisServer, type RedisServer } from '../test-support/redis-server.js';
 import { waitFor } from '../test-support/wait-for.js';
+import { healthy, startService, stopService, type ServiceName, type ServiceProcess } from './service-process.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-export type ServiceName = 'api' | 'origin' | 'discovery' | 'edge';
+export type { ServiceName };
 
 export interface Platform {
   apiUrl: string;
@@ -25,43 +21,6 @@ export interface Platform {
   redis: RedisServer;
   logs(service: ServiceName): string;
   stop(): Promise<void>;
-}
-
-interface Service {
-  child: ChildProcess;
-  output: string;
-}
-
-function startService(name: ServiceName, env: Record<string, string>): Service {
-  const entry = path.join(repoRoot, 'dist', name, 'src', 'server.js');
-  if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
-  const child = spawn(process.execPath, [entry], {
-    cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const service: Service = { child, output: '' };
-  const collect = (chunk: Buffer) => {
-    service.output += chunk.toString();
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  return service;
-}
-
-async function healthy(url: string): Promise<boolean> {
-  const response = await fetch(url).catch(() => undefined);
-  return response?.ok ?? false;
-}
-
-async function stopService(service: Service): Promise<void> {
-  const { child } = service;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
 }
 
 export async function startPlatform(extraEnv: Record<string, string> = {}): Promise<Platform> {
@@ -84,7 +43,7 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
     ALLOWED_STREAMS: '*',
     ...extraEnv,
   };
-  const services = new Map<ServiceName, Service>();
+  const services = new Map<ServiceName, ServiceProcess>();
   const platform: Platform = {
     apiUrl: `http://127.0.0.1:${apiPort}`,
     edgeUrl: `http://127.0.0.1:${edgePort}`,

@@ -1,0 +1,53 @@
+/** One platform service run from the build (`npm run build`) as its own process, for end-to-end tests. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The first folder above this file holding package.json: the same from e2e/ and dist/e2e/. */
+export const repoRoot = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
+
+export type ServiceName = 'api' | 'origin' | 'discovery' | 'edge';
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  /** Everything the service printed (its pino lines). */
+  output: string;
+}
+
+export function startService(name: ServiceName, env: Record<string, string>): ServiceProcess {
+  const entry = path.join(repoRoot, 'dist', name, 'src', 'server.js');
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
+  const child = spawn(process.execPath, [entry], {
+    cwd: repoRoot,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const service: ServiceProcess = { child, output: '' };
+  const collect = (chunk: Buffer) => {
+    service.output += chunk.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  return service;
+}
+
+/** SIGTERM (the service's graceful shutdown), SIGKILL after 5 s. */
+export async function stopService(service: ServiceProcess): Promise<void> {
+  const { child } = service;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function healthy(url: string): Promise<boolean> {
+  const response = await fetch(url).catch(() => undefined);
+  return response?.ok ?? false;
+}
