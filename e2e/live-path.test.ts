@@ -74,6 +74,18 @@ async function publishAndPlay(t: Test, clip: string, stream: string): Promise<Pl
     await new Promise((r) => setTimeout(r, 250));
   }
   await publisher.exited;
+  // Discovery withdraws an ended stream at once, so the edge may answer 404 before a poll saw the
+  // final playlist: read that one, and any segment not fetched yet, from the origin.
+  const final = await edgeGet(`${platform.originUrl}/${stream}/index.m3u8`);
+  t.equal(final.status, 200, 'the origin keeps the ended playlist');
+  playlist = HLS.parse(final.body.toString()) as HLS.types.MediaPlaylist;
+  for (const segment of playlist.segments) {
+    if (segments.includes(segment.uri)) continue;
+    segments.push(segment.uri);
+    const media = await edgeGet(`${platform.originUrl}/${stream}/${segment.uri}`);
+    t.equal(media.status, 200, `segment ${segment.uri} is served by the origin`);
+    await writeFile(path.join(scratch, `${stream}-${segment.uri}`), media.body);
+  }
   t.ok(playlist, 'a playlist was read');
   return { segments, playlist: playlist!, firstPlaylistDelayMs: firstPlaylist.at - (startedAt ?? 0) };
 }
