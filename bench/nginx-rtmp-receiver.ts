@@ -10,39 +10,16 @@
  * check, and repeats the binary lookup and worker listing, which that file does not export.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../test-support/free-port.js';
-import { NGINX_RTMP_MODULE, nginxRtmpAvailable } from '../test-support/nginx-rtmp.js';
+import { childPids, NGINX_RTMP_MODULE, nginxBinary, nginxRtmpAvailable } from '../test-support/nginx-rtmp.js';
 import { waitFor } from '../test-support/wait-for.js';
 import type { BenchReceiver, ReceivedStream } from './bench-receiver.js';
 
 const RECEIVER_APP = 'app';
 const SOURCE_APP = 'src';
-
-/** The binary nginxRtmpAvailable() finds (test-support/nginx-rtmp.ts does not export it). */
-function nginxBinary(): string | undefined {
-  const onPath = (process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, 'nginx'));
-  return [...onPath, '/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'].find((file) => {
-    try {
-      accessSync(file, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-/** Direct children of a process (Linux): nginx's worker. */
-function childPids(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
 
 /** Streams of `app` in rtmp_stat's XML: `<application><name>…</name><live><stream><name>…</name>…<bytes_in>…</bytes_in>…`. */
 export function parseRtmpStat(xml: string, app: string): ReceivedStream[] {

@@ -45,7 +45,8 @@ export interface NginxRtmp {
   stop(): Promise<void>;
 }
 
-function nginxBinary(): string | undefined {
+/** The nginx binary on PATH or in the usual places, if any. */
+export function nginxBinary(): string | undefined {
   const onPath = (process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, 'nginx'));
   return [...onPath, ...NGINX_CANDIDATES].find((file) => {
     try {
@@ -128,7 +129,7 @@ function listening(port: number): Promise<boolean> {
 }
 
 /** Direct children of a process (Linux), e.g. nginx's worker and cache manager. */
-function childPids(pid: number): number[] {
+export function childPids(pid: number): number[] {
   try {
     const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
     return text.split(/\s+/).filter(Boolean).map(Number);

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { pino } from 'pino';
 import { RestreamCoordinator } from '../../src/control/restream-coordinator.js';
 import type { RestreamConfig } from '../../src/control/api-restream-client.js';
@@ -24,6 +24,19 @@ function fakeClient(targets: RestreamTarget[]) {
   return { client, state };
 }
 
+/** A coordinator with a long reconnect window, stopped when the test ends. */
+function startCoordinator(t: Test, client: ReturnType<typeof fakeClient>['client'], statusIntervalMs: number) {
+  const coordinator = new RestreamCoordinator({
+    client,
+    settings: DEFAULT_RESTREAM_SETTINGS,
+    reconnectWindowMs: 60_000,
+    statusIntervalMs,
+    logger: pino({ level: 'silent' }),
+  });
+  t.teardown(() => coordinator.stop());
+  return coordinator;
+}
+
 async function clipTags() {
   return [...readFlvTags(new Uint8Array(await readFile(testAsset('h264-aac.flv'))))];
 }
@@ -33,14 +46,7 @@ t.test('pushes a live stream to its targets, follows target changes and reports 
   t.teardown(() => receiver.close());
   const target: RestreamTarget = { id: 't1', url: `rtmp://127.0.0.1:${receiver.port}/app`, streamKey: 'key-a', enabled: true };
   const { client, state } = fakeClient([target]);
-  const coordinator = new RestreamCoordinator({
-    client,
-    settings: DEFAULT_RESTREAM_SETTINGS,
-    reconnectWindowMs: 60_000,
-    statusIntervalMs: 200,
-    logger: pino({ level: 'silent' }),
-  });
-  t.teardown(() => coordinator.stop());
+  const coordinator = startCoordinator(t, client, 200);
 
   const push = coordinator.publishStarted('abc12345');
   const tags = await clipTags();
@@ -72,14 +78,7 @@ t.test('a publisher that returns within the window keeps the target publish', as
   const receiver = await startRtmpReceiver();
   t.teardown(() => receiver.close());
   const { client } = fakeClient([{ id: 't1', url: `rtmp://127.0.0.1:${receiver.port}/app`, streamKey: 'k', enabled: true }]);
-  const coordinator = new RestreamCoordinator({
-    client,
-    settings: DEFAULT_RESTREAM_SETTINGS,
-    reconnectWindowMs: 60_000,
-    statusIntervalMs: 1000,
-    logger: pino({ level: 'silent' }),
-  });
-  t.teardown(() => coordinator.stop());
+  const coordinator = startCoordinator(t, client, 1000);
   const tags = await clipTags();
   for (let round = 0; round < 2; round += 1) {
     const before = receiver.publishes[0]?.tags.length ?? 0;
@@ -147,14 +146,7 @@ t.test('target changes apply while the publisher is away', async (t) => {
   t.teardown(() => receiver.close());
   const target: RestreamTarget = { id: 't1', url: `rtmp://127.0.0.1:${receiver.port}/app`, streamKey: 'k', enabled: true };
   const { client, state } = fakeClient([target]);
-  const coordinator = new RestreamCoordinator({
-    client,
-    settings: DEFAULT_RESTREAM_SETTINGS,
-    reconnectWindowMs: 60_000,
-    statusIntervalMs: 200,
-    logger: pino({ level: 'silent' }),
-  });
-  t.teardown(() => coordinator.stop());
+  const coordinator = startCoordinator(t, client, 200);
   const push = coordinator.publishStarted('abc12345');
   for (const tag of (await clipTags()).slice(0, 120)) {
     push(tag);
