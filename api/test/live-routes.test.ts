@@ -1,5 +1,6 @@
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from '../../test-support/wait-for.js';
 import { startTestApi } from './fixtures/test-api.js';
 
 t.test('streams on a real redis-server', async (t) => {
@@ -10,7 +11,7 @@ t.test('streams on a real redis-server', async (t) => {
   t.test('POST registers and GET answers with the seed shape plus origins', async (t) => {
     const registered = await report({ name: 'golive', manifest: 'index.m3u8', host: '127.0.0.1:8080' });
     t.equal(registered.statusCode, 200);
-    t.same(registered.json(), { name: 'golive', manifest: 'index.m3u8', host: '127.0.0.1:8080', ttl_seconds: 30 });
+    t.same(registered.json(), { name: 'golive', manifest: 'index.m3u8', host: '127.0.0.1:8080', state: 'live', ttl_seconds: 30 });
 
     const before = Date.now();
     const found = await lookup('golive');
@@ -157,20 +158,70 @@ t.test('a route expires after ROUTE_TTL_SECONDS without a refresh', async (t) =>
   const { app } = await startTestApi(t, { routeTtlSeconds: 1 });
   const register = (host: string) =>
     app.inject({ method: 'POST', url: '/streams', payload: { name: 'brief', manifest: 'index.m3u8', host } });
+  const lookup = () => app.inject('/streams/brief');
 
   t.equal((await register('early:8080')).json().ttl_seconds, 1);
-  await sleep(600);
   await register('late:8080');
-  t.equal((await app.inject('/streams/brief')).json().host, 'early:8080');
+  t.equal((await lookup()).json().host, 'early:8080');
 
-  await sleep(600);
-  const afterFirstExpired = (await app.inject('/streams/brief')).json();
-  t.equal(afterFirstExpired.host, 'late:8080', 'the expired origin drops out, the live one takes over');
-  t.equal(afterFirstExpired.origins.length, 1);
+  // `late` keeps reporting while `early` stops: `early` drops out on its own TTL.
+  const afterFirstExpired = await waitFor('the first origin to expire', async () => {
+    await register('late:8080');
+    const body = (await lookup()).json();
+    return body.host === 'late:8080' ? body : undefined;
+  });
+  t.same(
+    afterFirstExpired.origins.map((origin: { host: string }) => origin.host),
+    ['late:8080'],
+    'the expired origin drops out, the live one takes over',
+  );
 
-  await sleep(600);
-  const gone = await app.inject('/streams/brief');
+  const gone = await waitFor('the route to expire', async () => {
+    const response = await lookup();
+    return response.statusCode === 200 ? undefined : response;
+  });
   t.equal(gone.statusCode, 404, 'no origin refreshed: the route is gone');
   t.equal(gone.json().error.code, 'LIVE_ERR_STREAM_NOT_LIVE');
-  t.same(await app.redis.keys('live:*'), [], 'the keys expired in Redis too');
+  await waitFor('the keys to expire in Redis too', async () => (await app.redis.keys('live:*')).length === 0);
+});
+
+t.test('an ended stream is offered, as ended, for its grace period; a live origin wins over it', async (t) => {
+  const { app } = await startTestApi(t, { routeTtlSeconds: 30 });
+  const report = (body: object) => app.inject({ method: 'POST', url: '/streams', payload: body });
+  const lookup = (name: string) => app.inject(`/streams/${name}`);
+
+  await report({ name: 'show', manifest: 'index.m3u8', host: 'a:8080' });
+  const ended = await report({ name: 'show', manifest: 'index.m3u8', host: 'a:8080', state: 'ended', grace_seconds: 45 });
+  t.equal(ended.statusCode, 200);
+  t.same(ended.json(), { name: 'show', manifest: 'index.m3u8', host: 'a:8080', state: 'ended', ttl_seconds: 45 });
+
+  const body = (await lookup('show')).json();
+  t.match(body, { name: 'show', manifest: 'index.m3u8', host: 'a:8080', state: 'ended' });
+  t.equal(body.origins.length, 1);
+  t.equal(body.origins[0].state, 'ended');
+  t.type(body.origins[0].ended_at, 'string');
+  const remaining = Date.parse(body.origins[0].expires_at) - Date.now();
+  t.ok(remaining > 40_000 && remaining <= 45_000, `kept for the grace period (${remaining} ms)`);
+
+  await report({ name: 'show', manifest: 'index.m3u8', host: 'b:8080' });
+  const moved = (await lookup('show')).json();
+  t.equal(moved.state, 'live');
+  t.equal(moved.host, 'b:8080', 'a live origin is preferred to the ended one');
+  t.same(
+    moved.origins.map((origin: { host: string; state: string; ended_at: string | null }) => [origin.host, origin.state, origin.ended_at]),
+    [['b:8080', 'live', null]],
+    'only live origins are offered while one is live',
+  );
+
+  const defaulted = await report({ name: 'quiet', manifest: 'index.m3u8', host: 'a:8080', state: 'ended' });
+  t.equal(defaulted.json().ttl_seconds, 30, 'grace defaults to ROUTE_TTL_SECONDS');
+
+  for (const grace of [0, 86_401, 1.5]) {
+    const refused = await report({ name: 'show', manifest: 'index.m3u8', host: 'a:8080', state: 'ended', grace_seconds: grace });
+    t.equal(refused.statusCode, 400, `grace_seconds ${grace} refused`);
+    t.match(refused.json().error.message, /^body\.grace_seconds /);
+  }
+  const badState = await report({ name: 'show', manifest: 'index.m3u8', host: 'a:8080', state: 'gone' });
+  t.equal(badState.statusCode, 400);
+  t.match(badState.json().error.message, /^body\.state /);
 });

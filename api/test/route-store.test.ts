@@ -67,14 +67,69 @@ t.test('route store keys, expiry and pruning on a real redis-server', async (t) 
     t.equal((await store.liveOrigins('edge')).length, 0);
   });
 
-  t.test('withdraw removes one host from all three keys, or every key', async (t) => {
+  t.test('withdraw removes one host from all four keys, or every key', async (t) => {
     await store.register('bye', 'a', 'index.m3u8');
     await store.register('bye', 'b', 'index.m3u8');
+    await store.end('bye', 'a', 'index.m3u8', 60);
+    await store.end('bye', 'b', 'index.m3u8', 60);
     await store.withdraw('bye', 'a');
     t.same(await redis.zrange('live:origins:bye', '0', '-1'), ['b']);
     t.same(await redis.zrange('live:registered:bye', '0', '-1'), ['b']);
     t.same(await redis.hkeys('live:manifests:bye'), ['b']);
+    t.same(await redis.hkeys('live:ended:bye'), ['b']);
     await store.withdraw('bye');
-    t.equal(await redis.exists('live:origins:bye', 'live:registered:bye', 'live:manifests:bye'), 0);
+    t.equal(await redis.exists('live:origins:bye', 'live:registered:bye', 'live:manifests:bye', 'live:ended:bye'), 0);
+  });
+
+  t.test('an ended origin stays listed, as ended, for its grace period', async (t) => {
+    const start = now;
+    await store.register('show', 'a', 'index.m3u8');
+    now += 1_000;
+    await store.end('show', 'a', 'index.m3u8', 60);
+    t.same(await store.liveOrigins('show'), [], 'not live any more');
+    t.same(await store.registrations('show'), [
+      { host: 'a', manifest: 'index.m3u8', registeredAtMs: start, expiresAtMs: now + 60_000, endedAtMs: now },
+    ]);
+    t.same(await redis.hgetall('live:ended:show'), { a: String(now) });
+    for (const key of ['live:origins:show', 'live:registered:show', 'live:manifests:show', 'live:ended:show']) {
+      const ttl = await redis.pttl(key);
+      t.ok(ttl > 59_000 && ttl <= 60_000, `${key} lasts the grace period, longer than the route TTL (${ttl} ms)`);
+    }
+    now += 59_999;
+    t.equal((await store.registrations('show')).length, 1);
+    now += 1;
+    t.same(await store.registrations('show'), [], 'gone at exactly the end of the grace period');
+  });
+
+  t.test('live origins are listed before ended ones; a live report keeps an ended neighbour', async (t) => {
+    await store.register('moved', 'old', 'index.m3u8');
+    now += 1_000;
+    await store.end('moved', 'old', 'index.m3u8', 120);
+    now += 1_000;
+    await store.register('moved', 'new', 'index.m3u8');
+    t.same(
+      (await store.registrations('moved')).map((origin) => [origin.host, origin.endedAtMs !== undefined]),
+      [
+        ['new', false],
+        ['old', true],
+      ],
+    );
+    t.same((await store.liveOrigins('moved')).map((origin) => origin.host), ['new']);
+    const ttl = await redis.pttl('live:registered:moved');
+    t.ok(ttl > 118_000, `a live report does not cut the ended origin's grace short (${ttl} ms)`);
+  });
+
+  t.test('a publisher back within the grace period is live again, as a new run', async (t) => {
+    await store.register('back', 'a', 'index.m3u8');
+    now += 5_000;
+    await store.end('back', 'a', 'index.m3u8', 60);
+    now += 5_000;
+    await store.register('back', 'a', 'index.m3u8');
+    const [origin] = await store.liveOrigins('back');
+    t.same(origin, { host: 'a', manifest: 'index.m3u8', registeredAtMs: now, expiresAtMs: now + 30_000, endedAtMs: undefined });
+    t.same(await redis.hgetall('live:ended:back'), {}, 'no longer marked ended');
+    now += 1_000;
+    await store.register('back', 'a', 'index.m3u8');
+    t.equal((await store.liveOrigins('back'))[0]?.registeredAtMs, now - 1_000, 'heartbeats keep the new run');
   });
 });

@@ -4,10 +4,12 @@
  *
  * Durable (no TTL; kept across API and Redis restarts by AOF):
  *
- *   users                      ZSET    member user id, score created_at (unix ms): listing order
+ *   users                      ZSET    member user id, score its creation order: created_at (unix
+ *                                      ms), or one more than the newest score when that is not
+ *                                      earlier (creation-order.ts), so ties never happen
  *   user:<user>                HASH    id, name, created_at
- *   user:<user>:tokens         ZSET    member token id, score created_at (unix ms)
- *   user:<user>:streams        ZSET    member stream id, score created_at (unix ms)
+ *   user:<user>:tokens         ZSET    member token id, score its creation order (as `users`)
+ *   user:<user>:streams        ZSET    member stream id, score its creation order (as `users`)
  *   token:<token>              HASH    id, user_id, name, secret_sha256 (hex), created_at
  *   stream:<stream>            HASH    id, user_id, name, created_at, updated_at
  *   stream:<stream>:keys       HASH    rtmp_secret, rtmp_generation, srt_secret, srt_generation:
@@ -16,7 +18,8 @@
  *   stream:<stream>:targets    HASH    field target id, value JSON of the restream target
  *                                      {id, name, platform, stream_url (null: the platform's
  *                                      setting), enabled, retry_attempts, retry_delay_s,
- *                                      created_at, updated_at}; never the key
+ *                                      created_at, updated_at, sequence (the restream version
+ *                                      its creation produced: listing order)}; never the key
  *   stream:<stream>:target-keys HASH   field target id, value the target's stream key (secret;
  *                                      kept apart like stream:<stream>:keys)
  *   stream:<stream>:fallback   HASH    size_bytes, duration_s, width, height, updated_at, version:
@@ -33,6 +36,8 @@
  *   live:origins:<stream>      ZSET    origins holding the stream      } written by RouteStore,
  *   live:registered:<stream>   ZSET    when each origin's run began    } see route-store.ts
  *   live:manifests:<stream>    HASH    manifest path per origin        }
+ *   live:ended:<stream>        HASH    origins whose playlist ended,   }
+ *                                      kept for the ended grace period }
  *   publisher:<stream>         HASH    origin_id, session_id, started_at: the one publisher allowed
  *                                      on the stream; PEXPIRE PUBLISH_LEASE_SECONDS, renewed by
  *                                      the origin's heartbeats
@@ -63,6 +68,7 @@ export const restreamVersionKey = (streamId: string) => `stream:${streamId}:rest
 export const liveOriginsKey = (stream: string) => `live:origins:${stream}`;
 export const liveRegisteredKey = (stream: string) => `live:registered:${stream}`;
 export const liveManifestsKey = (stream: string) => `live:manifests:${stream}`;
+export const liveEndedKey = (stream: string) => `live:ended:${stream}`;
 export const publisherKey = (stream: string) => `publisher:${stream}`;
 export const ingestKey = (originId: string) => `ingest:${originId}`;
 export const INGESTS = 'ingests';
@@ -82,6 +88,7 @@ export function streamOwnedKeys(streamId: string): string[] {
     liveOriginsKey(streamId),
     liveRegisteredKey(streamId),
     liveManifestsKey(streamId),
+    liveEndedKey(streamId),
   ];
 }
 

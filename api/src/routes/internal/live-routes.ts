@@ -4,34 +4,57 @@ import type { RouteStore } from '../../store/route-store.js';
 import { ManifestPath, OriginHost, StreamName, Timestamp } from '../../schemas.js';
 
 export interface LiveRoutesOptions {
-  store: Pick<RouteStore, 'ttlSeconds' | 'register' | 'liveOrigins' | 'withdraw'>;
+  store: Pick<RouteStore, 'ttlSeconds' | 'register' | 'end' | 'registrations' | 'withdraw'>;
 }
+
+/** The longest an ended stream may stay playable (a day of DVR would be a recording, not this). */
+const MAX_ENDED_GRACE_SECONDS = 86_400;
+
+const RouteState = Type.Union([Type.Literal('live'), Type.Literal('ended')], {
+  description: 'live: the playlist is growing; ended: it got ENDLIST (or went stale) and is kept playable for a grace period',
+});
 
 const StreamParams = Type.Object({ name: StreamName });
 
-/** An origin's report (seed shape): it serves `name` at `http://<host>/<name>/<manifest>`. */
-const StreamReport = Type.Object({ name: StreamName, manifest: ManifestPath, host: OriginHost });
+/**
+ * An origin's report (seed shape): it serves `name` at `http://<host>/<name>/<manifest>`; with
+ * `state: ended` the playlist ended and stays served for `grace_seconds` (default ROUTE_TTL_SECONDS).
+ */
+const StreamReport = Type.Object({
+  name: StreamName,
+  manifest: ManifestPath,
+  host: OriginHost,
+  state: Type.Optional(RouteState),
+  grace_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ENDED_GRACE_SECONDS })),
+});
 
 const StreamRegistered = Type.Object({
   name: Type.String(),
   manifest: Type.String(),
   host: Type.String(),
+  state: RouteState,
   ttl_seconds: Type.Integer(),
 });
 
-const LiveOrigin = Type.Object({
+const ListedOrigin = Type.Object({
   host: Type.String(),
   manifest: Type.String(),
+  state: RouteState,
   registered_at: Timestamp,
+  ended_at: Type.Union([Timestamp, Type.Null()]),
   expires_at: Timestamp,
 });
 
-/** Seed shape (`name`, `manifest`, `host` of the origin to stick to) plus every live origin. */
+/**
+ * Seed shape (`name`, `manifest`, `host` of the origin to stick to) plus the origins to choose
+ * from: the live ones, or, when none is live, the ones still serving the ended stream.
+ */
 const StreamRoute = Type.Object({
   name: Type.String(),
   manifest: Type.String(),
   host: Type.String(),
-  origins: Type.Array(LiveOrigin),
+  state: RouteState,
+  origins: Type.Array(ListedOrigin),
 });
 
 const WithdrawQuery = Type.Object({ host: Type.Optional(OriginHost) });
@@ -42,15 +65,19 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (a
     '/streams',
     {
       schema: {
-        summary: "Report (register or refresh) an origin's live stream for ROUTE_TTL_SECONDS",
+        summary: "Report an origin's live stream (for ROUTE_TTL_SECONDS) or its end (kept for grace_seconds)",
         body: StreamReport,
         response: { 200: StreamRegistered, 400: ErrorBody, 503: ErrorBody },
       },
     },
     async (request) => {
-      const { name, manifest, host } = request.body;
+      const { name, manifest, host, state = 'live', grace_seconds: graceSeconds = store.ttlSeconds } = request.body;
+      if (state === 'ended') {
+        await store.end(name, host, manifest, graceSeconds);
+        return { name, manifest, host, state, ttl_seconds: graceSeconds };
+      }
       await store.register(name, host, manifest);
-      return { name, manifest, host, ttl_seconds: store.ttlSeconds };
+      return { name, manifest, host, state, ttl_seconds: store.ttlSeconds };
     },
   );
 
@@ -58,24 +85,31 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (a
     '/streams/:name',
     {
       schema: {
-        summary: 'Where to play a live stream: the first-registered live origin, then all of them',
+        summary: 'Where to play a stream: the first-registered live origin, else one still serving its end',
         params: StreamParams,
         response: { 200: StreamRoute, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody },
       },
     },
     async (request) => {
       const { name } = request.params;
-      const origins = await store.liveOrigins(name);
-      const [first] = origins;
+      const listed = await store.registrations(name);
+      const [first] = listed;
       if (!first) throw new StreamNotLiveError(name);
+      // Live origins come first; ended ones are offered only when no origin is live, so an edge
+      // never sticks to a finished broadcast while a new one runs elsewhere.
+      const state = first.endedAtMs === undefined ? ('live' as const) : ('ended' as const);
+      const origins = listed.filter((origin) => (origin.endedAtMs === undefined) === (state === 'live'));
       return {
         name,
         manifest: first.manifest,
         host: first.host,
+        state,
         origins: origins.map((origin) => ({
           host: origin.host,
           manifest: origin.manifest,
+          state,
           registered_at: new Date(origin.registeredAtMs).toISOString(),
+          ended_at: origin.endedAtMs === undefined ? null : new Date(origin.endedAtMs).toISOString(),
           expires_at: new Date(origin.expiresAtMs).toISOString(),
         })),
       };
