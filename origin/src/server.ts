@@ -46,6 +46,9 @@ async function main(): Promise<void> {
     logger,
     fallbackCache,
   });
+  // Readiness: RTMP listens and the API accepted a heartbeat (so it knows this origin and can
+  // answer its publishers' authorizations). Both stay true once met.
+  const readiness = { rtmp: false, heartbeat: false };
   let heartbeat: IngestHeartbeat | undefined;
   const streams = new LiveStreamRegistry({
     hls,
@@ -71,7 +74,14 @@ async function main(): Promise<void> {
     timeoutMs: settings.authorizeTimeoutMs,
     live: streams,
     logger,
-    onRestreamVersions: (versions) => restream.versionsChanged(versions),
+    // Every accepted heartbeat's answer carries the restream versions (required by the API).
+    onRestreamVersions: (versions) => {
+      if (!readiness.heartbeat) {
+        readiness.heartbeat = true;
+        logger.info('origin ready: the API accepted its first heartbeat');
+      }
+      restream.versionsChanged(versions);
+    },
   });
   const gate = new PublishGate({
     authorizer: new ApiPublishAuthorizer(settings.apiUrl, settings.originId, settings.authorizeTimeoutMs),
@@ -89,10 +99,12 @@ async function main(): Promise<void> {
     hlsPath: settings.hls.hlsPath,
     logger: { ...loggerOptions('origin'), level: process.env.HTTP_LOG_LEVEL ?? 'warn' },
     stats: () => ({ liveStreams: streams.size, fallbacksPlaying: streams.fallbacks, segmentDelay: delays.summary() }),
+    readiness: () => ({ ...readiness }),
   });
 
   await http.listen({ host: settings.httpHost, port: settings.httpPort });
   const rtmpPort = await rtmp.listen();
+  readiness.rtmp = true;
   heartbeat.start();
   logger.info(
     { originId: settings.originId, rtmp: `${settings.rtmpHost}:${rtmpPort}`, http: `${settings.httpHost}:${settings.httpPort}`, hlsPath: settings.hls.hlsPath },

@@ -9,6 +9,11 @@ export interface HttpAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Live figures for operators and benchmarks, served as JSON on `GET /stats`. */
   stats?: () => Record<string, unknown>;
+  /**
+   * The conditions the origin must meet before it takes publishers and viewers, each true once
+   * met; `GET /ready` answers 200 when all are. Default: none, always ready.
+   */
+  readiness?: () => Record<string, boolean>;
 }
 
 /** Longest path parameter the router accepts: a 128-character stream name fits with room to spare. */
@@ -18,7 +23,7 @@ const PREFLIGHT_MAX_AGE_SECONDS = 86_400;
 
 /**
  * The origin's HTTP face, for edges and players: `GET|HEAD /<stream>/<file>` below HLS_PATH,
- * `GET /health`, CORS for browsers playing straight from the origin. Every error is
+ * `GET /health` (liveness: the process answers), `GET /ready` (readiness), CORS for browsers playing straight from the origin. Every error is
  * `{ error: { code, message } }` (see http-errors.ts). server.ts owns listen and shutdown.
  */
 export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
@@ -84,9 +89,35 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     async () => ({ status: 'ok' as const }),
   );
 
+  const readiness = options.readiness ?? (() => ({}));
+  app.get(
+    '/ready',
+    { schema: { response: { 200: readinessSchema('ready'), 503: readinessSchema('starting') } } },
+    async (_request, reply) => {
+      const checks = readiness();
+      const ready = Object.values(checks).every(Boolean);
+      return reply
+        .code(ready ? 200 : 503)
+        .header('cache-control', 'no-cache')
+        .send({ status: ready ? 'ready' : 'starting', checks });
+    },
+  );
+
   const stats = options.stats;
   if (stats) app.get('/stats', async () => stats());
 
   app.register(hlsFileRoutes, { hlsPath: options.hlsPath });
   return app;
+}
+
+/** `{ status, checks: { <condition>: met } }`, the body of both answers of `GET /ready`. */
+function readinessSchema(status: 'ready' | 'starting') {
+  return {
+    type: 'object',
+    required: ['status', 'checks'],
+    properties: {
+      status: { type: 'string', const: status },
+      checks: { type: 'object', additionalProperties: { type: 'boolean' } },
+    },
+  } as const;
 }

@@ -179,6 +179,30 @@ t.test('GET /health', async (t) => {
   t.same(JSON.parse(response.text), { status: 'ok' });
 });
 
+t.test('GET /ready: 503 until every readiness condition is met, then 200', async (t) => {
+  const checks = { rtmp: false, heartbeat: false };
+  const app = buildHttpApp({ hlsPath: t.testdir(), readiness: () => ({ ...checks }) });
+  t.teardown(() => app.close());
+  const ready = async () => {
+    const response = await app.inject({ method: 'GET', url: '/ready' });
+    t.equal(response.headers['cache-control'], 'no-cache');
+    return { status: response.statusCode, body: response.json() as unknown };
+  };
+  t.same(await ready(), { status: 503, body: { status: 'starting', checks: { rtmp: false, heartbeat: false } } });
+  checks.rtmp = true;
+  t.same(await ready(), { status: 503, body: { status: 'starting', checks: { rtmp: true, heartbeat: false } } });
+  checks.heartbeat = true;
+  t.same(await ready(), { status: 200, body: { status: 'ready', checks: { rtmp: true, heartbeat: true } } });
+  t.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200, '/health stays liveness');
+});
+
+t.test('GET /ready without readiness conditions: ready', async (t) => {
+  const { request } = await serve(t);
+  const response = await request('/ready');
+  t.equal(response.status, 200);
+  t.same(JSON.parse(response.text), { status: 'ready', checks: {} });
+});
+
 t.test('a playlist replaced while it is served always arrives whole', async (t) => {
   const { hlsPath, request } = await serve(t);
   const writer = await HlsStreamWriter.create({
