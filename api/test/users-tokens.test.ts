@@ -124,6 +124,21 @@ t.test('users and API tokens on a real redis-server', async (t) => {
     t.same(unknownToken.json().error, { code: 'LIVE_ERR_TOKEN_NOT_FOUND', message: 'API token "zzzzzzzz" does not exist' });
   });
 
+  t.test('users and tokens created back to back are listed oldest first', async (t) => {
+    const userIds: string[] = [];
+    for (let i = 0; i < 10; i++) userIds.push((await call(app, ADMIN_TOKEN, 'POST', '/v1/users', { name: `quick-${i}` })).json().id);
+    const users = (await call(app, ADMIN_TOKEN, 'GET', '/v1/users')).json().data.map((user: { id: string }) => user.id);
+    t.same(users.slice(-userIds.length), userIds, 'users');
+
+    const owner = userIds[0]!;
+    const tokenIds: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      tokenIds.push((await call(app, ADMIN_TOKEN, 'POST', `/v1/users/${owner}/tokens`, { name: `t${i}` })).json().id);
+    }
+    const tokens = (await call(app, ADMIN_TOKEN, 'GET', `/v1/users/${owner}/tokens`)).json().data;
+    t.same(tokens.map((token: { id: string }) => token.id), tokenIds, 'tokens');
+  });
+
   t.test("a user manages their own tokens and nobody else's", async (t) => {
     const alice = await createUser(app, 'alice-tokens');
     const bob = await createUser(app, 'bob-tokens');

@@ -47,20 +47,30 @@ interface StoredTarget {
   retry_delay_s: number;
   created_at: string;
   updated_at: string;
+  /**
+   * The restream version the target's creation produced: the listing order, since created_at
+   * ties within a millisecond. Set by CREATE_TARGET; absent in targets stored before it was.
+   */
+  sequence?: number;
 }
 
 /**
- * Adds a target to the user's stream and bumps the stream's restream version. Returns the new
- * version, -1 when the stream is not the user's, -2 at the target limit, 0 when the id is taken.
+ * Adds a target to the user's stream and bumps the stream's restream version, which becomes the
+ * target's `sequence`. Returns the new version, -1 when the stream is not the user's, -2 at the
+ * target limit, 0 when the id is taken.
  */
 const CREATE_TARGET = new RedisScript(`
 -- KEYS[1] stream:<id>  KEYS[2] stream:<id>:targets  KEYS[3] stream:<id>:target-keys  KEYS[4] stream:<id>:restream-version
--- ARGV user_id, target id, target JSON, stream key, max targets
+-- ARGV user_id, target id, target JSON (without sequence), stream key, max targets
 if redis.call('HGET', KEYS[1], 'user_id') ~= ARGV[1] then return -1 end
 if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[5]) then return -2 end
-if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3]) == 0 then return 0 end
+if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 0 end
+local version = redis.call('INCR', KEYS[4])
+local target = cjson.decode(ARGV[3])
+target['sequence'] = version
+redis.call('HSET', KEYS[2], ARGV[2], cjson.encode(target))
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
-return redis.call('INCR', KEYS[4])
+return version
 `);
 
 /**
@@ -95,17 +105,29 @@ redis.call('INCR', KEYS[4])
 return 1
 `);
 
+export interface RestreamTargetStoreOptions {
+  /** Clock for creation and update times (tests freeze it). */
+  now?: () => number;
+}
+
 /**
  * Restream targets of streams (seed 000) and each stream's restream version. Writes check that
  * the stream is the user's; reads take a stream the caller has already checked.
  */
 export class RestreamTargetStore {
-  constructor(private readonly redis: Redis) {}
+  private readonly now: () => number;
+
+  constructor(
+    private readonly redis: Redis,
+    { now = Date.now }: RestreamTargetStoreOptions = {},
+  ) {
+    this.now = now;
+  }
 
   /** Throws StreamNotFoundError (not the user's stream) or TooManyTargetsError. */
   async create(userId: string, streamId: string, fields: NewRestreamTarget, streamKeyValue: string, maxTargets: number): Promise<RestreamTarget> {
     for (let attempt = 0; attempt < MAX_ID_ATTEMPTS; attempt++) {
-      const now = new Date().toISOString();
+      const now = new Date(this.now()).toISOString();
       const target: RestreamTarget = { ...fields, id: randomId(), createdAt: now, updatedAt: now };
       const reply = await CREATE_TARGET.run(
         this.redis,
@@ -119,7 +141,7 @@ export class RestreamTargetStore {
     throw new InternalError(new Error(`no free target id after ${MAX_ID_ATTEMPTS} attempts`));
   }
 
-  /** The stream's targets, oldest first. */
+  /** The stream's targets, oldest first (creation order: `sequence`). */
   async list(streamId: string): Promise<RestreamTarget[]> {
     return parseTargets(await call(this.redis.hgetall(streamTargetsKey(streamId))));
   }
@@ -153,7 +175,7 @@ export class RestreamTargetStore {
     changes: RestreamTargetChanges,
     streamKeyValue: string | undefined,
   ): Promise<RestreamTarget> {
-    const stored: Partial<StoredTarget> = { updated_at: new Date().toISOString() };
+    const stored: Partial<StoredTarget> = { updated_at: new Date(this.now()).toISOString() };
     if (changes.name !== undefined) stored.name = changes.name;
     if (changes.streamUrl !== undefined) stored.stream_url = changes.streamUrl;
     if (changes.enabled !== undefined) stored.enabled = changes.enabled;
@@ -214,11 +236,16 @@ export class RestreamTargetStore {
   }
 }
 
+/** The targets of an HGETALL reply in creation order (targets stored without a sequence first). */
 function parseTargets(reply: unknown): RestreamTarget[] {
   const hash = (reply ?? {}) as Record<string, string>;
   return Object.values(hash)
-    .map((json) => fromStored(JSON.parse(json) as StoredTarget))
-    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    .map((json) => JSON.parse(json) as StoredTarget)
+    .sort(
+      (a, b) =>
+        (a.sequence ?? 0) - (b.sequence ?? 0) || a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id),
+    )
+    .map(fromStored);
 }
 
 function toStored(target: RestreamTarget): StoredTarget {

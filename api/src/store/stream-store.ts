@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { InternalError } from '../errors.js';
 import type { KeyProtocol } from '../publish/stream-key.js';
 import { MAX_ID_ATTEMPTS, randomId } from '../random-strings.js';
+import { ADD_NEWEST_LUA } from './creation-order.js';
 import { RedisScript, call, exec, hashOrNull } from './redis-calls.js';
 import { streamKey, streamOwnedKeys, streamSecretsKey, publisherKey, userKey, userStreamsKey } from './redis-keys.js';
 
@@ -30,11 +31,12 @@ const CREATE_STREAM = new RedisScript(`
 -- KEYS[1] stream:<id>  KEYS[2] stream:<id>:keys  KEYS[3] user:<user>:streams  KEYS[4] user:<user>
 -- ARGV id, user_id, name, created_at, created_at_ms, rtmp_secret, rtmp_generation, srt_secret,
 --      srt_generation, owner_must_exist (1 or 0: the built-in admin is not stored)
+${ADD_NEWEST_LUA}
 if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 if ARGV[10] == '1' and redis.call('EXISTS', KEYS[4]) == 0 then return -1 end
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'user_id', ARGV[2], 'name', ARGV[3], 'created_at', ARGV[4], 'updated_at', ARGV[4])
 redis.call('HSET', KEYS[2], 'rtmp_secret', ARGV[6], 'rtmp_generation', ARGV[7], 'srt_secret', ARGV[8], 'srt_generation', ARGV[9])
-redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
+add_newest(KEYS[3], ARGV[5], ARGV[1])
 return 1
 `);
 
@@ -71,12 +73,24 @@ redis.call('ZREM', KEYS[2], ARGV[2])
 return 1
 `);
 
+export interface StreamStoreOptions {
+  /** Clock for creation and update times (tests freeze it). */
+  now?: () => number;
+}
+
 /**
  * Streams and their secrets. Every method that reads or changes one stream takes the user it
  * must belong to: another user's stream is answered exactly like a missing one.
  */
 export class StreamStore {
-  constructor(private readonly redis: Redis) {}
+  private readonly now: () => number;
+
+  constructor(
+    private readonly redis: Redis,
+    { now = Date.now }: StreamStoreOptions = {},
+  ) {
+    this.now = now;
+  }
 
   /**
    * Creates a stream with fresh secrets for `userId`; null when that user no longer exists.
@@ -84,7 +98,7 @@ export class StreamStore {
    */
   async create(userId: string, name: string, secrets: Record<KeyProtocol, string>, ownerStored: boolean): Promise<Stream | null> {
     for (let attempt = 0; attempt < MAX_ID_ATTEMPTS; attempt++) {
-      const now = new Date();
+      const now = new Date(this.now());
       const createdAt = now.toISOString();
       const stream: Stream = { id: randomId(), userId, name, createdAt, updatedAt: createdAt };
       const created = await CREATE_STREAM.run(
@@ -115,7 +129,7 @@ export class StreamStore {
     return stream?.userId === userId ? stream : null;
   }
 
-  /** The user's streams, oldest first. */
+  /** The user's streams, oldest first (creation order, see creation-order.ts). */
   async list(userId: string): Promise<Stream[]> {
     const ids = await call(this.redis.zrange(userStreamsKey(userId), '0', '-1'));
     if (ids.length === 0) return [];
@@ -126,7 +140,7 @@ export class StreamStore {
   }
 
   async rename(userId: string, id: string, name: string): Promise<Stream | null> {
-    const reply = await RENAME_STREAM.run(this.redis, [streamKey(id)], [userId, name, new Date().toISOString()]);
+    const reply = await RENAME_STREAM.run(this.redis, [streamKey(id)], [userId, name, new Date(this.now()).toISOString()]);
     return toStream(flatHash(reply));
   }
 

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { InternalError } from '../errors.js';
 import { MAX_ID_ATTEMPTS, randomId } from '../random-strings.js';
+import { ADD_NEWEST_LUA } from './creation-order.js';
 import { RedisScript, call, exec, hashOrNull } from './redis-calls.js';
 import { tokenKey, userKey, userTokensKey } from './redis-keys.js';
 
@@ -17,10 +18,11 @@ export interface ApiTokenRecord {
 const CREATE_TOKEN = new RedisScript(`
 -- KEYS[1] token:<id>  KEYS[2] user:<user>  KEYS[3] user:<user>:tokens
 -- ARGV id, user_id, name, secret_sha256, created_at, created_at_ms
+${ADD_NEWEST_LUA}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'user_id', ARGV[2], 'name', ARGV[3], 'secret_sha256', ARGV[4], 'created_at', ARGV[5])
-redis.call('ZADD', KEYS[3], ARGV[6], ARGV[1])
+add_newest(KEYS[3], ARGV[6], ARGV[1])
 return 1
 `);
 
@@ -33,14 +35,26 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 return 1
 `);
 
+export interface TokenStoreOptions {
+  /** Clock for creation times (tests freeze it). */
+  now?: () => number;
+}
+
 /** API tokens of stored users. */
 export class TokenStore {
-  constructor(private readonly redis: Redis) {}
+  private readonly now: () => number;
+
+  constructor(
+    private readonly redis: Redis,
+    { now = Date.now }: TokenStoreOptions = {},
+  ) {
+    this.now = now;
+  }
 
   /** Stores a token for `userId`; null when the user does not exist (any more). */
   async create(userId: string, name: string, secretSha256: string): Promise<ApiTokenRecord | null> {
     for (let attempt = 0; attempt < MAX_ID_ATTEMPTS; attempt++) {
-      const now = new Date();
+      const now = new Date(this.now());
       const token = { id: randomId(), userId, name, createdAt: now.toISOString(), secretSha256 };
       const created = await CREATE_TOKEN.run(
         this.redis,
@@ -57,7 +71,7 @@ export class TokenStore {
     return toToken(hashOrNull(await call(this.redis.hgetall(tokenKey(id)))));
   }
 
-  /** The user's tokens, oldest first. */
+  /** The user's tokens, oldest first (creation order, see creation-order.ts). */
   async list(userId: string): Promise<ApiTokenRecord[]> {
     const ids = await call(this.redis.zrange(userTokensKey(userId), '0', '-1'));
     if (ids.length === 0) return [];

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { InternalError } from '../errors.js';
 import { MAX_ID_ATTEMPTS, randomId } from '../random-strings.js';
+import { ADD_NEWEST_LUA } from './creation-order.js';
 import { RedisScript, call, exec, hashOrNull } from './redis-calls.js';
 import {
   ID_PLACEHOLDER,
@@ -21,9 +22,10 @@ export interface User {
 /** Creates the user unless the id is taken (returns 0 then). */
 const CREATE_USER = new RedisScript(`
 -- KEYS[1] user:<id>  KEYS[2] users   ARGV id, name, created_at, created_at_ms
+${ADD_NEWEST_LUA}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'name', ARGV[2], 'created_at', ARGV[3])
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+add_newest(KEYS[2], ARGV[4], ARGV[1])
 return 1
 `);
 
@@ -50,13 +52,25 @@ table.insert(streams, 1, 1)
 return streams
 `);
 
+export interface UserStoreOptions {
+  /** Clock for creation times (tests freeze it). */
+  now?: () => number;
+}
+
 /** Users (the built-in admin is not one of them: it lives in settings, not in Redis). */
 export class UserStore {
-  constructor(private readonly redis: Redis) {}
+  private readonly now: () => number;
+
+  constructor(
+    private readonly redis: Redis,
+    { now = Date.now }: UserStoreOptions = {},
+  ) {
+    this.now = now;
+  }
 
   async create(name: string): Promise<User> {
     for (let attempt = 0; attempt < MAX_ID_ATTEMPTS; attempt++) {
-      const now = new Date();
+      const now = new Date(this.now());
       const user = { id: randomId(), name, createdAt: now.toISOString() };
       const created = await CREATE_USER.run(this.redis, [userKey(user.id), USERS], [user.id, name, user.createdAt, now.getTime()]);
       if (created === 1) return user;
@@ -68,7 +82,7 @@ export class UserStore {
     return toUser(hashOrNull(await call(this.redis.hgetall(userKey(id)))));
   }
 
-  /** Every user, oldest first. */
+  /** Every user, oldest first (creation order, see creation-order.ts). */
   async list(): Promise<User[]> {
     const ids = await call(this.redis.zrange(USERS, '0', '-1'));
     if (ids.length === 0) return [];

@@ -50,7 +50,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenRoutesOptions> = async 
     '/tokens',
     {
       schema: {
-        summary: 'List your API tokens (without their secrets)',
+        summary: 'List your API tokens, oldest first (without their secrets)',
         response: { 200: TokenList, ...errorResponses(401, 503) },
       },
     },
@@ -94,7 +94,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenRoutesOptions> = async 
     {
       onRequest: requireAdmin,
       schema: {
-        summary: "List a user's API tokens, without their secrets (admin)",
+        summary: "List a user's API tokens, oldest first, without their secrets (admin)",
         params: UserParams,
         response: { 200: TokenList, ...errorResponses(400, 401, 403, 404, 503) },
       },
