@@ -1,13 +1,17 @@
 /**
  * Starts the platform around an origin that is not ours (nginx-rtmp): a private redis-server, the
  * API, then the foreign origin (which may call the API's `/authorize`), then discovery watching
- * the origin's HLS folder and the edge, all from the build (`npm run build`) on free ports.
+ * the origin's HLS folder and the edge, all from the build (`npm run build`) on free ports. It
+ * returns once every service is ready (`startOrigin` waits for its own origin).
  * platform-harness.ts does the same with our own origin.
  */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { freePort } from '../test-support/free-port.js';
 import { startRedisServer, type RedisServer } from '../test-support/redis-server.js';
-import { waitFor } from '../test-support/wait-for.js';
-import { healthy, startService, stopService, type ServiceProcess } from './service-process.js';
+import { answersOk, startService, stopService, waitUntilReady, type ServiceProcess } from './service-process.js';
 
 export type SidecarService = 'api' | 'discovery' | 'edge';
 
@@ -39,6 +43,8 @@ export async function startForeignOriginPlatform<O extends ForeignOrigin>(
   extraEnv: Record<string, string> = {},
 ): Promise<ForeignOriginPlatform<O>> {
   const redis = await startRedisServer();
+  const runDir = await mkdtemp(path.join(os.tmpdir(), 'livestack-sidecars-'));
+  const discoveryReadyFile = path.join(runDir, 'discovery.ready');
   const [apiPort, edgePort] = await Promise.all([freePort(), freePort()]);
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const env: Record<string, string> = {
@@ -62,16 +68,26 @@ export async function startForeignOriginPlatform<O extends ForeignOrigin>(
     const api = services.get('api');
     if (api) await stopService(api);
     await redis.remove();
+    await rm(runDir, { recursive: true, force: true });
   };
   try {
-    services.set('api', startService('api', env));
-    await waitFor('api health', () => healthy(`${apiUrl}/health`));
+    const api = startService('api', env);
+    services.set('api', api);
+    await waitUntilReady('api', api, () => answersOk(`${apiUrl}/health`));
     origin = await startOrigin(apiUrl);
-    services.set('discovery', startService('discovery', { ...env, HLS_PATH: origin.hlsPath, ORIGIN_HOST: origin.httpHost }));
-    services.set('edge', startService('edge', env));
-    await waitFor('edge health', () => healthy(`http://127.0.0.1:${edgePort}/health`));
-    // Discovery has no health endpoint: it logs once its watcher is ready.
-    await waitFor('discovery watching', () => services.get('discovery')!.output.includes('discovery started'));
+    const discovery = startService('discovery', {
+      ...env,
+      HLS_PATH: origin.hlsPath,
+      ORIGIN_HOST: origin.httpHost,
+      DISCOVERY_READY_FILE: discoveryReadyFile,
+    });
+    services.set('discovery', discovery);
+    const edge = startService('edge', env);
+    services.set('edge', edge);
+    await Promise.all([
+      waitUntilReady('discovery', discovery, () => existsSync(discoveryReadyFile)),
+      waitUntilReady('edge', edge, () => answersOk(`http://127.0.0.1:${edgePort}/health`)),
+    ]);
   } catch (error) {
     const logs = [...services].map(([name, s]) => `--- ${name}\n${s.output.slice(-2000)}`).join('\n');
     await stop();

@@ -1,14 +1,16 @@
 /**
  * Starts the whole platform as separate processes from the build (`npm run build`), on free ports,
- * with a private redis-server and HLS folder, the way `npm start` runs it.
+ * with a private redis-server and HLS folder, the way `npm start` runs it. It returns once every
+ * service is ready: the API and the edge answer `/health`, the origin answers `/ready` (RTMP
+ * listens and the API accepted its heartbeat), discovery wrote its ready file (initial scan done).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../test-support/free-port.js';
 import { startRedisServer, type RedisServer } from '../test-support/redis-server.js';
-import { waitFor } from '../test-support/wait-for.js';
-import { healthy, startService, stopService, type ServiceName, type ServiceProcess } from './service-process.js';
+import { answersOk, startService, stopService, waitUntilReady, type ServiceName, type ServiceProcess } from './service-process.js';
 
 export type { ServiceName };
 
@@ -25,7 +27,10 @@ export interface Platform {
 
 export async function startPlatform(extraEnv: Record<string, string> = {}): Promise<Platform> {
   const redis = await startRedisServer();
-  const hlsPath = await mkdtemp(path.join(os.tmpdir(), 'livestack-hls-'));
+  const runDir = await mkdtemp(path.join(os.tmpdir(), 'livestack-platform-'));
+  const hlsPath = path.join(runDir, 'hls');
+  await mkdir(hlsPath);
+  const discoveryReadyFile = path.join(runDir, 'discovery.ready');
   const [apiPort, originPort, rtmpPort, edgePort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const env: Record<string, string> = {
     REDIS_URL: redis.url,
@@ -40,6 +45,7 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
     EDGE_PORT: String(edgePort),
     EDGE_HOST: '127.0.0.1',
     HLS_PATH: hlsPath,
+    DISCOVERY_READY_FILE: discoveryReadyFile,
     ALLOWED_STREAMS: '*',
     ...extraEnv,
   };
@@ -58,17 +64,26 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
         if (service) await stopService(service);
       }
       await redis.remove();
-      await rm(hlsPath, { recursive: true, force: true });
+      await rm(runDir, { recursive: true, force: true });
     },
   };
   try {
-    services.set('api', startService('api', env));
-    await waitFor('api health', () => healthy(`${platform.apiUrl}/health`));
-    services.set('origin', startService('origin', env));
-    await waitFor('origin health', () => healthy(`${platform.originUrl}/health`));
-    services.set('discovery', startService('discovery', env));
-    services.set('edge', startService('edge', env));
-    await waitFor('edge health', () => healthy(`${platform.edgeUrl}/health`));
+    const start = (name: ServiceName) => {
+      const service = startService(name, env);
+      services.set(name, service);
+      return service;
+    };
+    const api = start('api');
+    await waitUntilReady('api', api, () => answersOk(`${platform.apiUrl}/health`));
+    // The others only need the API: they start together.
+    const origin = start('origin');
+    const discovery = start('discovery');
+    const edge = start('edge');
+    await Promise.all([
+      waitUntilReady('origin', origin, () => answersOk(`${platform.originUrl}/ready`)),
+      waitUntilReady('discovery', discovery, () => existsSync(discoveryReadyFile)),
+      waitUntilReady('edge', edge, () => answersOk(`${platform.edgeUrl}/health`)),
+    ]);
   } catch (error) {
     const logs = [...services].map(([name, s]) => `--- ${name}\n${s.output.slice(-2000)}`).join('\n');
     await platform.stop();

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '../test-support/wait-for.js';
 
 /** The first folder above this file holding package.json: the same from e2e/ and dist/e2e/. */
 export const repoRoot = (() => {
@@ -47,7 +48,25 @@ export async function stopService(service: ServiceProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function healthy(url: string): Promise<boolean> {
+/** True when `url` answers 2xx: `/health` of the API and the edge, `/ready` of the origin. */
+export async function answersOk(url: string): Promise<boolean> {
   const response = await fetch(url).catch(() => undefined);
+  await response?.body?.cancel();
   return response?.ok ?? false;
+}
+
+/**
+ * Waits until `ready` holds, failing at once if the service exits first. The limit is generous: a
+ * loaded machine starts services slowly, and a limit that is too short makes a flaky test.
+ */
+export async function waitUntilReady(
+  name: string,
+  service: ServiceProcess,
+  ready: () => Promise<boolean> | boolean,
+  { timeoutMs = 60_000 } = {},
+): Promise<void> {
+  const { child } = service;
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
+  await waitFor(`${name} to be ready`, async () => exited() || (await ready()), { timeoutMs, intervalMs: 50 });
+  if (exited()) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it was ready`);
 }

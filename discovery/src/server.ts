@@ -3,6 +3,7 @@ import { createLogger } from '../../service-kit/src/logger.js';
 import { onShutdownSignal } from '../../service-kit/src/shutdown.js';
 import { ApiReporter } from './api-reporter.js';
 import { createDiscovery } from './app.js';
+import { ReadyFile } from './ready-file.js';
 import { readDiscoverySettings, type DiscoverySettings } from './settings.js';
 
 const logger = createLogger('discovery');
@@ -16,6 +17,9 @@ try {
   process.exit(1);
 }
 
+const readyFile = ReadyFile.fromEnv();
+await readyFile?.clear();
+
 const reporter = new ApiReporter({
   apiUrl: settings.apiUrl,
   originHost: settings.originHost,
@@ -28,6 +32,7 @@ const discovery = createDiscovery(settings, { reporter, logger });
 onShutdownSignal(
   logger,
   async () => {
+    await readyFile?.clear();
     await discovery.stop();
     await reporter.close();
   },
@@ -35,6 +40,7 @@ onShutdownSignal(
 );
 
 await discovery.start();
+await readyFile?.markReady();
 logger.info(
   {
     apiUrl: settings.apiUrl,
