@@ -1,7 +1,8 @@
 /**
  * Compatibility with the seed's origin: nginx-rtmp ingests and packages HLS (`hls_nested on`),
  * asks our API whether a name may publish (`on_publish` → `POST /authorize`), and our discovery,
- * API and edge serve what it writes. Skipped when nginx-rtmp is not installed.
+ * API and edge serve what it writes. Needs nginx and libnginx-mod-rtmp (`npm test` installs them):
+ * without them it fails.
  */
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -9,7 +10,7 @@ import path from 'node:path';
 import t from 'tap';
 import HLS from 'hls-parser';
 import { ffprobe, publishFile, testAsset } from '../test-support/ffmpeg.js';
-import { NGINX_RTMP_MODULE, nginxRtmpAvailable, startNginxRtmp, type NginxRtmp } from '../test-support/nginx-rtmp.js';
+import { startNginxRtmp, type NginxRtmp } from '../test-support/nginx-rtmp.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { startForeignOriginPlatform, type ForeignOriginPlatform } from './foreign-origin-harness.js';
 
@@ -18,10 +19,6 @@ const REFUSED = 'nginx-intruder';
 const FRAGMENT_SECONDS = 2;
 /** Discovery's default STALE_TARGET_DURATIONS: nginx-rtmp writes no ENDLIST, so staleness ends a stream. */
 const STALE_TARGET_DURATIONS = 3;
-
-const skip = nginxRtmpAvailable()
-  ? false
-  : `nginx-rtmp is not installed (needs an nginx binary and ${NGINX_RTMP_MODULE}: apt-get install nginx libnginx-mod-rtmp)`;
 
 /** Status codes our API answered to `POST /authorize` (nginx-rtmp's on_publish), from its request log. */
 function authorizeAnswers(apiLog: string): number[] {
@@ -41,7 +38,7 @@ async function get(url: string): Promise<{ status: number; body: Buffer; type: s
   return { status: response.status, body: Buffer.from(await response.arrayBuffer()), type: response.headers.get('content-type') };
 }
 
-t.test('nginx-rtmp as the origin of our platform', { skip }, async (t) => {
+t.test('nginx-rtmp as the origin of our platform', async (t) => {
   const hlsPath = await mkdtemp(path.join(os.tmpdir(), 'livestack-nginx-hls-'));
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'livestack-nginx-e2e-'));
   t.teardown(async () => {
@@ -66,18 +63,16 @@ t.test('nginx-rtmp as the origin of our platform', { skip }, async (t) => {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     })();
-    const code = await Promise.race([publisher.exited, new Promise((resolve) => setTimeout(() => resolve('running'), 5000))]);
-    await publisher.stop();
+    await waitFor('our API to answer on_publish', () => authorizeAnswers(platform.logs('api')).length > 0, { timeoutMs: 60_000 });
+    t.same(authorizeAnswers(platform.logs('api')), [403], 'our API answered 403');
+    // Had nginx let it through, ffmpeg would have sent the whole clip and exited with 0.
+    const code = await publisher.exited;
     await watching;
-    t.not(code, 'running', 'nginx disconnected ffmpeg');
-    t.not(code, 0, `ffmpeg failed to publish (exit code ${String(code)})`);
+    t.not(code, 0, `nginx disconnected ffmpeg (exit code ${String(code)})`);
     const apiHost = new URL(platform.apiUrl).host;
     t.match(await origin.errorLog(), `notify: publish '${apiHost}/authorize'`, 'nginx called on_publish on our API');
-    t.same(authorizeAnswers(platform.logs('api')), [403], 'our API answered 403');
-    // Give discovery the time it would need to report a manifest, had one been written.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    statuses.add((await get(edgePlaylist(REFUSED))).status);
-    t.same([...statuses], [404], 'the edge only ever answered 404 for it');
+    t.same([...statuses], [404], 'the edge only ever answered 404 for it while it tried');
+    // The publish is over and was refused: nothing can write its folder any more.
     t.notOk((await readdir(hlsPath)).includes(REFUSED), 'nginx wrote no HLS folder for it');
   });
 
@@ -90,10 +85,11 @@ t.test('nginx-rtmp as the origin of our platform', { skip }, async (t) => {
         const response = await get(edgePlaylist(ALLOWED));
         return response.status === 200 ? response : undefined;
       },
-      { timeoutMs: 15_000, intervalMs: 50 },
+      { timeoutMs: 60_000, intervalMs: 50 },
     );
     t.match(first.type, /mpegurl/i, 'playlist content type');
     t.same(authorizeAnswers(platform.logs('api')), [403, 200], 'nginx asked our API, which answered 200 this time');
+    t.equal((await get(edgePlaylist(REFUSED))).status, 404, 'discovery reported this later stream, never the refused one');
     const playlist = HLS.parse(first.body.toString()) as HLS.types.MediaPlaylist;
     const segment = playlist.segments[0];
     t.ok(segment, 'the playlist names a segment');
@@ -107,7 +103,6 @@ t.test('nginx-rtmp as the origin of our platform', { skip }, async (t) => {
     t.same(probe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264'], 'H.264 + AAC');
 
     const code = await publisher.exited;
-    const stoppedAt = Date.now();
     t.equal(code, 0, 'the publisher sent the whole clip');
     const last = await get(edgePlaylist(ALLOWED));
     if (last.status === 200) {
@@ -115,14 +110,11 @@ t.test('nginx-rtmp as the origin of our platform', { skip }, async (t) => {
       t.comment(`nginx-rtmp's last playlist: ${final.segments.length} segments, endlist=${final.endlist}`);
     }
     // No ENDLIST from nginx-rtmp: discovery withdraws after STALE_TARGET_DURATIONS unchanged target
-    // durations; the edge may answer from its route cache (ROUTE_CACHE_MS, 1 s) a little longer.
-    const boundMs = (STALE_TARGET_DURATIONS * FRAGMENT_SECONDS + 4) * 1000;
+    // durations; the edge may answer from its route cache (ROUTE_CACHE_MS) a little longer.
     await waitFor(`the edge to answer 404 for ${ALLOWED}`, async () => (await get(edgePlaylist(ALLOWED))).status === 404, {
-      timeoutMs: boundMs,
+      timeoutMs: 60_000,
       intervalMs: 50,
     });
-    const withdrawnAfterMs = Date.now() - stoppedAt;
-    t.pass(`edge answered 404 ${withdrawnAfterMs} ms after the publisher stopped (bound ${boundMs} ms)`);
     t.match(platform.logs('discovery'), /"reason":"stale"/, 'discovery withdrew it as stale');
   });
 });
