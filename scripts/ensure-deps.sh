@@ -1,14 +1,39 @@
 #!/usr/bin/env bash
-# Installs what the platform and its tests need when it is missing: ffmpeg/ffprobe and
-# redis-server from the system package manager, npm packages from the lockfile, and the build.
-# Sourced by platform.sh and test.sh so either can be the first command a new user runs.
+# Installs what is missing: the system packages (apt-get), npm packages from the lockfile, and the
+# build. Run by platform.sh and test.sh so either can be the first command a new user runs.
+#   bash scripts/ensure-deps.sh          what the platform needs to run: ffmpeg/ffprobe, redis-server
+#   bash scripts/ensure-deps.sh --tests  also what the tests use: nginx with libnginx-mod-rtmp (the
+#                                        nginx-rtmp compatibility tests), openssl (the RTMPS test)
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-need_packages=()
-command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need_packages+=(ffmpeg)
-command -v redis-server >/dev/null 2>&1 || need_packages+=(redis-server)
+for_tests=0
+case "${1:-}" in
+  --tests) for_tests=1 ;;
+  "") ;;
+  *) echo "usage: $0 [--tests]" >&2; exit 2 ;;
+esac
 
+# Where Debian's libnginx-mod-rtmp puts the module (test-support/nginx-rtmp.ts looks there too).
+nginx_rtmp_module=/usr/lib/nginx/modules/ngx_rtmp_module.so
+has_nginx() {
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || [ -x /usr/local/sbin/nginx ] || [ -x /usr/local/nginx/sbin/nginx ]
+}
+
+# Sets need_packages to the Debian/Ubuntu packages whose program or file is missing.
+find_missing() {
+  need_packages=()
+  command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need_packages+=(ffmpeg)
+  command -v redis-server >/dev/null 2>&1 || need_packages+=(redis-server)
+  if [ "$for_tests" -eq 1 ]; then
+    has_nginx || need_packages+=(nginx)
+    [ -f "$nginx_rtmp_module" ] || need_packages+=(libnginx-mod-rtmp)
+    command -v openssl >/dev/null 2>&1 || need_packages+=(openssl)
+  fi
+  return 0
+}
+
+find_missing
 if [ ${#need_packages[@]} -gt 0 ]; then
   echo "==> installing ${need_packages[*]} (apt-get)"
   if [ "$(id -u)" -eq 0 ]; then
@@ -27,6 +52,11 @@ if [ ${#need_packages[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   "${as_root[@]}" apt-get update -qq
   "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >/dev/null
+  find_missing
+  if [ ${#need_packages[@]} -gt 0 ]; then
+    echo "error: still missing after apt-get install: ${need_packages[*]} (nginx's RTMP module is expected at $nginx_rtmp_module)" >&2
+    exit 1
+  fi
 fi
 
 cd "$repo_root"

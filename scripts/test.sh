@@ -5,7 +5,7 @@
 set -uo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
-bash scripts/ensure-deps.sh || { echo "tests: 0 passed, 1 failed"; exit 1; }
+bash scripts/ensure-deps.sh --tests || { echo "tests: 0 passed, 1 failed"; exit 1; }
 
 mkdir -p .run
 results=.run/test-results.tap
