@@ -17,6 +17,7 @@ export ALLOWED_STREAMS="${ALLOWED_STREAMS-golive}"
 export PUBLIC_PLAYBACK_URL="${PUBLIC_PLAYBACK_URL:-http://localhost:${EDGE_PORT}}"
 export INGEST_RTMP_URL="${INGEST_RTMP_URL:-rtmp://localhost:${RTMP_PORT}/stream/{stream_key}}"
 run_dir="$repo_root/.run"
+export DISCOVERY_READY_FILE="${DISCOVERY_READY_FILE:-$run_dir/discovery.ready}"
 log_dir="$run_dir/logs"
 mkdir -p "$log_dir" "$HLS_PATH"
 
@@ -45,15 +46,28 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
-wait_http() {
-  local name="$1" url="$2"
-  for _ in $(seq 1 100); do
-    if node -e "fetch('$url').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" 2>/dev/null; then return 0; fi
+# Waits until the service started last passes `check` (a command), or fails when it exits first
+# or is not ready after 60 s.
+wait_ready() {
+  local name="$1" what="$2"
+  shift 2
+  local pid="${pids[${#pids[@]}-1]}"
+  for _ in $(seq 1 600); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "error: $name exited before it was ready; see $log_dir/$name.log" >&2
+      tail -n 20 "$log_dir/$name.log" >&2 || true
+      exit 1
+    fi
     sleep 0.1
   done
-  echo "error: $name did not become healthy at $url; see $log_dir/$name.log" >&2
+  echo "error: $name is not ready ($what); see $log_dir/$name.log" >&2
   tail -n 20 "$log_dir/$name.log" >&2 || true
   exit 1
+}
+
+answers_ok() {
+  node -e "fetch('$1').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" 2>/dev/null
 }
 
 if [ -z "${REDIS_URL:-}" ]; then
@@ -64,10 +78,7 @@ if [ -z "${REDIS_URL:-}" ]; then
     --save "" >"$log_dir/redis.log" 2>&1 &
   pids+=($!)
   export REDIS_URL="redis://127.0.0.1:${redis_port}"
-  for _ in $(seq 1 50); do
-    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
-    sleep 0.1
-  done
+  wait_ready redis "no answer to PING" redis-cli -p "$redis_port" ping
 fi
 
 start() {
@@ -77,13 +88,18 @@ start() {
   pids+=($!)
 }
 
+# Each service is waited for before the next starts: the API and the edge answer /health, the
+# origin answers /ready once RTMP listens and the API accepted its heartbeat, discovery writes its
+# ready file once it has scanned HLS_PATH.
 start api
-wait_http api "http://127.0.0.1:${API_PORT}/health"
+wait_ready api "no answer at /health" answers_ok "http://127.0.0.1:${API_PORT}/health"
 start origin
-wait_http origin "http://127.0.0.1:${ORIGIN_HTTP_PORT}/health"
+wait_ready origin "/ready does not answer 200" answers_ok "http://127.0.0.1:${ORIGIN_HTTP_PORT}/ready"
+rm -f "$DISCOVERY_READY_FILE"
 start discovery
+wait_ready discovery "no $DISCOVERY_READY_FILE" test -f "$DISCOVERY_READY_FILE"
 start edge
-wait_http edge "http://127.0.0.1:${EDGE_PORT}/health"
+wait_ready edge "no answer at /health" answers_ok "http://127.0.0.1:${EDGE_PORT}/health"
 
 # The demo stream (owned by the admin user), made once and reused: its key, OBS settings and
 # playback URL go in the banner, so a new user is live in one step. DEMO_STREAM=0 skips it.
