@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import { ApiRejectedError, ApiUnavailableError } from './errors.js';
-import type { StreamReport, StreamReporter } from './stream-reporter.js';
+import type { EndedStreamReport, StreamReport, StreamReporter } from './stream-reporter.js';
 
 export interface ApiReporterOptions {
   /** Base URL of the API, without a trailing slash; may carry a path prefix. */
@@ -43,6 +43,11 @@ export class ApiReporter implements StreamReporter {
 
   async register(report: StreamReport): Promise<void> {
     await this.#send('POST', '/streams', JSON.stringify({ ...report, host: this.#originHost }), []);
+  }
+
+  async end({ name, manifest, graceSeconds }: EndedStreamReport): Promise<void> {
+    const body = { name, manifest, host: this.#originHost, state: 'ended', grace_seconds: graceSeconds };
+    await this.#send('POST', '/streams', JSON.stringify(body), []);
   }
 
   async withdraw(name: string): Promise<void> {

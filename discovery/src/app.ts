@@ -27,7 +27,11 @@ export function createDiscovery(settings: DiscoverySettings, { reporter, logger 
   });
   const tracker = new StreamTracker({
     manifestName: settings.manifestName,
-    timing: { heartbeatMs: settings.heartbeatMs, staleTargetDurations: settings.staleTargetDurations },
+    timing: {
+      heartbeatMs: settings.heartbeatMs,
+      staleTargetDurations: settings.staleTargetDurations,
+      endedGraceSeconds: settings.endedGraceSeconds,
+    },
     outbox,
     logger,
   });

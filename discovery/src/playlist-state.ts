@@ -7,8 +7,8 @@ import { getOptions, parse, setOptions } from 'hls-parser';
  * - `not-ready`: anything else (empty, half-written, master playlist, not a playlist at all).
  */
 export type PlaylistState =
-  | { kind: 'live'; targetDurationSeconds: number }
-  | { kind: 'ended' }
+  | { kind: 'live'; targetDurationSeconds: number; durationSeconds: number }
+  | { kind: 'ended'; durationSeconds: number }
   | { kind: 'not-ready'; reason: string };
 
 /**
@@ -26,12 +26,13 @@ export function readPlaylistState(text: string): PlaylistState {
     return notReady(error instanceof Error ? error.message : String(error));
   }
   if (playlist.isMasterPlaylist) return notReady('master playlist: the manifest must be a media playlist');
-  if (playlist.endlist) return { kind: 'ended' };
+  const durationSeconds = playlist.segments.reduce((total, segment) => total + (segment.duration > 0 ? segment.duration : 0), 0);
+  if (playlist.endlist) return { kind: 'ended', durationSeconds };
   if (!(playlist.targetDuration > 0)) return notReady('no #EXT-X-TARGETDURATION');
   if (playlist.segments.length === 0) return notReady('no segment yet');
   // A cut-off file ends on an #EXTINF without its URI line; lenient mode keeps it with uri ''.
   if (playlist.segments.some((segment) => !segment.uri)) return notReady('segment without URI');
-  return { kind: 'live', targetDurationSeconds: playlist.targetDuration };
+  return { kind: 'live', targetDurationSeconds: playlist.targetDuration, durationSeconds };
 }
 
 function notReady(reason: string): PlaylistState {

@@ -1,9 +1,12 @@
 import type { Logger } from '../../service-kit/src/logger.js';
 import { backoffDelayMs, type BackoffSettings } from './backoff.js';
 import { isRetryable } from './errors.js';
-import type { StreamReport, StreamReporter } from './stream-reporter.js';
+import type { EndedStreamReport, StreamReport, StreamReporter } from './stream-reporter.js';
 
-export type ReportOp = { kind: 'register'; report: StreamReport } | { kind: 'withdraw'; name: string };
+export type ReportOp =
+  | { kind: 'register'; report: StreamReport }
+  | { kind: 'end'; report: EndedStreamReport }
+  | { kind: 'withdraw'; name: string };
 
 export interface ReportOutboxOptions {
   reporter: StreamReporter;
@@ -13,7 +16,7 @@ export interface ReportOutboxOptions {
 }
 
 function streamOf(op: ReportOp): string {
-  return op.kind === 'register' ? op.report.name : op.name;
+  return op.kind === 'withdraw' ? op.name : op.report.name;
 }
 
 /**
@@ -102,6 +105,7 @@ export class ReportOutbox {
   async #attempt(op: ReportOp): Promise<unknown> {
     try {
       if (op.kind === 'register') await this.#reporter.register(op.report);
+      else if (op.kind === 'end') await this.#reporter.end(op.report);
       else await this.#reporter.withdraw(op.name);
       return undefined;
     } catch (error) {

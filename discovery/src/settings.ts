@@ -3,6 +3,7 @@ import {
   readHttpUrl,
   readInteger,
   readNumber,
+  readOptionalInteger,
   readString,
   SettingError,
   type Env,
@@ -22,8 +23,13 @@ export interface DiscoverySettings {
    * Default 5, or ROUTE_TTL_SECONDS / 3 when the TTL is shorter than 15 s.
    */
   heartbeatMs: number;
-  /** STALE_TARGET_DURATIONS: a playlist unchanged for this many target durations is withdrawn. */
+  /** STALE_TARGET_DURATIONS: a playlist unchanged for this many target durations has ended. */
   staleTargetDurations: number;
+  /**
+   * ENDED_GRACE_SECONDS: how long an ended stream stays playable through the edges; unset, the
+   * length of its last playlist.
+   */
+  endedGraceSeconds: number | undefined;
   /**
    * ROUTE_TTL_SECONDS: the API's key TTL (the API reads the same variable, so a shared environment
    * keeps both in step); only used to bound HEARTBEAT_SECONDS.
@@ -63,6 +69,7 @@ export function readDiscoverySettings(env: Env = process.env): DiscoverySettings
     manifestName: readManifestName(env),
     heartbeatMs: Math.round(heartbeatSeconds * 1000),
     staleTargetDurations: readNumber(env, 'STALE_TARGET_DURATIONS', 3, { min: 1 }),
+    endedGraceSeconds: readOptionalInteger(env, 'ENDED_GRACE_SECONDS', { min: 1, max: 86_400 }),
     routeTtlSeconds,
     apiTimeoutMs: readInteger(env, 'API_TIMEOUT_MS', 2_000, { min: 1 }),
     retryInitialMs,

@@ -5,15 +5,21 @@ export interface LifecycleTiming {
   heartbeatMs: number;
   /** A live playlist unchanged for this many target durations counts as dead. */
   staleTargetDurations: number;
+  /**
+   * How long an ended stream stays playable (the API keeps offering it as ended); undefined: the
+   * length of its last playlist, so a viewer as far behind live as the playlist allows sees the end.
+   */
+  endedGraceSeconds: number | undefined;
 }
 
-export type WithdrawReason = 'ended' | 'stale' | 'removed';
+export type EndReason = 'ended' | 'stale';
 
 export type Decision =
   | { action: 'none' }
   | { action: 'register' }
   | { action: 'refresh' }
-  | { action: 'withdraw'; reason: WithdrawReason };
+  | { action: 'end'; reason: EndReason; graceSeconds: number }
+  | { action: 'withdraw' };
 
 /**
  * - `idle`: the folder exists but its manifest never was live (missing, empty, half-written);
@@ -28,7 +34,7 @@ const NONE: Decision = { action: 'none' };
 
 /**
  * The per-stream state machine: from manifest writes and the clock, decides when to register,
- * refresh or withdraw. No I/O and no timers: the caller passes times in and schedules a call to
+ * refresh, end (kept playable for a grace period) or withdraw. No I/O and no timers: the caller passes times in and schedules a call to
  * `due` at `nextDeadline()`.
  *
  * Liveness is measured from the manifest's mtime, not from when an event arrived: a playlist left
@@ -40,6 +46,9 @@ export class StreamLifecycle {
   #targetDurationMs = 0;
   #lastChangeAt = Number.NEGATIVE_INFINITY;
   #lastReportAt = Number.NEGATIVE_INFINITY;
+  #playlistSeconds = 0;
+  /** Reported to the API (live, or ended within its grace) and not withdrawn since. */
+  #listed = false;
 
   constructor(private readonly timing: LifecycleTiming) {}
 
@@ -51,35 +60,39 @@ export class StreamLifecycle {
   manifestWritten(state: PlaylistState, modifiedAt: number, now: number): Decision {
     if (state.kind === 'not-ready') return NONE;
     const wasLive = this.#phase === 'live';
+    this.#playlistSeconds = state.durationSeconds;
     if (state.kind === 'ended') {
       this.#phase = 'ended';
-      return wasLive ? { action: 'withdraw', reason: 'ended' } : NONE;
+      return wasLive ? this.#end('ended') : NONE;
     }
     this.#targetDurationMs = state.targetDurationSeconds * 1000;
     this.#lastChangeAt = Math.max(this.#lastChangeAt, modifiedAt);
     if (now >= this.#staleAt()) {
       this.#phase = 'stale';
-      return wasLive ? { action: 'withdraw', reason: 'stale' } : NONE;
+      return wasLive ? this.#end('stale') : NONE;
     }
     if (wasLive) return NONE;
     this.#phase = 'live';
+    this.#listed = true;
     this.#lastReportAt = now;
     return { action: 'register' };
   }
 
   /** The manifest or the whole stream folder is gone. */
   removed(): Decision {
-    const wasLive = this.#phase === 'live';
+    const wasListed = this.#listed;
     this.#phase = 'idle';
-    return wasLive ? { action: 'withdraw', reason: 'removed' } : NONE;
+    this.#listed = false;
+    // Nothing is left to serve, live or ended: withdrawn at once, with no grace period.
+    return wasListed ? { action: 'withdraw' } : NONE;
   }
 
-  /** Called at (or after) `nextDeadline()`: withdraws a stale stream or refreshes a live one. */
+  /** Called at (or after) `nextDeadline()`: ends a stale stream or refreshes a live one. */
   due(now: number): Decision {
     if (this.#phase !== 'live') return NONE;
     if (now >= this.#staleAt()) {
       this.#phase = 'stale';
-      return { action: 'withdraw', reason: 'stale' };
+      return this.#end('stale');
     }
     if (now >= this.#lastReportAt + this.timing.heartbeatMs) {
       this.#lastReportAt = now;
@@ -92,6 +105,11 @@ export class StreamLifecycle {
   nextDeadline(): number | undefined {
     if (this.#phase !== 'live') return undefined;
     return Math.min(this.#staleAt(), this.#lastReportAt + this.timing.heartbeatMs);
+  }
+
+  #end(reason: EndReason): Decision {
+    const graceSeconds = this.timing.endedGraceSeconds ?? Math.max(1, Math.ceil(this.#playlistSeconds));
+    return { action: 'end', reason, graceSeconds };
   }
 
   #staleAt(): number {

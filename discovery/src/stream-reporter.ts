@@ -5,6 +5,11 @@ export interface StreamReport {
   manifest: string;
 }
 
+/** A stream whose playlist ended (or went stale): the API keeps offering it, as ended, for a while. */
+export interface EndedStreamReport extends StreamReport {
+  graceSeconds: number;
+}
+
 /**
  * The narrow interface the tracker reports through; the HTTP implementation is `ApiReporter`.
  * Each call is one attempt: it resolves once the API accepted it and throws otherwise
@@ -13,6 +18,8 @@ export interface StreamReport {
 export interface StreamReporter {
   /** Registers or refreshes this origin for the stream. */
   register(report: StreamReport): Promise<void>;
+  /** Reports that this origin's copy of the stream ended; it stays playable for `graceSeconds`. */
+  end(report: EndedStreamReport): Promise<void>;
   /** Withdraws this origin's registration of the stream. */
   withdraw(name: string): Promise<void>;
 }

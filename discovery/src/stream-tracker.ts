@@ -102,8 +102,15 @@ export class StreamTracker implements ManifestListener {
         this.#logger.debug({ stream: name }, 'heartbeat: refreshing');
         this.#outbox.submit({ kind: 'register', report: { name, manifest: this.#manifestName } });
         return;
+      case 'end':
+        this.#logger.info({ stream: name, reason: decision.reason, graceSeconds: decision.graceSeconds }, 'stream over: reporting its end');
+        this.#outbox.submit({
+          kind: 'end',
+          report: { name, manifest: this.#manifestName, graceSeconds: decision.graceSeconds },
+        });
+        return;
       case 'withdraw':
-        this.#logger.info({ stream: name, reason: decision.reason }, 'stream over: withdrawing');
+        this.#logger.info({ stream: name }, 'stream removed: withdrawing');
         this.#outbox.submit({ kind: 'withdraw', name });
         return;
     }

@@ -60,7 +60,7 @@ function reporterFor(t: { teardown(fn: () => unknown): void }, apiUrl: string) {
   return reporter;
 }
 
-t.test('register POSTs {name, manifest, host}; withdraw DELETEs with ?host=, over one kept-alive connection', async (t) => {
+t.test('register POSTs {name, manifest, host}; end adds state and grace; withdraw DELETEs with ?host=, over one kept-alive connection', async (t) => {
   const { api, url } = await startApi(t);
   const reporter = reporterFor(t, url);
   // Spaced like heartbeats: undici may open a second connection for a request sent in the very
@@ -69,12 +69,19 @@ t.test('register POSTs {name, manifest, host}; withdraw DELETEs with ?host=, ove
   await sleep(50);
   await reporter.register({ name: 'golive', manifest: 'index.m3u8' });
   await sleep(50);
+  await reporter.end({ name: 'golive', manifest: 'index.m3u8', graceSeconds: 60 });
+  await sleep(50);
   await reporter.withdraw('golive');
   t.same(
     api.requests.map(({ method, url, body }) => ({ method, url, body })),
     [
       { method: 'POST', url: '/streams', body: { name: 'golive', manifest: 'index.m3u8', host: ORIGIN_HOST } },
       { method: 'POST', url: '/streams', body: { name: 'golive', manifest: 'index.m3u8', host: ORIGIN_HOST } },
+      {
+        method: 'POST',
+        url: '/streams',
+        body: { name: 'golive', manifest: 'index.m3u8', host: ORIGIN_HOST, state: 'ended', grace_seconds: 60 },
+      },
       { method: 'DELETE', url: '/streams/golive?host=127.0.0.1%3A8080', body: undefined },
     ],
   );

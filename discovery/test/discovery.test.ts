@@ -14,8 +14,7 @@ import { FakeReporter } from './fake-reporter.js';
  */
 
 const logger = createLogger('discovery-test', process.env.LOG_LEVEL ?? 'silent');
-/** Generous bounds: the measured figures are printed as comments. */
-const REGISTER_BOUND_MS = 500;
+/** Latencies are printed as comments for a person to read; bench/ measures them. */
 const HEARTBEAT_SECONDS = 0.5;
 const STALE_TARGET_DURATIONS = 2;
 
@@ -79,9 +78,7 @@ t.test('the first manifest write is registered at once (nginx-rtmp playlist)', a
   const nginxRtmp = '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-TARGETDURATION:2\n\n#EXTINF:2.000,\n0.ts\n';
   const renamedAt = await h.publish('golive', nginxRtmp);
   const call = await waitFor('register golive', () => h.reporter.delivered('golive', 'register')[0]);
-  const latency = call.at - renamedAt;
-  t.comment(`register latency from rename: ${latency} ms`);
-  t.ok(latency < REGISTER_BOUND_MS, `registered within ${REGISTER_BOUND_MS} ms`);
+  t.comment(`register latency from rename: ${call.at - renamedAt} ms`);
   t.same({ name: call.name, manifest: call.manifest }, { name: 'golive', manifest: 'index.m3u8' });
   t.same(h.discovery.tracker.liveStreams(), ['golive']);
 });
@@ -91,7 +88,7 @@ t.test('a stream in a brand-new folder is registered', async (t) => {
   const renamedAt = await h.publish('fresh', playlist(0));
   const call = await waitFor('register fresh', () => h.reporter.delivered('fresh', 'register')[0]);
   t.comment(`register latency (folder and manifest created together): ${call.at - renamedAt} ms`);
-  t.ok(call.at - renamedAt < REGISTER_BOUND_MS);
+  t.same(h.discovery.tracker.liveStreams(), ['fresh']);
 });
 
 t.test('manifests renamed into brand-new folders are registered, and their deletion is seen', async (t) => {
@@ -109,13 +106,13 @@ t.test('manifests renamed into brand-new folders are registered, and their delet
     await sleep(80);
     const unlinkedAt = Date.now();
     await unlink(path.join(h.hlsPath, name, 'index.m3u8'));
-    const withdrawn = await waitFor(`withdraw ${name}`, () => h.reporter.delivered(name, 'withdraw')[0], { timeoutMs: 1_000 });
+    const withdrawn = await waitFor(`withdraw ${name}`, () => h.reporter.delivered(name, 'withdraw')[0]);
     withdrawLatencies.push(withdrawn.at - unlinkedAt);
   }
   t.comment(`register latencies: ${registerLatencies.join(' ')} ms`);
   t.comment(`withdraw latencies: ${withdrawLatencies.join(' ')} ms`);
-  t.ok(Math.max(...registerLatencies) < REGISTER_BOUND_MS);
-  t.ok(Math.max(...withdrawLatencies) < REGISTER_BOUND_MS);
+  t.equal(h.reporter.delivered(undefined, 'register').length, 20, 'each registered once');
+  t.equal(h.reporter.delivered(undefined, 'withdraw').length, 20, 'each withdrawn once');
 });
 
 t.test('temp files, segments and other names are ignored', async (t) => {
@@ -127,38 +124,45 @@ t.test('temp files, segments and other names are ignored', async (t) => {
   await writeFile(path.join(dir, 'other.m3u8'), playlist(0));
   await writeFile(path.join(dir, '0.ts'), 'segment');
   await writeFile(path.join(h.hlsPath, 'quiet.m3u8'), playlist(0));
-  await sleep(300);
-  t.same(h.reporter.calls, []);
+  // A manifest written after them is reported: by then the watcher has seen the files above.
+  await h.publish('marker', playlist(0));
+  await waitFor('marker registered', () => h.reporter.delivered('marker', 'register').length === 1);
+  t.same(h.reporter.calls.map((c) => `${c.op} ${c.name}`), ['register marker']);
 });
 
 t.test('a manifest that keeps changing is refreshed every heartbeat, not on every write', async (t) => {
   const h = await startHarness(t);
-  const started = Date.now();
-  for (let seq = 0; Date.now() - started < 1_800; seq++) {
-    await h.publish('busy', playlist(seq));
+  let writes = 0;
+  // Write every 100 ms until the first register and three heartbeats went out.
+  while (h.reporter.delivered('busy', 'register').length < 4) {
+    await h.publish('busy', playlist(writes++));
     await sleep(100);
   }
   const registers = h.reporter.delivered('busy', 'register');
   const gaps = registers.slice(1).map((call, i) => call.at - registers[i]!.at);
-  t.comment(`${registers.length} registers for ~18 writes, gaps ${gaps.join(', ')} ms`);
-  t.ok(registers.length >= 3 && registers.length <= 5, 'first register plus one per 0.5 s heartbeat');
-  for (const gap of gaps) t.ok(gap >= HEARTBEAT_SECONDS * 1000 - 20, `gap ${gap} ms is a heartbeat`);
+  t.comment(`${registers.length} registers for ${writes} writes, gaps ${gaps.join(', ')} ms`);
+  // A heartbeat timer never fires early, so every gap is at least one heartbeat (1 ms clock slack).
+  for (const gap of gaps) t.ok(gap >= HEARTBEAT_SECONDS * 1000 - 1, `gap ${gap} ms is a heartbeat`);
+  t.ok(writes > registers.length, 'fewer reports than writes');
   t.same(h.reporter.delivered('busy', 'withdraw'), [], 'never withdrawn while changing');
+  t.same(h.reporter.delivered('busy', 'end'), [], 'never ended while changing');
 });
 
-t.test('ENDLIST withdraws at once; a reconnecting publisher is registered again', async (t) => {
+t.test('ENDLIST reports the end at once, kept for the playlist length; a reconnecting publisher is registered again', async (t) => {
   const h = await startHarness(t);
   await h.publish('show', playlist(0));
   await waitFor('register', () => h.reporter.delivered('show', 'register').length === 1);
   const endedAt = await h.publish('show', playlist(1, { ended: true }));
-  const withdrawal = await waitFor('withdraw', () => h.reporter.delivered('show', 'withdraw')[0]);
-  t.comment(`withdraw latency after ENDLIST: ${withdrawal.at - endedAt} ms`);
-  t.ok(withdrawal.at - endedAt < REGISTER_BOUND_MS);
+  const end = await waitFor('end', () => h.reporter.delivered('show', 'end')[0]);
+  t.comment(`end latency after ENDLIST: ${end.at - endedAt} ms`);
+  t.same({ manifest: end.manifest, graceSeconds: end.graceSeconds }, { manifest: 'index.m3u8', graceSeconds: 6 }, '3 segments of 2 s');
   t.same(h.discovery.tracker.liveStreams(), []);
+  t.same(h.reporter.delivered('show', 'withdraw'), [], 'not withdrawn: viewers behind live still get the end');
 
   await h.publish('show', playlist(0));
   await waitFor('second register', () => h.reporter.delivered('show', 'register').length === 2);
   t.same(h.discovery.tracker.liveStreams(), ['show']);
+  t.same(h.reporter.delivered('show').map((c) => c.op), ['register', 'end', 'register']);
 });
 
 t.test('an ENDLIST written right after the previous playlist is still seen', async (t) => {
@@ -170,9 +174,9 @@ t.test('an ENDLIST written right after the previous playlist is still seen', asy
   await sleep(100);
   await h.publish('burst', playlist(1));
   const endedAt = await h.publish('burst', playlist(2, { ended: true }));
-  const withdrawal = await waitFor('withdraw', () => h.reporter.delivered('burst', 'withdraw')[0]);
-  t.comment(`withdraw latency for a back-to-back ENDLIST: ${withdrawal.at - endedAt} ms`);
-  t.ok(withdrawal.at - endedAt < REGISTER_BOUND_MS);
+  const end = await waitFor('end', () => h.reporter.delivered('burst', 'end')[0]);
+  t.comment(`end latency for a back-to-back ENDLIST: ${end.at - endedAt} ms`);
+  t.same(h.discovery.tracker.liveStreams(), []);
 });
 
 t.test('deleting the manifest or the folder withdraws', async (t) => {
@@ -185,28 +189,34 @@ t.test('deleting the manifest or the folder withdraws', async (t) => {
   await unlink(path.join(h.hlsPath, 'one', 'index.m3u8'));
   const one = await waitFor('withdraw one', () => h.reporter.delivered('one', 'withdraw')[0]);
   t.comment(`withdraw latency after deleting the manifest: ${one.at - unlinkedAt} ms (chokidar atomic: +100 ms)`);
-  t.ok(one.at - unlinkedAt < REGISTER_BOUND_MS);
 
   const removedAt = Date.now();
   await rm(path.join(h.hlsPath, 'two'), { recursive: true });
   const two = await waitFor('withdraw two', () => h.reporter.delivered('two', 'withdraw')[0]);
   t.comment(`withdraw latency after deleting the folder: ${two.at - removedAt} ms`);
-  t.ok(two.at - removedAt < REGISTER_BOUND_MS);
-  await sleep(200);
-  t.equal(h.reporter.delivered(undefined, 'withdraw').length, 2, 'each withdrawn once');
+  // Events for the deleted stream would have come before those of a stream published after it.
+  await h.publish('marker', playlist(0));
+  await waitFor('marker registered', () => h.reporter.delivered('marker', 'register').length === 1);
+  t.same(h.reporter.delivered(undefined, 'withdraw').map((c) => c.name), ['one', 'two'], 'each withdrawn once');
 });
 
-t.test('a manifest that stops changing is withdrawn after STALE_TARGET_DURATIONS × target duration', async (t) => {
+t.test('a manifest that stops changing ends after STALE_TARGET_DURATIONS × target duration', async (t) => {
   const h = await startHarness(t);
-  const lastWriteAt = await h.publish('frozen', playlist(0, { td: 1 }));
-  const withdrawal = await waitFor('stale withdraw', () => h.reporter.delivered('frozen', 'withdraw')[0], { timeoutMs: 5_000 });
-  const after = withdrawal.at - lastWriteAt;
-  t.comment(`withdrawn ${after} ms after the last write (limit ${STALE_TARGET_DURATIONS} × 1 s)`);
-  t.ok(after >= STALE_TARGET_DURATIONS * 1000 - 50 && after < STALE_TARGET_DURATIONS * 1000 + 500);
+  const writingAt = Date.now();
+  await h.publish('frozen', playlist(0, { td: 1 }));
+  const end = await waitFor('stale end', () => h.reporter.delivered('frozen', 'end')[0]);
+  const after = end.at - writingAt;
+  t.comment(`ended ${after} ms after the last write began (limit ${STALE_TARGET_DURATIONS} × 1 s)`);
+  // Staleness runs from the file's mtime, stamped after `writingAt` by the kernel's coarse clock
+  // (which may lag by a tick): never early.
+  t.ok(after >= STALE_TARGET_DURATIONS * 1000 - 20, `not before the stale limit (${after} ms)`);
+  t.equal(end.graceSeconds, 3, 'kept for its playlist length (3 segments of 1 s)');
   t.ok(h.reporter.delivered('frozen', 'register').length >= 2, 'heartbeats until then');
 
   await h.publish('frozen', playlist(1, { td: 1 }));
-  await waitFor('registered again once it changes', () => h.reporter.delivered('frozen', 'withdraw').length === 1 && h.discovery.tracker.liveStreams().length === 1);
+  await waitFor('registered again once it changes', () => h.discovery.tracker.liveStreams().length === 1);
+  t.same(h.reporter.delivered('frozen').map((c) => c.op).filter((op) => op !== 'register'), ['end']);
+  t.equal(h.reporter.delivered('frozen').at(-1)?.op, 'register');
 });
 
 t.test('at start-up, leftovers (ENDLIST or old mtime) are not reported, a fresh manifest is', async (t) => {
@@ -218,12 +228,15 @@ t.test('at start-up, leftovers (ENDLIST or old mtime) are not reported, a fresh 
     await writeFile(path.join(hlsPath, 'finished', 'index.m3u8'), playlist(7, { td: 1, ended: true }));
     await writeFile(path.join(hlsPath, 'running', 'index.m3u8'), playlist(7, { td: 1 }));
   });
+  // start() resolved after the initial scan judged every leftover; a stream published later is
+  // reported after anything the scan decided.
   await waitFor('running registered', () => h.reporter.delivered('running', 'register').length === 1);
-  await sleep(300);
+  await h.publish('marker', playlist(0));
+  await waitFor('marker registered', () => h.reporter.delivered('marker', 'register').length === 1);
   t.same(
     h.reporter.calls.map((c) => `${c.op} ${c.name}`),
-    ['register running'],
-    'only the fresh manifest',
+    ['register running', 'register marker'],
+    'only the fresh manifests',
   );
 });
 
@@ -231,8 +244,7 @@ t.test('streams are re-reported once the API is back', async (t) => {
   const h = await startHarness(t);
   h.reporter.down = true;
   await h.publish('patient', playlist(0));
-  await sleep(300);
-  t.ok(h.reporter.calls.length >= 2, 'retried while down');
+  await waitFor('retried while down', () => h.reporter.calls.length >= 2);
   t.equal(h.reporter.delivered().length, 0);
   const upAt = Date.now();
   h.reporter.down = false;
@@ -240,7 +252,7 @@ t.test('streams are re-reported once the API is back', async (t) => {
   await h.publish('patient', playlist(1));
   const call = await waitFor('re-registered', () => h.reporter.delivered('patient', 'register')[0]);
   t.comment(`re-reported ${call.at - upAt} ms after the API came back (retry cap 100 ms)`);
-  t.ok(call.at - upAt < REGISTER_BOUND_MS);
+  t.ok(call.at >= upAt, 'after the API came back');
 });
 
 t.test('stop withdraws every live stream', async (t) => {
@@ -254,7 +266,7 @@ t.test('stop withdraws every live stream', async (t) => {
     h.reporter.delivered(undefined, 'withdraw').map((c) => c.name).sort(),
     ['a', 'b'],
   );
-  await h.publish('d', playlist(0));
-  await sleep(100);
+  // A report would be handed to the reporter synchronously (outbox.submit sends at once).
+  h.discovery.tracker.manifestWritten('d', { kind: 'live', targetDurationSeconds: 2, durationSeconds: 6 }, Date.now());
   t.equal(h.reporter.calls.filter((c) => c.name === 'd').length, 0, 'nothing reported after stop');
 });

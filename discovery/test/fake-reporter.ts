@@ -1,10 +1,11 @@
 import { ApiRejectedError, ApiUnavailableError } from '../src/errors.js';
-import type { StreamReport, StreamReporter } from '../src/stream-reporter.js';
+import type { EndedStreamReport, StreamReport, StreamReporter } from '../src/stream-reporter.js';
 
 export interface ReporterCall {
-  op: 'register' | 'withdraw';
+  op: 'register' | 'end' | 'withdraw';
   name: string;
   manifest?: string;
+  graceSeconds?: number;
   /** Date.now() when the call was made. */
   at: number;
   ok: boolean;
@@ -22,6 +23,10 @@ export class FakeReporter implements StreamReporter {
 
   async register(report: StreamReport): Promise<void> {
     await this.#call({ op: 'register', name: report.name, manifest: report.manifest });
+  }
+
+  async end(report: EndedStreamReport): Promise<void> {
+    await this.#call({ op: 'end', name: report.name, manifest: report.manifest, graceSeconds: report.graceSeconds });
   }
 
   async withdraw(name: string): Promise<void> {

@@ -4,12 +4,12 @@ import { readPlaylistState } from '../src/playlist-state.js';
 // Exactly what nginx-rtmp writes with `hls_nested on` after its first fragment.
 const NGINX_RTMP = '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-TARGETDURATION:2\n\n#EXTINF:2.000,\n0.ts\n';
 
-t.test('an nginx-rtmp live playlist is live with its target duration', async (t) => {
-  t.same(readPlaylistState(NGINX_RTMP), { kind: 'live', targetDurationSeconds: 2 });
+t.test('an nginx-rtmp live playlist is live with its target duration and length', async (t) => {
+  t.same(readPlaylistState(NGINX_RTMP), { kind: 'live', targetDurationSeconds: 2, durationSeconds: 2 });
 });
 
-t.test('ENDLIST makes a playlist ended', async (t) => {
-  t.same(readPlaylistState(`${NGINX_RTMP}#EXT-X-ENDLIST\n`), { kind: 'ended' });
+t.test('ENDLIST makes a playlist ended, with its length', async (t) => {
+  t.same(readPlaylistState(`${NGINX_RTMP}#EXTINF:1.5,\n1.ts\n#EXT-X-ENDLIST\n`), { kind: 'ended', durationSeconds: 3.5 });
 });
 
 t.test('a sliding window with a later media sequence is live', async (t) => {
@@ -24,13 +24,13 @@ t.test('a sliding window with a later media sequence is live', async (t) => {
     '42.ts',
     '',
   ].join('\n');
-  t.same(readPlaylistState(text), { kind: 'live', targetDurationSeconds: 1 });
+  t.same(readPlaylistState(text), { kind: 'live', targetDurationSeconds: 1, durationSeconds: 2 });
 });
 
 t.test('a segment longer than the target duration is tolerated', async (t) => {
   // Strict HLS forbids it; viewers can still play it, so discovery must not hide the stream.
   const text = '#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:3.500,\n0.ts\n';
-  t.same(readPlaylistState(text), { kind: 'live', targetDurationSeconds: 1 });
+  t.same(readPlaylistState(text), { kind: 'live', targetDurationSeconds: 1, durationSeconds: 3.5 });
 });
 
 t.test('half-valid or empty files are not ready, never a throw', async (t) => {

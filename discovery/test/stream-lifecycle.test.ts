@@ -2,11 +2,12 @@ import t from 'tap';
 import type { PlaylistState } from '../src/playlist-state.js';
 import { StreamLifecycle } from '../src/stream-lifecycle.js';
 
-const LIVE_2S: PlaylistState = { kind: 'live', targetDurationSeconds: 2 };
-const ENDED: PlaylistState = { kind: 'ended' };
+const LIVE_2S: PlaylistState = { kind: 'live', targetDurationSeconds: 2, durationSeconds: 8 };
+const ENDED: PlaylistState = { kind: 'ended', durationSeconds: 9.5 };
 const NOT_READY: PlaylistState = { kind: 'not-ready', reason: 'no segment yet' };
 // Heartbeat every 5 s; stale after 3 × 2 s = 6 s without a change.
-const timing = { heartbeatMs: 5_000, staleTargetDurations: 3 };
+// Ended streams stay playable for their playlist's length.
+const timing = { heartbeatMs: 5_000, staleTargetDurations: 3, endedGraceSeconds: undefined };
 
 t.test('the first live manifest registers at once', async (t) => {
   const stream = new StreamLifecycle(timing);
@@ -29,21 +30,21 @@ t.test('heartbeat refreshes while the manifest keeps changing', async (t) => {
   t.same(stream.due(10_000), { action: 'refresh' });
 });
 
-t.test('a manifest that stops changing is withdrawn after STALE_TARGET_DURATIONS', async (t) => {
+t.test('a manifest that stops changing ends after STALE_TARGET_DURATIONS', async (t) => {
   const stream = new StreamLifecycle(timing);
   stream.manifestWritten(LIVE_2S, 0, 0);
   stream.due(5_000);
   t.equal(stream.nextDeadline(), 6_000);
-  t.same(stream.due(6_000), { action: 'withdraw', reason: 'stale' });
+  t.same(stream.due(6_000), { action: 'end', reason: 'stale', graceSeconds: 8 }, 'kept playable for its last playlist length');
   t.equal(stream.phase, 'stale');
   t.equal(stream.nextDeadline(), undefined, 'no timer while not live');
   t.same(stream.due(20_000), { action: 'none' });
 });
 
-t.test('ENDLIST withdraws; a restarted playlist registers again', async (t) => {
+t.test('ENDLIST ends the stream for its playlist length; a restarted playlist registers again', async (t) => {
   const stream = new StreamLifecycle(timing);
   stream.manifestWritten(LIVE_2S, 0, 0);
-  t.same(stream.manifestWritten(ENDED, 2_000, 2_000), { action: 'withdraw', reason: 'ended' });
+  t.same(stream.manifestWritten(ENDED, 2_000, 2_000), { action: 'end', reason: 'ended', graceSeconds: 10 }, '9.5 s rounded up');
   t.same(stream.manifestWritten(ENDED, 2_000, 2_100), { action: 'none' }, 'a repeated event is harmless');
   t.same(stream.manifestWritten(LIVE_2S, 30_000, 30_000), { action: 'register' }, 'publisher reconnected');
 });
@@ -67,19 +68,29 @@ t.test('a leftover manifest is judged by its mtime', async (t) => {
   t.same(ended.manifestWritten(ENDED, 5_900, 6_000), { action: 'none' });
 });
 
-t.test('removal withdraws only a live stream', async (t) => {
+t.test('ENDED_GRACE_SECONDS overrides the playlist length', async (t) => {
+  const stream = new StreamLifecycle({ ...timing, endedGraceSeconds: 120 });
+  stream.manifestWritten(LIVE_2S, 0, 0);
+  t.same(stream.manifestWritten(ENDED, 2_000, 2_000), { action: 'end', reason: 'ended', graceSeconds: 120 });
+});
+
+t.test('removal withdraws a stream that was reported, live or ended, and nothing else', async (t) => {
   const live = new StreamLifecycle(timing);
   live.manifestWritten(LIVE_2S, 0, 0);
-  t.same(live.removed(), { action: 'withdraw', reason: 'removed' });
+  t.same(live.removed(), { action: 'withdraw' });
+  t.same(live.removed(), { action: 'none' }, 'once');
   const ended = new StreamLifecycle(timing);
   ended.manifestWritten(LIVE_2S, 0, 0);
   ended.manifestWritten(ENDED, 1_000, 1_000);
-  t.same(ended.removed(), { action: 'none' });
+  t.same(ended.removed(), { action: 'withdraw' }, 'its end is no longer served either');
+  const leftover = new StreamLifecycle(timing);
+  leftover.manifestWritten(ENDED, 1_000, 1_000);
+  t.same(leftover.removed(), { action: 'none' }, 'never reported');
 });
 
 t.test('the stale limit follows the current target duration', async (t) => {
   const stream = new StreamLifecycle(timing);
   stream.manifestWritten(LIVE_2S, 0, 0);
-  stream.manifestWritten({ kind: 'live', targetDurationSeconds: 1 }, 1_000, 1_000);
+  stream.manifestWritten({ kind: 'live', targetDurationSeconds: 1, durationSeconds: 4 }, 1_000, 1_000);
   t.equal(stream.nextDeadline(), 4_000, '1 s + 3 × 1 s');
 });

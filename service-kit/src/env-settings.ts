@@ -40,6 +40,11 @@ export function readInteger(
   return parsed;
 }
 
+/** An integer setting without a default: undefined when unset. */
+export function readOptionalInteger(env: Env, name: string, range: { min?: number; max?: number } = {}): number | undefined {
+  return raw(env, name) === undefined ? undefined : readInteger(env, name, 0, range);
+}
+
 export function readPort(env: Env, name: string, fallback: number): number {
   return readInteger(env, name, fallback, { min: 0, max: 65535 });
 }
