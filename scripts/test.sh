@@ -20,5 +20,11 @@ failed="$(sed -nE 's/.*fail: ([0-9]+).*/\1/p' <<<"$summary")"
 passed=${passed:-0}
 failed=${failed:-0}
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+# Nothing should skip (ensure-deps.sh installs every tool a test uses): name any that did.
+skipped="$(sed -nE 's/.*skip: ([0-9]+).*/\1/p' <<<"$summary")"
+if [ "${skipped:-0}" -gt 0 ]; then
+  echo "warning: ${skipped} tests skipped:"
+  grep -E '# SKIP' "$results" | sed -E 's/^ */  /' | head -n 20
+fi
 echo "tests: ${passed} passed, ${failed} failed"
 exit "$status"
