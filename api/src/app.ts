@@ -41,6 +41,11 @@ declare module 'fastify' {
 export interface AppOptions extends Omit<ApiSettings, 'port' | 'host'> {
   /** Request and app logs go here; omitted, the app logs nothing (tests). */
   logger?: Logger;
+  /**
+   * Clock (unix ms) of creation times and of expiry kept in stored scores and fields (routes,
+   * ingests, push statuses); key TTLs are Redis's own. Omitted: Date.now. Tests move it.
+   */
+  now?: () => number;
 }
 
 /**
@@ -75,15 +80,16 @@ export function buildApp(options: AppOptions) {
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
 
-  const routes = new RouteStore(redis, { ttlSeconds: options.routeTtlSeconds });
-  const users = new UserStore(redis);
-  const tokens = new TokenStore(redis);
-  const streams = new StreamStore(redis);
+  const now = options.now ?? Date.now;
+  const routes = new RouteStore(redis, { ttlSeconds: options.routeTtlSeconds, now });
+  const users = new UserStore(redis, { now });
+  const tokens = new TokenStore(redis, { now });
+  const streams = new StreamStore(redis, { now });
   const leases = new PublisherLeaseStore(redis, options.publishLeaseSeconds);
-  const ingests = new IngestStore(redis, { ttlSeconds: options.ingestTtlSeconds });
+  const ingests = new IngestStore(redis, { ttlSeconds: options.ingestTtlSeconds, now });
   const openNames = new OpenNames(options.allowedStreams);
-  const targets = new RestreamTargetStore(redis);
-  const statuses = new RestreamStatusStore(redis, { ttlSeconds: options.restreamStatusTtlSeconds });
+  const targets = new RestreamTargetStore(redis, { now });
+  const statuses = new RestreamStatusStore(redis, { ttlSeconds: options.restreamStatusTtlSeconds, now });
   const fallbacks = new FallbackStore(redis);
   const fallbackFiles = new FallbackFiles(options.fallbackPath);
   const platformUrls = options.platformIngestUrls;

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from '../../test-support/wait-for.js';
 import type { App } from '../src/app.js';
 import { call, createUser } from './fixtures/api-client.js';
 import { startTestApi } from './fixtures/test-api.js';
@@ -91,19 +91,54 @@ t.test('GET /v1/ingests lists live origins best first', async (t) => {
   });
 });
 
-t.test('an origin that stops sending heartbeats drops out within INGEST_TTL_SECONDS', async (t) => {
-  const { app } = await startTestApi(t, { ingestTtlSeconds: 1 });
+t.test('an origin that stops sending heartbeats drops out after INGEST_TTL_SECONDS, to the millisecond', async (t) => {
+  let now = 1_700_000_000_000;
+  // A long TTL so the keys (expired by Redis's own clock) outlast the test on any machine.
+  const { app } = await startTestApi(t, { ingestTtlSeconds: 60, now: () => now });
   const { token } = await createUser(app, 'alice');
   const names = async () =>
     (await call(app, token, 'GET', '/v1/ingests?protocol=rtmp')).json().ingests.map((i: { name: string }) => i.name);
 
-  t.equal((await heartbeat(app, { id: 'dying', priority: 1, streams: 0, bandwidth: 0 })).json().ttl_seconds, 1);
-  await sleep(600);
+  t.equal((await heartbeat(app, { id: 'dying', priority: 1, streams: 0, bandwidth: 0 })).json().ttl_seconds, 60);
+  now += 600;
   await heartbeat(app, { id: 'alive', priority: 1, streams: 0, bandwidth: 0 });
-  t.same(await names(), ['Origin alive', 'Origin dying']);
-  await sleep(600);
-  t.same(await names(), ['Origin alive'], 'the silent origin is gone after its TTL');
-  await sleep(600);
+  now += 59_399;
+  t.same(await names(), ['Origin alive', 'Origin dying'], 'listed until its TTL is over');
+  now += 1;
+  t.same(await names(), ['Origin alive'], 'the silent origin is gone when its TTL is over');
+  t.same(await app.redis.zrange('ingests', '0', '-1'), ['alive'], 'and pruned from the index');
+  now += 600;
   t.same(await names(), []);
-  t.same(await app.redis.keys('ingest*'), [], 'its keys are gone from Redis too');
+  t.same(await app.redis.keys('ingests'), [], 'the empty index is gone');
+  for (const origin of ['dying', 'alive']) {
+    t.ok((await app.redis.pttl(`ingest:${origin}`)) > 0, `ingest:${origin} expires by itself (its TTL is Redis's, not the clock's)`);
+  }
+});
+
+t.test("an origin's keys are gone from Redis once its heartbeats stop", async (t) => {
+  const { app } = await startTestApi(t, { ingestTtlSeconds: 1 });
+  const { token } = await createUser(app, 'alice');
+  const names = async () =>
+    (await call(app, token, 'GET', '/v1/ingests?protocol=rtmp')).json().ingests.map((i: { name: string }) => i.name);
+  const beat = (id: string) => heartbeat(app, { id, priority: 1, streams: 0, bandwidth: 0 });
+
+  // Each check right after fresh heartbeats, so a slow machine cannot let them lapse first.
+  await waitFor('both origins listed', async () => {
+    await beat('dying');
+    await beat('alive');
+    return JSON.stringify(await names()) === JSON.stringify(['Origin alive', 'Origin dying']);
+  });
+  t.pass('both listed while both send heartbeats');
+  await waitFor(
+    'the silent origin to drop out while the other keeps sending',
+    async () => {
+      await beat('alive');
+      return JSON.stringify(await names()) === JSON.stringify(['Origin alive']);
+    },
+    { timeoutMs: 30_000 },
+  );
+  t.pass('the silent origin dropped out, the other stayed');
+  await waitFor('both gone', async () => (await names()).length === 0, { timeoutMs: 30_000 });
+  await waitFor('their keys to expire', async () => (await app.redis.keys('ingest*')).length === 0, { timeoutMs: 30_000 });
+  t.pass('no key is left in Redis');
 });
