@@ -47,7 +47,7 @@ t.test('nginx-rtmp publishes a managed key under the stream id', { skip }, async
   const publisher = publishFile(testAsset('h264-aac.flv'), `${nginx.rtmpUrl}/${stream.rtmpKey}`, { loops: -1 });
   t.teardown(() => publisher.stop());
   await waitFor('nginx to follow the redirect', async () => (await nginx.errorLog()).includes(`publish redirect to '${stream.id}'`), {
-    timeoutMs: 10_000,
+    timeoutMs: 30_000,
   });
   t.same(await probeCodecs(`${nginx.rtmpUrl}/${stream.id}`), ['aac', 'h264'], 'the live stream plays under the stream id');
   t.ok((await app.redis.hgetall(`publisher:${stream.id}`)).session_id, 'the publish took the lease');

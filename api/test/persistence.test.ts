@@ -48,7 +48,7 @@ t.test('nothing durable is lost when the API or redis-server restarts', async (t
     t.equal((await call(api, user.token, 'GET', '/v1/streams')).statusCode, 503, 'unavailable while it is down');
     await redis.restart();
     await waitFor('the API to reach Redis again', async () => (await api.inject('/health')).statusCode === 200, {
-      timeoutMs: 5_000,
+      timeoutMs: 30_000,
     });
     t.same(await snapshot(api, user.token, stream.id), before);
     t.equal((await api.inject(`/authorize?name=${stream.rtmpKey}&session_id=after-redis-restart`)).statusCode, 200);

@@ -1,9 +1,9 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { loggerOptions } from '../../service-kit/src/logger.js';
+import { waitFor } from '../../test-support/wait-for.js';
 import type { App } from '../src/app.js';
 import { call, createStream, createUser, type Method } from './fixtures/api-client.js';
 import { ADMIN_TOKEN, buildTestApp, startTestApi } from './fixtures/test-api.js';
@@ -178,7 +178,7 @@ t.test('restream targets on a real redis-server', async (t) => {
     const stream = await createStream(app, alice.token);
     const created = (await addTarget(stream.id, { platform: 'twitch', stream_key: platformKey() })).json();
     const url = `/v1/streams/${stream.id}/restream-targets/${created.id}`;
-    await sleep(2);
+    await waitFor('the clock to move past the creation', () => Date.now() > Date.parse(created.updated_at));
     const renamed = await v1(alice.token, 'PATCH', url, { name: 'Main channel', enabled: false });
     t.equal(renamed.statusCode, 200);
     t.match(renamed.json(), { id: created.id, name: 'Main channel', enabled: false, platform: 'twitch', stream_key: created.stream_key, created_at: created.created_at });
@@ -406,8 +406,12 @@ t.test('target keys never reach the logs', async (t) => {
   await heartbeat(app, 'origin-log', [{ session_id: 's', stream: stream.id, key_generation: 1 }]);
   await call(app, token, 'GET', base);
   await call(app, token, 'DELETE', `${base}/${twitch.id}`);
-  await sleep(50);
+  // The last request's completion is the last line logged: everything before it is captured.
+  await waitFor('the last request to be logged', () =>
+    lines.join('').split('\n').some((line) => line.includes('"request completed"') && line.includes('"statusCode":204')),
+  );
   const log = lines.join('');
   t.match(log, /restream target created/, 'the log was captured');
+  t.match(log, /restream target deleted/);
   for (const key of keys) t.notOk(log.includes(key), 'no key in the log');
 });

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from '../../test-support/wait-for.js';
 import { call, createStream, createUser, type Method } from './fixtures/api-client.js';
 import { ADMIN_TOKEN, startTestApi } from './fixtures/test-api.js';
 
@@ -24,7 +24,7 @@ t.test('/v1/streams on a real redis-server', async (t) => {
     t.equal(listed.statusCode, 200);
     t.same(listed.json(), { data: [stream] });
 
-    await sleep(2);
+    await waitFor('the clock to move past the creation', () => Date.now() > Date.parse(stream.updated_at));
     const renamed = await call(app, alice.token, 'PUT', `/v1/streams/${stream.id}`, { name: 'New Name' });
     t.equal(renamed.statusCode, 200);
     t.match(renamed.json(), { id: stream.id, name: 'New Name', created_at: stream.created_at });
