@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import replyFrom, { type FastifyReplyFromHooks } from '@fastify/reply-from';
 import { Type } from '@fastify/type-provider-typebox';
 import Fastify, {
   type FastifyBaseLogger,
@@ -7,12 +6,12 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import { Agent } from 'undici';
 import type { Logger } from '../../service-kit/src/logger.js';
 import { ApiRouteClient } from './api-route-client.js';
 import {
   BadPathError,
   BadRequestError,
+  ClientClosedError,
   EdgeError,
   ErrorBody,
   InternalError,
@@ -20,6 +19,7 @@ import {
   OriginTimeoutError,
   OriginUnreachableError,
 } from './errors.js';
+import { OriginClient, type OriginFetcher, type OriginResponse } from './origin-client.js';
 import { RouteResolver, type RouteLookup } from './route-resolver.js';
 import type { EdgeSettings } from './settings.js';
 import { classifyPath, pathOf } from './stream-path.js';
@@ -63,6 +63,7 @@ const PREFLIGHT_MAX_AGE_S = 86_400;
 const errorResponses = {
   400: ErrorBody,
   404: ErrorBody,
+  499: ErrorBody,
   500: ErrorBody,
   502: ErrorBody,
   503: ErrorBody,
@@ -102,17 +103,14 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
     staleMs: settings.routeStaleMs,
     log: app.log.child({ component: 'route-resolver' }),
   });
-  const originAgent = new Agent({
+  const originClient = new OriginClient({
+    timeoutMs: settings.upstreamTimeoutMs,
+    connectTimeoutMs: settings.upstreamConnectTimeoutMs,
     connections: settings.upstreamConnections,
-    keepAliveTimeout: settings.upstreamKeepAliveMs,
-    keepAliveMaxTimeout: settings.upstreamKeepAliveMs,
-    headersTimeout: settings.upstreamTimeoutMs,
-    bodyTimeout: settings.upstreamTimeoutMs,
-    connect: { timeout: settings.upstreamConnectTimeoutMs },
+    keepAliveMs: settings.upstreamKeepAliveMs,
   });
-  app.addHook('onClose', () => originAgent.close());
-
-  await app.register(replyFrom, { undici: originAgent, disableRequestLogging: true });
+  app.addHook('onClose', () => originClient.close());
+  const origins: OriginFetcher = originClient;
 
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('access-control-allow-origin', '*');
@@ -123,7 +121,7 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
     if (edgeError instanceof InternalError) request.log.error({ err: error }, 'unexpected error');
     else if (edgeError.statusCode >= 500) {
       // Expected failures (API or origin down) are logged in one line, without a stack.
-      request.log.warn({ code: edgeError.code, cause: causeOf(edgeError) }, edgeError.message);
+      request.log.warn({ code: edgeError.code, origin: originOf(edgeError), cause: causeOf(edgeError) }, edgeError.message);
     }
     sendError(reply, edgeError);
   });
@@ -155,26 +153,22 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
       if (verdict.kind === 'refused') throw new BadPathError(pathOf(request.url), verdict.reason);
       if (verdict.kind === 'not-media') throw new NotFoundError(request.method, pathOf(request.url));
 
+      const viewerLeft = abortWhenViewerLeaves(request, reply);
       const origin = await resolver.resolve(verdict.stream);
-      // The upstream path is rebuilt from the validated parts, never copied from the request.
-      return reply.from(`/${verdict.stream}/${verdict.file}`, {
-        getUpstream: () => `http://${origin}`,
-        rewriteRequestHeaders: (incoming, headers) => ({
-          ...pick(headers, FORWARDED_REQUEST_HEADERS),
-          host: headers.host,
-          'x-forwarded-for': incoming.ip,
-        }),
-        rewriteHeaders: (headers) => pick(headers, FORWARDED_RESPONSE_HEADERS),
-        // One retry covers a keep-alive connection the origin closed just as it was reused.
-        retriesCount: 1,
-        onError: (_sameReply, { error }) => {
-          const failure = isOriginTimeout(error)
-            ? new OriginTimeoutError(verdict.stream, settings.upstreamTimeoutMs, { cause: error })
-            : new OriginUnreachableError(verdict.stream, { cause: error });
-          request.log.warn({ code: failure.code, origin, cause: causeOf(failure) }, failure.message);
-          sendError(reply, failure);
-        },
-      } satisfies FastifyReplyFromHooks);
+      const answer = await origins.fetch({
+        stream: verdict.stream,
+        origin,
+        method: request.method === 'HEAD' ? 'HEAD' : 'GET',
+        // The upstream path is rebuilt from the validated parts, never copied from the request.
+        path: `/${verdict.stream}/${verdict.file}${queryOf(request.url)}`,
+        headers: { ...pick(request.headers, FORWARDED_REQUEST_HEADERS), 'x-forwarded-for': request.ip },
+        signal: viewerLeft,
+      });
+      if (viewerLeft.aborted) {
+        answer.body.destroy();
+        throw new ClientClosedError(verdict.stream);
+      }
+      return relay(reply, answer);
     },
   });
 
@@ -198,6 +192,10 @@ function toEdgeError(error: unknown): EdgeError {
   return new InternalError();
 }
 
+function originOf(error: EdgeError): string | undefined {
+  return error instanceof OriginUnreachableError || error instanceof OriginTimeoutError ? error.origin : undefined;
+}
+
 /** The innermost cause's message, e.g. "connect ECONNREFUSED 10.0.0.1:8080". */
 function causeOf(error: Error): string | undefined {
   let inner: unknown = error.cause;
@@ -205,15 +203,50 @@ function causeOf(error: Error): string | undefined {
   return inner instanceof Error ? inner.message : undefined;
 }
 
-function isOriginTimeout(error: Error): boolean {
-  return (error as { code?: unknown }).code === 'FST_REPLY_FROM_GATEWAY_TIMEOUT';
+/** Sends the origin's answer on: its status, the headers players need, the body as it arrives. */
+function relay(reply: FastifyReply, answer: OriginResponse): FastifyReply {
+  return reply
+    .code(answer.statusCode)
+    .headers(pick(answer.headers, FORWARDED_RESPONSE_HEADERS))
+    .send(answer.body);
 }
 
-function pick(headers: IncomingHttpHeaders, names: readonly string[]): IncomingHttpHeaders {
-  const picked: IncomingHttpHeaders = {};
+/**
+ * Aborted when the viewer's connection closes before its answer was sent in full, so the origin
+ * request (or, later, the wait for it) is given up at once.
+ */
+function abortWhenViewerLeaves(request: FastifyRequest, reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  const req = request.raw;
+  const res = reply.raw;
+  const leave = (): void => {
+    if (!res.writableFinished) controller.abort();
+  };
+  if (res.destroyed || req.errored) leave();
+  else {
+    // The connection closed while this answer was being sent...
+    res.once('close', leave);
+    // ...or while it waited behind earlier pipelined answers: node destroys those requests with
+    // an error and never closes their responses.
+    req.once('close', () => {
+      if (req.errored) leave();
+    });
+  }
+  return controller.signal;
+}
+
+/** The raw query string of a request target, with its `?`, or ''. */
+function queryOf(rawUrl: string): string {
+  const query = rawUrl.indexOf('?');
+  return query === -1 ? '' : rawUrl.slice(query);
+}
+
+/** The named headers that are present, each as one string (repeated ones joined as HTTP allows). */
+function pick(headers: IncomingHttpHeaders, names: readonly string[]): Record<string, string> {
+  const picked: Record<string, string> = {};
   for (const name of names) {
     const value = headers[name];
-    if (value !== undefined) picked[name] = value;
+    if (value !== undefined) picked[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return picked;
 }

@@ -6,6 +6,7 @@ export const ERROR_STATUS = {
   LIVE_ERR_BAD_REQUEST: 400,
   LIVE_ERR_NOT_FOUND: 404,
   LIVE_ERR_STREAM_NOT_FOUND: 404,
+  LIVE_ERR_CLIENT_CLOSED: 499,
   LIVE_ERR_INTERNAL: 500,
   LIVE_ERR_ORIGIN_UNREACHABLE: 502,
   LIVE_ERR_ROUTE_API_UNAVAILABLE: 503,
@@ -99,18 +100,38 @@ export class RouteLookupError extends EdgeError {
   }
 }
 
-/** The origin could not be reached or broke the connection. The origin's address stays in the logs. */
+/** The origin could not be reached or broke the connection. Its address is for logs, not for viewers. */
 export class OriginUnreachableError extends EdgeError {
   readonly code = 'LIVE_ERR_ORIGIN_UNREACHABLE';
-  constructor(stream: string, options?: ErrorOptions) {
+  constructor(
+    stream: string,
+    readonly origin: string,
+    options?: ErrorOptions,
+  ) {
     super(`the origin of stream ${quote(stream)} is unreachable`, options);
   }
 }
 
 export class OriginTimeoutError extends EdgeError {
   readonly code = 'LIVE_ERR_ORIGIN_TIMEOUT';
-  constructor(stream: string, timeoutMs: number, options?: ErrorOptions) {
+  constructor(
+    stream: string,
+    readonly origin: string,
+    timeoutMs: number,
+    options?: ErrorOptions,
+  ) {
     super(`the origin of stream ${quote(stream)} did not answer within ${timeoutMs} ms`, options);
+  }
+}
+
+/**
+ * The viewer closed its connection before the answer was sent. Nobody reads the reply: the status
+ * (nginx's 499) is for logs and metrics.
+ */
+export class ClientClosedError extends EdgeError {
+  readonly code = 'LIVE_ERR_CLIENT_CLOSED';
+  constructor(stream: string, options?: ErrorOptions) {
+    super(`the viewer of stream ${quote(stream)} closed the connection before the answer`, options);
   }
 }
 

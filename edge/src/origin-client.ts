@@ -1,0 +1,117 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import { Agent } from 'undici';
+import { ClientClosedError, OriginTimeoutError, OriginUnreachableError } from './errors.js';
+
+/** One request for a playlist or segment, as the edge sends it to an origin. */
+export interface OriginRequest {
+  /** The stream the file belongs to; named in errors. */
+  stream: string;
+  /** `host:port` of the origin that holds the stream. */
+  origin: string;
+  method: 'GET' | 'HEAD';
+  /** Path (and query) sent to the origin, rebuilt from validated parts. */
+  path: string;
+  headers: Record<string, string>;
+  /** Aborted when nobody wants the answer any more (the viewer left): the origin request is cancelled. */
+  signal: AbortSignal;
+}
+
+export interface OriginResponse {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  /**
+   * The body as it arrives. It fails with an error when the origin breaks off or the request is
+   * aborted; consumers see that through their own listeners (fastify's send, `pipeline`).
+   */
+  body: Readable;
+}
+
+/**
+ * Where the edge gets playlists and segments. The origin client is the only implementation today;
+ * a cache in front of it implements the same interface and hands each waiter its own body.
+ */
+export interface OriginFetcher {
+  /** Resolves with the origin's answer (any status); throws an EdgeError when there is none. */
+  fetch(request: OriginRequest): Promise<OriginResponse>;
+}
+
+export interface OriginClientOptions {
+  /** UPSTREAM_TIMEOUT_MS */
+  timeoutMs: number;
+  /** UPSTREAM_CONNECT_TIMEOUT_MS */
+  connectTimeoutMs: number;
+  /** UPSTREAM_CONNECTIONS */
+  connections: number;
+  /** UPSTREAM_KEEPALIVE_MS */
+  keepAliveMs: number;
+}
+
+/** undici's code for a connection the other side closed, e.g. an idle keep-alive one just as it was reused. */
+const SOCKET_CLOSED = 'UND_ERR_SOCKET';
+const HEADERS_TIMEOUT = 'UND_ERR_HEADERS_TIMEOUT';
+
+/** Fetches from origins over keep-alive connections (one undici pool per origin). */
+export class OriginClient implements OriginFetcher {
+  private readonly agent: Agent;
+
+  constructor(private readonly options: OriginClientOptions) {
+    this.agent = new Agent({
+      connections: options.connections,
+      keepAliveTimeout: options.keepAliveMs,
+      keepAliveMaxTimeout: options.keepAliveMs,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      connect: { timeout: options.connectTimeoutMs },
+    });
+  }
+
+  async fetch(request: OriginRequest): Promise<OriginResponse> {
+    try {
+      return await this.send(request);
+    } catch (error) {
+      // One retry covers a keep-alive connection the origin closed just as it was reused.
+      if (codeOf(error) !== SOCKET_CLOSED || request.signal.aborted) throw this.failure(request, error);
+    }
+    try {
+      return await this.send(request);
+    } catch (error) {
+      throw this.failure(request, error);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+
+  private async send(request: OriginRequest): Promise<OriginResponse> {
+    const { statusCode, headers, body } = await this.agent.request({
+      origin: `http://${request.origin}`,
+      method: request.method,
+      path: request.path,
+      headers: request.headers,
+      signal: request.signal,
+    });
+    // undici destroys the body with an error when the request is aborted or the origin breaks
+    // off, and a consumer may not be attached yet (or any more): a viewer that leaves between the
+    // headers and the reply. Without a listener that error would crash the process.
+    body.on('error', ignoreBodyError);
+    return { statusCode, headers, body };
+  }
+
+  private failure(request: OriginRequest, error: unknown): Error {
+    if (request.signal.aborted) return new ClientClosedError(request.stream, { cause: error });
+    if (codeOf(error) === HEADERS_TIMEOUT) {
+      return new OriginTimeoutError(request.stream, request.origin, this.options.timeoutMs, { cause: error });
+    }
+    return new OriginUnreachableError(request.stream, request.origin, { cause: error });
+  }
+}
+
+function ignoreBodyError(): void {
+  // The consumer's own listeners report it; see OriginClient.send.
+}
+
+function codeOf(error: unknown): unknown {
+  return (error as { code?: unknown } | null)?.code;
+}
