@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { InvalidStreamNameError, StreamWriterClosedError } from './hls-errors.js';
 import { isStreamName } from './hls-names.js';
 import { HlsStreamWriter } from './hls-stream-writer.js';
+import { scheduleUnrefTimer, type CancelTimer, type ScheduleTimer } from './hls-timers.js';
 import { DEFAULT_WINDOW_SECONDS } from './live-playlist.js';
 import { removeStreamFolder } from './stream-folder.js';
 
@@ -31,11 +32,13 @@ export interface HlsDirectoryWriterOptions {
   firstMediaSequence?: (streamName: string) => number;
   /** Failures of work nobody awaits: deleting old segments, removing finished streams' folders. */
   onBackgroundError: (error: Error) => void;
+  /** Runs the delayed work (segment deletions, folder cleanups). Default: Node's timers, unref'd. */
+  schedule?: ScheduleTimer;
 }
 
 interface StreamEntry {
   writer: Promise<HlsStreamWriter>;
-  cleanupTimer?: NodeJS.Timeout;
+  cancelCleanup?: CancelTimer;
   removal?: Promise<void>;
 }
 
@@ -54,6 +57,7 @@ export class HlsDirectoryWriter {
   private readonly segmentGraceMs: number;
   private readonly cleanupAfterEndMs: number;
   private readonly firstMediaSequence: (streamName: string) => number;
+  private readonly schedule: ScheduleTimer;
   private readonly streams = new Map<string, StreamEntry>();
   private closed = false;
 
@@ -69,6 +73,7 @@ export class HlsDirectoryWriter {
       positiveSeconds('cleanupAfterEndSeconds', options.cleanupAfterEndSeconds ?? DEFAULT_CLEANUP_AFTER_END_SECONDS) *
       1000;
     this.firstMediaSequence = options.firstMediaSequence ?? (() => Date.now());
+    this.schedule = options.schedule ?? scheduleUnrefTimer;
   }
 
   /**
@@ -86,8 +91,8 @@ export class HlsDirectoryWriter {
       return this.startStream(streamName);
     }
     if (entry) {
-      clearTimeout(entry.cleanupTimer);
-      delete entry.cleanupTimer;
+      entry.cancelCleanup?.();
+      delete entry.cancelCleanup;
       const writer = await entry.writer;
       await writer.resume();
       return writer;
@@ -99,7 +104,7 @@ export class HlsDirectoryWriter {
   async close(): Promise<void> {
     this.closed = true;
     const entries = [...this.streams.values()];
-    for (const entry of entries) clearTimeout(entry.cleanupTimer);
+    for (const entry of entries) entry.cancelCleanup?.();
     await Promise.all(
       entries.map(async (entry) => {
         await entry.removal;
@@ -119,6 +124,7 @@ export class HlsDirectoryWriter {
         firstMediaSequence: this.firstMediaSequence(streamName),
         onBackgroundError: this.options.onBackgroundError,
         onEnded: () => this.scheduleCleanup(streamName, entry),
+        schedule: this.schedule,
       }),
     };
     this.streams.set(streamName, entry);
@@ -130,14 +136,12 @@ export class HlsDirectoryWriter {
 
   private scheduleCleanup(streamName: string, entry: StreamEntry): void {
     if (this.closed || this.streams.get(streamName) !== entry) return;
-    clearTimeout(entry.cleanupTimer);
-    entry.cleanupTimer = setTimeout(() => this.removeStream(streamName, entry), this.cleanupAfterEndMs);
-    // A stopping origin need not wait; the start-up sweep removes what is left.
-    entry.cleanupTimer.unref();
+    entry.cancelCleanup?.();
+    entry.cancelCleanup = this.schedule(this.cleanupAfterEndMs, () => this.removeStream(streamName, entry));
   }
 
   private removeStream(streamName: string, entry: StreamEntry): void {
-    delete entry.cleanupTimer;
+    delete entry.cancelCleanup;
     entry.removal = (async () => {
       const writer = await entry.writer;
       // Resumed through the writer itself rather than startStream: the stream is live, keep it.

@@ -4,6 +4,7 @@ import { writeFileAtomic } from './atomic-file.js';
 import { HlsWriteError, StreamWriterClosedError } from './hls-errors.js';
 import { PLAYLIST_FILE_NAME, segmentFileName } from './hls-names.js';
 import { LivePlaylist, type PlaylistSegment } from './live-playlist.js';
+import { scheduleUnrefTimer, type CancelTimer, type ScheduleTimer } from './hls-timers.js';
 import { unlinkIfPresent } from './stream-folder.js';
 
 export interface SegmentTiming {
@@ -26,6 +27,8 @@ export interface HlsStreamWriterOptions {
   onBackgroundError: (error: Error) => void;
   /** Called once end() has written (or failed to write) the ENDLIST playlist. */
   onEnded?: () => void;
+  /** Runs the delayed deletions. Default: Node's timers, unref'd. */
+  schedule?: ScheduleTimer;
 }
 
 /**
@@ -37,13 +40,15 @@ export class HlsStreamWriter {
   readonly folder: string;
   readonly playlistPath: string;
   private readonly playlist: LivePlaylist;
-  private readonly deletions = new Set<NodeJS.Timeout>();
+  private readonly deletions = new Set<CancelTimer>();
+  private readonly schedule: ScheduleTimer;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   private constructor(private readonly options: HlsStreamWriterOptions) {
     this.folder = options.folder;
     this.playlistPath = join(options.folder, PLAYLIST_FILE_NAME);
+    this.schedule = options.schedule ?? scheduleUnrefTimer;
     this.playlist = new LivePlaylist({
       targetDurationSeconds: options.targetDurationSeconds,
       windowSeconds: options.windowSeconds,
@@ -116,7 +121,7 @@ export class HlsStreamWriter {
   /** Cancels pending deletions and refuses further work; waits for the operation in progress. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const timer of this.deletions) clearTimeout(timer);
+    for (const cancel of this.deletions) cancel();
     this.deletions.clear();
     await this.queue;
   }
@@ -131,14 +136,12 @@ export class HlsStreamWriter {
 
   private scheduleDeletion(removed: PlaylistSegment[]): void {
     if (removed.length === 0) return;
-    const timer = setTimeout(() => {
-      this.deletions.delete(timer);
+    const cancel = this.schedule(this.options.segmentGraceMs, () => {
+      this.deletions.delete(cancel);
       for (const segment of removed) {
         unlinkIfPresent(join(this.folder, segment.uri)).catch(this.options.onBackgroundError);
       }
-    }, this.options.segmentGraceMs);
-    // Pending deletions must not keep a stopping origin alive; the start-up sweep catches up.
-    timer.unref();
-    this.deletions.add(timer);
+    });
+    this.deletions.add(cancel);
   }
 }

@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap';
 import { access, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ManualTimers } from '../../../test-support/manual-timers.js';
 import { waitFor } from '../../../test-support/wait-for.js';
 import { HlsDirectoryWriter, type HlsDirectoryWriterOptions } from '../../src/hls/hls-directory-writer.js';
 
@@ -16,6 +17,7 @@ function exists(path: string): Promise<boolean> {
 function directory(t: Test, overrides: Partial<HlsDirectoryWriterOptions> = {}) {
   const errors: Error[] = [];
   const hlsPath = join(t.testdir(), 'hls');
+  const timers = new ManualTimers();
   let nextFirst = 0;
   const hls = new HlsDirectoryWriter({
     hlsPath,
@@ -24,10 +26,11 @@ function directory(t: Test, overrides: Partial<HlsDirectoryWriterOptions> = {}) 
     onBackgroundError: (error) => errors.push(error),
     // Each new stream session starts 1000 numbers further, like the clock would.
     firstMediaSequence: () => (nextFirst += 1000) - 1000,
+    schedule: timers.schedule,
     ...overrides,
   });
   t.teardown(() => hls.close());
-  return { hls, hlsPath, errors };
+  return { hls, hlsPath, errors, timers };
 }
 
 function second(n: number) {
@@ -60,13 +63,16 @@ t.test('by default a new stream starts its media sequence at the clock in millis
 });
 
 t.test('a finished stream folder is removed after the cleanup delay', async (t) => {
-  const { hls, hlsPath, errors } = directory(t, { cleanupAfterEndSeconds: 0.2 });
+  const { hls, hlsPath, errors, timers } = directory(t, { cleanupAfterEndSeconds: 0.2 });
   const stream = await hls.startStream('golive');
   await stream.writeSegment(SEGMENT, second(0));
   await stream.end();
   const folder = join(hlsPath, 'golive');
-  t.match(await readFile(join(folder, 'index.m3u8'), 'utf8'), /#EXT-X-ENDLIST\n$/, 'late viewers see the end');
-  await waitFor('folder removed', async () => !(await exists(folder)), { timeoutMs: 3000 });
+  t.same(timers.pending, [200], 'the cleanup is due after the delay');
+  timers.advance(199);
+  t.match(await readFile(join(folder, 'index.m3u8'), 'utf8'), /#EXT-X-ENDLIST\n$/, 'until then late viewers see the end');
+  timers.advance(1);
+  await waitFor('folder removed', async () => !(await exists(folder)), { timeoutMs: 30_000 });
   t.same(errors, []);
 
   const again = await hls.startStream('golive');
@@ -77,16 +83,18 @@ t.test('a finished stream folder is removed after the cleanup delay', async (t) 
 });
 
 t.test('a stream that comes back before the cleanup continues with a discontinuity', async (t) => {
-  const { hls, hlsPath, errors } = directory(t, { cleanupAfterEndSeconds: 0.2 });
+  const { hls, hlsPath, errors, timers } = directory(t, { cleanupAfterEndSeconds: 0.2 });
   const stream = await hls.startStream('golive');
   await stream.writeSegment(SEGMENT, second(0));
   await stream.end();
+  t.same(timers.pending, [200]);
 
   const resumed = await hls.startStream('golive');
   t.equal(resumed, stream, 'same writer: the media sequence continues');
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  t.same(timers.pending, [], 'cleanup was cancelled');
+  timers.advance(1_000);
   const folder = join(hlsPath, 'golive');
-  t.ok(await exists(join(folder, '0.ts')), 'cleanup was cancelled');
+  t.ok(await exists(join(folder, '0.ts')), 'and nothing was removed');
 
   await resumed.writeSegment(SEGMENT, second(30));
   t.equal(
@@ -105,28 +113,42 @@ t.test('a stream that comes back before the cleanup continues with a discontinui
   );
 
   await resumed.end();
-  await waitFor('folder removed after the second end', async () => !(await exists(folder)), { timeoutMs: 3000 });
+  t.same(timers.pending, [200], 'the second end schedules a cleanup again');
+  timers.advance(200);
+  await waitFor('folder removed after the second end', async () => !(await exists(folder)), { timeoutMs: 30_000 });
   t.same(errors, []);
 });
 
 t.test('a foreign file keeps the folder and is reported', async (t) => {
-  const { hls, hlsPath, errors } = directory(t, { cleanupAfterEndSeconds: 0.05 });
+  const { hls, hlsPath, errors, timers } = directory(t, { cleanupAfterEndSeconds: 0.05 });
   const stream = await hls.startStream('golive');
   await stream.writeSegment(SEGMENT, second(0));
   await writeFile(join(hlsPath, 'golive', 'notes.txt'), 'mine');
   await stream.end();
-  await waitFor('error reported', () => errors.length > 0, { timeoutMs: 3000 });
+  timers.advance(50);
+  await waitFor('error reported', () => errors.length > 0, { timeoutMs: 30_000 });
   t.match(errors[0]?.message, `cannot remove folder ${join(hlsPath, 'golive')}`);
   t.same(await readdir(join(hlsPath, 'golive')), ['notes.txt'], 'only our files were deleted');
 });
 
 t.test('close() cancels pending cleanups and refuses new streams', async (t) => {
-  const { hls, hlsPath } = directory(t, { cleanupAfterEndSeconds: 0.1 });
+  const { hls, hlsPath, timers } = directory(t, { cleanupAfterEndSeconds: 0.1 });
   const stream = await hls.startStream('golive');
   await stream.writeSegment(SEGMENT, second(0));
   await stream.end();
+  t.same(timers.pending, [100], 'a cleanup is pending');
   await hls.close();
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.same(timers.pending, [], 'close() cancelled it');
+  timers.advance(1_000);
   t.ok(await exists(join(hlsPath, 'golive', 'index.m3u8')));
   await t.rejects(hls.startStream('other'), { code: 'LIVE_ERR_HLS_WRITER_CLOSED' });
+});
+
+t.test('the default timers are real: a cleanup runs on its own', async (t) => {
+  const { hls, hlsPath } = directory(t, { cleanupAfterEndSeconds: 0.01, schedule: undefined });
+  const stream = await hls.startStream('golive');
+  await stream.writeSegment(SEGMENT, second(0));
+  await stream.end();
+  await waitFor('folder removed', async () => !(await exists(join(hlsPath, 'golive'))), { timeoutMs: 30_000 });
+  t.pass('removed');
 });

@@ -3,6 +3,7 @@ import HLS from 'hls-parser';
 import { access, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { ManualTimers } from '../../../test-support/manual-timers.js';
 import { waitFor } from '../../../test-support/wait-for.js';
 import { HlsWriteError } from '../../src/hls/hls-errors.js';
 import { HlsStreamWriter, type HlsStreamWriterOptions } from '../../src/hls/hls-stream-writer.js';
@@ -137,20 +138,28 @@ t.test('a reader never sees a partial playlist nor a missing or partial segment'
 });
 
 t.test('segments that left the window are deleted after the grace period', async (t) => {
-  const { writer: hls, folder } = await writer(t, { segmentGraceMs: 300 });
+  const timers = new ManualTimers();
+  const { writer: hls, folder } = await writer(t, { segmentGraceMs: 300, schedule: timers.schedule });
   // Window 3 s of 1 s segments: the fourth segment pushes 0.ts out.
   for (let n = 0; n < 4; n += 1) await hls.writeSegment(segmentBytes(1, n), second(n));
   t.notMatch(await readFile(hls.playlistPath, 'utf8'), /^0\.ts$/m, '0.ts left the playlist');
-  t.ok(await exists(join(folder, '0.ts')), 'but stays on disk for now');
-  await waitFor('0.ts deleted', async () => !(await exists(join(folder, '0.ts'))), { timeoutMs: 3000 });
+  t.same(timers.pending, [300], 'its deletion is due after the grace period');
+  timers.advance(299);
+  t.ok(await exists(join(folder, '0.ts')), 'it stays on disk until then');
+  timers.advance(1);
+  await waitFor('0.ts deleted', async () => !(await exists(join(folder, '0.ts'))), { timeoutMs: 30_000 });
   t.ok(await exists(join(folder, '1.ts')), '1.ts is still in the playlist');
+  t.same(timers.pending, []);
 });
 
 t.test('close() cancels pending deletions and refuses more work', async (t) => {
-  const { writer: hls, folder } = await writer(t, { segmentGraceMs: 100 });
+  const timers = new ManualTimers();
+  const { writer: hls, folder } = await writer(t, { segmentGraceMs: 100, schedule: timers.schedule });
   for (let n = 0; n < 4; n += 1) await hls.writeSegment(segmentBytes(1, n), second(n));
+  t.same(timers.pending, [100], 'a deletion is pending');
   await hls.close();
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.same(timers.pending, [], 'close() cancelled it');
+  timers.advance(1_000);
   t.ok(await exists(join(folder, '0.ts')));
   await t.rejects(hls.writeSegment(segmentBytes(1, 4), second(4)), { code: 'LIVE_ERR_HLS_WRITER_CLOSED' });
 });
