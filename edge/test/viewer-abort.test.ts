@@ -13,6 +13,7 @@ import { waitFor } from '../../test-support/wait-for.js';
 import { request } from './fixtures/edge.js';
 import { startRouteApi } from './fixtures/route-api.js';
 import { BODY_BYTES, startStagedOrigin, type StagedOrigin } from './fixtures/staged-origin.js';
+import { within } from './fixtures/within.js';
 
 /** Viewers sent at once: the 200 clients of the issue. */
 const BATCH = 200;
@@ -79,18 +80,6 @@ function paths(stream: string, prefix: string, count = BATCH): string[] {
 
 function reachedOrigin(origin: StagedOrigin, list: readonly string[]): number {
   return list.filter((path) => origin.received.has(path)).length;
-}
-
-async function within<T>(what: string, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not done after ${STAGE_LIMIT_MS} ms`)), STAGE_LIMIT_MS);
-  });
-  try {
-    return await Promise.race([work, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Lines the edge printed that are not plain pino lines below error level (uncaught errors, warnings of node). */
@@ -243,7 +232,7 @@ t.test('viewers leaving at every stage of a request leave the edge serving', asy
   for (let round = 0; round < ROUNDS; round++) {
     for (const [stage, run] of Object.entries(stages)) {
       try {
-        left[stage] = (left[stage] ?? 0) + (await within(stage, run(round)));
+        left[stage] = (left[stage] ?? 0) + (await within(stage, run(round), STAGE_LIMIT_MS));
       } catch (error) {
         // A dead edge shows as a reset connection: say so, with what it printed.
         await waitFor('the edge to exit', () => !alive(), { timeoutMs: 5_000 }).catch(() => undefined);
