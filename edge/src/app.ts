@@ -30,6 +30,8 @@ export interface EdgeAppOptions {
   routeLookup?: RouteLookup;
   /** Without a logger the app logs nothing. */
   logger?: Logger;
+  /** The clock of the route cache and of the stale window; defaults to Date.now (tests move their own). */
+  now?: () => number;
 }
 
 /** Request headers passed on to the origin; cookies, credentials and the rest stay at the edge. */
@@ -102,6 +104,7 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
     notLiveCacheMs: settings.routeNotLiveCacheMs,
     staleMs: settings.routeStaleMs,
     log: app.log.child({ component: 'route-resolver' }),
+    now: options.now,
   });
   const originClient = new OriginClient({
     timeoutMs: settings.upstreamTimeoutMs,

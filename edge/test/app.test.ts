@@ -1,8 +1,12 @@
+import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { waitFor } from '../../test-support/wait-for.js';
+import { buildApp } from '../src/app.js';
+import { readEdgeSettings, type EdgeSettings } from '../src/settings.js';
 import { FakeRouteLookup } from './fixtures/fake-route-lookup.js';
-import { request, startEdge, type TestEdge } from './fixtures/edge.js';
+import { request, type TestEdge } from './fixtures/edge.js';
 import { startOrigin, type TestOrigin } from './fixtures/origin-server.js';
+import { startStagedOrigin } from './fixtures/staged-origin.js';
 
 const PLAYLIST = [
   '#EXTM3U',
@@ -32,10 +36,27 @@ async function originWith(t: Test, name: string): Promise<TestOrigin> {
   return origin;
 }
 
-async function edgeWith(t: Test, lookup: FakeRouteLookup, overrides = {}): Promise<TestEdge> {
-  const edge = await startEdge(lookup, overrides);
-  t.teardown(() => edge.close());
-  return edge;
+/** The route resolver's clock, moved by hand: cache and stale windows without waiting or racing. */
+class ManualClock {
+  private ms = 1_000_000;
+  readonly now = (): number => this.ms;
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+/** Like fixtures/edge.ts's startEdge, with the route resolver's clock when a test moves it. */
+async function edgeWith(
+  t: Test,
+  routeLookup: FakeRouteLookup,
+  overrides: Partial<EdgeSettings> = {},
+  clock?: ManualClock,
+): Promise<TestEdge> {
+  const app = await buildApp({ settings: { ...readEdgeSettings({}), ...overrides }, routeLookup, now: clock?.now });
+  t.teardown(() => app.close());
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  return { app, port, close: () => app.close() };
 }
 
 /** Which origin served the playlist, or the status when it was not served. */
@@ -235,7 +256,8 @@ t.test('reuses an answer for ROUTE_CACHE_MS and shares concurrent lookups', asyn
   const origin = await originWith(t, 'A');
   const lookup = new FakeRouteLookup();
   lookup.register('golive', origin.host);
-  const edge = await edgeWith(t, lookup, { routeCacheMs: 60_000 });
+  // The clock stands still: every answer, live or not, stays fresh however slow the machine is.
+  const edge = await edgeWith(t, lookup, { routeCacheMs: 60_000 }, new ManualClock());
 
   let arrived = 0;
   edge.app.server.on('request', () => arrived++);
@@ -269,14 +291,16 @@ t.test('asks again once the cache time is over', async (t) => {
   const origin = await originWith(t, 'A');
   const lookup = new FakeRouteLookup();
   lookup.register('golive', origin.host);
-  const edge = await edgeWith(t, lookup, { routeCacheMs: 100 });
+  const clock = new ManualClock();
+  const edge = await edgeWith(t, lookup, { routeCacheMs: 100 }, clock);
 
-  await request(edge.port, '/golive/index.m3u8');
-  await request(edge.port, '/golive/index.m3u8');
-  t.equal(lookup.calls.length, 1);
-  await new Promise((resolve) => setTimeout(resolve, 150));
-  await request(edge.port, '/golive/index.m3u8');
-  t.equal(lookup.calls.length, 2);
+  t.equal(await servedBy(edge), 'A');
+  clock.advance(99);
+  t.equal(await servedBy(edge), 'A');
+  t.same(lookup.calls, ['golive'], 'the answer is reused within the cache time');
+  clock.advance(2);
+  t.equal(await servedBy(edge), 'A');
+  t.same(lookup.calls, ['golive', 'golive'], 'and asked again once it is over');
 });
 
 t.test('keeps serving known routes while the API is down', async (t) => {
@@ -303,14 +327,18 @@ t.test('stops using a known route once ROUTE_STALE_MS has passed', async (t) => 
   const origin = await originWith(t, 'A');
   const lookup = new FakeRouteLookup();
   lookup.register('golive', origin.host);
-  const edge = await edgeWith(t, lookup, { routeCacheMs: 0, routeStaleMs: 100 });
+  const clock = new ManualClock();
+  const edge = await edgeWith(t, lookup, { routeCacheMs: 0, routeStaleMs: 100 }, clock);
 
   t.equal(await servedBy(edge), 'A');
   lookup.down = true;
-  t.equal(await servedBy(edge), 'A');
-  await new Promise((resolve) => setTimeout(resolve, 150));
+  clock.advance(99);
+  t.equal(await servedBy(edge), 'A', 'confirmed less than ROUTE_STALE_MS ago: still used');
+  clock.advance(2);
   const late = await request(edge.port, '/golive/index.m3u8');
   t.equal(late.status, 503);
+  t.match(late.json(), { error: { code: 'LIVE_ERR_ROUTE_API_UNAVAILABLE', message: /"golive"/ } });
+  t.same(lookup.calls, ['golive', 'golive', 'golive'], 'each answer came from a lookup (cache time 0)');
 });
 
 t.test('an unreachable origin is a 502 JSON error', async (t) => {
@@ -334,16 +362,18 @@ t.test('an unreachable origin is a 502 JSON error', async (t) => {
 });
 
 t.test('an origin that does not answer in time is a 504 JSON error', async (t) => {
-  const origin = await originWith(t, 'A');
-  // undici checks header timeouts on a coarse (about 0.5 s) clock, hence the long delay.
-  origin.delay('golive', 3_000);
+  // This origin never answers the request: only the edge's timeout can end it.
+  const origin = await startStagedOrigin();
+  t.teardown(() => origin.close());
   const lookup = new FakeRouteLookup();
   lookup.register('golive', origin.host);
   const edge = await edgeWith(t, lookup, { upstreamTimeoutMs: 100 });
 
-  const response = await request(edge.port, '/golive/index.m3u8');
+  const response = await request(edge.port, '/golive/hold-1.ts');
   t.equal(response.status, 504);
   t.match(response.json(), { error: { code: 'LIVE_ERR_ORIGIN_TIMEOUT', message: /100 ms/ } });
+  t.ok(origin.received.has('/golive/hold-1.ts'), 'the request reached the origin first');
+  await waitFor('the edge to give up the origin request', () => origin.open() === 0);
 });
 
 t.test('reuses origin connections (keep-alive)', async (t) => {
