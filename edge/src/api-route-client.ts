@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import { RouteLookupError } from './errors.js';
-import type { RouteAnswer, RouteLookup } from './route-resolver.js';
+import { OPEN_PLAYBACK, type PlaybackPolicy, type RouteAnswer, type RouteLookup } from './route-resolver.js';
 
 export interface ApiRouteClientOptions {
   /** API_URL, without a trailing slash; may carry a path prefix. */
@@ -76,11 +76,30 @@ function routeAnswer(stream: string, json: unknown): RouteAnswer {
   if (!isObject(json) || typeof json.host !== 'string' || !ORIGIN_HOST.test(json.host)) {
     throw new RouteLookupError(stream, 'the API answer has no valid "host"');
   }
-  const listed = Array.isArray(json.origins) ? json.origins : [];
+  const listed = (Array.isArray(json.origins) ? json.origins : []).filter(isObject);
   const origins = listed
-    .map((origin: unknown) => (isObject(origin) ? origin.host : undefined))
+    .map((origin) => origin.host)
     .filter((host): host is string => typeof host === 'string' && ORIGIN_HOST.test(host));
-  return { host: json.host, origins };
+  const ended = json.state === 'ended';
+  const expiries = listed.map((origin) => Date.parse(String(origin.expires_at))).filter(Number.isFinite);
+  if (ended && expiries.length === 0) throw new RouteLookupError(stream, 'the API answer for an ended stream has no "expires_at"');
+  return {
+    host: json.host,
+    origins,
+    ended,
+    endsAtMs: ended ? Math.max(...expiries) : undefined,
+    playback: playbackPolicy(json.playback),
+  };
+}
+
+/** Streams without a policy (open names, an older API) play openly. */
+function playbackPolicy(json: unknown): PlaybackPolicy {
+  if (!isObject(json)) return OPEN_PLAYBACK;
+  const allowed = Array.isArray(json.allowed_origins) ? json.allowed_origins : [];
+  return {
+    requireSignedUrls: json.require_signed_urls === true,
+    allowedOrigins: allowed.filter((pattern): pattern is string => typeof pattern === 'string'),
+  };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -19,6 +19,7 @@ import {
   OriginTimeoutError,
   OriginUnreachableError,
 } from './errors.js';
+import { FailoverFetcher } from './failover-fetcher.js';
 import { OriginClient, type OriginFetcher, type OriginResponse } from './origin-client.js';
 import { RouteResolver, type RouteLookup } from './route-resolver.js';
 import type { EdgeSettings } from './settings.js';
@@ -103,6 +104,8 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
     cacheMs: settings.routeCacheMs,
     notLiveCacheMs: settings.routeNotLiveCacheMs,
     staleMs: settings.routeStaleMs,
+    maxEntries: settings.routeCacheMaxEntries,
+    failoverMs: settings.originFailoverMs,
     log: app.log.child({ component: 'route-resolver' }),
     now: options.now,
   });
@@ -113,7 +116,7 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
     keepAliveMs: settings.upstreamKeepAliveMs,
   });
   app.addHook('onClose', () => originClient.close());
-  const origins: OriginFetcher = originClient;
+  const origins: OriginFetcher = new FailoverFetcher(originClient, resolver);
 
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('access-control-allow-origin', '*');
@@ -157,10 +160,10 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
       if (verdict.kind === 'not-media') throw new NotFoundError(request.method, pathOf(request.url));
 
       const viewerLeft = abortWhenViewerLeaves(request, reply);
-      const origin = await resolver.resolve(verdict.stream);
+      const route = await resolver.resolve(verdict.stream);
       const answer = await origins.fetch({
         stream: verdict.stream,
-        origin,
+        origin: route.origin,
         method: request.method === 'HEAD' ? 'HEAD' : 'GET',
         // The upstream path is rebuilt from the validated parts, never copied from the request.
         path: `/${verdict.stream}/${verdict.file}${queryOf(request.url)}`,

@@ -1,16 +1,38 @@
 import { RouteApiUnavailableError, StreamNotLiveError } from './errors.js';
 
-/** What the route API knows about a live stream. */
+/** Who may play a stream, as the API says (seed 004's requireSignedURLs and allowedOrigins). */
+export interface PlaybackPolicy {
+  requireSignedUrls: boolean;
+  /** Exact hosts (`example.com`, `app.example.com:8443`) and `*.example.com` wildcards; empty: any. */
+  allowedOrigins: readonly string[];
+}
+
+export const OPEN_PLAYBACK: PlaybackPolicy = { requireSignedUrls: false, allowedOrigins: [] };
+
+/** What the route API knows about a stream that is live or just ended. */
 export interface RouteAnswer {
   /** The origin the API prefers (`host:port`). */
   host: string;
   /** Every origin that currently holds the stream. */
   origins: readonly string[];
+  /** The broadcast ended; its origins still serve the final playlist until `endsAtMs`. */
+  ended: boolean;
+  /** Unix ms at which the ended stream stops being offered; undefined while live. */
+  endsAtMs: number | undefined;
+  playback: PlaybackPolicy;
 }
 
 /** The one question the resolver asks. Throws when the answer cannot be had (API down, 5xx). */
 export interface RouteLookup {
   lookup(stream: string): Promise<RouteAnswer | 'not-live'>;
+}
+
+/** Where to fetch a stream from, and what the edge must know to serve it. */
+export interface ResolvedRoute {
+  origin: string;
+  ended: boolean;
+  endsAtMs: number | undefined;
+  playback: PlaybackPolicy;
 }
 
 export interface ResolverLog {
@@ -25,18 +47,24 @@ export interface RouteResolverOptions {
   notLiveCacheMs: number;
   /** ROUTE_STALE_MS */
   staleMs: number;
+  /** ROUTE_CACHE_MAX_ENTRIES: streams remembered at once; random names cannot grow memory past it. */
+  maxEntries: number;
+  /** ORIGIN_FAILOVER_MS: how long an origin that failed is avoided while another holds the stream. */
+  failoverMs: number;
   log: ResolverLog;
   now?: () => number;
 }
 
 interface Entry {
-  /** The origin in use; undefined when the API last said the stream is not live. */
-  host: string | undefined;
+  /** The route in use; undefined when the API last said the stream is not live. */
+  route: ResolvedRoute | undefined;
+  /** Every origin the API listed with it, in its order of preference. */
+  origins: readonly string[];
   /** Last time the API was asked about the stream; the cache runs from here. */
   checkedAt: number;
-  /** Last time the API confirmed `host`; the stale window runs from here. */
+  /** Last time the API confirmed the route; the stale window runs from here. */
   confirmedAt: number;
-  /** True while `host` is used without the API, so the warning is logged once per outage. */
+  /** True while the route is used without the API, so the warning is logged once per outage. */
   stale: boolean;
 }
 
@@ -46,12 +74,17 @@ const SWEEP_INTERVAL_MS = 10_000;
 /**
  * Finds the origin that serves a stream, and sticks to it: once an origin is chosen it stays as
  * long as the API still lists it, even when the API comes to prefer another one, so a player does
- * not hop between origins whose playlists and segment numbers differ.
+ * not hop between origins whose playlists and segment numbers differ. It leaves an origin that
+ * fails (`originFailed`) for another one the API lists, and keeps known routes while the API is
+ * down, for `staleMs`.
  */
 export class RouteResolver {
+  /** Insertion order is last-refresh order: the first entries are the first to go when full. */
   private readonly entries = new Map<string, Entry>();
   /** One question in flight per stream; concurrent requests share it. */
   private readonly inFlight = new Map<string, Promise<Entry>>();
+  /** `stream origin` → until when that origin is avoided for that stream. */
+  private readonly failedUntil = new Map<string, number>();
   private readonly now: () => number;
   private lastSweepAt: number;
 
@@ -63,15 +96,37 @@ export class RouteResolver {
     this.lastSweepAt = this.now();
   }
 
-  /** The origin (`host:port`) to proxy `stream` to; throws StreamNotLiveError or RouteApiUnavailableError. */
-  async resolve(stream: string): Promise<string> {
+  /** The route of `stream`; throws StreamNotLiveError or RouteApiUnavailableError. */
+  async resolve(stream: string): Promise<ResolvedRoute> {
     const now = this.now();
     this.sweep(now);
     const cached = this.entries.get(stream);
-    const reuseMs = cached?.host === undefined ? this.options.notLiveCacheMs : this.options.cacheMs;
+    const reuseMs = cached?.route === undefined ? this.options.notLiveCacheMs : this.options.cacheMs;
     const entry = cached && now - cached.checkedAt < reuseMs ? cached : await this.refresh(stream);
-    if (entry.host === undefined) throw new StreamNotLiveError(stream);
-    return entry.host;
+    const { route } = entry;
+    // An ended stream whose grace ran out is over, even while the API cannot say so.
+    if (route === undefined || (route.endsAtMs !== undefined && this.now() >= route.endsAtMs)) {
+      throw new StreamNotLiveError(stream);
+    }
+    return route;
+  }
+
+  /**
+   * `origin` failed to serve `stream` (refused, timed out): it is avoided for `failoverMs` and the
+   * next origin the API listed takes over. Returns the new route, or undefined when no other
+   * origin holds the stream.
+   */
+  originFailed(stream: string, origin: string): ResolvedRoute | undefined {
+    const now = this.now();
+    this.failedUntil.set(`${stream} ${origin}`, now + this.options.failoverMs);
+    const entry = this.entries.get(stream);
+    if (!entry?.route || entry.route.origin !== origin) return entry?.route;
+    const next = entry.origins.find((candidate) => !this.avoided(stream, candidate, now));
+    if (next === undefined) return undefined;
+    this.options.log.warn({ stream, from: origin, to: next }, 'origin failed: switching to another origin of the stream');
+    const route = { ...entry.route, origin: next };
+    this.entries.set(stream, { ...entry, route });
+    return route;
   }
 
   private refresh(stream: string): Promise<Entry> {
@@ -94,50 +149,68 @@ export class RouteResolver {
     const previous = this.entries.get(stream);
     if (previous?.stale) this.options.log.info({ stream }, 'route API answers again');
 
-    let host: string | undefined;
     if (answer === 'not-live') {
-      if (previous?.host !== undefined) {
-        this.options.log.info({ stream, origin: previous.host }, 'stream is no longer live: forgetting its origin');
+      if (previous?.route !== undefined) {
+        this.options.log.info({ stream, origin: previous.route.origin }, 'stream is no longer live: forgetting its origin');
       }
-    } else if (previous?.host !== undefined && lists(answer, previous.host)) {
-      host = previous.host;
+      return this.remember(stream, { route: undefined, origins: [], checkedAt: now, confirmedAt: now, stale: false });
+    }
+    const origins = answer.origins.includes(answer.host) ? answer.origins : [answer.host, ...answer.origins];
+    const usable = origins.filter((candidate) => !this.avoided(stream, candidate, now));
+    const kept = previous?.route?.origin;
+    let origin: string;
+    if (kept !== undefined && usable.includes(kept)) {
+      origin = kept;
     } else {
-      host = answer.host;
-      if (previous?.host !== undefined) {
-        this.options.log.info({ stream, from: previous.host, to: host }, 'origin no longer holds the stream: switching');
+      // Every listed origin failed lately: try the API's choice again rather than nothing.
+      origin = usable.includes(answer.host) ? answer.host : (usable[0] ?? answer.host);
+      if (kept !== undefined && kept !== origin) {
+        this.options.log.info({ stream, from: kept, to: origin }, 'origin no longer holds the stream: switching');
       }
     }
-    const entry: Entry = { host, checkedAt: now, confirmedAt: now, stale: false };
-    this.entries.set(stream, entry);
-    return entry;
+    const route: ResolvedRoute = { origin, ended: answer.ended, endsAtMs: answer.endsAtMs, playback: answer.playback };
+    return this.remember(stream, { route, origins, checkedAt: now, confirmedAt: now, stale: false });
   }
 
-  /** The API failed: keep the last known origin within the stale window, else give up. */
+  /** The API failed: keep the last known route within the stale window, else give up. */
   private withoutApi(stream: string, error: unknown): Entry {
     const now = this.now();
     const previous = this.entries.get(stream);
-    if (previous?.host === undefined) {
+    if (previous?.route === undefined) {
       throw new RouteApiUnavailableError(stream, 'the route API is unavailable', { cause: error });
     }
     if (now - previous.confirmedAt > this.options.staleMs) {
       this.entries.delete(stream);
       this.options.log.warn(
-        { stream, origin: previous.host, staleMs: this.options.staleMs },
+        { stream, origin: previous.route.origin, staleMs: this.options.staleMs },
         'route API still unavailable: the last known origin is too old to use',
       );
       throw new RouteApiUnavailableError(stream, 'the route API is unavailable', { cause: error });
     }
     if (!previous.stale) {
       this.options.log.warn(
-        { stream, origin: previous.host, err: error },
+        { stream, origin: previous.route.origin, err: error },
         'route API unavailable: keeping the last known origin',
       );
     }
     // Counting the failure as a check spaces out the next try by ROUTE_CACHE_MS, so a hanging API
     // does not delay every request.
-    const entry: Entry = { ...previous, checkedAt: now, stale: true };
+    return this.remember(stream, { ...previous, checkedAt: now, stale: true });
+  }
+
+  private remember(stream: string, entry: Entry): Entry {
+    this.entries.delete(stream);
     this.entries.set(stream, entry);
+    for (const oldest of this.entries.keys()) {
+      if (this.entries.size <= this.options.maxEntries) break;
+      this.entries.delete(oldest);
+    }
     return entry;
+  }
+
+  private avoided(stream: string, origin: string, now: number): boolean {
+    const until = this.failedUntil.get(`${stream} ${origin}`);
+    return until !== undefined && now < until;
   }
 
   private sweep(now: number): void {
@@ -146,12 +219,9 @@ export class RouteResolver {
     const { cacheMs, staleMs } = this.options;
     for (const [stream, entry] of this.entries) {
       // A live route may still serve as a stale fallback; a not-live answer only as a cache.
-      const usefulMs = entry.host === undefined ? cacheMs : Math.max(cacheMs, staleMs);
+      const usefulMs = entry.route === undefined ? cacheMs : Math.max(cacheMs, staleMs);
       if (now - entry.checkedAt > usefulMs && !this.inFlight.has(stream)) this.entries.delete(stream);
     }
+    for (const [key, until] of this.failedUntil) if (now >= until) this.failedUntil.delete(key);
   }
-}
-
-function lists(answer: RouteAnswer, host: string): boolean {
-  return answer.host === host || answer.origins.includes(host);
 }

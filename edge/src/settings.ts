@@ -32,6 +32,10 @@ export interface EdgeSettings {
    * API is unreachable, counted from its last confirmation.
    */
   routeStaleMs: number;
+  /** ROUTE_CACHE_MAX_ENTRIES: streams whose routes are remembered at once (unknown names included). */
+  routeCacheMaxEntries: number;
+  /** ORIGIN_FAILOVER_MS: how long an origin that failed is avoided while another one holds the stream. */
+  originFailoverMs: number;
   /** UPSTREAM_TIMEOUT_MS: longest wait for an origin's response headers, and between two body chunks. */
   upstreamTimeoutMs: number;
   /** UPSTREAM_CONNECT_TIMEOUT_MS: longest wait to open a connection to an origin. */
@@ -59,7 +63,9 @@ export function readEdgeSettings(env: Env): EdgeSettings {
     apiConnections: readInteger(env, 'API_CONNECTIONS', 16, { min: 1, max: 1_024 }),
     routeCacheMs: readInteger(env, 'ROUTE_CACHE_MS', 1_000, { min: 0, max: HOUR_MS }),
     routeNotLiveCacheMs: readInteger(env, 'ROUTE_NOT_LIVE_CACHE_MS', 200, { min: 0, max: HOUR_MS }),
-    routeStaleMs: readInteger(env, 'ROUTE_STALE_MS', 300_000, { min: 0, max: 24 * HOUR_MS }),
+    routeStaleMs: readInteger(env, 'ROUTE_STALE_MS', 900_000, { min: 0, max: 24 * HOUR_MS }),
+    routeCacheMaxEntries: readInteger(env, 'ROUTE_CACHE_MAX_ENTRIES', 100_000, { min: 1, max: 10_000_000 }),
+    originFailoverMs: readInteger(env, 'ORIGIN_FAILOVER_MS', 10_000, { min: 0, max: HOUR_MS }),
     upstreamTimeoutMs: readInteger(env, 'UPSTREAM_TIMEOUT_MS', 10_000, { min: 1, max: 600_000 }),
     upstreamConnectTimeoutMs: readInteger(env, 'UPSTREAM_CONNECT_TIMEOUT_MS', 2_000, {
       min: 1,

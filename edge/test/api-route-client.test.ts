@@ -49,8 +49,30 @@ const LIVE = {
 t.test('200: the preferred host and every origin', async (t) => {
   const api = await fakeApi(t, (_req, res) => json(res, 200, LIVE));
   const routes = client(t, api.url);
-  t.same(await routes.lookup('golive'), { host: '10.0.0.2:8080', origins: ['10.0.0.1:8080', '10.0.0.2:8080'] });
+  t.same(await routes.lookup('golive'), {
+    host: '10.0.0.2:8080',
+    origins: ['10.0.0.1:8080', '10.0.0.2:8080'],
+    ended: false,
+    endsAtMs: undefined,
+    playback: { requireSignedUrls: false, allowedOrigins: [] },
+  });
   t.same(api.seen, ['GET /streams/golive']);
+});
+
+t.test('an ended stream ends when its last origin stops offering it; the playback policy is read', async (t) => {
+  const body = {
+    ...LIVE,
+    state: 'ended',
+    playback: { require_signed_urls: true, allowed_origins: ['*.example.com', 42] },
+  };
+  const api = await fakeApi(t, (_req, res) => json(res, 200, body));
+  t.same(await client(t, api.url).lookup('golive'), {
+    host: '10.0.0.2:8080',
+    origins: ['10.0.0.1:8080', '10.0.0.2:8080'],
+    ended: true,
+    endsAtMs: Date.parse('2026-01-01T00:00:35Z'),
+    playback: { requireSignedUrls: true, allowedOrigins: ['*.example.com'] },
+  });
 });
 
 t.test('keeps one connection alive across lookups, and honours a path prefix', async (t) => {
@@ -96,7 +118,7 @@ t.test('an answer without a usable host is a failure; bad origin entries are dro
   await t.rejects(routes.lookup('golive'), { message: /no valid "host"/ });
 
   body = { ...LIVE, origins: [{ host: 'user@evil:80' }, { host: 42 }, 'x', { host: '[::1]:8080' }, { host: 'origin-b' }] };
-  t.same(await routes.lookup('golive'), { host: '10.0.0.2:8080', origins: ['[::1]:8080', 'origin-b'] });
+  t.match(await routes.lookup('golive'), { host: '10.0.0.2:8080', origins: ['[::1]:8080', 'origin-b'] });
 
   body = 'not json';
   await t.rejects(routes.lookup('golive'), RouteLookupError);

@@ -3,8 +3,12 @@ import { RouteApiUnavailableError, StreamNotLiveError } from '../src/errors.js';
 import { RouteResolver } from '../src/route-resolver.js';
 import { FakeRouteLookup } from './fixtures/fake-route-lookup.js';
 
+async function originOf(resolver: RouteResolver, stream: string): Promise<string> {
+  return (await resolver.resolve(stream)).origin;
+}
+
 /** A resolver on a hand-driven clock, with its log lines collected. */
-function setup(options: { cacheMs?: number; notLiveCacheMs?: number; staleMs?: number } = {}) {
+function setup(options: { cacheMs?: number; notLiveCacheMs?: number; staleMs?: number; maxEntries?: number } = {}) {
   const lookup = new FakeRouteLookup();
   const clock = { now: 1_000_000 };
   const logs: Array<{ level: string; message: string; fields: object }> = [];
@@ -12,6 +16,8 @@ function setup(options: { cacheMs?: number; notLiveCacheMs?: number; staleMs?: n
     cacheMs: options.cacheMs ?? 1_000,
     notLiveCacheMs: options.notLiveCacheMs ?? options.cacheMs ?? 1_000,
     staleMs: options.staleMs ?? 300_000,
+    maxEntries: options.maxEntries ?? 1_000,
+    failoverMs: 10_000,
     now: () => clock.now,
     log: {
       info: (fields, message) => logs.push({ level: 'info', message, fields }),
@@ -24,9 +30,9 @@ function setup(options: { cacheMs?: number; notLiveCacheMs?: number; staleMs?: n
 t.test('caches an answer for cacheMs', async (t) => {
   const { lookup, clock, resolver } = setup({ cacheMs: 1_000 });
   lookup.register('s', 'a:1');
-  t.equal(await resolver.resolve('s'), 'a:1');
+  t.equal(await originOf(resolver, 's'), 'a:1');
   clock.now += 999;
-  t.equal(await resolver.resolve('s'), 'a:1');
+  t.equal(await originOf(resolver, 's'), 'a:1');
   t.equal(lookup.calls.length, 1);
   clock.now += 1;
   await resolver.resolve('s');
@@ -42,8 +48,8 @@ t.test('concurrent resolves of one stream share one lookup; other streams do not
   const waiting = Array.from({ length: 50 }, () => resolver.resolve('s'));
   const other = resolver.resolve('u');
   open();
-  t.same(await Promise.all(waiting), Array(50).fill('a:1'));
-  t.equal(await other, 'b:1');
+  t.same((await Promise.all(waiting)).map((route) => route.origin), Array(50).fill('a:1'));
+  t.equal((await other).origin, 'b:1');
   t.same(lookup.calls, ['s', 'u']);
 });
 
@@ -58,21 +64,21 @@ t.test('concurrent resolves share a failure too', async (t) => {
 t.test('sticks to the chosen origin while it is listed, then follows the API', async (t) => {
   const { lookup, clock, logs, resolver } = setup({ cacheMs: 0 });
   lookup.register('s', 'a:1');
-  t.equal(await resolver.resolve('s'), 'a:1');
+  t.equal(await originOf(resolver, 's'), 'a:1');
   lookup.register('s', 'b:1');
-  t.equal(await resolver.resolve('s'), 'a:1', 'the API prefers b:1 but a:1 is still listed');
+  t.equal(await originOf(resolver, 's'), 'a:1', 'the API prefers b:1 but a:1 is still listed');
   lookup.unregister('s', 'a:1');
   clock.now += 1;
-  t.equal(await resolver.resolve('s'), 'b:1');
+  t.equal(await originOf(resolver, 's'), 'b:1');
   t.match(logs, [{ level: 'info', fields: { stream: 's', from: 'a:1', to: 'b:1' } }]);
   lookup.register('s', 'a:1');
-  t.equal(await resolver.resolve('s'), 'b:1');
+  t.equal(await originOf(resolver, 's'), 'b:1');
 });
 
 t.test('not live: 404 error, cached, and the sticky origin is forgotten', async (t) => {
   const { lookup, clock, resolver } = setup({ cacheMs: 1_000 });
   lookup.register('s', 'a:1');
-  t.equal(await resolver.resolve('s'), 'a:1');
+  t.equal(await originOf(resolver, 's'), 'a:1');
   lookup.unregister('s', 'a:1');
   clock.now += 1_000;
   await t.rejects(resolver.resolve('s'), StreamNotLiveError);
@@ -82,18 +88,18 @@ t.test('not live: 404 error, cached, and the sticky origin is forgotten', async 
   lookup.register('s', 'b:1');
   lookup.register('s', 'a:1');
   clock.now += 1_000;
-  t.equal(await resolver.resolve('s'), 'a:1', 'after a restart the preferred origin is chosen afresh');
+  t.equal(await originOf(resolver, 's'), 'a:1', 'after a restart the preferred origin is chosen afresh');
 });
 
 t.test('API down: keeps the last origin within staleMs, warns once, retries after cacheMs', async (t) => {
   const { lookup, clock, logs, resolver } = setup({ cacheMs: 1_000, staleMs: 60_000 });
   lookup.register('s', 'a:1');
-  t.equal(await resolver.resolve('s'), 'a:1');
+  t.equal(await originOf(resolver, 's'), 'a:1');
   lookup.down = true;
 
   for (let i = 0; i < 10; i++) {
     clock.now += 1_000;
-    t.equal(await resolver.resolve('s'), 'a:1');
+    t.equal(await originOf(resolver, 's'), 'a:1');
   }
   t.equal(lookup.calls.length, 11);
   clock.now += 500;
@@ -115,7 +121,7 @@ t.test('API back: the outage ends and the next outage warns again', async (t) =>
   await resolver.resolve('s');
   lookup.down = false;
   clock.now += 1;
-  t.equal(await resolver.resolve('s'), 'a:1');
+  t.equal(await originOf(resolver, 's'), 'a:1');
   lookup.down = true;
   clock.now += 1;
   await resolver.resolve('s');
@@ -155,7 +161,7 @@ t.test('forgets routes nobody asked for within staleMs', async (t) => {
   lookup.register('old', 'b:1');
   clock.now += 30_001;
   await resolver.resolve('s');
-  t.equal(await resolver.resolve('old'), 'b:1', 'an idle route is not sticky any more');
+  t.equal(await originOf(resolver, 'old'), 'b:1', 'an idle route is not sticky any more');
 });
 
 t.test('a not-live answer is reused for notLiveCacheMs only, so a starting stream is found quickly', async (t) => {
@@ -165,6 +171,54 @@ t.test('a not-live answer is reused for notLiveCacheMs only, so a starting strea
   clock.now += 100;
   await t.rejects(resolver.resolve('s'), StreamNotLiveError, 'still cached');
   clock.now += 100;
-  t.equal(await resolver.resolve('s'), 'a:1', 'asked again after notLiveCacheMs');
+  t.equal(await originOf(resolver, 's'), 'a:1', 'asked again after notLiveCacheMs');
   t.equal(lookup.calls.length, 2);
+});
+
+t.test('an ended stream resolves until its grace period ends, even while the API is down', async (t) => {
+  const { lookup, clock, resolver } = setup({ cacheMs: 1_000 });
+  lookup.register('s', 'a:1');
+  lookup.endedUntil.set('s', clock.now + 5_000);
+  t.match(await resolver.resolve('s'), { origin: 'a:1', ended: true, endsAtMs: clock.now + 5_000 });
+  lookup.down = true;
+  clock.now += 4_999;
+  t.equal(await originOf(resolver, 's'), 'a:1', 'served from the last answer while the API is down');
+  clock.now += 1;
+  await t.rejects(resolver.resolve('s'), StreamNotLiveError, 'over at the end of the grace period');
+});
+
+t.test('the playback policy comes with the route', async (t) => {
+  const { lookup, resolver } = setup();
+  lookup.register('s', 'a:1');
+  lookup.playback.set('s', { requireSignedUrls: true, allowedOrigins: ['*.example.com'] });
+  t.same((await resolver.resolve('s')).playback, { requireSignedUrls: true, allowedOrigins: ['*.example.com'] });
+});
+
+t.test('a failed origin is left for another listed one, and avoided until the failover time passes', async (t) => {
+  const { lookup, clock, logs, resolver } = setup({ cacheMs: 0 });
+  lookup.register('s', 'b:1');
+  lookup.register('s', 'a:1');
+  t.equal(await originOf(resolver, 's'), 'a:1');
+  t.equal(resolver.originFailed('s', 'a:1')?.origin, 'b:1', 'switched at once');
+  t.match(logs.at(-1), { level: 'warn', fields: { stream: 's', from: 'a:1', to: 'b:1' } });
+  clock.now += 1;
+  t.equal(await originOf(resolver, 's'), 'b:1', 'the API still prefers a:1, but it failed lately');
+  t.equal(resolver.originFailed('s', 'b:1'), undefined, 'no third origin');
+  clock.now += 1;
+  t.equal(await originOf(resolver, 's'), 'a:1', 'all failed lately: the API choice is tried again');
+  clock.now += 10_000;
+  lookup.unregister('s', 'b:1');
+  t.equal(await originOf(resolver, 's'), 'a:1');
+});
+
+t.test('at most maxEntries streams are remembered: random names cannot grow memory', async (t) => {
+  const { lookup, resolver } = setup({ maxEntries: 3 });
+  lookup.register('kept', 'a:1');
+  await resolver.resolve('kept');
+  for (const name of ['x1', 'x2', 'x3']) await t.rejects(resolver.resolve(name), StreamNotLiveError);
+  t.equal(lookup.calls.length, 4);
+  await resolver.resolve('kept');
+  t.equal(lookup.calls.length, 5, 'the oldest entry made room and was asked again');
+  await t.rejects(resolver.resolve('x3'), StreamNotLiveError);
+  t.equal(lookup.calls.length, 5, 'recent entries are still cached');
 });
