@@ -139,7 +139,7 @@ export async function startOurOrigin(options: {
   );
   const httpUrl = `http://127.0.0.1:${httpPort}`;
   try {
-    await waitFor('origin health', () => healthy(`${httpUrl}/health`), { timeoutMs: 15_000 });
+    await waitFor('origin ready', () => healthy(`${httpUrl}/ready`), { timeoutMs: 60_000 });
   } catch (error) {
     await origin.stop();
     throw new Error(`${(error as Error).message} (see ${path.join(options.logDir, 'origin.log')})`);

