@@ -35,6 +35,8 @@ export interface IngestHeartbeatOptions {
  */
 export class IngestHeartbeat {
   private timer?: NodeJS.Timeout;
+  /** The beat being sent, if any (never rejects). */
+  private inFlight?: Promise<void>;
   private previous = new Map<string, number>();
   private previousAt = performance.now();
   private apiDown = false;
@@ -44,7 +46,8 @@ export class IngestHeartbeat {
 
   start(): void {
     const tick = () => {
-      this.beat().finally(() => {
+      this.inFlight = this.beat().finally(() => {
+        this.inFlight = undefined;
         if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs);
       });
     };
@@ -60,10 +63,14 @@ export class IngestHeartbeat {
     );
   }
 
-  /** Stops beating and tells the API this origin is leaving. */
+  /**
+   * Stops beating and tells the API this origin is leaving, after the beat in flight (if any) is
+   * answered: a beat that reached the API after the leave would list the origin again.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    await this.inFlight;
     await this.send('DELETE', `/ingests/${encodeURIComponent(this.options.originId)}`).catch(() => undefined);
   }
 

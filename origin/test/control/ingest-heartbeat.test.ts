@@ -12,39 +12,64 @@ interface Seen {
   body: Record<string, unknown> | undefined;
 }
 
+interface Answer {
+  status: number;
+  body?: object;
+  /** Holds the answer back this long. */
+  delayMs?: number;
+}
+
 /** A real HTTP server standing in for the API's ingest routes. */
-async function apiLike(t: Test, answer: (seen: Seen) => { status: number; body?: object }) {
+async function apiLike(t: Test, answer: (seen: Seen) => Answer) {
   const seen: Seen[] = [];
+  /** Requests received and answered, in order: 'PUT received', 'PUT answered', … */
+  const events: string[] = [];
   const server = http.createServer((req, res) => {
     let text = '';
     req.on('data', (chunk: Buffer) => (text += chunk.toString()));
     req.on('end', () => {
       const entry = { method: req.method ?? '', url: req.url ?? '', body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
       seen.push(entry);
-      const { status, body } = answer(entry);
-      res.writeHead(status, { 'content-type': 'application/json' }).end(body ? JSON.stringify(body) : '');
+      events.push(`${entry.method} received`);
+      const { status, body, delayMs } = answer(entry);
+      const send = () => {
+        events.push(`${entry.method} answered`);
+        res.writeHead(status, { 'content-type': 'application/json' }).end(body ? JSON.stringify(body) : '');
+      };
+      if (delayMs === undefined) send();
+      else setTimeout(send, delayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise((resolve) => server.close(resolve)));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, events };
 }
 
 function fakeLive(publishes: LivePublishInfo[]) {
   const disconnected: string[] = [];
+  /** Each beat starts by reading the live publishes. */
+  const reads = { count: 0 };
   const live: LivePublishes = {
-    publishes: () => publishes,
+    publishes: () => {
+      reads.count += 1;
+      return publishes;
+    },
     disconnect: (ids) => disconnected.push(...ids),
   };
-  return { live, disconnected };
+  return { live, disconnected, reads };
 }
+
+/** Resolves after any timer the heartbeat set before now (they are at most INTERVAL_MS): Node runs timers in expiry order. */
+const afterAnyBeatTimer = () => new Promise((resolve) => setTimeout(resolve, INTERVAL_MS + 1));
+
+const INTERVAL_MS = 100;
 
 function heartbeat(apiUrl: string, live: LivePublishes) {
   return new IngestHeartbeat({
     apiUrl,
     originId: 'origin-a',
     description: { name: 'Local', region: 'local', priority: 1, urlTemplates: { rtmp: 'rtmp://localhost:1935/stream/{stream_key}' } },
-    intervalMs: 100,
+    intervalMs: INTERVAL_MS,
     timeoutMs: 1000,
     live,
     logger: pino({ level: 'silent' }),
@@ -83,7 +108,7 @@ t.test('reports load and publishes, and cuts the sessions the API names', async 
 t.test('keeps beating while the API fails, and leaves cleanly', async (t) => {
   let healthy = false;
   const api = await apiLike(t, () => (healthy ? { status: 200, body: { disconnect: [] } } : { status: 503, body: { error: { code: 'X' } } }));
-  const { live } = fakeLive([]);
+  const { live, reads } = fakeLive([]);
   const beat = heartbeat(api.url, live);
   beat.start();
   await waitFor('failed beats', () => api.seen.length >= 2);
@@ -94,9 +119,27 @@ t.test('keeps beating while the API fails, and leaves cleanly', async (t) => {
   const last = api.seen[api.seen.length - 1]!;
   t.equal(last.method, 'DELETE');
   t.equal(last.url, '/ingests/origin-a', 'the origin says it is leaving');
-  const count = api.seen.length;
-  await new Promise((r) => setTimeout(r, 300));
-  t.equal(api.seen.length, count, 'no beat after stop');
+  const beats = reads.count;
+  await afterAnyBeatTimer();
+  t.equal(reads.count, beats, 'no beat after stop');
+});
+
+t.test('stop() lets the beat in flight finish first: leaving is the last thing the API hears', async (t) => {
+  let stopping: Promise<void> | undefined;
+  let puts = 0;
+  const api = await apiLike(t, (seen) => {
+    if (seen.method !== 'PUT' || ++puts !== 2) return { status: 200, body: { disconnect: [] } };
+    // The origin stops while this beat is still unanswered.
+    stopping = beat.stop();
+    return { status: 200, body: { disconnect: [] }, delayMs: 100 };
+  });
+  const { live } = fakeLive([]);
+  const beat = heartbeat(api.url, live);
+  beat.start();
+  await waitFor('stop() while a beat is in flight', () => stopping !== undefined);
+  await stopping;
+  t.same(api.events.slice(-4), ['PUT received', 'PUT answered', 'DELETE received', 'DELETE answered']);
+  t.equal(api.events.filter((event) => event === 'PUT received').length, 2, 'no beat after it');
 });
 
 t.test('a publish that ends releases its lease at once', async (t) => {
