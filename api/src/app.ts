@@ -20,6 +20,7 @@ import { authorizeRoutes } from './routes/internal/authorize.js';
 import { ingestHeartbeatRoutes } from './routes/internal/ingest-heartbeats.js';
 import { liveRoutes } from './routes/internal/live-routes.js';
 import { restreamRoutes } from './routes/internal/restream.js';
+import { viewerCountRoutes } from './routes/internal/viewer-counts.js';
 import { v1Routes } from './routes/v1/v1-routes.js';
 import type { ApiSettings } from './settings.js';
 import { FallbackStore } from './store/fallback-store.js';
@@ -31,6 +32,7 @@ import { RouteStore } from './store/route-store.js';
 import { StreamStore } from './store/stream-store.js';
 import { TokenStore } from './store/token-store.js';
 import { UserStore } from './store/user-store.js';
+import { ViewerStore } from './store/viewer-store.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -43,7 +45,8 @@ export interface AppOptions extends Omit<ApiSettings, 'port' | 'host'> {
   logger?: Logger;
   /**
    * Clock (unix ms) of creation times and of expiry kept in stored scores and fields (routes,
-   * ingests, push statuses); key TTLs are Redis's own. Omitted: Date.now. Tests move it.
+   * ingests, push statuses, viewer sightings) and of playback tokens; key TTLs are Redis's own.
+   * Omitted: Date.now. Tests move it.
    */
   now?: () => number;
 }
@@ -91,6 +94,7 @@ export function buildApp(options: AppOptions) {
   const targets = new RestreamTargetStore(redis, { now });
   const statuses = new RestreamStatusStore(redis, { ttlSeconds: options.restreamStatusTtlSeconds, now });
   const fallbacks = new FallbackStore(redis);
+  const viewers = new ViewerStore(redis, { idleSeconds: options.viewerIdleSeconds, now });
   const fallbackFiles = new FallbackFiles(options.fallbackPath);
   const platformUrls = options.platformIngestUrls;
 
@@ -106,7 +110,8 @@ export function buildApp(options: AppOptions) {
     audit: new PublisherAudit(streams, leases, openNames),
     restream: targets,
   });
-  app.register(liveRoutes, { store: routes });
+  app.register(liveRoutes, { store: routes, streams });
+  app.register(viewerCountRoutes, { viewers });
   app.register(restreamRoutes, { targets, statuses, fallbacks, files: fallbackFiles, openNames, platformUrls });
   app.register(v1Routes, {
     prefix: '/v1',
@@ -116,8 +121,11 @@ export function buildApp(options: AppOptions) {
     streams,
     routes,
     ingests,
+    viewers,
     publicPlaybackUrl: options.publicPlaybackUrl,
     publicSrtUrl: options.publicSrtUrl,
+    playbackSigningKey: options.playbackSigningKey,
+    now,
     restream: {
       targets,
       statuses,

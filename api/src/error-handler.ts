@@ -67,6 +67,13 @@ function describeValidation(
   if (first.keyword === 'required' && typeof first.params.missingProperty === 'string') {
     return new ValidationError([context, ...segments, first.params.missingProperty].join('.'), 'is required');
   }
+  // A key that fails `propertyNames` (e.g. a stream name in a map): name the key, not the object.
+  const { propertyName } = first as { propertyName?: unknown };
+  if (typeof propertyName === 'string') {
+    return new ValidationError([context, ...segments].join('.'), `has a key that ${first.message ?? 'is invalid'}`, {
+      got: redactSecret(propertyName),
+    });
+  }
   const part = context in REQUEST_PARTS ? REQUEST_PARTS[context as keyof typeof REQUEST_PARTS](request) : undefined;
   const value = segments.reduce<unknown>(
     (parent, key) => (parent !== null && typeof parent === 'object' ? (parent as Record<string, unknown>)[key] : undefined),

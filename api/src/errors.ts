@@ -26,6 +26,7 @@ export const ERROR_STATUS = {
   LIVE_ERR_INTERNAL: 500,
   LIVE_ERR_STORE_UNAVAILABLE: 503,
   LIVE_ERR_FALLBACK_BUSY: 503,
+  LIVE_ERR_PLAYBACK_SIGNING_DISABLED: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -49,7 +50,7 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   413: 'The body is larger than the limit the message names',
   415: 'The content-type is not one this route takes',
   422: 'The input is valid but could not be processed in the time allowed',
-  503: 'Redis is unavailable, or the service is at capacity; retry',
+  503: 'Redis is unavailable, or the service is at capacity (retry); or the feature is not configured (the message names the setting)',
 };
 
 /** Response schemas for the error statuses a route answers with, e.g. `...errorResponses(400, 404)`. */
@@ -271,5 +272,13 @@ export class StoreUnavailableError extends ApiError {
   readonly code = 'LIVE_ERR_STORE_UNAVAILABLE';
   constructor(override readonly cause: unknown) {
     super(`store (Redis) is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/** PLAYBACK_SIGNING_KEY is unset: this API cannot sign playback tokens (an operator's choice, not a retry). */
+export class PlaybackSigningDisabledError extends ApiError {
+  readonly code = 'LIVE_ERR_PLAYBACK_SIGNING_DISABLED';
+  constructor() {
+    super('signed playback is not configured: the operator must set PLAYBACK_SIGNING_KEY on the API and every edge');
   }
 }

@@ -10,6 +10,7 @@ import {
   readString,
   type Env,
 } from '../../service-kit/src/env-settings.js';
+import { MIN_SIGNING_KEY_LENGTH } from '../../playback-token/src/playback-token.js';
 import { STREAM_KEY_PREFIX } from './publish/stream-key.js';
 import { INGEST_URL_SETTINGS, WELL_KNOWN_PLATFORMS, type WellKnownPlatform } from './restream/platforms.js';
 import { checkTargetUrl, displayUrl } from './restream/target-url.js';
@@ -67,6 +68,13 @@ export interface ApiSettings {
   fallbackConvertTimeoutSeconds: number;
   /** FALLBACK_MAX_CONVERSIONS: conversions this API instance runs at once; more answer 503. */
   fallbackMaxConversions: number;
+  /**
+   * PLAYBACK_SIGNING_KEY: secret the API signs playback tokens with and every edge checks them
+   * with; unset, the API issues no playback tokens (streams may still require them).
+   */
+  playbackSigningKey: string | undefined;
+  /** VIEWER_IDLE_SECONDS: a viewing session with no request this long has left. */
+  viewerIdleSeconds: number;
 }
 
 export function readApiSettings(env: Env = process.env): ApiSettings {
@@ -92,6 +100,8 @@ export function readApiSettings(env: Env = process.env): ApiSettings {
     fallbackKeyframeSeconds: readInteger(env, 'FALLBACK_KEYFRAME_SECONDS', 2, { min: 1, max: 20 }),
     fallbackConvertTimeoutSeconds: readInteger(env, 'FALLBACK_CONVERT_TIMEOUT_SECONDS', 300, { min: 1, max: 6 * 3600 }),
     fallbackMaxConversions: readInteger(env, 'FALLBACK_MAX_CONVERSIONS', 2, { min: 1, max: 64 }),
+    playbackSigningKey: readPlaybackSigningKey(env, 'PLAYBACK_SIGNING_KEY'),
+    viewerIdleSeconds: readInteger(env, 'VIEWER_IDLE_SECONDS', 30, { min: 5, max: 3600 }),
   };
 }
 
@@ -116,6 +126,19 @@ function readAdminToken(env: Env, name: string): string | undefined {
   // Never echo the token itself.
   if (!ADMIN_TOKEN_PATTERN.test(value)) {
     throw new SettingError(name, '[redacted]', '16-256 printable ASCII characters without spaces');
+  }
+  return value;
+}
+
+/** Printable without spaces, so it can be passed in any environment or config file as is. */
+const PLAYBACK_SIGNING_KEY_PATTERN = new RegExp(`^[\\x21-\\x7e]{${MIN_SIGNING_KEY_LENGTH},512}$`);
+
+function readPlaybackSigningKey(env: Env, name: string): string | undefined {
+  const value = readOptionalString(env, name);
+  if (value === undefined) return undefined;
+  // Never echo the key itself.
+  if (!PLAYBACK_SIGNING_KEY_PATTERN.test(value)) {
+    throw new SettingError(name, '[redacted]', `${MIN_SIGNING_KEY_LENGTH}-512 printable ASCII characters without spaces`);
   }
   return value;
 }

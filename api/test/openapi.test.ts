@@ -27,6 +27,9 @@ t.test('GET /openapi.json: the document generated from the route schemas', async
     '/v1/streams/{id}/stream-keys/reset': ['post'],
     '/v1/streams/{id}/playlists': ['get'],
     '/v1/streams/{id}/lifecycle': ['get'],
+    '/v1/streams/{id}/playback-token': ['post'],
+    '/v1/streams/{id}/playback-signing-key': ['get'],
+    '/v1/streams/{id}/views': ['get'],
     '/v1/streams/{id}/restream-targets': ['get', 'post'],
     '/v1/streams/{id}/restream-targets/{target_id}': ['delete', 'get', 'patch'],
     '/v1/streams/{id}/fallback': ['delete', 'get', 'put'],
@@ -43,7 +46,16 @@ t.test('GET /openapi.json: the document generated from the route schemas', async
     }
   }
   const streamBody = document.paths['/v1/streams'].post.responses['201'].content['application/json'].schema;
-  t.same(Object.keys(streamBody.properties).sort(), ['created_at', 'id', 'name', 'restream_targets', 'updated_at', 'user_id']);
+  t.same(Object.keys(streamBody.properties).sort(), [
+    'allowed_origins',
+    'created_at',
+    'id',
+    'name',
+    'require_signed_urls',
+    'restream_targets',
+    'updated_at',
+    'user_id',
+  ]);
   t.same(Object.keys(streamBody.properties.restream_targets.items.properties).sort(), ['enabled', 'id', 'name', 'platform', 'stream_url']);
   const target = document.paths['/v1/streams/{id}/restream-targets'].post;
   t.same(target.requestBody.content['application/json'].schema.required, ['platform', 'stream_key']);
@@ -53,11 +65,25 @@ t.test('GET /openapi.json: the document generated from the route schemas', async
   );
   t.ok(document.paths['/v1/streams/{id}/fallback'].put.responses['413'], 'the upload documents 413');
 
+  const jsonOf = (response: { content: { 'application/json': { schema: { properties: object } } } }) =>
+    Object.keys(response.content['application/json'].schema.properties).sort();
+  const token = document.paths['/v1/streams/{id}/playback-token'].post;
+  t.same(jsonOf(token.responses['201']), ['expires_at', 'playback_url', 'token']);
+  t.ok(token.responses['503'], 'the token route documents 503 (no PLAYBACK_SIGNING_KEY)');
+  t.same(jsonOf(document.paths['/v1/streams/{id}/views'].get.responses['200']), ['liveViewers', 'time_viewed_s', 'views']);
+  t.same(jsonOf(document.paths['/streams/{name}/views'].get.responses['200']), ['liveViewers']);
+  const route = document.paths['/streams/{name}'].get.responses['200'].content['application/json'].schema;
+  t.same(Object.keys(route.properties.playback.properties).sort(), ['allowed_origins', 'require_signed_urls']);
+  t.ok(document.paths['/views'].post.responses['204'], 'a batch of sightings answers 204');
+
   for (const path of [
     '/authorize',
     '/ingests/{origin_id}',
     '/ingests/{origin_id}/publishes/{session_id}',
     '/streams',
+    '/streams/{name}',
+    '/streams/{name}/views',
+    '/views',
     '/health',
     '/internal/streams/{id}/restream',
     '/internal/streams/{id}/restream-status',

@@ -30,6 +30,8 @@ t.test('defaults', async (t) => {
     fallbackKeyframeSeconds: 2,
     fallbackConvertTimeoutSeconds: 300,
     fallbackMaxConversions: 2,
+    playbackSigningKey: undefined,
+    viewerIdleSeconds: 30,
   });
 });
 
@@ -59,6 +61,8 @@ t.test('reads every variable', async (t) => {
     FALLBACK_KEYFRAME_SECONDS: '4',
     FALLBACK_CONVERT_TIMEOUT_SECONDS: '30',
     FALLBACK_MAX_CONVERSIONS: '1',
+    PLAYBACK_SIGNING_KEY: 'playback-signing-key-0123456789abcdef',
+    VIEWER_IDLE_SECONDS: '45',
   });
   t.same(settings, {
     port: 9191,
@@ -87,6 +91,8 @@ t.test('reads every variable', async (t) => {
     fallbackKeyframeSeconds: 4,
     fallbackConvertTimeoutSeconds: 30,
     fallbackMaxConversions: 1,
+    playbackSigningKey: 'playback-signing-key-0123456789abcdef',
+    viewerIdleSeconds: 45,
   });
   t.same(readApiSettings({ ALLOWED_STREAMS: '*' }).allowedStreams, ['*']);
   t.same(readApiSettings({ ALLOWED_STREAMS: ',' }).allowedStreams, [], 'empty: managed keys only');
@@ -120,6 +126,16 @@ t.test('invalid values name the variable and the value', async (t) => {
   t.throws(() => readApiSettings({ FALLBACK_KEYFRAME_SECONDS: '0.5' }), { message: /FALLBACK_KEYFRAME_SECONDS="0.5"/ });
   t.throws(() => readApiSettings({ FALLBACK_CONVERT_TIMEOUT_SECONDS: '-1' }), { message: /FALLBACK_CONVERT_TIMEOUT_SECONDS="-1"/ });
   t.throws(() => readApiSettings({ FALLBACK_MAX_CONVERSIONS: '0' }), { message: /FALLBACK_MAX_CONVERSIONS="0"/ });
+  t.throws(() => readApiSettings({ VIEWER_IDLE_SECONDS: '1' }), { message: /VIEWER_IDLE_SECONDS="1"/ });
+});
+
+t.test('an invalid PLAYBACK_SIGNING_KEY is named but never echoed', async (t) => {
+  for (const key of ['only-31-characters-long-0123456', 'has a space in it but is long enough to pass']) {
+    const error = t.throws(() => readApiSettings({ PLAYBACK_SIGNING_KEY: key })) as Error;
+    t.match(error.message, /^setting PLAYBACK_SIGNING_KEY="\[redacted\]" is invalid: expected 32-512 printable ASCII/);
+    t.notMatch(error.message, key);
+  }
+  t.equal(readApiSettings({ PLAYBACK_SIGNING_KEY: 'x'.repeat(32) }).playbackSigningKey, 'x'.repeat(32), '32 characters are enough');
 });
 
 t.test('an invalid ADMIN_TOKEN is named but never echoed', async (t) => {

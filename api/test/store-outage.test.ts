@@ -43,6 +43,9 @@ t.test('Redis down: 503 LIVE_ERR_STORE_UNAVAILABLE at once; back up: the same ap
     'admin creates a user': () => call(app, ADMIN_TOKEN, 'POST', '/v1/users', { name: 'x' }),
     'admin creates a stream': () => call(app, ADMIN_TOKEN, 'POST', '/v1/streams', { name: 'x' }),
     'admin lists ingests': () => call(app, ADMIN_TOKEN, 'GET', '/v1/ingests?protocol=rtmp'),
+    'edge sightings': () => app.inject({ method: 'POST', url: '/views', payload: { streams: { golive: ['session-0001'] } } }),
+    'live viewers': () => app.inject('/streams/golive/views'),
+    'owner view counts': () => call(app, user.token, 'GET', `/v1/streams/${stream.id}/views`),
   };
   for (const [label, send] of Object.entries(requests)) {
     let timer: NodeJS.Timeout | undefined;

@@ -17,7 +17,18 @@ t.test('/v1/streams on a real redis-server', async (t) => {
     t.match(stream, { id: /^[a-z0-9]{8}$/, user_id: alice.id, name: 'New Stream', created_at: ISO, updated_at: ISO });
     t.equal(stream.created_at, stream.updated_at);
     t.same(stream.restream_targets, []);
-    t.same(Object.keys(stream).sort(), ['created_at', 'id', 'name', 'restream_targets', 'updated_at', 'user_id']);
+    t.same(Object.keys(stream).sort(), [
+      'allowed_origins',
+      'created_at',
+      'id',
+      'name',
+      'require_signed_urls',
+      'restream_targets',
+      'updated_at',
+      'user_id',
+    ]);
+    t.equal(stream.require_signed_urls, false, 'open playback by default');
+    t.same(stream.allowed_origins, []);
 
     t.same((await call(app, alice.token, 'GET', `/v1/streams/${stream.id}`)).json(), stream);
     const listed = await call(app, alice.token, 'GET', '/v1/streams');

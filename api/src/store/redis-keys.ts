@@ -11,7 +11,10 @@
  *   user:<user>:tokens         ZSET    member token id, score its creation order (as `users`)
  *   user:<user>:streams        ZSET    member stream id, score its creation order (as `users`)
  *   token:<token>              HASH    id, user_id, name, secret_sha256 (hex), created_at
- *   stream:<stream>            HASH    id, user_id, name, created_at, updated_at
+ *   stream:<stream>            HASH    id, user_id, name, created_at, updated_at,
+ *                                      require_signed_urls ('1' or '0'), allowed_origins (JSON
+ *                                      array of lowercase host patterns); a stream stored before
+ *                                      these two fields has neither: '0' and [] (open playback)
  *   stream:<stream>:keys       HASH    rtmp_secret, rtmp_generation, srt_secret, srt_generation:
  *                                      kept apart from the stream so that reading a stream for a
  *                                      listing never loads a secret
@@ -28,6 +31,13 @@
  *                              STRING  counter, INCR on every create, update and delete of a
  *                                      target and every fallback put and delete: origins refetch
  *                                      the restream configuration when it changes (0 if absent)
+ *   views:<stream>             STRING  counter: viewing sessions started (a session the edges had
+ *                                      not seen within VIEWER_IDLE_SECONDS); see viewer-store.ts
+ *   time-viewed:<stream>       STRING  counter: ms viewed, summed over sessions' gaps between
+ *                                      sightings shorter than VIEWER_IDLE_SECONDS
+ *                                      Both exist only for a stream that exists (the script that
+ *                                      counts checks stream:<stream>), so open names and deleted
+ *                                      streams leave none behind.
  *
  *   The built-in admin user (id `admin`) is not stored; its `user:admin:streams` is.
  *
@@ -48,6 +58,10 @@
  *                                      reported for it, with origin_id and reported_at_ms; the
  *                                      key PEXPIREs RESTREAM_STATUS_TTL_SECONDS after each report,
  *                                      and a field older than that is not shown
+ *   viewers:<stream>           ZSET    member viewing session id (the edge's), score when an edge
+ *                                      last saw it (unix ms); members older than
+ *                                      VIEWER_IDLE_SECONDS are pruned on every write and read, and
+ *                                      the key PEXPIREs VIEWER_IDLE_SECONDS after each write
  *
  * `<stream>` in live state is the public name the media is packaged under: a stream id, or an
  * open name from ALLOWED_STREAMS (open names never take the shape of a stream id).
@@ -73,6 +87,9 @@ export const publisherKey = (stream: string) => `publisher:${stream}`;
 export const ingestKey = (originId: string) => `ingest:${originId}`;
 export const INGESTS = 'ingests';
 export const restreamStatusKey = (stream: string) => `restream-status:${stream}`;
+export const viewersKey = (stream: string) => `viewers:${stream}`;
+export const viewsKey = (stream: string) => `views:${stream}`;
+export const timeViewedKey = (stream: string) => `time-viewed:${stream}`;
 
 /** Every key that belongs to one stream, durable and live: what deleting the stream removes. */
 export function streamOwnedKeys(streamId: string): string[] {
@@ -83,7 +100,10 @@ export function streamOwnedKeys(streamId: string): string[] {
     streamTargetKeysKey(streamId),
     streamFallbackKey(streamId),
     restreamVersionKey(streamId),
+    viewsKey(streamId),
+    timeViewedKey(streamId),
     restreamStatusKey(streamId),
+    viewersKey(streamId),
     publisherKey(streamId),
     liveOriginsKey(streamId),
     liveRegisteredKey(streamId),

@@ -6,12 +6,30 @@ import { ADD_NEWEST_LUA } from './creation-order.js';
 import { RedisScript, call, exec, hashOrNull } from './redis-calls.js';
 import { streamKey, streamOwnedKeys, streamSecretsKey, publisherKey, userKey, userStreamsKey } from './redis-keys.js';
 
+/** Who may play a stream: the edges enforce it (signed tokens, Origin/Referer). */
+export interface PlaybackPolicy {
+  requireSignedUrls: boolean;
+  /** Lowercase host patterns (playback-token/src/allowed-origins.ts); empty: any origin. */
+  allowedOrigins: string[];
+}
+
+/** A stream stored before playback policies existed, and every open name, play like this. */
+export const OPEN_PLAYBACK: Readonly<PlaybackPolicy> = Object.freeze({ requireSignedUrls: false, allowedOrigins: [] });
+
 export interface Stream {
   id: string;
   userId: string;
   name: string;
   createdAt: string;
   updatedAt: string;
+  playback: PlaybackPolicy;
+}
+
+/** What an update may change; an omitted field keeps its value. */
+export interface StreamChanges {
+  name: string;
+  requireSignedUrls?: boolean;
+  allowedOrigins?: string[];
 }
 
 export interface StreamCredentials {
@@ -30,21 +48,23 @@ const GENERATION_STEP = 2;
 const CREATE_STREAM = new RedisScript(`
 -- KEYS[1] stream:<id>  KEYS[2] stream:<id>:keys  KEYS[3] user:<user>:streams  KEYS[4] user:<user>
 -- ARGV id, user_id, name, created_at, created_at_ms, rtmp_secret, rtmp_generation, srt_secret,
---      srt_generation, owner_must_exist (1 or 0: the built-in admin is not stored)
+--      srt_generation, owner_must_exist (1 or 0: the built-in admin is not stored),
+--      require_signed_urls, allowed_origins
 ${ADD_NEWEST_LUA}
 if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 if ARGV[10] == '1' and redis.call('EXISTS', KEYS[4]) == 0 then return -1 end
-redis.call('HSET', KEYS[1], 'id', ARGV[1], 'user_id', ARGV[2], 'name', ARGV[3], 'created_at', ARGV[4], 'updated_at', ARGV[4])
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'user_id', ARGV[2], 'name', ARGV[3], 'created_at', ARGV[4], 'updated_at', ARGV[4],
+  'require_signed_urls', ARGV[11], 'allowed_origins', ARGV[12])
 redis.call('HSET', KEYS[2], 'rtmp_secret', ARGV[6], 'rtmp_generation', ARGV[7], 'srt_secret', ARGV[8], 'srt_generation', ARGV[9])
 add_newest(KEYS[3], ARGV[5], ARGV[1])
 return 1
 `);
 
-/** Renames the user's stream; returns the stream (HGETALL), or nil when it is not theirs. */
-const RENAME_STREAM = new RedisScript(`
--- KEYS[1] stream:<id>   ARGV user_id, name, updated_at
+/** Changes fields of the user's stream; returns the stream (HGETALL), or nil when it is not theirs. */
+const UPDATE_STREAM = new RedisScript(`
+-- KEYS[1] stream:<id>   ARGV user_id, updated_at, then field, value pairs
 if redis.call('HGET', KEYS[1], 'user_id') ~= ARGV[1] then return nil end
-redis.call('HSET', KEYS[1], 'name', ARGV[2], 'updated_at', ARGV[3])
+redis.call('HSET', KEYS[1], 'updated_at', ARGV[2], unpack(ARGV, 3))
 return redis.call('HGETALL', KEYS[1])
 `);
 
@@ -96,11 +116,17 @@ export class StreamStore {
    * Creates a stream with fresh secrets for `userId`; null when that user no longer exists.
    * `ownerStored` is false for the built-in admin, which owns streams without being stored.
    */
-  async create(userId: string, name: string, secrets: Record<KeyProtocol, string>, ownerStored: boolean): Promise<Stream | null> {
+  async create(
+    userId: string,
+    name: string,
+    secrets: Record<KeyProtocol, string>,
+    ownerStored: boolean,
+    playback: PlaybackPolicy = OPEN_PLAYBACK,
+  ): Promise<Stream | null> {
     for (let attempt = 0; attempt < MAX_ID_ATTEMPTS; attempt++) {
       const now = new Date(this.now());
       const createdAt = now.toISOString();
-      const stream: Stream = { id: randomId(), userId, name, createdAt, updatedAt: createdAt };
+      const stream: Stream = { id: randomId(), userId, name, createdAt, updatedAt: createdAt, playback: { ...playback } };
       const created = await CREATE_STREAM.run(
         this.redis,
         [streamKey(stream.id), streamSecretsKey(stream.id), userStreamsKey(userId), userKey(userId)],
@@ -115,6 +141,8 @@ export class StreamStore {
           secrets.srt,
           FIRST_GENERATION.srt,
           ownerStored ? 1 : 0,
+          playback.requireSignedUrls ? 1 : 0,
+          JSON.stringify(playback.allowedOrigins),
         ],
       );
       if (created === 1) return stream;
@@ -139,9 +167,20 @@ export class StreamStore {
     return replies.map((reply) => toStream(hashOrNull(reply))).filter((stream): stream is Stream => stream?.userId === userId);
   }
 
-  async rename(userId: string, id: string, name: string): Promise<Stream | null> {
-    const reply = await RENAME_STREAM.run(this.redis, [streamKey(id)], [userId, name, new Date(this.now()).toISOString()]);
+  async update(userId: string, id: string, changes: StreamChanges): Promise<Stream | null> {
+    const fields: (string | number)[] = ['name', changes.name];
+    if (changes.requireSignedUrls !== undefined) fields.push('require_signed_urls', changes.requireSignedUrls ? 1 : 0);
+    if (changes.allowedOrigins !== undefined) fields.push('allowed_origins', JSON.stringify(changes.allowedOrigins));
+    const reply = await UPDATE_STREAM.run(this.redis, [streamKey(id)], [userId, new Date(this.now()).toISOString(), ...fields]);
     return toStream(flatHash(reply));
+  }
+
+  /** Who may play the stream, whoever owns it (for the edges); null when it does not exist. */
+  async playback(id: string): Promise<PlaybackPolicy | null> {
+    const [exists, requireSignedUrls, allowedOrigins] = (await exec(
+      this.redis.multi().exists(streamKey(id)).hget(streamKey(id), 'require_signed_urls').hget(streamKey(id), 'allowed_origins'),
+    )) as [number, string | null, string | null];
+    return exists === 1 ? toPlayback(requireSignedUrls, allowedOrigins) : null;
   }
 
   async delete(userId: string, id: string): Promise<boolean> {
@@ -190,7 +229,22 @@ export class StreamStore {
 
 function toStream(hash: Record<string, string> | null): Stream | null {
   if (!hash?.id || !hash.user_id || hash.name === undefined || !hash.created_at || !hash.updated_at) return null;
-  return { id: hash.id, userId: hash.user_id, name: hash.name, createdAt: hash.created_at, updatedAt: hash.updated_at };
+  return {
+    id: hash.id,
+    userId: hash.user_id,
+    name: hash.name,
+    createdAt: hash.created_at,
+    updatedAt: hash.updated_at,
+    playback: toPlayback(hash.require_signed_urls, hash.allowed_origins),
+  };
+}
+
+/** A stream stored before these fields existed has neither: it plays openly. */
+function toPlayback(requireSignedUrls: string | null | undefined, allowedOrigins: string | null | undefined): PlaybackPolicy {
+  return {
+    requireSignedUrls: requireSignedUrls === '1',
+    allowedOrigins: allowedOrigins ? (JSON.parse(allowedOrigins) as string[]) : [],
+  };
 }
 
 /** Parses HGETALL as a script returns it: a flat `[field, value, …]` array, or null. */

@@ -1,10 +1,12 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorBody, StreamNotLiveError } from '../../errors.js';
 import type { RouteStore } from '../../store/route-store.js';
-import { ManifestPath, OriginHost, StreamName, Timestamp } from '../../schemas.js';
+import { OPEN_PLAYBACK, type PlaybackPolicy, type StreamStore } from '../../store/stream-store.js';
+import { ManifestPath, OriginHost, StreamName, Timestamp, isStreamIdShaped } from '../../schemas.js';
 
 export interface LiveRoutesOptions {
   store: Pick<RouteStore, 'ttlSeconds' | 'register' | 'end' | 'registrations' | 'withdraw'>;
+  streams: Pick<StreamStore, 'playback'>;
 }
 
 /** The longest an ended stream may stay playable (a day of DVR would be a recording, not this). */
@@ -45,9 +47,21 @@ const ListedOrigin = Type.Object({
   expires_at: Timestamp,
 });
 
+/** Who may play the stream; the edge enforces it on every playlist and segment request. */
+const Playback = Type.Object(
+  {
+    require_signed_urls: Type.Boolean({ description: 'Every request must carry ?token=<playback token for this stream>' }),
+    allowed_origins: Type.Array(Type.String(), {
+      description: 'Host patterns (example.com, app.example.com:8443, *.example.com) the Origin or Referer must match; empty: any',
+    }),
+  },
+  { description: "The managed stream's settings; an open name (ALLOWED_STREAMS) is always {false, []}" },
+);
+
 /**
  * Seed shape (`name`, `manifest`, `host` of the origin to stick to) plus the origins to choose
- * from: the live ones, or, when none is live, the ones still serving the ended stream.
+ * from: the live ones, or, when none is live, the ones still serving the ended stream; and the
+ * stream's playback policy, so the edge needs no other call.
  */
 const StreamRoute = Type.Object({
   name: Type.String(),
@@ -55,12 +69,20 @@ const StreamRoute = Type.Object({
   host: Type.String(),
   state: RouteState,
   origins: Type.Array(ListedOrigin),
+  playback: Playback,
 });
 
 const WithdrawQuery = Type.Object({ host: Type.Optional(OriginHost) });
 
 /** Internal: discovery reports which origin serves each packaged stream; the edge looks it up. */
-export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (app, { store }) => {
+export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (app, { store, streams }) => {
+  /**
+   * A stream id's policy; null for an id whose stream is gone (deleted while its origin still
+   * served it: nobody may play it any more). Open names never take the shape of an id.
+   */
+  const playbackOf = async (name: string): Promise<PlaybackPolicy | null> =>
+    isStreamIdShaped(name) ? streams.playback(name) : OPEN_PLAYBACK;
+
   app.post(
     '/streams',
     {
@@ -85,16 +107,16 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (a
     '/streams/:name',
     {
       schema: {
-        summary: 'Where to play a stream: the first-registered live origin, else one still serving its end',
+        summary: 'Where to play a stream (the first-registered live origin, else one still serving its end) and who may play it',
         params: StreamParams,
         response: { 200: StreamRoute, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody },
       },
     },
     async (request) => {
       const { name } = request.params;
-      const listed = await store.registrations(name);
+      const [listed, playback] = await Promise.all([store.registrations(name), playbackOf(name)]);
       const [first] = listed;
-      if (!first) throw new StreamNotLiveError(name);
+      if (!first || !playback) throw new StreamNotLiveError(name);
       // Live origins come first; ended ones are offered only when no origin is live, so an edge
       // never sticks to a finished broadcast while a new one runs elsewhere.
       const state = first.endedAtMs === undefined ? ('live' as const) : ('ended' as const);
@@ -112,6 +134,7 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (a
           ended_at: origin.endedAtMs === undefined ? null : new Date(origin.endedAtMs).toISOString(),
           expires_at: new Date(origin.expiresAtMs).toISOString(),
         })),
+        playback: { require_signed_urls: playback.requireSignedUrls, allowed_origins: playback.allowedOrigins },
       };
     },
   );

@@ -20,7 +20,7 @@ export interface StreamPlaybackRoutesOptions {
 }
 
 /** The manifest the origins write per stream (nginx-rtmp's `hls_nested on` layout). */
-const HLS_MANIFEST = 'index.m3u8';
+export const HLS_MANIFEST = 'index.m3u8';
 
 const Playlists = Type.Object({
   playlists: Type.Array(Type.Object({ protocol: Type.Enum(['hls', 'srt']), url: Type.String() })),

@@ -1,6 +1,12 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  MAX_ALLOWED_ORIGINS,
+  MAX_ALLOWED_ORIGIN_LENGTH,
+  isAllowedOriginPattern,
+  normalizeAllowedOrigin,
+} from '../../../../playback-token/src/allowed-origins.js';
 import { ADMIN_USER_ID } from '../../auth/authenticator.js';
-import { StreamNotFoundError, UnauthorizedError, errorResponses } from '../../errors.js';
+import { StreamNotFoundError, UnauthorizedError, ValidationError, errorResponses } from '../../errors.js';
 import { STREAM_SECRET_LENGTH } from '../../publish/stream-key.js';
 import { randomSecret } from '../../random-strings.js';
 import type { FallbackFiles } from '../../fallback/fallback-files.js';
@@ -8,7 +14,7 @@ import { ingestUrlOf, type WellKnownPlatform } from '../../restream/platforms.js
 import { PlatformName } from '../../restream/restream-schemas.js';
 import { DisplayName, StreamIdParams, Timestamp } from '../../schemas.js';
 import type { RestreamTarget, RestreamTargetStore } from '../../store/restream-target-store.js';
-import type { Stream, StreamStore } from '../../store/stream-store.js';
+import { OPEN_PLAYBACK, type Stream, type StreamStore } from '../../store/stream-store.js';
 import { ownedStream } from './owned-stream.js';
 
 export interface StreamRoutesOptions {
@@ -27,17 +33,55 @@ const RestreamTargetSummary = Type.Object({
   enabled: Type.Boolean(),
 });
 
-/** Seed 000's stream. */
+const RequireSignedUrls = Type.Boolean({
+  description: 'Viewers need a playback token (POST …/playback-token) in the playback URL; default false',
+});
+
+const AllowedOrigins = Type.Array(
+  Type.String({
+    maxLength: MAX_ALLOWED_ORIGIN_LENGTH,
+    description: 'A host as browsers send it in Origin: example.com, app.example.com:8443, or *.example.com for its subdomains',
+  }),
+  {
+    maxItems: MAX_ALLOWED_ORIGINS,
+    description:
+      `Web sites that may play the stream (their Origin, or Referer, must match; http and https alike; ` +
+      `stored lowercase, without duplicates); empty (the default): any site. At most ${MAX_ALLOWED_ORIGINS}`,
+  },
+);
+
+/** Seed 000's stream, with seed 004's playback settings. */
 const StreamBody = Type.Object({
   id: Type.String(),
   user_id: Type.String(),
   name: Type.String(),
   created_at: Timestamp,
   updated_at: Timestamp,
+  require_signed_urls: Type.Boolean(),
+  allowed_origins: Type.Array(Type.String()),
   restream_targets: Type.Array(RestreamTargetSummary),
 });
 
-const StreamName = Type.Object({ name: DisplayName });
+/** A new stream, or the whole of a changed one: omitted playback settings keep their value. */
+const StreamFields = Type.Object({
+  name: DisplayName,
+  require_signed_urls: Type.Optional(RequireSignedUrls),
+  allowed_origins: Type.Optional(AllowedOrigins),
+});
+
+/** Lowercase and without duplicates; 400 naming the first pattern that is not a host. */
+function checkAllowedOrigins(patterns: readonly string[]): string[] {
+  patterns.forEach((pattern, index) => {
+    if (!isAllowedOriginPattern(pattern)) {
+      throw new ValidationError(
+        `body.allowed_origins.${index}`,
+        'must be a host (example.com, app.example.com:8443) or a wildcard (*.example.com), without scheme or path',
+        { got: pattern },
+      );
+    }
+  });
+  return [...new Set(patterns.map(normalizeAllowedOrigin))];
+}
 
 /** The caller's streams (seed 000): nobody sees, changes or learns of another user's stream. */
 export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = async (app, options) => {
@@ -49,6 +93,8 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
     name: stream.name,
     created_at: stream.createdAt,
     updated_at: stream.updatedAt,
+    require_signed_urls: stream.playback.requireSignedUrls,
+    allowed_origins: stream.playback.allowedOrigins,
     restream_targets: restreamTargets.map((target) => ({
       id: target.id,
       name: target.name,
@@ -79,14 +125,19 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
     {
       schema: {
         summary: 'Create a stream with fresh RTMP and SRT keys',
-        body: StreamName,
+        body: StreamFields,
         response: { 201: StreamBody, ...errorResponses(400, 401, 503) },
       },
     },
     async (request, reply) => {
       const { userId } = request.principal;
+      const { name, require_signed_urls: requireSignedUrls, allowed_origins: allowedOrigins } = request.body;
+      const playback = {
+        requireSignedUrls: requireSignedUrls ?? OPEN_PLAYBACK.requireSignedUrls,
+        allowedOrigins: allowedOrigins === undefined ? [] : checkAllowedOrigins(allowedOrigins),
+      };
       const secrets = { rtmp: randomSecret(STREAM_SECRET_LENGTH), srt: randomSecret(STREAM_SECRET_LENGTH) };
-      const stream = await streams.create(userId, request.body.name, secrets, userId !== ADMIN_USER_ID);
+      const stream = await streams.create(userId, name, secrets, userId !== ADMIN_USER_ID, playback);
       // The user was deleted while this request was under way: its token is no longer valid.
       if (!stream) throw new UnauthorizedError('invalid');
       return reply.code(201).send(toBody(stream, []));
@@ -109,14 +160,19 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
     '/streams/:id',
     {
       schema: {
-        summary: 'Rename one of your streams',
+        summary: 'Change one of your streams: its name, and its playback settings when given (the edges apply them within seconds)',
         params: StreamIdParams,
-        body: StreamName,
+        body: StreamFields,
         response: { 200: StreamBody, ...errorResponses(400, 401, 404, 503) },
       },
     },
     async (request) => {
-      const stream = await streams.rename(request.principal.userId, request.params.id, request.body.name);
+      const { name, require_signed_urls: requireSignedUrls, allowed_origins: allowedOrigins } = request.body;
+      const stream = await streams.update(request.principal.userId, request.params.id, {
+        name,
+        requireSignedUrls,
+        allowedOrigins: allowedOrigins === undefined ? undefined : checkAllowedOrigins(allowedOrigins),
+      });
       if (!stream) throw new StreamNotFoundError(request.params.id);
       return oneWithTargets(stream);
     },

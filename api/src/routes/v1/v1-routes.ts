@@ -12,11 +12,14 @@ import type { RouteStore } from '../../store/route-store.js';
 import type { StreamStore } from '../../store/stream-store.js';
 import type { TokenStore } from '../../store/token-store.js';
 import type { UserStore } from '../../store/user-store.js';
+import type { ViewerStore } from '../../store/viewer-store.js';
 import { ingestRoutes } from './ingests.js';
+import { playbackTokenRoutes } from './playback-tokens.js';
 import { restreamTargetRoutes } from './restream-targets.js';
 import { streamFallbackRoutes } from './stream-fallback.js';
 import { streamKeyRoutes } from './stream-keys.js';
 import { streamPlaybackRoutes } from './stream-playback.js';
+import { streamViewRoutes } from './stream-views.js';
 import { streamRoutes } from './streams.js';
 import { tokenRoutes } from './tokens.js';
 import { userRoutes } from './users.js';
@@ -28,8 +31,13 @@ export interface V1RoutesOptions {
   streams: StreamStore;
   routes: RouteStore;
   ingests: IngestStore;
+  viewers: ViewerStore;
   publicPlaybackUrl: string;
   publicSrtUrl: string | undefined;
+  /** PLAYBACK_SIGNING_KEY */
+  playbackSigningKey: string | undefined;
+  /** Clock of playback tokens' `iat` and `exp`. */
+  now: () => number;
   restream: {
     targets: RestreamTargetStore;
     statuses: RestreamStatusStore;
@@ -70,6 +78,13 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, 
     publicPlaybackUrl: options.publicPlaybackUrl,
     publicSrtUrl: options.publicSrtUrl,
   });
+  await app.register(playbackTokenRoutes, {
+    streams,
+    signingKey: options.playbackSigningKey,
+    publicPlaybackUrl: options.publicPlaybackUrl,
+    now: options.now,
+  });
+  await app.register(streamViewRoutes, { streams, viewers: options.viewers });
   await app.register(restreamTargetRoutes, { streams, ...restream });
   await app.register(streamFallbackRoutes, { streams, ...fallback });
   await app.register(ingestRoutes, { ingests: options.ingests });
