@@ -21,12 +21,14 @@ onShutdownSignal(logger, () => app.close());
 
 try {
   await app.listen({ port: settings.port, host: settings.host });
-  // Only the count of open names (a name doubles as a stream key) and whether an admin token is set.
+  // Only the count of open names (a name doubles as a stream key) and whether the secrets are set.
   logger.info(
     {
       routeTtlSeconds: settings.routeTtlSeconds,
       allowedStreams: settings.allowedStreams.length,
       adminTokenSet: settings.adminToken !== undefined,
+      playbackSigningKeySet: settings.playbackSigningKey !== undefined,
+      viewerIdleSeconds: settings.viewerIdleSeconds,
       publicPlaybackUrl: settings.publicPlaybackUrl,
       allowPrivateTargets: settings.allowPrivateTargets,
       fallbackPath: settings.fallbackPath,

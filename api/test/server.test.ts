@@ -26,7 +26,9 @@ t.test('server.ts listens with its settings and shuts down cleanly on SIGTERM', 
   t.teardown(() => redis.remove());
   const port = await freePort();
   const adminToken = 'server-test-admin-token';
+  const playbackSigningKey = 'server-test-playback-signing-key-0123456789';
   const { child, output } = startServer({
+    PLAYBACK_SIGNING_KEY: playbackSigningKey,
     API_PORT: String(port),
     API_HOST: '127.0.0.1',
     REDIS_URL: redis.url,
@@ -57,6 +59,11 @@ t.test('server.ts listens with its settings and shuts down cleanly on SIGTERM', 
   const wrongKey = `${streamKey.slice(0, -3)}xyz`;
   t.equal((await fetch(`http://127.0.0.1:${port}/authorize?name=${wrongKey}`)).status, 403);
   t.equal((await fetch(`http://127.0.0.1:${port}/v1/streams`, { headers: { authorization: 'Bearer lst_s3cr3t-token' } })).status, 401);
+  const minted = await api(`/v1/streams/${stream.id}/playback-token`, { method: 'POST', body: '{"expires_in_s":600}' });
+  t.equal(minted.status, 201);
+  const { token: playbackToken } = (await minted.json()) as { token: string };
+  const signingKey = await api(`/v1/streams/${stream.id}/playback-signing-key`);
+  const { signing_key: streamSigningKey } = (await signingKey.json()) as { signing_key: string };
 
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
@@ -68,6 +75,11 @@ t.test('server.ts listens with its settings and shuts down cleanly on SIGTERM', 
   t.notMatch(output(), adminToken, 'the admin token stays out of the logs');
   t.notMatch(output(), streamKey.slice(-24), 'stream keys stay out of the logs');
   t.notMatch(output(), wrongKey.slice(-24), 'wrong stream keys too');
+  t.match(output(), /"playbackSigningKeySet":true/);
+  t.match(output(), /"msg":"playback token issued"/);
+  t.notMatch(output(), playbackSigningKey, 'the playback signing key stays out of the logs');
+  t.notMatch(output(), playbackToken.split('.')[2]!, 'playback tokens too');
+  t.notMatch(output(), streamSigningKey, "and streams' signing keys");
   t.match(output(), /"msg":"publish authorized"/);
 });
 
