@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { InvalidStreamNameError, StreamWriterClosedError } from './hls-errors.js';
 import { isStreamName } from './hls-names.js';
 import { HlsStreamWriter } from './hls-stream-writer.js';
-import { scheduleUnrefTimer, type CancelTimer, type ScheduleTimer } from './hls-timers.js';
+import { scheduleUnrefTimer, type CancelTimer, type ScheduleTimer } from '../schedule-timer.js';
 import { DEFAULT_WINDOW_SECONDS } from './live-playlist.js';
 import { removeStreamFolder } from './stream-folder.js';
 

@@ -4,7 +4,7 @@ import { writeFileAtomic } from './atomic-file.js';
 import { HlsWriteError, StreamWriterClosedError } from './hls-errors.js';
 import { PLAYLIST_FILE_NAME, segmentFileName } from './hls-names.js';
 import { LivePlaylist, type PlaylistSegment } from './live-playlist.js';
-import { scheduleUnrefTimer, type CancelTimer, type ScheduleTimer } from './hls-timers.js';
+import { scheduleUnrefTimer, type CancelTimer, type ScheduleTimer } from '../schedule-timer.js';
 import { unlinkIfPresent } from './stream-folder.js';
 
 export interface SegmentTiming {

@@ -4,6 +4,5 @@ export * from './hls-errors.js';
 export * from './hls-names.js';
 export * from './hls-settings.js';
 export * from './hls-stream-writer.js';
-export * from './hls-timers.js';
 export * from './live-playlist.js';
 export * from './stream-folder.js';

@@ -4,6 +4,7 @@ import type { HlsDirectoryWriter } from '../hls/hls-directory-writer.js';
 import type { FlvTag, IncomingPublish } from '../ingest/flv-tag-source.js';
 import type { PublishGrant } from '../ingest/publish-authorizer.js';
 import type { PublishTarget } from '../ingest/publish-gate.js';
+import { scheduleTimer, type CancelTimer, type ScheduleTimer } from '../schedule-timer.js';
 import type { SegmentDelayStats } from './segment-delay-stats.js';
 import { StreamPackager } from './stream-packager.js';
 
@@ -27,6 +28,8 @@ export interface LiveStreamRegistryOptions {
     tags(stream: string): Promise<readonly FlvTag[] | undefined>;
     /** How long it plays for a publisher that does not come back; then the stream ends. */
     windowMs: number;
+    /** Runs the end of the window. Default: Node's timers. */
+    schedule?: ScheduleTimer;
   };
 }
 
@@ -47,8 +50,8 @@ interface LivePublish {
 
 /** A fallback standing in for a publisher that left, from the moment it left. */
 interface FallbackRun {
-  /** The end of the window: the stream ends unless a publisher came back. */
-  timer: NodeJS.Timeout;
+  /** Cancels the end of the window (when the stream ends unless a publisher came back). */
+  cancelWindow: CancelTimer;
   /** Once the file is loaded. */
   player?: FallbackPlayer;
   stopped: boolean;
@@ -206,12 +209,13 @@ export class LiveStreamRegistry implements PublishTarget {
    * as soon as it is loaded; a stream without one ends. The window runs from now.
    */
   private startFallback(stream: LiveStream, fallback: NonNullable<LiveStreamRegistryOptions['fallback']>): void {
+    const schedule = fallback.schedule ?? scheduleTimer;
     const run: FallbackRun = {
-      timer: setTimeout(() => {
+      cancelWindow: schedule(fallback.windowMs, () => {
         if (stream.fallback !== run) return;
         stream.logger.info('the publisher did not come back: the stream ends');
         this.endFallback(stream);
-      }, fallback.windowMs),
+      }),
       stopped: false,
     };
     stream.fallback = run;
@@ -254,7 +258,7 @@ export class LiveStreamRegistry implements PublishTarget {
     const run = stream.fallback;
     if (!run) return;
     run.stopped = true;
-    clearTimeout(run.timer);
+    run.cancelWindow();
     run.player?.stop();
     delete stream.fallback;
   }

@@ -9,9 +9,11 @@ import t, { type Test } from 'tap';
 import { pino } from 'pino';
 import { testAsset } from '../../../test-support/ffmpeg.js';
 import { startRtmpReceiver } from '../../../test-support/rtmp-receiver.js';
+import { ManualTimers } from '../../../test-support/manual-timers.js';
 import { waitFor } from '../../../test-support/wait-for.js';
 import type { RestreamConfig } from '../../src/control/api-restream-client.js';
 import { RestreamCoordinator } from '../../src/control/restream-coordinator.js';
+import { FallbackLoop } from '../../src/fallback/fallback-loop.js';
 import { HlsDirectoryWriter } from '../../src/hls/hls-directory-writer.js';
 import type { FlvTag, IncomingPublish } from '../../src/ingest/flv-tag-source.js';
 import { readFlvTags } from '../../src/media/flv-file-reader.js';
@@ -22,7 +24,6 @@ import { feedFlv } from '../restream/fixtures/flv-feed.js';
 
 const STREAM = 'abc12345';
 const logger = pino({ level: 'silent' });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function fakePublish(id: string): IncomingPublish & { disconnected: boolean } {
   return {
@@ -43,7 +44,26 @@ async function clipTags(): Promise<FlvTag[]> {
   return [...readFlvTags(new Uint8Array(await readFile(testAsset('h264-aac.flv'))))];
 }
 
-async function setup(t: Test, options: { windowMs: number; fallback: boolean; targetPort?: number; loadMs?: number }) {
+/**
+ * Resolves after any timer a fallback player of `clip` set before now: a player waits at most the
+ * largest gap between two tags, and Node runs timers in expiry order however loaded the machine.
+ */
+function afterAnyPlayerTimer(clip: FlvTag[]): Promise<void> {
+  const loop = new FallbackLoop(clip);
+  let longest = 1;
+  for (let i = 0, previous = loop.nextTimeMs; i < 3 * clip.length; i += 1) {
+    loop.next();
+    longest = Math.max(longest, loop.nextTimeMs - previous);
+    previous = loop.nextTimeMs;
+  }
+  return new Promise((resolve) => setTimeout(resolve, Math.ceil(longest) + 2));
+}
+
+/**
+ * The registry with real collaborators; the end of the fallback window runs when the test moves
+ * `timers` (never by itself), and fallback loads wait for `releaseLoads()` when `holdLoads`.
+ */
+async function setup(t: Test, options: { windowMs: number; fallback: boolean; targetPort?: number; holdLoads?: boolean }) {
   const hlsPath = t.testdir();
   const hls = new HlsDirectoryWriter({ hlsPath, targetDurationSeconds: 2, onBackgroundError: (error) => t.fail(error.message) });
   t.teardown(() => hls.close());
@@ -62,28 +82,47 @@ async function setup(t: Test, options: { windowMs: number; fallback: boolean; ta
   t.teardown(() => restream.stop());
   const fallbackTags = await clipTags();
   const loads: string[] = [];
+  const loading: Promise<unknown>[] = [];
+  let releaseLoads: () => void = () => undefined;
+  const loadsHeld = options.holdLoads ? new Promise<void>((resolve) => (releaseLoads = resolve)) : Promise.resolve();
+  /** Fallback tags the registry handed on, counted on their way to the restream coordinator. */
+  const fallbackSent = { count: 0 };
+  const timers = new ManualTimers();
   const registry = new LiveStreamRegistry({
     hls,
     segmentSeconds: 2,
     logger,
     delays: new SegmentDelayStats(),
-    restream,
+    restream: {
+      publishStarted: (stream) => restream.publishStarted(stream),
+      publishEnded: (stream) => restream.publishEnded(stream),
+      fallbackStarted: (stream) => {
+        const sink = restream.fallbackStarted(stream);
+        return (tag) => {
+          fallbackSent.count += 1;
+          sink?.(tag);
+        };
+      },
+    },
     fallback: {
-      tags: async (stream) => {
-        const ref = restream.fallbackOf(stream);
-        if (ref) loads.push(stream);
-        await sleep(options.loadMs ?? 0);
-        return ref ? fallbackTags : undefined;
+      tags: (stream) => {
+        const load = (async () => {
+          const ref = restream.fallbackOf(stream);
+          if (ref) loads.push(stream);
+          await loadsHeld;
+          return ref ? fallbackTags : undefined;
+        })();
+        loading.push(load);
+        return load;
       },
       windowMs: options.windowMs,
+      schedule: timers.schedule,
     },
   });
   t.teardown(() => registry.closeAll());
-  const playlist = async () => {
-    const text = await readFile(join(hlsPath, STREAM, 'index.m3u8'), 'utf8').catch(() => undefined);
-    return text === undefined ? undefined : (HLS.parse(text) as HLS.types.MediaPlaylist);
-  };
-  return { registry, restream, playlist, loads };
+  /** The playlist as written; a missing or unreadable playlist is an error, never "no ENDLIST". */
+  const playlist = async () => HLS.parse(await readFile(join(hlsPath, STREAM, 'index.m3u8'), 'utf8')) as HLS.types.MediaPlaylist;
+  return { registry, restream, playlist, loads, loading, releaseLoads, timers, fallbackSent, fallbackTags };
 }
 
 /** Opens a publish of STREAM and feeds it `mediaMs` of the clip, twice as fast as real time. */
@@ -100,7 +139,7 @@ t.test('the fallback stands in while the publisher is away, twice; then the wind
   const receiver = await startRtmpReceiver();
   t.teardown(() => receiver.close());
   const windowMs = 3000;
-  const { registry, playlist, loads } = await setup(t, { windowMs, fallback: true, targetPort: receiver.port });
+  const { registry, playlist, loads, timers } = await setup(t, { windowMs, fallback: true, targetPort: receiver.port });
   const videoAtTarget = () => receiver.publishes[0]?.tags.filter((tag) => tag.type === 9).length ?? 0;
 
   for (let round = 1; round <= 3; round += 1) {
@@ -108,25 +147,30 @@ t.test('the fallback stands in while the publisher is away, twice; then the wind
     t.equal(registry.size, 0, `round ${round}: no publisher once it left`);
     t.equal(registry.fallbacks, 1, `round ${round}: the fallback plays`);
     t.same(registry.publishes(), [], 'the heartbeat reports no publish for a fallback');
+    t.same(timers.pending, [windowMs], 'the window runs from the departure');
     const atLeave = videoAtTarget();
-    await sleep(1500);
-    t.ok(videoAtTarget() > atLeave + 30, `round ${round}: the target keeps receiving video while the publisher is away`);
-    const list = await playlist();
-    t.notOk(list?.endlist, `round ${round}: no ENDLIST while the fallback plays`);
+    await waitFor(`round ${round}: fallback video at the target`, () => videoAtTarget() > atLeave + 30, { timeoutMs: 30_000 });
+    t.pass(`round ${round}: the target keeps receiving video while the publisher is away`);
+    t.notOk((await playlist()).endlist, `round ${round}: no ENDLIST while the fallback plays`);
     if (round < 3) {
       const refused = registry.open({ streamName: STREAM, keyGeneration: 1 }, fakePublish('intruder'));
       t.notOk('refused' in refused, 'a publisher is accepted while the fallback plays');
+      t.same(timers.pending, [], 'its return cancels the window');
       if (!('refused' in refused)) refused.end();
       t.equal(registry.fallbacks, 1, 'a publish that ends at once brings the fallback back');
+      t.same(timers.pending, [windowMs], 'with a window of its own');
     }
   }
   t.equal(loads.length, 5, 'the fallback is loaded at each departure (three publishers, two that left at once)');
 
-  await waitFor('the window to end the stream', async () => (await playlist())?.endlist, { timeoutMs: windowMs + 3000 });
-  t.equal(registry.fallbacks, 0);
-  await waitFor('the target publish to end', () => receiver.publishes[0]?.closed, { timeoutMs: 3000 });
+  timers.advance(windowMs - 1);
+  t.equal(registry.fallbacks, 1, 'the fallback plays until the window is over');
+  timers.advance(1);
+  t.equal(registry.fallbacks, 0, 'then it stops');
+  await waitFor('the ended playlist', async () => (await playlist()).endlist, { timeoutMs: 30_000 });
+  await waitFor('the target publish to end', () => receiver.publishes[0]?.closed, { timeoutMs: 30_000 });
 
-  const list = (await playlist())!;
+  const list = await playlist();
   const discontinuities = list.segments.filter((segment) => segment.discontinuity).length;
   // live, fallback, live, fallback, live, fallback: the publishes without media add none.
   t.equal(discontinuities, 5, `EXT-X-DISCONTINUITY at each switch (${list.segments.length} segments)`);
@@ -145,27 +189,30 @@ t.test('one publisher per stream name, fallback or not', async (t) => {
   t.match(second, { refused: /already live/ });
 });
 
-t.test('without a fallback video the playlist ends at once', async (t) => {
-  const { registry, playlist, loads } = await setup(t, { windowMs: 60_000, fallback: false });
+t.test('without a fallback video the playlist ends at once, not at the end of the window', async (t) => {
+  const { registry, playlist, loads, timers } = await setup(t, { windowMs: 60_000, fallback: false });
   await publishFor(registry, 'only', 2500).done;
-  await waitFor('ENDLIST', async () => (await playlist())?.endlist, { timeoutMs: 500 });
+  await waitFor('ENDLIST', async () => (await playlist()).endlist, { timeoutMs: 30_000 });
+  t.same(timers.pending, [], 'the window was cancelled, not run');
   t.equal(registry.fallbacks, 0);
   t.same(loads, []);
 });
 
 t.test('a publisher back while the fallback is still loading: the fallback never starts', async (t) => {
-  const { registry, playlist, loads } = await setup(t, { windowMs: 60_000, fallback: true, loadMs: 300 });
+  const { registry, playlist, loads, loading, releaseLoads } = await setup(t, { windowMs: 60_000, fallback: true, holdLoads: true });
   await publishFor(registry, 'first', 2500).done;
   t.equal(registry.fallbacks, 1, 'the fallback is on its way');
   const second = publishFor(registry, 'second', 2500);
   t.equal(registry.fallbacks, 0);
-  await sleep(400);
+  releaseLoads();
+  // The registry's handler of the load was attached before this await: it has run after it.
+  await Promise.all(loading);
   t.equal(loads.length, 1);
   t.equal(registry.fallbacks, 0, 'the late load is dropped');
   t.equal(registry.size, 1);
   await second.done;
   await registry.closeAll();
-  const list = (await playlist())!;
+  const list = await playlist();
   t.same(list.segments.map((segment) => segment.discontinuity === true), [false, false, true, false], 'the second publisher follows the first after one discontinuity, no fallback between');
 });
 
@@ -175,25 +222,28 @@ t.test('a shutdown ends live streams without starting their fallback', async (t)
   if ('refused' in opened) throw new Error(opened.refused);
   const feed = feedFlv(opened.sink, { speed: 2, mediaMs: 60_000 });
   t.teardown(() => feed.stop());
-  await sleep(1500);
+  await waitFor('a live segment', async () => (await playlist()).segments.length > 0, { timeoutMs: 30_000 });
   await registry.closeAll();
   t.same(loads, [], 'no fallback');
-  t.ok((await playlist())?.endlist, 'ENDLIST once closeAll resolves');
+  t.ok((await playlist()).endlist, 'ENDLIST once closeAll resolves');
   t.equal(registry.size, 0);
   opened.end();
   t.equal(registry.fallbacks, 0, 'the publish closing later changes nothing');
 });
 
 t.test('a shutdown stops the fallback and ends the playlist', async (t) => {
-  const { registry, playlist } = await setup(t, { windowMs: 60_000, fallback: true });
+  const { registry, playlist, fallbackSent, fallbackTags, timers } = await setup(t, { windowMs: 60_000, fallback: true });
   await publishFor(registry, 'only', 2500).done;
-  await sleep(2500);
+  await waitFor('a fallback segment', async () => (await playlist()).segments.some((segment) => segment.discontinuity), { timeoutMs: 30_000 });
   t.equal(registry.fallbacks, 1);
   await registry.closeAll();
   t.equal(registry.fallbacks, 0);
+  t.same(timers.pending, [], 'the window is cancelled');
   const ended = await playlist();
-  t.ok(ended?.endlist, 'ENDLIST');
-  await sleep(2500);
-  t.equal((await playlist())?.segments.length, ended?.segments.length, 'nothing is written after the shutdown');
+  t.ok(ended.endlist, 'ENDLIST');
+  const sent = fallbackSent.count;
+  await afterAnyPlayerTimer(fallbackTags);
+  t.equal(fallbackSent.count, sent, 'the fallback player sends nothing more');
+  t.same(await playlist(), ended, 'nothing is written after the shutdown');
   t.match(registry.open({ streamName: STREAM, keyGeneration: 1 }, fakePublish('late')), { refused: /shutting down/ });
 });
