@@ -30,6 +30,15 @@ if [ -z "${ADMIN_TOKEN:-}" ]; then
 fi
 export ADMIN_TOKEN
 
+# The key that signs playback tokens, shared by the API and the edge: made once like the admin token.
+if [ -z "${PLAYBACK_SIGNING_KEY:-}" ]; then
+  if [ ! -s "$run_dir/playback-signing-key" ]; then
+    (umask 077 && node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64url'))" >"$run_dir/playback-signing-key")
+  fi
+  PLAYBACK_SIGNING_KEY="$(cat "$run_dir/playback-signing-key")"
+fi
+export PLAYBACK_SIGNING_KEY
+
 pids=()
 stopping=0
 stop_all() {
