@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { Type } from '@fastify/type-provider-typebox';
 import Fastify, {
   type FastifyBaseLogger,
@@ -8,22 +7,27 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from '../../service-kit/src/logger.js';
 import { ApiRouteClient } from './api-route-client.js';
+import { readEdgeCacheSettings, type EdgeCacheSettings } from './cache-settings.js';
+import { Coalescer } from './coalesced-fetch.js';
+import { EdgeMetrics } from './edge-metrics.js';
 import {
   BadPathError,
   BadRequestError,
-  ClientClosedError,
   EdgeError,
   ErrorBody,
   InternalError,
   NotFoundError,
+  OriginBadAnswerError,
   OriginTimeoutError,
   OriginUnreachableError,
 } from './errors.js';
 import { FailoverFetcher } from './failover-fetcher.js';
-import { OriginClient, type OriginFetcher, type OriginResponse } from './origin-client.js';
+import { MediaCache, type CachedMedia } from './media-cache.js';
+import { MediaDelivery } from './media-delivery.js';
+import { OriginClient, type OriginFetcher } from './origin-client.js';
 import { RouteResolver, type RouteLookup } from './route-resolver.js';
 import type { EdgeSettings } from './settings.js';
-import { classifyPath, pathOf } from './stream-path.js';
+import { classifyPath, mediaKindOf, pathOf } from './stream-path.js';
 
 export interface EdgeAppOptions {
   settings: EdgeSettings;
@@ -31,41 +35,21 @@ export interface EdgeAppOptions {
   routeLookup?: RouteLookup;
   /** Without a logger the app logs nothing. */
   logger?: Logger;
-  /** The clock of the route cache and of the stale window; defaults to Date.now (tests move their own). */
+  /** The media cache's settings; defaults to the EDGE_CACHE_* variables of the environment. */
+  cacheSettings?: EdgeCacheSettings;
+  /**
+   * The clock of the route cache, the stale window and the media cache; defaults to Date.now
+   * (tests move their own).
+   */
   now?: () => number;
 }
-
-/** Request headers passed on to the origin; cookies, credentials and the rest stay at the edge. */
-const FORWARDED_REQUEST_HEADERS = [
-  'accept',
-  'accept-encoding',
-  'if-modified-since',
-  'if-none-match',
-  'if-range',
-  'range',
-  'user-agent',
-] as const;
-
-/** Origin response headers passed on to players; `server`, cookies and the like are dropped. */
-const FORWARDED_RESPONSE_HEADERS = [
-  'accept-ranges',
-  'age',
-  'cache-control',
-  'content-encoding',
-  'content-length',
-  'content-range',
-  'content-type',
-  'etag',
-  'expires',
-  'last-modified',
-  'vary',
-] as const;
 
 const PREFLIGHT_MAX_AGE_S = 86_400;
 
 const errorResponses = {
   400: ErrorBody,
   404: ErrorBody,
+  416: ErrorBody,
   499: ErrorBody,
   500: ErrorBody,
   502: ErrorBody,
@@ -74,8 +58,9 @@ const errorResponses = {
 };
 
 /**
- * The edge: `GET|HEAD /<stream>/<file>` is proxied to the origin that holds the stream, over
- * keep-alive connections. Which origin that is comes from the route resolver.
+ * The edge: `GET|HEAD /<stream>/<file>` is served from its cache, or fetched once from the origin
+ * that holds the stream (over keep-alive connections) for every viewer waiting for it. Which
+ * origin that is comes from the route resolver. `GET /metrics` for Prometheus.
  */
 export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance> {
   const { settings } = options;
@@ -118,8 +103,34 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
   app.addHook('onClose', () => originClient.close());
   const origins: OriginFetcher = new FailoverFetcher(originClient, resolver);
 
+  const cacheSettings = options.cacheSettings ?? readEdgeCacheSettings(process.env);
+  const now = options.now ?? Date.now;
+  const cache = new MediaCache({
+    maxBytes: cacheSettings.maxBytes,
+    maxObjectBytes: cacheSettings.maxObjectBytes,
+    notFoundMs: cacheSettings.notFoundCacheMs,
+    notFoundEntries: cacheSettings.notFoundCacheEntries,
+    now,
+  });
+  const coalescer = new Coalescer<CachedMedia>({
+    fetcher: origins,
+    maxObjectBytes: cacheSettings.maxObjectBytes,
+    timeoutMs: settings.upstreamTimeoutMs,
+  });
+  const metrics = new EdgeMetrics({
+    cacheBytes: () => cache.bytes(),
+    cacheEntries: () => cache.entries(),
+    notFoundEntries: () => cache.notFoundEntries(),
+    fetchesInFlight: () => coalescer.size(),
+  });
+  const media = new MediaDelivery({ cache, coalescer, metrics, settings: cacheSettings, now });
+
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('access-control-allow-origin', '*');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const verdict = classifyPath(request.url);
+    metrics.request(verdict.kind === 'media' ? mediaKindOf(verdict.file) : 'other', reply.statusCode);
   });
 
   app.setErrorHandler((error, request, reply) => {
@@ -142,6 +153,11 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
     async () => ({ status: 'ok' as const }),
   );
 
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', metrics.contentType).header('cache-control', 'no-store');
+    return metrics.text();
+  });
+
   app.options('/*', async (_request, reply) => {
     reply
       .code(204)
@@ -161,20 +177,19 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
 
       const viewerLeft = abortWhenViewerLeaves(request, reply);
       const route = await resolver.resolve(verdict.stream);
-      const answer = await origins.fetch({
-        stream: verdict.stream,
-        origin: route.origin,
-        method: request.method === 'HEAD' ? 'HEAD' : 'GET',
-        // The upstream path is rebuilt from the validated parts, never copied from the request.
-        path: `/${verdict.stream}/${verdict.file}${queryOf(request.url)}`,
-        headers: { ...pick(request.headers, FORWARDED_REQUEST_HEADERS), 'x-forwarded-for': request.ip },
-        signal: viewerLeft,
-      });
-      if (viewerLeft.aborted) {
-        answer.body.destroy();
-        throw new ClientClosedError(verdict.stream);
-      }
-      return relay(reply, answer);
+      return media.serve(
+        {
+          stream: verdict.stream,
+          file: verdict.file,
+          route,
+          method: request.method === 'HEAD' ? 'HEAD' : 'GET',
+          range: request.headers.range,
+          ifRange: joined(request.headers['if-range']),
+          ifNoneMatch: request.headers['if-none-match'],
+          signal: viewerLeft,
+        },
+        reply,
+      );
     },
   });
 
@@ -186,6 +201,8 @@ function sendError(reply: FastifyReply, error: EdgeError): void {
     .code(error.statusCode)
     .header('access-control-allow-origin', '*')
     .header('content-type', 'application/json; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .headers(error.replyHeaders)
     .send(error.toBody());
 }
 
@@ -199,7 +216,9 @@ function toEdgeError(error: unknown): EdgeError {
 }
 
 function originOf(error: EdgeError): string | undefined {
-  return error instanceof OriginUnreachableError || error instanceof OriginTimeoutError ? error.origin : undefined;
+  const fromOrigin =
+    error instanceof OriginUnreachableError || error instanceof OriginTimeoutError || error instanceof OriginBadAnswerError;
+  return fromOrigin ? error.origin : undefined;
 }
 
 /** The innermost cause's message, e.g. "connect ECONNREFUSED 10.0.0.1:8080". */
@@ -209,17 +228,9 @@ function causeOf(error: Error): string | undefined {
   return inner instanceof Error ? inner.message : undefined;
 }
 
-/** Sends the origin's answer on: its status, the headers players need, the body as it arrives. */
-function relay(reply: FastifyReply, answer: OriginResponse): FastifyReply {
-  return reply
-    .code(answer.statusCode)
-    .headers(pick(answer.headers, FORWARDED_RESPONSE_HEADERS))
-    .send(answer.body);
-}
-
 /**
- * Aborted when the viewer's connection closes before its answer was sent in full, so the origin
- * request (or, later, the wait for it) is given up at once.
+ * Aborted when the viewer's connection closes before its answer was sent in full, so its wait for
+ * an origin fetch is given up at once (and the fetch itself when nobody else waits for it).
  */
 function abortWhenViewerLeaves(request: FastifyRequest, reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
@@ -241,20 +252,9 @@ function abortWhenViewerLeaves(request: FastifyRequest, reply: FastifyReply): Ab
   return controller.signal;
 }
 
-/** The raw query string of a request target, with its `?`, or ''. */
-function queryOf(rawUrl: string): string {
-  const query = rawUrl.indexOf('?');
-  return query === -1 ? '' : rawUrl.slice(query);
-}
-
-/** The named headers that are present, each as one string (repeated ones joined as HTTP allows). */
-function pick(headers: IncomingHttpHeaders, names: readonly string[]): Record<string, string> {
-  const picked: Record<string, string> = {};
-  for (const name of names) {
-    const value = headers[name];
-    if (value !== undefined) picked[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return picked;
+/** A request header as one string (repeated ones joined as HTTP allows). */
+function joined(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 /** Logged instead of the raw request: the query string may carry a viewer's token. */

@@ -6,9 +6,12 @@ export const ERROR_STATUS = {
   LIVE_ERR_BAD_REQUEST: 400,
   LIVE_ERR_NOT_FOUND: 404,
   LIVE_ERR_STREAM_NOT_FOUND: 404,
+  LIVE_ERR_MEDIA_NOT_FOUND: 404,
+  LIVE_ERR_RANGE_NOT_SATISFIABLE: 416,
   LIVE_ERR_CLIENT_CLOSED: 499,
   LIVE_ERR_INTERNAL: 500,
   LIVE_ERR_ORIGIN_UNREACHABLE: 502,
+  LIVE_ERR_ORIGIN_BAD_ANSWER: 502,
   LIVE_ERR_ROUTE_API_UNAVAILABLE: 503,
   LIVE_ERR_ROUTE_LOOKUP_FAILED: 503,
   LIVE_ERR_ORIGIN_TIMEOUT: 504,
@@ -40,6 +43,9 @@ export abstract class EdgeError extends Error {
     super(message, options);
     this.name = new.target.name;
   }
+
+  /** Headers the error reply carries besides the JSON content type (cache headers, Content-Range). */
+  replyHeaders: Record<string, string> = {};
 
   get statusCode(): number {
     return ERROR_STATUS[this.code];
@@ -81,6 +87,23 @@ export class StreamNotLiveError extends EdgeError {
   }
 }
 
+/** The stream is live but its origin has no such file (yet, or any more). */
+export class MediaNotFoundError extends EdgeError {
+  readonly code = 'LIVE_ERR_MEDIA_NOT_FOUND';
+  constructor(stream: string, file: string) {
+    super(`file ${quote(file)} of stream ${quote(stream)} is not on its origin`);
+  }
+}
+
+/** A `Range` that starts past the end of the file. */
+export class RangeNotSatisfiableError extends EdgeError {
+  readonly code = 'LIVE_ERR_RANGE_NOT_SATISFIABLE';
+  constructor(range: string, size: number) {
+    super(`range ${quote(range)} is outside the file's ${size} bytes`);
+    this.replyHeaders = { 'content-range': `bytes */${size}` };
+  }
+}
+
 /** The route API cannot be asked and the edge knows no usable origin for the stream. */
 export class RouteApiUnavailableError extends EdgeError {
   readonly code = 'LIVE_ERR_ROUTE_API_UNAVAILABLE';
@@ -109,6 +132,22 @@ export class OriginUnreachableError extends EdgeError {
     options?: ErrorOptions,
   ) {
     super(`the origin of stream ${quote(stream)} is unreachable`, options);
+  }
+}
+
+/**
+ * The origin answered, but not with something the edge may serve or cache: a status other than
+ * 200 or 404, a body cut short, a playlist too large to hold. Its address is for logs.
+ */
+export class OriginBadAnswerError extends EdgeError {
+  readonly code = 'LIVE_ERR_ORIGIN_BAD_ANSWER';
+  constructor(
+    stream: string,
+    readonly origin: string,
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`the origin of stream ${quote(stream)} gave an unusable answer: ${reason}`, options);
   }
 }
 

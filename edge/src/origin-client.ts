@@ -10,14 +10,16 @@ export interface OriginRequest {
   /** `host:port` of the origin that holds the stream. */
   origin: string;
   method: 'GET' | 'HEAD';
-  /** Path (and query) sent to the origin, rebuilt from validated parts. */
+  /** Path sent to the origin, rebuilt from validated parts (never the viewer's query string). */
   path: string;
   headers: Record<string, string>;
-  /** Aborted when nobody wants the answer any more (the viewer left): the origin request is cancelled. */
+  /** Aborted when nobody wants the answer any more (every viewer left): the origin request is cancelled. */
   signal: AbortSignal;
 }
 
 export interface OriginResponse {
+  /** The origin that answered (a fetcher that fails over may have asked another than requested). */
+  origin: string;
   statusCode: number;
   headers: IncomingHttpHeaders;
   /**
@@ -27,10 +29,7 @@ export interface OriginResponse {
   body: Readable;
 }
 
-/**
- * Where the edge gets playlists and segments. The origin client is the only implementation today;
- * a cache in front of it implements the same interface and hands each waiter its own body.
- */
+/** Where the edge gets playlists and segments: the origin client, or a failover around it. */
 export interface OriginFetcher {
   /** Resolves with the origin's answer (any status); throws an EdgeError when there is none. */
   fetch(request: OriginRequest): Promise<OriginResponse>;
@@ -96,7 +95,7 @@ export class OriginClient implements OriginFetcher {
     // off, and a consumer may not be attached yet (or any more): a viewer that leaves between the
     // headers and the reply. Without a listener that error would crash the process.
     body.on('error', ignoreBodyError);
-    return { statusCode, headers, body };
+    return { origin: request.origin, statusCode, headers, body };
   }
 
   private failure(request: OriginRequest, error: unknown): Error {

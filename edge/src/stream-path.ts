@@ -11,6 +11,13 @@ export const MAX_MEDIA_FILE_LENGTH = 255;
 /** Every character a media path may hold; `%`, `\`, `;`, `:` and the rest are refused outright. */
 const PATH_CHARACTERS = /^[A-Za-z0-9_./-]*$/;
 
+/** Playlists change while a stream is live; every other media file (segments, init sections) never does. */
+export type MediaKind = 'playlist' | 'segment';
+
+export function mediaKindOf(file: string): MediaKind {
+  return file.endsWith('.m3u8') ? 'playlist' : 'segment';
+}
+
 export type PathVerdict =
   | { kind: 'media'; stream: string; file: string }
   /** Unsafe or malformed: answered 400. */

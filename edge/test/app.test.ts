@@ -1,10 +1,8 @@
-import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { waitFor } from '../../test-support/wait-for.js';
-import { buildApp } from '../src/app.js';
-import { readEdgeSettings, type EdgeSettings } from '../src/settings.js';
+import type { EdgeSettings } from '../src/settings.js';
 import { FakeRouteLookup } from './fixtures/fake-route-lookup.js';
-import { request, type TestEdge } from './fixtures/edge.js';
+import { ManualClock, request, startEdge, type TestEdge } from './fixtures/edge.js';
 import { startOrigin, type TestOrigin } from './fixtures/origin-server.js';
 import { startStagedOrigin } from './fixtures/staged-origin.js';
 
@@ -36,27 +34,16 @@ async function originWith(t: Test, name: string): Promise<TestOrigin> {
   return origin;
 }
 
-/** The route resolver's clock, moved by hand: cache and stale windows without waiting or racing. */
-class ManualClock {
-  private ms = 1_000_000;
-  readonly now = (): number => this.ms;
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
-
-/** Like fixtures/edge.ts's startEdge, with the route resolver's clock when a test moves it. */
+/** An edge closed with the test; `clock` drives its route and media caches when a test moves time. */
 async function edgeWith(
   t: Test,
   routeLookup: FakeRouteLookup,
-  overrides: Partial<EdgeSettings> = {},
+  settings: Partial<EdgeSettings> = {},
   clock?: ManualClock,
 ): Promise<TestEdge> {
-  const app = await buildApp({ settings: { ...readEdgeSettings({}), ...overrides }, routeLookup, now: clock?.now });
-  t.teardown(() => app.close());
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.server.address() as AddressInfo;
-  return { app, port, close: () => app.close() };
+  const edge = await startEdge(routeLookup, { settings, now: clock?.now });
+  t.teardown(() => edge.close());
+  return edge;
 }
 
 /** Which origin served the playlist, or the status when it was not served. */
@@ -66,7 +53,7 @@ async function servedBy(edge: TestEdge): Promise<string> {
   return /#origin (\w+)/.exec(response.body.toString())?.[1] ?? '';
 }
 
-t.test('proxies the playlist and a segment byte for byte, with their headers', async (t) => {
+t.test('serves the playlist and a segment byte for byte, with their headers', async (t) => {
   const origin = await originWith(t, 'A');
   const lookup = new FakeRouteLookup();
   lookup.register('golive', origin.host);
@@ -76,7 +63,8 @@ t.test('proxies the playlist and a segment byte for byte, with their headers', a
   t.equal(playlist.status, 200);
   t.equal(playlist.body.toString(), `${PLAYLIST}#origin A\n`);
   t.equal(playlist.headers['content-type'], 'application/vnd.apple.mpegurl');
-  t.equal(playlist.headers['cache-control'], 'no-cache');
+  t.equal(playlist.headers['cache-control'], 'public, max-age=1', 'half the target duration (2 s)');
+  t.match(playlist.headers.etag, /^"[A-Za-z0-9_-]{22}"$/);
   t.equal(playlist.headers['content-length'], String(playlist.body.length));
   t.equal(playlist.headers['access-control-allow-origin'], '*');
   t.notOk(playlist.headers['set-cookie'], 'origin cookies stay at the edge');
@@ -86,8 +74,10 @@ t.test('proxies the playlist and a segment byte for byte, with their headers', a
   t.equal(ts.status, 200);
   t.ok(ts.body.equals(segment()), 'segment bytes are identical');
   t.equal(ts.headers['content-type'], 'video/mp2t');
-  t.equal(ts.headers['cache-control'], 'public, max-age=3600');
+  t.equal(ts.headers['cache-control'], 'public, max-age=86400, immutable');
   t.equal(ts.headers['content-length'], String(segment().length));
+  t.equal(ts.headers['accept-ranges'], 'bytes');
+  t.notOk(ts.headers.etag, 'segments never change: no validator');
 
   t.same(
     origin.requests.map((r) => `${r.method} ${r.url}`),
@@ -107,30 +97,44 @@ t.test('HEAD answers with the headers and no body', async (t) => {
   t.equal(head.body.length, 0);
   t.equal(head.headers['content-length'], String(segment().length));
   t.equal(head.headers['content-type'], 'video/mp2t');
-  t.equal(origin.requests[0]?.method, 'HEAD');
+  t.equal(origin.requests[0]?.method, 'GET', 'the edge fetches whole objects, for its cache');
+  const get = await request(edge.port, '/golive/index7.ts');
+  t.equal(get.headers['x-cache'], 'HIT');
+  t.ok(get.body.equals(segment()));
+  t.equal(origin.requests.length, 1);
 });
 
-t.test('passes the query string and playback headers on, and nothing else', async (t) => {
+t.test('passes neither the query string nor the viewer\'s headers to the origin', async (t) => {
   const origin = await originWith(t, 'A');
   const lookup = new FakeRouteLookup();
   lookup.register('golive', origin.host);
   const edge = await edgeWith(t, lookup);
 
-  const response = await request(edge.port, '/golive/index.m3u8?_HLS_msn=7', 'GET', {
+  const viewerHeaders = {
     range: 'bytes=0-9',
+    'if-none-match': '"x"',
+    'if-modified-since': 'Thu, 01 Jan 2026 00:00:00 GMT',
+    'accept-encoding': 'gzip',
     cookie: 'viewer=secret',
     authorization: 'Bearer secret',
-  });
-  t.equal(response.status, 200);
-  const seen = origin.requests[0];
-  t.equal(seen?.url, '/golive/index.m3u8?_HLS_msn=7');
-  t.equal(seen?.headers.range, 'bytes=0-9');
-  t.notOk(seen?.headers.cookie);
-  t.notOk(seen?.headers.authorization);
-  t.equal(seen?.headers['x-forwarded-for'], '127.0.0.1');
+  };
+  const playlist = await request(edge.port, '/golive/index.m3u8?_HLS_msn=7&token=secret', 'GET', viewerHeaders);
+  t.equal(playlist.status, 200);
+  const ts = await request(edge.port, '/golive/index7.ts?token=secret', 'GET', viewerHeaders);
+  t.equal(ts.status, 206, 'the range is answered by the edge');
+  t.same(
+    origin.requests.map((r) => r.url),
+    ['/golive/index.m3u8', '/golive/index7.ts'],
+  );
+  for (const seen of origin.requests) {
+    for (const name of ['range', 'if-none-match', 'if-modified-since', 'cookie', 'authorization']) {
+      t.notOk(seen.headers[name], `${seen.url}: no ${name}`);
+    }
+    t.equal(seen.headers['accept-encoding'], 'identity', 'whole, unencoded objects for every viewer');
+  }
 });
 
-t.test('passes origin errors such as a missing segment through', async (t) => {
+t.test('a file the origin does not have is a 404 JSON error', async (t) => {
   const origin = await originWith(t, 'A');
   const lookup = new FakeRouteLookup();
   lookup.register('golive', origin.host);
@@ -138,7 +142,10 @@ t.test('passes origin errors such as a missing segment through', async (t) => {
 
   const response = await request(edge.port, '/golive/index999.ts');
   t.equal(response.status, 404);
-  t.equal(response.body.toString(), 'not found');
+  t.same(response.json(), {
+    error: { code: 'LIVE_ERR_MEDIA_NOT_FOUND', message: 'file "index999.ts" of stream "golive" is not on its origin' },
+  });
+  t.equal(response.headers['x-cache'], 'MISS');
 });
 
 t.test('an unknown stream is a 404 JSON error', async (t) => {
@@ -382,7 +389,8 @@ t.test('reuses origin connections (keep-alive)', async (t) => {
   lookup.register('golive', origin.host);
   const edge = await edgeWith(t, lookup);
 
-  for (let i = 0; i < 5; i++) await request(edge.port, '/golive/index7.ts');
+  for (let i = 0; i < 5; i++) await origin.put('golive', `index${i}.ts`, segment());
+  for (let i = 0; i < 5; i++) await request(edge.port, `/golive/index${i}.ts`);
   t.equal(origin.requests.length, 5);
-  t.equal(origin.connections(), 1, 'five sequential requests over one connection');
+  t.equal(origin.connections(), 1, 'five sequential origin requests over one connection');
 });

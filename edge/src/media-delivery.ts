@@ -1,0 +1,202 @@
+/**
+ * Answers one playlist or segment request from the cache, or from the origin fetch it starts or
+ * joins. Segments are streamed to viewers as they arrive from the origin; playlists are small and
+ * answered whole, so every playlist answer carries its ETag.
+ */
+import type { FastifyReply } from 'fastify';
+import { bodyWindow } from './body-window.js';
+import type { EdgeCacheSettings } from './cache-settings.js';
+import type { Coalescer, FetchPlan, Joined } from './coalesced-fetch.js';
+import type { EdgeMetrics } from './edge-metrics.js';
+import { MediaNotFoundError, OriginBadAnswerError, RangeNotSatisfiableError } from './errors.js';
+import { contentRange, rangeFor, type RangeAnswer } from './http-range.js';
+import type { CachedMedia, MediaCache } from './media-cache.js';
+import {
+  ageOf,
+  cacheHeaders,
+  contentTypeOf,
+  etagOf,
+  ifNoneMatchHits,
+  NOT_FOUND_CACHE_CONTROL,
+  playlistCacheControl,
+  segmentCacheControl,
+  type CacheResult,
+} from './media-headers.js';
+import { playlistLifetime, playlistMaxAgeS, readPlaylistFacts, type PlaylistRoute } from './playlist-policy.js';
+import { mediaKindOf, type MediaKind } from './stream-path.js';
+
+/** What the delivery needs of the stream's route. */
+export interface MediaRoute extends PlaylistRoute {
+  /** `host:port` of the origin holding the stream. */
+  origin: string;
+}
+
+export interface MediaRequest {
+  stream: string;
+  file: string;
+  route: MediaRoute;
+  method: 'GET' | 'HEAD';
+  /** The viewer's conditional and range headers; they are answered here, never sent to the origin. */
+  range: string | undefined;
+  ifRange: string | undefined;
+  ifNoneMatch: string | undefined;
+  /** Aborted when the viewer leaves. */
+  signal: AbortSignal;
+}
+
+export interface MediaDeliveryOptions {
+  cache: MediaCache;
+  coalescer: Coalescer<CachedMedia>;
+  metrics: EdgeMetrics;
+  settings: EdgeCacheSettings;
+  now: () => number;
+}
+
+/**
+ * What the edge asks an origin: the whole object, unencoded (it is stored for every viewer, gzip
+ * or not). The viewer's query string, cookies and conditional headers are not sent.
+ */
+const ORIGIN_REQUEST_HEADERS = { 'accept-encoding': 'identity' };
+
+export class MediaDelivery {
+  constructor(private readonly options: MediaDeliveryOptions) {}
+
+  async serve(request: MediaRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const { cache, coalescer, metrics } = this.options;
+    const kind = mediaKindOf(request.file);
+    const key = cacheKey(request.route.origin, request);
+    const now = this.options.now();
+
+    if (cache.isNotFound(key)) {
+      metrics.cacheRequest(kind, 'hit');
+      throw notFound(request, kind, 'HIT');
+    }
+    const cached = cache.get(key);
+    if (cached && fresh(cached, request.route, now)) {
+      metrics.cacheRequest(kind, 'hit');
+      return this.sendWhole(reply, request, kind, cached, 'HIT');
+    }
+
+    metrics.cacheRequest(kind, coalescer.isFetching(key) ? 'coalesced' : 'miss');
+    const streamed = kind === 'segment' && request.method === 'GET';
+    const joined = await coalescer.join(key, this.plan(request, kind), { signal: request.signal, stream: streamed });
+    if (joined.head.statusCode === 404) throw notFound(request, kind, 'MISS');
+    if (kind === 'segment') return this.sendStreamed(reply, request, joined);
+    const media = await joined.complete;
+    if (!media) {
+      const reason = `the playlist is larger than ${this.options.settings.maxObjectBytes} bytes`;
+      throw new OriginBadAnswerError(request.stream, request.route.origin, reason);
+    }
+    return this.sendWhole(reply, request, kind, media, 'MISS');
+  }
+
+  /** The origin fetch a miss starts: its request, and what becomes of its answer. */
+  private plan(request: MediaRequest, kind: MediaKind): FetchPlan<CachedMedia> {
+    const { cache, metrics, now } = this.options;
+    const { stream, file, route } = request;
+    return {
+      request: { stream, origin: route.origin, method: 'GET', path: `/${stream}/${file}`, headers: ORIGIN_REQUEST_HEADERS },
+      complete: (head, body) => {
+        const storedAtMs = now();
+        const playlist = kind === 'playlist' ? readPlaylistFacts(body.toString('utf8')) : undefined;
+        const media: CachedMedia = {
+          body,
+          contentType: contentTypeOf(file, head.headers['content-type']),
+          etag: playlist ? etagOf(body) : undefined,
+          storedAtMs,
+          playlist,
+        };
+        // Stored under the origin that answered, which a failover may have changed.
+        cache.put(cacheKey(head.origin, request), media, playlist && playlistLifetime(playlist, route, storedAtMs).cacheMs);
+        return media;
+      },
+      notFound: (head) => cache.putNotFound(cacheKey(head.origin, request)),
+      ended: (outcome, seconds, bytes) => metrics.originFetch(kind, outcome, seconds, bytes),
+    };
+  }
+
+  private sendWhole(reply: FastifyReply, request: MediaRequest, kind: MediaKind, media: CachedMedia, result: CacheResult): FastifyReply {
+    const now = this.options.now();
+    reply.headers({
+      'content-type': media.contentType,
+      'cache-control': this.cacheControl(media, request.route, now),
+      ...cacheHeaders(kind, result, result === 'HIT' ? ageOf(media.storedAtMs, now) : '0'),
+    });
+    if (media.etag !== undefined) {
+      reply.header('etag', media.etag);
+      if (ifNoneMatchHits(request.ifNoneMatch, media.etag)) return reply.code(304).send();
+    }
+    const size = media.body.length;
+    const range = kind === 'segment' ? this.rangeOf(request, size) : WHOLE;
+    const body = range.kind === 'partial' ? media.body.subarray(range.start, range.end + 1) : media.body;
+    if (range.kind === 'partial') reply.code(206).header('content-range', contentRange(range.start, range.end, size));
+    if (request.method === 'GET') this.options.metrics.served(kind, body.length);
+    // Node sends no body for a HEAD request, and keeps the length.
+    return reply.header('content-length', String(body.length)).send(body);
+  }
+
+  private sendStreamed(reply: FastifyReply, request: MediaRequest, joined: Joined<CachedMedia>): FastifyReply {
+    const { head } = joined;
+    const size = head.contentLength;
+    reply.headers({
+      'content-type': contentTypeOf(request.file, head.headers['content-type']),
+      'cache-control': segmentCacheControl(this.options.settings.segmentMaxAgeS),
+      ...cacheHeaders('segment', 'MISS', '0'),
+    });
+    // Without a Content-Length the size is unknown until the end: the whole body is sent.
+    let range = WHOLE;
+    try {
+      if (size !== undefined) range = this.rangeOf(request, size);
+    } catch (error) {
+      // The fetch goes on into the cache; this viewer needs none of its bytes.
+      joined.body?.destroy();
+      throw error;
+    }
+    let start = 0;
+    let end = Infinity;
+    if (range.kind === 'partial' && size !== undefined) {
+      ({ start, end } = range);
+      reply.code(206).header('content-range', contentRange(start, end, size));
+    }
+    if (size !== undefined) reply.header('content-length', String(Math.min(end, size - 1) - start + 1));
+    if (!joined.body) return reply.send();
+    const { metrics } = this.options;
+    return reply.send(bodyWindow(joined.body, start, end, (bytes) => metrics.served('segment', bytes)));
+  }
+
+  /** Throws the 416 answer for a range past the end. */
+  private rangeOf(request: MediaRequest, size: number): RangeAnswer {
+    const range = rangeFor(request.range, request.ifRange, size);
+    if (range.kind !== 'unsatisfiable') return range;
+    const error = new RangeNotSatisfiableError(request.range ?? '', size);
+    error.replyHeaders = { ...cacheHeaders('segment', 'MISS', '0'), ...error.replyHeaders };
+    throw error;
+  }
+
+  private cacheControl(media: CachedMedia, route: MediaRoute, now: number): string {
+    const { settings } = this.options;
+    if (!media.playlist) return segmentCacheControl(settings.segmentMaxAgeS);
+    return playlistCacheControl(playlistMaxAgeS(playlistLifetime(media.playlist, route, now), settings.endedPlaylistMaxAgeS));
+  }
+}
+
+const WHOLE: RangeAnswer = { kind: 'whole' };
+
+/** Per origin: after a switch of origin nothing fetched from the other one is served. */
+function cacheKey(origin: string, { stream, file }: { stream: string; file: string }): string {
+  return `${origin}/${stream}/${file}`;
+}
+
+/**
+ * Segments never change. A playlist is fresh for its lifetime under the route as it is now: the
+ * final playlist of an ended stream is stale at once when the stream is live again.
+ */
+function fresh(media: CachedMedia, route: PlaylistRoute, now: number): boolean {
+  return !media.playlist || now - media.storedAtMs < playlistLifetime(media.playlist, route, media.storedAtMs).cacheMs;
+}
+
+function notFound(request: MediaRequest, kind: MediaKind, result: CacheResult): MediaNotFoundError {
+  const error = new MediaNotFoundError(request.stream, request.file);
+  error.replyHeaders = { 'cache-control': NOT_FOUND_CACHE_CONTROL, ...cacheHeaders(kind, result, '0') };
+  return error;
+}
