@@ -70,7 +70,7 @@ function heartbeat(apiUrl: string, live: LivePublishes) {
     originId: 'origin-a',
     description: { name: 'Local', region: 'local', priority: 1, urlTemplates: { rtmp: 'rtmp://localhost:1935/stream/{stream_key}' } },
     intervalMs: INTERVAL_MS,
-    timeoutMs: 1000,
+    timeoutMs: 10_000,
     live,
     logger: pino({ level: 'silent' }),
   });
