@@ -39,7 +39,7 @@ async function setup(t: Test, maxFileBytes = 10 * 1024 * 1024) {
   const clip = new Uint8Array(await readFile(testAsset('h264-aac.flv')));
   const api = await fakeApi(t, clip);
   const cachePath = join(t.testdir(), 'cache');
-  const cache = new FallbackCache({ cachePath, apiUrl: api.url, timeoutMs: 5000, maxFileBytes, logger: pino({ level: 'silent' }) });
+  const cache = new FallbackCache({ cachePath, apiUrl: api.url, timeoutMs: 30_000, maxFileBytes, logger: pino({ level: 'silent' }) });
   await cache.prepare();
   return { api, cache, cachePath, clip };
 }
