@@ -67,7 +67,7 @@ export class EdgeMetrics {
     });
     this.originBytes = new Counter({
       name: 'edge_origin_bytes_total',
-      help: 'Body bytes received from origins.',
+      help: 'Body bytes of 200 answers received from origins.',
       labelNames: ['kind'],
       registers,
     });

@@ -1,0 +1,38 @@
+import t from 'tap';
+import { playlistLifetime, playlistMaxAgeS, readPlaylistFacts } from '../src/playlist-policy.js';
+
+const LIVE = { ended: false, endsAtMs: undefined };
+const NOW = 1_000_000;
+
+t.test('reads the target duration and ENDLIST', async (t) => {
+  t.same(readPlaylistFacts('#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:6.0,\n1.ts\n'), { targetDurationS: 6, hasEndList: false });
+  t.same(readPlaylistFacts('#EXTM3U\r\n#EXT-X-TARGETDURATION:4\r\n#EXTINF:4.0,\r\n1.ts\r\n#EXT-X-ENDLIST\r\n'), {
+    targetDurationS: 4,
+    hasEndList: true,
+  });
+  t.same(readPlaylistFacts('#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nlow.m3u8\n'), { targetDurationS: undefined, hasEndList: false });
+  t.same(readPlaylistFacts('#EXTM3U\n#EXT-X-TARGETDURATION:0\n'), { targetDurationS: undefined, hasEndList: false });
+  t.same(readPlaylistFacts('#EXTM3U\n#EXT-X-TARGETDURATION:x\n# EXT-X-ENDLIST\n'), { targetDurationS: undefined, hasEndList: false });
+});
+
+t.test('a live playlist lives half a target duration, 1 s without one', async (t) => {
+  t.same(playlistLifetime({ targetDurationS: 2, hasEndList: false }, LIVE, NOW), { cacheMs: 1_000, ended: false });
+  t.same(playlistLifetime({ targetDurationS: 6, hasEndList: false }, LIVE, NOW), { cacheMs: 3_000, ended: false });
+  t.same(playlistLifetime({ targetDurationS: undefined, hasEndList: false }, LIVE, NOW), { cacheMs: 1_000, ended: false });
+});
+
+t.test('a final playlist of an ended stream lives until the grace end', async (t) => {
+  const ended = { ended: true, endsAtMs: NOW + 60_000 };
+  t.same(playlistLifetime({ targetDurationS: 2, hasEndList: true }, ended, NOW), { cacheMs: 60_000, ended: true });
+  t.same(playlistLifetime({ targetDurationS: 2, hasEndList: false }, ended, NOW), { cacheMs: 1_000, ended: false }, 'no ENDLIST: still live');
+  t.same(playlistLifetime({ targetDurationS: 2, hasEndList: true }, LIVE, NOW), { cacheMs: 1_000, ended: false }, 'live again: treated as live');
+  t.same(playlistLifetime({ targetDurationS: 2, hasEndList: true }, { ended: true, endsAtMs: NOW }, NOW), { cacheMs: 1_000, ended: false });
+});
+
+t.test('max-age: whole seconds, at least 1; a final playlist a little longer, never past the grace end', async (t) => {
+  t.equal(playlistMaxAgeS({ cacheMs: 1_000, ended: false }, 10), 1);
+  t.equal(playlistMaxAgeS({ cacheMs: 500, ended: false }, 10), 1);
+  t.equal(playlistMaxAgeS({ cacheMs: 3_000, ended: false }, 10), 3);
+  t.equal(playlistMaxAgeS({ cacheMs: 60_000, ended: true }, 10), 10);
+  t.equal(playlistMaxAgeS({ cacheMs: 4_500, ended: true }, 10), 4);
+});
