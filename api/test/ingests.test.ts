@@ -91,6 +91,17 @@ t.test('GET /v1/ingests lists live origins best first', async (t) => {
   });
 });
 
+t.test('origins alike in priority and load are listed in one order, whatever order they beat in', async (t) => {
+  const { app } = await startTestApi(t);
+  const { token } = await createUser(app, 'alice');
+  for (const id of ['c', 'a', 'd', 'b']) await heartbeat(app, { id, priority: 1, streams: 0, bandwidth: 0 });
+  const names = async () =>
+    (await call(app, token, 'GET', '/v1/ingests?protocol=rtmp')).json().ingests.map((i: { name: string }) => i.name);
+  t.same(await names(), ['Origin a', 'Origin b', 'Origin c', 'Origin d'], 'ties go by origin id');
+  for (const id of ['d', 'b', 'a', 'c']) await heartbeat(app, { id, priority: 1, streams: 0, bandwidth: 0 });
+  t.same(await names(), ['Origin a', 'Origin b', 'Origin c', 'Origin d'], 'the same order after new heartbeats');
+});
+
 t.test('an origin that stops sending heartbeats drops out after INGEST_TTL_SECONDS, to the millisecond', async (t) => {
   let now = 1_700_000_000_000;
   // A long TTL so the keys (expired by Redis's own clock) outlast the test on any machine.
