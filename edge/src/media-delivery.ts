@@ -42,6 +42,11 @@ export interface MediaRequest {
   ifNoneMatch: string | undefined;
   /** Aborted when the viewer leaves. */
   signal: AbortSignal;
+  /**
+   * This viewer's own copy of a playlist (e.g. its playback token carried into the URIs); the
+   * cache keeps the origin's text, and the ETag is the copy's.
+   */
+  rewritePlaylist?: (text: string) => string;
 }
 
 export interface MediaDeliveryOptions {
@@ -122,13 +127,14 @@ export class MediaDelivery {
       'cache-control': this.cacheControl(media, request.route, now),
       ...cacheHeaders(kind, result, result === 'HIT' ? ageOf(media.storedAtMs, now) : '0'),
     });
-    if (media.etag !== undefined) {
-      reply.header('etag', media.etag);
-      if (ifNoneMatchHits(request.ifNoneMatch, media.etag)) return reply.code(304).send();
+    const { body: whole, etag } = viewerCopy(media, request);
+    if (etag !== undefined) {
+      reply.header('etag', etag);
+      if (ifNoneMatchHits(request.ifNoneMatch, etag)) return reply.code(304).send();
     }
-    const size = media.body.length;
+    const size = whole.length;
     const range = kind === 'segment' ? this.rangeOf(request, size) : WHOLE;
-    const body = range.kind === 'partial' ? media.body.subarray(range.start, range.end + 1) : media.body;
+    const body = range.kind === 'partial' ? whole.subarray(range.start, range.end + 1) : whole;
     if (range.kind === 'partial') reply.code(206).header('content-range', contentRange(range.start, range.end, size));
     if (request.method === 'GET') this.options.metrics.served(kind, body.length);
     // Node sends no body for a HEAD request, and keeps the length.
@@ -193,6 +199,12 @@ function cacheKey(origin: string, { stream, file }: { stream: string; file: stri
  */
 function fresh(media: CachedMedia, route: PlaylistRoute, now: number): boolean {
   return !media.playlist || now - media.storedAtMs < playlistLifetime(media.playlist, route, media.storedAtMs).cacheMs;
+}
+
+function viewerCopy(media: CachedMedia, request: MediaRequest): { body: Buffer; etag: string | undefined } {
+  if (!media.playlist || !request.rewritePlaylist) return media;
+  const body = Buffer.from(request.rewritePlaylist(media.body.toString('utf8')), 'utf8');
+  return { body, etag: etagOf(body) };
 }
 
 function notFound(request: MediaRequest, kind: MediaKind, result: CacheResult): MediaNotFoundError {
