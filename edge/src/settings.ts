@@ -2,9 +2,12 @@ import {
   readHttpUrl,
   readInteger,
   readPort,
+  readOptionalString,
   readString,
+  SettingError,
   type Env,
 } from '../../service-kit/src/env-settings.js';
+import { MIN_SIGNING_KEY_LENGTH } from '../../playback-token/src/playback-token.js';
 
 export interface EdgeSettings {
   /** EDGE_PORT: port players connect to. */
@@ -49,6 +52,15 @@ export interface EdgeSettings {
   upstreamKeepAliveMs: number;
   /** SHUTDOWN_TIMEOUT_MS: how long in-flight requests may take to finish on SIGTERM/SIGINT. */
   shutdownTimeoutMs: number;
+  /**
+   * PLAYBACK_SIGNING_KEY: the API's key for playback tokens, to verify them here without asking
+   * the API; unset, streams that require signed URLs are refused.
+   */
+  playbackSigningKey: string | undefined;
+  /** VIEWER_REPORT_INTERVAL_MS: viewer sightings are sent to the API in one batch this often. */
+  viewerReportIntervalMs: number;
+  /** VIEWS_CACHE_MS: how long a stream's public live viewer count (`/<stream>/views`) is reused. */
+  viewsCacheMs: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -74,5 +86,16 @@ export function readEdgeSettings(env: Env): EdgeSettings {
     upstreamConnections: readInteger(env, 'UPSTREAM_CONNECTIONS', 128, { min: 1, max: 65_536 }),
     upstreamKeepAliveMs: readInteger(env, 'UPSTREAM_KEEPALIVE_MS', 30_000, { min: 1, max: HOUR_MS }),
     shutdownTimeoutMs: readInteger(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, { min: 1, max: 600_000 }),
+    playbackSigningKey: readSigningKey(env),
+    viewerReportIntervalMs: readInteger(env, 'VIEWER_REPORT_INTERVAL_MS', 1_000, { min: 100, max: 60_000 }),
+    viewsCacheMs: readInteger(env, 'VIEWS_CACHE_MS', 1_000, { min: 0, max: 60_000 }),
   };
+}
+
+function readSigningKey(env: Env): string | undefined {
+  const key = readOptionalString(env, 'PLAYBACK_SIGNING_KEY');
+  if (key !== undefined && (key.length < MIN_SIGNING_KEY_LENGTH || key.length > 512)) {
+    throw new SettingError('PLAYBACK_SIGNING_KEY', '<hidden>', `${MIN_SIGNING_KEY_LENGTH} to 512 characters (the API's key)`);
+  }
+  return key;
 }

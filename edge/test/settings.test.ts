@@ -10,13 +10,24 @@ t.test('defaults', async (t) => {
     apiConnections: 16,
     routeCacheMs: 1_000,
     routeNotLiveCacheMs: 200,
-    routeStaleMs: 300_000,
+    routeStaleMs: 900_000,
+    routeCacheMaxEntries: 100_000,
+    originFailoverMs: 10_000,
     upstreamTimeoutMs: 10_000,
     upstreamConnectTimeoutMs: 2_000,
     upstreamConnections: 128,
     upstreamKeepAliveMs: 30_000,
     shutdownTimeoutMs: 10_000,
+    playbackSigningKey: undefined,
+    viewerReportIntervalMs: 1_000,
+    viewsCacheMs: 1_000,
   });
+});
+
+t.test('the playback signing key is checked, and its value never quoted', async (t) => {
+  const key = 'k'.repeat(32);
+  t.equal(readEdgeSettings({ PLAYBACK_SIGNING_KEY: key }).playbackSigningKey, key);
+  t.throws(() => readEdgeSettings({ PLAYBACK_SIGNING_KEY: 'short-secret' }), { message: /PLAYBACK_SIGNING_KEY="<hidden>"/ });
 });
 
 t.test('reads the environment', async (t) => {
