@@ -4,6 +4,11 @@ import { Type, type Static } from '@fastify/type-provider-typebox';
 export const ERROR_STATUS = {
   LIVE_ERR_BAD_PATH: 400,
   LIVE_ERR_BAD_REQUEST: 400,
+  LIVE_ERR_PLAYBACK_TOKEN_REQUIRED: 401,
+  LIVE_ERR_PLAYBACK_TOKEN_INVALID: 401,
+  LIVE_ERR_PLAYBACK_TOKEN_EXPIRED: 401,
+  LIVE_ERR_PLAYBACK_TOKEN_WRONG_STREAM: 403,
+  LIVE_ERR_ORIGIN_NOT_ALLOWED: 403,
   LIVE_ERR_NOT_FOUND: 404,
   LIVE_ERR_STREAM_NOT_FOUND: 404,
   LIVE_ERR_MEDIA_NOT_FOUND: 404,
@@ -101,6 +106,49 @@ export class RangeNotSatisfiableError extends EdgeError {
   constructor(range: string, size: number) {
     super(`range ${quote(range)} is outside the file's ${size} bytes`);
     this.replyHeaders = { 'content-range': `bytes */${size}` };
+  }
+}
+
+/** The stream requires signed URLs and the request carries no `token`. */
+export class PlaybackTokenRequiredError extends EdgeError {
+  readonly code = 'LIVE_ERR_PLAYBACK_TOKEN_REQUIRED';
+  constructor(stream: string) {
+    super(`stream ${quote(stream)} requires a signed URL: add ?token=<playback token>`);
+  }
+}
+
+/** A token that is not a valid playback token (malformed, bad signature, wrong algorithm ...). */
+export class PlaybackTokenInvalidError extends EdgeError {
+  readonly code = 'LIVE_ERR_PLAYBACK_TOKEN_INVALID';
+  constructor(stream: string, reason: string) {
+    super(`the playback token for stream ${quote(stream)} is invalid: ${reason}`);
+  }
+}
+
+export class PlaybackTokenExpiredError extends EdgeError {
+  readonly code = 'LIVE_ERR_PLAYBACK_TOKEN_EXPIRED';
+  constructor(stream: string, expiredAtMs: number) {
+    super(`the playback token for stream ${quote(stream)} expired at ${new Date(expiredAtMs).toISOString()}`);
+  }
+}
+
+/** A validly signed token for another stream. */
+export class PlaybackTokenWrongStreamError extends EdgeError {
+  readonly code = 'LIVE_ERR_PLAYBACK_TOKEN_WRONG_STREAM';
+  constructor(stream: string) {
+    super(`the playback token was issued for another stream than ${quote(stream)}`);
+  }
+}
+
+/** The stream's allowed_origins do not include the page (Origin or Referer) the request comes from. */
+export class OriginNotAllowedError extends EdgeError {
+  readonly code = 'LIVE_ERR_ORIGIN_NOT_ALLOWED';
+  constructor(stream: string, page: string | undefined) {
+    super(
+      page === undefined
+        ? `stream ${quote(stream)} plays only on its allowed origins, and the request names no page (Origin or Referer)`
+        : `stream ${quote(stream)} does not play on ${quote(page)}`,
+    );
   }
 }
 
