@@ -30,6 +30,8 @@ export class EdgeMetrics {
   private readonly originFetches: Counter<'kind' | 'outcome'>;
   private readonly originFetchSeconds: Histogram<'kind' | 'outcome'>;
   private readonly originBytes: Counter<'kind'>;
+  /** Bound counters by metric and label values: a handful of combinations (kinds, statuses, results). */
+  private readonly children = new Map<Counter<string>, Map<string, Counter.Internal>>();
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -100,21 +102,40 @@ export class EdgeMetrics {
   }
 
   request(kind: RequestKind, status: number): void {
-    this.requests.inc({ kind, status: String(status) });
+    this.child(this.requests, kind, String(status)).inc();
   }
 
   cacheRequest(kind: MediaKind, result: CacheResult): void {
-    this.cacheRequests.inc({ kind, result });
+    this.child(this.cacheRequests, kind, result).inc();
   }
 
   served(kind: MediaKind, bytes: number): void {
-    if (bytes > 0) this.servedBytes.inc({ kind }, bytes);
+    if (bytes > 0) this.child(this.servedBytes, kind).inc(bytes);
   }
 
   originFetch(kind: MediaKind, outcome: FetchOutcome, seconds: number, bytes: number): void {
     this.originFetches.inc({ kind, outcome });
     this.originFetchSeconds.observe({ kind, outcome }, seconds);
     if (bytes > 0) this.originBytes.inc({ kind }, bytes);
+  }
+
+  /**
+   * The counter of one label combination, looked up once: `inc({labels})` hashes its labels on
+   * every call, and these run on every request.
+   */
+  private child(counter: Counter<string>, ...values: string[]): Counter.Internal {
+    let children = this.children.get(counter);
+    if (!children) {
+      children = new Map();
+      this.children.set(counter, children);
+    }
+    const key = values.join('\0');
+    let child = children.get(key);
+    if (!child) {
+      child = counter.labels(...values);
+      children.set(key, child);
+    }
+    return child;
   }
 
   text(): Promise<string> {

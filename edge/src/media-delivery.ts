@@ -40,8 +40,8 @@ export interface MediaRequest {
   range: string | undefined;
   ifRange: string | undefined;
   ifNoneMatch: string | undefined;
-  /** Aborted when the viewer leaves. */
-  signal: AbortSignal;
+  /** A signal aborted when the viewer leaves; asked for only when the answer has to wait. */
+  viewerLeft: () => AbortSignal;
   /**
    * This viewer's own copy of a playlist (e.g. its playback token carried into the URIs); the
    * cache keeps the origin's text, and the ETag is the copy's.
@@ -66,8 +66,9 @@ const ORIGIN_REQUEST_HEADERS = { 'accept-encoding': 'identity' };
 export class MediaDelivery {
   constructor(private readonly options: MediaDeliveryOptions) {}
 
-  async serve(request: MediaRequest, reply: FastifyReply): Promise<FastifyReply> {
-    const { cache, coalescer, metrics } = this.options;
+  /** A cache hit is answered at once; a miss waits for the origin. */
+  serve(request: MediaRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> {
+    const { cache, metrics } = this.options;
     const kind = mediaKindOf(request.file);
     const key = cacheKey(request.route.origin, request);
     const now = this.options.now();
@@ -81,10 +82,14 @@ export class MediaDelivery {
       metrics.cacheRequest(kind, 'hit');
       return this.sendWhole(reply, request, kind, cached, 'HIT');
     }
+    return this.fetch(request, reply, kind, key);
+  }
 
+  private async fetch(request: MediaRequest, reply: FastifyReply, kind: MediaKind, key: string): Promise<FastifyReply> {
+    const { coalescer, metrics } = this.options;
     metrics.cacheRequest(kind, coalescer.isFetching(key) ? 'coalesced' : 'miss');
     const streamed = kind === 'segment' && request.method === 'GET';
-    const joined = await coalescer.join(key, this.plan(request, kind), { signal: request.signal, stream: streamed });
+    const joined = await coalescer.join(key, this.plan(request, kind), { signal: request.viewerLeft(), stream: streamed });
     if (joined.head.statusCode === 404) throw notFound(request, kind, 'MISS');
     if (kind === 'segment') return this.sendStreamed(reply, request, joined);
     const media = await joined.complete;

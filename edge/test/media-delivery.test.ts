@@ -36,7 +36,7 @@ t.test('a rewritten playlist: the viewer gets its copy and its ETag, the cache k
         range: undefined,
         ifRange: undefined,
         ifNoneMatch: request.headers['if-none-match'],
-        signal: new AbortController().signal,
+        viewerLeft: () => new AbortController().signal,
         rewritePlaylist: request.query.token ? (text) => text.replace('7.ts', `7.ts?token=${request.query.token}`) : undefined,
       },
       reply,
