@@ -185,7 +185,19 @@ class Flight<T> {
       const gone = new ClientClosedError(this.plan.request.stream);
       this.head.reject(gone);
       this.completion.reject(gone);
-    }
+    } else this.dropIfUseless();
+  }
+
+  /**
+   * A body too large to keep is only worth its origin request while a viewer streams it: the
+   * others (a playlist waits for the whole text, a HEAD for nothing) get an error.
+   */
+  private dropIfUseless(): void {
+    if (this.finished || this.chunks || [...this.waiters].some((waiter) => waiter.out && !waiter.out.destroyed)) return;
+    const { stream, origin } = this.plan.request;
+    const reason = `the body is larger than ${this.options.maxObjectBytes} bytes`;
+    this.fail(new OriginBadAnswerError(stream, origin, reason), 'oversize');
+    this.controller.abort();
   }
 
   private async run(): Promise<void> {
@@ -218,11 +230,13 @@ class Flight<T> {
     const contentLength = lengthOf(headers['content-length']);
     const head: OriginHead = { origin, statusCode, headers, contentLength };
     if (contentLength !== undefined && contentLength > this.options.maxObjectBytes) this.stopRecording();
+    // Nobody wants a body that large (see dropIfUseless): the request is aborted already.
+    if (this.finished) return;
     body.on('data', (chunk: Buffer) => this.onChunk(chunk));
     body.once('end', () => {
       if (contentLength !== undefined && this.received !== contentLength) {
         const reason = `the body ended after ${this.received} of ${contentLength} bytes`;
-        this.fail(new OriginBadAnswerError(request.stream, request.origin, reason), 'truncated');
+        this.fail(new OriginBadAnswerError(request.stream, origin, reason), 'truncated');
         return;
       }
       const chunks = this.chunks;
@@ -252,6 +266,7 @@ class Flight<T> {
   private stopRecording(): void {
     this.chunks = undefined;
     this.release();
+    this.dropIfUseless();
   }
 
   private succeed(outcome: FetchOutcome, value: T | undefined): void {

@@ -73,14 +73,14 @@ export class MediaDelivery {
     const key = cacheKey(request.route.origin, request);
     const now = this.options.now();
 
-    if (cache.isNotFound(key)) {
-      metrics.cacheRequest(kind, 'hit');
-      throw notFound(request, kind, 'HIT');
-    }
     const cached = cache.get(key);
     if (cached && fresh(cached, request.route, now)) {
       metrics.cacheRequest(kind, 'hit');
       return this.sendWhole(reply, request, kind, cached, 'HIT');
+    }
+    if (cache.isNotFound(key)) {
+      metrics.cacheRequest(kind, 'hit');
+      throw notFound(request, kind, 'HIT');
     }
     return this.fetch(request, reply, kind, key);
   }

@@ -235,3 +235,22 @@ t.test('after an origin switch nothing of the other origin is served', async (t)
   t.equal(switched.headers['x-cache'], 'MISS');
   t.equal(other.count('/golive/7.ts'), 1);
 });
+
+t.test('after a failover the object is kept under the origin that answered', async (t) => {
+  const { origin, lookup, edge } = await setup(t);
+  const other = await startGatedOrigin();
+  t.teardown(() => other.close());
+  const otherSegment = Buffer.alloc(SEGMENT.length, 0x47);
+  other.serve('/golive/7.ts', otherSegment);
+  // The API lists both; the edge sticks to the first, which then stops answering.
+  lookup.register('golive', other.host);
+  lookup.register('golive', origin.host);
+  await origin.close();
+
+  const failedOver = await request(edge.port, '/golive/7.ts');
+  t.equal(failedOver.status, 200);
+  t.ok(failedOver.body.equals(otherSegment), 'served by the other origin');
+  const again = await request(edge.port, '/golive/7.ts');
+  t.equal(again.headers['x-cache'], 'HIT', 'now the route names the other origin, whose copy is cached');
+  t.equal(other.count('/golive/7.ts'), 1);
+});

@@ -239,3 +239,20 @@ t.test('an object over EDGE_CACHE_MAX_OBJECT_BYTES is streamed through, never ke
   t.equal(sumOf(metrics, 'edge_origin_fetches_total', { outcome: 'oversize' }), 4);
   t.equal(sumOf(metrics, 'edge_cache_bytes'), 0);
 });
+
+t.test('a playlist over EDGE_CACHE_MAX_OBJECT_BYTES is a 502, and its origin request is given up', async (t) => {
+  const { origin, edge } = await setup(t, { cache: { maxObjectBytes: 100 } });
+  const big = `${playlist(7)}${'#EXT-X-COMMENT\n'.repeat(100)}`;
+  origin.serve('/golive/index.m3u8', big, { contentType: 'application/vnd.apple.mpegurl' });
+  const known = await request(edge.port, '/golive/index.m3u8');
+  t.equal(known.status, 502);
+  t.match(known.json(), { error: { code: 'LIVE_ERR_ORIGIN_BAD_ANSWER', message: /larger than 100 bytes/ } });
+
+  // Without a Content-Length the size shows as the body arrives: the edge stops reading mid-way.
+  const gate = origin.hold('/golive/chunked.m3u8', big, { contentType: 'application/vnd.apple.mpegurl', chunked: true });
+  const chunked = await request(edge.port, '/golive/chunked.m3u8');
+  t.equal(chunked.status, 502);
+  await waitFor('the edge to give up the origin request', () => origin.abandoned() === 1, { timeoutMs: LIMIT_MS });
+  gate.release();
+  t.equal(sumOf(await scrape(edge.app), 'edge_origin_fetches_total', { kind: 'playlist', outcome: 'oversize' }), 2);
+});
