@@ -126,6 +126,13 @@ t.test('viewers leaving at every stage of a request leave the edge serving', asy
     t.equal((await request(port, '/health')).status, 200);
   };
 
+  /** Origin fetches the edge gave up because every viewer waiting for them left (its /metrics). */
+  const abandonedFetches = async (): Promise<number> => {
+    const text = (await request(port, '/metrics')).body.toString();
+    const line = text.split('\n').find((l) => l.startsWith('edge_origin_fetches_total{') && l.includes('outcome="abandoned"'));
+    return line === undefined ? 0 : Number(line.split(' ').at(-1));
+  };
+
   /** Each stage sends its viewers, makes them leave, and returns how many left before their answer was complete. */
   const stages: Record<string, (round: number) => Promise<number>> = {
     // The edge asks the route API about each stream; the answers are held until the viewers are gone.
@@ -156,12 +163,16 @@ t.test('viewers leaving at every stage of a request leave the edge serving', asy
       const blockers = blocking.map((path) => viewer(port, [path]));
       await Promise.all(blocking.map((path) => origin.reached(path)));
       const list = paths('golive', `seg-queued${round}`);
+      const abandonedBefore = await abandonedFetches();
       const viewers = list.map((path) => viewer(port, [path]));
       await Promise.all(viewers.map((v) => v.sent));
       await edgeCaughtUp();
       for (const v of viewers) v.leave();
       await Promise.all(viewers.map((v) => v.closed));
-      await edgeCaughtUp();
+      // The edge has acted on every departure once it gave up each of their fetches.
+      await waitFor('the edge to give up the fetches of the viewers who left', async () => (await abandonedFetches()) >= abandonedBefore + viewers.length, {
+        timeoutMs: STAGE_LIMIT_MS,
+      });
       for (const v of blockers) v.leave();
       await Promise.all(blockers.map((v) => v.closed));
       const after = await request(port, `/golive/seg-after-queue${round}.ts`);
