@@ -7,7 +7,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import type { Logger } from '../../service-kit/src/logger.js';
-import { ApiRouteClient } from './api-route-client.js';
+import { ApiClient, type LiveViewerCounts } from './api-client.js';
 import { readEdgeCacheSettings, type EdgeCacheSettings } from './cache-settings.js';
 import { Coalescer } from './coalesced-fetch.js';
 import { EdgeMetrics, type RequestKind } from './edge-metrics.js';
@@ -27,8 +27,12 @@ import { MediaCache, type CachedMedia } from './media-cache.js';
 import { MediaDelivery } from './media-delivery.js';
 import { OriginClient, type OriginFetcher } from './origin-client.js';
 import { RouteResolver, type RouteLookup } from './route-resolver.js';
+import { LiveViewerCache } from './live-viewer-cache.js';
+import { PlaybackGuard } from './playback-guard.js';
+import { withPlaybackToken } from './playlist-token.js';
+import { viewerSessionId, ViewerSessions, type ViewerReporter } from './viewer-sessions.js';
 import type { EdgeSettings } from './settings.js';
-import { classifyPath, mediaKindOf, pathOf } from './stream-path.js';
+import { classifyPath, mediaKindOf, pathOf, STREAM_NAME } from './stream-path.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -41,6 +45,8 @@ export interface EdgeAppOptions {
   settings: EdgeSettings;
   /** Where routes come from; defaults to the HTTP API at `settings.apiUrl`, closed with the app. */
   routeLookup?: RouteLookup;
+  /** Where viewer sightings go and live counts come from; defaults to the HTTP API too. */
+  viewerApi?: ViewerReporter & LiveViewerCounts;
   /** Without a logger the app logs nothing. */
   logger?: Logger;
   /** The media cache's settings; defaults to the EDGE_CACHE_* variables of the environment. */
@@ -53,10 +59,18 @@ export interface EdgeAppOptions {
 }
 
 const PREFLIGHT_MAX_AGE_S = 86_400;
+/** The API's bounds on one sightings batch (api/src/routes/internal/viewer-counts.ts). */
+const MAX_SESSIONS_PER_BATCH = 10_000;
+const MAX_STREAMS_PER_BATCH = 1_000;
+/** As the API's default VIEWER_IDLE_SECONDS: a session unseen this long stopped watching. */
+const VIEWER_IDLE_MS = 30_000;
+const MAX_LIVE_SESSIONS = 1_000_000;
 
 const errorResponses = {
   400: ErrorBody,
   404: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
   416: ErrorBody,
   499: ErrorBody,
   500: ErrorBody,
@@ -84,15 +98,16 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
     },
   });
 
-  let routeLookup = options.routeLookup;
-  if (!routeLookup) {
-    const apiClient = new ApiRouteClient({
+  let { routeLookup, viewerApi } = options;
+  if (!routeLookup || !viewerApi) {
+    const apiClient = new ApiClient({
       apiUrl: settings.apiUrl,
       timeoutMs: settings.apiTimeoutMs,
       connections: settings.apiConnections,
     });
     app.addHook('onClose', () => apiClient.close());
-    routeLookup = apiClient;
+    routeLookup ??= apiClient;
+    viewerApi ??= apiClient;
   }
   const resolver = new RouteResolver(routeLookup, {
     cacheMs: settings.routeCacheMs,
@@ -126,13 +141,27 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
     maxObjectBytes: cacheSettings.maxObjectBytes,
     timeoutMs: settings.upstreamTimeoutMs,
   });
+  const guard = new PlaybackGuard({ signingKey: settings.playbackSigningKey, now });
+  const viewers = new ViewerSessions({
+    reporter: viewerApi,
+    intervalMs: settings.viewerReportIntervalMs,
+    maxSessionsPerBatch: MAX_SESSIONS_PER_BATCH,
+    maxStreamsPerBatch: MAX_STREAMS_PER_BATCH,
+    idleMs: VIEWER_IDLE_MS,
+    maxLiveSessions: MAX_LIVE_SESSIONS,
+    log: app.log.child({ component: 'viewer-sessions' }),
+  });
+  // After fastify drained the requests in flight: their sightings go in the last batch.
+  app.addHook('onClose', () => viewers.close());
   const metrics = new EdgeMetrics({
     cacheBytes: () => cache.bytes(),
     cacheEntries: () => cache.entries(),
     notFoundEntries: () => cache.notFoundEntries(),
     fetchesInFlight: () => coalescer.size(),
+    liveViewers: () => viewers.liveSessions(),
   });
   const media = new MediaDelivery({ cache, coalescer, metrics, settings: cacheSettings, now });
+  const liveCounts = new LiveViewerCache(viewerApi, { cacheMs: settings.viewsCacheMs, now });
 
   // Callback-style hooks: every request runs them, and an async hook costs a promise each.
   app.addHook('onRequest', (_request, reply, done) => {
@@ -172,6 +201,21 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
     return metrics.text();
   });
 
+  // Seed 004's public live count, like Cloudflare's `/<video>/views`: no token, any page.
+  app.get<{ Params: { stream: string } }>(
+    '/:stream/views',
+    {
+      schema: {
+        params: Type.Object({ stream: Type.String({ pattern: STREAM_NAME.source }) }),
+        response: { 200: Type.Object({ liveViewers: Type.Integer({ minimum: 0 }) }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', `public, max-age=${Math.max(1, Math.round(settings.viewsCacheMs / 1000))}`);
+      return { liveViewers: await liveCounts.get(request.params.stream) };
+    },
+  );
+
   app.options('/*', async (_request, reply) => {
     reply
       .code(204)
@@ -191,6 +235,18 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
 
       request.mediaKind = mediaKindOf(verdict.file);
       const route = await resolver.resolve(verdict.stream);
+      const { origin, referer } = request.headers;
+      const { token } = guard.admit(verdict.stream, route.playback, {
+        token: tokenOf(request.query),
+        page: origin ?? referer,
+      });
+      const cors = guard.corsOrigin(route.playback, origin);
+      if (cors !== '*') {
+        reply.header('vary', 'origin');
+        if (cors === undefined) reply.removeHeader('access-control-allow-origin');
+        else reply.header('access-control-allow-origin', cors);
+      }
+      viewers.seen(verdict.stream, viewerSessionId(verdict.stream, request.ip, request.headers['user-agent']));
       return media.serve(
         {
           stream: verdict.stream,
@@ -201,6 +257,7 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
           ifRange: joined(request.headers['if-range']),
           ifNoneMatch: request.headers['if-none-match'],
           viewerLeft: () => abortWhenViewerLeaves(request, reply),
+          rewritePlaylist: token === undefined ? undefined : (text) => withPlaybackToken(text, token),
         },
         reply,
       );
@@ -265,6 +322,13 @@ function abortWhenViewerLeaves(request: FastifyRequest, reply: FastifyReply): Ab
     });
   }
   return controller.signal;
+}
+
+/** The `token` query parameter (the first, if repeated). */
+function tokenOf(query: unknown): string | undefined {
+  const value = (query as Record<string, unknown> | undefined)?.token;
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first : undefined;
 }
 
 /** A request header as one string (repeated ones joined as HTTP allows). */

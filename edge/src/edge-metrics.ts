@@ -16,13 +16,12 @@ export interface MetricSources {
   cacheEntries(): number;
   notFoundEntries(): number;
   fetchesInFlight(): number;
+  /** Playback sessions this edge saw within the viewer idle time, all streams. */
+  liveViewers(): number;
 }
 
 export class EdgeMetrics {
-  /**
-   * Every edge metric. Gauges fed from elsewhere (the live-viewer count, to come) register here
-   * with `collect` callbacks, like the cache gauges below.
-   */
+  /** Every edge metric; gauges read their sources when scraped. */
   readonly registry = new Registry();
   private readonly requests: Counter<'kind' | 'status'>;
   private readonly cacheRequests: Counter<'kind' | 'result'>;
@@ -79,6 +78,14 @@ export class EdgeMetrics {
       registers,
       collect() {
         this.set(sources.fetchesInFlight());
+      },
+    });
+    new Gauge({
+      name: 'edge_live_viewers',
+      help: 'Playback sessions this edge saw within the last 30 s (all streams; the API counts across edges).',
+      registers,
+      collect() {
+        this.set(sources.liveViewers());
       },
     });
     new Gauge({

@@ -19,6 +19,7 @@ export const ERROR_STATUS = {
   LIVE_ERR_ORIGIN_BAD_ANSWER: 502,
   LIVE_ERR_ROUTE_API_UNAVAILABLE: 503,
   LIVE_ERR_ROUTE_LOOKUP_FAILED: 503,
+  LIVE_ERR_API_UNAVAILABLE: 503,
   LIVE_ERR_ORIGIN_TIMEOUT: 504,
 } as const;
 
@@ -168,6 +169,14 @@ export class RouteLookupError extends EdgeError {
   readonly code = 'LIVE_ERR_ROUTE_LOOKUP_FAILED';
   constructor(stream: string, reason: string, options?: ErrorOptions) {
     super(`route lookup for stream ${quote(stream)} failed: ${reason}`, options);
+  }
+}
+
+/** Another request to the API (viewer sightings, a live viewer count) failed. */
+export class ApiRequestFailedError extends EdgeError {
+  readonly code = 'LIVE_ERR_API_UNAVAILABLE';
+  constructor(request: string, reason: string, options?: ErrorOptions) {
+    super(`${request}: ${reason}`, options);
   }
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 
 /** Where sightings go: the API's `POST /views` (one request per flush). */
 export interface ViewerReporter {
@@ -13,6 +14,10 @@ export interface ViewerSessionsOptions {
   maxSessionsPerBatch: number;
   /** Streams in one batch at most (the API refuses more). */
   maxStreamsPerBatch: number;
+  /** A session not seen for this long no longer counts as watching (the API's VIEWER_IDLE_SECONDS). */
+  idleMs: number;
+  /** Sessions this edge remembers for its own live count; past it the least recent are forgotten. */
+  maxLiveSessions: number;
   log: { warn(fields: object, message: string): void };
 }
 
@@ -32,16 +37,20 @@ export function viewerSessionId(stream: string, clientAddress: string, userAgent
  */
 export class ViewerSessions {
   private pending = new Map<string, Set<string>>();
+  /** Sessions seen within `idleMs`, for this edge's own live viewer gauge. */
+  private readonly live: LRUCache<string, true>;
   private pendingSessions = 0;
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> | undefined;
 
   constructor(private readonly options: ViewerSessionsOptions) {
+    this.live = new LRUCache({ max: options.maxLiveSessions, ttl: options.idleMs, ttlAutopurge: false });
     this.timer = setInterval(() => void this.flush(), options.intervalMs);
     this.timer.unref();
   }
 
   seen(stream: string, sessionId: string): void {
+    this.live.set(sessionId, true);
     let sessions = this.pending.get(stream);
     if (sessions?.has(sessionId) || this.pendingSessions >= this.options.maxSessionsPerBatch) return;
     if (!sessions) {
@@ -51,6 +60,12 @@ export class ViewerSessions {
     }
     sessions.add(sessionId);
     this.pendingSessions += 1;
+  }
+
+  /** Sessions this edge saw within the idle time (all streams). */
+  liveSessions(): number {
+    this.live.purgeStale();
+    return this.live.size;
   }
 
   /** Sends what was seen since the last batch; one batch in flight at a time. */

@@ -22,6 +22,8 @@ function setup(t: { teardown(fn: () => unknown): void }, limits: { sessions?: nu
     intervalMs: 3_600_000,
     maxSessionsPerBatch: limits.sessions ?? 10_000,
     maxStreamsPerBatch: limits.streams ?? 1_000,
+    idleMs: 30_000,
+    maxLiveSessions: 100,
     log: { warn: (_fields, message) => warnings.push(message) },
   });
   t.teardown(() => sessions.close());
@@ -45,6 +47,7 @@ t.test('one batch per flush, each session once, nothing when idle', async (t) =>
   sessions.seen('b', 'viewer-3');
   await sessions.flush();
   t.same(reporter.batches, [{ a: ['viewer-1', 'viewer-2'], b: ['viewer-3'] }]);
+  t.equal(sessions.liveSessions(), 3, 'this edge counts three live sessions');
   await sessions.flush();
   t.equal(reporter.batches.length, 1, 'an empty batch is not sent');
 });

@@ -1,8 +1,14 @@
-import { Pool } from 'undici';
-import { RouteLookupError } from './errors.js';
+import { Pool, type Dispatcher } from 'undici';
+import { ApiRequestFailedError, RouteLookupError } from './errors.js';
 import { OPEN_PLAYBACK, type PlaybackPolicy, type RouteAnswer, type RouteLookup } from './route-resolver.js';
+import type { ViewerReporter } from './viewer-sessions.js';
 
-export interface ApiRouteClientOptions {
+/** A stream's live viewer count across every edge (the API's `GET /streams/:name/views`). */
+export interface LiveViewerCounts {
+  liveViewers(stream: string): Promise<number>;
+}
+
+export interface ApiClientOptions {
   /** API_URL, without a trailing slash; may carry a path prefix. */
   apiUrl: string;
   /** API_TIMEOUT_MS: whole question, connecting included. */
@@ -17,12 +23,16 @@ export interface ApiRouteClientOptions {
  */
 const ORIGIN_HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]{0,252})(?::[0-9]{1,5})?$/;
 
-/** Asks the route API `GET {API_URL}/streams/:name` over a keep-alive pool. */
-export class ApiRouteClient implements RouteLookup {
+/**
+ * The edge's one client of the API's internal routes, over a keep-alive pool: where a stream is
+ * (`GET /streams/:name`), viewer sightings (`POST /views`) and live viewer counts
+ * (`GET /streams/:name/views`).
+ */
+export class ApiClient implements RouteLookup, ViewerReporter, LiveViewerCounts {
   private readonly pool: Pool;
   private readonly basePath: string;
 
-  constructor(private readonly options: ApiRouteClientOptions) {
+  constructor(private readonly options: ApiClientOptions) {
     const url = new URL(options.apiUrl);
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.pool = new Pool(url.origin, {
@@ -52,6 +62,41 @@ export class ApiRouteClient implements RouteLookup {
     } catch (error) {
       if (error instanceof RouteLookupError) throw error;
       throw new RouteLookupError(stream, describe(error), { cause: error });
+    }
+  }
+
+  async reportViews(streams: Record<string, string[]>): Promise<void> {
+    const request = 'POST /views';
+    const { statusCode, body } = await this.send(request, {
+      method: 'POST',
+      path: `${this.basePath}/views`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ streams }),
+    });
+    await body.dump();
+    if (statusCode !== 204 && statusCode !== 200) throw new ApiRequestFailedError(request, `the API answered ${statusCode}`);
+  }
+
+  async liveViewers(stream: string): Promise<number> {
+    const request = 'GET /streams/:name/views';
+    const { statusCode, body } = await this.send(request, {
+      method: 'GET',
+      path: `${this.basePath}/streams/${encodeURIComponent(stream)}/views`,
+      headers: { accept: 'application/json' },
+    });
+    const json: unknown = await body.json().catch(() => undefined);
+    const count = isObject(json) ? json.liveViewers : undefined;
+    if (statusCode !== 200 || typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
+      throw new ApiRequestFailedError(request, `the API answered ${statusCode} without a count`);
+    }
+    return count;
+  }
+
+  private async send(request: string, options: Omit<Dispatcher.RequestOptions, 'origin' | 'signal'>): Promise<Dispatcher.ResponseData> {
+    try {
+      return await this.pool.request({ ...options, signal: AbortSignal.timeout(this.options.timeoutMs) });
+    } catch (error) {
+      throw new ApiRequestFailedError(request, describe(error), { cause: error });
     }
   }
 

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { freePort } from '../../test-support/free-port.js';
-import { ApiRouteClient } from '../src/api-route-client.js';
+import { ApiClient } from '../src/api-client.js';
 import { RouteLookupError } from '../src/errors.js';
 import { within } from './fixtures/within.js';
 
@@ -30,8 +30,8 @@ function json(res: http.ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
-function client(t: Test, apiUrl: string, { timeoutMs = 1_000, connections = 4 } = {}): ApiRouteClient {
-  const routes = new ApiRouteClient({ apiUrl, timeoutMs, connections });
+function client(t: Test, apiUrl: string, { timeoutMs = 1_000, connections = 4 } = {}): ApiClient {
+  const routes = new ApiClient({ apiUrl, timeoutMs, connections });
   t.teardown(() => routes.close());
   return routes;
 }
