@@ -3,6 +3,7 @@
  * with a private redis-server and HLS folder, the way `npm start` runs it. It returns once every
  * service is ready: the API and the edge answer `/health`, the origin answers `/ready` (RTMP
  * listens and the API accepted its heartbeat), discovery wrote its ready file (initial scan done).
+ * One service can be stopped (gracefully or killed) and started again, for outage tests.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -21,7 +22,15 @@ export interface Platform {
   rtmpUrl: string;
   hlsPath: string;
   redis: RedisServer;
+  /** Everything the service printed, over all its runs. */
   logs(service: ServiceName): string;
+  /**
+   * Stops one service: SIGTERM (its graceful shutdown; SIGKILL after 5 s) or SIGKILL (a crash).
+   * Resolves once the process has exited.
+   */
+  stopService(service: ServiceName, signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** Starts a stopped service again with the same settings and ports; resolves once it is ready. */
+  startService(service: ServiceName): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +59,19 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
     ...extraEnv,
   };
   const services = new Map<ServiceName, ServiceProcess>();
+  /** Output of the earlier runs of a restarted service. */
+  const pastOutput = new Map<ServiceName, string>();
+  const start = (name: ServiceName) => {
+    const service = startService(name, env);
+    services.set(name, service);
+    return service;
+  };
+  const readiness: Record<ServiceName, () => Promise<boolean> | boolean> = {
+    api: () => answersOk(`${platform.apiUrl}/health`),
+    origin: () => answersOk(`${platform.originUrl}/ready`),
+    discovery: () => existsSync(discoveryReadyFile),
+    edge: () => answersOk(`${platform.edgeUrl}/health`),
+  };
   const platform: Platform = {
     apiUrl: `http://127.0.0.1:${apiPort}`,
     edgeUrl: `http://127.0.0.1:${edgePort}`,
@@ -57,7 +79,27 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
     rtmpUrl: `rtmp://127.0.0.1:${rtmpPort}/stream`,
     hlsPath,
     redis,
-    logs: (name) => services.get(name)?.output ?? '',
+    logs: (name) => (pastOutput.get(name) ?? '') + (services.get(name)?.output ?? ''),
+    stopService: async (name, signal = 'SIGTERM') => {
+      const service = services.get(name);
+      if (!service) throw new Error(`${name} was never started`);
+      const { child } = service;
+      if (signal === 'SIGTERM' || child.exitCode !== null || child.signalCode !== null) {
+        await stopService(service);
+        return;
+      }
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
+    startService: async (name) => {
+      const previous = services.get(name);
+      if (previous && previous.child.exitCode === null && previous.child.signalCode === null) {
+        throw new Error(`${name} is still running`);
+      }
+      pastOutput.set(name, platform.logs(name));
+      await waitUntilReady(name, start(name), readiness[name]);
+    },
     stop: async () => {
       for (const name of ['edge', 'discovery', 'origin', 'api'] as const) {
         const service = services.get(name);
@@ -68,21 +110,16 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
     },
   };
   try {
-    const start = (name: ServiceName) => {
-      const service = startService(name, env);
-      services.set(name, service);
-      return service;
-    };
     const api = start('api');
-    await waitUntilReady('api', api, () => answersOk(`${platform.apiUrl}/health`));
+    await waitUntilReady('api', api, readiness.api);
     // The others only need the API: they start together.
     const origin = start('origin');
     const discovery = start('discovery');
     const edge = start('edge');
     await Promise.all([
-      waitUntilReady('origin', origin, () => answersOk(`${platform.originUrl}/ready`)),
-      waitUntilReady('discovery', discovery, () => existsSync(discoveryReadyFile)),
-      waitUntilReady('edge', edge, () => answersOk(`${platform.edgeUrl}/health`)),
+      waitUntilReady('origin', origin, readiness.origin),
+      waitUntilReady('discovery', discovery, readiness.discovery),
+      waitUntilReady('edge', edge, readiness.edge),
     ]);
   } catch (error) {
     const logs = [...services].map(([name, s]) => `--- ${name}\n${s.output.slice(-2000)}`).join('\n');
