@@ -51,6 +51,11 @@ export interface RouteResolverOptions {
   maxEntries: number;
   /** ORIGIN_FAILOVER_MS: how long an origin that failed is avoided while another holds the stream. */
   failoverMs: number;
+  /**
+   * How long after the API is back from an outage its "not live" is not believed for a route the
+   * edge served through the outage; default API_RECOVERY_MS.
+   */
+  apiRecoveryMs?: number;
   log: ResolverLog;
   now?: () => number;
 }
@@ -66,17 +71,28 @@ interface Entry {
   confirmedAt: number;
   /** True while the route is used without the API, so the warning is logged once per outage. */
   stale: boolean;
+  /** When the API first answered "not live" after serving the route through an outage. */
+  apiBackAt?: number;
 }
 
 /** Entries no longer useful are dropped at most this often. */
 const SWEEP_INTERVAL_MS = 10_000;
 
 /**
+ * A route lives in the API's Redis for ROUTE_TTL_SECONDS (default 30) after its origin's last
+ * report, so an outage longer than that leaves the API, once back, without the streams that are
+ * still live until their discovery reports them again: within one route TTL (discovery reports a
+ * live stream at least three times per TTL and retries a lost API at least every API_RETRY_MAX_MS,
+ * 5 s). Within that time a "not live" answer may only mean "not reported yet".
+ */
+export const API_RECOVERY_MS = 30_000;
+
+/**
  * Finds the origin that serves a stream, and sticks to it: once an origin is chosen it stays as
  * long as the API still lists it, even when the API comes to prefer another one, so a player does
  * not hop between origins whose playlists and segment numbers differ. It leaves an origin that
  * fails (`originFailed`) for another one the API lists, and keeps known routes while the API is
- * down, for `staleMs`.
+ * down, for `staleMs`, and just after it is back, until their streams are reported to it again.
  */
 export class RouteResolver {
   /** Insertion order is last-refresh order: the first entries are the first to go when full. */
@@ -150,6 +166,8 @@ export class RouteResolver {
     if (previous?.stale) this.options.log.info({ stream }, 'route API answers again');
 
     if (answer === 'not-live') {
+      const recovering = this.recovering(stream, previous, now);
+      if (recovering) return this.remember(stream, recovering);
       if (previous?.route !== undefined) {
         this.options.log.info({ stream, origin: previous.route.origin }, 'stream is no longer live: forgetting its origin');
       }
@@ -170,6 +188,25 @@ export class RouteResolver {
     }
     const route: ResolvedRoute = { origin, ended: answer.ended, endsAtMs: answer.endsAtMs, playback: answer.playback };
     return this.remember(stream, { route, origins, checkedAt: now, confirmedAt: now, stale: false });
+  }
+
+  /**
+   * The API says "not live" about a route the edge served while the API was down: the route kept,
+   * as long as the API has been back less than apiRecoveryMs and the route is within the stale
+   * window, since a live stream's report may not have reached the API again yet. Undefined: the
+   * answer stands.
+   */
+  private recovering(stream: string, previous: Entry | undefined, now: number): Entry | undefined {
+    if (previous?.route === undefined || now - previous.confirmedAt > this.options.staleMs) return undefined;
+    const apiBackAt = previous.stale ? now : previous.apiBackAt;
+    if (apiBackAt === undefined || now - apiBackAt >= (this.options.apiRecoveryMs ?? API_RECOVERY_MS)) return undefined;
+    if (previous.stale) {
+      this.options.log.info(
+        { stream, origin: previous.route.origin },
+        'route API is back but does not list the stream yet: keeping its origin while streams are reported again',
+      );
+    }
+    return { ...previous, checkedAt: now, stale: false, apiBackAt };
   }
 
   /** The API failed: keep the last known route within the stale window, else give up. */
