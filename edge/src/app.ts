@@ -115,6 +115,7 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
     staleMs: settings.routeStaleMs,
     maxEntries: settings.routeCacheMaxEntries,
     failoverMs: settings.originFailoverMs,
+    apiRecoveryMs: settings.routeApiRecoveryMs,
     log: app.log.child({ component: 'route-resolver' }),
     now: options.now,
   });

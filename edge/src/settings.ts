@@ -8,6 +8,7 @@ import {
   type Env,
 } from '../../service-kit/src/env-settings.js';
 import { MIN_SIGNING_KEY_LENGTH } from '../../playback-token/src/playback-token.js';
+import { API_RECOVERY_MS } from './route-resolver.js';
 
 export interface EdgeSettings {
   /** EDGE_PORT: port players connect to. */
@@ -39,6 +40,11 @@ export interface EdgeSettings {
   routeCacheMaxEntries: number;
   /** ORIGIN_FAILOVER_MS: how long an origin that failed is avoided while another one holds the stream. */
   originFailoverMs: number;
+  /**
+   * ROUTE_API_RECOVERY_MS: after an API outage, how long its "not live" does not drop a route the
+   * edge served through the outage (streams are reported to it again within one route TTL).
+   */
+  routeApiRecoveryMs: number;
   /** UPSTREAM_TIMEOUT_MS: longest wait for an origin's response headers, and between two body chunks. */
   upstreamTimeoutMs: number;
   /** UPSTREAM_CONNECT_TIMEOUT_MS: longest wait to open a connection to an origin. */
@@ -78,6 +84,7 @@ export function readEdgeSettings(env: Env): EdgeSettings {
     routeStaleMs: readInteger(env, 'ROUTE_STALE_MS', 900_000, { min: 0, max: 24 * HOUR_MS }),
     routeCacheMaxEntries: readInteger(env, 'ROUTE_CACHE_MAX_ENTRIES', 100_000, { min: 1, max: 10_000_000 }),
     originFailoverMs: readInteger(env, 'ORIGIN_FAILOVER_MS', 10_000, { min: 0, max: HOUR_MS }),
+    routeApiRecoveryMs: readInteger(env, 'ROUTE_API_RECOVERY_MS', API_RECOVERY_MS, { min: 0, max: HOUR_MS }),
     upstreamTimeoutMs: readInteger(env, 'UPSTREAM_TIMEOUT_MS', 10_000, { min: 1, max: 600_000 }),
     upstreamConnectTimeoutMs: readInteger(env, 'UPSTREAM_CONNECT_TIMEOUT_MS', 2_000, {
       min: 1,

@@ -13,6 +13,7 @@ t.test('defaults', async (t) => {
     routeStaleMs: 900_000,
     routeCacheMaxEntries: 100_000,
     originFailoverMs: 10_000,
+    routeApiRecoveryMs: 30_000,
     upstreamTimeoutMs: 10_000,
     upstreamConnectTimeoutMs: 2_000,
     upstreamConnections: 128,
