@@ -18,6 +18,7 @@ import { publishFile, testAsset, type Publisher } from '../test-support/ffmpeg.j
 import { flvFileOf, startRtmpReceiver, type ReceivedTag, type RtmpReceiver } from '../test-support/rtmp-receiver.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { startPlatform, type Platform } from './platform-harness.js';
+import { v1Request } from './v1-request.js';
 
 const execFileAsync = promisify(execFile);
 const ADMIN_TOKEN = 'adm_e2e_fallback_token_123';
@@ -47,15 +48,7 @@ t.teardown(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-async function api(method: string, apiPath: string, body?: object) {
-  const response = await fetch(`${platform.apiUrl}${apiPath}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? JSON.parse(text) : undefined, text };
-}
+const api = (method: string, apiPath: string, body?: object) => v1Request(platform.apiUrl, ADMIN_TOKEN, method, apiPath, body);
 
 /** Width of each video sequence header the target received, with its index among the tags. */
 function videoHeaders(tags: readonly ReceivedTag[]): Array<{ index: number; width: number | undefined }> {

@@ -8,6 +8,7 @@ import t from 'tap';
 import { ffprobe, publishFile, testAsset, type Publisher } from '../test-support/ffmpeg.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { startPlatform, type Platform } from './platform-harness.js';
+import { v1Request } from './v1-request.js';
 
 const ADMIN_TOKEN = 'adm_e2e_managed_streams_token';
 let platform: Platform;
@@ -17,15 +18,7 @@ t.before(async () => {
 });
 t.teardown(() => platform?.stop());
 
-async function api(token: string, method: string, path: string, body?: object) {
-  const response = await fetch(`${platform.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? JSON.parse(text) : undefined };
-}
+const api = (token: string, method: string, path: string, body?: object) => v1Request(platform.apiUrl, token, method, path, body);
 
 async function userToken(name: string): Promise<string> {
   const user = await api(ADMIN_TOKEN, 'POST', '/v1/users', { name });

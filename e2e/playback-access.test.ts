@@ -7,6 +7,7 @@ import { signPlaybackToken } from '../playback-token/src/playback-token.js';
 import { publishFile, testAsset } from '../test-support/ffmpeg.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { startPlatform, type Platform } from './platform-harness.js';
+import { v1Request } from './v1-request.js';
 
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 const SIGNING_KEY = 'e2e-playback-signing-key-0123456789abcdef';
@@ -24,15 +25,7 @@ t.before(async () => {
 });
 t.teardown(() => platform?.stop());
 
-async function api(method: string, apiPath: string, body?: object) {
-  const response = await fetch(`${platform.apiUrl}${apiPath}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? JSON.parse(text) : undefined };
-}
+const api = (method: string, apiPath: string, body?: object) => v1Request(platform.apiUrl, ADMIN_TOKEN, method, apiPath, body);
 
 async function edge(path: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${platform.edgeUrl}${path}`, { headers });

@@ -11,6 +11,7 @@ import { ffprobe, publishFile, testAsset } from '../test-support/ffmpeg.js';
 import { flvFileOf, startRtmpReceiver, type RtmpReceiver } from '../test-support/rtmp-receiver.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { startPlatform, type Platform } from './platform-harness.js';
+import { v1Request } from './v1-request.js';
 
 const ADMIN_TOKEN = 'adm_e2e_restream_token_123';
 let platform: Platform;
@@ -42,15 +43,7 @@ t.teardown(async () => {
   for (const receiver of Object.values(receivers)) await receiver?.close();
 });
 
-async function api(method: string, apiPath: string, body?: object) {
-  const response = await fetch(`${platform.apiUrl}${apiPath}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? JSON.parse(text) : undefined, text };
-}
+const api = (method: string, apiPath: string, body?: object) => v1Request(platform.apiUrl, ADMIN_TOKEN, method, apiPath, body);
 
 t.test('one publish reaches Twitch, YouTube and a custom server; failures and changes show up', async (t) => {
   const stream = (await api('POST', '/v1/streams', { name: 'Simulcast' })).json;
