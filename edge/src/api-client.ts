@@ -21,6 +21,9 @@ export interface ApiClientOptions {
  * `host` or `host:port` (IPv6 in brackets). The value becomes `http://{host}/...`, so anything
  * that could smuggle in credentials, a path or another scheme is rejected.
  */
+/** One batch of sightings a second and a few cached counts need no more. */
+const VIEWER_CONNECTIONS = 4;
+
 const ORIGIN_HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]{0,252})(?::[0-9]{1,5})?$/;
 
 /**
@@ -29,18 +32,22 @@ const ORIGIN_HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]{0,252})(?::
  * (`GET /streams/:name/views`).
  */
 export class ApiClient implements RouteLookup, ViewerReporter, LiveViewerCounts {
+  /** Route lookups: on every viewer's path, so nothing else may take their connections. */
   private readonly pool: Pool;
+  /** Viewer sightings and counts: a slow answer there never delays a route lookup. */
+  private readonly viewerPool: Pool;
   private readonly basePath: string;
 
   constructor(private readonly options: ApiClientOptions) {
     const url = new URL(options.apiUrl);
     this.basePath = url.pathname.replace(/\/+$/, '');
-    this.pool = new Pool(url.origin, {
-      connections: options.connections,
+    const poolOptions = {
       connect: { timeout: options.timeoutMs },
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
-    });
+    };
+    this.pool = new Pool(url.origin, { ...poolOptions, connections: options.connections });
+    this.viewerPool = new Pool(url.origin, { ...poolOptions, connections: VIEWER_CONNECTIONS });
   }
 
   async lookup(stream: string): Promise<RouteAnswer | 'not-live'> {
@@ -94,14 +101,14 @@ export class ApiClient implements RouteLookup, ViewerReporter, LiveViewerCounts 
 
   private async send(request: string, options: Omit<Dispatcher.RequestOptions, 'origin' | 'signal'>): Promise<Dispatcher.ResponseData> {
     try {
-      return await this.pool.request({ ...options, signal: AbortSignal.timeout(this.options.timeoutMs) });
+      return await this.viewerPool.request({ ...options, signal: AbortSignal.timeout(this.options.timeoutMs) });
     } catch (error) {
       throw new ApiRequestFailedError(request, describe(error), { cause: error });
     }
   }
 
-  close(): Promise<void> {
-    return this.pool.close();
+  async close(): Promise<void> {
+    await Promise.all([this.pool.close(), this.viewerPool.close()]);
   }
 }
 

@@ -4,6 +4,7 @@ import t, { type Test } from 'tap';
 import { freePort } from '../../test-support/free-port.js';
 import { ApiClient } from '../src/api-client.js';
 import { RouteLookupError } from '../src/errors.js';
+import { waitFor } from '../../test-support/wait-for.js';
 import { within } from './fixtures/within.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -147,4 +148,24 @@ t.test('a hanging API times out', async (t) => {
     code: 'LIVE_ERR_ROUTE_LOOKUP_FAILED',
     message: /timeout/,
   });
+});
+
+t.test('a sightings batch the API is slow to take never holds up a route lookup', async (t) => {
+  let releaseViews!: () => void;
+  const viewsHeld = new Promise<void>((resolve) => (releaseViews = resolve));
+  const api = await fakeApi(t, (req, res) => {
+    if (req.url === '/views') {
+      req.resume();
+      void viewsHeld.then(() => res.writeHead(204).end());
+      return;
+    }
+    json(res, 200, LIVE);
+  });
+  const routes = client(t, api.url, { connections: 1, timeoutMs: 30_000 });
+  const report = routes.reportViews({ golive: ['viewer-0001'] });
+  await waitFor('the batch to reach the API', () => api.seen.includes('POST /views'));
+  const answer = await within('the route lookup', routes.lookup('golive'), 30_000);
+  t.match(answer, { host: '10.0.0.2:8080' }, 'answered while the batch is still held');
+  releaseViews();
+  await report;
 });
