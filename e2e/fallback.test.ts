@@ -147,9 +147,9 @@ t.test('the publisher drops out and returns twice: targets and viewers get the f
   // the assertions below say so rather than a timeout.
   const tags = () => receiver.publishes.flatMap((publish) => publish.tags);
   const widthsSoFar = () => videoHeaders(tags()).map((header) => header.width);
-  await waitFor('the target to receive the live stream', () => tags().filter((tag) => tag.type === 9).length > 60, { timeoutMs: 20_000 });
+  await waitFor('the target to receive the live stream', () => tags().filter((tag) => tag.type === 9).length > 60, { timeoutMs: 60_000 });
   const playlistUrl = `${platform.edgeUrl}/${stream.id}/index.m3u8`;
-  await waitFor('the edge to serve the stream', async () => (await fetch(playlistUrl)).status === 200, { timeoutMs: 30_000 });
+  await waitFor('the edge to serve the stream', async () => (await fetch(playlistUrl)).status === 200, { timeoutMs: 60_000 });
   const watch = watchPlaylist(playlistUrl);
   t.teardown(() => watch.stop());
   t.same(widthsSoFar(), [640], 'the live stream first');
@@ -168,7 +168,7 @@ t.test('the publisher drops out and returns twice: targets and viewers get the f
     const headersBefore = widthsSoFar().length;
     const leftAt = Date.now();
     await publisher.stop();
-    await waitFor(`round ${round}: the fallback at the target`, () => widthsSoFar().length > headersBefore, { timeoutMs: 30_000 });
+    await waitFor(`round ${round}: the fallback at the target`, () => widthsSoFar().length > headersBefore, { timeoutMs: 60_000 });
     toFallbackMs.push(Date.now() - leftAt);
     await nextDiscontinuity(leftAt);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, leftAt + 3500 - Date.now())));
@@ -182,7 +182,7 @@ t.test('the publisher drops out and returns twice: targets and viewers get the f
 
     const backAt = Date.now();
     publisher = publish();
-    await waitFor(`round ${round}: the live stream back at the target`, () => widthsSoFar().length > headersBefore + 1, { timeoutMs: 30_000 });
+    await waitFor(`round ${round}: the live stream back at the target`, () => widthsSoFar().length > headersBefore + 1, { timeoutMs: 60_000 });
     toLiveMs.push(Date.now() - backAt);
     await nextDiscontinuity(backAt);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, backAt + 3500 - Date.now())));
@@ -190,7 +190,7 @@ t.test('the publisher drops out and returns twice: targets and viewers get the f
 
   const lastLeftAt = Date.now();
   await publisher.stop();
-  await waitFor('the fallback after the last drop-out', () => widthsSoFar().length === 6, { timeoutMs: 30_000 });
+  await waitFor('the fallback after the last drop-out', () => widthsSoFar().length === 6, { timeoutMs: 60_000 });
   const ended = await waitFor('ENDLIST after the window', () => watch.samples.find((sample) => sample.at > lastLeftAt && sample.endlist), {
     timeoutMs: (WINDOW_SECONDS + 30) * 1000,
   });
@@ -202,7 +202,7 @@ t.test('the publisher drops out and returns twice: targets and viewers get the f
     `polling through the edge sees ENDLIST, never an error first (${beforeEnd.length} polls)`,
   );
   t.ok(windowEndMs >= WINDOW_SECONDS * 1000, `the stream ended ${windowEndMs} ms after the publisher left, not before the ${WINDOW_SECONDS} s window`);
-  await waitFor('the target publish to end', () => receiver.publishes.at(-1)?.closed, { timeoutMs: 30_000 });
+  await waitFor('the target publish to end', () => receiver.publishes.at(-1)?.closed, { timeoutMs: 60_000 });
   await watch.stop();
 
   t.equal(receiver.publishes.length, 1, 'one publish session at the target throughout');
@@ -245,9 +245,9 @@ t.test('an origin shutdown while the fallback plays ends the pushes cleanly', as
   const publisher = publishFile(testAsset('h264-aac.flv'), `${platform.rtmpUrl}/${key}`, { loops: -1 });
   t.teardown(() => publisher.stop());
   const tags = () => target.publishes.flatMap((publish) => publish.tags);
-  await waitFor('the target to receive the live stream', () => tags().filter((tag) => tag.type === 9).length > 30, { timeoutMs: 20_000 });
+  await waitFor('the target to receive the live stream', () => tags().filter((tag) => tag.type === 9).length > 30, { timeoutMs: 60_000 });
   await publisher.stop();
-  await waitFor('the fallback at the target', () => videoHeaders(tags()).some((header) => header.width === 320), { timeoutMs: 30_000 });
+  await waitFor('the fallback at the target', () => videoHeaders(tags()).some((header) => header.width === 320), { timeoutMs: 60_000 });
 
   const stoppingAt = Date.now();
   await platform.stop();

@@ -75,7 +75,7 @@ t.test('one publish reaches Twitch, YouTube and a custom server; failures and ch
     const received = await waitFor(`${name} to receive video`, () => {
       const publish = receivers[name]!.publishes[0];
       return publish && publish.tags.filter((tag) => tag.type === 9).length > 60 ? publish : undefined;
-    }, { timeoutMs: 20_000 });
+    }, { timeoutMs: 60_000 });
     const dir = await mkdtemp(path.join(os.tmpdir(), 'livestack-restream-'));
     t.teardown(() => rm(dir, { recursive: true, force: true }));
     const file = path.join(dir, `${name}.flv`);
@@ -89,7 +89,7 @@ t.test('one publish reaches Twitch, YouTube and a custom server; failures and ch
     const live = list.filter((target) => target.status?.state === 'live').length;
     const failed = list.find((target) => target.id === wrong.json.id)?.status?.state === 'failed';
     return live === 3 && failed ? list : undefined;
-  }, { timeoutMs: 20_000 });
+  }, { timeoutMs: 60_000 });
   t.ok(targets.find((target) => target.id === wrong.json.id)?.status?.last_error, 'the wrong key ends in failed with a reason');
   t.notMatch(JSON.stringify(targets), /twitchsecret|custom-key|a-wrong-key/, 'no key in the target list');
 
@@ -99,7 +99,7 @@ t.test('one publish reaches Twitch, YouTube and a custom server; failures and ch
 
   const disabledAt = Date.now();
   t.equal((await api('PATCH', `/v1/streams/${stream.id}/restream-targets/${custom.json.id}`, { enabled: false })).status, 200);
-  await waitFor('the custom push to end', () => receivers.custom!.publishes[0]!.closed, { timeoutMs: 30_000 });
+  await waitFor('the custom push to end', () => receivers.custom!.publishes[0]!.closed, { timeoutMs: 60_000 });
   t.comment(`a disabled target stops ${Date.now() - disabledAt} ms after the PATCH`);
   t.equal(publisher.child.exitCode, null, 'ingest is unaffected');
 });

@@ -63,7 +63,7 @@ export async function waitUntilReady(
   name: string,
   service: ServiceProcess,
   ready: () => Promise<boolean> | boolean,
-  { timeoutMs = 60_000 } = {},
+  { timeoutMs = 120_000 } = {},
 ): Promise<void> {
   const { child } = service;
   const exited = () => child.exitCode !== null || child.signalCode !== null;

@@ -207,7 +207,7 @@ export async function startNginxRtmp(options: NginxRtmpOptions): Promise<NginxRt
         if (!running()) throw new Error(`nginx exited: ${stderr.trim() || (await errorLog()).trim()}`);
         return (await listening(rtmpPort)) && (await listening(httpPort));
       },
-      { timeoutMs: 30_000 },
+      { timeoutMs: 120_000 },
     );
   } catch (error) {
     await stop();

@@ -182,7 +182,7 @@ t.test('the status hash of a dead origin expires from Redis', async (t) => {
     return (await state()) === 'live' && (await app.redis.exists(`restream-status:${stream.id}`)) === 1;
   });
   t.pass('reported and stored');
-  await waitFor('the status to lapse', async () => (await state()) === null, { timeoutMs: 30_000 });
-  await waitFor('the hash to expire', async () => (await app.redis.keys('restream-status:*')).length === 0, { timeoutMs: 30_000 });
+  await waitFor('the status to lapse', async () => (await state()) === null, { timeoutMs: 60_000 });
+  await waitFor('the hash to expire', async () => (await app.redis.keys('restream-status:*')).length === 0, { timeoutMs: 60_000 });
   t.pass('no key is left');
 });

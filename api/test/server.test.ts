@@ -42,7 +42,7 @@ t.test('server.ts listens with its settings and shuts down cleanly on SIGTERM', 
   await waitFor(
     'the API to answer /health',
     async () => (await fetch(`http://127.0.0.1:${port}/health`)).status === 200,
-    { timeoutMs: 20_000 },
+    { timeoutMs: 120_000 },
   );
   const lookup = await fetch(`http://127.0.0.1:${port}/authorize?name=golive&token=s3cret`);
   t.equal(lookup.status, 200);

@@ -119,7 +119,7 @@ t.test('through the outbox: 503s are retried with growing delays, then every que
   outbox.submit({ kind: 'register', report: { name: 'second', manifest: 'index.m3u8' } });
   outbox.submit({ kind: 'register', report: { name: 'third', manifest: 'index.m3u8' } });
 
-  await waitFor('all three registered', () => api.requests.filter((r) => r.status === 200).length === 3, { timeoutMs: 5_000 });
+  await waitFor('all three registered', () => api.requests.filter((r) => r.status === 200).length === 3, { timeoutMs: 60_000 });
   const failed = api.requests.filter((r) => r.status === 503);
   t.equal(failed.length, 4, 'one probe at a time while down');
   const gaps = failed.slice(1).map((r, i) => r.at - failed[i]!.at);

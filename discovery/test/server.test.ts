@@ -43,7 +43,7 @@ t.test('the service registers a live stream and withdraws it on SIGTERM before e
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   t.teardown(() => child.kill('SIGKILL'));
 
-  await waitFor('discovery started', () => output.includes('discovery started'), { timeoutMs: 20_000 });
+  await waitFor('discovery started', () => output.includes('discovery started'), { timeoutMs: 120_000 });
   await mkdir(path.join(hlsPath, 'golive'));
   await writeFile(path.join(hlsPath, 'golive', 'index.m3u8.tmp'), '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.000,\n0.ts\n');
   await rename(path.join(hlsPath, 'golive', 'index.m3u8.tmp'), path.join(hlsPath, 'golive', 'index.m3u8'));

@@ -67,7 +67,7 @@ t.test('pushes a live stream to its targets, follows target changes and reports 
   state.version = 2;
   state.targets = [{ ...target, enabled: false }];
   coordinator.versionsChanged({ abc12345: 2 });
-  await waitFor('the push to stop', () => received.closed, { timeoutMs: 30_000 });
+  await waitFor('the push to stop', () => received.closed, { timeoutMs: 60_000 });
   t.pass('a disabled target stops');
   coordinator.versionsChanged({ abc12345: 2 });
   t.equal(state.fetches, 2, 'an unchanged version is not fetched again');
@@ -137,7 +137,7 @@ t.test('the fallback named by the configuration is downloaded at once, once per 
 
   t.ok(coordinator.fallbackStarted('abc12345'), 'a fallback may feed the pushes while they wait');
   coordinator.publishEnded('abc12345');
-  await waitFor('the window to end', () => coordinator.fallbackStarted('abc12345') === undefined, { timeoutMs: 30_000 });
+  await waitFor('the window to end', () => coordinator.fallbackStarted('abc12345') === undefined, { timeoutMs: 60_000 });
 });
 
 t.test('target changes apply while the publisher is away', async (t) => {
@@ -155,6 +155,6 @@ t.test('target changes apply while the publisher is away', async (t) => {
   coordinator.publishEnded('abc12345');
   state.version = 2;
   state.targets = [];
-  await waitFor('the deleted target to stop', () => publish.closed, { timeoutMs: 30_000 });
+  await waitFor('the deleted target to stop', () => publish.closed, { timeoutMs: 60_000 });
   t.pass('a target deleted while the publisher is away stops');
 });

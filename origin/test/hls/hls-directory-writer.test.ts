@@ -72,7 +72,7 @@ t.test('a finished stream folder is removed after the cleanup delay', async (t) 
   timers.advance(199);
   t.match(await readFile(join(folder, 'index.m3u8'), 'utf8'), /#EXT-X-ENDLIST\n$/, 'until then late viewers see the end');
   timers.advance(1);
-  await waitFor('folder removed', async () => !(await exists(folder)), { timeoutMs: 30_000 });
+  await waitFor('folder removed', async () => !(await exists(folder)), { timeoutMs: 60_000 });
   t.same(errors, []);
 
   const again = await hls.startStream('golive');
@@ -115,7 +115,7 @@ t.test('a stream that comes back before the cleanup continues with a discontinui
   await resumed.end();
   t.same(timers.pending, [200], 'the second end schedules a cleanup again');
   timers.advance(200);
-  await waitFor('folder removed after the second end', async () => !(await exists(folder)), { timeoutMs: 30_000 });
+  await waitFor('folder removed after the second end', async () => !(await exists(folder)), { timeoutMs: 60_000 });
   t.same(errors, []);
 });
 
@@ -126,7 +126,7 @@ t.test('a foreign file keeps the folder and is reported', async (t) => {
   await writeFile(join(hlsPath, 'golive', 'notes.txt'), 'mine');
   await stream.end();
   timers.advance(50);
-  await waitFor('error reported', () => errors.length > 0, { timeoutMs: 30_000 });
+  await waitFor('error reported', () => errors.length > 0, { timeoutMs: 60_000 });
   t.match(errors[0]?.message, `cannot remove folder ${join(hlsPath, 'golive')}`);
   t.same(await readdir(join(hlsPath, 'golive')), ['notes.txt'], 'only our files were deleted');
 });
@@ -149,6 +149,6 @@ t.test('the default timers are real: a cleanup runs on its own', async (t) => {
   const stream = await hls.startStream('golive');
   await stream.writeSegment(SEGMENT, second(0));
   await stream.end();
-  await waitFor('folder removed', async () => !(await exists(join(hlsPath, 'golive'))), { timeoutMs: 30_000 });
+  await waitFor('folder removed', async () => !(await exists(join(hlsPath, 'golive'))), { timeoutMs: 60_000 });
   t.pass('removed');
 });

@@ -60,7 +60,7 @@ t.test('a second publisher of a live name is refused while the first keeps going
   t.not(code, 0, `the second ffmpeg was disconnected (exit code ${code})`);
   t.equal(publishes.length, 1, 'only one publish was handed on');
   const before = publishes[0]!.tags.length;
-  await waitFor('more media from the first publisher', () => publishes[0]!.tags.length > before, { timeoutMs: 30_000 });
+  await waitFor('more media from the first publisher', () => publishes[0]!.tags.length > before, { timeoutMs: 60_000 });
   t.pass('the first publisher still delivers media');
   t.notOk(publishes[0]!.closed);
 });
@@ -83,7 +83,7 @@ t.test('garbage on one connection closes it and does not disturb a live publish'
   socket.end();
   await closed;
   const before = entry.tags.length;
-  await waitFor('more media from the live publish', () => entry.tags.length > before, { timeoutMs: 30_000 });
+  await waitFor('more media from the live publish', () => entry.tags.length > before, { timeoutMs: 60_000 });
   t.pass('the other publish still delivers media');
   t.notOk(entry.closed);
 });

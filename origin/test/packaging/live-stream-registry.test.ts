@@ -149,7 +149,7 @@ t.test('the fallback stands in while the publisher is away, twice; then the wind
     t.same(registry.publishes(), [], 'the heartbeat reports no publish for a fallback');
     t.same(timers.pending, [windowMs], 'the window runs from the departure');
     const atLeave = videoAtTarget();
-    await waitFor(`round ${round}: fallback video at the target`, () => videoAtTarget() > atLeave + 30, { timeoutMs: 30_000 });
+    await waitFor(`round ${round}: fallback video at the target`, () => videoAtTarget() > atLeave + 30, { timeoutMs: 60_000 });
     t.pass(`round ${round}: the target keeps receiving video while the publisher is away`);
     t.notOk((await playlist()).endlist, `round ${round}: no ENDLIST while the fallback plays`);
     if (round < 3) {
@@ -167,8 +167,8 @@ t.test('the fallback stands in while the publisher is away, twice; then the wind
   t.equal(registry.fallbacks, 1, 'the fallback plays until the window is over');
   timers.advance(1);
   t.equal(registry.fallbacks, 0, 'then it stops');
-  await waitFor('the ended playlist', async () => (await playlist()).endlist, { timeoutMs: 30_000 });
-  await waitFor('the target publish to end', () => receiver.publishes[0]?.closed, { timeoutMs: 30_000 });
+  await waitFor('the ended playlist', async () => (await playlist()).endlist, { timeoutMs: 60_000 });
+  await waitFor('the target publish to end', () => receiver.publishes[0]?.closed, { timeoutMs: 60_000 });
 
   const list = await playlist();
   const discontinuities = list.segments.filter((segment) => segment.discontinuity).length;
@@ -192,7 +192,7 @@ t.test('one publisher per stream name, fallback or not', async (t) => {
 t.test('without a fallback video the playlist ends at once, not at the end of the window', async (t) => {
   const { registry, playlist, loads, timers } = await setup(t, { windowMs: 60_000, fallback: false });
   await publishFor(registry, 'only', 2500).done;
-  await waitFor('ENDLIST', async () => (await playlist()).endlist, { timeoutMs: 30_000 });
+  await waitFor('ENDLIST', async () => (await playlist()).endlist, { timeoutMs: 60_000 });
   t.same(timers.pending, [], 'the window was cancelled, not run');
   t.equal(registry.fallbacks, 0);
   t.same(loads, []);
@@ -222,7 +222,7 @@ t.test('a shutdown ends live streams without starting their fallback', async (t)
   if ('refused' in opened) throw new Error(opened.refused);
   const feed = feedFlv(opened.sink, { speed: 2, mediaMs: 60_000 });
   t.teardown(() => feed.stop());
-  await waitFor('a live segment', async () => (await playlist()).segments.length > 0, { timeoutMs: 30_000 });
+  await waitFor('a live segment', async () => (await playlist()).segments.length > 0, { timeoutMs: 60_000 });
   await registry.closeAll();
   t.same(loads, [], 'no fallback');
   t.ok((await playlist()).endlist, 'ENDLIST once closeAll resolves');
@@ -234,7 +234,7 @@ t.test('a shutdown ends live streams without starting their fallback', async (t)
 t.test('a shutdown stops the fallback and ends the playlist', async (t) => {
   const { registry, playlist, fallbackSent, fallbackTags, timers } = await setup(t, { windowMs: 60_000, fallback: true });
   await publishFor(registry, 'only', 2500).done;
-  await waitFor('a fallback segment', async () => (await playlist()).segments.some((segment) => segment.discontinuity), { timeoutMs: 30_000 });
+  await waitFor('a fallback segment', async () => (await playlist()).segments.some((segment) => segment.discontinuity), { timeoutMs: 60_000 });
   t.equal(registry.fallbacks, 1);
   await registry.closeAll();
   t.equal(registry.fallbacks, 0);

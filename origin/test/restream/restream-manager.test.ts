@@ -79,7 +79,7 @@ t.test('the publisher leaves and returns twice: one publish at the target, time 
   await waitFor('every video frame pushed to be accounted for', () => {
     const received = receiver.publishes.flatMap((each) => each.tags).filter(isVideoFrame).length;
     return received + (manager.statuses()[0]?.droppedFrames ?? 0) >= videoFramesPushed;
-  }, { timeoutMs: 30_000 });
+  }, { timeoutMs: 60_000 });
   t.equal(receiver.publishes.length, 1, 'one publish session at the target');
   t.notOk(publish.closed);
   for (const type of [8, 9]) {

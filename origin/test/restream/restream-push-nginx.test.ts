@@ -66,7 +66,7 @@ t.test('nginx on_publish refusing the key: failed after `attempts`', async (t) =
   });
   t.teardown(() => push.stop());
   push.start();
-  await waitFor('failed', () => push.status().state === 'failed', { timeoutMs: 15_000 });
+  await waitFor('failed', () => push.status().state === 'failed', { timeoutMs: 60_000 });
   t.same(names, ['badkey99', 'badkey99'], 'nginx asked twice');
   t.match(push.status().lastError, { code: 'RESTREAM_ERR_REJECTED' });
   t.notMatch(push.status().lastError?.message ?? '', 'badkey99');

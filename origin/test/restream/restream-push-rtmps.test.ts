@@ -85,6 +85,6 @@ t.test('rtmps:// to a plain RTMP port is a TLS failure or a timeout, never a han
   });
   t.teardown(() => push.stop());
   push.start();
-  await waitFor('an error', () => push.status().lastError ?? undefined, { timeoutMs: 30_000 });
+  await waitFor('an error', () => push.status().lastError ?? undefined, { timeoutMs: 60_000 });
   t.match(push.status().lastError?.code, /RESTREAM_ERR_(TLS|TIMEOUT)/);
 });

@@ -82,7 +82,7 @@ t.test('a target that takes nothing for stallTimeoutMs is reconnected', async (t
   manager.setTargets([{ id: 'stuck', url: `rtmp://127.0.0.1:${stuck.port}/live`, streamKey: 'stuckkey', enabled: true }]);
   const feed = feedFlv((tag) => manager.push(tag), { speed: 10, mediaMs: 300_000 });
   t.teardown(() => feed.stop());
-  await waitFor('a stall detected', () => updates.some((s) => s.state === 'retrying'), { timeoutMs: 20_000 });
+  await waitFor('a stall detected', () => updates.some((s) => s.state === 'retrying'), { timeoutMs: 60_000 });
   const retrying = updates.find((s) => s.state === 'retrying')!;
   t.match(retrying.lastError, { code: 'RESTREAM_ERR_STALLED', message: /took no data for \d+ s/ });
   // (The paused receiver cannot notice the cut; a second publish shows the push moved on.)
