@@ -20,10 +20,16 @@ export interface Publisher {
 
 /** Publishes a file over RTMP in real time with real ffmpeg, without transcoding. */
 export function publishFile(file: string, rtmpUrl: string, { loops = 0 } = {}): Publisher {
-  const args = ['-hide_banner', '-loglevel', 'error', '-re'];
-  if (loops !== 0) args.push('-stream_loop', String(loops));
-  args.push('-i', file, '-c', 'copy', '-f', 'flv', rtmpUrl);
-  const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const input = loops !== 0 ? ['-stream_loop', String(loops)] : [];
+  return publishWithFfmpeg([...input, '-i', file, '-c', 'copy'], rtmpUrl);
+}
+
+/**
+ * Publishes over RTMP in real time with real ffmpeg; `args` name the inputs and the encoding
+ * (e.g. a lavfi test source encoded with libx264), everything between `-re` and `-f flv`.
+ */
+export function publishWithFfmpeg(args: string[], rtmpUrl: string): Publisher {
+  const child = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', ...args, '-f', 'flv', rtmpUrl], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
 
   const hls = new HlsDirectoryWriter({
     hlsPath: settings.hls.hlsPath,
-    targetDurationSeconds: Math.ceil(settings.segmentSeconds),
+    targetDurationSeconds: Math.ceil(settings.segments.targetDurationSeconds),
     playlistLengthSeconds: settings.hls.playlistLengthSeconds,
     segmentGraceSeconds: settings.hls.segmentGraceSeconds,
     cleanupAfterEndSeconds: settings.hls.cleanupAfterEndSeconds,
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   let heartbeat: IngestHeartbeat | undefined;
   const streams = new LiveStreamRegistry({
     hls,
-    segmentSeconds: settings.segmentSeconds,
+    segments: settings.segments,
     logger,
     delays,
     onPublishEnded: (publish) => heartbeat?.publishEnded(publish),

@@ -12,6 +12,7 @@ import {
 import type { IngestDescription } from './control/ingest-heartbeat.js';
 import { readFallbackSettings, type FallbackSettings } from './fallback/fallback-settings.js';
 import { readHlsSettings, type HlsSettings } from './hls/hls-settings.js';
+import { readSegmentSettings, type SegmentSettings } from './packaging/segment-settings.js';
 import { readRestreamSettings, type RestreamSettings } from './restream/index.js';
 
 export interface OriginSettings {
@@ -23,8 +24,8 @@ export interface OriginSettings {
   authorizeTimeoutMs: number;
   /** Media a publisher may send while the API decides; more is a misbehaving client. */
   maxPendingBytes: number;
-  /** Target segment duration: segments end at the first keyframe after it. */
-  segmentSeconds: number;
+  /** Target and maximum segment duration and size. */
+  segments: SegmentSettings;
   hls: HlsSettings;
   /** Identifies this origin to the API (heartbeats, publish leases). */
   originId: string;
@@ -51,7 +52,7 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
     apiUrl: readHttpUrl(env, 'API_URL', 'http://127.0.0.1:9090'),
     authorizeTimeoutMs: readInteger(env, 'AUTHORIZE_TIMEOUT_MS', 3000, { min: 100 }),
     maxPendingBytes: readInteger(env, 'AUTHORIZE_MAX_PENDING_BYTES', 8 * 1024 * 1024, { min: 64 * 1024 }),
-    segmentSeconds: readNumber(env, 'HLS_SEGMENT_SECONDS', 2, { min: 0.5 }),
+    segments: readSegmentSettings(env),
     hls: readHlsSettings(env),
     originId: readOriginId(env, rtmpPort),
     ingest: {

@@ -1,7 +1,10 @@
 /**
  * HLS segmenter: RTMP/FLV tags in, MPEG-TS segments out, the job of nginx-rtmp's hls module.
  * It decides the stream's tracks, converts H.264 to Annex B and AAC to ADTS, and cuts segments
- * at keyframes (video) or on time (audio-only). No I/O: the caller stores and announces segments.
+ * at keyframes (video) or on time (audio-only). A segment that reaches the maximum duration or
+ * size is cut without a keyframe (nginx-rtmp's `hls_max_fragment`), so a publisher that sends
+ * one keyframe and then only P-frames (or timestamps that never advance) cannot grow one segment
+ * without limit. No I/O: the caller stores and announces segments.
  */
 import { aacFrameDurationMs } from './aac-config.js';
 import { AdtsBatch } from './adts-batch.js';
@@ -24,6 +27,17 @@ import { type MuxerTracks, SegmentBufferPool, TsMuxer } from './ts-muxer.js';
 export interface HlsSegmenterOptions {
   /** A segment ends at the first keyframe (audio-only: frame) this long after its start. Default 2. */
   targetDurationSeconds?: number;
+  /**
+   * A segment that spans this long without a keyframe is cut before the next frame anyway, so
+   * no segment rounds to more than its ceiling (the playlist's TARGETDURATION stays bounded).
+   * At least the target. Default 10 times the target, as nginx-rtmp's `hls_max_fragment`.
+   */
+  maxDurationSeconds?: number;
+  /**
+   * A segment this big is cut before the next frame with a later timestamp; the same bound holds
+   * the frames kept while the tracks are probed. Default 64 MiB.
+   */
+  maxSegmentBytes?: number;
   /** AAC frames are grouped into one PES over at most this span (see AdtsBatch). Default 100. */
   audioBatchMs?: number;
   /** Media time to wait for a second sequence header before muxing one track. Default 1000. */
@@ -59,6 +73,11 @@ const NO_EVENTS: readonly SegmenterEvent[] = Object.freeze([]);
 /** Duration assumed for the last frame of a segment with a single video frame. */
 const FALLBACK_VIDEO_FRAME_MS = 1000 / 30;
 
+export const DEFAULT_MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
+
+/** How far a segment cut at the maximum duration may run past it: less than half a second, so its EXTINF still rounds to the ceiling of the maximum. */
+const MAX_OVERRUN_MS = 400;
+
 interface OpenSegment {
   firstDtsMs: number;
   lastDtsMs: number;
@@ -70,6 +89,8 @@ interface OpenSegment {
 
 export class HlsSegmenter {
   private readonly targetMs: number;
+  private readonly maxMs: number;
+  private readonly maxBytes: number;
   private readonly probe: TrackProbe;
   private readonly audioBatch: AdtsBatch;
   private video: VideoConfig | undefined;
@@ -87,15 +108,22 @@ export class HlsSegmenter {
   private readonly buffers = new SegmentBufferPool();
 
   constructor(options: HlsSegmenterOptions = {}) {
-    const { targetDurationSeconds = 2, audioBatchMs = 100, trackProbeMs = 1000 } = options;
+    const { targetDurationSeconds = 2, audioBatchMs = 100, trackProbeMs = 1000, maxSegmentBytes = DEFAULT_MAX_SEGMENT_BYTES } = options;
     if (!(targetDurationSeconds > 0 && Number.isFinite(targetDurationSeconds))) {
       throw new RangeError(`targetDurationSeconds must be a positive number, got ${targetDurationSeconds}`);
     }
+    const { maxDurationSeconds = 10 * targetDurationSeconds } = options;
+    if (!(maxDurationSeconds >= targetDurationSeconds && Number.isFinite(maxDurationSeconds))) {
+      throw new RangeError(`maxDurationSeconds must be a number >= targetDurationSeconds (${targetDurationSeconds}), got ${maxDurationSeconds}`);
+    }
+    if (!(maxSegmentBytes >= 64 * 1024)) throw new RangeError(`maxSegmentBytes must be >= 65536, got ${maxSegmentBytes}`);
     if (!(audioBatchMs >= 0)) throw new RangeError(`audioBatchMs must be >= 0, got ${audioBatchMs}`);
     if (!(trackProbeMs >= 0)) throw new RangeError(`trackProbeMs must be >= 0, got ${trackProbeMs}`);
     this.targetMs = targetDurationSeconds * 1000;
+    this.maxMs = maxDurationSeconds * 1000;
+    this.maxBytes = maxSegmentBytes;
     this.audioBatch = new AdtsBatch(audioBatchMs);
-    this.probe = new TrackProbe(trackProbeMs);
+    this.probe = new TrackProbe(trackProbeMs, maxSegmentBytes);
   }
 
   /** The tracks being muxed, once decided. */
@@ -206,7 +234,7 @@ export class HlsSegmenter {
     // Walk the NAL units first: a malformed frame is refused before any state changes.
     const layout = layoutAvcc(frame.data, video.record.nalLengthSize);
     if (this.timeline.jumped('video', frame.dtsMs)) this.onTimestampJump();
-    if (frame.keyframe) this.cutBefore(frame.dtsMs);
+    this.cutBefore(frame.dtsMs, frame.keyframe);
     const segment = this.segment;
     // Until the first keyframe there is nothing a player could start from.
     if (!segment) return;
@@ -227,7 +255,7 @@ export class HlsSegmenter {
     if (!audio || !this.muxTracks?.audio) return;
     if (this.timeline.jumped('audio', frame.dtsMs)) this.onTimestampJump();
     const audioOnly = !this.muxTracks.video;
-    if (audioOnly) this.cutBefore(frame.dtsMs);
+    this.cutBefore(frame.dtsMs, audioOnly);
     const segment = this.segment;
     // With video, audio waits for the first keyframe so every segment starts with one.
     if (!segment) return;
@@ -240,12 +268,29 @@ export class HlsSegmenter {
     }
   }
 
-  /** At a point a player can start from: ends a long enough segment, opens the next. */
-  private cutBefore(dtsMs: number): void {
-    if (this.segment && (this.cutRequested || dtsMs - this.segment.firstDtsMs >= this.targetMs)) {
+  /**
+   * Before a frame: ends the segment when it is long enough and the frame is a point a player can
+   * start from (`startPoint`), or when it reached the maximum duration or size whatever the frame
+   * is; then opens the next segment with this frame.
+   */
+  private cutBefore(dtsMs: number, startPoint: boolean): void {
+    const segment = this.segment;
+    let forced = false;
+    if (segment && startPoint && (this.cutRequested || dtsMs - segment.firstDtsMs >= this.targetMs)) {
       this.closeSegment(dtsMs);
+    } else if (segment && dtsMs - segment.firstDtsMs >= this.maxMs) {
+      this.cutAtMaxDuration(segment, dtsMs);
+      forced = true;
+    } else if (segment && this.muxer!.segmentBytes >= this.maxBytes) {
+      // Without a later timestamp the segment would have no duration: only timestamps that do
+      // not advance at all get here, which no encoder sends.
+      if (dtsMs <= segment.firstDtsMs) {
+        throw new MediaFormatError(`a segment reached ${this.maxBytes} bytes without its timestamps advancing`);
+      }
+      this.closeSegment(dtsMs);
+      forced = true;
     }
-    if (this.segment) return;
+    if (this.segment || !(startPoint || forced)) return;
     this.muxer!.beginSegment();
     this.segment = {
       firstDtsMs: dtsMs,
@@ -258,6 +303,21 @@ export class HlsSegmenter {
     this.started = true;
   }
 
+  /**
+   * Cuts a segment that reached the maximum duration before a frame at `dtsMs`. Frames are close
+   * together, so it normally lasts the maximum plus part of a frame. A pause in the media across
+   * the maximum would make it longer: it then ends at the maximum, and the next segment is flagged
+   * as a discontinuity, since its timestamps no longer follow from the playlist's durations.
+   */
+  private cutAtMaxDuration(segment: OpenSegment, dtsMs: number): void {
+    if (dtsMs - segment.firstDtsMs < this.maxMs + MAX_OVERRUN_MS) {
+      this.closeSegment(dtsMs);
+      return;
+    }
+    this.closeSegment(segment.firstDtsMs + this.maxMs);
+    this.nextDiscontinuity = true;
+  }
+
   /** A reset or a leap in the timestamps ends the segment; the next one is flagged. */
   private onTimestampJump(): void {
     if (this.segment) this.closeSegment(undefined);
@@ -268,7 +328,8 @@ export class HlsSegmenter {
   private closeSegment(nextFirstDtsMs: number | undefined): void {
     const segment = this.segment!;
     this.flushAudio();
-    const endMs = nextFirstDtsMs ?? segment.lastAnchorDtsMs + this.lastFrameMs(segment);
+    // A final segment is measured to its last frame's estimated end, never past the maximum.
+    const endMs = nextFirstDtsMs ?? Math.min(segment.lastAnchorDtsMs + this.lastFrameMs(segment), segment.firstDtsMs + this.maxMs);
     this.events.push({
       kind: 'segment',
       segment: {

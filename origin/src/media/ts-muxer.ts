@@ -77,6 +77,11 @@ export class TsMuxer {
     this.pcrPid = tracks.video ? VIDEO_PID : AUDIO_PID;
   }
 
+  /** Bytes of the segment in progress. */
+  get segmentBytes(): number {
+    return this.length;
+  }
+
   /** PAT and PMT open every segment, so each one decodes on its own. */
   beginSegment(): void {
     this.reserve(2 * TS_PACKET_SIZE);

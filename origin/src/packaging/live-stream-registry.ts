@@ -6,11 +6,12 @@ import type { PublishGrant } from '../ingest/publish-authorizer.js';
 import type { PublishTarget } from '../ingest/publish-gate.js';
 import { scheduleTimer, type CancelTimer, type ScheduleTimer } from '../schedule-timer.js';
 import type { SegmentDelayStats } from './segment-delay-stats.js';
+import type { SegmentSettings } from './segment-settings.js';
 import { StreamPackager } from './stream-packager.js';
 
 export interface LiveStreamRegistryOptions {
   hls: HlsDirectoryWriter;
-  segmentSeconds: number;
+  segments: SegmentSettings;
   logger: Logger;
   delays: SegmentDelayStats;
   /** A publish ended (left, cut or refused media); the API releases its lease. */
@@ -164,7 +165,7 @@ export class LiveStreamRegistry implements PublishTarget {
       logger: this.options.logger.child({ stream: name, session: sessionId }),
       packager: new StreamPackager({
         streamName: name,
-        segmentSeconds: this.options.segmentSeconds,
+        segments: this.options.segments,
         writer,
         logger: this.options.logger.child({ stream: name }),
         delays: this.options.delays,

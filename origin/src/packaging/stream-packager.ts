@@ -3,10 +3,11 @@ import type { HlsStreamWriter } from '../hls/hls-stream-writer.js';
 import type { FlvTag } from '../ingest/flv-tag-source.js';
 import { HlsSegmenter, type Segment, type SegmenterEvent } from '../media/index.js';
 import type { SegmentDelayStats } from './segment-delay-stats.js';
+import type { SegmentSettings } from './segment-settings.js';
 
 export interface StreamPackagerOptions {
   streamName: string;
-  segmentSeconds: number;
+  segments: SegmentSettings;
   /** Resolves once the stream's folder is ready; segments wait for it. */
   writer: Promise<HlsStreamWriter>;
   logger: Logger;
@@ -66,7 +67,7 @@ export class StreamPackager {
   }
 
   private newSegmenter(): HlsSegmenter {
-    return new HlsSegmenter({ targetDurationSeconds: this.options.segmentSeconds });
+    return new HlsSegmenter(this.options.segments);
   }
 
   private write(segment: Segment, receivedAt: number): void {

@@ -174,3 +174,79 @@ t.test('tracks are exposed once decided', async (t) => {
   run(avStream(1), segmenter, false);
   t.match(segmenter.tracks, { video: { codec: 'avc1.64000d' }, audio: { codec: 'mp4a.40.2' } });
 });
+
+/** 30 fps video with a keyframe only at the start, for `seconds`, and AAC beside it unless `audio` is false. */
+function oneKeyframeStream(seconds: number, { audio = true } = {}): FlvTag[] {
+  return avStream(seconds, Number.MAX_SAFE_INTEGER, { audio });
+}
+
+t.test('no keyframe after the first: segments are cut at the maximum duration anyway', async (t) => {
+  const segmenter = new HlsSegmenter({ targetDurationSeconds: 2, maxDurationSeconds: 10 });
+  const segments = segmentsOf(run(oneKeyframeStream(45), segmenter));
+  t.same(segments.map((s) => s.firstDtsMs), [0, 10000, 20000, 30000, 40000]);
+  t.same(durations(segments), [10, 10, 10, 10, 5], 'the last one ends with its last frame');
+  t.ok(segments.every((s) => Math.round(s.durationSeconds) <= 10), 'no EXTINF rounds above the maximum');
+  t.same(segments.map((s) => s.discontinuity), [false, false, false, false, false], 'the timeline goes on');
+  t.ok(videoPes(segments[0]!)[0]!.randomAccess, 'the first segment starts with the keyframe');
+  for (const segment of segments.slice(1)) {
+    const pes = readPes(readPackets(segment.data));
+    t.notOk(videoPes(segment)[0]!.randomAccess, 'later ones start with whatever frame came next');
+    t.ok(pes.some((p) => p.pid === 0x100) && pes.some((p) => p.pid === 0x101), 'with video and audio');
+    t.ok(pes.find((p) => p.pid === 0x100)!.pcr !== undefined, 'and a PCR on the first video PES');
+  }
+});
+
+t.test('the maximum defaults to 10 times the target, like nginx-rtmp hls_max_fragment', async (t) => {
+  const segments = segmentsOf(run(oneKeyframeStream(25, { audio: false }), new HlsSegmenter({ targetDurationSeconds: 1 })));
+  t.same(segments.map((s) => s.firstDtsMs), [0, 10000, 20000]);
+  t.throws(() => new HlsSegmenter({ targetDurationSeconds: 2, maxDurationSeconds: 1 }), { message: /maxDurationSeconds must be a number >= targetDurationSeconds \(2\), got 1/ });
+  t.throws(() => new HlsSegmenter({ maxSegmentBytes: 1000 }), { message: /maxSegmentBytes must be >= 65536, got 1000/ });
+});
+
+t.test('keyframes within the maximum: cuts stay at keyframes', async (t) => {
+  const segments = segmentsOf(run(avStream(30, 150), new HlsSegmenter({ targetDurationSeconds: 2, maxDurationSeconds: 6 })));
+  t.same(segments.map((s) => s.firstDtsMs), [0, 5000, 10000, 15000, 20000, 25000], 'a 5 s GOP is under the maximum');
+  for (const segment of segments) t.ok(videoPes(segment)[0]!.randomAccess);
+});
+
+t.test('a pause in the media across the maximum: the segment ends at the maximum, the next is a discontinuity', async (t) => {
+  const before = oneKeyframeStream(9.5, { audio: false });
+  const after = Array.from({ length: 90 }, (_, i) => videoTag(14_000 + Math.round((i * 1000) / 30), false));
+  const segments = segmentsOf(run([...before, ...after], new HlsSegmenter({ targetDurationSeconds: 2, maxDurationSeconds: 10 })));
+  t.same(segments.map((s) => [s.firstDtsMs, durations([s])[0], s.discontinuity]), [
+    [0, 10, false],
+    [14000, 3, true],
+  ]);
+});
+
+t.test('video that stops while audio goes on: the audio is cut at the maximum too', async (t) => {
+  const tags = avStream(25, Number.MAX_SAFE_INTEGER).filter((tag) => tag.type !== 9 || tag.timestampMs < 1000);
+  const segments = segmentsOf(run(tags, new HlsSegmenter({ targetDurationSeconds: 2, maxDurationSeconds: 10 })));
+  t.same(segments.map((s) => Math.floor(s.firstDtsMs / 1000)), [0, 10, 20]);
+  t.ok(durations(segments).every((d) => Math.round(d) <= 10), `${durations(segments)}`);
+});
+
+t.test('a segment that reaches the byte bound is cut at the next later timestamp', async (t) => {
+  const maxSegmentBytes = 256 * 1024;
+  const tags: FlvTag[] = [avcConfigTag(), videoTag(0, true, 0, 20_000)];
+  for (let i = 1; i < 60; i++) tags.push(videoTag(i, false, 0, 20_000)); // 1 ms apart: bytes, not time, decide
+  const segments = segmentsOf(run(tags, new HlsSegmenter({ maxSegmentBytes, trackProbeMs: 0 })));
+  t.ok(segments.length >= 4, `${segments.length} segments`);
+  for (const segment of segments) t.ok(segment.data.length < maxSegmentBytes + 21_000, `${segment.data.length} bytes: the bound plus one frame at most`);
+  t.same(segments.map((s) => s.firstDtsMs).slice(0, 2), [0, segments[0]!.lastDtsMs + 1], 'cut before the next frame');
+});
+
+t.test('timestamps that never advance while a segment fills up: rejected with the reason', async (t) => {
+  const tags: FlvTag[] = [avcConfigTag(), videoTag(0, true, 0, 20_000)];
+  for (let i = 1; i < 40; i++) tags.push(videoTag(0, false, 0, 20_000));
+  const events = run(tags, new HlsSegmenter({ maxSegmentBytes: 256 * 1024, trackProbeMs: 0 }));
+  t.same(events.filter((e) => e.kind === 'rejected'), [{ kind: 'rejected', reason: 'a segment reached 262144 bytes without its timestamps advancing' }]);
+});
+
+t.test('a new SPS and no keyframe after it: the cut at the maximum carries the discontinuity', async (t) => {
+  const tags = oneKeyframeStream(15, { audio: false });
+  const at = tags.findIndex((tag) => tag.timestampMs >= 3000);
+  tags.splice(at, 0, avcConfigTag(3000, AVC_RECORD_640X360));
+  const segments = segmentsOf(run(tags, new HlsSegmenter({ targetDurationSeconds: 2, maxDurationSeconds: 10 })));
+  t.same(segments.map((s) => [s.firstDtsMs, s.discontinuity]), [[0, false], [10000, true]]);
+});

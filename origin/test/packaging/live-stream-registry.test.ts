@@ -19,6 +19,7 @@ import type { FlvTag, IncomingPublish } from '../../src/ingest/flv-tag-source.js
 import { readFlvTags } from '../../src/media/flv-file-reader.js';
 import { LiveStreamRegistry } from '../../src/packaging/live-stream-registry.js';
 import { SegmentDelayStats } from '../../src/packaging/segment-delay-stats.js';
+import { readSegmentSettings } from '../../src/packaging/segment-settings.js';
 import { DEFAULT_RESTREAM_SETTINGS } from '../../src/restream/index.js';
 import { feedFlv } from '../restream/fixtures/flv-feed.js';
 
@@ -90,7 +91,7 @@ async function setup(t: Test, options: { windowMs: number; fallback: boolean; ta
   const timers = new ManualTimers();
   const registry = new LiveStreamRegistry({
     hls,
-    segmentSeconds: 2,
+    segments: readSegmentSettings({}),
     logger,
     delays: new SegmentDelayStats(),
     restream: {

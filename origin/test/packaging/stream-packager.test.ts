@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { HlsStreamWriter } from '../../src/hls/hls-stream-writer.js';
 import type { FlvTag } from '../../src/ingest/flv-tag-source.js';
 import { SegmentDelayStats } from '../../src/packaging/segment-delay-stats.js';
+import { readSegmentSettings } from '../../src/packaging/segment-settings.js';
 import { StreamPackager } from '../../src/packaging/stream-packager.js';
 import { avStream } from '../media/fixtures/flv-tags.js';
 
@@ -25,7 +26,7 @@ t.test('a source switch closes the segment in progress and flags the next one, e
   const rejected: string[] = [];
   const packager = new StreamPackager({
     streamName: 'abc12345',
-    segmentSeconds: 2,
+    segments: readSegmentSettings({}),
     writer,
     logger: pino({ level: 'silent' }),
     delays: new SegmentDelayStats(),
