@@ -1,4 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
+import http from 'node:http';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -11,35 +12,19 @@ import { ApiClient, type LiveViewerCounts } from './api-client.js';
 import { readEdgeCacheSettings, type EdgeCacheSettings } from './cache-settings.js';
 import { Coalescer } from './coalesced-fetch.js';
 import { EdgeMetrics, type RequestKind } from './edge-metrics.js';
-import {
-  BadPathError,
-  BadRequestError,
-  EdgeError,
-  ErrorBody,
-  InternalError,
-  NotFoundError,
-  OriginBadAnswerError,
-  OriginTimeoutError,
-  OriginUnreachableError,
-} from './errors.js';
+import { errorReply, logEdgeError, toEdgeError } from './error-reply.js';
+import { BadPathError, BadRequestError, EdgeError, ErrorBody, NotFoundError } from './errors.js';
 import { FailoverFetcher } from './failover-fetcher.js';
 import { MediaCache, type CachedMedia } from './media-cache.js';
 import { MediaDelivery } from './media-delivery.js';
+import { MediaHandler } from './media-handler.js';
 import { OriginClient, type OriginFetcher } from './origin-client.js';
 import { RouteResolver, type RouteLookup } from './route-resolver.js';
 import { LiveViewerCache } from './live-viewer-cache.js';
 import { PlaybackGuard } from './playback-guard.js';
-import { withPlaybackToken } from './playlist-token.js';
-import { viewerSessionId, ViewerSessions, type ViewerReporter } from './viewer-sessions.js';
+import { ViewerSessions, type ViewerReporter } from './viewer-sessions.js';
 import type { EdgeSettings } from './settings.js';
-import { classifyPath, mediaKindOf, pathOf, STREAM_NAME } from './stream-path.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** What the request asked for, as counted in edge_requests_total. */
-    mediaKind: RequestKind;
-  }
-}
+import { classifyPath, pathOf, STREAM_NAME } from './stream-path.js';
 
 export interface EdgeAppOptions {
   settings: EdgeSettings;
@@ -59,6 +44,8 @@ export interface EdgeAppOptions {
 }
 
 const PREFLIGHT_MAX_AGE_S = 86_400;
+/** Idle keep-alive connections are closed after this (fastify's default for the servers it makes). */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 /** The API's bounds on one sightings batch (api/src/routes/internal/viewer-counts.ts). */
 const MAX_SESSIONS_PER_BATCH = 10_000;
 const MAX_STREAMS_PER_BATCH = 1_000;
@@ -82,7 +69,9 @@ const errorResponses = {
 /**
  * The edge: `GET|HEAD /<stream>/<file>` is served from its cache, or fetched once from the origin
  * that holds the stream (over keep-alive connections) for every viewer waiting for it. Which
- * origin that is comes from the route resolver. `GET /metrics` for Prometheus.
+ * origin that is comes from the route resolver. Those media requests are answered by the media
+ * handler before fastify sees them; fastify serves the rest (`GET /metrics` for Prometheus,
+ * health, views, preflights and the errors of other paths).
  */
 export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance> {
   const { settings } = options;
@@ -90,7 +79,16 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
     {},
     { serializers: { req: requestSummary } },
   );
+  // Assigned once the app's parts exist; no request arrives before listen().
+  let mediaHandler: MediaHandler | undefined;
   const app = Fastify({
+    serverFactory: (fastifyHandler) => {
+      const server = http.createServer((req, res) => {
+        if (!mediaHandler?.handle(req, res)) fastifyHandler(req, res);
+      });
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      return server;
+    },
     loggerInstance,
     childLoggerFactory: requestLogger,
     frameworkErrors: (error, _request, reply) => {
@@ -163,27 +161,22 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
   });
   const media = new MediaDelivery({ cache, coalescer, metrics, settings: cacheSettings, now });
   const liveCounts = new LiveViewerCache(viewerApi, { cacheMs: settings.viewsCacheMs, now });
+  mediaHandler = new MediaHandler({ resolver, guard, viewers, media, metrics, log: app.log });
 
   // Callback-style hooks: every request runs them, and an async hook costs a promise each.
   app.addHook('onRequest', (_request, reply, done) => {
     reply.header('access-control-allow-origin', '*');
     done();
   });
-  app.decorateRequest('mediaKind', 'other');
-  app.addHook('onResponse', (request, reply, done) => {
-    metrics.request(request.mediaKind, reply.statusCode);
+  app.addHook('onResponse', (_request, reply, done) => {
+    metrics.request('other', reply.statusCode);
     done();
   });
 
   app.setErrorHandler((error, request, reply) => {
     const edgeError = toEdgeError(error);
     // A request sharing the app's logger (see requestLogger) gets its reqId here, where it is needed.
-    const log = request.log === app.log ? app.log.child({ reqId: request.id }) : request.log;
-    if (edgeError instanceof InternalError) log.error({ err: error }, 'unexpected error');
-    else if (edgeError.statusCode >= 500) {
-      // Expected failures (API or origin down) are logged in one line, without a stack.
-      log.warn({ code: edgeError.code, origin: originOf(edgeError), cause: causeOf(edgeError) }, edgeError.message);
-    }
+    logEdgeError(request.log === app.log ? app.log.child({ reqId: request.id }) : request.log, edgeError, error);
     sendError(reply, edgeError);
   });
 
@@ -225,43 +218,15 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
       .header('access-control-max-age', String(PREFLIGHT_MAX_AGE_S));
   });
 
+  // What the media handler leaves: paths that are no media (404) or refused (400).
   app.route({
     method: ['GET', 'HEAD'],
     url: '/*',
     schema: { response: errorResponses },
-    handler: async (request, reply) => {
+    handler: async (request) => {
       const verdict = classifyPath(request.url);
       if (verdict.kind === 'refused') throw new BadPathError(pathOf(request.url), verdict.reason);
-      if (verdict.kind === 'not-media') throw new NotFoundError(request.method, pathOf(request.url));
-
-      request.mediaKind = mediaKindOf(verdict.file);
-      const route = await resolver.resolve(verdict.stream);
-      const { origin, referer } = request.headers;
-      const { token } = guard.admit(verdict.stream, route.playback, {
-        token: tokenOf(request.query),
-        page: origin ?? referer,
-      });
-      const cors = guard.corsOrigin(route.playback, origin);
-      if (cors !== '*') {
-        reply.header('vary', 'origin');
-        if (cors === undefined) reply.removeHeader('access-control-allow-origin');
-        else reply.header('access-control-allow-origin', cors);
-      }
-      viewers.seen(verdict.stream, viewerSessionId(verdict.stream, request.ip, request.headers['user-agent']));
-      return media.serve(
-        {
-          stream: verdict.stream,
-          file: verdict.file,
-          route,
-          method: request.method === 'HEAD' ? 'HEAD' : 'GET',
-          range: request.headers.range,
-          ifRange: joined(request.headers['if-range']),
-          ifNoneMatch: request.headers['if-none-match'],
-          viewerLeft: () => abortWhenViewerLeaves(request, reply),
-          rewritePlaylist: token === undefined ? undefined : (text) => withPlaybackToken(text, token),
-        },
-        reply,
-      );
+      throw new NotFoundError(request.method, pathOf(request.url));
     },
   });
 
@@ -269,72 +234,8 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
 }
 
 function sendError(reply: FastifyReply, error: EdgeError): void {
-  reply
-    .code(error.statusCode)
-    .header('access-control-allow-origin', '*')
-    .header('content-type', 'application/json; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .headers(error.replyHeaders)
-    .send(error.toBody());
-}
-
-function toEdgeError(error: unknown): EdgeError {
-  if (error instanceof EdgeError) return error;
-  const statusCode = (error as { statusCode?: unknown }).statusCode;
-  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500 && error instanceof Error) {
-    return new BadRequestError(error.message);
-  }
-  return new InternalError();
-}
-
-function originOf(error: EdgeError): string | undefined {
-  const fromOrigin =
-    error instanceof OriginUnreachableError || error instanceof OriginTimeoutError || error instanceof OriginBadAnswerError;
-  return fromOrigin ? error.origin : undefined;
-}
-
-/** The innermost cause's message, e.g. "connect ECONNREFUSED 10.0.0.1:8080". */
-function causeOf(error: Error): string | undefined {
-  let inner: unknown = error.cause;
-  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
-  return inner instanceof Error ? inner.message : undefined;
-}
-
-/**
- * Aborted when the viewer's connection closes before its answer was sent in full, so its wait for
- * an origin fetch is given up at once (and the fetch itself when nobody else waits for it). Made
- * only for a request that waits (a cache hit needs none); one that already left is aborted at once.
- */
-function abortWhenViewerLeaves(request: FastifyRequest, reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  const req = request.raw;
-  const res = reply.raw;
-  const leave = (): void => {
-    if (!res.writableFinished) controller.abort();
-  };
-  if (res.destroyed || req.errored) leave();
-  else {
-    // The connection closed while this answer was being sent...
-    res.once('close', leave);
-    // ...or while it waited behind earlier pipelined answers: node destroys those requests with
-    // an error and never closes their responses.
-    req.once('close', () => {
-      if (req.errored) leave();
-    });
-  }
-  return controller.signal;
-}
-
-/** The `token` query parameter (the first, if repeated). */
-function tokenOf(query: unknown): string | undefined {
-  const value = (query as Record<string, unknown> | undefined)?.token;
-  const first = Array.isArray(value) ? value[0] : value;
-  return typeof first === 'string' ? first : undefined;
-}
-
-/** A request header as one string (repeated ones joined as HTTP allows). */
-function joined(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(', ') : value;
+  const { statusCode, headers, body } = errorReply(error);
+  reply.code(statusCode).headers(headers).send(body);
 }
 
 /** Levels at which fastify's per-request lines ("incoming request", "request completed") are not written. */

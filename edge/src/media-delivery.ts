@@ -3,7 +3,8 @@
  * joins. Segments are streamed to viewers as they arrive from the origin; playlists are small and
  * answered whole, so every playlist answer carries its ETag.
  */
-import type { FastifyReply } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
 import { bodyWindow } from './body-window.js';
 import type { EdgeCacheSettings } from './cache-settings.js';
 import type { Coalescer, FetchPlan, Joined } from './coalesced-fetch.js';
@@ -66,8 +67,11 @@ const ORIGIN_REQUEST_HEADERS = { 'accept-encoding': 'identity' };
 export class MediaDelivery {
   constructor(private readonly options: MediaDeliveryOptions) {}
 
-  /** A cache hit is answered at once; a miss waits for the origin. */
-  serve(request: MediaRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> {
+  /**
+   * A cache hit is answered at once; a miss waits for the origin. Throws (or rejects with) the
+   * EdgeError to answer instead, before anything of the answer was written.
+   */
+  serve(request: MediaRequest, res: ServerResponse): void | Promise<void> {
     const { cache, metrics } = this.options;
     const kind = mediaKindOf(request.file);
     const key = cacheKey(request.route.origin, request);
@@ -76,28 +80,28 @@ export class MediaDelivery {
     const cached = cache.get(key);
     if (cached && fresh(cached, request.route, now)) {
       metrics.cacheRequest(kind, 'hit');
-      return this.sendWhole(reply, request, kind, cached, 'HIT');
+      return this.sendWhole(res, request, kind, cached, 'HIT');
     }
     if (cache.isNotFound(key)) {
       metrics.cacheRequest(kind, 'hit');
       throw notFound(request, kind, 'HIT');
     }
-    return this.fetch(request, reply, kind, key);
+    return this.fetch(request, res, kind, key);
   }
 
-  private async fetch(request: MediaRequest, reply: FastifyReply, kind: MediaKind, key: string): Promise<FastifyReply> {
+  private async fetch(request: MediaRequest, res: ServerResponse, kind: MediaKind, key: string): Promise<void> {
     const { coalescer, metrics } = this.options;
     metrics.cacheRequest(kind, coalescer.isFetching(key) ? 'coalesced' : 'miss');
     const streamed = kind === 'segment' && request.method === 'GET';
     const joined = await coalescer.join(key, this.plan(request, kind), { signal: request.viewerLeft(), stream: streamed });
     if (joined.head.statusCode === 404) throw notFound(request, kind, 'MISS');
-    if (kind === 'segment') return this.sendStreamed(reply, request, joined);
+    if (kind === 'segment') return this.sendStreamed(res, request, joined);
     const media = await joined.complete;
     if (!media) {
       const reason = `the playlist is larger than ${this.options.settings.maxObjectBytes} bytes`;
       throw new OriginBadAnswerError(request.stream, request.route.origin, reason);
     }
-    return this.sendWhole(reply, request, kind, media, 'MISS');
+    return this.sendWhole(res, request, kind, media, 'MISS');
   }
 
   /** The origin fetch a miss starts: its request, and what becomes of its answer. */
@@ -125,35 +129,43 @@ export class MediaDelivery {
     };
   }
 
-  private sendWhole(reply: FastifyReply, request: MediaRequest, kind: MediaKind, media: CachedMedia, result: CacheResult): FastifyReply {
+  private sendWhole(res: ServerResponse, request: MediaRequest, kind: MediaKind, media: CachedMedia, result: CacheResult): void {
     const now = this.options.now();
-    reply.headers({
+    const headers: Record<string, string> = {
       'content-type': media.contentType,
       'cache-control': this.cacheControl(media, request.route, now),
       ...cacheHeaders(kind, result, result === 'HIT' ? ageOf(media.storedAtMs, now) : '0'),
-    });
+    };
     const { body: whole, etag } = viewerCopy(media, request);
     if (etag !== undefined) {
-      reply.header('etag', etag);
-      if (ifNoneMatchHits(request.ifNoneMatch, etag)) return reply.code(304).send();
+      headers.etag = etag;
+      if (ifNoneMatchHits(request.ifNoneMatch, etag)) {
+        res.writeHead(304, headers).end();
+        return;
+      }
     }
     const size = whole.length;
     const range = kind === 'segment' ? this.rangeOf(request, size) : WHOLE;
     const body = range.kind === 'partial' ? whole.subarray(range.start, range.end + 1) : whole;
-    if (range.kind === 'partial') reply.code(206).header('content-range', contentRange(range.start, range.end, size));
+    let status = 200;
+    if (range.kind === 'partial') {
+      status = 206;
+      headers['content-range'] = contentRange(range.start, range.end, size);
+    }
     if (request.method === 'GET') this.options.metrics.served(kind, body.length);
+    headers['content-length'] = String(body.length);
     // Node sends no body for a HEAD request, and keeps the length.
-    return reply.header('content-length', String(body.length)).send(body);
+    res.writeHead(status, headers).end(body);
   }
 
-  private sendStreamed(reply: FastifyReply, request: MediaRequest, joined: Joined<CachedMedia>): FastifyReply {
+  private sendStreamed(res: ServerResponse, request: MediaRequest, joined: Joined<CachedMedia>): void {
     const { head } = joined;
     const size = head.contentLength;
-    reply.headers({
+    const headers: Record<string, string> = {
       'content-type': contentTypeOf(request.file, head.headers['content-type']),
       'cache-control': segmentCacheControl(this.options.settings.segmentMaxAgeS),
       ...cacheHeaders('segment', 'MISS', '0'),
-    });
+    };
     // Without a Content-Length the size is unknown until the end: the whole body is sent.
     let range = WHOLE;
     try {
@@ -165,14 +177,22 @@ export class MediaDelivery {
     }
     let start = 0;
     let end = Infinity;
+    let status = 200;
     if (range.kind === 'partial' && size !== undefined) {
       ({ start, end } = range);
-      reply.code(206).header('content-range', contentRange(start, end, size));
+      status = 206;
+      headers['content-range'] = contentRange(start, end, size);
     }
-    if (size !== undefined) reply.header('content-length', String(Math.min(end, size - 1) - start + 1));
-    if (!joined.body) return reply.send();
+    if (size !== undefined) headers['content-length'] = String(Math.min(end, size - 1) - start + 1);
+    res.writeHead(status, headers);
+    if (!joined.body) {
+      res.end();
+      return;
+    }
     const { metrics } = this.options;
-    return reply.send(bodyWindow(joined.body, start, end, (bytes) => metrics.served('segment', bytes)));
+    // A failed or cut fetch cuts the viewer's connection (its answer cannot be completed); a
+    // viewer that leaves releases its share of the fetch. Either end is reported by the fetch.
+    pipeline(bodyWindow(joined.body, start, end, (bytes) => metrics.served('segment', bytes)), res, ignoreOutcome);
   }
 
   /** Throws the 416 answer for a range past the end. */
@@ -192,6 +212,8 @@ export class MediaDelivery {
 }
 
 const WHOLE: RangeAnswer = { kind: 'whole' };
+
+function ignoreOutcome(): void {}
 
 /** Per origin: after a switch of origin nothing fetched from the other one is served. */
 function cacheKey(origin: string, { stream, file }: { stream: string; file: string }): string {

@@ -114,12 +114,24 @@ export class RouteResolver {
 
   /** The route of `stream`; throws StreamNotLiveError or RouteApiUnavailableError. */
   async resolve(stream: string): Promise<ResolvedRoute> {
+    return this.known(stream) ?? this.routeOf(stream, await this.refresh(stream));
+  }
+
+  /**
+   * The route of `stream` as far as the cache answers without the API: the route, or a
+   * StreamNotLiveError thrown; undefined when the API must be asked (`resolve`). Synchronous, for
+   * the hot path.
+   */
+  known(stream: string): ResolvedRoute | undefined {
     const now = this.now();
     this.sweep(now);
-    const cached = this.entries.get(stream);
-    const reuseMs = cached?.route === undefined ? this.options.notLiveCacheMs : this.options.cacheMs;
-    const entry = cached && now - cached.checkedAt < reuseMs ? cached : await this.refresh(stream);
-    const { route } = entry;
+    const entry = this.entries.get(stream);
+    if (entry === undefined) return undefined;
+    const reuseMs = entry.route === undefined ? this.options.notLiveCacheMs : this.options.cacheMs;
+    return now - entry.checkedAt < reuseMs ? this.routeOf(stream, entry) : undefined;
+  }
+
+  private routeOf(stream: string, { route }: Entry): ResolvedRoute {
     // An ended stream whose grace ran out is over, even while the API cannot say so.
     if (route === undefined || (route.endsAtMs !== undefined && this.now() >= route.endsAtMs)) {
       throw new StreamNotLiveError(stream);

@@ -1,0 +1,136 @@
+/**
+ * The edge's hot path: `GET|HEAD /<stream>/<media file>` answered on node's own request and
+ * response, outside fastify's router and hooks (which cost about as much as a cache hit itself).
+ * Every other request (health, metrics, views, preflights, bad paths) goes to fastify.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EdgeMetrics } from './edge-metrics.js';
+import { errorReply, logEdgeError, toEdgeError, type ErrorLog } from './error-reply.js';
+import type { MediaDelivery } from './media-delivery.js';
+import type { PlaybackGuard } from './playback-guard.js';
+import { withPlaybackToken } from './playlist-token.js';
+import type { ResolvedRoute, RouteResolver } from './route-resolver.js';
+import { classifyPath, mediaKindOf } from './stream-path.js';
+import { viewerSessionId, type ViewerSessions } from './viewer-sessions.js';
+
+export interface MediaHandlerOptions {
+  resolver: RouteResolver;
+  guard: PlaybackGuard;
+  viewers: ViewerSessions;
+  media: MediaDelivery;
+  metrics: EdgeMetrics;
+  log: ErrorLog;
+}
+
+/** A media request, once its stream's route is known. */
+interface MediaTarget {
+  stream: string;
+  file: string;
+  /** The raw request target, with its query. */
+  url: string;
+  route: ResolvedRoute;
+}
+
+/** Counted for a viewer that left before any answer was sent. */
+const CLIENT_CLOSED_STATUS = 499;
+
+export class MediaHandler {
+  constructor(private readonly options: MediaHandlerOptions) {}
+
+  /** Takes a media request and answers it; false for any other request, which it leaves alone. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const url = req.url ?? '';
+    const verdict = classifyPath(url);
+    if (verdict.kind !== 'media') return false;
+
+    const kind = mediaKindOf(verdict.file);
+    res.once('close', () => {
+      this.options.metrics.request(kind, res.headersSent ? res.statusCode : CLIENT_CLOSED_STATUS);
+    });
+    try {
+      const answered = this.serve(req, res, verdict.stream, verdict.file, url);
+      if (answered) answered.catch((error: unknown) => this.fail(res, error));
+    } catch (error) {
+      this.fail(res, error);
+    }
+    return true;
+  }
+
+  private serve(req: IncomingMessage, res: ServerResponse, stream: string, file: string, url: string): void | Promise<void> {
+    const route = this.options.resolver.known(stream);
+    if (route) return this.answer(req, res, { stream, file, url, route });
+    return this.options.resolver.resolve(stream).then((resolved) => this.answer(req, res, { stream, file, url, route: resolved }));
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse, target: MediaTarget): void | Promise<void> {
+    const { guard, viewers, media } = this.options;
+    const { stream, file, url, route } = target;
+    const { origin, referer } = req.headers;
+    const { token } = guard.admit(stream, route.playback, { token: tokenOf(url), page: origin ?? referer });
+    const cors = guard.corsOrigin(route.playback, origin);
+    if (cors !== undefined) res.setHeader('access-control-allow-origin', cors);
+    if (cors !== '*') res.setHeader('vary', 'origin');
+    viewers.seen(stream, viewerSessionId(stream, req.socket.remoteAddress ?? '', req.headers['user-agent']));
+    return media.serve(
+      {
+        stream,
+        file,
+        route,
+        method: req.method === 'HEAD' ? 'HEAD' : 'GET',
+        range: req.headers.range,
+        ifRange: joined(req.headers['if-range']),
+        ifNoneMatch: req.headers['if-none-match'],
+        viewerLeft: () => abortWhenViewerLeaves(req, res),
+        rewritePlaylist: token === undefined ? undefined : (text) => withPlaybackToken(text, token),
+      },
+      res,
+    );
+  }
+
+  private fail(res: ServerResponse, thrown: unknown): void {
+    const error = toEdgeError(thrown);
+    logEdgeError(this.options.log, error, thrown);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const reply = errorReply(error);
+    res.writeHead(reply.statusCode, reply.headers).end(reply.body);
+  }
+}
+
+/**
+ * Aborted when the viewer's connection closes before its answer was sent in full, so its wait for
+ * an origin fetch is given up at once (and the fetch itself when nobody else waits for it). Made
+ * only for a request that waits (a cache hit needs none); one that already left is aborted at once.
+ */
+function abortWhenViewerLeaves(req: IncomingMessage, res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  const leave = (): void => {
+    if (!res.writableFinished) controller.abort();
+  };
+  if (res.destroyed || req.errored) leave();
+  else {
+    // The connection closed while this answer was being sent...
+    res.once('close', leave);
+    // ...or while it waited behind earlier pipelined answers: node destroys those requests with
+    // an error and never closes their responses.
+    req.once('close', () => {
+      if (req.errored) leave();
+    });
+  }
+  return controller.signal;
+}
+
+/** The `token` query parameter (the first, if repeated). */
+function tokenOf(url: string): string | undefined {
+  const query = url.indexOf('?');
+  if (query === -1) return undefined;
+  return new URLSearchParams(url.slice(query + 1)).get('token') ?? undefined;
+}
+
+/** A request header as one string (repeated ones joined as HTTP allows). */
+function joined(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
