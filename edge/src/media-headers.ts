@@ -1,10 +1,10 @@
 /** Headers of media answers, for players and for a CDN in front of the edge. */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { MediaKind } from './stream-path.js';
 
 /** A strong validator: the body's SHA-256, shortened (128 bits say "changed" well enough). */
 export function etagOf(body: Buffer): string {
-  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+  return `"${hash('sha256', body, 'base64url').slice(0, 22)}"`;
 }
 
 /** True when `If-None-Match` names `etag` (weak comparison, as RFC 9110 §13.1.2 asks) or is `*`. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 
 /** Where sightings go: the API's `POST /views` (one request per flush). */
@@ -27,7 +27,7 @@ export interface ViewerSessionsOptions {
  * count; the API turns sightings into live viewers, views and time viewed across all edges.
  */
 export function viewerSessionId(stream: string, clientAddress: string, userAgent: string | undefined): string {
-  return createHash('sha256').update(`${stream}\0${clientAddress}\0${userAgent ?? ''}`).digest('base64url').slice(0, 22);
+  return hash('sha256', `${stream}\0${clientAddress}\0${userAgent ?? ''}`, 'base64url').slice(0, 22);
 }
 
 /**
