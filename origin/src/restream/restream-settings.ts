@@ -8,7 +8,10 @@ export interface RestreamSettings {
   maxBacklogMs: number;
   /** RESTREAM_SEND_BUFFER_BYTES: bytes handed to the socket ahead of the network; the rest stays droppable in the queue. Default 256 KiB. */
   sendBufferBytes: number;
-  /** RESTREAM_TIMEOUT_MS: limit for connecting (TCP, TLS, RTMP connect) and for publishing, each. Default 10000. */
+  /**
+   * RESTREAM_TIMEOUT_MS: limit for connecting (TCP, TLS, RTMP connect) and for publishing, each;
+   * once publishing, for the target to finish a message it started. Default 10000.
+   */
   timeoutMs: number;
   /** RESTREAM_RETRY_ATTEMPTS: refusals in a row (wrong key, bad certificate) before a target is `failed`; 0 never gives up. Default 3. */
   retryAttempts: number;

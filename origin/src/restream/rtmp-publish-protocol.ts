@@ -98,6 +98,11 @@ export class RtmpPublishProtocol {
     return this.phaseNow;
   }
 
+  /** Bytes of the server's that wait for the rest of a handshake, chunk or message. */
+  get unfinishedInputBytes(): number {
+    return this.phaseNow === 'handshake' ? this.handshakeLength : this.reader.heldBytes;
+  }
+
   /** Sends C0+C1. */
   start(): void {
     this.events.send(createC0C1(this.clock(), randomBytes(HANDSHAKE_PACKET_SIZE - 8)));

@@ -31,7 +31,10 @@ export interface RtmpPublishSessionOptions {
   /** rtmp:// or rtmps:// base URL, e.g. rtmp://live.twitch.tv/app. */
   url: string;
   streamKey: string;
-  /** For each step: TCP/TLS + RTMP handshake + connect, then createStream + publish. */
+  /**
+   * For each step: TCP/TLS + RTMP handshake + connect, then createStream + publish; once
+   * publishing, for the server to finish a message it started.
+   */
   timeoutMs?: number;
   tls?: RtmpTlsOptions;
   signal?: AbortSignal;
@@ -53,6 +56,8 @@ export class RtmpPublishSession {
   /** close() or destroy() without a reason: the owner knows, nobody is told. */
   private quiet = false;
   private published = false;
+  /** Runs while the server has left a chunk or message unfinished, once publishing. */
+  private unfinishedInputTimer: NodeJS.Timeout | undefined;
   /** Set when the connection ended in a way the owner must hear about. */
   private closedWith: RestreamError | undefined;
   private readonly closed: Promise<void>;
@@ -61,6 +66,7 @@ export class RtmpPublishSession {
     private readonly socket: net.Socket,
     private readonly endpoint: RtmpEndpoint,
     private readonly protocol: RtmpPublishProtocol,
+    private readonly timeoutMs: number,
   ) {
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
   }
@@ -119,7 +125,7 @@ export class RtmpPublishSession {
           else session?.destroy(error);
         },
       });
-      session = new RtmpPublishSession(socket, endpoint, protocol);
+      session = new RtmpPublishSession(socket, endpoint, protocol, timeoutMs);
       session.listen(endpoint.secure ? 'secureConnect' : 'connect', (error) => fail(error));
       arm('connect');
       if (options.signal?.aborted) onAbort();
@@ -203,11 +209,15 @@ export class RtmpPublishSession {
       socket.setKeepAlive(true, KEEPALIVE_MS);
       this.protocol.start();
     });
-    socket.on('data', (data: Buffer) => this.protocol.receive(data));
+    socket.on('data', (data: Buffer) => {
+      this.protocol.receive(data);
+      this.watchUnfinishedInput();
+    });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       this.socketError ??= error;
     });
     socket.once('close', () => {
+      clearTimeout(this.unfinishedInputTimer);
       this.protocol.abandon();
       const error = this.reason ?? this.closeError();
       if (!this.published) {
@@ -217,6 +227,23 @@ export class RtmpPublishSession {
         for (const listener of this.closeListeners) listener(error);
       }
     });
+  }
+
+  /**
+   * Once publishing, nothing of the server's is awaited, so a chunk or message it leaves
+   * unfinished for the timeout is a server holding our memory or a broken one: cut, reported
+   * as a timeout (and retried). Before that, open()'s step timeouts cover it.
+   */
+  private watchUnfinishedInput(): void {
+    if (!this.published || this.socket.destroyed) return;
+    if (this.protocol.unfinishedInputBytes === 0) {
+      clearTimeout(this.unfinishedInputTimer);
+      this.unfinishedInputTimer = undefined;
+    } else {
+      this.unfinishedInputTimer ??= setTimeout(() => {
+        this.destroy(new TargetTimeoutError(`${this.endpoint.label}: the server left a message unfinished for ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+    }
   }
 
   /** Why the socket closed, from what we know of the moment it did. */

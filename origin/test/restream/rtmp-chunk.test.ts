@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import t from 'tap';
-import { ChunkReader } from '../../src/restream/rtmp-chunk-reader.js';
+import { ChunkReader, MAX_CHUNK_STREAMS, MAX_HELD_BYTES } from '../../src/restream/rtmp-chunk-reader.js';
 import { ChunkWriter, type RtmpMessage } from '../../src/restream/rtmp-chunk-writer.js';
 import { hex } from '../media/fixtures/ts-reader.js';
 
@@ -95,6 +95,51 @@ t.test('reader: Set Chunk Size applies from the next chunk; Abort drops a partia
 t.test('reader: refuses what cannot be RTMP', async (t) => {
   t.throws(() => new ChunkReader().read(hex('43 000000 000001 14 00')), { code: 'RESTREAM_ERR_PROTOCOL' }, 'type 1 header on a new chunk stream');
   t.throws(() => new ChunkReader().read(hex('03 000000 ffffff 14 00000000')), /more than a command/, 'a 16 MB "command"');
+});
+
+t.test('reader: a server cannot open chunk streams without limit', async (t) => {
+  const reader = new ChunkReader();
+  const writer = new ChunkWriter();
+  const oneEach = (from: number, count: number) =>
+    Buffer.concat(Array.from({ length: count }, (_, i) => writer.encode(message({ csid: from + i, payload: hex('00') }))));
+  t.equal(reader.read(oneEach(3, MAX_CHUNK_STREAMS)).length, MAX_CHUNK_STREAMS, `${MAX_CHUNK_STREAMS} chunk streams are fine`);
+  t.equal(reader.read(oneEach(3, MAX_CHUNK_STREAMS)).length, MAX_CHUNK_STREAMS, 'and so is using them again');
+  t.throws(() => reader.read(oneEach(1000, 1)), { code: 'RESTREAM_ERR_PROTOCOL', message: `the server used more than ${MAX_CHUNK_STREAMS} chunk streams` });
+});
+
+t.test('reader: unfinished messages on many chunk streams are bounded in total', async (t) => {
+  const reader = new ChunkReader();
+  const writer = new ChunkWriter();
+  reader.read(writer.encode(message({ csid: 2, type: 1, payload: hex('00080000') })));
+  writer.chunkSize = 512 * 1024;
+  // Each: the first 512 KiB chunk of a 1 MiB message, on its own chunk stream.
+  const firstHalf = (csid: number) => writer.encode(message({ csid, payload: new Uint8Array(1024 * 1024) })).subarray(0, 12 + 512 * 1024);
+  const held: number[] = [];
+  const error = t.throws(() => {
+    for (let csid = 3; csid < 20; csid++) {
+      reader.read(firstHalf(csid));
+      held.push(reader.heldBytes);
+    }
+  });
+  t.match(error, { code: 'RESTREAM_ERR_PROTOCOL', message: `the server left more than ${MAX_HELD_BYTES} bytes of chunks and messages unfinished` });
+  t.same(held, [512, 1024, 1536, 2048].map((k) => k * 1024), 'refused at the fifth, never holding more than the bound');
+});
+
+t.test('reader: a chunk trickled a byte at a time is parsed once, when complete', async (t) => {
+  const reader = new ChunkReader();
+  const writer = new ChunkWriter();
+  reader.read(writer.encode(message({ csid: 2, type: 1, payload: hex('00100000') })));
+  writer.chunkSize = 1024 * 1024;
+  const payload = new Uint8Array(512 * 1024).map((_, i) => i & 0xff);
+  const bytes = writer.encode(message({ csid: 3, payload }));
+  const got: RtmpMessage[] = [];
+  for (let i = 0; i < bytes.length; i++) {
+    got.push(...reader.read(bytes.subarray(i, i + 1)));
+    if (i === 100) t.equal(reader.heldBytes, 101, 'holds what arrived');
+  }
+  t.equal(got.length, 1);
+  t.ok(Buffer.from(got[0]!.payload).equals(Buffer.from(payload)));
+  t.equal(reader.heldBytes, 0, 'nothing held once the message is complete');
 });
 
 t.test("node-media-server's chunk parser reads our chunks, extended timestamps included", async (t) => {
