@@ -8,6 +8,7 @@ import { Authenticator } from './auth/authenticator.js';
 import { handleError, handleNotFound, pathOf } from './error-handler.js';
 import { FallbackFiles } from './fallback/fallback-files.js';
 import { FallbackUploader } from './fallback/fallback-uploader.js';
+import { FallbackWorkArea } from './fallback/work-area.js';
 import { DOCS_PREFIX, openApiOptions } from './openapi.js';
 import { OpenNames } from './publish/open-names.js';
 import { PublishAuthorizer } from './publish/publish-authorizer.js';
@@ -93,9 +94,14 @@ export function buildApp(options: AppOptions) {
   const openNames = new OpenNames(options.allowedStreams);
   const targets = new RestreamTargetStore(redis, { now });
   const statuses = new RestreamStatusStore(redis, { ttlSeconds: options.restreamStatusTtlSeconds, now });
-  const fallbacks = new FallbackStore(redis);
+  const fallbacks = new FallbackStore(redis, { now });
   const viewers = new ViewerStore(redis, { idleSeconds: options.viewerIdleSeconds, now });
   const fallbackFiles = new FallbackFiles(options.fallbackPath);
+  const fallbackWorkArea = new FallbackWorkArea(options.fallbackPath);
+  app.addHook('onReady', async () => {
+    const removed = await fallbackWorkArea.sweepLeftovers();
+    if (removed > 0) app.log.info({ removed }, 'fallback uploads left by a stopped API removed');
+  });
   const platformUrls = options.platformIngestUrls;
 
   // The OpenAPI document collects routes as they are added: register it first, at the root.
@@ -137,13 +143,22 @@ export function buildApp(options: AppOptions) {
       store: fallbacks,
       files: fallbackFiles,
       uploader: new FallbackUploader({
+        workArea: fallbackWorkArea,
         files: fallbackFiles,
         store: fallbacks,
-        maxBytes: options.fallbackMaxBytes,
+        spool: {
+          maxBytes: options.fallbackMaxBytes,
+          idleSeconds: options.fallbackUploadIdleSeconds,
+          timeoutSeconds: options.fallbackUploadTimeoutSeconds,
+        },
+        maxBytesPerUser: options.fallbackMaxBytesPerUser,
+        maxUploads: options.fallbackMaxUploads,
+        maxUploadsPerUser: options.fallbackMaxUploadsPerUser,
+        maxConversions: options.fallbackMaxConversions,
         maxDurationS: options.fallbackMaxDurationSeconds,
+        maxResolution: options.fallbackMaxResolution,
         keyframeSeconds: options.fallbackKeyframeSeconds,
         timeoutMs: options.fallbackConvertTimeoutSeconds * 1000,
-        maxConversions: options.fallbackMaxConversions,
       }),
     },
   });

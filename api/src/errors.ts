@@ -17,12 +17,17 @@ export const ERROR_STATUS = {
   LIVE_ERR_TARGET_NOT_FOUND: 404,
   LIVE_ERR_FALLBACK_NOT_FOUND: 404,
   LIVE_ERR_UPLOAD_STALLED: 408,
+  LIVE_ERR_UPLOAD_TOO_SLOW: 408,
   LIVE_ERR_ALREADY_PUBLISHING: 409,
   LIVE_ERR_TOO_MANY_TARGETS: 409,
+  LIVE_ERR_TOO_MANY_STREAMS: 409,
+  LIVE_ERR_TOO_MANY_TOKENS: 409,
   LIVE_ERR_FALLBACK_IN_PROGRESS: 409,
   LIVE_ERR_PAYLOAD_TOO_LARGE: 413,
+  LIVE_ERR_FALLBACK_QUOTA_EXCEEDED: 413,
   LIVE_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
   LIVE_ERR_FALLBACK_TOO_SLOW: 422,
+  LIVE_ERR_TOO_MANY_UPLOADS: 429,
   LIVE_ERR_INTERNAL: 500,
   LIVE_ERR_STORE_UNAVAILABLE: 503,
   LIVE_ERR_FALLBACK_BUSY: 503,
@@ -49,7 +54,9 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   409: 'Conflicts with the current state',
   413: 'The body is larger than the limit the message names',
   415: 'The content-type is not one this route takes',
+  408: 'The upload stalled or took longer than the limit the message names',
   422: 'The input is valid but could not be processed in the time allowed',
+  429: 'Too many requests of this kind under way at once; retry when one is done',
   503: 'Redis is unavailable, or the service is at capacity (retry); or the feature is not configured (the message names the setting)',
 };
 
@@ -212,11 +219,19 @@ export class FallbackNotVideoError extends ApiError {
   }
 }
 
-/** The client stopped sending its upload; it gets no answer (its connection is closed). */
+/** The client stopped sending its upload for FALLBACK_UPLOAD_IDLE_SECONDS. */
 export class UploadStalledError extends ApiError {
   readonly code = 'LIVE_ERR_UPLOAD_STALLED';
-  constructor(idleTimeoutMs: number) {
-    super(`the upload sent nothing for ${idleTimeoutMs} ms and was given up`);
+  constructor(idleSeconds: number) {
+    super(`the upload sent nothing for ${idleSeconds} s (FALLBACK_UPLOAD_IDLE_SECONDS) and was given up`);
+  }
+}
+
+/** The upload was still arriving after FALLBACK_UPLOAD_TIMEOUT_SECONDS. */
+export class UploadTooSlowError extends ApiError {
+  readonly code = 'LIVE_ERR_UPLOAD_TOO_SLOW';
+  constructor(timeoutSeconds: number) {
+    super(`the upload took longer than FALLBACK_UPLOAD_TIMEOUT_SECONDS=${timeoutSeconds} and was given up; upload a smaller file or from a faster connection`);
   }
 }
 
@@ -234,18 +249,52 @@ export class FallbackTooSlowError extends ApiError {
   }
 }
 
-/** Every conversion slot (FALLBACK_MAX_CONVERSIONS) is taken. */
+/** Every upload this API instance takes at once (FALLBACK_MAX_UPLOADS) is under way. */
 export class FallbackBusyError extends ApiError {
   readonly code = 'LIVE_ERR_FALLBACK_BUSY';
   constructor(
     max: number,
     private readonly retryAfterSeconds: number,
   ) {
-    super(`all ${max} fallback conversion slots (FALLBACK_MAX_CONVERSIONS) are busy; retry in ${retryAfterSeconds} s`);
+    super(`this API is already taking ${max} fallback uploads (FALLBACK_MAX_UPLOADS); retry in ${retryAfterSeconds} s`);
   }
 
   override get headers(): Record<string, string> {
     return { 'retry-after': String(this.retryAfterSeconds) };
+  }
+}
+
+/** The user already has FALLBACK_MAX_UPLOADS_PER_USER uploads under way. */
+export class TooManyUploadsError extends ApiError {
+  readonly code = 'LIVE_ERR_TOO_MANY_UPLOADS';
+  constructor(max: number) {
+    super(`you already have ${max} fallback uploads under way, the most FALLBACK_MAX_UPLOADS_PER_USER allows; retry when one is done`);
+  }
+}
+
+export class TooManyStreamsError extends ApiError {
+  readonly code = 'LIVE_ERR_TOO_MANY_STREAMS';
+  constructor(max: number) {
+    super(`you already have ${max} streams, the most MAX_STREAMS_PER_USER allows; delete one to create another`);
+  }
+}
+
+export class TooManyTokensError extends ApiError {
+  readonly code = 'LIVE_ERR_TOO_MANY_TOKENS';
+  constructor(userId: string, max: number) {
+    super(`user ${quote(userId)} already has ${max} API tokens, the most MAX_TOKENS_PER_USER allows; revoke one to create another`);
+  }
+}
+
+/** Storing this fallback would take the user's fallback videos past FALLBACK_MAX_BYTES_PER_USER. */
+export class FallbackQuotaExceededError extends ApiError {
+  readonly code = 'LIVE_ERR_FALLBACK_QUOTA_EXCEEDED';
+  constructor(usedBytes: number, newBytes: number | undefined, maxBytes: number) {
+    super(
+      newBytes === undefined
+        ? `your fallback videos already take ${usedBytes} bytes, the most FALLBACK_MAX_BYTES_PER_USER=${maxBytes} allows; delete one first`
+        : `this fallback video (${newBytes} bytes converted) and your others (${usedBytes} bytes) would exceed FALLBACK_MAX_BYTES_PER_USER=${maxBytes}`,
+    );
   }
 }
 

@@ -11,6 +11,7 @@ import {
   type Env,
 } from '../../service-kit/src/env-settings.js';
 import { MIN_SIGNING_KEY_LENGTH } from '../../playback-token/src/playback-token.js';
+import { parseResolution, type Resolution } from './fallback/output-resolution.js';
 import { STREAM_KEY_PREFIX } from './publish/stream-key.js';
 import { INGEST_URL_SETTINGS, WELL_KNOWN_PLATFORMS, type WellKnownPlatform } from './restream/platforms.js';
 import { checkTargetUrl, displayUrl } from './restream/target-url.js';
@@ -54,6 +55,10 @@ export interface ApiSettings {
   platformIngestUrls: Readonly<Record<WellKnownPlatform, string>>;
   /** RESTREAM_MAX_TARGETS: restream targets one stream may have. */
   restreamMaxTargets: number;
+  /** MAX_STREAMS_PER_USER: streams one user may have (the built-in admin's are not counted). */
+  maxStreamsPerUser: number;
+  /** MAX_TOKENS_PER_USER: API tokens one user may have. */
+  maxTokensPerUser: number;
   /** RESTREAM_STATUS_TTL_SECONDS: how long an origin's report of a target's status is shown without a refresh. */
   restreamStatusTtlSeconds: number;
   /** FALLBACK_PATH: folder of the converted fallback videos, `<stream id>.flv`; shared by all API instances. */
@@ -66,8 +71,20 @@ export interface ApiSettings {
   fallbackKeyframeSeconds: number;
   /** FALLBACK_CONVERT_TIMEOUT_SECONDS: a probe or conversion still running after this is killed. */
   fallbackConvertTimeoutSeconds: number;
-  /** FALLBACK_MAX_CONVERSIONS: conversions this API instance runs at once; more answer 503. */
+  /** FALLBACK_MAX_CONVERSIONS: conversions this API instance runs at once; complete uploads wait for one in turn. */
   fallbackMaxConversions: number;
+  /** FALLBACK_MAX_RESOLUTION: the converted video fits this box (either orientation); larger ones are scaled down. */
+  fallbackMaxResolution: Resolution;
+  /** FALLBACK_UPLOAD_IDLE_SECONDS: an upload that sends nothing this long is answered 408. */
+  fallbackUploadIdleSeconds: number;
+  /** FALLBACK_UPLOAD_TIMEOUT_SECONDS: an upload still arriving after this is answered 408. */
+  fallbackUploadTimeoutSeconds: number;
+  /** FALLBACK_MAX_UPLOADS: uploads (receiving, waiting or converting) this API instance takes at once; more answer 503. */
+  fallbackMaxUploads: number;
+  /** FALLBACK_MAX_UPLOADS_PER_USER: uploads one user may have under way at once on this instance; more answer 429. */
+  fallbackMaxUploadsPerUser: number;
+  /** FALLBACK_MAX_BYTES_PER_USER: total size of one user's converted fallback videos (the built-in admin's are not counted). */
+  fallbackMaxBytesPerUser: number;
   /**
    * PLAYBACK_SIGNING_KEY: secret the API signs playback tokens with and every edge checks them
    * with; unset, the API issues no playback tokens (streams may still require them).
@@ -93,6 +110,8 @@ export function readApiSettings(env: Env = process.env): ApiSettings {
     allowPrivateTargets: readBoolean(env, 'ALLOW_PRIVATE_TARGETS', false),
     platformIngestUrls: readPlatformIngestUrls(env),
     restreamMaxTargets: readInteger(env, 'RESTREAM_MAX_TARGETS', 10, { min: 1, max: 100 }),
+    maxStreamsPerUser: readInteger(env, 'MAX_STREAMS_PER_USER', 100, { min: 1, max: 100_000 }),
+    maxTokensPerUser: readInteger(env, 'MAX_TOKENS_PER_USER', 20, { min: 1, max: 10_000 }),
     restreamStatusTtlSeconds: readInteger(env, 'RESTREAM_STATUS_TTL_SECONDS', 30, { min: 1, max: 3600 }),
     fallbackPath: path.resolve(readString(env, 'FALLBACK_PATH', '.run/fallback')),
     fallbackMaxBytes: readInteger(env, 'FALLBACK_MAX_BYTES', 100 * 1024 * 1024, { min: 1024, max: 64 * 1024 ** 3 }),
@@ -100,6 +119,12 @@ export function readApiSettings(env: Env = process.env): ApiSettings {
     fallbackKeyframeSeconds: readInteger(env, 'FALLBACK_KEYFRAME_SECONDS', 2, { min: 1, max: 20 }),
     fallbackConvertTimeoutSeconds: readInteger(env, 'FALLBACK_CONVERT_TIMEOUT_SECONDS', 300, { min: 1, max: 6 * 3600 }),
     fallbackMaxConversions: readInteger(env, 'FALLBACK_MAX_CONVERSIONS', 2, { min: 1, max: 64 }),
+    fallbackMaxResolution: readResolution(env, 'FALLBACK_MAX_RESOLUTION', '1920x1080'),
+    fallbackUploadIdleSeconds: readInteger(env, 'FALLBACK_UPLOAD_IDLE_SECONDS', 30, { min: 1, max: 3600 }),
+    fallbackUploadTimeoutSeconds: readInteger(env, 'FALLBACK_UPLOAD_TIMEOUT_SECONDS', 900, { min: 1, max: 6 * 3600 }),
+    fallbackMaxUploads: readInteger(env, 'FALLBACK_MAX_UPLOADS', 10, { min: 1, max: 1000 }),
+    fallbackMaxUploadsPerUser: readInteger(env, 'FALLBACK_MAX_UPLOADS_PER_USER', 2, { min: 1, max: 1000 }),
+    fallbackMaxBytesPerUser: readInteger(env, 'FALLBACK_MAX_BYTES_PER_USER', 1024 ** 3, { min: 1024, max: 2 ** 50 }),
     playbackSigningKey: readPlaybackSigningKey(env, 'PLAYBACK_SIGNING_KEY'),
     viewerIdleSeconds: readInteger(env, 'VIEWER_IDLE_SECONDS', 30, { min: 5, max: 3600 }),
   };
@@ -141,6 +166,13 @@ function readPlaybackSigningKey(env: Env, name: string): string | undefined {
     throw new SettingError(name, '[redacted]', `${MIN_SIGNING_KEY_LENGTH}-512 printable ASCII characters without spaces`);
   }
   return value;
+}
+
+function readResolution(env: Env, name: string, fallback: string): Resolution {
+  const value = readString(env, name, fallback);
+  const resolution = parseResolution(value);
+  if (!resolution) throw new SettingError(name, value, 'WIDTHxHEIGHT, each an even number of pixels from 16 to 8192, e.g. 1920x1080');
+  return resolution;
 }
 
 function readSrtUrl(env: Env, name: string): string | undefined {

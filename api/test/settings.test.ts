@@ -23,6 +23,8 @@ t.test('defaults', async (t) => {
       facebook: 'rtmps://live-api-s.facebook.com:443/rtmp',
     },
     restreamMaxTargets: 10,
+    maxStreamsPerUser: 100,
+    maxTokensPerUser: 20,
     restreamStatusTtlSeconds: 30,
     fallbackPath: path.resolve('.run/fallback'),
     fallbackMaxBytes: 104_857_600,
@@ -30,6 +32,12 @@ t.test('defaults', async (t) => {
     fallbackKeyframeSeconds: 2,
     fallbackConvertTimeoutSeconds: 300,
     fallbackMaxConversions: 2,
+    fallbackMaxResolution: { width: 1920, height: 1080 },
+    fallbackUploadIdleSeconds: 30,
+    fallbackUploadTimeoutSeconds: 900,
+    fallbackMaxUploads: 10,
+    fallbackMaxUploadsPerUser: 2,
+    fallbackMaxBytesPerUser: 1_073_741_824,
     playbackSigningKey: undefined,
     viewerIdleSeconds: 30,
   });
@@ -61,6 +69,14 @@ t.test('reads every variable', async (t) => {
     FALLBACK_KEYFRAME_SECONDS: '4',
     FALLBACK_CONVERT_TIMEOUT_SECONDS: '30',
     FALLBACK_MAX_CONVERSIONS: '1',
+    FALLBACK_MAX_RESOLUTION: '1280x720',
+    FALLBACK_UPLOAD_IDLE_SECONDS: '10',
+    FALLBACK_UPLOAD_TIMEOUT_SECONDS: '120',
+    FALLBACK_MAX_UPLOADS: '4',
+    FALLBACK_MAX_UPLOADS_PER_USER: '1',
+    FALLBACK_MAX_BYTES_PER_USER: '5000000',
+    MAX_STREAMS_PER_USER: '7',
+    MAX_TOKENS_PER_USER: '3',
     PLAYBACK_SIGNING_KEY: 'playback-signing-key-0123456789abcdef',
     VIEWER_IDLE_SECONDS: '45',
   });
@@ -84,6 +100,8 @@ t.test('reads every variable', async (t) => {
       facebook: 'rtmps://facebook.example:443/rtmp',
     },
     restreamMaxTargets: 3,
+    maxStreamsPerUser: 7,
+    maxTokensPerUser: 3,
     restreamStatusTtlSeconds: 15,
     fallbackPath: '/var/lib/livestack/fallback',
     fallbackMaxBytes: 1_048_576,
@@ -91,6 +109,12 @@ t.test('reads every variable', async (t) => {
     fallbackKeyframeSeconds: 4,
     fallbackConvertTimeoutSeconds: 30,
     fallbackMaxConversions: 1,
+    fallbackMaxResolution: { width: 1280, height: 720 },
+    fallbackUploadIdleSeconds: 10,
+    fallbackUploadTimeoutSeconds: 120,
+    fallbackMaxUploads: 4,
+    fallbackMaxUploadsPerUser: 1,
+    fallbackMaxBytesPerUser: 5_000_000,
     playbackSigningKey: 'playback-signing-key-0123456789abcdef',
     viewerIdleSeconds: 45,
   });
@@ -127,6 +151,18 @@ t.test('invalid values name the variable and the value', async (t) => {
   t.throws(() => readApiSettings({ FALLBACK_CONVERT_TIMEOUT_SECONDS: '-1' }), { message: /FALLBACK_CONVERT_TIMEOUT_SECONDS="-1"/ });
   t.throws(() => readApiSettings({ FALLBACK_MAX_CONVERSIONS: '0' }), { message: /FALLBACK_MAX_CONVERSIONS="0"/ });
   t.throws(() => readApiSettings({ VIEWER_IDLE_SECONDS: '1' }), { message: /VIEWER_IDLE_SECONDS="1"/ });
+  for (const resolution of ['1920', '1920x', '1921x1080', '1920X1080', '8194x4320', '8x8', ' x ']) {
+    t.throws(() => readApiSettings({ FALLBACK_MAX_RESOLUTION: resolution }), {
+      message: /^setting FALLBACK_MAX_RESOLUTION=".*" is invalid: expected WIDTHxHEIGHT, each an even number of pixels from 16 to 8192/,
+    }, resolution);
+  }
+  t.throws(() => readApiSettings({ FALLBACK_UPLOAD_IDLE_SECONDS: '0' }), { message: /FALLBACK_UPLOAD_IDLE_SECONDS="0"/ });
+  t.throws(() => readApiSettings({ FALLBACK_UPLOAD_TIMEOUT_SECONDS: '1.5' }), { message: /FALLBACK_UPLOAD_TIMEOUT_SECONDS="1.5"/ });
+  t.throws(() => readApiSettings({ FALLBACK_MAX_UPLOADS: '0' }), { message: /FALLBACK_MAX_UPLOADS="0"/ });
+  t.throws(() => readApiSettings({ FALLBACK_MAX_UPLOADS_PER_USER: 'many' }), { message: /FALLBACK_MAX_UPLOADS_PER_USER="many"/ });
+  t.throws(() => readApiSettings({ FALLBACK_MAX_BYTES_PER_USER: '1GB' }), { message: /FALLBACK_MAX_BYTES_PER_USER="1GB"/ });
+  t.throws(() => readApiSettings({ MAX_STREAMS_PER_USER: '0' }), { message: /MAX_STREAMS_PER_USER="0"/ });
+  t.throws(() => readApiSettings({ MAX_TOKENS_PER_USER: '-1' }), { message: /MAX_TOKENS_PER_USER="-1"/ });
 });
 
 t.test('an invalid PLAYBACK_SIGNING_KEY is named but never echoed', async (t) => {

@@ -8,9 +8,11 @@ import { promisify } from 'node:util';
 import { ffprobe, testAsset } from '../../test-support/ffmpeg.js';
 import { waitFor } from '../../test-support/wait-for.js';
 import type { App } from '../src/app.js';
-import { FallbackFiles, saveUpload } from '../src/fallback/fallback-files.js';
+import { FallbackFiles } from '../src/fallback/fallback-files.js';
 import { FallbackUploader } from '../src/fallback/fallback-uploader.js';
+import { FallbackWorkArea } from '../src/fallback/work-area.js';
 import { call, createStream, createUser } from './fixtures/api-client.js';
+import { jobsUnderWay, workFiles } from './fixtures/fallback-work.js';
 import { ADMIN_TOKEN, buildTestApp, startTestApi } from './fixtures/test-api.js';
 
 const execFileAsync = promisify(execFile);
@@ -187,8 +189,9 @@ t.test('the file goes with its stream and with its user', async (t) => {
   t.equal((await upload(app, alice.token, other.id, flv)).statusCode, 201);
   t.equal((await call(app, ADMIN_TOKEN, 'DELETE', `/v1/users/${alice.id}`)).statusCode, 204);
   await t.rejects(stat(path.join(dir, `${other.id}.flv`)), { code: 'ENOENT' }, 'deleting the user removes it too');
-  t.same(await readdir(dir), ['.incoming'], 'no work files are left behind');
-  t.same(await readdir(path.join(dir, '.incoming')), []);
+  t.same(await readdir(dir), ['.incoming'], 'only the converted files, and they are gone');
+  t.same(await jobsUnderWay(dir), [], 'no work folders are left behind');
+  t.same(await workFiles(dir), [], 'no work files either');
 });
 
 t.test('FALLBACK_MAX_BYTES: 413 with a JSON error, declared or streamed', async (t) => {
@@ -223,52 +226,27 @@ t.test('FALLBACK_MAX_BYTES: 413 with a JSON error, declared or streamed', async 
   t.equal((await call(app, token, 'GET', `/v1/streams/${stream.id}/fallback`)).statusCode, 404, 'nothing stored');
 });
 
-t.test('one conversion per stream, FALLBACK_MAX_CONVERSIONS at once', async (t) => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'livestack-fallback-dir-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const { app } = await startTestApi(t, { fallbackMaxConversions: 1, fallbackPath: dir });
-  const { token } = await createUser(app, 'alice');
-  const first = await createStream(app, token);
-  const second = await createStream(app, token);
-  const flv = await readFile(testAsset('h264-aac.flv'));
-
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.server.address() as { port: number };
-  const body = new PassThrough();
-  const slow = fetch(`http://127.0.0.1:${port}/v1/streams/${first.id}/fallback`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'video/x-flv' },
-    body: body as unknown as ReadableStream,
-    duplex: 'half',
-  } as RequestInit);
-  body.write(flv.subarray(0, 1000));
-  // The upload is under way once its work folder exists.
-  await waitFor('the first upload to start', async () => (await readdir(path.join(dir, '.incoming')).catch(() => [])).length > 0);
-
-  const same = await upload(app, token, first.id, flv);
-  t.equal(same.statusCode, 409);
-  t.equal(same.json().error.code, 'LIVE_ERR_FALLBACK_IN_PROGRESS');
-  const busy = await upload(app, token, second.id, flv);
-  t.equal(busy.statusCode, 503);
-  t.equal(busy.json().error.code, 'LIVE_ERR_FALLBACK_BUSY');
-  t.equal(busy.headers['retry-after'], '10');
-
-  body.end(flv.subarray(1000));
-  t.equal((await slow).status, 201);
-  t.equal((await upload(app, token, second.id, flv)).statusCode, 201, 'free again');
-});
-
 t.test('a conversion past its deadline is killed: FallbackTooSlowError (422)', async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'livestack-fallback-slow-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const uploader = new FallbackUploader({
+    workArea: new FallbackWorkArea(dir),
     files: new FallbackFiles(dir),
-    store: { put: async () => t.fail('nothing is stored') as never },
-    maxBytes: 10_000_000,
+    store: {
+      bytesUsed: async () => 0,
+      reserve: async () => t.fail('nothing is reserved') as never,
+      release: async () => undefined,
+      put: async () => t.fail('nothing is stored') as never,
+    },
+    spool: { maxBytes: 10_000_000, idleSeconds: 30, timeoutSeconds: 900 },
+    maxBytesPerUser: 1_000_000_000,
+    maxUploads: 1,
+    maxUploadsPerUser: 1,
+    maxConversions: 1,
     maxDurationS: 600,
+    maxResolution: { width: 1920, height: 1080 },
     keyframeSeconds: 2,
     timeoutMs: 1,
-    maxConversions: 1,
   });
   const body = new PassThrough();
   body.end(await readFile(testAsset('h264-aac.flv')));
@@ -277,18 +255,4 @@ t.test('a conversion past its deadline is killed: FallbackTooSlowError (422)', a
     statusCode: 422,
     message: /FALLBACK_CONVERT_TIMEOUT_SECONDS=0\.001/,
   });
-});
-
-t.test('an upload that stalls is given up, so it cannot hold a conversion slot', async (t) => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'livestack-fallback-stall-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const source = new PassThrough();
-  source.write(Buffer.alloc(1000));
-  await t.rejects(saveUpload(source, path.join(dir, 'upload'), 1_000_000, 200), {
-    code: 'LIVE_ERR_UPLOAD_STALLED',
-    statusCode: 408,
-    message: 'the upload sent nothing for 200 ms and was given up',
-  });
-  t.ok(source.destroyed, 'the connection is closed');
-  t.notOk(source.writableEnded, 'given up while the client still held the upload open');
 });

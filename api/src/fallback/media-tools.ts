@@ -3,6 +3,7 @@
  * never waits on media work, and a pathological input is killed instead of running forever.
  */
 import { execFile } from 'node:child_process';
+import { scaleFilter, type Resolution } from './output-resolution.js';
 
 /** ffprobe's JSON is small; ffmpeg at -loglevel error writes little. Bounds what is kept. */
 const MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
@@ -82,6 +83,8 @@ export interface FallbackConversion {
   /** The input's frame rate, for the keyframe interval in frames; null when unknown. */
   fps: number | null;
   maxDurationS: number;
+  /** The converted picture fits this box; a larger one is scaled down. */
+  maxResolution: Resolution;
   keyframeSeconds: number;
   timeoutMs: number;
   /** Paths to replace in error messages. */
@@ -94,17 +97,18 @@ const ASSUMED_FPS = 30;
 /**
  * H.264 main / AAC-LC 48 kHz stereo in FLV: what every RTMP target takes, so origins can push the
  * file as it is. Keyframes every `keyframeSeconds` so that switching to it and HLS segments
- * cut cleanly; even dimensions for yuv420p; metadata (e.g. a phone's location) dropped.
+ * cut cleanly; at most `maxResolution`, even dimensions for yuv420p; metadata (e.g. a phone's
+ * location) dropped.
  */
 export function fallbackFfmpegArgs(conversion: FallbackConversion): string[] {
-  const { input, output, hasAudio, fps, maxDurationS, keyframeSeconds } = conversion;
+  const { input, output, hasAudio, fps, maxDurationS, maxResolution, keyframeSeconds } = conversion;
   const gop = Math.max(1, Math.round((fps !== null && fps > 0 && fps <= 240 ? fps : ASSUMED_FPS) * keyframeSeconds));
   const args = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...UPLOAD_INPUT_GUARD, '-i', input];
   if (!hasAudio) args.push('-f', 'lavfi', '-i', 'anullsrc=channel_layout=stereo:sample_rate=48000');
   args.push('-map', '0:v:0', '-map', hasAudio ? '0:a:0' : '1:a:0');
   args.push(
     '-t', String(maxDurationS),
-    '-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2',
+    '-vf', scaleFilter(maxResolution),
     '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'main', '-pix_fmt', 'yuv420p',
     '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0',
     '-force_key_frames', `expr:gte(t,n_forced*${keyframeSeconds})`,

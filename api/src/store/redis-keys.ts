@@ -58,6 +58,12 @@
  *                                      reported for it, with origin_id and reported_at_ms; the
  *                                      key PEXPIREs RESTREAM_STATUS_TTL_SECONDS after each report,
  *                                      and a field older than that is not shown
+ *   user:<user>:fallback-reservations
+ *                              HASH    field stream id, value "<bytes> <expiry unix ms>": the size
+ *                                      of a converted fallback about to be recorded, counted for
+ *                                      FALLBACK_MAX_BYTES_PER_USER until stream:<stream>:fallback
+ *                                      has it (a reservation lives 60 s at most; the key PEXPIREs
+ *                                      as long after each reservation)
  *   viewers:<stream>           ZSET    member viewing session id (the edge's), score when an edge
  *                                      last saw it (unix ms); members older than
  *                                      VIEWER_IDLE_SECONDS are pruned on every write and read, and
@@ -71,6 +77,7 @@ export const USERS = 'users';
 export const userKey = (userId: string) => `user:${userId}`;
 export const userTokensKey = (userId: string) => `user:${userId}:tokens`;
 export const userStreamsKey = (userId: string) => `user:${userId}:streams`;
+export const userFallbackReservationsKey = (userId: string) => `user:${userId}:fallback-reservations`;
 export const tokenKey = (tokenId: string) => `token:${tokenId}`;
 export const streamKey = (streamId: string) => `stream:${streamId}`;
 export const streamSecretsKey = (streamId: string) => `stream:${streamId}:keys`;

@@ -8,6 +8,7 @@ import {
   USERS,
   streamOwnedKeys,
   tokenKey,
+  userFallbackReservationsKey,
   userKey,
   userStreamsKey,
   userTokensKey,
@@ -36,6 +37,7 @@ return 1
  */
 const DELETE_USER = new RedisScript(`
 -- KEYS[1] user:<id>  KEYS[2] users  KEYS[3] user:<id>:tokens  KEYS[4] user:<id>:streams
+-- KEYS[5] user:<id>:fallback-reservations
 -- ARGV[1] user id, ARGV[2] token key template, ARGV[3..] key templates of one stream
 -- Returns 0 for an unknown user, else {1, the ids of the streams deleted…}.
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -46,7 +48,7 @@ local streams = redis.call('ZRANGE', KEYS[4], 0, -1)
 for _, stream in ipairs(streams) do
   for i = 3, #ARGV do redis.call('DEL', (string.gsub(ARGV[i], '${ID_PLACEHOLDER}', stream))) end
 end
-redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
+redis.call('DEL', KEYS[1], KEYS[3], KEYS[4], KEYS[5])
 redis.call('ZREM', KEYS[2], ARGV[1])
 table.insert(streams, 1, 1)
 return streams
@@ -99,7 +101,7 @@ export class UserStore {
   async delete(id: string): Promise<string[] | null> {
     const deleted = await DELETE_USER.run(
       this.redis,
-      [userKey(id), USERS, userTokensKey(id), userStreamsKey(id)],
+      [userKey(id), USERS, userTokensKey(id), userStreamsKey(id), userFallbackReservationsKey(id)],
       [id, tokenKey(ID_PLACEHOLDER), ...streamOwnedKeys(ID_PLACEHOLDER)],
     );
     return Array.isArray(deleted) ? deleted.slice(1).map(String) : null;

@@ -58,11 +58,14 @@ export const streamFallbackRoutes: FastifyPluginAsyncTypebox<StreamFallbackRoute
         summary: 'Upload the fallback video: the raw file as the body (Content-Type video/* or application/octet-stream)',
         description:
           'The file is converted once to H.264 (main, keyframe every FALLBACK_KEYFRAME_SECONDS) and AAC 48 kHz stereo in FLV, ' +
-          'cut to FALLBACK_MAX_DURATION_SECONDS; a silent track is added when it has no audio. 201 for the first fallback, ' +
-          '200 when it replaces one. 400 LIVE_ERR_FALLBACK_NOT_VIDEO when it has no video ffmpeg can read, 413 past FALLBACK_MAX_BYTES.',
+          'cut to FALLBACK_MAX_DURATION_SECONDS and scaled down to fit FALLBACK_MAX_RESOLUTION (never up); a silent track is ' +
+          'added when it has no audio. 201 for the first fallback, 200 when it replaces one. 400 LIVE_ERR_FALLBACK_NOT_VIDEO when ' +
+          'it has no video ffmpeg can read; 408 when the body stalls (FALLBACK_UPLOAD_IDLE_SECONDS) or takes too long ' +
+          '(FALLBACK_UPLOAD_TIMEOUT_SECONDS); 413 past FALLBACK_MAX_BYTES, or LIVE_ERR_FALLBACK_QUOTA_EXCEEDED past ' +
+          'FALLBACK_MAX_BYTES_PER_USER; 429 past FALLBACK_MAX_UPLOADS_PER_USER; 503 past FALLBACK_MAX_UPLOADS.',
         params: StreamIdParams,
         consumes: ['video/mp4', 'video/quicktime', 'video/webm', 'video/x-matroska', 'video/x-flv', 'application/octet-stream'],
-        response: { 200: FallbackBody, 201: FallbackBody, ...errorResponses(400, 401, 404, 409, 413, 415, 422, 503) },
+        response: { 200: FallbackBody, 201: FallbackBody, ...errorResponses(400, 401, 404, 408, 409, 413, 415, 422, 429, 503) },
       },
     },
     async (request, reply) => {
