@@ -132,6 +132,7 @@ export function buildApp(options: AppOptions) {
     publicSrtUrl: options.publicSrtUrl,
     playbackSigningKey: options.playbackSigningKey,
     now,
+    limits: { maxStreamsPerUser: options.maxStreamsPerUser, maxTokensPerUser: options.maxTokensPerUser },
     restream: {
       targets,
       statuses,

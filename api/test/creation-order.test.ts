@@ -46,21 +46,21 @@ t.test('listings are in creation order on a real redis-server', async (t) => {
 
   t.test("a user's tokens", async (t) => {
     const user = await users.create('token-owner');
-    await createAll(async (name) => tokens.create(user.id, name, 'a'.repeat(64)));
+    await createAll(async (name) => tokens.create(user.id, name, 'a'.repeat(64), names.length));
     t.same((await tokens.list(user.id)).map((token) => token.name), names);
   });
 
   t.test("a user's streams, and the admin's (not a stored user)", async (t) => {
     const user = await users.create('stream-owner');
-    await createAll(async (name) => streams.create(user.id, name, secrets, true));
+    await createAll(async (name) => streams.create(user.id, name, secrets, true, names.length));
     t.same((await streams.list(user.id)).map((stream) => stream.name), names);
-    await createAll(async (name) => streams.create('admin', name, secrets, false));
+    await createAll(async (name) => streams.create('admin', name, secrets, false, names.length));
     t.same((await streams.list('admin')).map((stream) => stream.name), names);
   });
 
   t.test("a stream's restream targets, also in one round trip for several streams", async (t) => {
     const user = await users.create('target-owner');
-    const [first, second] = [await streams.create(user.id, 'a', secrets, true), await streams.create(user.id, 'b', secrets, true)];
+    const [first, second] = [await streams.create(user.id, 'a', secrets, true, 2), await streams.create(user.id, 'b', secrets, true, 2)];
     if (!first || !second) throw new Error('streams not created');
     const target = (name: string) => ({ name, platform: 'custom' as const, streamUrl: 'rtmp://203.0.113.1/app', enabled: true, retry: { attempts: 3, delayS: 2 } });
     await createAll((name) => targets.create(user.id, first.id, target(name), 'key', names.length));
@@ -77,10 +77,10 @@ t.test('listings are in creation order on a real redis-server', async (t) => {
 
   t.test('items deleted in between leave the order of the rest alone', async (t) => {
     const user = await users.create('deleter');
-    const created = await createAll(async (name) => (await tokens.create(user.id, name, 'b'.repeat(64)))!);
+    const created = await createAll(async (name) => (await tokens.create(user.id, name, 'b'.repeat(64), names.length))!);
     await tokens.delete(user.id, created.at(-1)!.id);
     await tokens.delete(user.id, created[2]!.id);
-    const later = await tokens.create(user.id, 'later', 'c'.repeat(64));
+    const later = await tokens.create(user.id, 'later', 'c'.repeat(64), names.length);
     t.same(
       (await tokens.list(user.id)).map((token) => token.name),
       [...names.slice(0, 2), ...names.slice(3, -1), later!.name],

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { InternalError } from '../errors.js';
+import { InternalError, TooManyStreamsError } from '../errors.js';
 import type { KeyProtocol } from '../publish/stream-key.js';
 import { MAX_ID_ATTEMPTS, randomId } from '../random-strings.js';
 import { ADD_NEWEST_LUA } from './creation-order.js';
@@ -44,15 +44,20 @@ export interface StreamCredentials {
 const FIRST_GENERATION: Record<KeyProtocol, number> = { rtmp: 1, srt: 2 };
 const GENERATION_STEP = 2;
 
-/** Creates the stream unless the id is taken (0) or its owner no longer exists (-1). */
+/**
+ * Creates the stream unless the id is taken (0), its owner no longer exists (-1) or already has
+ * the most streams allowed (-2): counted and added in one step, so concurrent creations cannot
+ * pass the limit together.
+ */
 const CREATE_STREAM = new RedisScript(`
 -- KEYS[1] stream:<id>  KEYS[2] stream:<id>:keys  KEYS[3] user:<user>:streams  KEYS[4] user:<user>
 -- ARGV id, user_id, name, created_at, created_at_ms, rtmp_secret, rtmp_generation, srt_secret,
 --      srt_generation, owner_must_exist (1 or 0: the built-in admin is not stored),
---      require_signed_urls, allowed_origins
+--      require_signed_urls, allowed_origins, max_streams
 ${ADD_NEWEST_LUA}
 if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 if ARGV[10] == '1' and redis.call('EXISTS', KEYS[4]) == 0 then return -1 end
+if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[13]) then return -2 end
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'user_id', ARGV[2], 'name', ARGV[3], 'created_at', ARGV[4], 'updated_at', ARGV[4],
   'require_signed_urls', ARGV[11], 'allowed_origins', ARGV[12])
 redis.call('HSET', KEYS[2], 'rtmp_secret', ARGV[6], 'rtmp_generation', ARGV[7], 'srt_secret', ARGV[8], 'srt_generation', ARGV[9])
@@ -121,6 +126,7 @@ export class StreamStore {
     name: string,
     secrets: Record<KeyProtocol, string>,
     ownerStored: boolean,
+    maxStreams: number,
     playback: PlaybackPolicy = OPEN_PLAYBACK,
   ): Promise<Stream | null> {
     for (let attempt = 0; attempt < MAX_ID_ATTEMPTS; attempt++) {
@@ -143,10 +149,12 @@ export class StreamStore {
           ownerStored ? 1 : 0,
           playback.requireSignedUrls ? 1 : 0,
           JSON.stringify(playback.allowedOrigins),
+          maxStreams,
         ],
       );
       if (created === 1) return stream;
       if (created === -1) return null;
+      if (created === -2) throw new TooManyStreamsError(maxStreams);
     }
     throw new InternalError(new Error(`no free stream id after ${MAX_ID_ATTEMPTS} attempts`));
   }

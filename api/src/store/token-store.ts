@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { InternalError } from '../errors.js';
+import { InternalError, TooManyTokensError } from '../errors.js';
 import { MAX_ID_ATTEMPTS, randomId } from '../random-strings.js';
 import { ADD_NEWEST_LUA } from './creation-order.js';
 import { RedisScript, call, exec, hashOrNull } from './redis-calls.js';
@@ -14,13 +14,18 @@ export interface ApiTokenRecord {
   secretSha256: string;
 }
 
-/** Creates the token unless the id is taken (0) or its user no longer exists (-1). */
+/**
+ * Creates the token unless the id is taken (0), its user no longer exists (-1) or already has the
+ * most tokens allowed (-2): counted and added in one step, so concurrent creations cannot pass
+ * the limit together.
+ */
 const CREATE_TOKEN = new RedisScript(`
 -- KEYS[1] token:<id>  KEYS[2] user:<user>  KEYS[3] user:<user>:tokens
--- ARGV id, user_id, name, secret_sha256, created_at, created_at_ms
+-- ARGV id, user_id, name, secret_sha256, created_at, created_at_ms, max_tokens
 ${ADD_NEWEST_LUA}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
+if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[7]) then return -2 end
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'user_id', ARGV[2], 'name', ARGV[3], 'secret_sha256', ARGV[4], 'created_at', ARGV[5])
 add_newest(KEYS[3], ARGV[6], ARGV[1])
 return 1
@@ -51,18 +56,19 @@ export class TokenStore {
     this.now = now;
   }
 
-  /** Stores a token for `userId`; null when the user does not exist (any more). */
-  async create(userId: string, name: string, secretSha256: string): Promise<ApiTokenRecord | null> {
+  /** Stores a token for `userId`; null when the user does not exist (any more); TooManyTokensError past `maxTokens`. */
+  async create(userId: string, name: string, secretSha256: string, maxTokens: number): Promise<ApiTokenRecord | null> {
     for (let attempt = 0; attempt < MAX_ID_ATTEMPTS; attempt++) {
       const now = new Date(this.now());
       const token = { id: randomId(), userId, name, createdAt: now.toISOString(), secretSha256 };
       const created = await CREATE_TOKEN.run(
         this.redis,
         [tokenKey(token.id), userKey(userId), userTokensKey(userId)],
-        [token.id, userId, name, secretSha256, token.createdAt, now.getTime()],
+        [token.id, userId, name, secretSha256, token.createdAt, now.getTime(), maxTokens],
       );
       if (created === 1) return token;
       if (created === -1) return null;
+      if (created === -2) throw new TooManyTokensError(userId, maxTokens);
     }
     throw new InternalError(new Error(`no free token id after ${MAX_ID_ATTEMPTS} attempts`));
   }

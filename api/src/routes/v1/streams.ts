@@ -15,6 +15,7 @@ import { PlatformName } from '../../restream/restream-schemas.js';
 import { DisplayName, StreamIdParams, Timestamp } from '../../schemas.js';
 import type { RestreamTarget, RestreamTargetStore } from '../../store/restream-target-store.js';
 import { OPEN_PLAYBACK, type Stream, type StreamStore } from '../../store/stream-store.js';
+import { limitFor } from '../../user-limits.js';
 import { ownedStream } from './owned-stream.js';
 
 export interface StreamRoutesOptions {
@@ -22,6 +23,8 @@ export interface StreamRoutesOptions {
   targets: Pick<RestreamTargetStore, 'listMany'>;
   fallbackFiles: Pick<FallbackFiles, 'remove'>;
   platformUrls: Readonly<Record<WellKnownPlatform, string>>;
+  /** MAX_STREAMS_PER_USER */
+  maxStreamsPerUser: number;
 }
 
 /** Seed 000's restream target in a stream: a summary, never the key (full targets: …/restream-targets). */
@@ -85,7 +88,7 @@ function checkAllowedOrigins(patterns: readonly string[]): string[] {
 
 /** The caller's streams (seed 000): nobody sees, changes or learns of another user's stream. */
 export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = async (app, options) => {
-  const { streams, targets, fallbackFiles, platformUrls } = options;
+  const { streams, targets, fallbackFiles, platformUrls, maxStreamsPerUser } = options;
 
   const toBody = (stream: Stream, restreamTargets: readonly RestreamTarget[]) => ({
     id: stream.id,
@@ -125,8 +128,9 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
     {
       schema: {
         summary: 'Create a stream with fresh RTMP and SRT keys',
+        description: 'A user has at most MAX_STREAMS_PER_USER streams: past it, 409 LIVE_ERR_TOO_MANY_STREAMS.',
         body: StreamFields,
-        response: { 201: StreamBody, ...errorResponses(400, 401, 503) },
+        response: { 201: StreamBody, ...errorResponses(400, 401, 409, 503) },
       },
     },
     async (request, reply) => {
@@ -137,7 +141,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
         allowedOrigins: allowedOrigins === undefined ? [] : checkAllowedOrigins(allowedOrigins),
       };
       const secrets = { rtmp: randomSecret(STREAM_SECRET_LENGTH), srt: randomSecret(STREAM_SECRET_LENGTH) };
-      const stream = await streams.create(userId, name, secrets, userId !== ADMIN_USER_ID, playback);
+      const stream = await streams.create(userId, name, secrets, userId !== ADMIN_USER_ID, limitFor(userId, maxStreamsPerUser), playback);
       // The user was deleted while this request was under way: its token is no longer valid.
       if (!stream) throw new UnauthorizedError('invalid');
       return reply.code(201).send(toBody(stream, []));

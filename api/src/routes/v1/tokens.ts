@@ -8,10 +8,13 @@ import { randomSecret } from '../../random-strings.js';
 import { DisplayName, Timestamp, TokenId, UserId } from '../../schemas.js';
 import type { ApiTokenRecord, TokenStore } from '../../store/token-store.js';
 import type { UserStore } from '../../store/user-store.js';
+import { limitFor } from '../../user-limits.js';
 
 export interface TokenRoutesOptions {
   tokens: TokenStore;
   users: Pick<UserStore, 'get'>;
+  /** MAX_TOKENS_PER_USER */
+  maxTokensPerUser: number;
 }
 
 /** A token as listed: never its secret. */
@@ -35,10 +38,10 @@ function toBody(token: ApiTokenRecord) {
  * API tokens: each user manages their own under /v1/tokens, the admin anyone's under
  * /v1/users/{id}/tokens. The built-in admin has no stored tokens: it uses ADMIN_TOKEN.
  */
-export const tokenRoutes: FastifyPluginAsyncTypebox<TokenRoutesOptions> = async (app, { tokens, users }) => {
+export const tokenRoutes: FastifyPluginAsyncTypebox<TokenRoutesOptions> = async (app, { tokens, users, maxTokensPerUser }) => {
   const create = async (userId: string, name: string) => {
     const secret = randomSecret(API_TOKEN_SECRET_LENGTH);
-    const token = await tokens.create(userId, name, sha256(secret).toString('hex'));
+    const token = await tokens.create(userId, name, sha256(secret).toString('hex'), limitFor(userId, maxTokensPerUser));
     if (!token) throw new UserNotFoundError(userId);
     return { ...toBody(token), token: formatApiToken(token.id, secret) };
   };
@@ -62,8 +65,9 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenRoutesOptions> = async 
     {
       schema: {
         summary: 'Create an API token for yourself; the answer is the only time its secret is shown',
+        description: 'A user has at most MAX_TOKENS_PER_USER tokens: past it, 409 LIVE_ERR_TOO_MANY_TOKENS.',
         body: CreateToken,
-        response: { 201: CreatedTokenBody, ...errorResponses(400, 401, 403, 503) },
+        response: { 201: CreatedTokenBody, ...errorResponses(400, 401, 403, 409, 503) },
       },
     },
     async (request, reply) => {
@@ -111,9 +115,10 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenRoutesOptions> = async 
       onRequest: requireAdmin,
       schema: {
         summary: 'Create an API token for a user (admin); the answer is the only time its secret is shown',
+        description: "The user's MAX_TOKENS_PER_USER applies: past it, 409 LIVE_ERR_TOO_MANY_TOKENS.",
         params: UserParams,
         body: CreateToken,
-        response: { 201: CreatedTokenBody, ...errorResponses(400, 401, 403, 404, 503) },
+        response: { 201: CreatedTokenBody, ...errorResponses(400, 401, 403, 404, 409, 503) },
       },
     },
     async (request, reply) => reply.code(201).send(await create(request.params.id, request.body.name)),

@@ -38,6 +38,8 @@ export interface V1RoutesOptions {
   playbackSigningKey: string | undefined;
   /** Clock of playback tokens' `iat` and `exp`. */
   now: () => number;
+  /** MAX_STREAMS_PER_USER and MAX_TOKENS_PER_USER */
+  limits: { maxStreamsPerUser: number; maxTokensPerUser: number };
   restream: {
     targets: RestreamTargetStore;
     statuses: RestreamStatusStore;
@@ -62,12 +64,13 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, 
   });
 
   await app.register(userRoutes, { users, fallbackFiles: fallback.files });
-  await app.register(tokenRoutes, { tokens, users });
+  await app.register(tokenRoutes, { tokens, users, maxTokensPerUser: options.limits.maxTokensPerUser });
   await app.register(streamRoutes, {
     streams,
     targets: restream.targets,
     fallbackFiles: fallback.files,
     platformUrls: restream.platformUrls,
+    maxStreamsPerUser: options.limits.maxStreamsPerUser,
   });
   await app.register(streamKeyRoutes, { streams });
   await app.register(streamPlaybackRoutes, {
