@@ -34,7 +34,14 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
-export async function startPlatform(extraEnv: Record<string, string> = {}): Promise<Platform> {
+/**
+ * `extraEnv` goes to every service; `serviceEnv` adds settings for one service only (e.g. a
+ * setting the API and the origin both read, set differently on each).
+ */
+export async function startPlatform(
+  extraEnv: Record<string, string> = {},
+  serviceEnv: Partial<Record<ServiceName, Record<string, string>>> = {},
+): Promise<Platform> {
   const redis = await startRedisServer();
   const runDir = await mkdtemp(path.join(os.tmpdir(), 'livestack-platform-'));
   const hlsPath = path.join(runDir, 'hls');
@@ -62,7 +69,7 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
   /** Output of the earlier runs of a restarted service. */
   const pastOutput = new Map<ServiceName, string>();
   const start = (name: ServiceName) => {
-    const service = startService(name, env);
+    const service = startService(name, { ...env, ...serviceEnv[name] });
     services.set(name, service);
     return service;
   };

@@ -62,7 +62,7 @@ t.test('listings are in creation order on a real redis-server', async (t) => {
     const user = await users.create('target-owner');
     const [first, second] = [await streams.create(user.id, 'a', secrets, true, 2), await streams.create(user.id, 'b', secrets, true, 2)];
     if (!first || !second) throw new Error('streams not created');
-    const target = (name: string) => ({ name, platform: 'custom' as const, streamUrl: 'rtmp://203.0.113.1/app', enabled: true, retry: { attempts: 3, delayS: 2 } });
+    const target = (name: string) => ({ name, platform: 'custom' as const, streamUrl: 'rtmp://1.2.3.1/app', enabled: true, retry: { attempts: 3, delayS: 2 } });
     await createAll((name) => targets.create(user.id, first.id, target(name), 'key', names.length));
     await createAll((name) => targets.create(user.id, second.id, target(name), 'key', names.length));
     t.same((await targets.list(first.id)).map((listed) => listed.name), names);

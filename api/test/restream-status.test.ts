@@ -31,7 +31,7 @@ t.test('origins report each push; targets and the lifecycle show it', async (t) 
     (await call(app, token, 'POST', `/v1/streams/${stream.id}/restream-targets`, payload)).json() as { id: string };
   const twitch = await add({ platform: 'twitch', stream_key: 'live_1_abcdefghijklmnop' });
   const youtube = await add({ platform: 'youtube', stream_key: 'aaaa-bbbb-cccc-dddd' });
-  const custom = await add({ platform: 'custom', stream_url: 'rtmp://203.0.113.5/app', stream_key: 'k', enabled: false });
+  const custom = await add({ platform: 'custom', stream_url: 'rtmp://1.2.3.5/app', stream_key: 'k', enabled: false });
 
   const retrying = status(youtube.id, {
     state: 'retrying',
@@ -87,7 +87,7 @@ t.test('origins report each push; targets and the lifecycle show it', async (t) 
     [
       [twitch.id, 'Twitch', 'twitch', true, 'live', '2025-01-01T12:00:00.000Z'],
       [youtube.id, 'YouTube', 'youtube', true, 'retrying', '2025-01-01T12:00:00.000Z'],
-      [custom.id, '203.0.113.5', 'custom', false, 'disabled', '2025-01-01T12:00:00.000Z'],
+      [custom.id, '1.2.3.5', 'custom', false, 'disabled', '2025-01-01T12:00:00.000Z'],
     ],
   );
   t.match(lifecycle.restream[1], { attempts: 2, bytes_sent: 0, last_error: { code: 'RESTREAM_ERR_NETWORK' }, skipped_keyframes: 0 });

@@ -89,7 +89,7 @@ t.test('restream targets on a real redis-server', async (t) => {
     const created = await addTarget(stream.id, {
       platform: 'twitch',
       stream_key: platformKey(),
-      stream_url: 'rtmp://203.0.113.7/app',
+      stream_url: 'rtmp://1.2.3.7/app',
       name: 'Twitch Frankfurt',
       enabled: false,
       retry: { attempts: 0, delay_s: 5 },
@@ -97,7 +97,7 @@ t.test('restream targets on a real redis-server', async (t) => {
     t.equal(created.statusCode, 201);
     t.match(created.json(), {
       name: 'Twitch Frankfurt',
-      stream_url: 'rtmp://203.0.113.7/app',
+      stream_url: 'rtmp://1.2.3.7/app',
       enabled: false,
       retry: { attempts: 0, delay_s: 5 },
     });
@@ -107,17 +107,17 @@ t.test('restream targets on a real redis-server', async (t) => {
 
   t.test('custom targets need an rtmp:// or rtmps:// URL with a public host', async (t) => {
     const stream = await createStream(app, alice.token);
-    const created = await addTarget(stream.id, { platform: 'custom', stream_url: 'rtmps://203.0.113.5:443/live2', stream_key: 'f0gh-mycg-xxxx-a1b2' });
+    const created = await addTarget(stream.id, { platform: 'custom', stream_url: 'rtmps://1.2.3.5:443/live2', stream_key: 'f0gh-mycg-xxxx-a1b2' });
     t.equal(created.statusCode, 201);
-    t.match(created.json(), { name: '203.0.113.5', platform: 'custom', stream_url: 'rtmps://203.0.113.5:443/live2', stream_key: '****a1b2' });
-    const short = await addTarget(stream.id, { platform: 'custom', stream_url: 'rtmp://[2001:db8::5]/app', stream_key: 'short' });
+    t.match(created.json(), { name: '1.2.3.5', platform: 'custom', stream_url: 'rtmps://1.2.3.5:443/live2', stream_key: '****a1b2' });
+    const short = await addTarget(stream.id, { platform: 'custom', stream_url: 'rtmp://[2001:4860::5]/app', stream_key: 'short' });
     t.equal(short.json().stream_key, '****', 'nothing of a short key');
 
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ platform: 'custom', stream_key: 'k' }, /^body\.stream_url is required for platform "custom"$/],
-      [{ platform: 'custom', stream_url: 'http://203.0.113.5/app', stream_key: 'k' }, /^body\.stream_url must start with rtmp:\/\/ or rtmps:\/\/; got "http:\/\/203\.0\.113\.5\/…"$/],
-      [{ platform: 'custom', stream_url: 'rtmp://203.0.113.5', stream_key: 'k' }, /^body\.stream_url must include the application path/],
-      [{ platform: 'custom', stream_url: 'rtmp://bob:hunter2@203.0.113.5/app', stream_key: 'k' }, /^body\.stream_url must not contain credentials .*; got "rtmp:\/\/203\.0\.113\.5\/…"$/],
+      [{ platform: 'custom', stream_url: 'http://1.2.3.5/app', stream_key: 'k' }, /^body\.stream_url must start with rtmp:\/\/ or rtmps:\/\/; got "http:\/\/1\.2\.3\.5\/…"$/],
+      [{ platform: 'custom', stream_url: 'rtmp://1.2.3.5', stream_key: 'k' }, /^body\.stream_url must include the application path/],
+      [{ platform: 'custom', stream_url: 'rtmp://bob:hunter2@1.2.3.5/app', stream_key: 'k' }, /^body\.stream_url must not contain credentials .*; got "rtmp:\/\/1\.2\.3\.5\/…"$/],
       [{ platform: 'custom', stream_url: 'rtmp://no-such-host.invalid/app', stream_key: 'k' }, /^body\.stream_url host "no-such-host\.invalid" does not resolve \(E[A-Z_]+\)$/],
       [{ platform: 'myspace', stream_key: 'k' }, /^body\.platform must be equal to one of the allowed values; got "myspace"$/],
       [{ platform: 'twitch' }, /^body\.stream_key is required$/],
@@ -154,6 +154,11 @@ t.test('restream targets on a real redis-server', async (t) => {
       ['rtmp://[fe80::1]/app', 'link-local'],
       ['rtmp://[::ffff:192.168.0.1]/app', 'private'],
       ['rtmp://[::ffff:127.0.0.1]/app', 'loopback'],
+      ['rtmp://[::ffff:0:127.0.0.1]/app', 'loopback'],
+      ['rtmp://198.18.0.1/app', 'benchmarking'],
+      ['rtmp://192.0.0.1/app', 'reserved'],
+      ['rtmp://203.0.113.9/app', 'documentation'],
+      ['rtmp://2130706433/app', 'loopback'],
     ];
     for (const [url, kind] of cases) {
       const response = await addTarget(stream.id, { platform: 'custom', stream_url: url, stream_key: 'k' });
@@ -164,7 +169,7 @@ t.test('restream targets on a real redis-server', async (t) => {
     const override = await addTarget(stream.id, { platform: 'youtube', stream_url: 'rtmp://127.0.0.1/live2', stream_key: 'k' });
     t.equal(override.json().error.code, 'LIVE_ERR_TARGET_ADDRESS_REFUSED', 'also for a well-known platform with its own URL');
 
-    const good = (await addTarget(stream.id, { platform: 'custom', stream_url: 'rtmp://203.0.113.9/app', stream_key: 'k' })).json();
+    const good = (await addTarget(stream.id, { platform: 'custom', stream_url: 'rtmp://1.2.3.9/app', stream_key: 'k' })).json();
     const patched = await v1(alice.token, 'PATCH', `/v1/streams/${stream.id}/restream-targets/${good.id}`, { stream_url: 'rtmp://localhost/app' });
     t.equal(patched.statusCode, 400);
     t.equal(patched.json().error.code, 'LIVE_ERR_TARGET_ADDRESS_REFUSED', 'and when a URL is changed');
@@ -189,13 +194,13 @@ t.test('restream targets on a real redis-server', async (t) => {
     t.equal((await v1(alice.token, 'PATCH', url, { stream_key: newKey })).json().stream_key, `****${newKey.slice(-4)}`);
     t.same((await v1(alice.token, 'PATCH', url, { retry: { attempts: 7 } })).json().retry, { attempts: 7, delay_s: 2 }, 'retry merges');
     t.same((await v1(alice.token, 'PATCH', url, { retry: { delay_s: 10 } })).json().retry, { attempts: 7, delay_s: 10 });
-    t.equal((await v1(alice.token, 'PATCH', url, { stream_url: 'rtmp://203.0.113.20/app' })).json().stream_url, 'rtmp://203.0.113.20/app');
+    t.equal((await v1(alice.token, 'PATCH', url, { stream_url: 'rtmp://1.2.3.20/app' })).json().stream_url, 'rtmp://1.2.3.20/app');
     t.equal((await v1(alice.token, 'PATCH', url, { stream_url: null })).json().stream_url, 'rtmp://live.twitch.tv/app', 'null: back to the platform URL');
     const got = await v1(alice.token, 'GET', url);
     t.equal(got.statusCode, 200);
     t.match(got.json(), { name: 'Main channel', enabled: false, retry: { attempts: 7, delay_s: 10 }, stream_url: 'rtmp://live.twitch.tv/app' });
 
-    const custom = (await addTarget(stream.id, { platform: 'custom', stream_url: 'rtmp://203.0.113.5/app', stream_key: 'k' })).json();
+    const custom = (await addTarget(stream.id, { platform: 'custom', stream_url: 'rtmp://1.2.3.5/app', stream_key: 'k' })).json();
     const nullUrl = await v1(alice.token, 'PATCH', `/v1/streams/${stream.id}/restream-targets/${custom.id}`, { stream_url: null });
     t.equal(nullUrl.statusCode, 400);
     t.equal(nullUrl.json().error.message, 'body.stream_url cannot be null for platform "custom"');
@@ -254,10 +259,10 @@ t.test('restream targets on a real redis-server', async (t) => {
   t.test('the stream object lists its targets in summary form', async (t) => {
     const stream = await createStream(app, alice.token);
     const twitch = (await addTarget(stream.id, { platform: 'twitch', stream_key: platformKey() })).json();
-    const custom = (await addTarget(stream.id, { platform: 'custom', stream_url: 'rtmp://203.0.113.5/live2', stream_key: platformKey(), enabled: false })).json();
+    const custom = (await addTarget(stream.id, { platform: 'custom', stream_url: 'rtmp://1.2.3.5/live2', stream_key: platformKey(), enabled: false })).json();
     const summaries = [
       { id: twitch.id, name: 'Twitch', platform: 'twitch', stream_url: 'rtmp://live.twitch.tv/app', enabled: true },
-      { id: custom.id, name: '203.0.113.5', platform: 'custom', stream_url: 'rtmp://203.0.113.5/live2', enabled: false },
+      { id: custom.id, name: '1.2.3.5', platform: 'custom', stream_url: 'rtmp://1.2.3.5/live2', enabled: false },
     ];
     t.same((await v1(alice.token, 'GET', `/v1/streams/${stream.id}`)).json().restream_targets, summaries);
     const listed = (await v1(alice.token, 'GET', '/v1/streams')).json().data.find((entry: { id: string }) => entry.id === stream.id);
@@ -320,7 +325,7 @@ t.test('restream targets on a real redis-server', async (t) => {
     const custom = (
       await addTarget(stream.id, {
         platform: 'custom',
-        stream_url: 'rtmps://203.0.113.5:443/live2',
+        stream_url: 'rtmps://1.2.3.5:443/live2',
         stream_key: customKey,
         enabled: false,
         retry: { attempts: 0, delay_s: 1.5 },
@@ -332,7 +337,7 @@ t.test('restream targets on a real redis-server', async (t) => {
       version: 2,
       targets: [
         { id: twitch.id, url: 'rtmp://live.twitch.tv/app', stream_key: twitchKey, enabled: true, retry: { attempts: 3, delay_s: 2 } },
-        { id: custom.id, url: 'rtmps://203.0.113.5:443/live2', stream_key: customKey, enabled: false, retry: { attempts: 0, delay_s: 1.5 } },
+        { id: custom.id, url: 'rtmps://1.2.3.5:443/live2', stream_key: customKey, enabled: false, retry: { attempts: 0, delay_s: 1.5 } },
       ],
       fallback: null,
     });

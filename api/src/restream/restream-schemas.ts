@@ -53,8 +53,8 @@ export const RestreamState = Type.Enum([...RESTREAM_STATES]);
 /** A push's last error in /v1 answers. */
 export const LastError = Type.Union([
   Type.Object({
-    code: Type.Union([Type.String(), Type.Null()], { description: 'e.g. RESTREAM_ERR_REJECTED' }),
-    message: Type.String({ description: 'Never holds the stream key' }),
+    code: Type.Union([Type.String(), Type.Null()], { description: 'RESTREAM_REFUSED, RESTREAM_UNREACHABLE or RESTREAM_TIMED_OUT' }),
+    message: Type.String({ description: '"refused", "unreachable" or "timed out", no more (the origin logs the details)' }),
     at: Type.Union([Timestamp, Type.Null()]),
   }),
   Type.Null(),

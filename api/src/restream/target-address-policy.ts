@@ -1,44 +1,28 @@
 /**
- * Refuses restream targets on loopback, private, link-local and similar networks: without this
- * check a user could make an origin push to (and so probe) hosts inside the operator's network,
- * including cloud metadata services. Every address the host resolves to must be public.
- *
- * The check runs when a target is saved. A host whose DNS later changes to a private address
- * (DNS rebinding) is the origin's to refuse at connect time, with the same classification.
+ * The address policy (network-policy/) applied when a restream target is saved, with the API's
+ * errors. Under ALLOW_PRIVATE_TARGETS=1 nothing is looked up: the origin resolves and checks the
+ * host again when it connects, against its own ALLOW_PRIVATE_TARGETS, so a host whose DNS
+ * changes later (DNS rebinding) is still refused there.
  */
-import { lookup } from 'node:dns/promises';
+import { AddressPolicy, AddressRefusedError, HostLookupError } from '../../../network-policy/src/address-policy.js';
 import { TargetAddressRefusedError, ValidationError, quote } from '../errors.js';
-import { classifyAddress } from './address-class.js';
-
-/** A resolver that hangs must not hold the request: give up after this long. */
-const LOOKUP_TIMEOUT_MS = 5000;
 
 export class TargetAddressPolicy {
-  constructor(private readonly allowPrivate: boolean) {}
+  private readonly policy: AddressPolicy;
+
+  constructor(allowPrivate: boolean) {
+    this.policy = new AddressPolicy({ allowPrivate });
+  }
 
   /** Throws TargetAddressRefusedError or ValidationError (host does not resolve), both 400. */
   async check(field: string, host: string): Promise<void> {
-    if (this.allowPrivate) return;
-    const addresses = await resolve(field, host);
-    for (const address of addresses) {
-      const kind = classifyAddress(address);
-      if (kind !== 'public') throw new TargetAddressRefusedError(field, host, kind ?? 'unknown');
+    if (this.policy.allowPrivate) return;
+    try {
+      await this.policy.resolve(host);
+    } catch (error) {
+      if (error instanceof AddressRefusedError) throw new TargetAddressRefusedError(field, host, error.addressClass);
+      if (error instanceof HostLookupError) throw new ValidationError(field, `host ${quote(host)} does not resolve (${error.reason})`);
+      throw error;
     }
-  }
-}
-
-async function resolve(field: string, host: string): Promise<string[]> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error('lookup timed out'), { code: 'ETIMEOUT' })), LOOKUP_TIMEOUT_MS);
-  });
-  try {
-    const found = await Promise.race([lookup(host, { all: true, verbatim: true }), timeout]);
-    return found.map((entry) => entry.address);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new ValidationError(field, `host ${quote(host)} does not resolve (${code})`);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -1,6 +1,8 @@
 /**
  * Every way a push to a target can fail, each with a stable code. Messages name the target's
- * host and app, never its stream key: they end up in logs, in status and in the API.
+ * host and app, never its stream key, and go to the origin's log. A push's status (which the API
+ * shows the target's owner) says only the failure's public kind: details such as a refused or
+ * reset connection, a TLS alert or what the server sent would make restreaming a port scanner.
  */
 
 /**
@@ -12,9 +14,28 @@
  */
 export type RestreamErrorDisposition = 'retry' | 'refusal' | 'fatal';
 
+/**
+ * All a push's status says about a failure: `refused` (the target, or our address policy, said
+ * no: wrong key, certificate, not RTMP), `unreachable` (no connection, or it broke), `timed out`
+ * (no answer in time, or the target stopped taking data).
+ */
+export type PublicFailure = 'refused' | 'unreachable' | 'timed out';
+
+const PUBLIC_FAILURE_CODES: Readonly<Record<PublicFailure, string>> = {
+  refused: 'RESTREAM_REFUSED',
+  unreachable: 'RESTREAM_UNREACHABLE',
+  'timed out': 'RESTREAM_TIMED_OUT',
+};
+
+/** What a push's status shows of `error`: its public kind as a code and as the message. */
+export function publicFailureOf(error: RestreamError): { code: string; message: PublicFailure } {
+  return { code: PUBLIC_FAILURE_CODES[error.publicFailure], message: error.publicFailure };
+}
+
 export abstract class RestreamError extends Error {
   abstract readonly code: string;
   abstract readonly disposition: RestreamErrorDisposition;
+  abstract readonly publicFailure: PublicFailure;
 
   constructor(message: string) {
     super(message);
@@ -26,6 +47,7 @@ export abstract class RestreamError extends Error {
 export class TargetRejectedError extends RestreamError {
   readonly code = 'RESTREAM_ERR_REJECTED';
   readonly disposition = 'refusal';
+  readonly publicFailure = 'refused';
   /** The server's status code when it gave one, e.g. `NetStream.Publish.BadName`. */
   constructor(message: string, readonly serverCode?: string) {
     super(message);
@@ -36,36 +58,53 @@ export class TargetRejectedError extends RestreamError {
 export class TargetUnreachableError extends RestreamError {
   readonly code = 'RESTREAM_ERR_NETWORK';
   readonly disposition = 'retry';
+  readonly publicFailure = 'unreachable';
 }
 
 /** The connection was made but the connect or publish step did not finish in time. */
 export class TargetTimeoutError extends RestreamError {
   readonly code = 'RESTREAM_ERR_TIMEOUT';
   readonly disposition = 'retry';
+  readonly publicFailure = 'timed out';
 }
 
 /** The TLS handshake failed (certificate not trusted, wrong host name, no TLS on that port). */
 export class TargetTlsError extends RestreamError {
   readonly code = 'RESTREAM_ERR_TLS';
   readonly disposition = 'refusal';
+  readonly publicFailure = 'refused';
 }
 
 /** The server's bytes are not RTMP as we know it. */
 export class TargetProtocolError extends RestreamError {
   readonly code = 'RESTREAM_ERR_PROTOCOL';
   readonly disposition = 'refusal';
+  readonly publicFailure = 'refused';
 }
 
 /** The target stopped reading: nothing left our send buffer for too long. */
 export class TargetStalledError extends RestreamError {
   readonly code = 'RESTREAM_ERR_STALLED';
   readonly disposition = 'retry';
+  readonly publicFailure = 'timed out';
 }
 
 /** The target URL is not an rtmp:// or rtmps:// URL with an app and a stream name. */
 export class TargetUrlError extends RestreamError {
   readonly code = 'RESTREAM_ERR_URL';
   readonly disposition = 'fatal';
+  readonly publicFailure = 'refused';
+}
+
+/**
+ * The target's host resolved, when connecting, to an address the origin must not push to
+ * (ALLOW_PRIVATE_TARGETS is off): a private network, loopback, a metadata service... Whatever
+ * the API checked when the target was saved, DNS may say something else now.
+ */
+export class TargetAddressRefusedError extends RestreamError {
+  readonly code = 'RESTREAM_ERR_ADDRESS_REFUSED';
+  readonly disposition = 'refusal';
+  readonly publicFailure = 'refused';
 }
 
 /**

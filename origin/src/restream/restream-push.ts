@@ -3,11 +3,13 @@
  * to it without transcoding, retries as the target's policy says and reports its status.
  * `push()` never waits for the network: a slow target only costs it skipped frames.
  */
+import { AddressPolicy } from '../../../network-policy/src/address-policy.js';
 import type { Logger } from '../../../service-kit/src/logger.js';
 import type { FlvTag } from '../ingest/flv-tag-source.js';
 import { copyBody, PushPipeline, type KeepBody } from './push-pipeline.js';
 import {
   maskSecret,
+  publicFailureOf,
   RestreamError,
   TargetProtocolError,
   TargetRejectedError,
@@ -25,6 +27,8 @@ export interface RestreamPushOptions {
   settings?: Partial<RestreamSettings>;
   /** Trust for rtmps:// targets; the default verifies against Node's CA list. */
   tls?: RtmpTlsOptions;
+  /** Where the push may connect. Default: the system resolver, private addresses as `settings.allowPrivateTargets` says. */
+  addressPolicy?: AddressPolicy;
   logger?: Logger;
   /** Every state change, and every keyframe skip. */
   onStatus?: (status: RestreamStatus) => void;
@@ -38,6 +42,7 @@ export class RestreamPush {
   private readonly settings: RestreamSettings;
   private readonly policy: RetryPolicy;
   private readonly pipeline: PushPipeline;
+  private readonly addressPolicy: AddressPolicy;
   private readonly meter = new BitrateMeter();
   private readonly label: string;
   private readonly logger: Logger | undefined;
@@ -65,6 +70,7 @@ export class RestreamPush {
     this.settings = settings;
     this.policy = retryPolicyOf(options.target, settings);
     this.pipeline = new PushPipeline(this.settings);
+    this.addressPolicy = options.addressPolicy ?? new AddressPolicy({ allowPrivate: settings.allowPrivateTargets });
     this.label = targetLabel(options.target);
     this.logger = options.logger?.child({ target: options.target.id, url: this.label });
     this.state = options.target.enabled ? 'idle' : 'disabled';
@@ -158,6 +164,7 @@ export class RestreamPush {
       streamKey: this.options.target.streamKey,
       timeoutMs: this.settings.timeoutMs,
       tls: this.options.tls,
+      addressPolicy: this.addressPolicy,
       signal: opening.signal,
     }).then(
       (session) => {
@@ -200,9 +207,9 @@ export class RestreamPush {
 
   private failed(error: RestreamError): void {
     // Messages are built without the key; masking again guards against a server echoing it.
-    const message = maskSecret(error.message, this.options.target.streamKey);
-    this.lastError = { code: error.code, message, at: new Date().toISOString() };
-    this.logger?.warn({ code: error.code, reason: message }, 'restream target failed');
+    const reason = maskSecret(error.message, this.options.target.streamKey);
+    this.lastError = { ...publicFailureOf(error), at: new Date().toISOString() };
+    this.logger?.warn({ code: error.code, reason }, 'restream target failed');
     if (error.disposition === 'refusal') this.refusals += 1;
     if (error.disposition === 'fatal' || (error.disposition === 'refusal' && shouldGiveUp(this.policy, this.refusals))) {
       clearInterval(this.meterTimer);

@@ -1,4 +1,4 @@
-import { readInteger, readNumber, type Env } from '../../../service-kit/src/env-settings.js';
+import { readBoolean, readInteger, readNumber, type Env } from '../../../service-kit/src/env-settings.js';
 
 /** Restreaming settings, read once at start-up; a target's own `retry` overrides the retry ones. */
 export interface RestreamSettings {
@@ -29,6 +29,12 @@ export interface RestreamSettings {
   earlyCloseMs: number;
   /** RESTREAM_STALL_TIMEOUT_MS: a target that takes no bytes for this long is reconnected. Default 30000. */
   stallTimeoutMs: number;
+  /**
+   * ALLOW_PRIVATE_TARGETS: targets may resolve to private, loopback, link-local... addresses
+   * when the origin connects (the API's setting of the same name applies when they are saved).
+   * Default false.
+   */
+  allowPrivateTargets: boolean;
 }
 
 export const DEFAULT_RESTREAM_SETTINGS: Readonly<RestreamSettings> = {
@@ -42,6 +48,7 @@ export const DEFAULT_RESTREAM_SETTINGS: Readonly<RestreamSettings> = {
   retryJitter: 0.2,
   earlyCloseMs: 5000,
   stallTimeoutMs: 30_000,
+  allowPrivateTargets: false,
 };
 
 export function readRestreamSettings(env: Env): RestreamSettings {
@@ -62,5 +69,6 @@ export function readRestreamSettings(env: Env): RestreamSettings {
     retryJitter: Math.min(readNumber(env, 'RESTREAM_RETRY_JITTER', d.retryJitter, { min: 0 }), 1),
     earlyCloseMs: readInteger(env, 'RESTREAM_EARLY_CLOSE_MS', d.earlyCloseMs, { min: 0 }),
     stallTimeoutMs: readInteger(env, 'RESTREAM_STALL_TIMEOUT_MS', d.stallTimeoutMs, { min: 1000 }),
+    allowPrivateTargets: readBoolean(env, 'ALLOW_PRIVATE_TARGETS', d.allowPrivateTargets),
   };
 }

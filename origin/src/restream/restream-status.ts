@@ -1,4 +1,5 @@
 /** What the API is told about each target of a live stream. */
+import type { PublicFailure } from './restream-errors.js';
 
 export type RestreamState = 'idle' | 'connecting' | 'live' | 'retrying' | 'failed' | 'disabled';
 
@@ -15,8 +16,8 @@ export interface RestreamStatus {
   bitrateBps: number;
   /** Connection attempts since the target last worked; 0 once a connection has lasted. */
   attempts: number;
-  /** Never holds the stream key. */
-  lastError: { code: string; message: string; at: string } | null;
+  /** Only the failure's public kind (see PublicFailure): the origin's log has the details. */
+  lastError: { code: string; message: PublicFailure; at: string } | null;
   /** While `retrying`: when the next attempt starts, ISO 8601. */
   nextRetryAt: string | null;
   /** Media waiting for the target: queued here plus unsent in the socket. Bounded by the backlog settings. */

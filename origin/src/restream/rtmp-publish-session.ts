@@ -3,10 +3,13 @@
  * RtmpPublishProtocol. `open()` resolves once the server said NetStream.Publish.Start; from
  * then on the owner writes media and watches `writableLength` for backpressure.
  */
+import type { LookupAddress } from 'node:dns';
 import net from 'node:net';
 import tls from 'node:tls';
+import { AddressRefusedError, type AddressPolicy } from '../../../network-policy/src/address-policy.js';
 import {
   RestreamError,
+  TargetAddressRefusedError,
   TargetRejectedError,
   TargetTimeoutError,
   TargetTlsError,
@@ -37,7 +40,18 @@ export interface RtmpPublishSessionOptions {
    */
   timeoutMs?: number;
   tls?: RtmpTlsOptions;
+  /** Resolves the target's host once and checks every address before anything connects. */
+  addressPolicy: AddressPolicy;
   signal?: AbortSignal;
+}
+
+/** A lookup for net/tls.connect that answers with addresses resolved and checked before. */
+function pinnedLookup(addresses: string[]): net.LookupFunction {
+  const entries: LookupAddress[] = addresses.map((address) => ({ address, family: net.isIPv6(address) ? 6 : 4 }));
+  return (_hostname, options, callback) => {
+    if (options.all) callback(null, entries);
+    else callback(null, entries[0]!.address, entries[0]!.family);
+  };
 }
 
 /** Node's TLS and OpenSSL error codes: certificate, host name and handshake failures. */
@@ -101,32 +115,50 @@ export class RtmpPublishSession {
       };
       const onAbort = () => fail(new TargetUnreachableError(`${endpoint.label}: connection attempt cancelled`));
 
-      const socket = endpoint.secure
-        ? tls.connect({
-            host: endpoint.host,
-            port: endpoint.port,
-            // SNI must be a host name; Node warns about (and servers ignore) an IP address here.
-            servername: net.isIP(endpoint.host) ? undefined : endpoint.host,
-            ca: options.tls?.ca,
-            rejectUnauthorized: options.tls?.rejectUnauthorized ?? true,
-          })
-        : net.connect({ host: endpoint.host, port: endpoint.port });
-      const protocol = new RtmpPublishProtocol(endpoint, {
-        send: (bytes) => session?.write(bytes),
-        connected: () => arm('createStream/publish'),
-        publishing: () => {
-          if (settled || !session) return;
-          finish();
-          session.published = true;
-          resolve(session);
+      const connect = (addresses: string[]) => {
+        // The socket reaches the checked addresses under the host's name (TLS checks the
+        // certificate against it): Node's connect asks this lookup, not the resolver again.
+        const lookup = pinnedLookup(addresses);
+        const socket = endpoint.secure
+          ? tls.connect({
+              host: endpoint.host,
+              port: endpoint.port,
+              lookup,
+              // SNI must be a host name; Node warns about (and servers ignore) an IP address here.
+              servername: net.isIP(endpoint.host) ? undefined : endpoint.host,
+              ca: options.tls?.ca,
+              rejectUnauthorized: options.tls?.rejectUnauthorized ?? true,
+            })
+          : net.connect({ host: endpoint.host, port: endpoint.port, lookup });
+        const protocol = new RtmpPublishProtocol(endpoint, {
+          send: (bytes) => session?.write(bytes),
+          connected: () => arm('createStream/publish'),
+          publishing: () => {
+            if (settled || !session) return;
+            finish();
+            session.published = true;
+            resolve(session);
+          },
+          failed: (error) => {
+            if (!settled) fail(error);
+            else session?.destroy(error);
+          },
+        });
+        session = new RtmpPublishSession(socket, endpoint, protocol, timeoutMs);
+        session.listen(endpoint.secure ? 'secureConnect' : 'connect', (error) => fail(error));
+      };
+      options.addressPolicy.resolve(endpoint.host).then(
+        (addresses) => {
+          if (!settled) connect(addresses);
         },
-        failed: (error) => {
-          if (!settled) fail(error);
-          else session?.destroy(error);
+        (error: unknown) => {
+          fail(
+            error instanceof AddressRefusedError
+              ? new TargetAddressRefusedError(`${endpoint.label}: ${error.message}, which this origin does not push to (ALLOW_PRIVATE_TARGETS)`)
+              : new TargetUnreachableError(`${endpoint.label}: ${error instanceof Error ? error.message : String(error)}`),
+          );
         },
-      });
-      session = new RtmpPublishSession(socket, endpoint, protocol, timeoutMs);
-      session.listen(endpoint.secure ? 'secureConnect' : 'connect', (error) => fail(error));
+      );
       arm('connect');
       if (options.signal?.aborted) onAbort();
       else options.signal?.addEventListener('abort', onAbort);

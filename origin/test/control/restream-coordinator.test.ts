@@ -8,6 +8,7 @@ import { DEFAULT_RESTREAM_SETTINGS, type RestreamStatus, type RestreamTarget } f
 import { testAsset } from '../../../test-support/ffmpeg.js';
 import { startRtmpReceiver } from '../../../test-support/rtmp-receiver.js';
 import { waitFor } from '../../../test-support/wait-for.js';
+import { LOCAL_TARGETS } from '../restream/fixtures/local-targets.js';
 
 /** The API's restream routes as an in-process collaborator; the targets are real RTMP servers. */
 function fakeClient(targets: RestreamTarget[]) {
@@ -28,7 +29,7 @@ function fakeClient(targets: RestreamTarget[]) {
 function startCoordinator(t: Test, client: ReturnType<typeof fakeClient>['client'], statusIntervalMs: number) {
   const coordinator = new RestreamCoordinator({
     client,
-    settings: DEFAULT_RESTREAM_SETTINGS,
+    settings: { ...DEFAULT_RESTREAM_SETTINGS, ...LOCAL_TARGETS },
     reconnectWindowMs: 60_000,
     statusIntervalMs,
     logger: pino({ level: 'silent' }),
@@ -107,7 +108,7 @@ t.test('the fallback named by the configuration is downloaded at once, once per 
       },
       reportStatus: async () => undefined,
     },
-    settings: DEFAULT_RESTREAM_SETTINGS,
+    settings: { ...DEFAULT_RESTREAM_SETTINGS, ...LOCAL_TARGETS },
     reconnectWindowMs: 100,
     statusIntervalMs: 1000,
     logger: pino({ level: 'silent' }),

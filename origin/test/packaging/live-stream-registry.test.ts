@@ -22,6 +22,7 @@ import { SegmentDelayStats } from '../../src/packaging/segment-delay-stats.js';
 import { readSegmentSettings } from '../../src/packaging/segment-settings.js';
 import { DEFAULT_RESTREAM_SETTINGS } from '../../src/restream/index.js';
 import { feedFlv } from '../restream/fixtures/flv-feed.js';
+import { LOCAL_TARGETS } from '../restream/fixtures/local-targets.js';
 
 const STREAM = 'abc12345';
 const logger = pino({ level: 'silent' });
@@ -75,7 +76,7 @@ async function setup(t: Test, options: { windowMs: number; fallback: boolean; ta
   };
   const restream = new RestreamCoordinator({
     client: { config: async () => config, reportStatus: async () => undefined },
-    settings: DEFAULT_RESTREAM_SETTINGS,
+    settings: { ...DEFAULT_RESTREAM_SETTINGS, ...LOCAL_TARGETS },
     reconnectWindowMs: options.windowMs,
     statusIntervalMs: 1000,
     logger,

@@ -7,6 +7,7 @@ import { startRtmpReceiver, type ReceivedPublish } from '../../../test-support/r
 import { waitFor } from '../../../test-support/wait-for.js';
 import { decodeReceived } from './fixtures/decode-check.js';
 import { feedFlv } from './fixtures/flv-feed.js';
+import { LOCAL_TARGETS } from './fixtures/local-targets.js';
 
 const hasKeyframe = (publish: ReceivedPublish | undefined) => publish?.tags.some((tag) => tag.type === 9 && tag.body[0] === 0x17 && tag.body[1] === 1);
 const headTypes = (publish: ReceivedPublish) => publish.tags.slice(0, 4).map((tag) => `${tag.type}:${tag.type === 18 ? '' : tag.body[1]}`);
@@ -17,7 +18,7 @@ t.test('setTargets: added start, removed stop, changed restart, disabled stop; l
   const c = await startRtmpReceiver();
   t.teardown(() => Promise.all([a.close(), b.close(), c.close()]));
   const updates: RestreamStatus[] = [];
-  const manager = new RestreamManager({ onStatus: (status) => updates.push(status) });
+  const manager = new RestreamManager({ settings: LOCAL_TARGETS, onStatus: (status) => updates.push(status) });
   t.teardown(() => manager.stop());
   const target = (id: string, port: number, streamKey: string, enabled = true): RestreamTarget => ({ id, url: `rtmp://127.0.0.1:${port}/live`, streamKey, enabled });
 
@@ -53,7 +54,7 @@ t.test('setTargets: added start, removed stop, changed restart, disabled stop; l
 t.test('the publisher leaves and returns twice: one publish at the target, time only forward', async (t) => {
   const receiver = await startRtmpReceiver();
   t.teardown(() => receiver.close());
-  const manager = new RestreamManager();
+  const manager = new RestreamManager({ settings: LOCAL_TARGETS });
   t.teardown(() => manager.stop());
   manager.setTargets([{ id: 'r', url: `rtmp://127.0.0.1:${receiver.port}/live`, streamKey: 'k', enabled: true }]);
   await waitFor('live', () => manager.statuses()[0]?.state === 'live');
@@ -96,7 +97,7 @@ t.test('a publisher that returns with other codec parameters gets a new publish 
   const receiver = await startRtmpReceiver();
   t.teardown(() => receiver.close());
   const updates: RestreamStatus[] = [];
-  const manager = new RestreamManager({ onStatus: (status) => updates.push(status) });
+  const manager = new RestreamManager({ settings: LOCAL_TARGETS, onStatus: (status) => updates.push(status) });
   t.teardown(() => manager.stop());
   manager.setTargets([{ id: 'r', url: `rtmp://127.0.0.1:${receiver.port}/live`, streamKey: 'k', enabled: true }]);
   await waitFor('live', () => manager.statuses()[0]?.state === 'live');

@@ -6,9 +6,11 @@ import { freePort } from '../../../test-support/free-port.js';
 import { startRtmpReceiver } from '../../../test-support/rtmp-receiver.js';
 import { waitFor } from '../../../test-support/wait-for.js';
 import { feedFlv } from './fixtures/flv-feed.js';
+import { LOCAL_TARGETS } from './fixtures/local-targets.js';
+import { captureLog } from './fixtures/captured-log.js';
 
 /** Fast retries for tests; jitter off so that delays are predictable. */
-const fast = { retryDelayS: 0.1, retryMaxDelayS: 0.4, retryJitter: 0, earlyCloseMs: 500, timeoutMs: 2000 };
+const fast = { retryDelayS: 0.1, retryMaxDelayS: 0.4, retryJitter: 0, earlyCloseMs: 500, timeoutMs: 2000, ...LOCAL_TARGETS };
 
 function recorder() {
   const statuses: RestreamStatus[] = [];
@@ -41,7 +43,7 @@ t.test('a receiver that goes away: retrying; when it returns: live again, header
   await waitFor('the target to count as working', () => push.status().attempts === 0, { timeoutMs: 60_000 });
   await first.close();
   await waitFor('retrying', () => push.status().state === 'retrying');
-  t.match(push.status().lastError, { code: 'RESTREAM_ERR_NETWORK' });
+  t.match(push.status().lastError, { code: 'RESTREAM_UNREACHABLE', message: 'unreachable' });
   // More refused connects than the policy's 3 refusals that would end the push.
   await waitFor('five refused connects', () => push.status().attempts >= 5, { timeoutMs: 60_000 });
   t.not(push.status().state, 'failed', 'refused TCP connects are network errors, not refusals');
@@ -67,42 +69,51 @@ t.test('a wrong key refused with an error status: failed after `attempts`, with 
   const receiver = await startRtmpReceiver({ expectedKey: 'rightkey' });
   t.teardown(() => receiver.close());
   const log = recorder();
+  const details = captureLog();
   const push = new RestreamPush({
     target: { id: 'wrong', url: `rtmp://127.0.0.1:${receiver.port}/live`, streamKey: 'wrongkey123', enabled: true, retry: { attempts: 3, delayS: 0.05 } },
     settings: fast,
     onStatus: log.onStatus,
+    logger: details.logger,
   });
   t.teardown(() => push.stop());
   push.start();
   await waitFor('failed', () => push.status().state === 'failed');
   const status = push.status();
   t.equal(receiver.refused, 3, 'three attempts');
-  t.match(status.lastError, { code: 'RESTREAM_ERR_REJECTED', message: /NetStream\.Publish\.BadName: Invalid stream key \*\*\*/ });
+  t.match(status.lastError, { code: 'RESTREAM_REFUSED', message: 'refused' });
+  t.match(details.failures().at(-1), { code: 'RESTREAM_ERR_REJECTED', reason: /NetStream\.Publish\.BadName: Invalid stream key \*\*\*/ }, 'the server\'s reason is in the log');
   t.notOk(JSON.stringify(log.statuses).includes('wrongkey123'), 'the key appears in no status');
+  t.notOk(JSON.stringify(details.lines).includes('wrongkey123'), 'nor in the log');
   t.notOk(log.states().includes('live'));
 });
 
 t.test('a wrong key refused the Twitch way (publish accepted, then closed): failed too', async (t) => {
   const receiver = await startRtmpReceiver({ expectedKey: 'rightkey', refuseBy: 'close' });
   t.teardown(() => receiver.close());
+  const details = captureLog();
   const push = new RestreamPush({
     target: { id: 'twitchy', url: `rtmp://127.0.0.1:${receiver.port}/live`, streamKey: 'wrongkey123', enabled: true, retry: { attempts: 2, delayS: 0.05 } },
     settings: fast,
+    logger: details.logger,
   });
   t.teardown(() => push.stop());
   push.start();
   await waitFor('failed', () => push.status().state === 'failed');
   t.equal(receiver.refused, 2);
-  t.match(push.status().lastError, { code: 'RESTREAM_ERR_REJECTED', message: /closed the connection .* after accepting the publish \(wrong stream key\?\)/ });
+  t.match(push.status().lastError, { code: 'RESTREAM_REFUSED', message: 'refused' });
+  t.match(details.failures().at(-1), { code: 'RESTREAM_ERR_REJECTED', reason: /closed the connection .* after accepting the publish \(wrong stream key\?\)/ });
 });
 
 t.test('nothing listening: retried without limit, with backoff', async (t) => {
   const port = await freePort();
   const log = recorder();
+  const details = captureLog();
   const push = new RestreamPush({
     target: { id: 'gone', url: `rtmp://127.0.0.1:${port}/live`, streamKey: 'k', enabled: true, retry: { attempts: 1, delayS: 0.05 } },
     settings: { ...fast, retryMaxDelayS: 0.2 },
     onStatus: log.onStatus,
+    logger: details.logger,
   });
   t.teardown(() => push.stop());
   push.start();
@@ -111,7 +122,8 @@ t.test('nothing listening: retried without limit, with backoff', async (t) => {
   const status = push.status();
   t.equal(status.state === 'retrying' || status.state === 'connecting', true, `still trying (${status.state})`);
   t.notOk(log.states().includes('failed'));
-  t.match(status.lastError, { code: 'RESTREAM_ERR_NETWORK', message: /cannot connect \(ECONNREFUSED/ });
+  t.match(status.lastError, { code: 'RESTREAM_UNREACHABLE', message: 'unreachable' });
+  t.match(details.failures()[0], { code: 'RESTREAM_ERR_NETWORK', reason: /cannot connect \(ECONNREFUSED/ }, 'the log says why, the status does not');
   // Each retry is announced with its time; the wait after the failure doubles up to the cap
   // (never less; a slow machine may only make it longer).
   const waits = log.statuses
@@ -135,12 +147,15 @@ t.test('a server that accepts TCP but never answers: a timeout, retried', async 
     silent.close();
   });
   const port = (silent.address() as { port: number }).port;
+  const details = captureLog();
   const push = new RestreamPush({
     target: { id: 'mute', url: `rtmp://127.0.0.1:${port}/live`, streamKey: 'k', enabled: true },
     settings: { ...fast, timeoutMs: 300 },
+    logger: details.logger,
   });
   t.teardown(() => push.stop());
   push.start();
   await waitFor('retrying', () => push.status().state === 'retrying');
-  t.match(push.status().lastError, { code: 'RESTREAM_ERR_TIMEOUT', message: /no answer to connect within 300 ms/ });
+  t.match(push.status().lastError, { code: 'RESTREAM_TIMED_OUT', message: 'timed out' });
+  t.match(details.failures()[0], { code: 'RESTREAM_ERR_TIMEOUT', reason: /no answer to connect within 300 ms/ });
 });

@@ -10,6 +10,8 @@ import { startRtmpReceiver } from '../../../test-support/rtmp-receiver.js';
 import { waitFor } from '../../../test-support/wait-for.js';
 import { decodeReceived } from './fixtures/decode-check.js';
 import { feedFlv } from './fixtures/flv-feed.js';
+import { LOCAL_TARGETS } from './fixtures/local-targets.js';
+import { captureLog } from './fixtures/captured-log.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -31,6 +33,7 @@ t.test('rtmps:// with the test CA trusted: media arrives over TLS and decodes', 
   t.teardown(() => receiver.close());
   const push = new RestreamPush({
     target: { id: 'tls', url: `rtmps://localhost:${receiver.port}/live`, streamKey: 'tlskey', enabled: true },
+    settings: LOCAL_TARGETS,
     tls: { ca: tls.cert },
   });
   t.teardown(() => push.stop());
@@ -48,43 +51,54 @@ t.test('rtmps:// with the test CA trusted: media arrives over TLS and decodes', 
 });
 
 t.test('rtmps:// verifies certificates by default: an untrusted one ends in failed', async (t) => {
+  const details = captureLog();
   const tls = await selfSignedCertificate();
   const receiver = await startRtmpReceiver({ tls });
   t.teardown(() => receiver.close());
   const push = new RestreamPush({
     target: { id: 'untrusted', url: `rtmps://localhost:${receiver.port}/live`, streamKey: 'k', enabled: true, retry: { attempts: 2, delayS: 0.05 } },
+    settings: LOCAL_TARGETS,
+    logger: details.logger,
   });
   t.teardown(() => push.stop());
   push.start();
   await waitFor('failed', () => push.status().state === 'failed');
-  t.match(push.status().lastError, { code: 'RESTREAM_ERR_TLS', message: /TLS failed \(DEPTH_ZERO_SELF_SIGNED_CERT/ });
+  t.match(push.status().lastError, { code: 'RESTREAM_REFUSED', message: 'refused' });
+  t.match(details.failures().at(-1), { code: 'RESTREAM_ERR_TLS', reason: /TLS failed \(DEPTH_ZERO_SELF_SIGNED_CERT/ });
   t.equal(receiver.publishes.length, 0);
 });
 
 t.test('rtmps:// checks the host name against the certificate', async (t) => {
+  const details = captureLog();
   const tls = await selfSignedCertificate();
   const receiver = await startRtmpReceiver({ tls });
   t.teardown(() => receiver.close());
   const push = new RestreamPush({
     // The certificate names localhost, not 127.0.0.1.
     target: { id: 'ip', url: `rtmps://127.0.0.1:${receiver.port}/live`, streamKey: 'k', enabled: true, retry: { attempts: 1 } },
+    settings: LOCAL_TARGETS,
     tls: { ca: tls.cert },
+    logger: details.logger,
   });
   t.teardown(() => push.stop());
   push.start();
   await waitFor('failed', () => push.status().state === 'failed');
-  t.match(push.status().lastError, { code: 'RESTREAM_ERR_TLS', message: /ERR_TLS_CERT_ALTNAME_INVALID/ });
+  t.match(push.status().lastError, { code: 'RESTREAM_REFUSED', message: 'refused' });
+  t.match(details.failures().at(-1), { code: 'RESTREAM_ERR_TLS', reason: /ERR_TLS_CERT_ALTNAME_INVALID/ });
 });
 
 t.test('rtmps:// to a plain RTMP port is a TLS failure or a timeout, never a hang', async (t) => {
+  const details = captureLog();
   const receiver = await startRtmpReceiver();
   t.teardown(() => receiver.close());
   const push = new RestreamPush({
     target: { id: 'plain', url: `rtmps://localhost:${receiver.port}/live`, streamKey: 'k', enabled: true, retry: { attempts: 1 } },
-    settings: { timeoutMs: 1000 },
+    settings: { timeoutMs: 1000, ...LOCAL_TARGETS },
+    logger: details.logger,
   });
   t.teardown(() => push.stop());
   push.start();
   await waitFor('an error', () => push.status().lastError ?? undefined, { timeoutMs: 60_000 });
-  t.match(push.status().lastError?.code, /RESTREAM_ERR_(TLS|TIMEOUT)/);
+  t.match(push.status().lastError?.message, /^(refused|timed out)$/);
+  t.match(details.failures()[0]?.code, /RESTREAM_ERR_(TLS|TIMEOUT)/);
 });

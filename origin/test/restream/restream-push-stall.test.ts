@@ -10,8 +10,11 @@ import { startRtmpReceiver } from '../../../test-support/rtmp-receiver.js';
 import { waitFor } from '../../../test-support/wait-for.js';
 import { decodeReceived } from './fixtures/decode-check.js';
 import { feedFlv } from './fixtures/flv-feed.js';
+import { LOCAL_TARGETS } from './fixtures/local-targets.js';
+import { captureLog } from './fixtures/captured-log.js';
 
 const settings = {
+  ...LOCAL_TARGETS,
   maxBacklogBytes: 512 * 1024,
   maxBacklogMs: 3000,
   sendBufferBytes: 64 * 1024,
@@ -74,9 +77,11 @@ t.test('a target that takes nothing for stallTimeoutMs is reconnected', async (t
   const stuck = await startRtmpReceiver({ stallAfterPublish: true });
   t.teardown(() => stuck.close());
   const updates: RestreamStatus[] = [];
+  const details = captureLog();
   const manager = new RestreamManager({
     settings: { ...settings, stallTimeoutMs: 1000, retryDelayS: 0.1, retryJitter: 0 },
     onStatus: (status) => updates.push(status),
+    logger: details.logger,
   });
   t.teardown(() => manager.stop());
   manager.setTargets([{ id: 'stuck', url: `rtmp://127.0.0.1:${stuck.port}/live`, streamKey: 'stuckkey', enabled: true }]);
@@ -84,7 +89,8 @@ t.test('a target that takes nothing for stallTimeoutMs is reconnected', async (t
   t.teardown(() => feed.stop());
   await waitFor('a stall detected', () => updates.some((s) => s.state === 'retrying'), { timeoutMs: 60_000 });
   const retrying = updates.find((s) => s.state === 'retrying')!;
-  t.match(retrying.lastError, { code: 'RESTREAM_ERR_STALLED', message: /took no data for \d+ s/ });
+  t.match(retrying.lastError, { code: 'RESTREAM_TIMED_OUT', message: 'timed out' });
+  t.match(details.failures()[0], { code: 'RESTREAM_ERR_STALLED', reason: /took no data for \d+ s/ });
   // (The paused receiver cannot notice the cut; a second publish shows the push moved on.)
   await waitFor('published again', () => stuck.publishes.length >= 2);
   t.pass('a new publish replaced the stuck one');

@@ -7,6 +7,8 @@ import { startRtmpReceiver, type ReceivedTag } from '../../../test-support/rtmp-
 import { waitFor } from '../../../test-support/wait-for.js';
 import { decodeReceived } from './fixtures/decode-check.js';
 import { feedFlv } from './fixtures/flv-feed.js';
+import { LOCAL_TARGETS } from './fixtures/local-targets.js';
+import { captureLog } from './fixtures/captured-log.js';
 
 const isConfig = (tag: ReceivedTag) => (tag.type === 9 || tag.type === 8) && tag.body[1] === 0;
 
@@ -21,6 +23,7 @@ t.test('headers first, then every frame from a keyframe on; ffmpeg decodes what 
   const statuses: RestreamStatus[] = [];
   const push = new RestreamPush({
     target: { id: 't1', url: `rtmp://127.0.0.1:${receiver.port}/live`, streamKey: 'key1', enabled: true },
+    settings: LOCAL_TARGETS,
     onStatus: (status) => statuses.push(status),
   });
   t.teardown(() => push.stop());
@@ -65,7 +68,7 @@ t.test('headers first, then every frame from a keyframe on; ffmpeg decodes what 
 t.test('bitrate is reported while live', async (t) => {
   const receiver = await startRtmpReceiver();
   t.teardown(() => receiver.close());
-  const push = new RestreamPush({ target: { id: 't', url: `rtmp://127.0.0.1:${receiver.port}/live`, streamKey: 'k', enabled: true } });
+  const push = new RestreamPush({ target: { id: 't', url: `rtmp://127.0.0.1:${receiver.port}/live`, streamKey: 'k', enabled: true }, settings: LOCAL_TARGETS });
   t.teardown(() => push.stop());
   push.start();
   await waitFor('live', () => push.status().state === 'live');
@@ -89,10 +92,12 @@ t.test('a disabled target does nothing', async (t) => {
   t.equal(push.status().state, 'disabled');
 });
 
-t.test('an unusable URL fails at once with the reason', async (t) => {
-  const push = new RestreamPush({ target: { id: 'bad', url: 'http://example.com/app', streamKey: 'secretkey', enabled: true } });
+t.test('an unusable URL fails at once; the status says refused, the log why', async (t) => {
+  const log = captureLog();
+  const push = new RestreamPush({ target: { id: 'bad', url: 'http://example.com/app', streamKey: 'secretkey', enabled: true }, logger: log.logger });
   push.start();
   await waitFor('failed', () => push.status().state === 'failed');
-  t.match(push.status().lastError, { code: 'RESTREAM_ERR_URL', message: /scheme "http:"/ });
+  t.match(push.status().lastError, { code: 'RESTREAM_REFUSED', message: 'refused' });
+  t.match(log.failures(), [{ code: 'RESTREAM_ERR_URL', reason: /scheme "http:"/ }]);
   await push.stop();
 });
