@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../service-kit/src/logger.js';
 import { Authenticator } from './auth/authenticator.js';
-import { handleError, handleNotFound, pathOf } from './error-handler.js';
+import { handleError, handleNotFound } from './error-handler.js';
 import { FallbackFiles } from './fallback/fallback-files.js';
 import { FallbackUploader } from './fallback/fallback-uploader.js';
 import { FallbackWorkArea } from './fallback/work-area.js';
@@ -14,6 +14,7 @@ import { OpenNames } from './publish/open-names.js';
 import { PublishAuthorizer } from './publish/publish-authorizer.js';
 import { PublisherAudit } from './publish/publisher-audit.js';
 import { closeRedis, createRedisClient, waitUntilReady } from './redis-client.js';
+import { loggablePath } from './request-redaction.js';
 import { TargetAddressPolicy } from './restream/target-address-policy.js';
 import { healthRoutes } from './routes/health.js';
 import { openApiRoutes } from './routes/openapi.js';
@@ -53,13 +54,13 @@ export interface AppOptions extends Omit<ApiSettings, 'port' | 'host'> {
 }
 
 /**
- * Logged request fields: no headers (Authorization carries tokens) and no query string
- * (`/authorize?name=` carries stream keys).
+ * Logged request fields: no headers (Authorization carries tokens), no query string
+ * (`/authorize?name=` carries stream keys) and no path segment that looks like a key or token.
  */
 function serializeRequest(request: FastifyRequest) {
   return {
     method: request.method,
-    url: pathOf(request.url),
+    url: loggablePath(request.url),
     remoteAddress: request.ip,
   };
 }

@@ -9,6 +9,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from './errors.js';
+import { REDACTED, pathOf, redactSecretLooking } from './request-redaction.js';
 
 /** Turns any error raised while handling a request into the `{ error: { code, message } }` answer. */
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
@@ -25,12 +26,6 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
 export function handleNotFound(request: FastifyRequest, reply: FastifyReply): void {
   const error = new RouteNotFoundError(request.method, pathOf(request.url));
   void reply.code(error.statusCode).send(error.toBody());
-}
-
-/** The URL without its query string, which may carry publisher credentials. */
-export function pathOf(url: string): string {
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
 }
 
 function toApiError(error: FastifyError | Error, request: FastifyRequest): ApiError {
@@ -71,7 +66,7 @@ function describeValidation(
   const { propertyName } = first as { propertyName?: unknown };
   if (typeof propertyName === 'string') {
     return new ValidationError([context, ...segments].join('.'), `has a key that ${first.message ?? 'is invalid'}`, {
-      got: redactSecret(propertyName),
+      got: redactSecretLooking(propertyName),
     });
   }
   const part = context in REQUEST_PARTS ? REQUEST_PARTS[context as keyof typeof REQUEST_PARTS](request) : undefined;
@@ -81,19 +76,12 @@ function describeValidation(
   );
   const secret = segments.some((segment) => SECRET_FIELDS.has(segment));
   return new ValidationError([context, ...segments].join('.'), first.message ?? 'is invalid', {
-    got: secret ? '[redacted]' : redactSecret(value),
+    got: secret ? REDACTED : redactSecretLooking(value),
   });
 }
-
-/** Values that look like a stream key or an API token, even a mistyped one, are not echoed. */
-const SECRET_LOOKING = /^(?:publish[_/]|lst_)/;
 
 /**
  * Fields whose values are never echoed: a restream target's key, and its URL, which a user may
  * have pasted with the key or a password in it.
  */
 const SECRET_FIELDS = new Set(['stream_key', 'stream_url']);
-
-function redactSecret(value: unknown): unknown {
-  return typeof value === 'string' && SECRET_LOOKING.test(value) ? '[redacted]' : value;
-}

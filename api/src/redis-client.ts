@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
 
 /**
  * Longest pause between reconnection attempts: short, so the API is back within about a second
@@ -14,11 +15,41 @@ export interface RedisClientOptions {
   logger: FastifyBaseLogger;
 }
 
+/** The `debug` package as ioredis itself loads it (the same instance, whatever its version). */
+interface DebugControl {
+  enable(namespaces: string): void;
+  /** Disables every namespace and returns those that were enabled (`-name` for skipped ones). */
+  disable(): string;
+  enabled(name: string): boolean;
+}
+
+const IOREDIS_DEBUG = 'ioredis:*';
+
+/**
+ * ioredis's debug output (`DEBUG=ioredis:*`) prints every command with its arguments: stream
+ * keys and restream target keys being stored, token hashes, the password of AUTH. So it stays
+ * off whatever DEBUG says; the other namespaces DEBUG names keep working. Returns whether DEBUG
+ * had asked for it.
+ */
+export function silenceRedisDebug(): boolean {
+  const ioredisRequire = createRequire(createRequire(import.meta.url).resolve('ioredis'));
+  const debug = ioredisRequire('debug') as DebugControl;
+  const wasOn = debug.enabled('ioredis:redis');
+  const skip = `-${IOREDIS_DEBUG}`;
+  const others = debug
+    .disable()
+    .split(',')
+    .filter((namespace) => namespace !== '' && namespace !== skip);
+  debug.enable([...others, skip].join(','));
+  return wasOn;
+}
+
 /**
  * A client that fails fast while Redis is away instead of queueing commands (requests answer
  * 503 at once) and keeps reconnecting in the background, so the API recovers on its own.
  */
 export function createRedisClient({ url, timeoutMs, logger }: RedisClientOptions): Redis {
+  if (silenceRedisDebug()) logger.warn(`DEBUG names ${IOREDIS_DEBUG}, whose output holds secrets (command arguments): it stays off`);
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,

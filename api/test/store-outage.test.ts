@@ -82,7 +82,7 @@ t.test('Redis down: 503 LIVE_ERR_STORE_UNAVAILABLE at once; back up: the same ap
 t.test('the app starts while Redis is down and connects once it is up', async (t) => {
   const redis = await startRedisServer();
   await redis.stop();
-  const app = await buildTestApp(t, redis.url, { redisTimeoutMs: 200 });
+  const app = await buildTestApp(t, redis.url, { redisTimeoutMs: 200 }, { redisDown: true });
   t.teardown(() => redis.remove());
   t.equal((await app.inject('/health')).statusCode, 503);
 

@@ -1,3 +1,4 @@
 export * from './env-settings.js';
+export * from './error-log-fields.js';
 export * from './logger.js';
 export * from './shutdown.js';

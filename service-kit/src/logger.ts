@@ -1,4 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { errorLogFields } from './error-log-fields.js';
 
 export type { Logger };
 
@@ -12,6 +13,7 @@ export const SECRET_LOG_PATHS = [
   'stream_key',
   'token',
   'secret',
+  'password',
   'authorization',
   'req.headers.authorization',
   'headers.authorization',
@@ -20,6 +22,7 @@ export const SECRET_LOG_PATHS = [
   '*.stream_key',
   '*.token',
   '*.secret',
+  '*.password',
 ];
 
 export function loggerOptions(service: string, level = process.env.LOG_LEVEL ?? 'info'): LoggerOptions {
@@ -27,6 +30,7 @@ export function loggerOptions(service: string, level = process.env.LOG_LEVEL ?? 
     name: service,
     level,
     redact: { paths: SECRET_LOG_PATHS, censor: '[redacted]' },
+    serializers: { err: errorLogFields },
   };
 }
 
