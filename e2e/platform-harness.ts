@@ -24,6 +24,8 @@ export interface Platform {
   redis: RedisServer;
   /** Everything the service printed, over all its runs. */
   logs(service: ServiceName): string;
+  /** The process id of the service's current run (for its memory). */
+  pid(service: ServiceName): number | undefined;
   /**
    * Stops one service: SIGTERM (its graceful shutdown; SIGKILL after 5 s) or SIGKILL (a crash).
    * Resolves once the process has exited.
@@ -87,6 +89,7 @@ export async function startPlatform(
     hlsPath,
     redis,
     logs: (name) => (pastOutput.get(name) ?? '') + (services.get(name)?.output ?? ''),
+    pid: (name) => services.get(name)?.child.pid,
     stopService: async (name, signal = 'SIGTERM') => {
       const service = services.get(name);
       if (!service) throw new Error(`${name} was never started`);

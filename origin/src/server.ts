@@ -8,8 +8,8 @@ import { RestreamCoordinator } from './control/restream-coordinator.js';
 import { FallbackCache } from './fallback/index.js';
 import { buildHttpApp } from './http/app.js';
 import { ApiPublishAuthorizer } from './ingest/api-publish-authorizer.js';
-import { NmsRtmpListener } from './ingest/nms-rtmp-listener.js';
 import { PublishGate } from './ingest/publish-gate.js';
+import { RtmpListener } from './ingest/rtmp-listener.js';
 import { LiveStreamRegistry } from './packaging/live-stream-registry.js';
 import { SegmentDelayStats } from './packaging/segment-delay-stats.js';
 import { readOriginSettings } from './settings.js';
@@ -89,10 +89,11 @@ async function main(): Promise<void> {
     logger,
     maxPendingBytes: settings.maxPendingBytes,
   });
-  const rtmp = new NmsRtmpListener({
+  const rtmp = new RtmpListener({
     host: settings.rtmpHost,
     port: settings.rtmpPort,
     logger,
+    limits: settings.rtmpLimits,
     onPublish: (publish) => gate.admit(publish),
   });
   const http = buildHttpApp({

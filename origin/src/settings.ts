@@ -12,12 +12,14 @@ import {
 import type { IngestDescription } from './control/ingest-heartbeat.js';
 import { readFallbackSettings, type FallbackSettings } from './fallback/fallback-settings.js';
 import { readHlsSettings, type HlsSettings } from './hls/hls-settings.js';
+import { readRtmpIngestLimits, type RtmpIngestLimits } from './ingest/rtmp-ingest-settings.js';
 import { readSegmentSettings, type SegmentSettings } from './packaging/segment-settings.js';
 import { readRestreamSettings, type RestreamSettings } from './restream/index.js';
 
 export interface OriginSettings {
   rtmpHost: string;
   rtmpPort: number;
+  rtmpLimits: RtmpIngestLimits;
   httpHost: string;
   httpPort: number;
   apiUrl: string;
@@ -47,6 +49,7 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
   return {
     rtmpHost: readString(env, 'RTMP_HOST', '0.0.0.0'),
     rtmpPort,
+    rtmpLimits: readRtmpIngestLimits(env),
     httpHost: readString(env, 'ORIGIN_HTTP_HOST', '0.0.0.0'),
     httpPort: readPort(env, 'ORIGIN_HTTP_PORT', 8080),
     apiUrl: readHttpUrl(env, 'API_URL', 'http://127.0.0.1:9090'),

@@ -2,16 +2,18 @@ import net from 'node:net';
 import t from 'tap';
 import { pino } from 'pino';
 import type { FlvTag, IncomingPublish } from '../../src/ingest/flv-tag-source.js';
-import { NmsRtmpListener } from '../../src/ingest/nms-rtmp-listener.js';
+import { readRtmpIngestLimits } from '../../src/ingest/rtmp-ingest-settings.js';
+import { RtmpListener } from '../../src/ingest/rtmp-listener.js';
 import { publishFile, testAsset } from '../../../test-support/ffmpeg.js';
 import { waitFor } from '../../../test-support/wait-for.js';
 
 async function startListener() {
   const publishes: Array<{ publish: IncomingPublish; tags: FlvTag[]; closed: boolean }> = [];
-  const listener = new NmsRtmpListener({
+  const listener = new RtmpListener({
     host: '127.0.0.1',
     port: 0,
     logger: pino({ level: 'silent' }),
+    limits: readRtmpIngestLimits({}),
     onPublish: (publish) => {
       const entry = { publish, tags: [] as FlvTag[], closed: false };
       publishes.push(entry);
