@@ -117,6 +117,8 @@ export async function startOurOrigin(options: {
   logDir: string;
   /** Folder for a V8 CPU profile (`node --cpu-prof`), written when the origin exits. */
   cpuProfileDir?: string;
+  /** Settings added to or replacing the ones below. */
+  env?: Record<string, string>;
 }): Promise<ServerUnderTest> {
   const [rtmpPort, httpPort] = await Promise.all([freePort(), freePort()]);
   const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
@@ -135,6 +137,7 @@ export async function startOurOrigin(options: {
       // The restream bench's receivers listen on 127.0.0.1, which the origin pushes to only with this.
       ALLOW_PRIVATE_TARGETS: '1',
       LOG_LEVEL: 'info',
+      ...options.env,
     },
     options.logDir,
     nodeArgs,

@@ -3,19 +3,14 @@
  * of its own so its CPU is not counted as the benchmark's or either side's.
  * - Pushes go to test-support's RTMP receiver; the tags it records are counted and dropped every
  *   DRAIN_MS, so memory stays flat.
- * - The ffmpeg side's source is plain node-media-server sessions, which relay a publish to players.
+ * - The ffmpeg side's source is plain node-media-server sessions (through the origin's adapter),
+ *   which relay a publish to players.
  * IPC: sends `{ ready: { receivePort, sourcePort } }`, then answers `{ id, where }` with `{ id, streams }`.
  */
-import { createRequire } from 'node:module';
 import net from 'node:net';
+import { nmsRelayedStreams, serveNmsRelayConnection } from '../origin/src/ingest/nms-rtmp-connection.js';
 import { startRtmpReceiver } from '../test-support/rtmp-receiver.js';
 import type { ReceivedStream } from './bench-receiver.js';
-
-const require = createRequire(import.meta.url);
-const RtmpSession = require('node-media-server/src/session/rtmp_session.js') as new (socket: net.Socket) => { run(): void };
-const nmsContext = require('node-media-server/src/core/context.js') as {
-  broadcasts: Map<string, { publisher: { inBytes?: number } | null }>;
-};
 
 const DRAIN_MS = 250;
 
@@ -31,10 +26,7 @@ setInterval(() => {
   }
 }, DRAIN_MS);
 
-const source = net.createServer((socket) => {
-  socket.on('error', () => undefined);
-  new RtmpSession(socket).run();
-});
+const source = net.createServer(serveNmsRelayConnection);
 const sourcePort = await new Promise<number>((resolve) => {
   source.listen(0, '127.0.0.1', () => {
     const address = source.address();
@@ -46,11 +38,7 @@ function streams(where: 'receive' | 'source'): ReceivedStream[] {
   if (where === 'receive') {
     return receiver.publishes.map((publish) => ({ name: publish.name, bytesIn: bytesIn.get(publish) ?? 0, publishing: !publish.closed }));
   }
-  return [...nmsContext.broadcasts].map(([streamPath, broadcast]) => ({
-    name: streamPath.split('/').at(-1) ?? '',
-    bytesIn: broadcast.publisher?.inBytes ?? 0,
-    publishing: broadcast.publisher !== null,
-  }));
+  return nmsRelayedStreams();
 }
 
 process.on('message', (request: { id: number; where: 'receive' | 'source' }) => {

@@ -1,42 +1,13 @@
 /**
  * A real RTMP (or RTMPS) server for tests of our RTMP clients: node-media-server's RTMP
- * protocol and session code (pinned in origin/package.json) behind our own listener, which
- * records every tag a publisher sends. It can refuse a wrong stream key the two ways platforms
- * do, and stall (stop reading) to play a stuck target.
+ * protocol code through the origin's adapter (origin/src/ingest/nms-rtmp-connection.ts) behind
+ * our own listener, which records every tag a publisher sends. It can refuse a wrong stream key
+ * the two ways platforms do, and stall (stop reading) to play a stuck target.
  */
-import { createRequire } from 'node:module';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { Duplex } from 'node:stream';
-
-const require = createRequire(import.meta.url);
-
-interface NmsPacket {
-  codec_type: number;
-  dts: number;
-  size: number;
-  data: Buffer;
-}
-
-interface NmsRtmp {
-  parserPacket: { header: { stream_id: number } };
-  onPacketCallback: (packet: NmsPacket) => void;
-  onPublish: (invoke: { streamName: string }) => void;
-  sendStatusMessage(streamId: number, level: string, code: string, description: string): void;
-}
-
-interface NmsRtmpSession {
-  streamApp?: string;
-  streamName?: string;
-  rtmp: NmsRtmp;
-  onData: (data: Buffer) => void;
-  onPush: () => void;
-  onClose: () => void;
-  run(): void;
-}
-
-const RtmpSession = require('node-media-server/src/session/rtmp_session.js') as new (socket: Duplex) => NmsRtmpSession;
-const nmsLogger = require('node-media-server/src/core/logger.js') as { log: (message: string, level?: string) => void };
+import { routeNmsLogs, serveRtmpConnection } from '../origin/src/ingest/nms-rtmp-connection.js';
+import { chunkBoundsOf, readRtmpIngestLimits } from '../origin/src/ingest/rtmp-ingest-settings.js';
 
 export interface ReceivedTag {
   type: number;
@@ -77,64 +48,44 @@ export interface RtmpReceiver {
 }
 
 export async function startRtmpReceiver(options: RtmpReceiverOptions = {}): Promise<RtmpReceiver> {
-  nmsLogger.log = () => undefined;
-  const sockets = new Set<Duplex & { destroy(): void }>();
+  routeNmsLogs(() => undefined);
+  const sockets = new Set<net.Socket>();
   const receiver: RtmpReceiver = { port: 0, publishes: [], refused: 0, close: async () => undefined };
+  // The origin's default bounds: a receiver takes what a real ingest takes.
+  const connectionBounds = chunkBoundsOf(readRtmpIngestLimits({}));
 
-  const accept = (socket: net.Socket | tls.TLSSocket) => {
+  const accept = (socket: net.Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    const session = new RtmpSession(socket);
-    const parse = session.onData;
-    session.onData = (data) => {
-      try {
-        parse(data);
-      } catch {
-        socket.destroy();
-      }
-    };
-    // No broadcast bookkeeping: this receiver only records.
-    session.onClose = () => undefined;
-    const publish = session.rtmp.onPublish.bind(session.rtmp);
-    session.rtmp.onPublish = (invoke) => {
-      const name = invoke.streamName.split('?')[0] ?? '';
-      if (options.expectedKey !== undefined && name !== options.expectedKey) {
-        receiver.refused += 1;
-        if (options.refuseBy === 'close') {
-          publish(invoke);
-          socket.destroy();
-          return;
+    serveRtmpConnection(socket, {
+      bounds: connectionBounds,
+      onPublish: ({ app, name }) => {
+        if (options.expectedKey !== undefined && name !== options.expectedKey) {
+          receiver.refused += 1;
+          if (options.refuseBy === 'close') {
+            // NetStream.Publish.Start goes out first (written before the next turn), then the cut.
+            setImmediate(() => socket.destroy());
+            return { sink: () => undefined };
+          }
+          // As nginx and Wowza word it, with the name in it: the client must mask it.
+          return { refuse: `Invalid stream key ${name}` };
         }
-        // As nginx and Wowza word it, with the name in it: the client must mask it.
-        session.rtmp.sendStatusMessage(session.rtmp.parserPacket.header.stream_id, 'error', 'NetStream.Publish.BadName', `Invalid stream key ${name}`);
-        setTimeout(() => socket.end(), 50);
-        return;
-      }
-      publish(invoke);
-    };
-    session.onPush = () => {
-      if (socket.destroyed || !session.streamName) return;
-      const entry: ReceivedPublish = {
-        app: session.streamApp ?? '',
-        name: session.streamName,
-        tags: [],
-        closed: false,
-        disconnect: () => socket.destroy(),
-      };
-      receiver.publishes.push(entry);
-      socket.once('close', () => {
-        entry.closed = true;
-      });
-      session.rtmp.onPacketCallback = (packet) => {
-        entry.tags.push({ type: packet.codec_type, timestampMs: packet.dts, body: Uint8Array.prototype.slice.call(packet.data, 0, packet.size) });
-      };
-      if (options.stallAfterPublish) {
-        // Once the bytes already read are parsed: from then on the kernel buffers fill up.
-        setImmediate(() => socket.pause());
-      }
-    };
-    session.run();
+        const entry: ReceivedPublish = { app, name, tags: [], closed: false, disconnect: () => socket.destroy() };
+        receiver.publishes.push(entry);
+        socket.once('close', () => {
+          entry.closed = true;
+        });
+        if (options.stallAfterPublish) {
+          // Once the bytes already read are parsed: from then on the kernel buffers fill up.
+          setImmediate(() => socket.pause());
+        }
+        return {
+          sink: (tag) => {
+            entry.tags.push({ type: tag.type, timestampMs: tag.timestampMs, body: tag.body.slice() });
+          },
+        };
+      },
+    });
   };
 
   const server = options.tls ? tls.createServer({ key: options.tls.key, cert: options.tls.cert }, accept) : net.createServer(accept);
