@@ -1,6 +1,7 @@
 /**
  * The only module that touches node-media-server (NMS, version pinned in origin/package.json);
- * the origin's listener, test-support's RTMP receiver and the benchmarks' relay all go through it.
+ * the origin's listener, test-support's RTMP receiver, the benchmarks' relay and the tests that
+ * check our RTMP client against NMS all go through it.
  *
  * For ingest we use NMS's RTMP protocol code (handshake, chunk parser, AMF0, command answers) and
  * nothing of its sessions, broadcasts or global context. NMS has no bounds of its own, so they are
@@ -316,3 +317,11 @@ export function nmsRelayedStreams(): RelayedStream[] {
     publishing: broadcast.publisher !== null,
   }));
 }
+
+// --- For tests that check our own RTMP client and AMF0 code against NMS's, in memory: its AMF0
+// codec and its server protocol class as they are (the tests type what they use).
+
+export const nmsReference: { amf0: unknown; RtmpServerProtocol: unknown } = {
+  amf0: require('node-media-server/src/protocol/amf.js'),
+  RtmpServerProtocol: NmsRtmpProtocol,
+};

@@ -1,10 +1,9 @@
-import { createRequire } from 'node:module';
 import t from 'tap';
+import { nmsReference } from '../../src/ingest/nms-rtmp-connection.js';
 import { AmfEcmaArray, decodeAmf0, encodeAmf0, readAmf0Value } from '../../src/restream/amf0.js';
 import { hex } from '../media/fixtures/ts-reader.js';
 
-const require = createRequire(import.meta.url);
-const nmsAmf = require('node-media-server/src/protocol/amf.js') as {
+const nmsAmf = nmsReference.amf0 as {
   decodeAmf0Cmd(data: Buffer): Record<string, unknown>;
   encodeAmf0Cmd(opt: Record<string, unknown>): Buffer;
 };

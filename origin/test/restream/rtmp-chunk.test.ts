@@ -1,10 +1,8 @@
-import { createRequire } from 'node:module';
 import t from 'tap';
+import { nmsReference } from '../../src/ingest/nms-rtmp-connection.js';
 import { ChunkReader, MAX_CHUNK_STREAMS, MAX_HELD_BYTES } from '../../src/restream/rtmp-chunk-reader.js';
 import { ChunkWriter, type RtmpMessage } from '../../src/restream/rtmp-chunk-writer.js';
 import { hex } from '../media/fixtures/ts-reader.js';
-
-const require = createRequire(import.meta.url);
 
 const message = (fields: Partial<RtmpMessage> & { payload: Uint8Array }): RtmpMessage => ({
   csid: 3, type: 20, streamId: 0, timestamp: 0, ...fields,
@@ -143,7 +141,7 @@ t.test('reader: a chunk trickled a byte at a time is parsed once, when complete'
 });
 
 t.test("node-media-server's chunk parser reads our chunks, extended timestamps included", async (t) => {
-  const Rtmp = require('node-media-server/src/protocol/rtmp.js') as new () => {
+  const Rtmp = nmsReference.RtmpServerProtocol as new () => {
     handshakeState: number;
     parserData(data: Buffer): string | null;
     onPacketCallback: (packet: { codec_type: number; dts: number; size: number; data: Buffer }) => void;

@@ -2,16 +2,14 @@
  * The publishing state machine against node-media-server's RTMP server protocol code, wired
  * byte to byte in memory: no sockets, so every exchange is deterministic.
  */
-import { createRequire } from 'node:module';
 import t from 'tap';
+import { nmsReference } from '../../src/ingest/nms-rtmp-connection.js';
 import { decodeAmf0 } from '../../src/restream/amf0.js';
 import { RestreamError } from '../../src/restream/restream-errors.js';
 import { ChunkReader } from '../../src/restream/rtmp-chunk-reader.js';
 import { createC0C1, createC2, SERVER_HANDSHAKE_SIZE } from '../../src/restream/rtmp-handshake.js';
 import { RtmpPublishProtocol } from '../../src/restream/rtmp-publish-protocol.js';
 import { hex } from '../media/fixtures/ts-reader.js';
-
-const require = createRequire(import.meta.url);
 
 interface NmsInvoke {
   cmd: string;
@@ -37,7 +35,7 @@ interface NmsRtmpServer {
   streamId?: number;
 }
 
-const Rtmp = require('node-media-server/src/protocol/rtmp.js') as new () => NmsRtmpServer;
+const Rtmp = nmsReference.RtmpServerProtocol as new () => NmsRtmpServer;
 const KEY = 'sk_live_0123456789';
 
 /** Client and server, bytes passed one way at a time until neither has anything to say. */
