@@ -21,6 +21,11 @@ export interface NginxRtmpOptions {
   hlsPath: string;
   /** on_publish: nginx POSTs a form (`call=publish&name=…&app=…`) here; non-2xx refuses the publish. */
   onPublishUrl?: string;
+  /**
+   * INTERNAL_TOKEN of the API behind onPublishUrl, appended as `?internal_token=`: nginx-rtmp
+   * cannot send headers with its callbacks.
+   */
+  internalToken?: string;
   /** hls_fragment in seconds. Default 2. */
   hlsFragmentSeconds?: number;
   /** hls_playlist_length in seconds. Default 60. */
@@ -93,7 +98,7 @@ rtmp {
       hls_nested on;
       hls_fragment ${options.fragmentSeconds}s;
       hls_playlist_length ${options.playlistSeconds}s;
-${options.onPublishUrl ? `      on_publish ${options.onPublishUrl};\n` : ''}    }
+${options.onPublishUrl ? `      # The API's internal listener; INTERNAL_TOKEN rides in the query (keep error_log above info in production:\n      # at info, nginx-rtmp logs the callback URL).\n      on_publish ${options.onPublishUrl};\n` : ''}    }
   }
 }
 
@@ -115,6 +120,14 @@ http {
   }
 }
 `;
+}
+
+/** The callback URL with the API's internal token in its query, as the README's nginx-rtmp example has it. */
+function withInternalToken(url: string, token: string | undefined): string {
+  if (token === undefined) return url;
+  const withToken = new URL(url);
+  withToken.searchParams.set('internal_token', token);
+  return withToken.toString();
 }
 
 function listening(port: number): Promise<boolean> {
@@ -165,7 +178,7 @@ export async function startNginxRtmp(options: NginxRtmpOptions): Promise<NginxRt
       rtmpPort,
       httpPort,
       hlsPath,
-      onPublishUrl: options.onPublishUrl,
+      onPublishUrl: options.onPublishUrl && withInternalToken(options.onPublishUrl, options.internalToken),
       fragmentSeconds: options.hlsFragmentSeconds ?? 2,
       playlistSeconds: options.playlistLengthSeconds ?? 60,
     }),

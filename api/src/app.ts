@@ -5,11 +5,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../service-kit/src/logger.js';
 import { Authenticator } from './auth/authenticator.js';
+import { internalTokenGuard } from './auth/internal-token-guard.js';
 import { handleError, handleNotFound } from './error-handler.js';
 import { FallbackFiles } from './fallback/fallback-files.js';
 import { FallbackUploader } from './fallback/fallback-uploader.js';
 import { FallbackWorkArea } from './fallback/work-area.js';
-import { DOCS_PREFIX, openApiOptions } from './openapi.js';
+import { DOCS_PREFIX, internalOpenApiOptions, publicOpenApiOptions } from './openapi.js';
 import { OpenNames } from './publish/open-names.js';
 import { PublishAuthorizer } from './publish/publish-authorizer.js';
 import { PublisherAudit } from './publish/publisher-audit.js';
@@ -38,11 +39,12 @@ import { ViewerStore } from './store/viewer-store.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** The one Redis client of both listeners' apps. */
     redis: Redis;
   }
 }
 
-export interface AppOptions extends Omit<ApiSettings, 'port' | 'host'> {
+export interface AppOptions extends Omit<ApiSettings, 'port' | 'host' | 'internalPort' | 'internalHost'> {
   /** Request and app logs go here; omitted, the app logs nothing (tests). */
   logger?: Logger;
   /**
@@ -65,26 +67,46 @@ function serializeRequest(request: FastifyRequest) {
   };
 }
 
-export function buildApp(options: AppOptions) {
+/** An app without routes: logging, validation and the JSON error answers both listeners share. */
+function createApp(options: AppOptions, listener: 'public' | 'internal') {
   const app = fastify({
-    loggerInstance: options.logger?.child({}, { serializers: { req: serializeRequest } }),
+    loggerInstance: options.logger?.child({ listener }, { serializers: { req: serializeRequest } }),
     // Every field is a string: a JSON number where a name is expected is a client bug, not a name.
     ajv: { customOptions: { coerceTypes: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
-
-  const redis = createRedisClient({ url: options.redisUrl, timeoutMs: options.redisTimeoutMs, logger: app.log });
-  app.decorate('redis', redis);
-  // Give the first connection a moment so the first requests do not fail spuriously; the app
-  // still starts (answering 503) when Redis is down, and connects once it is back.
-  app.addHook('onReady', async () => {
-    if (!(await waitUntilReady(redis, options.redisTimeoutMs))) app.log.warn('redis not ready at start-up');
-  });
-  // Runs after fastify stopped accepting and drained in-flight requests.
-  app.addHook('onClose', () => closeRedis(redis));
-
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
+  return app;
+}
 
+export type App = ReturnType<typeof createApp>;
+
+/**
+ * The API's two listeners over one Redis: the public one (API_PORT) answers only /v1, its docs and
+ * /health; the internal one (API_INTERNAL_PORT) answers only the routes of the live path, each
+ * behind INTERNAL_TOKEN, and /health. Neither answers the other's routes (404), so a deployment
+ * that exposes API_PORT exposes nothing of the live path.
+ */
+export interface Api {
+  publicApp: App;
+  internalApp: App;
+  /** Both apps ready; Redis was given a moment to connect. */
+  ready(): Promise<void>;
+  /** Stops both listeners and drains their requests, then quits Redis. */
+  close(): Promise<void>;
+}
+
+export function buildApi(options: AppOptions): Api {
+  const publicApp = createApp(options, 'public');
+  const internalApp = createApp(options, 'internal');
+  const redis = createRedisClient({ url: options.redisUrl, timeoutMs: options.redisTimeoutMs, logger: publicApp.log });
+  publicApp.decorate('redis', redis);
+  internalApp.decorate('redis', redis);
+  // Give the first connection a moment so the first requests do not fail spuriously; the app
+  // still starts (answering 503) when Redis is down, and connects once it is back.
+  publicApp.addHook('onReady', async () => {
+    if (!(await waitUntilReady(redis, options.redisTimeoutMs))) publicApp.log.warn('redis not ready at start-up');
+  });
   const now = options.now ?? Date.now;
   const routes = new RouteStore(redis, { ttlSeconds: options.routeTtlSeconds, now });
   const users = new UserStore(redis, { now });
@@ -99,28 +121,36 @@ export function buildApp(options: AppOptions) {
   const viewers = new ViewerStore(redis, { idleSeconds: options.viewerIdleSeconds, now });
   const fallbackFiles = new FallbackFiles(options.fallbackPath);
   const fallbackWorkArea = new FallbackWorkArea(options.fallbackPath);
-  app.addHook('onReady', async () => {
+  publicApp.addHook('onReady', async () => {
     const removed = await fallbackWorkArea.sweepLeftovers();
-    if (removed > 0) app.log.info({ removed }, 'fallback uploads left by a stopped API removed');
+    if (removed > 0) publicApp.log.info({ removed }, 'fallback uploads left by a stopped API removed');
   });
   const platformUrls = options.platformIngestUrls;
 
-  // The OpenAPI document collects routes as they are added: register it first, at the root.
-  app.register(swagger, openApiOptions);
-  app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
-  app.register(openApiRoutes);
-  app.register(healthRoutes, { store: routes });
-  app.register(authorizeRoutes, { authorizer: new PublishAuthorizer(streams, leases, openNames) });
-  app.register(ingestHeartbeatRoutes, {
-    ingests,
-    leases,
-    audit: new PublisherAudit(streams, leases, openNames),
-    restream: targets,
+  // The OpenAPI documents collect routes as they are added: register them first, at the root.
+  internalApp.register(swagger, internalOpenApiOptions);
+  internalApp.register(healthRoutes, { store: routes });
+  // Everything else on the internal listener needs INTERNAL_TOKEN, its document included.
+  internalApp.register(async (live) => {
+    live.addHook('onRequest', internalTokenGuard(options.internalToken));
+    live.register(openApiRoutes);
+    live.register(authorizeRoutes, { authorizer: new PublishAuthorizer(streams, leases, openNames) });
+    live.register(ingestHeartbeatRoutes, {
+      ingests,
+      leases,
+      audit: new PublisherAudit(streams, leases, openNames),
+      restream: targets,
+    });
+    live.register(liveRoutes, { store: routes, streams });
+    live.register(viewerCountRoutes, { viewers });
+    live.register(restreamRoutes, { targets, statuses, fallbacks, files: fallbackFiles, openNames, platformUrls });
   });
-  app.register(liveRoutes, { store: routes, streams });
-  app.register(viewerCountRoutes, { viewers });
-  app.register(restreamRoutes, { targets, statuses, fallbacks, files: fallbackFiles, openNames, platformUrls });
-  app.register(v1Routes, {
+
+  publicApp.register(swagger, publicOpenApiOptions);
+  publicApp.register(swaggerUi, { routePrefix: DOCS_PREFIX });
+  publicApp.register(openApiRoutes);
+  publicApp.register(healthRoutes, { store: routes });
+  publicApp.register(v1Routes, {
     prefix: '/v1',
     authenticator: new Authenticator(tokens, options.adminToken),
     users,
@@ -164,7 +194,17 @@ export function buildApp(options: AppOptions) {
       }),
     },
   });
-  return app;
-}
 
-export type App = ReturnType<typeof buildApp>;
+  return {
+    publicApp,
+    internalApp,
+    ready: async () => {
+      await Promise.all([publicApp.ready(), internalApp.ready()]);
+    },
+    close: async () => {
+      // Each close stops accepting and waits for its in-flight requests; Redis goes last.
+      await Promise.all([publicApp.close(), internalApp.close()]);
+      await closeRedis(redis);
+    },
+  };
+}

@@ -48,7 +48,7 @@ export type ErrorBody = Static<typeof ErrorBody>;
 /** What each error status means, for the OpenAPI document. */
 const STATUS_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request: the message names the field and the value it got',
-  401: 'No API token, or a malformed, unknown or revoked one',
+  401: 'No token, or a wrong one: an API token on /v1, INTERNAL_TOKEN on the internal listener',
   403: 'Not allowed',
   404: 'No such resource (or not yours)',
   409: 'Conflicts with the current state',
@@ -106,19 +106,34 @@ export class MalformedRequestError extends ApiError {
   readonly code = 'LIVE_ERR_MALFORMED_REQUEST';
 }
 
-/** No token, or one that is malformed, unknown or revoked; the message never echoes it. */
+/** What a 401 asks for: an API token on /v1, INTERNAL_TOKEN on the internal listener. */
+const CREDENTIALS = {
+  apiToken: {
+    realm: 'livestack',
+    missing: 'an API token is required: send "Authorization: Bearer <token>"',
+    invalid: 'the API token is malformed, unknown or revoked',
+  },
+  internalToken: {
+    realm: 'livestack-internal',
+    missing: 'internal routes require the internal token: send "Authorization: Bearer <INTERNAL_TOKEN>"',
+    invalid: 'the internal token is wrong',
+  },
+} as const;
+
+/** No token, or one that is malformed, unknown, revoked or wrong; the message never echoes it. */
 export class UnauthorizedError extends ApiError {
   readonly code = 'LIVE_ERR_UNAUTHORIZED';
-  constructor(readonly reason: 'missing' | 'invalid') {
-    super(
-      reason === 'missing'
-        ? 'an API token is required: send "Authorization: Bearer <token>"'
-        : 'the API token is malformed, unknown or revoked',
-    );
+  private readonly realm: string;
+  constructor(
+    readonly reason: 'missing' | 'invalid',
+    credential: keyof typeof CREDENTIALS = 'apiToken',
+  ) {
+    super(CREDENTIALS[credential][reason]);
+    this.realm = CREDENTIALS[credential].realm;
   }
 
   override get headers(): Record<string, string> {
-    const challenge = this.reason === 'missing' ? 'Bearer realm="livestack"' : 'Bearer realm="livestack", error="invalid_token"';
+    const challenge = this.reason === 'missing' ? `Bearer realm="${this.realm}"` : `Bearer realm="${this.realm}", error="invalid_token"`;
     return { 'www-authenticate': challenge };
   }
 }

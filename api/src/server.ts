@@ -1,6 +1,6 @@
 import { createLogger } from '../../service-kit/src/logger.js';
 import { onShutdownSignal } from '../../service-kit/src/shutdown.js';
-import { buildApp } from './app.js';
+import { buildApi } from './app.js';
 import { readApiSettings, type ApiSettings } from './settings.js';
 
 const logger = createLogger('api');
@@ -15,18 +15,21 @@ function loadSettings(): ApiSettings {
 }
 
 const settings = loadSettings();
-const app = buildApp({ ...settings, logger });
-// app.close() stops accepting, waits for in-flight requests, then quits Redis (onClose).
-onShutdownSignal(logger, () => app.close());
+const api = buildApi({ ...settings, logger });
+// api.close() stops both listeners, waits for in-flight requests, then quits Redis.
+onShutdownSignal(logger, () => api.close());
 
 try {
-  await app.listen({ port: settings.port, host: settings.host });
+  await api.ready();
+  await api.internalApp.listen({ port: settings.internalPort, host: settings.internalHost });
+  await api.publicApp.listen({ port: settings.port, host: settings.host });
   // Only the count of open names (a name doubles as a stream key) and whether the secrets are set.
   logger.info(
     {
       routeTtlSeconds: settings.routeTtlSeconds,
       allowedStreams: settings.allowedStreams.length,
       adminTokenSet: settings.adminToken !== undefined,
+      internal: `${settings.internalHost}:${settings.internalPort}`,
       playbackSigningKeySet: settings.playbackSigningKey !== undefined,
       viewerIdleSeconds: settings.viewerIdleSeconds,
       publicPlaybackUrl: settings.publicPlaybackUrl,

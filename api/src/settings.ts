@@ -10,6 +10,7 @@ import {
   readString,
   type Env,
 } from '../../service-kit/src/env-settings.js';
+import { readInternalToken } from '../../internal-api/src/internal-token.js';
 import { MIN_SIGNING_KEY_LENGTH } from '../../playback-token/src/playback-token.js';
 import { parseResolution, type Resolution } from './fallback/output-resolution.js';
 import { STREAM_KEY_PREFIX } from './publish/stream-key.js';
@@ -25,6 +26,15 @@ export interface ApiSettings {
   port: number;
   /** API_HOST: address to bind. */
   host: string;
+  /**
+   * API_INTERNAL_PORT: TCP port of the internal listener (the routes origins, discovery, edges and
+   * nginx-rtmp call); never published to the internet.
+   */
+  internalPort: number;
+  /** API_INTERNAL_HOST: address the internal listener binds; loopback unless the services run elsewhere. */
+  internalHost: string;
+  /** INTERNAL_TOKEN: the secret every internal request must carry (required). */
+  internalToken: string;
   /** REDIS_URL: redis:// or rediss:// URL of the store (durable data and live state). */
   redisUrl: string;
   /** REDIS_TIMEOUT_MS: connect and per-command timeout; bounds how long a request waits for Redis. */
@@ -95,14 +105,27 @@ export interface ApiSettings {
 }
 
 export function readApiSettings(env: Env = process.env): ApiSettings {
+  const port = readPort(env, 'API_PORT', 9090);
+  const internalPort = readPort(env, 'API_INTERNAL_PORT', 9091);
+  // Port 0 picks a free port for each listener; any other shared port would put both on one socket.
+  if (internalPort !== 0 && internalPort === port) {
+    throw new SettingError('API_INTERNAL_PORT', String(internalPort), `a port other than API_PORT (${port})`);
+  }
+  const adminToken = readAdminToken(env, 'ADMIN_TOKEN');
+  const internalToken = readInternalToken(env);
+  // One leaked secret must not open both doors.
+  if (internalToken === adminToken) throw new SettingError('INTERNAL_TOKEN', '[redacted]', 'a secret other than ADMIN_TOKEN');
   return {
-    port: readPort(env, 'API_PORT', 9090),
+    port,
     host: readString(env, 'API_HOST', '0.0.0.0'),
+    internalPort,
+    internalHost: readString(env, 'API_INTERNAL_HOST', '127.0.0.1'),
+    internalToken,
     redisUrl: readRedisUrl(env, 'REDIS_URL', 'redis://127.0.0.1:6379'),
     redisTimeoutMs: readInteger(env, 'REDIS_TIMEOUT_MS', 1000, { min: 50, max: 60_000 }),
     routeTtlSeconds: readInteger(env, 'ROUTE_TTL_SECONDS', 30, { min: 1, max: 86_400 }),
     allowedStreams: readAllowedStreams(env, 'ALLOWED_STREAMS'),
-    adminToken: readAdminToken(env, 'ADMIN_TOKEN'),
+    adminToken,
     publicPlaybackUrl: readHttpUrl(env, 'PUBLIC_PLAYBACK_URL', 'http://localhost:8081'),
     publicSrtUrl: readSrtUrl(env, 'PUBLIC_SRT_URL'),
     publishLeaseSeconds: readInteger(env, 'PUBLISH_LEASE_SECONDS', 5, { min: 1, max: 3600 }),

@@ -35,101 +35,101 @@ const DENIED = {
 };
 
 t.test('no open names by default: only managed keys publish', async (t) => {
-  const { app } = await startTestApi(t);
-  const denied = await app.inject(authorizeUrl('golive', 's1'));
+  const { app, internal } = await startTestApi(t);
+  const denied = await internal.inject(authorizeUrl('golive', 's1'));
   t.equal(denied.statusCode, 403);
   t.same(denied.json(), DENIED);
 });
 
 t.test('open names from ALLOWED_STREAMS', async (t) => {
-  const { app } = await startTestApi(t, { allowedStreams: ['golive'] });
+  const { app, internal } = await startTestApi(t, { allowedStreams: ['golive'] });
 
   t.test('GET allows a listed name with key generation 0', async (t) => {
-    const response = await app.inject(authorizeUrl('golive', 'open-get'));
+    const response = await internal.inject(authorizeUrl('golive', 'open-get'));
     t.equal(response.statusCode, 200);
     t.same(response.json(), { allowed: true, name: 'golive', key_generation: 0 });
-    await app.inject({ method: 'DELETE', url: '/ingests/origin-1/publishes/open-get?stream=golive' });
+    await internal.inject({ method: 'DELETE', url: '/ingests/origin-1/publishes/open-get?stream=golive' });
   });
 
   t.test('GET denies another name with 403 LIVE_ERR_PUBLISH_DENIED, without echoing it', async (t) => {
-    const response = await app.inject(authorizeUrl('intruder', 'open-denied'));
+    const response = await internal.inject(authorizeUrl('intruder', 'open-denied'));
     t.equal(response.statusCode, 403);
     t.same(response.json(), DENIED);
   });
 
   t.test('missing or invalid name is 400 naming the field', async (t) => {
-    const missing = await app.inject('/authorize?app=stream');
+    const missing = await internal.inject('/authorize?app=stream');
     t.equal(missing.statusCode, 400);
     t.same(missing.json(), { error: { code: 'LIVE_ERR_VALIDATION', message: 'querystring.name is required' } });
 
-    const invalid = await app.inject('/authorize?name=go%2Flive');
+    const invalid = await internal.inject('/authorize?name=go%2Flive');
     t.equal(invalid.statusCode, 400);
     t.match(invalid.json().error.message, /^querystring\.name must match pattern .*; got "go\/live"$/);
 
-    const tooLong = await app.inject(`/authorize?name=${'a'.repeat(129)}`);
+    const tooLong = await internal.inject(`/authorize?name=${'a'.repeat(129)}`);
     t.equal(tooLong.statusCode, 400);
 
-    const twice = await app.inject('/authorize?name=golive&name=other');
+    const twice = await internal.inject('/authorize?name=golive&name=other');
     t.equal(twice.statusCode, 400, 'a repeated name is not one name');
     t.match(twice.json().error.message, /^querystring\.name must be string; got \["golive","other"\]$/);
 
-    const badSession = await app.inject('/authorize?name=golive&session_id=a%20b');
+    const badSession = await internal.inject('/authorize?name=golive&session_id=a%20b');
     t.equal(badSession.statusCode, 400);
     t.match(badSession.json().error.message, /^querystring\.session_id must match pattern/);
   });
 
   t.test("POST with nginx-rtmp's on_publish form: 200 for an open name, 403 denied", async (t) => {
-    const allowed = await app.inject(postForm(onPublishForm('golive')));
+    const allowed = await internal.inject(postForm(onPublishForm('golive')));
     t.equal(allowed.statusCode, 200);
     t.same(allowed.json(), { allowed: true, name: 'golive', key_generation: 0 });
 
-    const denied = await app.inject(postForm(onPublishForm('intruder')));
+    const denied = await internal.inject(postForm(onPublishForm('intruder')));
     t.equal(denied.statusCode, 403);
     t.equal(denied.json().error.code, 'LIVE_ERR_PUBLISH_DENIED');
 
-    const missing = await app.inject(postForm('call=publish&app=stream'));
+    const missing = await internal.inject(postForm('call=publish&app=stream'));
     t.equal(missing.statusCode, 400);
     t.same(missing.json().error, { code: 'LIVE_ERR_VALIDATION', message: 'body.name is required' });
   });
 
   t.test('a second nginx-rtmp publisher on the same open name is refused while the lease lasts', async (t) => {
-    const second = await app.inject(postForm(onPublishForm('golive')));
+    const second = await internal.inject(postForm(onPublishForm('golive')));
     t.equal(second.statusCode, 409);
     t.equal(second.json().error.code, 'LIVE_ERR_ALREADY_PUBLISHING');
   });
 });
 
 t.test('ALLOWED_STREAMS "*" lets any valid name publish, but never a stream id or a key', async (t) => {
-  const { app } = await startTestApi(t, { allowedStreams: ['*'] });
-  const byGet = await app.inject(authorizeUrl('anything_at-all', 'any-1'));
+  const { app, internal } = await startTestApi(t, { allowedStreams: ['*'] });
+  const byGet = await internal.inject(authorizeUrl('anything_at-all', 'any-1'));
   t.equal(byGet.statusCode, 200);
   t.same(byGet.json(), { allowed: true, name: 'anything_at-all', key_generation: 0 });
-  t.equal((await app.inject(postForm(onPublishForm('another')))).statusCode, 200);
-  t.equal((await app.inject('/authorize?name=not%20valid')).statusCode, 400, 'names are still validated');
+  t.equal((await internal.inject(postForm(onPublishForm('another')))).statusCode, 200);
+  t.equal((await internal.inject('/authorize?name=not%20valid')).statusCode, 400, 'names are still validated');
 
   const { token } = await createUser(app, 'owner');
   const stream = await createStream(app, token);
-  t.equal((await app.inject(authorizeUrl(stream.id, 'any-2'))).statusCode, 403, 'a stream id is not an open name');
-  t.equal((await app.inject(authorizeUrl('abcd1234', 'any-3'))).statusCode, 403, 'nor anything shaped like one');
+  t.equal((await internal.inject(authorizeUrl(stream.id, 'any-2'))).statusCode, 403, 'a stream id is not an open name');
+  t.equal((await internal.inject(authorizeUrl('abcd1234', 'any-3'))).statusCode, 403, 'nor anything shaped like one');
   const fakeKey = `publish_${stream.id}_${'A'.repeat(24)}`;
-  t.equal((await app.inject(authorizeUrl(fakeKey, 'any-4'))).statusCode, 403, 'a wrong key is not an open name');
-  t.equal((await app.inject(authorizeUrl('publish_whatever', 'any-5'))).statusCode, 403, 'nor is a malformed key');
+  t.equal((await internal.inject(authorizeUrl(fakeKey, 'any-4'))).statusCode, 403, 'a wrong key is not an open name');
+  t.equal((await internal.inject(authorizeUrl('publish_whatever', 'any-5'))).statusCode, 403, 'nor is a malformed key');
 });
 
 t.test('managed stream keys', async (t) => {
-  const { app } = await startTestApi(t);
+  const { app, internal } = await startTestApi(t);
   const { token } = await createUser(app, 'alice');
   const stream = await createStream(app, token);
 
   t.test('GET answers with the public stream id and the key generation', async (t) => {
-    const response = await app.inject(authorizeUrl(stream.rtmpKey, 'managed-1'));
+    const response = await internal.inject(authorizeUrl(stream.rtmpKey, 'managed-1'));
     t.equal(response.statusCode, 200);
     t.same(response.json(), { allowed: true, name: stream.id, key_generation: 1 });
-    await app.inject({ method: 'DELETE', url: `/ingests/origin-1/publishes/managed-1?stream=${stream.id}` });
+    await internal.inject({ method: 'DELETE', url: `/ingests/origin-1/publishes/managed-1?stream=${stream.id}` });
   });
 
   t.test('POST (nginx-rtmp) answers 302 with Location: the stream id', async (t) => {
-    const response = await app.inject(postForm(onPublishForm(stream.rtmpKey)));
+    const response = await internal.inject(postForm(onPublishForm(stream.rtmpKey)));
     t.equal(response.statusCode, 302);
     t.equal(response.headers.location, stream.id);
     t.equal(response.body, '');
@@ -140,12 +140,12 @@ t.test('managed stream keys', async (t) => {
     const wrongSecret = stream.rtmpKey.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');
     const unknownStream = `publish_zzzzzzzz_${secret}`;
     for (const name of [wrongSecret, unknownStream, stream.rtmpKey.toUpperCase()]) {
-      const response = await app.inject(authorizeUrl(name, 'managed-2'));
+      const response = await internal.inject(authorizeUrl(name, 'managed-2'));
       t.equal(response.statusCode, 403);
       t.same(response.json(), DENIED);
       t.notMatch(response.body, secret);
     }
-    const srt = await app.inject(`/authorize?name=${encodeURIComponent(stream.srtKey)}`);
+    const srt = await internal.inject(`/authorize?name=${encodeURIComponent(stream.srtKey)}`);
     t.equal(srt.statusCode, 400, 'the SRT key is not an RTMP stream name');
     t.match(srt.json().error.message, /^querystring\.name must match pattern .*; got "\[redacted\]"$/, 'nor echoed');
   });
@@ -153,6 +153,6 @@ t.test('managed stream keys', async (t) => {
   t.test("the key of a deleted stream is refused", async (t) => {
     const gone = await createStream(app, token, 'Short-lived');
     t.equal((await call(app, token, 'DELETE', `/v1/streams/${gone.id}`)).statusCode, 204);
-    t.equal((await app.inject(authorizeUrl(gone.rtmpKey, 'managed-3'))).statusCode, 403);
+    t.equal((await internal.inject(authorizeUrl(gone.rtmpKey, 'managed-3'))).statusCode, 403);
   });
 });

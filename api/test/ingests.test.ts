@@ -1,8 +1,7 @@
 import t from 'tap';
 import { waitFor } from '../../test-support/wait-for.js';
-import type { App } from '../src/app.js';
 import { call, createUser } from './fixtures/api-client.js';
-import { startTestApi } from './fixtures/test-api.js';
+import { startTestApi, type InternalCaller } from './fixtures/test-api.js';
 
 interface Origin {
   id: string;
@@ -12,8 +11,8 @@ interface Origin {
   srt?: boolean;
 }
 
-function heartbeat(app: App, origin: Origin) {
-  return app.inject({
+function heartbeat(internal: InternalCaller, origin: Origin) {
+  return internal.inject({
     method: 'PUT',
     url: `/ingests/${origin.id}`,
     payload: {
@@ -31,7 +30,7 @@ function heartbeat(app: App, origin: Origin) {
 }
 
 t.test('GET /v1/ingests lists live origins best first', async (t) => {
-  const { app } = await startTestApi(t);
+  const { app, internal } = await startTestApi(t);
   const { token } = await createUser(app, 'alice');
   const origins: Origin[] = [
     { id: 'busy', priority: 1, streams: 9, bandwidth: 0 },
@@ -40,7 +39,7 @@ t.test('GET /v1/ingests lists live origins best first', async (t) => {
     { id: 'idler', priority: 1, streams: 1, bandwidth: 100, srt: true },
   ];
   for (const origin of origins) {
-    const answer = await heartbeat(app, origin);
+    const answer = await heartbeat(internal, origin);
     t.equal(answer.statusCode, 200);
     t.same(answer.json(), { ttl_seconds: 10, disconnect: [], restream: {} });
   }
@@ -68,14 +67,14 @@ t.test('GET /v1/ingests lists live origins best first', async (t) => {
   t.same((await call(app, token, 'GET', '/v1/ingests?protocol=websocket')).json(), { ingests: [] });
 
   t.test('a new heartbeat replaces the last one', async (t) => {
-    await heartbeat(app, { id: 'busy', priority: 0, streams: 9, bandwidth: 0 });
+    await heartbeat(internal, { id: 'busy', priority: 0, streams: 9, bandwidth: 0 });
     const first = (await call(app, token, 'GET', '/v1/ingests?protocol=rtmp')).json().ingests[0];
     t.equal(first.name, 'Origin busy');
     t.equal(first.priority, 0);
   });
 
   t.test('an origin that shuts down drops out at once', async (t) => {
-    t.equal((await app.inject({ method: 'DELETE', url: '/ingests/busy' })).statusCode, 204);
+    t.equal((await internal.inject({ method: 'DELETE', url: '/ingests/busy' })).statusCode, 204);
     const names = (await call(app, token, 'GET', '/v1/ingests?protocol=rtmp')).json().ingests.map((i: { name: string }) => i.name);
     t.notOk(names.includes('Origin busy'));
   });
@@ -92,27 +91,27 @@ t.test('GET /v1/ingests lists live origins best first', async (t) => {
 });
 
 t.test('origins alike in priority and load are listed in one order, whatever order they beat in', async (t) => {
-  const { app } = await startTestApi(t);
+  const { app, internal } = await startTestApi(t);
   const { token } = await createUser(app, 'alice');
-  for (const id of ['c', 'a', 'd', 'b']) await heartbeat(app, { id, priority: 1, streams: 0, bandwidth: 0 });
+  for (const id of ['c', 'a', 'd', 'b']) await heartbeat(internal, { id, priority: 1, streams: 0, bandwidth: 0 });
   const names = async () =>
     (await call(app, token, 'GET', '/v1/ingests?protocol=rtmp')).json().ingests.map((i: { name: string }) => i.name);
   t.same(await names(), ['Origin a', 'Origin b', 'Origin c', 'Origin d'], 'ties go by origin id');
-  for (const id of ['d', 'b', 'a', 'c']) await heartbeat(app, { id, priority: 1, streams: 0, bandwidth: 0 });
+  for (const id of ['d', 'b', 'a', 'c']) await heartbeat(internal, { id, priority: 1, streams: 0, bandwidth: 0 });
   t.same(await names(), ['Origin a', 'Origin b', 'Origin c', 'Origin d'], 'the same order after new heartbeats');
 });
 
 t.test('an origin that stops sending heartbeats drops out after INGEST_TTL_SECONDS, to the millisecond', async (t) => {
   let now = 1_700_000_000_000;
   // A long TTL so the keys (expired by Redis's own clock) outlast the test on any machine.
-  const { app } = await startTestApi(t, { ingestTtlSeconds: 60, now: () => now });
+  const { app, internal } = await startTestApi(t, { ingestTtlSeconds: 60, now: () => now });
   const { token } = await createUser(app, 'alice');
   const names = async () =>
     (await call(app, token, 'GET', '/v1/ingests?protocol=rtmp')).json().ingests.map((i: { name: string }) => i.name);
 
-  t.equal((await heartbeat(app, { id: 'dying', priority: 1, streams: 0, bandwidth: 0 })).json().ttl_seconds, 60);
+  t.equal((await heartbeat(internal, { id: 'dying', priority: 1, streams: 0, bandwidth: 0 })).json().ttl_seconds, 60);
   now += 600;
-  await heartbeat(app, { id: 'alive', priority: 1, streams: 0, bandwidth: 0 });
+  await heartbeat(internal, { id: 'alive', priority: 1, streams: 0, bandwidth: 0 });
   now += 59_399;
   t.same(await names(), ['Origin alive', 'Origin dying'], 'listed until its TTL is over');
   now += 1;
@@ -127,11 +126,11 @@ t.test('an origin that stops sending heartbeats drops out after INGEST_TTL_SECON
 });
 
 t.test("an origin's keys are gone from Redis once its heartbeats stop", async (t) => {
-  const { app } = await startTestApi(t, { ingestTtlSeconds: 1 });
+  const { app, internal } = await startTestApi(t, { ingestTtlSeconds: 1 });
   const { token } = await createUser(app, 'alice');
   const names = async () =>
     (await call(app, token, 'GET', '/v1/ingests?protocol=rtmp')).json().ingests.map((i: { name: string }) => i.name);
-  const beat = (id: string) => heartbeat(app, { id, priority: 1, streams: 0, bandwidth: 0 });
+  const beat = (id: string) => heartbeat(internal, { id, priority: 1, streams: 0, bandwidth: 0 });
 
   // Each check right after fresh heartbeats, so a slow machine cannot let them lapse first.
   await waitFor('both origins listed', async () => {

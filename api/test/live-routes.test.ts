@@ -4,9 +4,9 @@ import { waitFor } from '../../test-support/wait-for.js';
 import { startTestApi } from './fixtures/test-api.js';
 
 t.test('streams on a real redis-server', async (t) => {
-  const { app } = await startTestApi(t, { routeTtlSeconds: 30 });
-  const report = (body: unknown) => app.inject({ method: 'POST', url: '/streams', payload: body as object });
-  const lookup = (name: string) => app.inject({ method: 'GET', url: `/streams/${name}` });
+  const { app, internal } = await startTestApi(t, { routeTtlSeconds: 30 });
+  const report = (body: unknown) => internal.inject({ method: 'POST', url: '/streams', payload: body as object });
+  const lookup = (name: string) => internal.inject({ method: 'GET', url: `/streams/${name}` });
 
   t.test('POST registers and GET answers with the seed shape plus origins', async (t) => {
     const reportedAt = Date.now();
@@ -67,27 +67,27 @@ t.test('streams on a real redis-server', async (t) => {
     await sleep(5);
     await report({ name: 'pair', manifest: 'index.m3u8', host: '10.0.0.2:8080' });
 
-    const withdrawn = await app.inject({ method: 'DELETE', url: '/streams/pair?host=10.0.0.1:8080' });
+    const withdrawn = await internal.inject({ method: 'DELETE', url: '/streams/pair?host=10.0.0.1:8080' });
     t.equal(withdrawn.statusCode, 204);
     t.equal(withdrawn.body, '');
     const body = (await lookup('pair')).json();
     t.equal(body.host, '10.0.0.2:8080', 'the remaining origin takes over');
     t.equal(body.origins.length, 1);
 
-    const again = await app.inject({ method: 'DELETE', url: '/streams/pair?host=10.0.0.1:8080' });
+    const again = await internal.inject({ method: 'DELETE', url: '/streams/pair?host=10.0.0.1:8080' });
     t.equal(again.statusCode, 204, 'idempotent');
 
     await report({ name: 'pair', manifest: 'index.m3u8', host: '10.0.0.3' });
-    t.equal((await app.inject({ method: 'DELETE', url: '/streams/pair' })).statusCode, 204);
+    t.equal((await internal.inject({ method: 'DELETE', url: '/streams/pair' })).statusCode, 204);
     t.equal((await lookup('pair')).statusCode, 404);
-    t.equal((await app.inject({ method: 'DELETE', url: '/streams/pair' })).statusCode, 204, 'idempotent');
+    t.equal((await internal.inject({ method: 'DELETE', url: '/streams/pair' })).statusCode, 204, 'idempotent');
   });
 
   t.test('an origin withdrawn and registered again counts as registered last', async (t) => {
     await report({ name: 'again', manifest: 'index.m3u8', host: 'a.example' });
     await sleep(5);
     await report({ name: 'again', manifest: 'index.m3u8', host: 'b.example' });
-    await app.inject({ method: 'DELETE', url: '/streams/again?host=a.example' });
+    await internal.inject({ method: 'DELETE', url: '/streams/again?host=a.example' });
     await report({ name: 'again', manifest: 'index.m3u8', host: 'a.example' });
     const body = (await lookup('again')).json();
     t.same(
@@ -125,13 +125,13 @@ t.test('streams on a real redis-server', async (t) => {
     t.equal(badParam.statusCode, 400);
     t.match(badParam.json().error.message, /^params\.name must match pattern .*; got "bad.name"$/);
 
-    const badQuery = await app.inject({ method: 'DELETE', url: '/streams/golive?host=a%20b' });
+    const badQuery = await internal.inject({ method: 'DELETE', url: '/streams/golive?host=a%20b' });
     t.equal(badQuery.statusCode, 400);
     t.match(badQuery.json().error.message, /^querystring\.host must match pattern .*; got "a b"$/);
   });
 
   t.test('a body that is not JSON is 400 LIVE_ERR_MALFORMED_REQUEST', async (t) => {
-    const response = await app.inject({
+    const response = await internal.inject({
       method: 'POST',
       url: '/streams',
       headers: { 'content-type': 'application/json' },
@@ -142,7 +142,7 @@ t.test('streams on a real redis-server', async (t) => {
   });
 
   t.test('a form body is 415 here (only /authorize takes forms)', async (t) => {
-    const response = await app.inject({
+    const response = await internal.inject({
       method: 'POST',
       url: '/streams',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -157,10 +157,10 @@ t.test('streams on a real redis-server', async (t) => {
 });
 
 t.test('a route expires after ROUTE_TTL_SECONDS without a refresh', async (t) => {
-  const { app } = await startTestApi(t, { routeTtlSeconds: 1 });
+  const { app, internal } = await startTestApi(t, { routeTtlSeconds: 1 });
   const register = (host: string) =>
-    app.inject({ method: 'POST', url: '/streams', payload: { name: 'brief', manifest: 'index.m3u8', host } });
-  const lookup = () => app.inject('/streams/brief');
+    internal.inject({ method: 'POST', url: '/streams', payload: { name: 'brief', manifest: 'index.m3u8', host } });
+  const lookup = () => internal.inject('/streams/brief');
 
   t.equal((await register('early:8080')).json().ttl_seconds, 1);
   await register('late:8080');
@@ -188,9 +188,9 @@ t.test('a route expires after ROUTE_TTL_SECONDS without a refresh', async (t) =>
 });
 
 t.test('an ended stream is offered, as ended, for its grace period; a live origin wins over it', async (t) => {
-  const { app } = await startTestApi(t, { routeTtlSeconds: 30 });
-  const report = (body: object) => app.inject({ method: 'POST', url: '/streams', payload: body });
-  const lookup = (name: string) => app.inject(`/streams/${name}`);
+  const { app, internal } = await startTestApi(t, { routeTtlSeconds: 30 });
+  const report = (body: object) => internal.inject({ method: 'POST', url: '/streams', payload: body });
+  const lookup = (name: string) => internal.inject(`/streams/${name}`);
 
   await report({ name: 'show', manifest: 'index.m3u8', host: 'a:8080' });
   const endingAt = Date.now();

@@ -17,7 +17,7 @@ import { publishFile, testAsset } from '../../test-support/ffmpeg.js';
 import { startNginxRtmp } from '../../test-support/nginx-rtmp.js';
 import { waitFor } from '../../test-support/wait-for.js';
 import { createStream, createUser } from './fixtures/api-client.js';
-import { startTestApi } from './fixtures/test-api.js';
+import { TEST_INTERNAL_TOKEN, startTestApi } from './fixtures/test-api.js';
 
 
 /** The codecs of a live RTMP stream (stream headers only, so it returns while the stream goes on). */
@@ -29,11 +29,11 @@ async function probeCodecs(url: string): Promise<string[]> {
 }
 
 t.test('nginx-rtmp publishes a managed key under the stream id', async (t) => {
-  const { app } = await startTestApi(t);
-  const apiUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  const { app, internalApp } = await startTestApi(t);
+  const internalUrl = await internalApp.listen({ port: 0, host: '127.0.0.1' });
   const hlsPath = await mkdtemp(path.join(os.tmpdir(), 'livestack-api-nginx-'));
   t.teardown(() => rm(hlsPath, { recursive: true, force: true }));
-  const nginx = await startNginxRtmp({ hlsPath, onPublishUrl: `${apiUrl}/authorize` });
+  const nginx = await startNginxRtmp({ hlsPath, onPublishUrl: `${internalUrl}/authorize`, internalToken: TEST_INTERNAL_TOKEN });
   t.teardown(() => nginx.stop());
 
   const { token } = await createUser(app, 'alice');

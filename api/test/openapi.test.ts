@@ -1,7 +1,7 @@
 import t from 'tap';
 import { startTestApi } from './fixtures/test-api.js';
 
-t.test('GET /openapi.json: the document generated from the route schemas', async (t) => {
+t.test('GET /openapi.json: the public document generated from the route schemas', async (t) => {
   const { app } = await startTestApi(t);
   const response = await app.inject('/openapi.json');
   t.equal(response.statusCode, 200);
@@ -71,12 +71,39 @@ t.test('GET /openapi.json: the document generated from the route schemas', async
   t.same(jsonOf(token.responses['201']), ['expires_at', 'playback_url', 'token']);
   t.ok(token.responses['503'], 'the token route documents 503 (no PLAYBACK_SIGNING_KEY)');
   t.same(jsonOf(document.paths['/v1/streams/{id}/views'].get.responses['200']), ['liveViewers', 'time_viewed_s', 'views']);
+  t.same(document.paths['/health'].get.tags, ['health']);
+  t.equal(document.paths['/health'].get.security, undefined, '/health needs no token');
+  t.same(
+    Object.keys(document.paths).filter((path) => !path.startsWith('/v1/')),
+    ['/health'],
+    'the public listener documents no internal route',
+  );
+  t.notOk(document.paths['/openapi.json'], 'the document does not list itself');
+  t.notOk(Object.keys(document.paths).some((path) => path.startsWith('/docs')), 'nor the docs page');
+});
+
+t.test('GET /openapi.json on the internal listener: the internal routes, each behind INTERNAL_TOKEN', async (t) => {
+  const { internal, internalApp } = await startTestApi(t);
+  t.equal((await internalApp.inject('/openapi.json')).statusCode, 401, 'the document needs the token too');
+  const response = await internal.inject('/openapi.json');
+  t.equal(response.statusCode, 200);
+  const document = response.json();
+  t.equal(document.openapi, '3.1.0');
+  t.same(document.components.securitySchemes.internalToken, {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'INTERNAL_TOKEN, shared by the API and its services',
+  });
+  t.match(document.components.securitySchemes.internalTokenQuery, { type: 'apiKey', in: 'query', name: 'internal_token' });
+
+  const jsonOf = (response: { content: { 'application/json': { schema: { properties: object } } } }) =>
+    Object.keys(response.content['application/json'].schema.properties).sort();
   t.same(jsonOf(document.paths['/streams/{name}/views'].get.responses['200']), ['liveViewers']);
   const route = document.paths['/streams/{name}'].get.responses['200'].content['application/json'].schema;
   t.same(Object.keys(route.properties.playback.properties).sort(), ['allowed_origins', 'require_signed_urls']);
   t.ok(document.paths['/views'].post.responses['204'], 'a batch of sightings answers 204');
 
-  for (const path of [
+  const internalPaths = [
     '/authorize',
     '/ingests/{origin_id}',
     '/ingests/{origin_id}/publishes/{session_id}',
@@ -84,19 +111,20 @@ t.test('GET /openapi.json: the document generated from the route schemas', async
     '/streams/{name}',
     '/streams/{name}/views',
     '/views',
-    '/health',
     '/internal/streams/{id}/restream',
     '/internal/streams/{id}/restream-status',
     '/internal/streams/{id}/fallback',
-  ]) {
-    t.ok(document.paths[path], `internal ${path} is documented`);
-    for (const operation of Object.values(document.paths[path]) as { tags: string[]; security?: unknown }[]) {
-      t.same(operation.tags, ['internal']);
-      t.equal(operation.security, undefined);
+  ];
+  t.same(Object.keys(document.paths).sort(), [...internalPaths, '/health'].sort(), 'nothing of /v1');
+  for (const path of internalPaths) {
+    for (const [method, operation] of Object.entries(document.paths[path]) as [string, { tags: string[]; security?: unknown; responses: object }][]) {
+      t.same(operation.tags, ['internal'], `${method} ${path}`);
+      const security = path === '/authorize' ? [{ internalToken: [] }, { internalTokenQuery: [] }] : [{ internalToken: [] }];
+      t.same(operation.security, security, `${method} ${path} needs INTERNAL_TOKEN`);
     }
   }
-  t.notOk(document.paths['/openapi.json'], 'the document does not list itself');
-  t.notOk(Object.keys(document.paths).some((path) => path.startsWith('/docs')), 'nor the docs page');
+  t.same(document.paths['/health'].get.tags, ['health']);
+  t.equal(document.paths['/health'].get.security, undefined);
 });
 
 t.test('GET /docs: the browsable page', async (t) => {

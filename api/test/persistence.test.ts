@@ -15,7 +15,7 @@ async function snapshot(app: App, token: string, streamId: string) {
 }
 
 t.test('nothing durable is lost when the API or redis-server restarts', async (t) => {
-  const { app, redis } = await startTestApi(t);
+  const { app, redis, close } = await startTestApi(t);
   const user = await createUser(app, 'alice');
   const stream = await createStream(app, user.token);
   const before = await snapshot(app, user.token, stream.id);
@@ -35,15 +35,15 @@ t.test('nothing durable is lost when the API or redis-server restarts', async (t
   });
 
   t.test('a new API instance on the same Redis', async (t) => {
-    await app.close();
+    await close();
     const restarted = await buildTestApp(t, redis.url);
-    t.same(await snapshot(restarted, user.token, stream.id), before);
-    t.equal((await restarted.inject(`/authorize?name=${stream.rtmpKey}&session_id=after-api-restart`)).statusCode, 200);
-    await restarted.inject({ method: 'DELETE', url: `/ingests/o/publishes/after-api-restart?stream=${stream.id}` });
+    t.same(await snapshot(restarted.app, user.token, stream.id), before);
+    t.equal((await restarted.internal.inject(`/authorize?name=${stream.rtmpKey}&session_id=after-api-restart`)).statusCode, 200);
+    await restarted.internal.inject({ method: 'DELETE', url: `/ingests/o/publishes/after-api-restart?stream=${stream.id}` });
   });
 
   t.test('redis-server restarts (AOF reload)', async (t) => {
-    const api = await buildTestApp(t, redis.url);
+    const { app: api, internal } = await buildTestApp(t, redis.url);
     await redis.stop();
     t.equal((await call(api, user.token, 'GET', '/v1/streams')).statusCode, 503, 'unavailable while it is down');
     await redis.restart();
@@ -51,7 +51,7 @@ t.test('nothing durable is lost when the API or redis-server restarts', async (t
       timeoutMs: 30_000,
     });
     t.same(await snapshot(api, user.token, stream.id), before);
-    t.equal((await api.inject(`/authorize?name=${stream.rtmpKey}&session_id=after-redis-restart`)).statusCode, 200);
+    t.equal((await internal.inject(`/authorize?name=${stream.rtmpKey}&session_id=after-redis-restart`)).statusCode, 200);
 
     // Scripts are reloaded into the restarted server's empty script cache on first use.
     const another = await createStream(api, user.token, 'After restart');

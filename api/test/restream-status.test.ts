@@ -1,12 +1,11 @@
 import t from 'tap';
 import { timed } from '../../test-support/timed.js';
 import { waitFor } from '../../test-support/wait-for.js';
-import type { App } from '../src/app.js';
 import { call, createStream, createUser } from './fixtures/api-client.js';
-import { startTestApi } from './fixtures/test-api.js';
+import { startTestApi, type InternalCaller } from './fixtures/test-api.js';
 
-function report(app: App, stream: string, targets: object[], originId = 'origin-1') {
-  return app.inject({ method: 'PUT', url: `/internal/streams/${stream}/restream-status`, payload: { origin_id: originId, targets } });
+function report(internal: InternalCaller, stream: string, targets: object[], originId = 'origin-1') {
+  return internal.inject({ method: 'PUT', url: `/internal/streams/${stream}/restream-status`, payload: { origin_id: originId, targets } });
 }
 
 function status(id: string, fields: Record<string, unknown> = {}) {
@@ -24,7 +23,7 @@ function status(id: string, fields: Record<string, unknown> = {}) {
 }
 
 t.test('origins report each push; targets and the lifecycle show it', async (t) => {
-  const { app } = await startTestApi(t, { allowedStreams: ['golive'] });
+  const { app, internal } = await startTestApi(t, { allowedStreams: ['golive'] });
   const { token } = await createUser(app, 'alice');
   const stream = await createStream(app, token);
   const add = async (payload: object) =>
@@ -42,7 +41,7 @@ t.test('origins report each push; targets and the lifecycle show it', async (t) 
     next_retry_at: '2025-01-01T12:00:09.000Z',
   });
   const reported = await timed(() =>
-    report(app, stream.id, [
+    report(internal, stream.id, [
       status(twitch.id, { skipped_keyframes: 2 }),
       retrying,
       status(custom.id, { state: 'disabled', bytes_sent: 0, bitrate_bps: 0 }),
@@ -79,7 +78,7 @@ t.test('origins report each push; targets and the lifecycle show it', async (t) 
   t.equal(one.status.state, 'retrying', 'a single target shows it too');
   t.same(Object.keys(await app.redis.hgetall(`restream-status:${stream.id}`)).sort(), [twitch.id, youtube.id, custom.id].sort(), 'unknown targets are dropped');
 
-  await app.inject({ method: 'POST', url: '/streams', payload: { name: stream.id, manifest: 'index.m3u8', host: '10.0.0.7:8080' } });
+  await internal.inject({ method: 'POST', url: '/streams', payload: { name: stream.id, manifest: 'index.m3u8', host: '10.0.0.7:8080' } });
   const lifecycle = (await call(app, token, 'GET', `/v1/streams/${stream.id}/lifecycle`)).json();
   t.match(lifecycle, { live: true, origin: '10.0.0.7:8080' });
   t.same(
@@ -94,20 +93,20 @@ t.test('origins report each push; targets and the lifecycle show it', async (t) 
   t.notMatch(JSON.stringify(lifecycle), /abcdefghijklmnop|bbbb-cccc/, 'never a key');
 
   t.test('a newer report replaces the last one, target by target', async (t) => {
-    t.equal((await report(app, stream.id, [status(youtube.id, { since: '2025-01-01T12:00:10.000Z' })], 'origin-2')).statusCode, 204);
+    t.equal((await report(internal, stream.id, [status(youtube.id, { since: '2025-01-01T12:00:10.000Z' })], 'origin-2')).statusCode, 204);
     const data = (await call(app, token, 'GET', `/v1/streams/${stream.id}/restream-targets`)).json().data;
     t.same(data.map((target: { status: { state: string } }) => target.status.state), ['live', 'live', 'disabled']);
     t.equal(data[1].status.since, '2025-01-01T12:00:10.000Z');
   });
 
   t.test('a last error may be reported as its message only', async (t) => {
-    t.equal((await report(app, stream.id, [status(twitch.id, { state: 'failed', last_error: 'publish refused: NetStream.Publish.BadName' })])).statusCode, 204);
+    t.equal((await report(internal, stream.id, [status(twitch.id, { state: 'failed', last_error: 'publish refused: NetStream.Publish.BadName' })])).statusCode, 204);
     const target = (await call(app, token, 'GET', `/v1/streams/${stream.id}/restream-targets/${twitch.id}`)).json();
     t.same(target.status.last_error, { code: null, message: 'publish refused: NetStream.Publish.BadName', at: null });
-    await report(app, stream.id, [status(twitch.id, { last_error: { message: 'no code' } })]);
+    await report(internal, stream.id, [status(twitch.id, { last_error: { message: 'no code' } })]);
     const partial = (await call(app, token, 'GET', `/v1/streams/${stream.id}/restream-targets/${twitch.id}`)).json();
     t.same(partial.status.last_error, { code: null, message: 'no code', at: null });
-    await report(app, stream.id, [status(twitch.id)]);
+    await report(internal, stream.id, [status(twitch.id)]);
   });
 
   t.test('deleting a target deletes its status', async (t) => {
@@ -116,10 +115,10 @@ t.test('origins report each push; targets and the lifecycle show it', async (t) 
   });
 
   t.test('open names have nothing to store; unknown streams are 404; bodies are validated', async (t) => {
-    t.equal((await report(app, 'golive', [status('abcdefgh')])).statusCode, 204);
+    t.equal((await report(internal, 'golive', [status('abcdefgh')])).statusCode, 204);
     t.same(await app.redis.keys('restream-status:golive'), []);
     for (const name of ['zzzzzzzz', 'not-allowed']) {
-      const unknown = await report(app, name, [status('abcdefgh')]);
+      const unknown = await report(internal, name, [status('abcdefgh')]);
       t.equal(unknown.statusCode, 404, name);
       t.equal(unknown.json().error.code, 'LIVE_ERR_STREAM_NOT_FOUND');
     }
@@ -131,7 +130,7 @@ t.test('origins report each push; targets and the lifecycle show it', async (t) 
       [{ origin_id: 'o', targets: Array.from({ length: 101 }, () => status(twitch.id)) }, /^body\.targets must NOT have more than 100 items/],
     ];
     for (const [payload, message] of cases) {
-      const response = await app.inject({ method: 'PUT', url: `/internal/streams/${stream.id}/restream-status`, payload });
+      const response = await internal.inject({ method: 'PUT', url: `/internal/streams/${stream.id}/restream-status`, payload });
       t.equal(response.statusCode, 400);
       t.match(response.json().error.message, message);
     }
@@ -141,7 +140,7 @@ t.test('origins report each push; targets and the lifecycle show it', async (t) 
 t.test('a status lasts RESTREAM_STATUS_TTL_SECONDS without a new report', async (t) => {
   let now = 1_700_000_000_000;
   // A long TTL so the hash (expired by Redis's own clock) outlasts the test on any machine.
-  const { app } = await startTestApi(t, { restreamStatusTtlSeconds: 60, now: () => now });
+  const { app, internal } = await startTestApi(t, { restreamStatusTtlSeconds: 60, now: () => now });
   const { token } = await createUser(app, 'alice');
   const stream = await createStream(app, token);
   const add = async () =>
@@ -153,10 +152,10 @@ t.test('a status lasts RESTREAM_STATUS_TTL_SECONDS without a new report', async 
   const lifecycleStates = async () =>
     (await call(app, token, 'GET', `/v1/streams/${stream.id}/lifecycle`)).json().restream.map((entry: { state: string; since: string | null }) => [entry.state, entry.since]);
 
-  await report(app, stream.id, [status(first.id), status(second.id)]);
+  await report(internal, stream.id, [status(first.id), status(second.id)]);
   t.same(await states(), ['live', 'live']);
   now += 600;
-  await report(app, stream.id, [status(second.id, { state: 'retrying' })]);
+  await report(internal, stream.id, [status(second.id, { state: 'retrying' })]);
   now += 59_399;
   t.same(await states(), ['live', 'retrying'], 'each status lasts its TTL from its own report');
   now += 2;
@@ -170,7 +169,7 @@ t.test('a status lasts RESTREAM_STATUS_TTL_SECONDS without a new report', async 
 });
 
 t.test('the status hash of a dead origin expires from Redis', async (t) => {
-  const { app } = await startTestApi(t, { restreamStatusTtlSeconds: 1 });
+  const { app, internal } = await startTestApi(t, { restreamStatusTtlSeconds: 1 });
   const { token } = await createUser(app, 'alice');
   const stream = await createStream(app, token);
   const target = (await call(app, token, 'POST', `/v1/streams/${stream.id}/restream-targets`, { platform: 'twitch', stream_key: 'k' })).json() as { id: string };
@@ -178,7 +177,7 @@ t.test('the status hash of a dead origin expires from Redis', async (t) => {
 
   // Checked right after a fresh report, so a slow machine cannot let it lapse first.
   await waitFor('a reported status to show, stored in its hash', async () => {
-    await report(app, stream.id, [status(target.id)]);
+    await report(internal, stream.id, [status(target.id)]);
     return (await state()) === 'live' && (await app.redis.exists(`restream-status:${stream.id}`)) === 1;
   });
   t.pass('reported and stored');

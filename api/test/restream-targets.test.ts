@@ -4,9 +4,8 @@ import { PassThrough } from 'node:stream';
 import { pino } from 'pino';
 import { loggerOptions } from '../../service-kit/src/logger.js';
 import { waitFor } from '../../test-support/wait-for.js';
-import type { App } from '../src/app.js';
 import { call, createStream, createUser, type Method } from './fixtures/api-client.js';
-import { ADMIN_TOKEN, buildTestApp, startTestApi } from './fixtures/test-api.js';
+import { ADMIN_TOKEN, buildTestApp, startTestApi, type InternalCaller } from './fixtures/test-api.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const TARGET_FIELDS = ['created_at', 'enabled', 'id', 'name', 'platform', 'retry', 'status', 'stream_key', 'stream_url', 'updated_at'];
@@ -16,8 +15,8 @@ function platformKey(prefix = 'live_106415581_'): string {
   return prefix + randomBytes(12).toString('hex');
 }
 
-function heartbeat(app: App, originId: string, publishes: { session_id: string; stream: string; key_generation: number }[]) {
-  return app.inject({
+function heartbeat(internal: InternalCaller, originId: string, publishes: { session_id: string; stream: string; key_generation: number }[]) {
+  return internal.inject({
     method: 'PUT',
     url: `/ingests/${originId}`,
     payload: {
@@ -32,7 +31,7 @@ function heartbeat(app: App, originId: string, publishes: { session_id: string; 
 }
 
 t.test('restream targets on a real redis-server', async (t) => {
-  const { app, redis } = await startTestApi(t, { allowedStreams: ['golive'] });
+  const { app, internal, redis } = await startTestApi(t, { allowedStreams: ['golive'] });
   const alice = await createUser(app, 'alice');
   const bob = await createUser(app, 'bob');
   /** Every real key created in this test: none may appear in any /v1 answer. */
@@ -271,7 +270,7 @@ t.test('restream targets on a real redis-server', async (t) => {
   });
 
   t.test('RESTREAM_MAX_TARGETS bounds the targets of a stream', async (t) => {
-    const limited = await buildTestApp(t, redis.url, { restreamMaxTargets: 2 });
+    const { app: limited } = await buildTestApp(t, redis.url, { restreamMaxTargets: 2 });
     const stream = await createStream(limited, alice.token);
     for (let i = 0; i < 2; i++) {
       t.equal((await call(limited, alice.token, 'POST', `/v1/streams/${stream.id}/restream-targets`, { platform: 'twitch', stream_key: 'k' })).statusCode, 201);
@@ -293,7 +292,7 @@ t.test('restream targets on a real redis-server', async (t) => {
       { session_id: 's3', stream: 'golive', key_generation: 0 },
     ];
     const versions = async () => {
-      const answer = await heartbeat(app, 'origin-v', publishes);
+      const answer = await heartbeat(internal, 'origin-v', publishes);
       t.equal(answer.statusCode, 200);
       return answer.json().restream;
     };
@@ -313,7 +312,7 @@ t.test('restream targets on a real redis-server', async (t) => {
     t.equal((await versions())[stream.id], 4, 'refused changes do not bump it');
     t.equal((await versions())[other.id], 0, "another stream's version is its own");
 
-    const empty = await heartbeat(app, 'origin-empty', []);
+    const empty = await heartbeat(internal, 'origin-empty', []);
     t.same(empty.json().restream, {}, 'no publishes, no versions');
   });
 
@@ -331,7 +330,7 @@ t.test('restream targets on a real redis-server', async (t) => {
         retry: { attempts: 0, delay_s: 1.5 },
       })
     ).json();
-    const config = await app.inject(`/internal/streams/${stream.id}/restream`);
+    const config = await internal.inject(`/internal/streams/${stream.id}/restream`);
     t.equal(config.statusCode, 200);
     t.same(config.json(), {
       version: 2,
@@ -341,18 +340,18 @@ t.test('restream targets on a real redis-server', async (t) => {
       ],
       fallback: null,
     });
-    const answer = await heartbeat(app, 'origin-c', [{ session_id: 'c1', stream: stream.id, key_generation: 1 }]);
+    const answer = await heartbeat(internal, 'origin-c', [{ session_id: 'c1', stream: stream.id, key_generation: 1 }]);
     t.equal(answer.json().restream[stream.id], config.json().version, 'the same version as the heartbeat answer');
 
     const empty = await createStream(app, alice.token);
-    t.same((await app.inject(`/internal/streams/${empty.id}/restream`)).json(), { version: 0, targets: [], fallback: null });
-    t.same((await app.inject('/internal/streams/golive/restream')).json(), { version: 0, targets: [], fallback: null }, 'an open name');
+    t.same((await internal.inject(`/internal/streams/${empty.id}/restream`)).json(), { version: 0, targets: [], fallback: null });
+    t.same((await internal.inject('/internal/streams/golive/restream')).json(), { version: 0, targets: [], fallback: null }, 'an open name');
     for (const name of ['zzzzzzzz', 'not-allowed']) {
-      const unknown = await app.inject(`/internal/streams/${name}/restream`);
+      const unknown = await internal.inject(`/internal/streams/${name}/restream`);
       t.equal(unknown.statusCode, 404, name);
       t.same(unknown.json().error, { code: 'LIVE_ERR_STREAM_NOT_FOUND', message: `stream "${name}" does not exist` });
     }
-    t.equal((await app.inject('/internal/streams/a%20b/restream')).statusCode, 400);
+    t.equal((await internal.inject('/internal/streams/a%20b/restream')).statusCode, 400);
   });
 
   t.test('deleting a stream deletes its targets; deleting a user deletes those of its streams', async (t) => {
@@ -360,7 +359,7 @@ t.test('restream targets on a real redis-server', async (t) => {
     await addTarget(stream.id, { platform: 'twitch', stream_key: platformKey() });
     t.equal((await v1(alice.token, 'DELETE', `/v1/streams/${stream.id}`)).statusCode, 204);
     t.same(await app.redis.keys(`*${stream.id}*`), [], 'no key of the stream is left');
-    t.equal((await app.inject(`/internal/streams/${stream.id}/restream`)).statusCode, 404);
+    t.equal((await internal.inject(`/internal/streams/${stream.id}/restream`)).statusCode, 404);
 
     const carol = await createUser(app, 'carol');
     const carols = await createStream(app, carol.token);
@@ -397,7 +396,7 @@ t.test('target keys never reach the logs', async (t) => {
   const lines: string[] = [];
   const destination = new PassThrough();
   destination.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
-  const { app } = await startTestApi(t, { logger: pino(loggerOptions('api', 'debug'), destination), allowPrivateTargets: true });
+  const { app, internal } = await startTestApi(t, { logger: pino(loggerOptions('api', 'debug'), destination), allowPrivateTargets: true });
   const { token } = await createUser(app, 'alice');
   const stream = await createStream(app, token);
   const keys = [platformKey(), platformKey('custom_'), platformKey('new_')];
@@ -407,8 +406,8 @@ t.test('target keys never reach the logs', async (t) => {
   await call(app, token, 'PATCH', `${base}/${twitch.id}`, { stream_key: keys[2] });
   await call(app, token, 'POST', base, { platform: 'twitch', stream_key: `${keys[0]} with a space` });
   await call(app, token, 'PATCH', `${base}/${twitch.id}`, { stream_key: `${keys[2]}\n` });
-  t.equal((await app.inject(`/internal/streams/${stream.id}/restream`)).statusCode, 200);
-  await heartbeat(app, 'origin-log', [{ session_id: 's', stream: stream.id, key_generation: 1 }]);
+  t.equal((await internal.inject(`/internal/streams/${stream.id}/restream`)).statusCode, 200);
+  await heartbeat(internal, 'origin-log', [{ session_id: 's', stream: stream.id, key_generation: 1 }]);
   await call(app, token, 'GET', base);
   await call(app, token, 'DELETE', `${base}/${twitch.id}`);
   // The last request's completion is the last line logged: everything before it is captured.

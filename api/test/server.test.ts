@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../test-support/free-port.js';
+import { TEST_INTERNAL_TOKEN } from '../../test-support/internal-token.js';
 import { startRedisServer } from '../../test-support/redis-server.js';
 import { waitFor } from '../../test-support/wait-for.js';
 
@@ -24,13 +25,16 @@ function startServer(env: Record<string, string>) {
 t.test('server.ts listens with its settings and shuts down cleanly on SIGTERM', async (t) => {
   const redis = await startRedisServer();
   t.teardown(() => redis.remove());
-  const port = await freePort();
+  const [port, internalPort] = await Promise.all([freePort(), freePort()]);
   const adminToken = 'server-test-admin-token';
   const playbackSigningKey = 'server-test-playback-signing-key-0123456789';
   const { child, output } = startServer({
     PLAYBACK_SIGNING_KEY: playbackSigningKey,
     API_PORT: String(port),
     API_HOST: '127.0.0.1',
+    API_INTERNAL_PORT: String(internalPort),
+    API_INTERNAL_HOST: '127.0.0.1',
+    INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
     REDIS_URL: redis.url,
     ALLOWED_STREAMS: 'golive',
     ADMIN_TOKEN: adminToken,
@@ -39,13 +43,19 @@ t.test('server.ts listens with its settings and shuts down cleanly on SIGTERM', 
     if (child.exitCode === null) child.kill('SIGKILL');
   });
 
+  const answers = async (url: string) => (await fetch(url).catch(() => undefined))?.status === 200;
   await waitFor(
-    'the API to answer /health',
-    async () => (await fetch(`http://127.0.0.1:${port}/health`)).status === 200,
+    'the API to answer /health on both listeners',
+    async () => (await answers(`http://127.0.0.1:${port}/health`)) && (await answers(`http://127.0.0.1:${internalPort}/health`)),
     { timeoutMs: 120_000 },
   );
-  const lookup = await fetch(`http://127.0.0.1:${port}/authorize?name=golive&token=s3cret`);
+  const internal = (path: string) => fetch(`http://127.0.0.1:${internalPort}${path}`, { headers: { authorization: `Bearer ${TEST_INTERNAL_TOKEN}` } });
+  t.equal((await fetch(`http://127.0.0.1:${port}/authorize?name=golive`)).status, 404, 'the public port has no internal route');
+  t.equal((await fetch(`http://127.0.0.1:${internalPort}/authorize?name=golive`)).status, 401, 'the internal port needs the token');
+  const lookup = await internal(`/authorize?name=golive&token=s3cret`);
   t.equal(lookup.status, 200);
+  const byQuery = await fetch(`http://127.0.0.1:${internalPort}/authorize?name=golive&session_id=nginx&internal_token=${TEST_INTERNAL_TOKEN}`);
+  t.equal(byQuery.status, 409, "nginx-rtmp's way in: the token in the query (the lease is taken)");
   const api = (path: string, init: RequestInit = {}) =>
     fetch(`http://127.0.0.1:${port}${path}`, {
       ...init,
@@ -54,10 +64,10 @@ t.test('server.ts listens with its settings and shuts down cleanly on SIGTERM', 
   const stream = (await (await api('/v1/streams', { method: 'POST', body: '{"name":"Logged?"}' })).json()) as { id: string };
   const keys = (await (await api(`/v1/streams/${stream.id}/stream-keys`)).json()) as { data: { stream_key: string }[] };
   const streamKey = keys.data[0]!.stream_key;
-  const published = await fetch(`http://127.0.0.1:${port}/authorize?name=${streamKey}`);
+  const published = await internal(`/authorize?name=${streamKey}`);
   t.equal(published.status, 200);
   const wrongKey = `${streamKey.slice(0, -3)}xyz`;
-  t.equal((await fetch(`http://127.0.0.1:${port}/authorize?name=${wrongKey}`)).status, 403);
+  t.equal((await internal(`/authorize?name=${wrongKey}`)).status, 403);
   t.equal((await fetch(`http://127.0.0.1:${port}/v1/streams`, { headers: { authorization: 'Bearer lst_s3cr3t-token' } })).status, 401);
   const minted = await api(`/v1/streams/${stream.id}/playback-token`, { method: 'POST', body: '{"expires_in_s":600}' });
   t.equal(minted.status, 201);
@@ -73,6 +83,8 @@ t.test('server.ts listens with its settings and shuts down cleanly on SIGTERM', 
   t.notMatch(output(), /s3cret/, 'query strings stay out of the logs');
   t.notMatch(output(), /s3cr3t-token/, 'Authorization headers stay out of the logs');
   t.notMatch(output(), adminToken, 'the admin token stays out of the logs');
+  t.notMatch(output(), TEST_INTERNAL_TOKEN, 'the internal token too, from a header or a query');
+  t.match(output(), new RegExp(`"internal":"127.0.0.1:${internalPort}"`));
   t.notMatch(output(), streamKey.slice(-24), 'stream keys stay out of the logs');
   t.notMatch(output(), wrongKey.slice(-24), 'wrong stream keys too');
   t.match(output(), /"playbackSigningKeySet":true/);
@@ -84,8 +96,15 @@ t.test('server.ts listens with its settings and shuts down cleanly on SIGTERM', 
 });
 
 t.test('server.ts refuses to start with an invalid setting, naming it', async (t) => {
-  const { child, output } = startServer({ ROUTE_TTL_SECONDS: 'soon' });
+  const { child, output } = startServer({ ROUTE_TTL_SECONDS: 'soon', INTERNAL_TOKEN: TEST_INTERNAL_TOKEN });
   const [code] = await once(child, 'exit');
   t.equal(code, 1);
   t.match(output(), /ROUTE_TTL_SECONDS=\\"soon\\"/);
+});
+
+t.test('server.ts refuses to start without INTERNAL_TOKEN', async (t) => {
+  const { child, output } = startServer({ INTERNAL_TOKEN: '' });
+  const [code] = await once(child, 'exit');
+  t.equal(code, 1);
+  t.match(output(), /setting INTERNAL_TOKEN=\\"\\" is invalid: expected 32-256/);
 });

@@ -1,11 +1,19 @@
 import path from 'node:path';
 import t from 'tap';
+import { TEST_INTERNAL_TOKEN } from '../../test-support/internal-token.js';
 import { readApiSettings } from '../src/settings.js';
+import type { Env } from '../../service-kit/src/env-settings.js';
+
+/** The settings with the one required variable set. */
+const read = (env: Env) => readApiSettings({ INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, ...env });
 
 t.test('defaults', async (t) => {
-  t.same(readApiSettings({}), {
+  t.same(read({}), {
     port: 9090,
     host: '0.0.0.0',
+    internalPort: 9091,
+    internalHost: '127.0.0.1',
+    internalToken: TEST_INTERNAL_TOKEN,
     redisUrl: 'redis://127.0.0.1:6379',
     redisTimeoutMs: 1000,
     routeTtlSeconds: 30,
@@ -44,9 +52,11 @@ t.test('defaults', async (t) => {
 });
 
 t.test('reads every variable', async (t) => {
-  const settings = readApiSettings({
+  const settings = read({
     API_PORT: '9191',
     API_HOST: '127.0.0.1',
+    API_INTERNAL_PORT: '9192',
+    API_INTERNAL_HOST: '10.0.0.4',
     REDIS_URL: 'rediss://redis.internal:6380/2',
     REDIS_TIMEOUT_MS: '250',
     ROUTE_TTL_SECONDS: '5',
@@ -83,6 +93,9 @@ t.test('reads every variable', async (t) => {
   t.same(settings, {
     port: 9191,
     host: '127.0.0.1',
+    internalPort: 9192,
+    internalHost: '10.0.0.4',
+    internalToken: TEST_INTERNAL_TOKEN,
     redisUrl: 'rediss://redis.internal:6380/2',
     redisTimeoutMs: 250,
     routeTtlSeconds: 5,
@@ -118,72 +131,86 @@ t.test('reads every variable', async (t) => {
     playbackSigningKey: 'playback-signing-key-0123456789abcdef',
     viewerIdleSeconds: 45,
   });
-  t.same(readApiSettings({ ALLOWED_STREAMS: '*' }).allowedStreams, ['*']);
-  t.same(readApiSettings({ ALLOWED_STREAMS: ',' }).allowedStreams, [], 'empty: managed keys only');
+  t.same(read({ ALLOWED_STREAMS: '*' }).allowedStreams, ['*']);
+  t.same(read({ ALLOWED_STREAMS: ',' }).allowedStreams, [], 'empty: managed keys only');
 });
 
 t.test('invalid values name the variable and the value', async (t) => {
-  t.throws(() => readApiSettings({ API_PORT: 'http' }), { code: 'LIVE_ERR_SETTING', message: /API_PORT="http"/ });
-  t.throws(() => readApiSettings({ ROUTE_TTL_SECONDS: '0' }), { message: /ROUTE_TTL_SECONDS="0"/ });
-  t.throws(() => readApiSettings({ REDIS_TIMEOUT_MS: '1.5' }), { message: /REDIS_TIMEOUT_MS="1.5"/ });
-  t.throws(() => readApiSettings({ REDIS_URL: 'http://127.0.0.1:6379' }), { message: /REDIS_URL="http:\/\/127.0.0.1:6379"/ });
-  t.throws(() => readApiSettings({ ALLOWED_STREAMS: 'golive,bad name' }), { message: /ALLOWED_STREAMS="golive,bad name"/ });
-  t.throws(() => readApiSettings({ ALLOWED_STREAMS: 'publish_mine' }), { message: /ALLOWED_STREAMS="publish_mine"/ });
-  t.throws(() => readApiSettings({ ALLOWED_STREAMS: 'abcd1234' }), { message: /shaped like a stream id/ });
-  t.throws(() => readApiSettings({ PUBLIC_PLAYBACK_URL: 'edge:8081' }), { message: /PUBLIC_PLAYBACK_URL="edge:8081"/ });
+  t.throws(() => read({ API_PORT: 'http' }), { code: 'LIVE_ERR_SETTING', message: /API_PORT="http"/ });
+  t.throws(() => read({ ROUTE_TTL_SECONDS: '0' }), { message: /ROUTE_TTL_SECONDS="0"/ });
+  t.throws(() => read({ REDIS_TIMEOUT_MS: '1.5' }), { message: /REDIS_TIMEOUT_MS="1.5"/ });
+  t.throws(() => read({ REDIS_URL: 'http://127.0.0.1:6379' }), { message: /REDIS_URL="http:\/\/127.0.0.1:6379"/ });
+  t.throws(() => read({ ALLOWED_STREAMS: 'golive,bad name' }), { message: /ALLOWED_STREAMS="golive,bad name"/ });
+  t.throws(() => read({ ALLOWED_STREAMS: 'publish_mine' }), { message: /ALLOWED_STREAMS="publish_mine"/ });
+  t.throws(() => read({ ALLOWED_STREAMS: 'abcd1234' }), { message: /shaped like a stream id/ });
+  t.throws(() => read({ PUBLIC_PLAYBACK_URL: 'edge:8081' }), { message: /PUBLIC_PLAYBACK_URL="edge:8081"/ });
   for (const srt of ['http://h:1', 'srt://h', 'srt://h:1/path', 'srt://h:1?streamid=x']) {
-    t.throws(() => readApiSettings({ PUBLIC_SRT_URL: srt }), { message: /PUBLIC_SRT_URL=.*expected srt:\/\/host:port/ }, srt);
+    t.throws(() => read({ PUBLIC_SRT_URL: srt }), { message: /PUBLIC_SRT_URL=.*expected srt:\/\/host:port/ }, srt);
   }
-  t.throws(() => readApiSettings({ PUBLISH_LEASE_SECONDS: '0' }), { message: /PUBLISH_LEASE_SECONDS="0"/ });
-  t.throws(() => readApiSettings({ INGEST_TTL_SECONDS: 'x' }), { message: /INGEST_TTL_SECONDS="x"/ });
-  t.throws(() => readApiSettings({ ALLOW_PRIVATE_TARGETS: 'maybe' }), { message: /ALLOW_PRIVATE_TARGETS="maybe"/ });
-  t.throws(() => readApiSettings({ TWITCH_INGEST_URL: 'http://live.twitch.tv/app' }), {
+  t.throws(() => read({ PUBLISH_LEASE_SECONDS: '0' }), { message: /PUBLISH_LEASE_SECONDS="0"/ });
+  t.throws(() => read({ INGEST_TTL_SECONDS: 'x' }), { message: /INGEST_TTL_SECONDS="x"/ });
+  t.throws(() => read({ ALLOW_PRIVATE_TARGETS: 'maybe' }), { message: /ALLOW_PRIVATE_TARGETS="maybe"/ });
+  t.throws(() => read({ TWITCH_INGEST_URL: 'http://live.twitch.tv/app' }), {
     message: /^setting TWITCH_INGEST_URL="http:\/\/live.twitch.tv\/…" is invalid: expected an rtmp:\/\/ or rtmps:\/\/ URL/,
   });
-  t.throws(() => readApiSettings({ YOUTUBE_INGEST_URL: 'rtmp://a.rtmp.youtube.com' }), { message: /YOUTUBE_INGEST_URL=.*application path/ });
-  const withPassword = t.throws(() => readApiSettings({ KICK_INGEST_URL: 'rtmps://user:hunter2@kick.example/app' })) as Error;
+  t.throws(() => read({ YOUTUBE_INGEST_URL: 'rtmp://a.rtmp.youtube.com' }), { message: /YOUTUBE_INGEST_URL=.*application path/ });
+  const withPassword = t.throws(() => read({ KICK_INGEST_URL: 'rtmps://user:hunter2@kick.example/app' })) as Error;
   t.notMatch(withPassword.message, /hunter2/, 'a password in an ingest URL is never echoed');
-  t.throws(() => readApiSettings({ RESTREAM_MAX_TARGETS: '0' }), { message: /RESTREAM_MAX_TARGETS="0"/ });
-  t.throws(() => readApiSettings({ RESTREAM_STATUS_TTL_SECONDS: '0' }), { message: /RESTREAM_STATUS_TTL_SECONDS="0"/ });
-  t.throws(() => readApiSettings({ FALLBACK_MAX_BYTES: '100MB' }), { message: /FALLBACK_MAX_BYTES="100MB"/ });
-  t.throws(() => readApiSettings({ FALLBACK_MAX_DURATION_SECONDS: '0' }), { message: /FALLBACK_MAX_DURATION_SECONDS="0"/ });
-  t.throws(() => readApiSettings({ FALLBACK_KEYFRAME_SECONDS: '0.5' }), { message: /FALLBACK_KEYFRAME_SECONDS="0.5"/ });
-  t.throws(() => readApiSettings({ FALLBACK_CONVERT_TIMEOUT_SECONDS: '-1' }), { message: /FALLBACK_CONVERT_TIMEOUT_SECONDS="-1"/ });
-  t.throws(() => readApiSettings({ FALLBACK_MAX_CONVERSIONS: '0' }), { message: /FALLBACK_MAX_CONVERSIONS="0"/ });
-  t.throws(() => readApiSettings({ VIEWER_IDLE_SECONDS: '1' }), { message: /VIEWER_IDLE_SECONDS="1"/ });
+  t.throws(() => read({ RESTREAM_MAX_TARGETS: '0' }), { message: /RESTREAM_MAX_TARGETS="0"/ });
+  t.throws(() => read({ RESTREAM_STATUS_TTL_SECONDS: '0' }), { message: /RESTREAM_STATUS_TTL_SECONDS="0"/ });
+  t.throws(() => read({ FALLBACK_MAX_BYTES: '100MB' }), { message: /FALLBACK_MAX_BYTES="100MB"/ });
+  t.throws(() => read({ FALLBACK_MAX_DURATION_SECONDS: '0' }), { message: /FALLBACK_MAX_DURATION_SECONDS="0"/ });
+  t.throws(() => read({ FALLBACK_KEYFRAME_SECONDS: '0.5' }), { message: /FALLBACK_KEYFRAME_SECONDS="0.5"/ });
+  t.throws(() => read({ FALLBACK_CONVERT_TIMEOUT_SECONDS: '-1' }), { message: /FALLBACK_CONVERT_TIMEOUT_SECONDS="-1"/ });
+  t.throws(() => read({ FALLBACK_MAX_CONVERSIONS: '0' }), { message: /FALLBACK_MAX_CONVERSIONS="0"/ });
+  t.throws(() => read({ VIEWER_IDLE_SECONDS: '1' }), { message: /VIEWER_IDLE_SECONDS="1"/ });
   for (const resolution of ['1920', '1920x', '1921x1080', '1920X1080', '8194x4320', '8x8', ' x ']) {
-    t.throws(() => readApiSettings({ FALLBACK_MAX_RESOLUTION: resolution }), {
+    t.throws(() => read({ FALLBACK_MAX_RESOLUTION: resolution }), {
       message: /^setting FALLBACK_MAX_RESOLUTION=".*" is invalid: expected WIDTHxHEIGHT, each an even number of pixels from 16 to 8192/,
     }, resolution);
   }
-  t.throws(() => readApiSettings({ FALLBACK_UPLOAD_IDLE_SECONDS: '0' }), { message: /FALLBACK_UPLOAD_IDLE_SECONDS="0"/ });
-  t.throws(() => readApiSettings({ FALLBACK_UPLOAD_TIMEOUT_SECONDS: '1.5' }), { message: /FALLBACK_UPLOAD_TIMEOUT_SECONDS="1.5"/ });
-  t.throws(() => readApiSettings({ FALLBACK_MAX_UPLOADS: '0' }), { message: /FALLBACK_MAX_UPLOADS="0"/ });
-  t.throws(() => readApiSettings({ FALLBACK_MAX_UPLOADS_PER_USER: 'many' }), { message: /FALLBACK_MAX_UPLOADS_PER_USER="many"/ });
-  t.throws(() => readApiSettings({ FALLBACK_MAX_BYTES_PER_USER: '1GB' }), { message: /FALLBACK_MAX_BYTES_PER_USER="1GB"/ });
-  t.throws(() => readApiSettings({ MAX_STREAMS_PER_USER: '0' }), { message: /MAX_STREAMS_PER_USER="0"/ });
-  t.throws(() => readApiSettings({ MAX_TOKENS_PER_USER: '-1' }), { message: /MAX_TOKENS_PER_USER="-1"/ });
+  t.throws(() => read({ FALLBACK_UPLOAD_IDLE_SECONDS: '0' }), { message: /FALLBACK_UPLOAD_IDLE_SECONDS="0"/ });
+  t.throws(() => read({ FALLBACK_UPLOAD_TIMEOUT_SECONDS: '1.5' }), { message: /FALLBACK_UPLOAD_TIMEOUT_SECONDS="1.5"/ });
+  t.throws(() => read({ FALLBACK_MAX_UPLOADS: '0' }), { message: /FALLBACK_MAX_UPLOADS="0"/ });
+  t.throws(() => read({ FALLBACK_MAX_UPLOADS_PER_USER: 'many' }), { message: /FALLBACK_MAX_UPLOADS_PER_USER="many"/ });
+  t.throws(() => read({ FALLBACK_MAX_BYTES_PER_USER: '1GB' }), { message: /FALLBACK_MAX_BYTES_PER_USER="1GB"/ });
+  t.throws(() => read({ MAX_STREAMS_PER_USER: '0' }), { message: /MAX_STREAMS_PER_USER="0"/ });
+  t.throws(() => read({ MAX_TOKENS_PER_USER: '-1' }), { message: /MAX_TOKENS_PER_USER="-1"/ });
 });
 
 t.test('an invalid PLAYBACK_SIGNING_KEY is named but never echoed', async (t) => {
   for (const key of ['only-31-characters-long-0123456', 'has a space in it but is long enough to pass']) {
-    const error = t.throws(() => readApiSettings({ PLAYBACK_SIGNING_KEY: key })) as Error;
+    const error = t.throws(() => read({ PLAYBACK_SIGNING_KEY: key })) as Error;
     t.match(error.message, /^setting PLAYBACK_SIGNING_KEY="\[redacted\]" is invalid: expected 32-512 printable ASCII/);
     t.notMatch(error.message, key);
   }
-  t.equal(readApiSettings({ PLAYBACK_SIGNING_KEY: 'x'.repeat(32) }).playbackSigningKey, 'x'.repeat(32), '32 characters are enough');
+  t.equal(read({ PLAYBACK_SIGNING_KEY: 'x'.repeat(32) }).playbackSigningKey, 'x'.repeat(32), '32 characters are enough');
 });
 
 t.test('an invalid ADMIN_TOKEN is named but never echoed', async (t) => {
   for (const token of ['short-secret', 'has a space in it, long enough']) {
-    const error = t.throws(() => readApiSettings({ ADMIN_TOKEN: token })) as Error;
+    const error = t.throws(() => read({ ADMIN_TOKEN: token })) as Error;
     t.match(error.message, /^setting ADMIN_TOKEN="\[redacted\]" is invalid: expected 16-256 printable ASCII/);
     t.notMatch(error.message, token);
   }
 });
 
 t.test('a password in REDIS_URL never appears in the error', async (t) => {
-  const error = t.throws(() => readApiSettings({ REDIS_URL: 'ftp://user:hunter2@host' })) as Error;
+  const error = t.throws(() => read({ REDIS_URL: 'ftp://user:hunter2@host' })) as Error;
   t.notMatch(error.message, /hunter2/);
   t.match(error.message, /REDIS_URL="ftp:\/\/\[redacted\]@host"/);
+});
+
+t.test('INTERNAL_TOKEN is required, checked and never echoed; it is neither ADMIN_TOKEN nor on API_PORT', async (t) => {
+  t.throws(() => readApiSettings({}), { message: /^setting INTERNAL_TOKEN="" is invalid: expected 32-256 of A-Z a-z 0-9/ }, 'unset');
+  for (const token of ['only-31-characters-long-0123456', 'has a space in it but is long enough to pass', `${'x'.repeat(40)}&name=`]) {
+    const error = t.throws(() => readApiSettings({ INTERNAL_TOKEN: token })) as Error;
+    t.match(error.message, /^setting INTERNAL_TOKEN="\[redacted\]" is invalid/);
+    t.notMatch(error.message, token);
+  }
+  t.equal(read({ INTERNAL_TOKEN: 'a'.repeat(32) }).internalToken, 'a'.repeat(32), '32 characters are enough');
+  const same = t.throws(() => read({ ADMIN_TOKEN: TEST_INTERNAL_TOKEN })) as Error;
+  t.match(same.message, /^setting INTERNAL_TOKEN="\[redacted\]" is invalid: expected a secret other than ADMIN_TOKEN/);
+  t.throws(() => read({ API_PORT: '9300', API_INTERNAL_PORT: '9300' }), { message: /API_INTERNAL_PORT="9300" is invalid: expected a port other than API_PORT/ });
+  t.equal(read({ API_PORT: '0', API_INTERNAL_PORT: '0' }).internalPort, 0, 'port 0 picks a free port for each');
 });

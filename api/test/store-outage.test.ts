@@ -12,8 +12,8 @@ const WAITING_MS = 10_000;
 t.test('Redis down: 503 LIVE_ERR_STORE_UNAVAILABLE at once; back up: the same app recovers', async (t) => {
   // A command timeout no test waits for: a request that waited on Redis instead of failing at
   // once would still be pending after WAITING_MS.
-  const { app, redis } = await startTestApi(t, { redisTimeoutMs: 6 * WAITING_MS, allowedStreams: ['golive'] });
-  t.equal((await app.inject({ method: 'POST', url: '/streams', payload: report })).statusCode, 200);
+  const { app, internal, redis } = await startTestApi(t, { redisTimeoutMs: 6 * WAITING_MS, allowedStreams: ['golive'] });
+  t.equal((await internal.inject({ method: 'POST', url: '/streams', payload: report })).statusCode, 200);
   const user = await createUser(app, 'alice');
   const stream = await createStream(app, user.token);
 
@@ -30,21 +30,21 @@ t.test('Redis down: 503 LIVE_ERR_STORE_UNAVAILABLE at once; back up: the same ap
   };
   const requests = {
     health: () => app.inject('/health'),
-    lookup: () => app.inject('/streams/golive'),
-    report: () => app.inject({ method: 'POST', url: '/streams', payload: report }),
-    withdraw: () => app.inject({ method: 'DELETE', url: '/streams/golive' }),
-    'authorize open name': () => app.inject('/authorize?name=golive'),
-    'authorize key': () => app.inject(`/authorize?name=${stream.rtmpKey}`),
-    heartbeat: () => app.inject({ method: 'PUT', url: '/ingests/o1', payload: heartbeat }),
-    'publisher left': () => app.inject({ method: 'DELETE', url: `/ingests/o1/publishes/s1?stream=${stream.id}` }),
-    'origin left': () => app.inject({ method: 'DELETE', url: '/ingests/o1' }),
+    lookup: () => internal.inject('/streams/golive'),
+    report: () => internal.inject({ method: 'POST', url: '/streams', payload: report }),
+    withdraw: () => internal.inject({ method: 'DELETE', url: '/streams/golive' }),
+    'authorize open name': () => internal.inject('/authorize?name=golive'),
+    'authorize key': () => internal.inject(`/authorize?name=${stream.rtmpKey}`),
+    heartbeat: () => internal.inject({ method: 'PUT', url: '/ingests/o1', payload: heartbeat }),
+    'publisher left': () => internal.inject({ method: 'DELETE', url: `/ingests/o1/publishes/s1?stream=${stream.id}` }),
+    'origin left': () => internal.inject({ method: 'DELETE', url: '/ingests/o1' }),
     'user token': () => call(app, user.token, 'GET', '/v1/streams'),
     'admin lists users': () => call(app, ADMIN_TOKEN, 'GET', '/v1/users'),
     'admin creates a user': () => call(app, ADMIN_TOKEN, 'POST', '/v1/users', { name: 'x' }),
     'admin creates a stream': () => call(app, ADMIN_TOKEN, 'POST', '/v1/streams', { name: 'x' }),
     'admin lists ingests': () => call(app, ADMIN_TOKEN, 'GET', '/v1/ingests?protocol=rtmp'),
-    'edge sightings': () => app.inject({ method: 'POST', url: '/views', payload: { streams: { golive: ['session-0001'] } } }),
-    'live viewers': () => app.inject('/streams/golive/views'),
+    'edge sightings': () => internal.inject({ method: 'POST', url: '/views', payload: { streams: { golive: ['session-0001'] } } }),
+    'live viewers': () => internal.inject('/streams/golive/views'),
     'owner view counts': () => call(app, user.token, 'GET', `/v1/streams/${stream.id}/views`),
   };
   for (const [label, send] of Object.entries(requests)) {
@@ -73,16 +73,16 @@ t.test('Redis down: 503 LIVE_ERR_STORE_UNAVAILABLE at once; back up: the same ap
     timeoutMs: 30_000,
   });
 
-  const lookup = await app.inject('/streams/golive');
+  const lookup = await internal.inject('/streams/golive');
   t.equal(lookup.statusCode, 200, 'the route survived the restart (AOF)');
   t.equal(lookup.json().host, '127.0.0.1:8080');
-  t.equal((await app.inject({ method: 'POST', url: '/streams', payload: report })).statusCode, 200);
+  t.equal((await internal.inject({ method: 'POST', url: '/streams', payload: report })).statusCode, 200);
 });
 
 t.test('the app starts while Redis is down and connects once it is up', async (t) => {
   const redis = await startRedisServer();
   await redis.stop();
-  const app = await buildTestApp(t, redis.url, { redisTimeoutMs: 200 }, { redisDown: true });
+  const { app } = await buildTestApp(t, redis.url, { redisTimeoutMs: 200 }, { redisDown: true });
   t.teardown(() => redis.remove());
   t.equal((await app.inject('/health')).statusCode, 503);
 

@@ -44,7 +44,7 @@ async function makeInputs(t: Test) {
 }
 
 t.test('fallback video: upload, convert once, serve to origins, delete', async (t) => {
-  const { app } = await startTestApi(t);
+  const { app, internal } = await startTestApi(t);
   const alice = await createUser(app, 'alice');
   const bob = await createUser(app, 'bob');
   const stream = await createStream(app, alice.token);
@@ -52,7 +52,7 @@ t.test('fallback video: upload, convert once, serve to origins, delete', async (
 
   const versionOf = async (id: string) =>
     (
-      await app.inject({
+      await internal.inject({
         method: 'PUT',
         url: '/ingests/origin-f',
         payload: {
@@ -78,10 +78,10 @@ t.test('fallback video: upload, convert once, serve to origins, delete', async (
     t.same((await call(app, alice.token, 'GET', `/v1/streams/${stream.id}/fallback`)).json(), { fallback });
     t.equal(await versionOf(stream.id), 1, 'the restream version moved');
 
-    const config = (await app.inject(`/internal/streams/${stream.id}/restream`)).json();
+    const config = (await internal.inject(`/internal/streams/${stream.id}/restream`)).json();
     t.same(config.fallback, { version: 1, url: `/internal/streams/${stream.id}/fallback` });
 
-    const download = await app.inject(config.fallback.url);
+    const download = await internal.inject(config.fallback.url);
     t.equal(download.statusCode, 200);
     t.equal(download.headers['content-type'], 'video/x-flv');
     t.equal(download.headers['x-fallback-version'], '1');
@@ -110,9 +110,9 @@ t.test('fallback video: upload, convert once, serve to origins, delete', async (
     const replaced = await upload(app, alice.token, stream.id, inputs.videoOnly, 'video/mp4; codecs="avc1.42c01e"');
     t.equal(replaced.statusCode, 200, replaced.body);
     t.equal(await versionOf(stream.id), 2);
-    const config = (await app.inject(`/internal/streams/${stream.id}/restream`)).json();
+    const config = (await internal.inject(`/internal/streams/${stream.id}/restream`)).json();
     t.equal(config.fallback.version, 2, 'the fallback version follows');
-    const download = await app.inject(config.fallback.url);
+    const download = await internal.inject(config.fallback.url);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'livestack-fallback-probe-'));
     t.teardown(() => rm(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'fallback.flv');
@@ -156,8 +156,8 @@ t.test('fallback video: upload, convert once, serve to origins, delete', async (
     const unknown = await upload(app, alice.token, 'zzzzzzzz', inputs.flv);
     t.equal(unknown.json().error.code, 'LIVE_ERR_STREAM_NOT_FOUND');
     t.equal((await upload(app, 'lst_nope', stream.id, inputs.flv)).statusCode, 401);
-    t.equal((await app.inject('/internal/streams/zzzzzzzz/fallback')).statusCode, 404);
-    t.equal((await app.inject('/internal/streams/golive/fallback')).statusCode, 404);
+    t.equal((await internal.inject('/internal/streams/zzzzzzzz/fallback')).statusCode, 404);
+    t.equal((await internal.inject('/internal/streams/golive/fallback')).statusCode, 404);
   });
 
   t.test('DELETE removes the video and its file', async (t) => {
@@ -168,8 +168,8 @@ t.test('fallback video: upload, convert once, serve to origins, delete', async (
     t.equal(missing.statusCode, 404);
     t.same(missing.json().error, { code: 'LIVE_ERR_FALLBACK_NOT_FOUND', message: `stream "${stream.id}" has no fallback video` });
     t.equal((await call(app, alice.token, 'DELETE', `/v1/streams/${stream.id}/fallback`)).statusCode, 404);
-    t.equal((await app.inject(`/internal/streams/${stream.id}/fallback`)).statusCode, 404);
-    t.equal((await app.inject(`/internal/streams/${stream.id}/restream`)).json().fallback, null);
+    t.equal((await internal.inject(`/internal/streams/${stream.id}/fallback`)).statusCode, 404);
+    t.equal((await internal.inject(`/internal/streams/${stream.id}/restream`)).json().fallback, null);
   });
 });
 
@@ -208,7 +208,7 @@ t.test('FALLBACK_MAX_BYTES: 413 with a JSON error, declared or streamed', async 
   });
 
   // Over a real socket, chunked: the limit is only found while the body streams in.
-  const server = await buildTestApp(t, redis.url, { fallbackMaxBytes: 100_000 });
+  const { app: server } = await buildTestApp(t, redis.url, { fallbackMaxBytes: 100_000 });
   await server.listen({ port: 0, host: '127.0.0.1' });
   const { port } = server.server.address() as { port: number };
   const body = new PassThrough();

@@ -6,7 +6,7 @@ const authorize = (name: string, session: string) =>
   `/authorize?${new URLSearchParams({ name, origin_id: 'origin-1', session_id: session })}`;
 
 t.test('stream keys on a real redis-server', async (t) => {
-  const { app } = await startTestApi(t);
+  const { app, internal } = await startTestApi(t);
   const alice = await createUser(app, 'alice');
 
   t.test('the seed formats: RTMP and WebSocket share a secret, SRT has its own', async (t) => {
@@ -35,8 +35,8 @@ t.test('stream keys on a real redis-server', async (t) => {
 
   t.test('reset rtmp: new RTMP/WebSocket key, SRT unchanged; the old key is refused', async (t) => {
     const stream = await createStream(app, alice.token);
-    t.same((await app.inject(authorize(stream.rtmpKey, 'before-reset'))).json().key_generation, 1);
-    await app.inject({ method: 'DELETE', url: `/ingests/origin-1/publishes/before-reset?stream=${stream.id}` });
+    t.same((await internal.inject(authorize(stream.rtmpKey, 'before-reset'))).json().key_generation, 1);
+    await internal.inject({ method: 'DELETE', url: `/ingests/origin-1/publishes/before-reset?stream=${stream.id}` });
 
     const reset = await call(app, alice.token, 'POST', `/v1/streams/${stream.id}/stream-keys/reset`, { protocol: 'rtmp' });
     t.equal(reset.statusCode, 200);
@@ -47,10 +47,10 @@ t.test('stream keys on a real redis-server', async (t) => {
     t.equal(srt, stream.srtKey, 'SRT unchanged');
     t.same(await streamKeysOf(app, alice.token, stream.id), { rtmpKey: rtmp, srtKey: srt }, 'stored');
 
-    const old = await app.inject(authorize(stream.rtmpKey, 'old-key'));
+    const old = await internal.inject(authorize(stream.rtmpKey, 'old-key'));
     t.equal(old.statusCode, 403);
     t.equal(old.json().error.code, 'LIVE_ERR_PUBLISH_DENIED');
-    const fresh = await app.inject(authorize(rtmp, 'new-key'));
+    const fresh = await internal.inject(authorize(rtmp, 'new-key'));
     t.equal(fresh.statusCode, 200);
     t.equal(fresh.json().key_generation, 3, 'the next RTMP generation');
   });
@@ -62,7 +62,7 @@ t.test('stream keys on a real redis-server', async (t) => {
     const keys = await streamKeysOf(app, alice.token, stream.id);
     t.equal(keys.rtmpKey, stream.rtmpKey);
     t.not(keys.srtKey, stream.srtKey);
-    t.equal((await app.inject(authorize(stream.rtmpKey, 'srt-reset'))).statusCode, 200, 'the RTMP key still publishes');
+    t.equal((await internal.inject(authorize(stream.rtmpKey, 'srt-reset'))).statusCode, 200, 'the RTMP key still publishes');
   });
 
   t.test('reset: 400 for another protocol, 404 for an unknown stream', async (t) => {

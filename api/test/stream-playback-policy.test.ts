@@ -3,11 +3,11 @@ import { call, createStream, createUser } from './fixtures/api-client.js';
 import { startTestApi } from './fixtures/test-api.js';
 
 t.test('require_signed_urls and allowed_origins on a real redis-server', async (t) => {
-  const { app } = await startTestApi(t);
+  const { app, internal } = await startTestApi(t);
   const alice = await createUser(app, 'alice');
   const bob = await createUser(app, 'bob');
-  const route = (name: string) => app.inject({ method: 'GET', url: `/streams/${name}` });
-  const report = (name: string) => app.inject({ method: 'POST', url: '/streams', payload: { name, manifest: 'index.m3u8', host: '127.0.0.1:8080' } });
+  const route = (name: string) => internal.inject({ method: 'GET', url: `/streams/${name}` });
+  const report = (name: string) => internal.inject({ method: 'POST', url: '/streams', payload: { name, manifest: 'index.m3u8', host: '127.0.0.1:8080' } });
 
   t.test('set at creation: stored lowercase without duplicates, in every stream body', async (t) => {
     const created = await call(app, alice.token, 'POST', '/v1/streams', {

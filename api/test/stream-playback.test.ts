@@ -27,7 +27,7 @@ t.test('playlists with PUBLIC_SRT_URL', async (t) => {
 });
 
 t.test('lifecycle follows the live routes discovery reports under the stream id', async (t) => {
-  const { app } = await startTestApi(t);
+  const { app, internal } = await startTestApi(t);
   const { token } = await createUser(app, 'alice');
   const { id } = await createStream(app, token);
   const lifecycle = () => call(app, token, 'GET', `/v1/streams/${id}/lifecycle`);
@@ -37,18 +37,18 @@ t.test('lifecycle follows the live routes discovery reports under the stream id'
   t.same(offline.json(), { live: false, live_since: null, origin: null, restream: [] });
 
   const report = { name: id, manifest: 'index.m3u8', host: '10.0.0.7:8080' };
-  const registered = await timed(() => app.inject({ method: 'POST', url: '/streams', payload: report }));
+  const registered = await timed(() => internal.inject({ method: 'POST', url: '/streams', payload: report }));
   t.equal(registered.result.statusCode, 200);
   const live = (await lifecycle()).json();
   t.match(live, { live: true, origin: '10.0.0.7:8080' });
   const liveSince = Date.parse(live.live_since);
   t.ok(liveSince >= registered.before && liveSince <= registered.after, 'live_since is when the route was registered');
 
-  t.equal((await app.inject({ method: 'DELETE', url: `/streams/${id}` })).statusCode, 204);
+  t.equal((await internal.inject({ method: 'DELETE', url: `/streams/${id}` })).statusCode, 204);
   t.same((await lifecycle()).json(), { live: false, live_since: null, origin: null, restream: [] });
 
-  await app.inject({ method: 'POST', url: '/streams', payload: report });
+  await internal.inject({ method: 'POST', url: '/streams', payload: report });
   t.equal((await call(app, token, 'DELETE', `/v1/streams/${id}`)).statusCode, 204);
-  t.equal((await app.inject(`/streams/${id}`)).statusCode, 404, 'deleting the stream withdraws its live route');
+  t.equal((await internal.inject(`/streams/${id}`)).statusCode, 404, 'deleting the stream withdraws its live route');
   t.equal((await lifecycle()).statusCode, 404);
 });

@@ -6,7 +6,7 @@ const ID = /^[a-z0-9]{8}$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 t.test('users and API tokens on a real redis-server', async (t) => {
-  const { app } = await startTestApi(t);
+  const { app, internal } = await startTestApi(t);
 
   t.test('the admin creates, lists, gets and deletes users', async (t) => {
     const created = await call(app, ADMIN_TOKEN, 'POST', '/v1/users', { name: 'Alice' });
@@ -169,10 +169,10 @@ t.test('users and API tokens on a real redis-server', async (t) => {
   t.test("deleting a user revokes its tokens and deletes its streams and their keys", async (t) => {
     const doomed = await createUser(app, 'doomed');
     const stream = await createStream(app, doomed.token);
-    t.equal((await app.inject(`/authorize?name=${stream.rtmpKey}&session_id=s-doomed`)).statusCode, 200);
+    t.equal((await internal.inject(`/authorize?name=${stream.rtmpKey}&session_id=s-doomed`)).statusCode, 200);
     t.equal((await call(app, ADMIN_TOKEN, 'DELETE', `/v1/users/${doomed.id}`)).statusCode, 204);
     t.equal((await call(app, doomed.token, 'GET', '/v1/streams')).statusCode, 401);
-    t.equal((await app.inject(`/authorize?name=${stream.rtmpKey}&session_id=s-doomed-2`)).statusCode, 403);
+    t.equal((await internal.inject(`/authorize?name=${stream.rtmpKey}&session_id=s-doomed-2`)).statusCode, 403);
     const left = await app.redis.keys(`*${doomed.id}*`);
     const leftForStream = await app.redis.keys(`*${stream.id}*`);
     t.same([...left, ...leftForStream], [], 'no key of the user or its stream is left');

@@ -7,14 +7,14 @@ const session = (n: number) => `session-${String(n).padStart(4, '0')}`;
 
 t.test('viewer counts from edge batches on a real redis-server, on a moved clock', async (t) => {
   let clock = 1_750_000_000_000;
-  const { app } = await startTestApi(t, { now: () => clock });
+  const { app, internal } = await startTestApi(t, { now: () => clock });
   const alice = await createUser(app, 'alice');
   const bob = await createUser(app, 'bob');
   const stream = await createStream(app, alice.token);
 
-  const batch = (streams: Record<string, string[]>) => app.inject({ method: 'POST', url: '/views', payload: { streams } });
+  const batch = (streams: Record<string, string[]>) => internal.inject({ method: 'POST', url: '/views', payload: { streams } });
   const live = async (name: string) => {
-    const answer = await app.inject({ method: 'GET', url: `/streams/${name}/views` });
+    const answer = await internal.inject({ method: 'GET', url: `/streams/${name}/views` });
     t.equal(answer.statusCode, 200);
     return answer.json().liveViewers as number;
   };
@@ -94,8 +94,8 @@ t.test('viewer counts from edge batches on a real redis-server, on a moved clock
 });
 
 t.test('POST /views validation: 400 naming the field and the value', async (t) => {
-  const { app } = await startTestApi(t);
-  const batch = (payload: object) => app.inject({ method: 'POST', url: '/views', payload });
+  const { app, internal } = await startTestApi(t);
+  const batch = (payload: object) => internal.inject({ method: 'POST', url: '/views', payload });
   const cases: [object, string][] = [
     [{}, 'body.streams is required'],
     [{ streams: [] }, 'body.streams must be object; got []'],
@@ -125,6 +125,6 @@ t.test('POST /views validation: 400 naming the field and the value', async (t) =
     message: 'body.streams must hold at most 10000 session ids in all; send a larger batch in parts; got 10001',
   });
   t.equal((await batch({ streams: { a: sessions(0, 5000), b: sessions(5000, 5000) } })).statusCode, 204, '10000 sessions are fine');
-  t.equal((await app.inject({ method: 'GET', url: '/streams/b/views' })).json().liveViewers, 5000);
-  t.equal((await app.inject({ method: 'GET', url: '/streams/bad%20name/views' })).statusCode, 400);
+  t.equal((await internal.inject({ method: 'GET', url: '/streams/b/views' })).json().liveViewers, 5000);
+  t.equal((await internal.inject({ method: 'GET', url: '/streams/bad%20name/views' })).statusCode, 400);
 });

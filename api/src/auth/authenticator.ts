@@ -2,6 +2,7 @@ import { UnauthorizedError } from '../errors.js';
 import { matchesDigest, secretsEqual } from '../constant-time.js';
 import type { TokenStore } from '../store/token-store.js';
 import { parseApiToken } from './api-token.js';
+import { bearerToken } from './bearer.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,8 +20,6 @@ export interface Principal {
   admin: boolean;
 }
 
-const BEARER = /^Bearer +(\S+) *$/i;
-
 /** Resolves `Authorization: Bearer <token>` to a principal, or throws UnauthorizedError (401). */
 export class Authenticator {
   constructor(
@@ -29,7 +28,7 @@ export class Authenticator {
   ) {}
 
   async authenticate(authorization: string | undefined): Promise<Principal> {
-    const presented = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
+    const presented = bearerToken(authorization);
     if (presented === undefined) throw new UnauthorizedError('missing');
     if (this.adminToken !== undefined && secretsEqual(presented, this.adminToken)) {
       return { userId: ADMIN_USER_ID, admin: true };

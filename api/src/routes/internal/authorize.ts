@@ -56,6 +56,8 @@ export const authorizeRoutes: FastifyPluginAsyncTypebox<AuthorizeRoutesOptions> 
   app.get(
     '/authorize',
     {
+      // nginx-rtmp sends no headers: INTERNAL_TOKEN may come as ?internal_token= here.
+      config: { internalTokenInQuery: true },
       schema: {
         summary: "May this stream key or open name publish? Takes the stream's one-publisher lease",
         querystring: PublishRequest,
@@ -68,6 +70,7 @@ export const authorizeRoutes: FastifyPluginAsyncTypebox<AuthorizeRoutesOptions> 
   app.post(
     '/authorize',
     {
+      config: { internalTokenInQuery: true },
       schema: {
         summary: 'nginx-rtmp on_publish (form body): 302 to the stream id for a key, 200 for an open name',
         body: PublishRequest,
