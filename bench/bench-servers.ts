@@ -3,6 +3,7 @@
  * redis-server and API it needs to authorize publishers) and nginx-rtmp with the same HLS layout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -81,9 +82,17 @@ async function healthy(url: string): Promise<boolean> {
   return response?.ok ?? false;
 }
 
+/** Where the origin reaches the API's internal listener, and the INTERNAL_TOKEN it sends. */
+export interface InternalApi {
+  url: string;
+  token: string;
+}
+
 /** The redis-server + API our origin asks before packaging a publish; shared by all rounds. */
 export interface OriginBackend {
+  /** The public listener (/v1). */
   apiUrl: string;
+  internal: InternalApi;
   stop(): Promise<void>;
 }
 
@@ -91,7 +100,8 @@ export interface OriginBackend {
 export async function startOriginBackend(logDir: string, apiEnv: Record<string, string> = {}): Promise<OriginBackend> {
   await mkdir(logDir, { recursive: true });
   const redis: RedisServer = await startRedisServer();
-  const apiPort = await freePort();
+  const [apiPort, internalPort] = await Promise.all([freePort(), freePort()]);
+  const internal: InternalApi = { url: `http://127.0.0.1:${internalPort}`, token: randomBytes(24).toString('hex') };
   let api: NodeService | undefined;
   const stop = async () => {
     await api?.stop();
@@ -100,7 +110,17 @@ export async function startOriginBackend(logDir: string, apiEnv: Record<string, 
   try {
     api = startNodeService(
       'api',
-      { REDIS_URL: redis.url, API_PORT: String(apiPort), API_HOST: '127.0.0.1', ALLOWED_STREAMS: '*', LOG_LEVEL: 'warn', ...apiEnv },
+      {
+        REDIS_URL: redis.url,
+        API_PORT: String(apiPort),
+        API_HOST: '127.0.0.1',
+        API_INTERNAL_PORT: String(internalPort),
+        API_INTERNAL_HOST: '127.0.0.1',
+        INTERNAL_TOKEN: internal.token,
+        ALLOWED_STREAMS: '*',
+        LOG_LEVEL: 'warn',
+        ...apiEnv,
+      },
       logDir,
     );
     await waitFor('api health', () => healthy(`http://127.0.0.1:${apiPort}/health`), { timeoutMs: 15_000 });
@@ -108,11 +128,11 @@ export async function startOriginBackend(logDir: string, apiEnv: Record<string, 
     await stop();
     throw new Error(`${(error as Error).message} (see ${path.join(logDir, 'api.log')})`);
   }
-  return { apiUrl: `http://127.0.0.1:${apiPort}`, stop };
+  return { apiUrl: `http://127.0.0.1:${apiPort}`, internal, stop };
 }
 
 export async function startOurOrigin(options: {
-  apiUrl: string;
+  api: InternalApi;
   hlsPath: string;
   logDir: string;
   /** Folder for a V8 CPU profile (`node --cpu-prof`), written when the origin exits. */
@@ -126,7 +146,8 @@ export async function startOurOrigin(options: {
   const origin = startNodeService(
     'origin',
     {
-      API_URL: options.apiUrl,
+      API_URL: options.api.url,
+      INTERNAL_TOKEN: options.api.token,
       RTMP_PORT: String(rtmpPort),
       RTMP_HOST: '127.0.0.1',
       ORIGIN_HTTP_PORT: String(httpPort),

@@ -73,7 +73,7 @@ async function runRound(kind: ServerKind, streams: number, context: RoundContext
     const backend = await context.backend();
     // Every publisher comes from 127.0.0.1, each through its timing relay.
     const env = { RTMP_MAX_CONNECTIONS_PER_ADDRESS: String(streams + 10) };
-    server = await startOurOrigin({ apiUrl: backend.apiUrl, hlsPath, logDir, cpuProfileDir: profileDir, env });
+    server = await startOurOrigin({ api: backend.internal, hlsPath, logDir, cpuProfileDir: profileDir, env });
   } else {
     server = await startNginxOrigin(hlsPath);
   }

@@ -143,7 +143,7 @@ async function oursRound(targets: number, context: RoundContext): Promise<Restre
   const stream = await api.createStream(`bench ${targets} targets`, receiver.receiveUrl, names);
   const hlsPath = await mkdtemp(path.join(os.tmpdir(), 'livestack-bench-restream-'));
   const removeHls = cleanup.add(`HLS folder ${hlsPath}`, () => rm(hlsPath, { recursive: true, force: true }));
-  const origin = await startOurOrigin({ apiUrl: backend.apiUrl, hlsPath, logDir });
+  const origin = await startOurOrigin({ api: backend.internal, hlsPath, logDir });
   const stopOrigin = cleanup.add('origin', () => origin.stop());
   const publisher = publishFile(context.clip, `rtmp://127.0.0.1:${origin.rtmpPort}/stream/${stream.streamKey}`, { loops: -1 });
   const stopSource = cleanup.add('publisher', () => stopPublisher(publisher));

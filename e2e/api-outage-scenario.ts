@@ -86,7 +86,7 @@ export async function apiOutage(t: Test, platform: Platform, { stream, outageMs,
   await platform.startService('api');
   const outageMsObserved = Date.now() - outageStarted;
   viewers.phase = 'after';
-  await waitFor('the API to list the stream as live again', () => liveAtApi(platform.apiUrl, stream), { timeoutMs: WAIT_MS, intervalMs: 250 });
+  await waitFor('the API to list the stream as live again', () => liveAtApi(platform, stream), { timeoutMs: WAIT_MS, intervalMs: 250 });
   const playedBefore = new Map([...names, 'new-viewer'].map((name) => [name, playedIn(viewers, name, 'after')]));
   await waitFor(
     `every viewer to play ${SEGMENTS_AFTER} more segments`,
@@ -137,8 +137,10 @@ async function playlistWithSegments(url: string): Promise<boolean> {
   return response.status === 200 && /\.ts\s*$/m.test(text);
 }
 
-async function liveAtApi(apiUrl: string, stream: string): Promise<boolean> {
-  const response = await fetch(`${apiUrl}/streams/${stream}`);
+async function liveAtApi(platform: Platform, stream: string): Promise<boolean> {
+  const response = await fetch(`${platform.internalApiUrl}/streams/${stream}`, {
+    headers: { authorization: `Bearer ${platform.internalToken}` },
+  });
   const body = (await response.json()) as { state?: string };
   return response.status === 200 && body.state === 'live';
 }

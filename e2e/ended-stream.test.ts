@@ -50,7 +50,8 @@ interface RouteBody {
 }
 
 async function apiRoute(stream: string): Promise<RouteBody> {
-  return (await (await fetch(`${platform.apiUrl}/streams/${stream}`)).json()) as RouteBody;
+  const headers = { authorization: `Bearer ${platform.internalToken}` };
+  return (await (await fetch(`${platform.internalApiUrl}/streams/${stream}`, { headers })).json()) as RouteBody;
 }
 
 const hasEndlist = (poll: Poll) => poll.status === 200 && poll.text.includes('#EXT-X-ENDLIST');

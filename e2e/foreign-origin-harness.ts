@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../test-support/free-port.js';
+import { TEST_INTERNAL_TOKEN } from '../test-support/internal-token.js';
 import { startRedisServer, type RedisServer } from '../test-support/redis-server.js';
 import { answersOk, startService, stopService, waitUntilReady, type ServiceProcess } from './service-process.js';
 
@@ -25,7 +26,11 @@ export interface ForeignOrigin {
 }
 
 export interface ForeignOriginPlatform<O extends ForeignOrigin> {
+  /** The public listener. */
   apiUrl: string;
+  /** The internal listener the origin and the services call, with `internalToken`. */
+  internalApiUrl: string;
+  internalToken: string;
   edgeUrl: string;
   origin: O;
   redis: RedisServer;
@@ -35,23 +40,27 @@ export interface ForeignOriginPlatform<O extends ForeignOrigin> {
 }
 
 /**
- * `startOrigin` gets the API's URL (for nginx-rtmp's `on_publish`) and returns the running origin;
+ * `startOrigin` gets the API's internal URL and token (for nginx-rtmp's `on_publish`) and returns the running origin;
  * `extraEnv` overrides the services' settings (e.g. ALLOWED_STREAMS).
  */
 export async function startForeignOriginPlatform<O extends ForeignOrigin>(
-  startOrigin: (apiUrl: string) => Promise<O>,
+  startOrigin: (internal: { url: string; token: string }) => Promise<O>,
   extraEnv: Record<string, string> = {},
 ): Promise<ForeignOriginPlatform<O>> {
   const redis = await startRedisServer();
   const runDir = await mkdtemp(path.join(os.tmpdir(), 'livestack-sidecars-'));
   const discoveryReadyFile = path.join(runDir, 'discovery.ready');
-  const [apiPort, edgePort] = await Promise.all([freePort(), freePort()]);
+  const [apiPort, internalApiPort, edgePort] = await Promise.all([freePort(), freePort(), freePort()]);
   const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const internalApiUrl = `http://127.0.0.1:${internalApiPort}`;
   const env: Record<string, string> = {
     REDIS_URL: redis.url,
     API_PORT: String(apiPort),
     API_HOST: '127.0.0.1',
-    API_URL: apiUrl,
+    API_INTERNAL_PORT: String(internalApiPort),
+    API_INTERNAL_HOST: '127.0.0.1',
+    INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
+    API_URL: internalApiUrl,
     EDGE_PORT: String(edgePort),
     EDGE_HOST: '127.0.0.1',
     ALLOWED_STREAMS: '*',
@@ -74,7 +83,7 @@ export async function startForeignOriginPlatform<O extends ForeignOrigin>(
     const api = startService('api', env);
     services.set('api', api);
     await waitUntilReady('api', api, () => answersOk(`${apiUrl}/health`));
-    origin = await startOrigin(apiUrl);
+    origin = await startOrigin({ url: internalApiUrl, token: TEST_INTERNAL_TOKEN });
     const discovery = startService('discovery', {
       ...env,
       HLS_PATH: origin.hlsPath,
@@ -95,6 +104,8 @@ export async function startForeignOriginPlatform<O extends ForeignOrigin>(
   }
   return {
     apiUrl,
+    internalApiUrl,
+    internalToken: TEST_INTERNAL_TOKEN,
     edgeUrl: `http://127.0.0.1:${edgePort}`,
     origin,
     redis,

@@ -10,13 +10,18 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../test-support/free-port.js';
+import { TEST_INTERNAL_TOKEN } from '../test-support/internal-token.js';
 import { startRedisServer, type RedisServer } from '../test-support/redis-server.js';
 import { answersOk, startService, stopService, waitUntilReady, type ServiceName, type ServiceProcess } from './service-process.js';
 
 export type { ServiceName };
 
 export interface Platform {
+  /** The public listener: /v1, /docs, /health. */
   apiUrl: string;
+  /** The internal listener the services call (with `internalToken`). */
+  internalApiUrl: string;
+  internalToken: string;
   edgeUrl: string;
   originUrl: string;
   rtmpUrl: string;
@@ -49,12 +54,15 @@ export async function startPlatform(
   const hlsPath = path.join(runDir, 'hls');
   await mkdir(hlsPath);
   const discoveryReadyFile = path.join(runDir, 'discovery.ready');
-  const [apiPort, originPort, rtmpPort, edgePort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [apiPort, internalApiPort, originPort, rtmpPort, edgePort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const env: Record<string, string> = {
     REDIS_URL: redis.url,
     API_PORT: String(apiPort),
     API_HOST: '127.0.0.1',
-    API_URL: `http://127.0.0.1:${apiPort}`,
+    API_INTERNAL_PORT: String(internalApiPort),
+    API_INTERNAL_HOST: '127.0.0.1',
+    INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
+    API_URL: `http://127.0.0.1:${internalApiPort}`,
     ORIGIN_HTTP_PORT: String(originPort),
     ORIGIN_HTTP_HOST: '127.0.0.1',
     RTMP_PORT: String(rtmpPort),
@@ -83,6 +91,8 @@ export async function startPlatform(
   };
   const platform: Platform = {
     apiUrl: `http://127.0.0.1:${apiPort}`,
+    internalApiUrl: `http://127.0.0.1:${internalApiPort}`,
+    internalToken: TEST_INTERNAL_TOKEN,
     edgeUrl: `http://127.0.0.1:${edgePort}`,
     originUrl: `http://127.0.0.1:${originPort}`,
     rtmpUrl: `rtmp://127.0.0.1:${rtmpPort}/stream`,

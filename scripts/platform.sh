@@ -9,9 +9,11 @@ bash scripts/ensure-deps.sh
 export RTMP_PORT="${RTMP_PORT:-1935}"
 export ORIGIN_HTTP_PORT="${ORIGIN_HTTP_PORT:-8080}"
 export API_PORT="${API_PORT:-9090}"
+export API_INTERNAL_PORT="${API_INTERNAL_PORT:-9091}"
 export EDGE_PORT="${EDGE_PORT:-8081}"
 export HLS_PATH="${HLS_PATH:-$repo_root/.run/hls}"
-export API_URL="${API_URL:-http://127.0.0.1:${API_PORT}}"
+# Origin, discovery and edge call the API's internal listener (loopback, never published).
+export API_URL="${API_URL:-http://127.0.0.1:${API_INTERNAL_PORT}}"
 export ORIGIN_HOST="${ORIGIN_HOST:-127.0.0.1:${ORIGIN_HTTP_PORT}}"
 export ALLOWED_STREAMS="${ALLOWED_STREAMS-golive}"
 export PUBLIC_PLAYBACK_URL="${PUBLIC_PLAYBACK_URL:-http://localhost:${EDGE_PORT}}"
@@ -29,6 +31,16 @@ if [ -z "${ADMIN_TOKEN:-}" ]; then
   ADMIN_TOKEN="$(cat "$run_dir/admin-token")"
 fi
 export ADMIN_TOKEN
+
+# The secret of the API's internal listener, shared by the API, origin, discovery and edge: made
+# once like the admin token (hex, so it also fits nginx-rtmp's on_publish URL as is).
+if [ -z "${INTERNAL_TOKEN:-}" ]; then
+  if [ ! -s "$run_dir/internal-token" ]; then
+    (umask 077 && node -e "process.stdout.write(require('crypto').randomBytes(32).toString('hex'))" >"$run_dir/internal-token")
+  fi
+  INTERNAL_TOKEN="$(cat "$run_dir/internal-token")"
+fi
+export INTERNAL_TOKEN
 
 # The key that signs playback tokens, shared by the API and the edge: made once like the admin token.
 if [ -z "${PLAYBACK_SIGNING_KEY:-}" ]; then
@@ -102,6 +114,7 @@ start() {
 # ready file once it has scanned HLS_PATH.
 start api
 wait_ready api "no answer at /health" answers_ok "http://127.0.0.1:${API_PORT}/health"
+wait_ready api "no answer at /health of the internal listener" answers_ok "http://127.0.0.1:${API_INTERNAL_PORT}/health"
 start origin
 wait_ready origin "/ready does not answer 200" answers_ok "http://127.0.0.1:${ORIGIN_HTTP_PORT}/ready"
 rm -f "$DISCOVERY_READY_FILE"
@@ -126,6 +139,7 @@ ${demo:-  (no demo stream: see ${log_dir}/demo.log)}
               (ALLOWED_STREAMS=${ALLOWED_STREAMS}; set it empty to allow managed keys only)
   API:        http://localhost:${API_PORT}   docs: http://localhost:${API_PORT}/docs   (see api.http)
               admin token: ${run_dir}/admin-token   (ADMIN_TOKEN to choose your own)
+              internal listener: http://127.0.0.1:${API_INTERNAL_PORT} (services only; token in ${run_dir}/internal-token)
   Origin:     http://localhost:${ORIGIN_HTTP_PORT}/golive/index.m3u8
   Logs:       ${log_dir}/<service>.log
   Ctrl-C stops everything.

@@ -1,10 +1,13 @@
 import { Pool } from 'undici';
+import { bearerOf } from '../../internal-api/src/internal-token.js';
 import { ApiRejectedError, ApiUnavailableError } from './errors.js';
 import type { EndedStreamReport, StreamReport, StreamReporter } from './stream-reporter.js';
 
 export interface ApiReporterOptions {
   /** Base URL of the API, without a trailing slash; may carry a path prefix. */
   apiUrl: string;
+  /** INTERNAL_TOKEN */
+  internalToken: string;
   /** host:port of this origin, sent with every report. */
   originHost: string;
   /** Connect and response timeout of one request. */
@@ -26,6 +29,7 @@ export class ApiReporter implements StreamReporter {
   readonly #pool: Pool;
   readonly #basePath: string;
   readonly #originHost: string;
+  readonly #authorization: string;
 
   constructor(options: ApiReporterOptions) {
     const url = new URL(options.apiUrl);
@@ -39,6 +43,7 @@ export class ApiReporter implements StreamReporter {
     });
     this.#basePath = url.pathname.replace(/\/+$/, '');
     this.#originHost = options.originHost;
+    this.#authorization = bearerOf(options.internalToken);
   }
 
   async register(report: StreamReport): Promise<void> {
@@ -68,7 +73,7 @@ export class ApiReporter implements StreamReporter {
         method,
         path: this.#basePath + path,
         body,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: { authorization: this.#authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       });
     } catch (error) {
       throw new ApiUnavailableError(request, undefined, { cause: error });

@@ -22,6 +22,7 @@ await readyFile?.clear();
 
 const reporter = new ApiReporter({
   apiUrl: settings.apiUrl,
+  internalToken: settings.internalToken,
   originHost: settings.originHost,
   timeoutMs: settings.apiTimeoutMs,
 });

@@ -8,12 +8,15 @@ import {
   SettingError,
   type Env,
 } from '../../service-kit/src/env-settings.js';
+import { readInternalToken } from '../../internal-api/src/internal-token.js';
 
 export interface DiscoverySettings {
   /** HLS_PATH: the origin's HLS folder, one sub-folder per stream (`<name>/index.m3u8`). */
   hlsPath: string;
   /** API_URL: where streams are reported (`POST /streams`, `DELETE /streams/:name`). */
   apiUrl: string;
+  /** INTERNAL_TOKEN: sent with every report. */
+  internalToken: string;
   /** ORIGIN_HOST: host:port of this origin's HTTP server as edges reach it; sent as `host`. */
   originHost: string;
   /** MANIFEST_NAME: the media playlist's file name inside a stream folder; sent as `manifest`. */
@@ -64,7 +67,8 @@ export function readDiscoverySettings(env: Env = process.env): DiscoverySettings
   }
   return {
     hlsPath: path.resolve(readString(env, 'HLS_PATH', '.run/hls')),
-    apiUrl: readHttpUrl(env, 'API_URL', 'http://127.0.0.1:9090'),
+    apiUrl: readHttpUrl(env, 'API_URL', 'http://127.0.0.1:9091'),
+    internalToken: readInternalToken(env),
     originHost: readOriginHost(env),
     manifestName: readManifestName(env),
     heartbeatMs: Math.round(heartbeatSeconds * 1000),

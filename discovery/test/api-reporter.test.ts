@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { createLogger } from '../../service-kit/src/logger.js';
 import { freePort } from '../../test-support/free-port.js';
+import { TEST_INTERNAL_TOKEN } from '../../test-support/internal-token.js';
 import { waitFor } from '../../test-support/wait-for.js';
 import { ApiReporter } from '../src/api-reporter.js';
 import { ApiRejectedError, ApiUnavailableError } from '../src/errors.js';
@@ -55,7 +56,7 @@ async function startApi(t: { teardown(fn: () => unknown): void }) {
 }
 
 function reporterFor(t: { teardown(fn: () => unknown): void }, apiUrl: string) {
-  const reporter = new ApiReporter({ apiUrl, originHost: ORIGIN_HOST, timeoutMs: 1_000 });
+  const reporter = new ApiReporter({ apiUrl, internalToken: TEST_INTERNAL_TOKEN, originHost: ORIGIN_HOST, timeoutMs: 1_000 });
   t.teardown(() => reporter.close());
   return reporter;
 }

@@ -5,6 +5,7 @@ import t from 'tap';
 import { createLogger } from '../../service-kit/src/logger.js';
 import { waitFor } from '../../test-support/wait-for.js';
 import { createDiscovery, type Discovery } from '../src/app.js';
+import { TEST_INTERNAL_TOKEN } from '../../test-support/internal-token.js';
 import { readDiscoverySettings } from '../src/settings.js';
 import { FakeReporter } from './fake-reporter.js';
 
@@ -50,6 +51,7 @@ async function startHarness(
   await before?.(hlsPath);
   const settings = readDiscoverySettings({
     HLS_PATH: hlsPath,
+    INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
     HEARTBEAT_SECONDS: String(heartbeatSeconds),
     STALE_TARGET_DURATIONS: String(STALE_TARGET_DURATIONS),
     API_RETRY_INITIAL_MS: '20',

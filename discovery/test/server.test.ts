@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { TEST_INTERNAL_TOKEN } from '../../test-support/internal-token.js';
 import { waitFor } from '../../test-support/wait-for.js';
 
 const serverPath = fileURLToPath(new URL('../src/server.ts', import.meta.url));
@@ -17,6 +18,7 @@ t.test('the service registers a live stream and withdraws it on SIGTERM before e
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
       requests.push(`${req.method} ${req.url} ${body}`);
+      if (req.headers.authorization !== `Bearer ${TEST_INTERNAL_TOKEN}`) return res.writeHead(401).end();
       res.writeHead(req.method === 'DELETE' ? 204 : 200).end();
     });
   });
@@ -33,6 +35,7 @@ t.test('the service registers a live stream and withdraws it on SIGTERM before e
       HLS_PATH: hlsPath,
       API_URL: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
       ORIGIN_HOST: '10.0.0.7:8080',
+      INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
       LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -58,7 +61,7 @@ t.test('the service registers a live stream and withdraws it on SIGTERM before e
 
 t.test('a bad setting stops the service at start-up with a message naming it', async (t) => {
   const child = spawn(process.execPath, [...process.execArgv.filter((arg) => arg.includes('typescript')), serverPath], {
-    env: { PATH: process.env.PATH, ORIGIN_HOST: 'no-port' },
+    env: { PATH: process.env.PATH, ORIGIN_HOST: 'no-port', INTERNAL_TOKEN: TEST_INTERNAL_TOKEN },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,12 +1,18 @@
 import path from 'node:path';
 import t from 'tap';
 import { SettingError } from '../../service-kit/src/env-settings.js';
+import { TEST_INTERNAL_TOKEN } from '../../test-support/internal-token.js';
 import { readDiscoverySettings } from '../src/settings.js';
+import type { Env } from '../../service-kit/src/env-settings.js';
+
+/** The settings with the one required variable set. */
+const read = (env: Env) => readDiscoverySettings({ INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, ...env });
 
 t.test('defaults', async (t) => {
-  t.same(readDiscoverySettings({}), {
+  t.same(read({}), {
     hlsPath: path.resolve('.run/hls'),
-    apiUrl: 'http://127.0.0.1:9090',
+    apiUrl: 'http://127.0.0.1:9091',
+    internalToken: TEST_INTERNAL_TOKEN,
     originHost: '127.0.0.1:8080',
     manifestName: 'index.m3u8',
     heartbeatMs: 5_000,
@@ -19,7 +25,7 @@ t.test('defaults', async (t) => {
 });
 
 t.test('values from the environment', async (t) => {
-  const settings = readDiscoverySettings({
+  const settings = read({
     HLS_PATH: '/var/hls',
     API_URL: 'http://api.internal:9090/',
     ORIGIN_HOST: '[::1]:80',
@@ -38,8 +44,8 @@ t.test('values from the environment', async (t) => {
 });
 
 t.test('the default heartbeat follows a short route TTL', async (t) => {
-  t.equal(readDiscoverySettings({ ROUTE_TTL_SECONDS: '6' }).heartbeatMs, 2_000);
-  t.equal(readDiscoverySettings({ ROUTE_TTL_SECONDS: '300' }).heartbeatMs, 5_000);
+  t.equal(read({ ROUTE_TTL_SECONDS: '6' }).heartbeatMs, 2_000);
+  t.equal(read({ ROUTE_TTL_SECONDS: '300' }).heartbeatMs, 5_000);
 });
 
 t.test('bad values name the setting and the value', async (t) => {
@@ -54,12 +60,13 @@ t.test('bad values name the setting and the value', async (t) => {
     { STALE_TARGET_DURATIONS: '0.5' },
     { API_URL: 'redis://127.0.0.1' },
     { API_RETRY_INITIAL_MS: '1000', API_RETRY_MAX_MS: '500' },
+    { INTERNAL_TOKEN: 'short' },
   ];
   for (const env of bad) {
     const [name] = Object.entries(env).at(-1)!;
     const error = (() => {
       try {
-        readDiscoverySettings(env);
+        read(env);
       } catch (error) {
         return error;
       }

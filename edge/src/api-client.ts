@@ -1,4 +1,5 @@
 import { Pool, type Dispatcher } from 'undici';
+import { bearerOf } from '../../internal-api/src/internal-token.js';
 import { ApiRequestFailedError, RouteLookupError } from './errors.js';
 import { OPEN_PLAYBACK, type PlaybackPolicy, type RouteAnswer, type RouteLookup } from './route-resolver.js';
 import type { ViewerReporter } from './viewer-sessions.js';
@@ -11,6 +12,8 @@ export interface LiveViewerCounts {
 export interface ApiClientOptions {
   /** API_URL, without a trailing slash; may carry a path prefix. */
   apiUrl: string;
+  /** INTERNAL_TOKEN */
+  internalToken: string;
   /** API_TIMEOUT_MS: whole question, connecting included. */
   timeoutMs: number;
   /** API_CONNECTIONS */
@@ -37,10 +40,12 @@ export class ApiClient implements RouteLookup, ViewerReporter, LiveViewerCounts 
   /** Viewer sightings and counts: a slow answer there never delays a route lookup. */
   private readonly viewerPool: Pool;
   private readonly basePath: string;
+  private readonly authorization: string;
 
   constructor(private readonly options: ApiClientOptions) {
     const url = new URL(options.apiUrl);
     this.basePath = url.pathname.replace(/\/+$/, '');
+    this.authorization = bearerOf(options.internalToken);
     const poolOptions = {
       connect: { timeout: options.timeoutMs },
       headersTimeout: options.timeoutMs,
@@ -55,7 +60,7 @@ export class ApiClient implements RouteLookup, ViewerReporter, LiveViewerCounts 
       const { statusCode, body } = await this.pool.request({
         method: 'GET',
         path: `${this.basePath}/streams/${encodeURIComponent(stream)}`,
-        headers: { accept: 'application/json' },
+        headers: { accept: 'application/json', authorization: this.authorization },
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
       if (statusCode !== 200 && statusCode !== 404) {
@@ -77,7 +82,7 @@ export class ApiClient implements RouteLookup, ViewerReporter, LiveViewerCounts 
     const { statusCode, body } = await this.send(request, {
       method: 'POST',
       path: `${this.basePath}/views`,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: this.authorization },
       body: JSON.stringify({ streams }),
     });
     await body.dump();
@@ -89,7 +94,7 @@ export class ApiClient implements RouteLookup, ViewerReporter, LiveViewerCounts 
     const { statusCode, body } = await this.send(request, {
       method: 'GET',
       path: `${this.basePath}/streams/${encodeURIComponent(stream)}/views`,
-      headers: { accept: 'application/json' },
+      headers: { accept: 'application/json', authorization: this.authorization },
     });
     const json: unknown = await body.json().catch(() => undefined);
     const count = isObject(json) ? json.liveViewers : undefined;

@@ -100,6 +100,7 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
   if (!routeLookup || !viewerApi) {
     const apiClient = new ApiClient({
       apiUrl: settings.apiUrl,
+      internalToken: settings.internalToken,
       timeoutMs: settings.apiTimeoutMs,
       connections: settings.apiConnections,
     });

@@ -7,6 +7,7 @@ import {
   SettingError,
   type Env,
 } from '../../service-kit/src/env-settings.js';
+import { readInternalToken } from '../../internal-api/src/internal-token.js';
 import { MIN_SIGNING_KEY_LENGTH } from '../../playback-token/src/playback-token.js';
 import { API_RECOVERY_MS } from './route-resolver.js';
 
@@ -17,6 +18,8 @@ export interface EdgeSettings {
   host: string;
   /** API_URL: base URL of the route API that knows which origin holds a stream. */
   apiUrl: string;
+  /** INTERNAL_TOKEN: sent with every request to the API. */
+  internalToken: string;
   /** API_TIMEOUT_MS: longest wait for one answer of the route API, connecting included. */
   apiTimeoutMs: number;
   /** API_CONNECTIONS: keep-alive connections kept open to the route API. */
@@ -76,7 +79,8 @@ export function readEdgeSettings(env: Env): EdgeSettings {
   return {
     port: readPort(env, 'EDGE_PORT', 8081),
     host: readString(env, 'EDGE_HOST', '0.0.0.0'),
-    apiUrl: readHttpUrl(env, 'API_URL', 'http://127.0.0.1:9090'),
+    apiUrl: readHttpUrl(env, 'API_URL', 'http://127.0.0.1:9091'),
+    internalToken: readInternalToken(env),
     apiTimeoutMs: readInteger(env, 'API_TIMEOUT_MS', 2_000, { min: 1, max: 60_000 }),
     apiConnections: readInteger(env, 'API_CONNECTIONS', 16, { min: 1, max: 1_024 }),
     routeCacheMs: readInteger(env, 'ROUTE_CACHE_MS', 1_000, { min: 0, max: HOUR_MS }),

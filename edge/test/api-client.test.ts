@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { freePort } from '../../test-support/free-port.js';
+import { TEST_INTERNAL_TOKEN } from '../../test-support/internal-token.js';
 import { ApiClient } from '../src/api-client.js';
 import { RouteLookupError } from '../src/errors.js';
 import { waitFor } from '../../test-support/wait-for.js';
@@ -32,7 +33,7 @@ function json(res: http.ServerResponse, status: number, body: unknown): void {
 }
 
 function client(t: Test, apiUrl: string, { timeoutMs = 1_000, connections = 4 } = {}): ApiClient {
-  const routes = new ApiClient({ apiUrl, timeoutMs, connections });
+  const routes = new ApiClient({ apiUrl, internalToken: TEST_INTERNAL_TOKEN, timeoutMs, connections });
   t.teardown(() => routes.close());
   return routes;
 }

@@ -1,11 +1,17 @@
 import t from 'tap';
+import type { Env } from '../../service-kit/src/env-settings.js';
+import { TEST_INTERNAL_TOKEN } from '../../test-support/internal-token.js';
 import { readEdgeSettings } from '../src/settings.js';
 
+/** The settings with the one required variable set. */
+const read = (env: Env) => readEdgeSettings({ INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, ...env });
+
 t.test('defaults', async (t) => {
-  t.same(readEdgeSettings({}), {
+  t.same(read({}), {
     port: 8081,
     host: '0.0.0.0',
-    apiUrl: 'http://127.0.0.1:9090',
+    apiUrl: 'http://127.0.0.1:9091',
+    internalToken: TEST_INTERNAL_TOKEN,
     apiTimeoutMs: 2_000,
     apiConnections: 16,
     routeCacheMs: 1_000,
@@ -27,12 +33,12 @@ t.test('defaults', async (t) => {
 
 t.test('the playback signing key is checked, and its value never quoted', async (t) => {
   const key = 'k'.repeat(32);
-  t.equal(readEdgeSettings({ PLAYBACK_SIGNING_KEY: key }).playbackSigningKey, key);
-  t.throws(() => readEdgeSettings({ PLAYBACK_SIGNING_KEY: 'short-secret' }), { message: /PLAYBACK_SIGNING_KEY="<hidden>"/ });
+  t.equal(read({ PLAYBACK_SIGNING_KEY: key }).playbackSigningKey, key);
+  t.throws(() => read({ PLAYBACK_SIGNING_KEY: 'short-secret' }), { message: /PLAYBACK_SIGNING_KEY="<hidden>"/ });
 });
 
 t.test('reads the environment', async (t) => {
-  const settings = readEdgeSettings({
+  const settings = read({
     EDGE_PORT: '9000',
     API_URL: 'http://api:9090/',
     ROUTE_CACHE_MS: '0',
@@ -47,11 +53,18 @@ t.test('reads the environment', async (t) => {
 });
 
 t.test('a bad value names the variable and the value', async (t) => {
-  t.throws(() => readEdgeSettings({ ROUTE_CACHE_MS: '-1' }), {
+  t.throws(() => read({ ROUTE_CACHE_MS: '-1' }), {
     code: 'LIVE_ERR_SETTING',
     message: /ROUTE_CACHE_MS="-1"/,
   });
-  t.throws(() => readEdgeSettings({ API_URL: 'redis://x' }), { message: /API_URL="redis:\/\/x"/ });
-  t.throws(() => readEdgeSettings({ UPSTREAM_TIMEOUT_MS: '1.5' }), { message: /UPSTREAM_TIMEOUT_MS/ });
-  t.throws(() => readEdgeSettings({ EDGE_PORT: '70000' }), { message: /EDGE_PORT/ });
+  t.throws(() => read({ API_URL: 'redis://x' }), { message: /API_URL="redis:\/\/x"/ });
+  t.throws(() => read({ UPSTREAM_TIMEOUT_MS: '1.5' }), { message: /UPSTREAM_TIMEOUT_MS/ });
+  t.throws(() => read({ EDGE_PORT: '70000' }), { message: /EDGE_PORT/ });
+});
+
+t.test('INTERNAL_TOKEN is required, and never quoted', async (t) => {
+  t.throws(() => readEdgeSettings({}), { message: /^setting INTERNAL_TOKEN="" is invalid/ });
+  const error = t.throws(() => read({ INTERNAL_TOKEN: 'too-short-but-secret' })) as Error;
+  t.match(error.message, /INTERNAL_TOKEN="\[redacted\]"/);
+  t.notMatch(error.message, 'too-short-but-secret');
 });

@@ -7,6 +7,7 @@
  */
 import net from 'node:net';
 import t from 'tap';
+import { TEST_INTERNAL_TOKEN } from '../../test-support/internal-token.js';
 import { answersOk, startService, stopService, waitUntilReady } from '../../e2e/service-process.js';
 import { freePort } from '../../test-support/free-port.js';
 import { waitFor } from '../../test-support/wait-for.js';
@@ -108,6 +109,7 @@ t.test('viewers leaving at every stage of a request leave the edge serving', asy
     EDGE_PORT: String(port),
     EDGE_HOST: '127.0.0.1',
     API_URL: api.url,
+    INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
     // Each held lookup keeps its own API connection, and none may time out while held.
     API_CONNECTIONS: String(BATCH),
     API_TIMEOUT_MS: String(STAGE_LIMIT_MS),

@@ -33,13 +33,14 @@ async function main(): Promise<void> {
   const fallbackCache = new FallbackCache({
     cachePath: settings.fallback.cachePath,
     apiUrl: settings.apiUrl,
+    internalToken: settings.internalToken,
     timeoutMs: settings.fallback.downloadTimeoutMs,
     maxFileBytes: settings.fallback.maxFileBytes,
     logger,
   });
   await fallbackCache.prepare();
   const restream = new RestreamCoordinator({
-    client: new ApiRestreamClient(settings.apiUrl, settings.originId, settings.authorizeTimeoutMs),
+    client: new ApiRestreamClient(settings.apiUrl, settings.originId, settings.authorizeTimeoutMs, settings.internalToken),
     settings: settings.restream,
     reconnectWindowMs: settings.restreamReconnectWindowMs,
     statusIntervalMs: settings.restreamStatusIntervalMs,
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
   });
   heartbeat = new IngestHeartbeat({
     apiUrl: settings.apiUrl,
+    internalToken: settings.internalToken,
     originId: settings.originId,
     description: settings.ingest,
     intervalMs: settings.heartbeatMs,
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
     },
   });
   const gate = new PublishGate({
-    authorizer: new ApiPublishAuthorizer(settings.apiUrl, settings.originId, settings.authorizeTimeoutMs),
+    authorizer: new ApiPublishAuthorizer(settings.apiUrl, settings.originId, settings.authorizeTimeoutMs, settings.internalToken),
     target: streams,
     logger,
     maxPendingBytes: settings.maxPendingBytes,

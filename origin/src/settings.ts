@@ -9,6 +9,7 @@ import {
   SettingError,
   type Env,
 } from '../../service-kit/src/env-settings.js';
+import { readInternalToken } from '../../internal-api/src/internal-token.js';
 import type { IngestDescription } from './control/ingest-heartbeat.js';
 import { readFallbackSettings, type FallbackSettings } from './fallback/fallback-settings.js';
 import { readHlsSettings, type HlsSettings } from './hls/hls-settings.js';
@@ -22,7 +23,10 @@ export interface OriginSettings {
   rtmpLimits: RtmpIngestLimits;
   httpHost: string;
   httpPort: number;
+  /** API_URL: the API's internal listener. */
   apiUrl: string;
+  /** INTERNAL_TOKEN: sent with every request to the API. */
+  internalToken: string;
   authorizeTimeoutMs: number;
   /** Media a publisher may send while the API decides; more is a misbehaving client. */
   maxPendingBytes: number;
@@ -52,7 +56,8 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
     rtmpLimits: readRtmpIngestLimits(env),
     httpHost: readString(env, 'ORIGIN_HTTP_HOST', '0.0.0.0'),
     httpPort: readPort(env, 'ORIGIN_HTTP_PORT', 8080),
-    apiUrl: readHttpUrl(env, 'API_URL', 'http://127.0.0.1:9090'),
+    apiUrl: readHttpUrl(env, 'API_URL', 'http://127.0.0.1:9091'),
+    internalToken: readInternalToken(env),
     authorizeTimeoutMs: readInteger(env, 'AUTHORIZE_TIMEOUT_MS', 3000, { min: 100 }),
     maxPendingBytes: readInteger(env, 'AUTHORIZE_MAX_PENDING_BYTES', 8 * 1024 * 1024, { min: 64 * 1024 }),
     segments: readSegmentSettings(env),

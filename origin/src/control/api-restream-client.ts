@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import { bearerOf } from '../../../internal-api/src/internal-token.js';
 import type { FallbackRef } from '../fallback/index.js';
 import type { RestreamStatus, RestreamTarget } from '../restream/index.js';
 
@@ -15,6 +16,7 @@ export class ApiRestreamClient {
     private readonly apiUrl: string,
     private readonly originId: string,
     private readonly timeoutMs: number,
+    private readonly internalToken: string,
   ) {}
 
   async config(stream: string): Promise<RestreamConfig> {
@@ -59,7 +61,7 @@ export class ApiRestreamClient {
   private async send(method: 'GET' | 'PUT', path: string, body?: object): Promise<unknown> {
     const response = await request(`${this.apiUrl}${path}`, {
       method,
-      headers: body ? { 'content-type': 'application/json' } : {},
+      headers: { authorization: bearerOf(this.internalToken), ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,

@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import { bearerOf } from '../../../internal-api/src/internal-token.js';
 import type { Logger } from '../../../service-kit/src/logger.js';
 import type { LivePublishInfo } from '../packaging/live-stream-registry.js';
 
@@ -18,6 +19,7 @@ export interface LivePublishes {
 
 export interface IngestHeartbeatOptions {
   apiUrl: string;
+  internalToken: string;
   originId: string;
   description: IngestDescription;
   intervalMs: number;
@@ -114,7 +116,7 @@ export class IngestHeartbeat {
     const { timeoutMs } = this.options;
     const response = await request(`${this.options.apiUrl}${path}`, {
       method,
-      headers: body ? { 'content-type': 'application/json' } : {},
+      headers: { authorization: bearerOf(this.options.internalToken), ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,

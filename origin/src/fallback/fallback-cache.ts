@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { request } from 'undici';
+import { bearerOf } from '../../../internal-api/src/internal-token.js';
 import type { Logger } from '../../../service-kit/src/logger.js';
 import { isStreamName } from '../hls/hls-names.js';
 import type { FlvTag } from '../ingest/flv-tag-source.js';
@@ -27,6 +28,7 @@ export interface FallbackRef {
 export interface FallbackCacheOptions {
   cachePath: string;
   apiUrl: string;
+  internalToken: string;
   /** Deadline of one download, headers to last byte. */
   timeoutMs: number;
   /** A larger file is refused: it would be held in memory while it plays. */
@@ -111,11 +113,14 @@ export class FallbackCache {
   private async download(stream: string, ref: FallbackRef): Promise<{ version: number; bytes: number }> {
     const { apiUrl, timeoutMs, maxFileBytes } = this.options;
     // A path is below API_URL, as the API's other routes are (API_URL may have a path of its own).
-    const url = ref.url.startsWith('/') ? `${apiUrl}${ref.url}` : ref.url;
+    const onApi = ref.url.startsWith('/');
+    const url = onApi ? `${apiUrl}${ref.url}` : ref.url;
     const what = `the fallback of ${stream} (version ${ref.version})`;
     await mkdir(this.options.cachePath, { recursive: true });
     const response = await request(url, {
       method: 'GET',
+      // The token goes to the API only, never to another host a URL names.
+      headers: onApi ? { authorization: bearerOf(this.options.internalToken) } : {},
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
       signal: AbortSignal.timeout(timeoutMs),

@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import { bearerOf } from '../../../internal-api/src/internal-token.js';
 import type { PublishAuthorizer, PublishDecision, PublishRequest } from './publish-authorizer.js';
 
 /**
@@ -10,6 +11,7 @@ export class ApiPublishAuthorizer implements PublishAuthorizer {
     private readonly apiUrl: string,
     private readonly originId: string,
     private readonly timeoutMs: number,
+    private readonly internalToken: string,
   ) {}
 
   async authorize({ app, name, addr, sessionId }: PublishRequest): Promise<PublishDecision> {
@@ -18,6 +20,7 @@ export class ApiPublishAuthorizer implements PublishAuthorizer {
     try {
       response = await request(`${this.apiUrl}/authorize?${query}`, {
         method: 'GET',
+        headers: { authorization: bearerOf(this.internalToken) },
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
         signal: AbortSignal.timeout(this.timeoutMs),

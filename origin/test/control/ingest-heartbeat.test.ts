@@ -4,6 +4,7 @@ import t, { type Test } from 'tap';
 import { pino } from 'pino';
 import { IngestHeartbeat, type LivePublishes } from '../../src/control/ingest-heartbeat.js';
 import type { LivePublishInfo } from '../../src/packaging/live-stream-registry.js';
+import { TEST_INTERNAL_TOKEN } from '../../../test-support/internal-token.js';
 import { waitFor } from '../../../test-support/wait-for.js';
 
 interface Seen {
@@ -67,6 +68,7 @@ const INTERVAL_MS = 100;
 function heartbeat(apiUrl: string, live: LivePublishes) {
   return new IngestHeartbeat({
     apiUrl,
+    internalToken: TEST_INTERNAL_TOKEN,
     originId: 'origin-a',
     description: { name: 'Local', region: 'local', priority: 1, urlTemplates: { rtmp: 'rtmp://localhost:1935/stream/{stream_key}' } },
     intervalMs: INTERVAL_MS,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { pino } from 'pino';
 import { testAsset } from '../../../test-support/ffmpeg.js';
+import { TEST_INTERNAL_TOKEN } from '../../../test-support/internal-token.js';
 import { FallbackCache } from '../../src/fallback/fallback-cache.js';
 import { FallbackDownloadError, FallbackMediaError } from '../../src/fallback/fallback-errors.js';
 
@@ -39,7 +40,7 @@ async function setup(t: Test, maxFileBytes = 10 * 1024 * 1024) {
   const clip = new Uint8Array(await readFile(testAsset('h264-aac.flv')));
   const api = await fakeApi(t, clip);
   const cachePath = join(t.testdir(), 'cache');
-  const cache = new FallbackCache({ cachePath, apiUrl: api.url, timeoutMs: 30_000, maxFileBytes, logger: pino({ level: 'silent' }) });
+  const cache = new FallbackCache({ cachePath, apiUrl: api.url, internalToken: TEST_INTERNAL_TOKEN, timeoutMs: 30_000, maxFileBytes, logger: pino({ level: 'silent' }) });
   await cache.prepare();
   return { api, cache, cachePath, clip };
 }

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
+import { TEST_INTERNAL_TOKEN } from '../../../test-support/internal-token.js';
 import { ApiPublishAuthorizer } from '../../src/ingest/api-publish-authorizer.js';
 
 /** A real HTTP server answering like the API's /authorize, recording what it was asked. */
@@ -22,7 +23,7 @@ t.test('2xx allows under the name the API returns; query carries app, name and a
     res.end(JSON.stringify({ allowed: true, name: 'public-id', key_generation: 3 }));
   });
   t.teardown(api.close);
-  const decision = await new ApiPublishAuthorizer(api.url, 'origin-a', 1000).authorize({ app: 'stream', name: 'key_1', addr: '10.1.1.1', sessionId: 'session-1' });
+  const decision = await new ApiPublishAuthorizer(api.url, 'origin-a', 1000, TEST_INTERNAL_TOKEN).authorize({ app: 'stream', name: 'key_1', addr: '10.1.1.1', sessionId: 'session-1' });
   t.same(decision, { allowed: true, streamName: 'public-id', keyGeneration: 3 });
   t.equal(api.seen[0]?.pathname, '/authorize');
   t.equal(api.seen[0]?.searchParams.get('name'), 'key_1');
@@ -35,7 +36,7 @@ t.test('2xx allows under the name the API returns; query carries app, name and a
 t.test('a bare 2xx (nginx-rtmp style) allows under the name sent', async (t) => {
   const api = await apiLike((_url, res) => res.end('OK'));
   t.teardown(api.close);
-  const decision = await new ApiPublishAuthorizer(api.url, 'origin-a', 1000).authorize({ app: 'stream', name: 'golive', addr: '', sessionId: 'session-1' });
+  const decision = await new ApiPublishAuthorizer(api.url, 'origin-a', 1000, TEST_INTERNAL_TOKEN).authorize({ app: 'stream', name: 'golive', addr: '', sessionId: 'session-1' });
   t.same(decision, { allowed: true, streamName: 'golive', keyGeneration: 0 });
 });
 
@@ -45,7 +46,7 @@ t.test('4xx denies', async (t) => {
     res.end('{}');
   });
   t.teardown(api.close);
-  const decision = await new ApiPublishAuthorizer(api.url, 'origin-a', 1000).authorize({ app: 'stream', name: 'x', addr: '', sessionId: 'session-1' });
+  const decision = await new ApiPublishAuthorizer(api.url, 'origin-a', 1000, TEST_INTERNAL_TOKEN).authorize({ app: 'stream', name: 'x', addr: '', sessionId: 'session-1' });
   t.equal(decision.allowed, false);
 });
 
@@ -54,7 +55,7 @@ t.test('an API that does not answer in time denies', async (t) => {
   t.teardown(() => {
     api.close();
   });
-  const asked = new ApiPublishAuthorizer(api.url, 'origin-a', 300).authorize({ app: 'stream', name: 'x', addr: '', sessionId: 'session-1' });
+  const asked = new ApiPublishAuthorizer(api.url, 'origin-a', 300, TEST_INTERNAL_TOKEN).authorize({ app: 'stream', name: 'x', addr: '', sessionId: 'session-1' });
   // Far past the 300 ms timeout, only so that a missing timeout fails here rather than hangs.
   let limit: NodeJS.Timeout | undefined;
   const stuck = new Promise<'stuck'>((resolve) => (limit = setTimeout(() => resolve('stuck'), 30_000)));
@@ -67,6 +68,6 @@ t.test('an API that does not answer in time denies', async (t) => {
 });
 
 t.test('an API that is down denies', async (t) => {
-  const decision = await new ApiPublishAuthorizer('http://127.0.0.1:1', 'origin-a', 1000).authorize({ app: 'stream', name: 'x', addr: '', sessionId: 'session-1' });
+  const decision = await new ApiPublishAuthorizer('http://127.0.0.1:1', 'origin-a', 1000, TEST_INTERNAL_TOKEN).authorize({ app: 'stream', name: 'x', addr: '', sessionId: 'session-1' });
   t.equal(decision.allowed, false);
 });
