@@ -10,9 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { testAsset } from '../../test-support/ffmpeg.js';
-import type { App } from '../src/app.js';
 import { createStream, createUser } from './fixtures/api-client.js';
-import { startTestApi } from './fixtures/test-api.js';
+import { startTestApi, type InternalCaller } from './fixtures/test-api.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -31,8 +30,8 @@ async function clip(size: string): Promise<Buffer> {
 }
 
 /** Width and height of the video of the fallback origins download, as ffprobe reads it. */
-async function probedSize(app: App, streamId: string): Promise<string> {
-  const download = await app.inject(`/internal/streams/${streamId}/fallback`);
+async function probedSize(internal: InternalCaller, streamId: string): Promise<string> {
+  const download = await internal.inject(`/internal/streams/${streamId}/fallback`);
   const file = path.join(scratch, `${streamId}.flv`);
   await writeFile(file, download.rawPayload);
   const { stdout } = await execFileAsync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0:s=x', file]);
@@ -40,7 +39,7 @@ async function probedSize(app: App, streamId: string): Promise<string> {
 }
 
 t.test('the default cap, 1920x1080: larger pictures are scaled down to fit, smaller ones kept', async (t) => {
-  const { app } = await startTestApi(t);
+  const { app, internal } = await startTestApi(t);
   const { token } = await createUser(app, 'alice');
   const cases: [input: Buffer, expected: string][] = [
     [await clip('4096x4096'), '1080x1080'],
@@ -60,12 +59,12 @@ t.test('the default cap, 1920x1080: larger pictures are scaled down to fit, smal
     t.equal(response.statusCode, 201, response.body);
     const { width, height } = response.json().fallback as { width: number; height: number };
     t.equal(`${width}x${height}`, expected, 'the answer names the converted size');
-    t.equal(await probedSize(app, stream.id), expected, 'ffprobe measures the same in the stored file');
+    t.equal(await probedSize(internal, stream.id), expected, 'ffprobe measures the same in the stored file');
   }
 });
 
 t.test('FALLBACK_MAX_RESOLUTION=320x240 caps a 640x360 upload at 320x180', async (t) => {
-  const { app } = await startTestApi(t, { fallbackMaxResolution: { width: 320, height: 240 } });
+  const { app, internal } = await startTestApi(t, { fallbackMaxResolution: { width: 320, height: 240 } });
   const { token } = await createUser(app, 'alice');
   const stream = await createStream(app, token);
   const response = await app.inject({
@@ -75,5 +74,5 @@ t.test('FALLBACK_MAX_RESOLUTION=320x240 caps a 640x360 upload at 320x180', async
     payload: await readFile(testAsset('h264-aac.flv')),
   });
   t.equal(response.statusCode, 201, response.body);
-  t.equal(await probedSize(app, stream.id), '320x180');
+  t.equal(await probedSize(internal, stream.id), '320x180');
 });

@@ -22,7 +22,7 @@ const flv = await readFile(testAsset('h264-aac.flv'));
 async function listeningApi(t: Test, options: Partial<AppOptions> = {}) {
   const fallbackPath = await mkdtemp(path.join(os.tmpdir(), 'livestack-upload-limits-'));
   t.teardown(() => rm(fallbackPath, { recursive: true, force: true }));
-  const { app } = await startTestApi(t, { fallbackPath, ...options });
+  const { app, internal } = await startTestApi(t, { fallbackPath, ...options });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
   const slowUpload = (token: string, streamId: string) => {
@@ -38,12 +38,12 @@ async function listeningApi(t: Test, options: Partial<AppOptions> = {}) {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'video/x-flv' },
       body: flv,
     });
-  return { app, fallbackPath, slowUpload, waitForJobs, fullUpload };
+  return { app, internal, fallbackPath, slowUpload, waitForJobs, fullUpload };
 }
 
 t.test('two trickling uploads hold no conversion slot: a third user uploads, converts and is ready meanwhile', async (t) => {
   // FALLBACK_MAX_CONVERSIONS=2 (the default): before, these two bodies took both slots.
-  const { app, slowUpload, waitForJobs, fullUpload } = await listeningApi(t, { fallbackMaxConversions: 2 });
+  const { app, internal, slowUpload, waitForJobs, fullUpload } = await listeningApi(t, { fallbackMaxConversions: 2 });
   const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((name) => createUser(app, name)));
   const aliceStream = await createStream(app, alice!.token);
   const bobStream = await createStream(app, bob!.token);
@@ -62,7 +62,7 @@ t.test('two trickling uploads hold no conversion slot: a third user uploads, con
   t.equal(ready.statusCode, 200);
   t.match(ready.json().fallback, { width: 640, height: 360 });
   t.same(
-    (await app.inject(`/internal/streams/${carolStream.id}/restream`)).json().fallback,
+    (await internal.inject(`/internal/streams/${carolStream.id}/restream`)).json().fallback,
     { version: 1, url: `/internal/streams/${carolStream.id}/fallback` },
     'origins are offered it',
   );

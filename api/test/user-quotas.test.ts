@@ -43,7 +43,7 @@ t.test('MAX_STREAMS_PER_USER', async (t) => {
   }
 
   t.test('ten creations at once through two API instances leave exactly the limit', async (t) => {
-    const second = await buildTestApp(t, redis.url, { maxStreamsPerUser: 3 });
+    const { app: second } = await buildTestApp(t, redis.url, { maxStreamsPerUser: 3 });
     const carol = await createUser(app, 'carol');
     const statuses = await raced([app, second], 10, (instance) => call(instance, carol.token, 'POST', '/v1/streams', { name: 'race' }));
     t.same(statuses, [...times(3, 201), ...times(7, 409)]);
@@ -72,7 +72,7 @@ t.test('MAX_TOKENS_PER_USER', async (t) => {
   t.equal((await call(app, alice.token, 'POST', '/v1/tokens', { name: 'in its place' })).statusCode, 201, 'revoking one frees a place');
 
   t.test('ten creations at once through two API instances leave exactly the limit', async (t) => {
-    const other = await buildTestApp(t, redis.url, { maxTokensPerUser: 2 });
+    const { app: other } = await buildTestApp(t, redis.url, { maxTokensPerUser: 2 });
     const bob = await createUser(app, 'bob');
     const statuses = await raced([app, other], 10, (instance) => call(instance, bob.token, 'POST', '/v1/tokens', { name: 'race' }));
     t.same(statuses, [201, ...times(9, 409)]);
@@ -82,7 +82,7 @@ t.test('MAX_TOKENS_PER_USER', async (t) => {
 
 t.test('RESTREAM_MAX_TARGETS: targets per stream, racing creations included', async (t) => {
   const { app, redis } = await startTestApi(t, { restreamMaxTargets: 3 });
-  const other = await buildTestApp(t, redis.url, { restreamMaxTargets: 3 });
+  const { app: other } = await buildTestApp(t, redis.url, { restreamMaxTargets: 3 });
   const alice = await createUser(app, 'alice');
   const stream = await createStream(app, alice.token);
   const url = `/v1/streams/${stream.id}/restream-targets`;
