@@ -9,6 +9,7 @@ import t from 'tap';
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { Redis } from 'ioredis';
+import { TEST_INTERNAL_TOKEN } from '../../test-support/internal-token.js';
 import { startRedisServer } from '../../test-support/redis-server.js';
 import { startApiProcess } from './fixtures/api-process.js';
 
@@ -41,7 +42,11 @@ t.test('no secret in the output of an API logging everything', async (t) => {
   const secrets = new Map<string, string>([
     ['the admin token', ADMIN_TOKEN],
     ['the playback signing key', PLAYBACK_SIGNING_KEY],
+    ['the internal token', TEST_INTERNAL_TOKEN],
   ]);
+  const internalHeaders = { authorization: `Bearer ${TEST_INTERNAL_TOKEN}` };
+  const internal = (path: string, init: RequestInit = {}) =>
+    fetch(`${api.internalUrl}${path}`, { ...init, headers: { ...internalHeaders, ...init.headers } });
   const send = async (method: string, path: string, token: string | undefined, body?: unknown) => {
     const headers: Record<string, string> = {};
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
@@ -68,19 +73,21 @@ t.test('no secret in the output of an API logging everything', async (t) => {
   secrets.set('a reset stream key', rtmpKey);
 
   // Publishing: the origin's GET and nginx-rtmp's form POST, with the key, a wrong key and a mistyped one.
-  t.equal((await fetch(`${api.url}/authorize?name=${rtmpKey}&app=stream&addr=192.0.2.1`)).status, 200);
+  t.equal((await internal(`/authorize?name=${rtmpKey}&app=stream&addr=192.0.2.1`)).status, 200);
   const wrongKey = `${rtmpKey.slice(0, -4)}zzzz`;
   secrets.set('a wrong stream key', wrongKey);
-  const form = await fetch(`${api.url}/authorize`, {
+  // As nginx-rtmp sends it: the internal token in the URL.
+  const form = await fetch(`${api.internalUrl}/authorize?internal_token=${TEST_INTERNAL_TOKEN}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: `call=publish&app=stream&name=${wrongKey}&addr=192.0.2.2`,
   });
   t.equal(form.status, 403);
   const mistyped = `${rtmpKey} ${rtmpKey}`;
-  t.equal((await fetch(`${api.url}/authorize?name=${encodeURIComponent(mistyped)}`)).status, 400, 'a key with a space fails validation');
+  t.equal((await internal(`/authorize?name=${encodeURIComponent(mistyped)}`)).status, 400, 'a key with a space fails validation');
+  t.equal((await fetch(`${api.internalUrl}/authorize?name=${rtmpKey}&internal_token=${TEST_INTERNAL_TOKEN.slice(0, -1)}x`)).status, 401, 'a wrong internal token');
   // A key pasted where a stream name or id goes.
-  t.equal((await fetch(`${api.url}/streams/${rtmpKey}`)).status, 404);
+  t.equal((await internal(`/streams/${rtmpKey}`)).status, 404);
   t.equal((await send('GET', `/v1/streams/${rtmpKey}`, token)).status, 400);
 
   // Restream targets: keys are write-only; the internal configuration carries them to origins.
@@ -95,7 +102,7 @@ t.test('no secret in the output of an API logging everything', async (t) => {
   secrets.set('a password pasted into a target URL', urlPassword);
   t.equal((await send('POST', targets, token, { platform: 'custom', stream_url: `rtmp://bob:${urlPassword}@127.0.0.1/app`, stream_key: 'k' })).status, 400);
   t.equal((await send('POST', targets, token, { platform: 'custom', stream_url: 'rtmp://127.0.0.1/app', stream_key: `bad key ${changedKey}` })).status, 400);
-  t.equal((await fetch(`${api.url}/internal/streams/${stream.id}/restream`)).status, 200);
+  t.equal((await internal(`/internal/streams/${stream.id}/restream`)).status, 200);
 
   // Signed playback.
   const signingKey = (await send('GET', `/v1/streams/${stream.id}/playback-signing-key`, token)).json.signing_key as string;
