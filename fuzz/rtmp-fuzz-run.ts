@@ -79,7 +79,7 @@ export async function runRtmpFuzz(options: FuzzRunOptions): Promise<FuzzReport> 
   const backend = await startOriginBackend(logDir);
   const stops: Array<() => Promise<unknown> | void> = [() => backend.stop()];
   try {
-    const origin = await startOurOrigin({ apiUrl: backend.apiUrl, hlsPath, logDir });
+    const origin = await startOurOrigin({ api: backend.internal, hlsPath, logDir });
     stops.unshift(() => origin.stop());
     const pid = origin.pids()[0]!;
     const alive = () => origin.pids().length > 0;
