@@ -226,14 +226,19 @@ export function serveRtmpConnection(socket: net.Socket, options: RtmpConnectionO
     socket.write(buffer);
   };
   rtmp.onPacketCallback = (packet) => {
+    // NMS takes a new type (and length) from a header in the middle of a message: a command
+    // allowed before publish can end up as media.
     if (!sink) throw new RtmpRejection('media before publish');
     if (packet.size > packet.data.length) throw new RtmpRejection('a message longer than its own header said');
     // A plain Uint8Array view, so that a consumer's `.slice()` copies (Buffer#slice would not).
     sink({ type: packet.codec_type, timestampMs: packet.dts, body: new Uint8Array(packet.data.buffer, packet.data.byteOffset, packet.size) });
   };
 
+  let released = false;
   const release = () => {
     done = true;
+    if (released) return;
+    released = true;
     bounds.total.give(held);
     held = 0;
     rtmp.inPackets.clear();
