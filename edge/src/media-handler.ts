@@ -10,7 +10,7 @@ import type { MediaDelivery } from './media-delivery.js';
 import type { PlaybackGuard } from './playback-guard.js';
 import { withPlaybackToken } from './playlist-token.js';
 import type { ResolvedRoute, RouteResolver } from './route-resolver.js';
-import { classifyPath, mediaKindOf } from './stream-path.js';
+import { classifyPath, mediaKindOf, type MediaKind } from './stream-path.js';
 import { viewerSessionId, type ViewerSessions } from './viewer-sessions.js';
 
 export interface MediaHandlerOptions {
@@ -31,9 +31,6 @@ interface MediaTarget {
   route: ResolvedRoute;
 }
 
-/** Counted for a viewer that left before any answer was sent. */
-const CLIENT_CLOSED_STATUS = 499;
-
 export class MediaHandler {
   constructor(private readonly options: MediaHandlerOptions) {}
 
@@ -45,14 +42,16 @@ export class MediaHandler {
     if (verdict.kind !== 'media') return false;
 
     const kind = mediaKindOf(verdict.file);
-    res.once('close', () => {
-      this.options.metrics.request(kind, res.headersSent ? res.statusCode : CLIENT_CLOSED_STATUS);
-    });
     try {
       const answered = this.serve(req, res, verdict.stream, verdict.file, url);
-      if (answered) answered.catch((error: unknown) => this.fail(res, error));
+      if (answered) {
+        answered.then(
+          () => this.count(kind, res),
+          (error: unknown) => this.fail(kind, res, error),
+        );
+      } else this.count(kind, res);
     } catch (error) {
-      this.fail(res, error);
+      this.fail(kind, res, error);
     }
     return true;
   }
@@ -88,15 +87,23 @@ export class MediaHandler {
     );
   }
 
-  private fail(res: ServerResponse, thrown: unknown): void {
+  private fail(kind: MediaKind, res: ServerResponse, thrown: unknown): void {
     const error = toEdgeError(thrown);
     logEdgeError(this.options.log, error, thrown);
-    if (res.headersSent) {
-      res.destroy();
-      return;
+    if (res.headersSent) res.destroy();
+    else {
+      const reply = errorReply(error);
+      res.writeHead(reply.statusCode, reply.headers).end(reply.body);
     }
-    const reply = errorReply(error);
-    res.writeHead(reply.statusCode, reply.headers).end(reply.body);
+    this.count(kind, res);
+  }
+
+  /**
+   * Counted once the answer's status is written (a streamed body may still be on its way); a
+   * viewer that left while it waited is answered (and counted) 499.
+   */
+  private count(kind: MediaKind, res: ServerResponse): void {
+    this.options.metrics.request(kind, res.statusCode);
   }
 }
 
