@@ -17,7 +17,7 @@ import { videoConfigFrom } from '../origin/src/media/stream-config.js';
 import { publishFile, testAsset, type Publisher } from '../test-support/ffmpeg.js';
 import { flvFileOf, startRtmpReceiver, type ReceivedTag, type RtmpReceiver } from '../test-support/rtmp-receiver.js';
 import { waitFor } from '../test-support/wait-for.js';
-import { startPlatform, type Platform } from './platform-harness.js';
+import { startPlatform, type LogEntry, type Platform } from './platform-harness.js';
 import { v1Request } from './v1-request.js';
 
 const execFileAsync = promisify(execFile);
@@ -49,6 +49,34 @@ t.teardown(async () => {
 });
 
 const api = (method: string, apiPath: string, body?: object) => v1Request(platform.apiUrl, ADMIN_TOKEN, method, apiPath, body);
+
+/** Fields every origin log line has, or that name what the test already knows. */
+const COMMON_LOG_FIELDS = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg', 'stream', 'session', 'target', 'url']);
+
+/** Something the test did, at its time (Date.now()), for the account of a failure. */
+interface TestStep {
+  at: number;
+  did: string;
+}
+
+/**
+ * The origin's account of its pushes, of its publishes and of the switches between publisher and
+ * fallback, merged with what the test did, one line each in time order (time, message, the rest
+ * of the line's fields): why a push ended and when it came back.
+ */
+function restreamHistory(entries: readonly LogEntry[], steps: readonly TestStep[]): string {
+  const lines = entries
+    .filter((entry) => entry.target !== undefined || /publish|fallback/.test(entry.msg ?? ''))
+    .map((entry) => {
+      const rest = Object.fromEntries(Object.entries(entry).filter(([field]) => !COMMON_LOG_FIELDS.has(field)));
+      return { at: entry.time ?? 0, text: `${entry.msg ?? ''} ${Object.keys(rest).length > 0 ? JSON.stringify(rest) : ''}`.trimEnd() };
+    });
+  lines.push(...steps.map((step) => ({ at: step.at, text: `(test) ${step.did}` })));
+  return lines
+    .sort((a, b) => a.at - b.at)
+    .map((line) => `${new Date(line.at).toISOString().slice(11, 23)} ${line.text}`)
+    .join('\n');
+}
 
 /** Width of each video sequence header the target received, with its index among the tags. */
 function videoHeaders(tags: readonly ReceivedTag[]): Array<{ index: number; width: number | undefined }> {
@@ -154,6 +182,8 @@ t.test('the publisher drops out and returns twice: targets and viewers get the f
   t.teardown(() => watch.stop());
   t.same(widthsSoFar(), [640], 'the live stream first');
 
+  const steps: TestStep[] = [];
+  const step = (did: string) => steps.push({ at: Date.now(), did });
   const toFallbackMs: number[] = [];
   const toLiveMs: number[] = [];
   const hlsSwitchMs: number[] = [];
@@ -167,6 +197,7 @@ t.test('the publisher drops out and returns twice: targets and viewers get the f
   for (let round = 1; round <= 2; round += 1) {
     const headersBefore = widthsSoFar().length;
     const leftAt = Date.now();
+    step(`round ${round}: stopping the publisher`);
     await publisher.stop();
     await waitFor(`round ${round}: the fallback at the target`, () => widthsSoFar().length > headersBefore, { timeoutMs: 60_000 });
     toFallbackMs.push(Date.now() - leftAt);
@@ -181,6 +212,7 @@ t.test('the publisher drops out and returns twice: targets and viewers get the f
     t.same(runs(await decodedSizes(segment)), ['320x240'], `round ${round}: viewers see the fallback (${newest})`);
 
     const backAt = Date.now();
+    step(`round ${round}: starting the publisher again`);
     publisher = publish();
     await waitFor(`round ${round}: the live stream back at the target`, () => widthsSoFar().length > headersBefore + 1, { timeoutMs: 60_000 });
     toLiveMs.push(Date.now() - backAt);
@@ -189,6 +221,7 @@ t.test('the publisher drops out and returns twice: targets and viewers get the f
   }
 
   const lastLeftAt = Date.now();
+  step('stopping the publisher for good');
   await publisher.stop();
   await waitFor('the fallback after the last drop-out', () => widthsSoFar().length === 6, { timeoutMs: 60_000 });
   const ended = await waitFor('ENDLIST after the window', () => watch.samples.find((sample) => sample.at > lastLeftAt && sample.endlist), {
@@ -205,14 +238,16 @@ t.test('the publisher drops out and returns twice: targets and viewers get the f
   await waitFor('the target publish to end', () => receiver.publishes.at(-1)?.closed, { timeoutMs: 60_000 });
   await watch.stop();
 
-  t.equal(receiver.publishes.length, 1, 'one publish session at the target throughout');
+  const onePublish = t.equal(receiver.publishes.length, 1, 'one publish session at the target throughout');
   const received = tags();
   t.same(widthsSoFar(), [640, 320, 640, 320, 640, 320], 'live, fallback, live, fallback, live, fallback');
+  let forward = true;
   for (const type of [8, 9]) {
     const times = received.filter((tag) => tag.type === type && tag.body[1] !== 0).map((tag) => tag.timestampMs);
     const back = times.findIndex((time, i) => i > 0 && time < times[i - 1]!);
-    t.equal(back, -1, `track ${type}: timestamps only go forward (${times.length} frames over ${times.at(-1)} ms)`);
+    forward = t.equal(back, -1, `track ${type}: timestamps only go forward (${times.length} frames over ${times.at(-1)} ms)`) && forward;
   }
+  if (!onePublish || !forward) t.comment(`the origin's pushes and source switches:\n${restreamHistory(platform.logEntries('origin'), steps)}`);
   const headers = videoHeaders(received);
   const framesBetween = headers.slice(1).map((header, i) => received.slice(headers[i]!.index, header.index).filter((tag) => tag.type === 9).length);
   t.ok(framesBetween.every((frames) => frames > 25), `frames of each part reach the target (${framesBetween.join(', ')} video frames)`);

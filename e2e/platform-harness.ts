@@ -12,9 +12,18 @@ import path from 'node:path';
 import { freePort } from '../test-support/free-port.js';
 import { TEST_INTERNAL_TOKEN } from '../test-support/internal-token.js';
 import { startRedisServer, type RedisServer } from '../test-support/redis-server.js';
-import { answersOk, startService, stopService, waitUntilReady, type ServiceName, type ServiceProcess } from './service-process.js';
+import {
+  answersOk,
+  logEntriesOf,
+  startService,
+  stopService,
+  waitUntilReady,
+  type LogEntry,
+  type ServiceName,
+  type ServiceProcess,
+} from './service-process.js';
 
-export type { ServiceName };
+export type { LogEntry, ServiceName };
 
 export interface Platform {
   /** The public listener: /v1, /docs, /health. */
@@ -29,6 +38,8 @@ export interface Platform {
   redis: RedisServer;
   /** Everything the service printed, over all its runs. */
   logs(service: ServiceName): string;
+  /** The same as parsed log entries, for a test to pick the lines that explain a failure. */
+  logEntries(service: ServiceName): LogEntry[];
   /** The process id of the service's current run (for its memory). */
   pid(service: ServiceName): number | undefined;
   /**
@@ -99,6 +110,7 @@ export async function startPlatform(
     hlsPath,
     redis,
     logs: (name) => (pastOutput.get(name) ?? '') + (services.get(name)?.output ?? ''),
+    logEntries: (name) => logEntriesOf(platform.logs(name)),
     pid: (name) => services.get(name)?.child.pid,
     stopService: async (name, signal = 'SIGTERM') => {
       const service = services.get(name);

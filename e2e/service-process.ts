@@ -20,6 +20,30 @@ export interface ServiceProcess {
   output: string;
 }
 
+/** One line a service logged (pino JSON); a line that is not JSON (a crash's stack) as its `msg`. */
+export interface LogEntry {
+  time?: number;
+  level?: number;
+  msg?: string;
+  [field: string]: unknown;
+}
+
+/** A service's output as log entries, in order. */
+export function logEntriesOf(output: string): LogEntry[] {
+  return output
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      try {
+        const entry: unknown = JSON.parse(line);
+        if (entry && typeof entry === 'object' && !Array.isArray(entry)) return entry as LogEntry;
+      } catch {
+        // Not a pino line: kept as text below.
+      }
+      return { msg: line };
+    });
+}
+
 export function startService(name: ServiceName, env: Record<string, string>): ServiceProcess {
   const entry = path.join(repoRoot, 'dist', name, 'src', 'server.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
