@@ -141,7 +141,7 @@ export function buildApi(options: AppOptions): Api {
       audit: new PublisherAudit(streams, leases, openNames),
       restream: targets,
     });
-    live.register(liveRoutes, { store: routes, streams });
+    live.register(liveRoutes, { store: routes, streams, openNames });
     live.register(viewerCountRoutes, { viewers });
     live.register(restreamRoutes, { targets, statuses, fallbacks, files: fallbackFiles, openNames, platformUrls });
   });

@@ -2,9 +2,10 @@ import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '../../test-support/wait-for.js';
 import { startTestApi } from './fixtures/test-api.js';
+import { createStream, createUser } from './fixtures/api-client.js';
 
 t.test('streams on a real redis-server', async (t) => {
-  const { app, internal } = await startTestApi(t, { routeTtlSeconds: 30 });
+  const { app, internal } = await startTestApi(t, { routeTtlSeconds: 30, allowedStreams: ['*'] });
   const report = (body: unknown) => internal.inject({ method: 'POST', url: '/streams', payload: body as object });
   const lookup = (name: string) => internal.inject({ method: 'GET', url: `/streams/${name}` });
 
@@ -157,7 +158,7 @@ t.test('streams on a real redis-server', async (t) => {
 });
 
 t.test('a route expires after ROUTE_TTL_SECONDS without a refresh', async (t) => {
-  const { app, internal } = await startTestApi(t, { routeTtlSeconds: 1 });
+  const { app, internal } = await startTestApi(t, { routeTtlSeconds: 1, allowedStreams: ['*'] });
   const register = (host: string) =>
     internal.inject({ method: 'POST', url: '/streams', payload: { name: 'brief', manifest: 'index.m3u8', host } });
   const lookup = () => internal.inject('/streams/brief');
@@ -188,7 +189,7 @@ t.test('a route expires after ROUTE_TTL_SECONDS without a refresh', async (t) =>
 });
 
 t.test('an ended stream is offered, as ended, for its grace period; a live origin wins over it', async (t) => {
-  const { app, internal } = await startTestApi(t, { routeTtlSeconds: 30 });
+  const { app, internal } = await startTestApi(t, { routeTtlSeconds: 30, allowedStreams: ['*'] });
   const report = (body: object) => internal.inject({ method: 'POST', url: '/streams', payload: body });
   const lookup = (name: string) => internal.inject(`/streams/${name}`);
 
@@ -228,4 +229,37 @@ t.test('an ended stream is offered, as ended, for its grace period; a live origi
   const badState = await report({ name: 'show', manifest: 'index.m3u8', host: 'a:8080', state: 'gone' });
   t.equal(badState.statusCode, 400);
   t.match(badState.json().error.message, /^body\.state /);
+});
+
+t.test('a report for a name the API does not know is refused and creates no route', async (t) => {
+  const { app, internal } = await startTestApi(t, { allowedStreams: ['golive'] });
+  const { token } = await createUser(app, 'alice');
+  const stream = await createStream(app, token);
+  const report = (name: string, extra: object = {}) =>
+    internal.inject({ method: 'POST', url: '/streams', payload: { name, manifest: 'index.m3u8', host: '10.0.0.1:8080', ...extra } });
+  const lookup = (name: string) => internal.inject({ method: 'GET', url: `/streams/${name}` });
+
+  for (const [what, name] of [
+    ['a name that is not open', 'notopen'],
+    ['an id-shaped name without a stream', 'zzzzzzzz'],
+  ] as const) {
+    for (const state of ['live', 'ended'] as const) {
+      const refused = await report(name, { state });
+      t.equal(refused.statusCode, 404, `${what}, ${state}`);
+      t.equal(refused.json().error.code, 'LIVE_ERR_STREAM_NOT_FOUND');
+      t.match(refused.json().error.message, name);
+    }
+    t.equal((await lookup(name)).statusCode, 404, `${what}: no route`);
+    t.same(await app.redis.keys(`*${name}*`), [], `${what}: nothing written`);
+  }
+
+  t.equal((await report('golive')).statusCode, 200, 'an open name is routed');
+  t.equal((await report(stream.id)).statusCode, 200, 'an existing stream is routed');
+  t.equal((await lookup(stream.id)).statusCode, 200);
+
+  t.equal((await app.inject({ method: 'DELETE', url: `/v1/streams/${stream.id}`, headers: { authorization: `Bearer ${token}` } })).statusCode, 204);
+  t.same(await app.redis.keys(`live:*${stream.id}*`), [], 'deleting the stream removes its route keys');
+  t.equal((await lookup(stream.id)).statusCode, 404);
+  t.equal((await report(stream.id)).statusCode, 404, 'a deleted stream cannot be routed again');
+  t.same(await app.redis.keys(`live:*${stream.id}*`), []);
 });

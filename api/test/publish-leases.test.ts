@@ -23,7 +23,8 @@ interface Publish {
   key_generation: number;
 }
 
-function heartbeat(internal: InternalCaller, origin: string, publishes: Publish[]) {
+/** `waiting`: streams the origin holds without a publisher (their fallback plays). */
+function heartbeat(internal: InternalCaller, origin: string, publishes: Publish[], waiting?: string[]) {
   return internal.inject({
     method: 'PUT',
     url: `/ingests/${origin}`,
@@ -34,6 +35,7 @@ function heartbeat(internal: InternalCaller, origin: string, publishes: Publish[
       url_templates: { rtmp: `rtmp://${origin}.example:1935/stream/{stream_key}` },
       load: { streams: publishes.length, bandwidth_bps: 0 },
       publishes,
+      ...(waiting ? { waiting } : {}),
     },
   });
 }
@@ -129,7 +131,7 @@ t.test('a lease lapses without heartbeats, and heartbeats keep it', async (t) =>
   const claimed = await expiresAtMs(app.redis, `publisher:${stream.id}`);
   await waitFor('the clock to move past the claim', () => claimed !== null && Date.now() > claimed - LEASE_SECONDS * 1000 + ROUNDING_MS);
   const renewal = await timed(() => heartbeat(internal, 'origin-b', [{ session_id: 'kept', stream: stream.id, key_generation: 1 }]));
-  t.same(renewal.result.json(), { ttl_seconds: 10, disconnect: [], restream: { [stream.id]: 0 } });
+  t.same(renewal.result.json(), { ttl_seconds: 10, disconnect: [], ended: [], restream: { [stream.id]: 0 } });
   const renewed = await expiresAtMs(app.redis, `publisher:${stream.id}`);
   t.ok(expiresAfter(renewed, LEASE_SECONDS, renewal), 'a heartbeat renews the lease for PUBLISH_LEASE_SECONDS');
   t.ok(renewed !== null && claimed !== null && renewed > claimed, 'past the time it would have lapsed');
@@ -167,7 +169,17 @@ t.test('heartbeats renew leases and name the sessions to disconnect', async (t) 
     t.equal(await app.redis.exists(`publisher:${stream.id}`), 0);
     const answer = await heartbeat(internal, 'origin-a', [{ session_id: 'doomed', stream: stream.id, key_generation: 1 }]);
     t.same(answer.json().disconnect, ['doomed']);
+    t.same(answer.json().ended, [stream.id], 'the origin ends the stream for good: no fallback, no reconnect window');
     t.equal(await app.redis.exists(`publisher:${stream.id}`), 0, 'the heartbeat does not bring the lease back');
+  });
+
+  t.test('a deleted stream the origin holds without a publisher (fallback playing) is named too; live ones are not', async (t) => {
+    const kept = await createStream(app, token);
+    const away = await createStream(app, token);
+    t.equal((await call(app, token, 'DELETE', `/v1/streams/${away.id}`)).statusCode, 204);
+    const answer = await heartbeat(internal, 'origin-a', [], [kept.id, away.id, 'golive']);
+    t.equal(answer.statusCode, 200);
+    t.same(answer.json().ended, [away.id]);
   });
 
   t.test('deleting a user cuts the publishers of its streams', async (t) => {
@@ -177,6 +189,7 @@ t.test('heartbeats renew leases and name the sessions to disconnect', async (t) 
     t.equal((await call(app, ADMIN_TOKEN, 'DELETE', `/v1/users/${bob.id}`)).statusCode, 204);
     const answer = await heartbeat(internal, 'origin-a', [{ session_id: 'bobs', stream: stream.id, key_generation: 1 }]);
     t.same(answer.json().disconnect, ['bobs']);
+    t.same(answer.json().ended, [stream.id]);
   });
 
   t.test('a session on a lease held by another session is cut; others in the heartbeat go on', async (t) => {

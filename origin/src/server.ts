@@ -4,6 +4,7 @@ import { HlsDirectoryWriter } from './hls/hls-directory-writer.js';
 import { sweepStaleStreamFolders } from './hls/stream-folder.js';
 import { ApiRestreamClient } from './control/api-restream-client.js';
 import { IngestHeartbeat } from './control/ingest-heartbeat.js';
+import { OriginStreams } from './control/origin-streams.js';
 import { RestreamCoordinator } from './control/restream-coordinator.js';
 import { FallbackCache } from './fallback/index.js';
 import { buildHttpApp } from './http/app.js';
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
     description: settings.ingest,
     intervalMs: settings.heartbeatMs,
     timeoutMs: settings.authorizeTimeoutMs,
-    live: streams,
+    live: new OriginStreams({ registry: streams, restream, fallbackCache, logger }),
     logger,
     // Every accepted heartbeat's answer carries the restream versions (required by the API).
     onRestreamVersions: (versions) => {

@@ -1,6 +1,7 @@
 import type { IngestHeartbeat } from '../store/ingest-store.js';
 import type { PublisherLeaseStore } from '../store/publisher-lease-store.js';
 import type { StreamStore } from '../store/stream-store.js';
+import { isStreamIdShaped } from '../schemas.js';
 import type { OpenNames } from './open-names.js';
 
 type Publish = IngestHeartbeat['publishes'][number];
@@ -32,5 +33,15 @@ export class PublisherAudit {
       }),
     );
     return publishes.filter((_, index) => !verdicts[index]).map((publish) => publish.session_id);
+  }
+
+  /**
+   * The stream ids among `names` whose stream no longer exists (deleted, or its user was): the
+   * origin ends them for good, with no fallback and no reconnect window. Open names never end here.
+   */
+  async streamsGone(names: readonly string[]): Promise<string[]> {
+    const ids = [...new Set(names.filter(isStreamIdShaped))];
+    const generations = await this.streams.generations(ids);
+    return ids.filter((id) => !generations.get(id));
   }
 }

@@ -14,7 +14,11 @@ export interface IngestDescription {
 /** The part of the origin the heartbeat reports on and acts upon. */
 export interface LivePublishes {
   publishes(): LivePublishInfo[];
+  /** Streams held here without a publisher (fallback playing or pushes waiting): the API says if they were deleted. */
+  waiting(): string[];
   disconnect(sessionIds: Iterable<string>): void;
+  /** The API deleted these streams: end them for good now. */
+  endForGood(streams: readonly string[]): void;
 }
 
 export interface IngestHeartbeatOptions {
@@ -92,12 +96,18 @@ export class IngestHeartbeat {
       url_templates: description.urlTemplates,
       load: { streams: publishes.length, bandwidth_bps: Math.round((bytes * 8) / seconds) },
       publishes: publishes.map((p) => ({ session_id: p.sessionId, stream: p.stream, key_generation: p.keyGeneration })),
+      waiting: this.options.live.waiting(),
     };
     try {
       const answer = (await this.send('PUT', `/ingests/${encodeURIComponent(this.options.originId)}`, body)) as {
         disconnect?: unknown;
+        ended?: unknown;
         restream?: unknown;
       };
+      // First: a deleted stream's publisher is cut with its stream, not as a drop-out that starts its fallback.
+      if (Array.isArray(answer.ended) && answer.ended.length > 0) {
+        this.options.live.endForGood(answer.ended.filter((name): name is string => typeof name === 'string'));
+      }
       if (answer.restream && typeof answer.restream === 'object') {
         this.options.onRestreamVersions?.(answer.restream as Record<string, number>);
       }

@@ -118,6 +118,16 @@ export class RestreamCoordinator {
     entry.endTimer.unref();
   }
 
+  /** Streams whose pushes wait for a publisher that left (with the fallback video, if any). */
+  waitingStreams(): string[] {
+    return [...this.streams].filter(([, entry]) => entry.endTimer).map(([stream]) => stream);
+  }
+
+  /** The stream was deleted: its pushes end now, the reconnect window is not waited for. */
+  endForGood(stream: string): Promise<void> {
+    return this.end(stream);
+  }
+
   /** The API's current target versions per live stream (from the heartbeat answer). */
   versionsChanged(versions: Record<string, number>): void {
     for (const [stream, version] of Object.entries(versions)) {

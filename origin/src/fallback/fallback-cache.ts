@@ -68,6 +68,12 @@ export class FallbackCache {
     return download;
   }
 
+  /** Removes every cached version of the stream's fallback (the stream was deleted). */
+  async forget(stream: string): Promise<void> {
+    if (!isStreamName(stream)) return;
+    await this.removeVersions(stream);
+  }
+
   /** The fallback's tags (bodies are views into the file, which stays in memory with them). */
   async tags(stream: string, ref: FallbackRef): Promise<FlvTag[]> {
     const path = await this.file(stream, ref);
@@ -97,13 +103,19 @@ export class FallbackCache {
     }
     // Older versions of this stream's fallback are of no further use.
     const keep = fileName(stream, version);
-    const names = await readdir(cachePath);
+    await this.removeVersions(stream, keep);
+    return join(cachePath, keep);
+  }
+
+  /** Removes the stream's cached versions but `keep`. */
+  private async removeVersions(stream: string, keep?: string): Promise<void> {
+    const { cachePath } = this.options;
+    const names = await readdir(cachePath).catch(() => [] as string[]);
     await Promise.all(
       names
         .filter((name) => name.startsWith(`${stream}.v`) && name.endsWith('.flv') && name !== keep)
         .map((name) => rm(join(cachePath, name), { force: true })),
     );
-    return join(cachePath, keep);
   }
 
   /**

@@ -112,6 +112,33 @@ export class LiveStreamRegistry implements PublishTarget {
     }
   }
 
+  /** Streams whose fallback video stands in for a publisher that left. */
+  waitingStreams(): string[] {
+    const names: string[] = [];
+    for (const stream of this.streams.values()) if (stream.fallback) names.push(stream.name);
+    return names;
+  }
+
+  /**
+   * The API deleted these streams: each ends for good now, its publisher cut and its fallback
+   * stopped, with no fallback and no window; its playlist gets ENDLIST.
+   */
+  endForGood(names: Iterable<string>): void {
+    for (const name of names) {
+      const stream = this.streams.get(name);
+      if (!stream) continue;
+      stream.logger.warn('stream deleted by the API: ended for good');
+      const publish = stream.publish;
+      if (publish) {
+        publish.publish.disconnect();
+        // Not waiting for the socket to close: the late end() is a no-op.
+        this.publishEnded(stream, publish, true);
+      } else {
+        this.endFallback(stream);
+      }
+    }
+  }
+
   open(grant: PublishGrant, publish: IncomingPublish) {
     const { streamName } = grant;
     if (this.closing) return { refused: 'the origin is shutting down' };
@@ -196,12 +223,13 @@ export class LiveStreamRegistry implements PublishTarget {
     }
   }
 
-  private publishEnded(stream: LiveStream, entry: LivePublish): void {
+  /** `final`: the stream ends with its publisher, no fallback takes over. */
+  private publishEnded(stream: LiveStream, entry: LivePublish, final = false): void {
     if (stream.publish !== entry) return;
     delete stream.publish;
     this.options.restream?.publishEnded(stream.name);
     this.options.onPublishEnded?.(info(entry));
-    if (this.closing || stream.broken || !this.options.fallback) this.endStream(stream);
+    if (final || this.closing || stream.broken || !this.options.fallback) this.endStream(stream);
     else this.startFallback(stream, this.options.fallback);
   }
 

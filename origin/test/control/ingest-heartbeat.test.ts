@@ -46,8 +46,10 @@ async function apiLike(t: Test, answer: (seen: Seen) => Answer) {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, events };
 }
 
-function fakeLive(publishes: LivePublishInfo[]) {
+function fakeLive(publishes: LivePublishInfo[], waiting: string[] = []) {
   const disconnected: string[] = [];
+  /** What the heartbeat did to the streams, in order. */
+  const actions: string[] = [];
   /** Each beat starts by reading the live publishes. */
   const reads = { count: 0 };
   const live: LivePublishes = {
@@ -55,9 +57,14 @@ function fakeLive(publishes: LivePublishInfo[]) {
       reads.count += 1;
       return publishes;
     },
-    disconnect: (ids) => disconnected.push(...ids),
+    waiting: () => waiting,
+    disconnect: (ids) => {
+      disconnected.push(...ids);
+      actions.push(`disconnect ${[...ids].join(',')}`);
+    },
+    endForGood: (streams) => actions.push(`end ${streams.join(',')}`),
   };
-  return { live, disconnected, reads };
+  return { live, disconnected, reads, actions };
 }
 
 /** Resolves after any timer the heartbeat set before now (they are at most INTERVAL_MS): Node runs timers in expiry order. */
@@ -105,6 +112,17 @@ t.test('reports load and publishes, and cuts the sessions the API names', async 
   t.same(disconnected, ['s2'], 'the session the API revoked is cut');
   await waitFor('more beats', () => api.seen.filter((s) => s.method === 'PUT').length >= 3);
   t.pass('beats keep coming');
+});
+
+t.test('reports the streams waiting without a publisher, and ends the deleted streams before cutting sessions', async (t) => {
+  const api = await apiLike(t, () => ({ status: 200, body: { ttl_seconds: 10, disconnect: ['s1'], ended: ['abc12345', 'waits001'] } }));
+  const { live, actions } = fakeLive([{ sessionId: 's1', stream: 'abc12345', keyGeneration: 1, bytesIn: 0 }], ['waits001']);
+  const beat = heartbeat(api.url, live);
+  beat.start();
+  t.teardown(() => beat.stop());
+  await waitFor('the answer acted upon', () => actions.length >= 2);
+  t.match(api.seen[0]?.body, { publishes: [{ session_id: 's1', stream: 'abc12345' }], waiting: ['waits001'] });
+  t.same(actions.slice(0, 2), ['end abc12345,waits001', 'disconnect s1'], 'a deleted stream ends with its publisher: no drop-out, no fallback');
 });
 
 t.test('keeps beating while the API fails, and leaves cleanly', async (t) => {

@@ -9,7 +9,7 @@ import type { RestreamTargetStore } from '../../store/restream-target-store.js';
 export interface IngestHeartbeatRoutesOptions {
   ingests: Pick<IngestStore, 'ttlSeconds' | 'record' | 'remove'>;
   leases: Pick<PublisherLeaseStore, 'release'>;
-  audit: Pick<PublisherAudit, 'sessionsToDisconnect'>;
+  audit: Pick<PublisherAudit, 'sessionsToDisconnect' | 'streamsGone'>;
   restream: Pick<RestreamTargetStore, 'versions'>;
 }
 
@@ -41,11 +41,22 @@ const Heartbeat = Type.Object({
     }),
     { maxItems: MAX_PUBLISHES },
   ),
+  waiting: Type.Optional(
+    Type.Array(StreamName, {
+      maxItems: MAX_PUBLISHES,
+      description: "Streams held here without a publisher (its fallback plays, or its pushes wait for the publisher's return)",
+    }),
+  ),
 });
 
 const HeartbeatAnswer = Type.Object({
   ttl_seconds: Type.Integer({ description: 'The origin is listed this long without another heartbeat' }),
   disconnect: Type.Array(Type.String(), { description: 'Session ids the origin must disconnect now' }),
+  ended: Type.Array(Type.String(), {
+    description:
+      'Streams (of publishes or waiting) that no longer exist: the origin ends each for good now (publisher cut, ' +
+      'fallback stopped, pushes closed, playlist ended, its fallback file removed), with no reconnect window',
+  }),
   restream: Type.Record(StreamName, Type.Integer({ minimum: 0 }), {
     description:
       'The restream version of each reported stream; when it differs from the one the origin has, it fetches ' +
@@ -74,12 +85,16 @@ export const ingestHeartbeatRoutes: FastifyPluginAsyncTypebox<IngestHeartbeatRou
     },
     async (request) => {
       const { origin_id: originId } = request.params;
-      const { publishes } = request.body;
+      const { publishes, waiting = [] } = request.body;
       await ingests.record(originId, request.body);
-      const disconnect = await audit.sessionsToDisconnect(originId, publishes);
+      const [disconnect, ended] = await Promise.all([
+        audit.sessionsToDisconnect(originId, publishes),
+        audit.streamsGone([...publishes.map((publish) => publish.stream), ...waiting]),
+      ]);
       if (disconnect.length > 0) request.log.info({ originId, sessions: disconnect }, 'publishers to disconnect');
+      if (ended.length > 0) request.log.info({ originId, streams: ended }, 'deleted streams to end');
       const versions = await restream.versions(publishes.map((publish) => publish.stream));
-      return { ttl_seconds: ingests.ttlSeconds, disconnect, restream: Object.fromEntries(versions) };
+      return { ttl_seconds: ingests.ttlSeconds, disconnect, ended, restream: Object.fromEntries(versions) };
     },
   );
 

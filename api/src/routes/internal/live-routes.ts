@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ErrorBody, StreamNotLiveError } from '../../errors.js';
+import { ErrorBody, StreamNotFoundError, StreamNotLiveError } from '../../errors.js';
+import type { OpenNames } from '../../publish/open-names.js';
 import type { RouteStore } from '../../store/route-store.js';
 import { OPEN_PLAYBACK, type PlaybackPolicy, type StreamStore } from '../../store/stream-store.js';
 import { ManifestPath, OriginHost, StreamName, Timestamp, isStreamIdShaped } from '../../schemas.js';
@@ -7,6 +8,7 @@ import { ManifestPath, OriginHost, StreamName, Timestamp, isStreamIdShaped } fro
 export interface LiveRoutesOptions {
   store: Pick<RouteStore, 'ttlSeconds' | 'register' | 'end' | 'registrations' | 'withdraw'>;
   streams: Pick<StreamStore, 'playback'>;
+  openNames: Pick<OpenNames, 'allows'>;
 }
 
 /** The longest an ended stream may stay playable (a day of DVR would be a recording, not this). */
@@ -75,25 +77,31 @@ const StreamRoute = Type.Object({
 const WithdrawQuery = Type.Object({ host: Type.Optional(OriginHost) });
 
 /** Internal: discovery reports which origin serves each packaged stream; the edge looks it up. */
-export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (app, { store, streams }) => {
+export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (app, { store, streams, openNames }) => {
   /**
-   * A stream id's policy; null for an id whose stream is gone (deleted while its origin still
-   * served it: nobody may play it any more). Open names never take the shape of an id.
+   * A stream id's policy; null for a name the API does not know: an id whose stream is gone
+   * (deleted while its origin still served it: nobody may play it any more, nor route it again)
+   * or a name that is not open (ALLOWED_STREAMS). Open names never take the shape of an id.
    */
-  const playbackOf = async (name: string): Promise<PlaybackPolicy | null> =>
-    isStreamIdShaped(name) ? streams.playback(name) : OPEN_PLAYBACK;
+  const playbackOf = async (name: string): Promise<PlaybackPolicy | null> => {
+    if (isStreamIdShaped(name)) return streams.playback(name);
+    return openNames.allows(name) ? OPEN_PLAYBACK : null;
+  };
 
   app.post(
     '/streams',
     {
       schema: {
-        summary: "Report an origin's live stream (for ROUTE_TTL_SECONDS) or its end (kept for grace_seconds)",
+        summary:
+          "Report an origin's live stream (for ROUTE_TTL_SECONDS) or its end (kept for grace_seconds); " +
+          'refused (404) for a name that is neither an existing stream id nor an open name',
         body: StreamReport,
-        response: { 200: StreamRegistered, 400: ErrorBody, 503: ErrorBody },
+        response: { 200: StreamRegistered, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody },
       },
     },
     async (request) => {
       const { name, manifest, host, state = 'live', grace_seconds: graceSeconds = store.ttlSeconds } = request.body;
+      if (!(await playbackOf(name))) throw new StreamNotFoundError(name);
       if (state === 'ended') {
         await store.end(name, host, manifest, graceSeconds);
         return { name, manifest, host, state, ttl_seconds: graceSeconds };

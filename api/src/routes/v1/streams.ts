@@ -13,6 +13,7 @@ import type { FallbackFiles } from '../../fallback/fallback-files.js';
 import { ingestUrlOf, type WellKnownPlatform } from '../../restream/platforms.js';
 import { PlatformName } from '../../restream/restream-schemas.js';
 import { DisplayName, StreamIdParams, Timestamp } from '../../schemas.js';
+import type { RouteStore } from '../../store/route-store.js';
 import type { RestreamTarget, RestreamTargetStore } from '../../store/restream-target-store.js';
 import { OPEN_PLAYBACK, type Stream, type StreamStore } from '../../store/stream-store.js';
 import { limitFor } from '../../user-limits.js';
@@ -22,6 +23,8 @@ export interface StreamRoutesOptions {
   streams: StreamStore;
   targets: Pick<RestreamTargetStore, 'listMany'>;
   fallbackFiles: Pick<FallbackFiles, 'remove'>;
+  /** A deleted stream's routes go at once: the edge answers 404 once its route cache expires. */
+  routes: Pick<RouteStore, 'withdraw'>;
   platformUrls: Readonly<Record<WellKnownPlatform, string>>;
   /** MAX_STREAMS_PER_USER */
   maxStreamsPerUser: number;
@@ -88,7 +91,7 @@ function checkAllowedOrigins(patterns: readonly string[]): string[] {
 
 /** The caller's streams (seed 000): nobody sees, changes or learns of another user's stream. */
 export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = async (app, options) => {
-  const { streams, targets, fallbackFiles, platformUrls, maxStreamsPerUser } = options;
+  const { streams, targets, fallbackFiles, routes, platformUrls, maxStreamsPerUser } = options;
 
   const toBody = (stream: Stream, restreamTargets: readonly RestreamTarget[]) => ({
     id: stream.id,
@@ -195,7 +198,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
       if (!(await streams.delete(request.principal.userId, request.params.id))) {
         throw new StreamNotFoundError(request.params.id);
       }
-      await fallbackFiles.remove(request.params.id);
+      await Promise.all([fallbackFiles.remove(request.params.id), routes.withdraw(request.params.id)]);
       return reply.code(204).send(null);
     },
   );

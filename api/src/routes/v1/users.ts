@@ -3,11 +3,14 @@ import { requireAdmin } from '../../auth/require-admin.js';
 import { UserNotFoundError, errorResponses } from '../../errors.js';
 import type { FallbackFiles } from '../../fallback/fallback-files.js';
 import { DisplayName, Timestamp, UserId } from '../../schemas.js';
+import type { RouteStore } from '../../store/route-store.js';
 import type { User, UserStore } from '../../store/user-store.js';
 
 export interface UserRoutesOptions {
   users: UserStore;
   fallbackFiles: Pick<FallbackFiles, 'remove'>;
+  /** Its streams' routes go at once: the edge answers 404 once its route cache expires. */
+  routes: Pick<RouteStore, 'withdraw'>;
 }
 
 export const UserBody = Type.Object({ id: Type.String(), name: Type.String(), created_at: Timestamp });
@@ -19,7 +22,7 @@ function toBody(user: User) {
 }
 
 /** Admin only: users are created and removed by the admin (ADMIN_TOKEN). */
-export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (app, { users, fallbackFiles }) => {
+export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (app, { users, routes, fallbackFiles }) => {
   app.addHook('onRequest', requireAdmin);
 
   app.post(
@@ -73,7 +76,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
     async (request, reply) => {
       const streams = await users.delete(request.params.id);
       if (!streams) throw new UserNotFoundError(request.params.id);
-      await Promise.all(streams.map((streamId) => fallbackFiles.remove(streamId)));
+      await Promise.all(streams.flatMap((streamId) => [fallbackFiles.remove(streamId), routes.withdraw(streamId)]));
       return reply.code(204).send(null);
     },
   );

@@ -63,10 +63,11 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, 
     request.principal = await authenticator.authenticate(request.headers.authorization);
   });
 
-  await app.register(userRoutes, { users, fallbackFiles: fallback.files });
+  await app.register(userRoutes, { users, routes: options.routes, fallbackFiles: fallback.files });
   await app.register(tokenRoutes, { tokens, users, maxTokensPerUser: options.limits.maxTokensPerUser });
   await app.register(streamRoutes, {
     streams,
+    routes: options.routes,
     targets: restream.targets,
     fallbackFiles: fallback.files,
     platformUrls: restream.platformUrls,
