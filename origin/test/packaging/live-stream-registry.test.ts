@@ -249,3 +249,39 @@ t.test('a shutdown stops the fallback and ends the playlist', async (t) => {
   t.same(await playlist(), ended, 'nothing is written after the shutdown');
   t.match(registry.open({ streamName: STREAM, keyGeneration: 1 }, fakePublish('late')), { refused: /shutting down/ });
 });
+
+t.test('a deleted stream with a publisher ends for good: publisher cut, no fallback, ENDLIST', async (t) => {
+  const { registry, playlist, loads, timers } = await setup(t, { windowMs: 60_000, fallback: true });
+  const publish = fakePublish('live');
+  const opened = registry.open({ streamName: STREAM, keyGeneration: 1 }, publish);
+  if ('refused' in opened) throw new Error(opened.refused);
+  const feed = feedFlv(opened.sink, { speed: 2, mediaMs: 60_000 });
+  t.teardown(() => feed.stop());
+  await waitFor('a live segment', async () => (await playlist()).segments.length > 0, { timeoutMs: 60_000 });
+  registry.endForGood([STREAM, 'otherstr']);
+  t.ok(publish.disconnected, 'the publisher is cut');
+  t.equal(registry.size, 0);
+  opened.end();
+  t.equal(registry.fallbacks, 0, 'the publish closing later starts no fallback');
+  t.same(loads, []);
+  t.same(timers.pending, [], 'no reconnect window');
+  await waitFor('ENDLIST', async () => (await playlist()).endlist, { timeoutMs: 60_000 });
+  t.same(registry.waitingStreams(), []);
+});
+
+t.test('a deleted stream whose fallback plays: the fallback stops and the playlist ends', async (t) => {
+  const { registry, playlist, fallbackSent, fallbackTags, timers } = await setup(t, { windowMs: 60_000, fallback: true });
+  await publishFor(registry, 'only', 2500).done;
+  await waitFor('a fallback segment', async () => (await playlist()).segments.some((segment) => segment.discontinuity), { timeoutMs: 60_000 });
+  t.same(registry.waitingStreams(), [STREAM], 'reported to the API as waiting for its publisher');
+  registry.endForGood([STREAM]);
+  t.equal(registry.fallbacks, 0);
+  t.same(timers.pending, [], 'the window is cancelled');
+  await waitFor('ENDLIST', async () => (await playlist()).endlist, { timeoutMs: 60_000 });
+  const ended = await playlist();
+  const sent = fallbackSent.count;
+  await afterAnyPlayerTimer(fallbackTags);
+  t.equal(fallbackSent.count, sent, 'the fallback player sends nothing more');
+  t.same(await playlist(), ended, 'nothing is written after the end');
+  t.same(registry.waitingStreams(), []);
+});
