@@ -3,7 +3,7 @@ import { call, createStream, createUser } from './fixtures/api-client.js';
 import { startTestApi } from './fixtures/test-api.js';
 
 t.test('require_signed_urls and allowed_origins on a real redis-server', async (t) => {
-  const { app, internal } = await startTestApi(t);
+  const { app, internal } = await startTestApi(t, { allowedStreams: ['golive'] });
   const alice = await createUser(app, 'alice');
   const bob = await createUser(app, 'bob');
   const route = (name: string) => internal.inject({ method: 'GET', url: `/streams/${name}` });
