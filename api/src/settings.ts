@@ -16,7 +16,7 @@ import { parseResolution, type Resolution } from './fallback/output-resolution.j
 import { STREAM_KEY_PREFIX } from './publish/stream-key.js';
 import { INGEST_URL_SETTINGS, WELL_KNOWN_PLATFORMS, type WellKnownPlatform } from './restream/platforms.js';
 import { checkTargetUrl, displayUrl } from './restream/target-url.js';
-import { isStreamIdShaped, isStreamName } from './schemas.js';
+import { STREAM_NAME_PATTERN, isStreamIdShaped, isStreamName } from './schemas.js';
 
 /** Allow-list entry that lets any valid stream name publish. */
 export const ANY_STREAM = '*';
@@ -233,7 +233,7 @@ function readRedisUrl(env: Env, name: string, fallback: string): string {
 function readAllowedStreams(env: Env, name: string): readonly string[] {
   const entries = readList(env, name, []);
   const expected =
-    `"${ANY_STREAM}" or comma-separated stream names matching ^[A-Za-z0-9_-]{1,128}$, ` +
+    `"${ANY_STREAM}" or comma-separated stream names matching ${STREAM_NAME_PATTERN}, ` +
     `neither starting with "${STREAM_KEY_PREFIX}" (stream keys) nor shaped like a stream id (8 of a-z 0-9)`;
   for (const entry of entries) {
     if (entry === ANY_STREAM) continue;

@@ -7,6 +7,7 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
+import { MAX_BATCH_SESSIONS, MAX_BATCH_STREAMS } from '../../internal-api/src/viewer-contract.js';
 import type { Logger } from '../../service-kit/src/logger.js';
 import { ApiClient, type LiveViewerCounts } from './api-client.js';
 import { readEdgeCacheSettings, type EdgeCacheSettings } from './cache-settings.js';
@@ -46,9 +47,6 @@ export interface EdgeAppOptions {
 const PREFLIGHT_MAX_AGE_S = 86_400;
 /** Idle keep-alive connections are closed after this (fastify's default for the servers it makes). */
 const KEEP_ALIVE_TIMEOUT_MS = 72_000;
-/** The API's bounds on one sightings batch (api/src/routes/internal/viewer-counts.ts). */
-const MAX_SESSIONS_PER_BATCH = 10_000;
-const MAX_STREAMS_PER_BATCH = 1_000;
 /** As the API's default VIEWER_IDLE_SECONDS: a session unseen this long stopped watching. */
 const VIEWER_IDLE_MS = 30_000;
 const MAX_LIVE_SESSIONS = 1_000_000;
@@ -145,8 +143,9 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
   const viewers = new ViewerSessions({
     reporter: viewerApi,
     intervalMs: settings.viewerReportIntervalMs,
-    maxSessionsPerBatch: MAX_SESSIONS_PER_BATCH,
-    maxStreamsPerBatch: MAX_STREAMS_PER_BATCH,
+    // The API's bounds on one sightings batch.
+    maxSessionsPerBatch: MAX_BATCH_SESSIONS,
+    maxStreamsPerBatch: MAX_BATCH_STREAMS,
     idleMs: VIEWER_IDLE_MS,
     maxLiveSessions: MAX_LIVE_SESSIONS,
     log: app.log.child({ component: 'viewer-sessions' }),

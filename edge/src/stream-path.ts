@@ -4,7 +4,10 @@
  * Media names never need encoding, so anything encoded is refused rather than decoded.
  */
 
-export const STREAM_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+import { STREAM_NAME_PATTERN } from '../../internal-api/src/stream-name.js';
+
+/** The contract's stream name (internal-api/src/stream-name.ts). */
+export const STREAM_NAME = new RegExp(STREAM_NAME_PATTERN);
 export const MEDIA_FILE = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.(m3u8|ts|m4s|mp4|aac)$/;
 export const MAX_MEDIA_FILE_LENGTH = 255;
 

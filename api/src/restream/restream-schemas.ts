@@ -1,31 +1,16 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
+import { RestreamState, RetryAttempts, RetryDelay, type ReportedLastError } from '../../../internal-api/src/restream-contract.js';
 import { Timestamp } from '../schemas.js';
-import { RESTREAM_STATES, type ReportedTargetStatus } from '../store/restream-status-store.js';
+import type { ReportedTargetStatus } from '../store/restream-status-store.js';
 import { PLATFORMS } from './platforms.js';
 import { TARGET_URL_MAX_LENGTH } from './target-url.js';
 
-/** Wire schemas of restreaming shared by the /v1 routes and the origins' internal routes. */
+/**
+ * Wire schemas of restreaming in the /v1 routes. What origins send and read (retry settings,
+ * push states, reported statuses) is the internal contract's (internal-api/src/restream-contract.ts).
+ */
+export { DEFAULT_RETRY, Retry } from '../../../internal-api/src/restream-contract.js';
 
-/** Seed 002's `attempts` and `delayS`, and what a target gets when it does not say. */
-export const DEFAULT_RETRY = { attempts: 3, delayS: 2 } as const;
-
-export const RetryAttempts = Type.Integer({
-  minimum: 0,
-  maximum: 1000,
-  description:
-    `Refusals in a row (wrong stream key, TLS or protocol failure) before the target ends \`failed\`; 0 = never give up. ` +
-    `Network errors are retried for as long as the stream is live whatever this says. Default ${DEFAULT_RETRY.attempts}.`,
-});
-
-export const RetryDelay = Type.Number({
-  minimum: 0.1,
-  maximum: 3600,
-  description:
-    `Seconds before the first retry; the origin doubles it after each failure up to its cap ` +
-    `(RESTREAM_RETRY_MAX_DELAY_S) and spreads it with jitter. Default ${DEFAULT_RETRY.delayS}.`,
-});
-
-export const Retry = Type.Object({ attempts: RetryAttempts, delay_s: RetryDelay });
 export const RetryChanges = Type.Object({ attempts: Type.Optional(RetryAttempts), delay_s: Type.Optional(RetryDelay) }, { minProperties: 1 });
 
 export const PlatformName = Type.Enum([...PLATFORMS], {
@@ -48,8 +33,6 @@ export const TargetStreamUrl = Type.String({
     'the origin publishes to <stream_url>/<stream_key>. Its host must resolve to public addresses.',
 });
 
-export const RestreamState = Type.Enum([...RESTREAM_STATES]);
-
 /** A push's last error in /v1 answers. */
 export const LastError = Type.Union([
   Type.Object({
@@ -60,38 +43,12 @@ export const LastError = Type.Union([
   Type.Null(),
 ]);
 
-/** A push's last error as origins report it: the full form, or only its message. */
-const ReportedLastError = Type.Union([
-  Type.Object({
-    code: Type.Optional(Type.Union([Type.String({ maxLength: 128 }), Type.Null()])),
-    message: Type.String({ maxLength: 1024 }),
-    at: Type.Optional(Type.Union([Timestamp, Type.Null()])),
-  }),
-  Type.String({ maxLength: 1024, description: 'Only the message' }),
-  Type.Null(),
-]);
-
 /** The full form of a reported error. */
-export function normalizeLastError(reported: Static<typeof ReportedLastError> | undefined): Static<typeof LastError> {
+export function normalizeLastError(reported: ReportedLastError | undefined): Static<typeof LastError> {
   if (reported === undefined || reported === null) return null;
   if (typeof reported === 'string') return { code: null, message: reported, at: null };
   return { code: reported.code ?? null, message: reported.message, at: reported.at ?? null };
 }
-
-const Count = Type.Integer({ minimum: 0 });
-
-/** A push's status as origins report it (PUT /internal/streams/{id}/restream-status). */
-export const ReportedStatus = Type.Object({
-  id: Type.String({ pattern: '^[a-z0-9]{8}$', description: 'Target id' }),
-  state: RestreamState,
-  since: Timestamp,
-  bytes_sent: Count,
-  bitrate_bps: Count,
-  attempts: Count,
-  last_error: Type.Optional(ReportedLastError),
-  next_retry_at: Type.Optional(Type.Union([Timestamp, Type.Null()])),
-  skipped_keyframes: Count,
-});
 
 /** A target's status in /v1 answers: the origin's last report, while it is current. */
 export const TargetStatusBody = Type.Object({

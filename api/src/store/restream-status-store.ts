@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
+import type { RESTREAM_STATES } from '../../../internal-api/src/restream-contract.js';
 import { RedisScript, call } from './redis-calls.js';
 import { restreamStatusKey, streamKey, streamTargetsKey } from './redis-keys.js';
 
-export const RESTREAM_STATES = ['idle', 'connecting', 'live', 'retrying', 'failed', 'disabled'] as const;
 export type RestreamState = (typeof RESTREAM_STATES)[number];
 
 /** A push's status as the origin holding the stream reports it. Never holds the target's key. */

@@ -4,8 +4,8 @@
  * serves and that the start-up sweep recognises, so all three read them from here.
  */
 
-/** A stream name is one path segment that cannot be `.`, `..` or hidden. */
-export const STREAM_NAME_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+/** A stream name is one path segment that cannot be `.`, `..` or hidden: the contract's. */
+export { STREAM_NAME_PATTERN, isStreamName } from '../../../internal-api/src/stream-name.js';
 
 export const PLAYLIST_FILE_NAME = 'index.m3u8';
 
@@ -21,8 +21,4 @@ const OWN_FILE_PATTERN = /^(?:index\.m3u8|[0-9]+\.ts)(?:\.tmp)?$/;
 
 export function isOwnFileName(name: string): boolean {
   return OWN_FILE_PATTERN.test(name);
-}
-
-export function isStreamName(name: string): boolean {
-  return STREAM_NAME_PATTERN.test(name);
 }

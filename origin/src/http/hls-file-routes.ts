@@ -36,7 +36,7 @@ const paramsSchema = {
   required: ['stream', 'file'],
   additionalProperties: false,
   properties: {
-    stream: { type: 'string', pattern: STREAM_NAME_PATTERN.source },
+    stream: { type: 'string', pattern: STREAM_NAME_PATTERN },
     file: { type: 'string', pattern: HLS_FILE_NAME_PATTERN.source },
   },
 } as const;

@@ -1,31 +1,13 @@
-import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger } from 'fastify';
+import { INTERNAL_PATHS } from '../../../../internal-api/src/paths.js';
+import { PublishAllowed, PublishRequest } from '../../../../internal-api/src/publish-contract.js';
 import { PublishDeniedError, errorResponses } from '../../errors.js';
 import type { PublishAuthorizer, PublishGrant } from '../../publish/publish-authorizer.js';
-import { OriginId, SessionId, StreamName } from '../../schemas.js';
 
 export interface AuthorizeRoutesOptions {
   authorizer: PublishAuthorizer;
 }
-
-/**
- * The publish request as nginx-rtmp's `on_publish` sends it (plus `call`, `tcurl`, … which are
- * accepted and ignored) and as the origin's GET sends it, with its own ids for the lease.
- */
-const PublishRequest = Type.Object({
-  name: StreamName,
-  app: Type.Optional(Type.String({ maxLength: 256 })),
-  addr: Type.Optional(Type.String({ maxLength: 256 })),
-  origin_id: Type.Optional(OriginId),
-  session_id: Type.Optional(SessionId),
-});
-type PublishRequest = Static<typeof PublishRequest>;
-
-const PublishAllowed = Type.Object({
-  allowed: Type.Literal(true),
-  name: Type.String({ description: 'Package under this name: the stream id, or the open name' }),
-  key_generation: Type.Integer({ description: 'Report it in heartbeats; 0 for an open name' }),
-});
 
 /** Bodies nginx-rtmp's callbacks post; larger ones are not a publish request. */
 const FORM_BODY_LIMIT_BYTES = 16 * 1024;
@@ -54,21 +36,21 @@ export const authorizeRoutes: FastifyPluginAsyncTypebox<AuthorizeRoutesOptions> 
   const allowed = (grant: PublishGrant) => ({ allowed: true as const, name: grant.stream, key_generation: grant.keyGeneration });
 
   app.get(
-    '/authorize',
+    INTERNAL_PATHS.authorize,
     {
       // nginx-rtmp sends no headers: INTERNAL_TOKEN may come as ?internal_token= here.
       config: { internalTokenInQuery: true },
       schema: {
         summary: "May this stream key or open name publish? Takes the stream's one-publisher lease",
         querystring: PublishRequest,
-        response: { 200: PublishAllowed, ...errorResponses(400, 403, 409, 503) },
+        response: { 200: PublishAllowed, ...errorResponses(400, 401, 403, 409, 503) },
       },
     },
     async (request) => allowed(await decide(request.query, request.log)),
   );
 
   app.post(
-    '/authorize',
+    INTERNAL_PATHS.authorize,
     {
       config: { internalTokenInQuery: true },
       schema: {
@@ -77,7 +59,7 @@ export const authorizeRoutes: FastifyPluginAsyncTypebox<AuthorizeRoutesOptions> 
         response: {
           200: PublishAllowed,
           302: Type.Null({ description: 'Location: the stream id; nginx-rtmp publishes under that name' }),
-          ...errorResponses(400, 403, 409, 503),
+          ...errorResponses(400, 401, 403, 409, 503),
         },
       },
     },

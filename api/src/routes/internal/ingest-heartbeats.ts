@@ -1,7 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Heartbeat, HeartbeatAnswer, OriginParams, PublishParams, PublishQuery } from '../../../../internal-api/src/ingest-contract.js';
+import { INTERNAL_PATHS } from '../../../../internal-api/src/paths.js';
 import { errorResponses } from '../../errors.js';
 import type { PublisherAudit } from '../../publish/publisher-audit.js';
-import { DisplayName, OriginId, SessionId, StreamName } from '../../schemas.js';
 import type { IngestStore } from '../../store/ingest-store.js';
 import type { PublisherLeaseStore } from '../../store/publisher-lease-store.js';
 import type { RestreamTargetStore } from '../../store/restream-target-store.js';
@@ -13,66 +14,13 @@ export interface IngestHeartbeatRoutesOptions {
   restream: Pick<RestreamTargetStore, 'versions'>;
 }
 
-/** A URL template for one protocol: its scheme, then somewhere `{stream_key}`. */
-const urlTemplate = (schemes: string, example: string) =>
-  Type.String({ maxLength: 512, pattern: `^(?:${schemes})://\\S*\\{stream_key\\}\\S*$`, description: `e.g. ${example}` });
-
-/** More than any origin carries; bounds the work one heartbeat can cause. */
-const MAX_PUBLISHES = 5000;
-
-const Heartbeat = Type.Object({
-  name: DisplayName,
-  region: DisplayName,
-  priority: Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Lower is preferred' }),
-  url_templates: Type.Object({
-    rtmp: urlTemplate('rtmps?', 'rtmp://fsn1.ingest.example:1935/stream/{stream_key}'),
-    srt: Type.Optional(urlTemplate('srt', 'srt://fsn1.ingest.example:1337?streamid={stream_key}')),
-    websocket: Type.Optional(urlTemplate('wss?', 'wss://fsn1.ingest.example?stream_key={stream_key}')),
-  }),
-  load: Type.Object({
-    streams: Type.Integer({ minimum: 0 }),
-    bandwidth_bps: Type.Integer({ minimum: 0 }),
-  }),
-  publishes: Type.Array(
-    Type.Object({
-      session_id: SessionId,
-      stream: StreamName,
-      key_generation: Type.Integer({ minimum: 0, description: 'As /authorize answered' }),
-    }),
-    { maxItems: MAX_PUBLISHES },
-  ),
-  waiting: Type.Optional(
-    Type.Array(StreamName, {
-      maxItems: MAX_PUBLISHES,
-      description: "Streams held here without a publisher (its fallback plays, or its pushes wait for the publisher's return)",
-    }),
-  ),
-});
-
-const HeartbeatAnswer = Type.Object({
-  ttl_seconds: Type.Integer({ description: 'The origin is listed this long without another heartbeat' }),
-  disconnect: Type.Array(Type.String(), { description: 'Session ids the origin must disconnect now' }),
-  ended: Type.Array(Type.String(), {
-    description:
-      'Streams (of publishes or waiting) that no longer exist: the origin ends each for good now (publisher cut, ' +
-      'fallback stopped, pushes closed, playlist ended, its fallback file removed), with no reconnect window',
-  }),
-  restream: Type.Record(StreamName, Type.Integer({ minimum: 0 }), {
-    description:
-      'The restream version of each reported stream; when it differs from the one the origin has, it fetches ' +
-      'GET /internal/streams/{stream}/restream. 0: no targets and no fallback ever configured.',
-  }),
-});
-
-const OriginParams = Type.Object({ origin_id: OriginId });
-
 /** Internal: origins announce themselves and their publishers, and learn whom to cut. */
 export const ingestHeartbeatRoutes: FastifyPluginAsyncTypebox<IngestHeartbeatRoutesOptions> = async (
   app,
   { ingests, leases, audit, restream },
 ) => {
   app.put(
-    '/ingests/:origin_id',
+    INTERNAL_PATHS.ingest,
     {
       schema: {
         summary:
@@ -80,7 +28,7 @@ export const ingestHeartbeatRoutes: FastifyPluginAsyncTypebox<IngestHeartbeatRou
           'name the restream version of each stream',
         params: OriginParams,
         body: Heartbeat,
-        response: { 200: HeartbeatAnswer, ...errorResponses(400, 503) },
+        response: { 200: HeartbeatAnswer, ...errorResponses(400, 401, 503) },
       },
     },
     async (request) => {
@@ -99,13 +47,13 @@ export const ingestHeartbeatRoutes: FastifyPluginAsyncTypebox<IngestHeartbeatRou
   );
 
   app.delete(
-    '/ingests/:origin_id/publishes/:session_id',
+    INTERNAL_PATHS.ingestPublish,
     {
       schema: {
         summary: "A publisher left: release its stream's lease if it holds it; idempotent",
-        params: Type.Object({ origin_id: OriginId, session_id: SessionId }),
-        querystring: Type.Object({ stream: StreamName }),
-        response: { 204: Type.Null(), ...errorResponses(400, 503) },
+        params: PublishParams,
+        querystring: PublishQuery,
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 503) },
       },
     },
     async (request, reply) => {
@@ -115,12 +63,12 @@ export const ingestHeartbeatRoutes: FastifyPluginAsyncTypebox<IngestHeartbeatRou
   );
 
   app.delete(
-    '/ingests/:origin_id',
+    INTERNAL_PATHS.ingest,
     {
       schema: {
         summary: 'Origin shutting down: unlist it and release the leases of its last reported publishes; idempotent',
         params: OriginParams,
-        response: { 204: Type.Null(), ...errorResponses(400, 503) },
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 503) },
       },
     },
     async (request, reply) => {

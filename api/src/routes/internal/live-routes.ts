@@ -1,80 +1,17 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ErrorBody, StreamNotFoundError, StreamNotLiveError } from '../../errors.js';
+import { INTERNAL_PATHS } from '../../../../internal-api/src/paths.js';
+import { StreamParams, StreamRegistered, StreamReport, StreamRoute, WithdrawQuery } from '../../../../internal-api/src/route-contract.js';
+import { StreamNotFoundError, StreamNotLiveError, errorResponses } from '../../errors.js';
 import type { OpenNames } from '../../publish/open-names.js';
 import type { RouteStore } from '../../store/route-store.js';
 import { OPEN_PLAYBACK, type PlaybackPolicy, type StreamStore } from '../../store/stream-store.js';
-import { ManifestPath, OriginHost, StreamName, Timestamp, isStreamIdShaped } from '../../schemas.js';
+import { isStreamIdShaped } from '../../schemas.js';
 
 export interface LiveRoutesOptions {
   store: Pick<RouteStore, 'ttlSeconds' | 'register' | 'end' | 'registrations' | 'withdraw'>;
   streams: Pick<StreamStore, 'playback'>;
   openNames: Pick<OpenNames, 'allows'>;
 }
-
-/** The longest an ended stream may stay playable (a day of DVR would be a recording, not this). */
-const MAX_ENDED_GRACE_SECONDS = 86_400;
-
-const RouteState = Type.Union([Type.Literal('live'), Type.Literal('ended')], {
-  description: 'live: the playlist is growing; ended: it got ENDLIST (or went stale) and is kept playable for a grace period',
-});
-
-const StreamParams = Type.Object({ name: StreamName });
-
-/**
- * An origin's report (seed shape): it serves `name` at `http://<host>/<name>/<manifest>`; with
- * `state: ended` the playlist ended and stays served for `grace_seconds` (default ROUTE_TTL_SECONDS).
- */
-const StreamReport = Type.Object({
-  name: StreamName,
-  manifest: ManifestPath,
-  host: OriginHost,
-  state: Type.Optional(RouteState),
-  grace_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ENDED_GRACE_SECONDS })),
-});
-
-const StreamRegistered = Type.Object({
-  name: Type.String(),
-  manifest: Type.String(),
-  host: Type.String(),
-  state: RouteState,
-  ttl_seconds: Type.Integer(),
-});
-
-const ListedOrigin = Type.Object({
-  host: Type.String(),
-  manifest: Type.String(),
-  state: RouteState,
-  registered_at: Timestamp,
-  ended_at: Type.Union([Timestamp, Type.Null()]),
-  expires_at: Timestamp,
-});
-
-/** Who may play the stream; the edge enforces it on every playlist and segment request. */
-const Playback = Type.Object(
-  {
-    require_signed_urls: Type.Boolean({ description: 'Every request must carry ?token=<playback token for this stream>' }),
-    allowed_origins: Type.Array(Type.String(), {
-      description: 'Host patterns (example.com, app.example.com:8443, *.example.com) the Origin or Referer must match; empty: any',
-    }),
-  },
-  { description: "The managed stream's settings; an open name (ALLOWED_STREAMS) is always {false, []}" },
-);
-
-/**
- * Seed shape (`name`, `manifest`, `host` of the origin to stick to) plus the origins to choose
- * from: the live ones, or, when none is live, the ones still serving the ended stream; and the
- * stream's playback policy, so the edge needs no other call.
- */
-const StreamRoute = Type.Object({
-  name: Type.String(),
-  manifest: Type.String(),
-  host: Type.String(),
-  state: RouteState,
-  origins: Type.Array(ListedOrigin),
-  playback: Playback,
-});
-
-const WithdrawQuery = Type.Object({ host: Type.Optional(OriginHost) });
 
 /** Internal: discovery reports which origin serves each packaged stream; the edge looks it up. */
 export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (app, { store, streams, openNames }) => {
@@ -89,14 +26,14 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (a
   };
 
   app.post(
-    '/streams',
+    INTERNAL_PATHS.streams,
     {
       schema: {
         summary:
           "Report an origin's live stream (for ROUTE_TTL_SECONDS) or its end (kept for grace_seconds); " +
           'refused (404) for a name that is neither an existing stream id nor an open name',
         body: StreamReport,
-        response: { 200: StreamRegistered, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody },
+        response: { 200: StreamRegistered, ...errorResponses(400, 401, 404, 503) },
       },
     },
     async (request) => {
@@ -112,12 +49,12 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (a
   );
 
   app.get(
-    '/streams/:name',
+    INTERNAL_PATHS.stream,
     {
       schema: {
         summary: 'Where to play a stream (the first-registered live origin, else one still serving its end) and who may play it',
         params: StreamParams,
-        response: { 200: StreamRoute, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody },
+        response: { 200: StreamRoute, ...errorResponses(400, 401, 404, 503) },
       },
     },
     async (request) => {
@@ -148,13 +85,13 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (a
   );
 
   app.delete(
-    '/streams/:name',
+    INTERNAL_PATHS.stream,
     {
       schema: {
         summary: "Withdraw one origin's registration (?host=) or all of them; idempotent",
         params: StreamParams,
         querystring: WithdrawQuery,
-        response: { 204: Type.Null(), 400: ErrorBody, 503: ErrorBody },
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 503) },
       },
     },
     async (request, reply) => {

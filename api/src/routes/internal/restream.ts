@@ -1,11 +1,19 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
+import { INTERNAL_PATHS, fillPath } from '../../../../internal-api/src/paths.js';
+import {
+  FALLBACK_CONTENT_TYPE,
+  FALLBACK_VERSION_HEADER,
+  RestreamConfig,
+  RestreamParams,
+  StatusReport,
+} from '../../../../internal-api/src/restream-contract.js';
 import { FallbackNotFoundError, StreamNotFoundError, errorResponses } from '../../errors.js';
 import type { FallbackFiles } from '../../fallback/fallback-files.js';
 import type { OpenNames } from '../../publish/open-names.js';
 import { ingestUrlOf, type WellKnownPlatform } from '../../restream/platforms.js';
-import { Retry, ReportedStatus, normalizeLastError } from '../../restream/restream-schemas.js';
-import { OriginId, StreamName, isStreamIdShaped } from '../../schemas.js';
+import { normalizeLastError } from '../../restream/restream-schemas.js';
+import { isStreamIdShaped } from '../../schemas.js';
 import type { FallbackStore } from '../../store/fallback-store.js';
 import type { RestreamStatusStore } from '../../store/restream-status-store.js';
 import type { RestreamTargetStore } from '../../store/restream-target-store.js';
@@ -18,39 +26,6 @@ export interface RestreamRoutesOptions {
   openNames: OpenNames;
   platformUrls: Readonly<Record<WellKnownPlatform, string>>;
 }
-
-/** More targets than RESTREAM_MAX_TARGETS can allow; bounds the work one report can cause. */
-const MAX_REPORTED_TARGETS = 100;
-
-const StreamParams = Type.Object({ id: StreamName });
-
-const RestreamConfigBody = Type.Object({
-  version: Type.Integer({ description: "The stream's restream version, as the heartbeat answer names it; 0: never configured" }),
-  targets: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      url: Type.String({ description: 'rtmp:// or rtmps:// base URL; publish to <url>/<stream_key>' }),
-      stream_key: Type.String({ description: 'The REAL key (secret): never log it, never put it in a status' }),
-      enabled: Type.Boolean({ description: 'A disabled target is reported as `disabled` and not pushed to' }),
-      retry: Retry,
-    }),
-  ),
-  fallback: Type.Union(
-    [
-      Type.Object({
-        version: Type.Integer({ description: 'Changes only when the video does: cache the file by it' }),
-        url: Type.String({ description: 'Path on this API to download the FLV from' }),
-      }),
-      Type.Null(),
-    ],
-    { description: 'null: no fallback video' },
-  ),
-});
-
-const StatusReport = Type.Object({
-  origin_id: OriginId,
-  targets: Type.Array(ReportedStatus, { maxItems: MAX_REPORTED_TARGETS }),
-});
 
 /**
  * Internal: the origin holding a live stream reads its restream configuration (when the version
@@ -66,12 +41,12 @@ export const restreamRoutes: FastifyPluginAsyncTypebox<RestreamRoutesOptions> = 
   };
 
   app.get(
-    '/internal/streams/:id/restream',
+    INTERNAL_PATHS.restream,
     {
       schema: {
         summary: "A stream's restream targets with their real keys, and its fallback video, for the origin holding it",
-        params: StreamParams,
-        response: { 200: RestreamConfigBody, ...errorResponses(400, 404, 503) },
+        params: RestreamParams,
+        response: { 200: RestreamConfig, ...errorResponses(400, 401, 404, 503) },
       },
     },
     async (request) => {
@@ -90,22 +65,22 @@ export const restreamRoutes: FastifyPluginAsyncTypebox<RestreamRoutesOptions> = 
           enabled: target.enabled,
           retry: { attempts: target.retry.attempts, delay_s: target.retry.delayS },
         })),
-        fallback: config.fallback ? { version: config.fallback.version, url: `/internal/streams/${id}/fallback` } : null,
+        fallback: config.fallback ? { version: config.fallback.version, url: fillPath(INTERNAL_PATHS.fallback, { id }) } : null,
       };
     },
   );
 
   app.put(
-    '/internal/streams/:id/restream-status',
+    INTERNAL_PATHS.restreamStatus,
     {
       schema: {
         summary: "The origin's report of each push of a live stream; shown for RESTREAM_STATUS_TTL_SECONDS",
         description:
           'Send it when a push changes state and at least every few seconds while live (bytes and bitrate move); ' +
           'a target not reported for RESTREAM_STATUS_TTL_SECONDS shows status null. Statuses of unknown targets are dropped.',
-        params: StreamParams,
+        params: RestreamParams,
         body: StatusReport,
-        response: { 204: Type.Null(), ...errorResponses(400, 404, 503) },
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 404, 503) },
       },
     },
     async (request, reply) => {
@@ -136,17 +111,17 @@ export const restreamRoutes: FastifyPluginAsyncTypebox<RestreamRoutesOptions> = 
   );
 
   app.get(
-    '/internal/streams/:id/fallback',
+    INTERNAL_PATHS.fallback,
     {
       schema: {
         summary: "The stream's converted fallback video (FLV: H.264 + AAC); cache it by the version in the restream configuration",
-        params: StreamParams,
+        params: RestreamParams,
         response: {
           200: {
-            description: 'The FLV; headers x-fallback-version and etag name its version',
-            content: { 'video/x-flv': { schema: Type.Unsafe<Readable>({ type: 'string', format: 'binary' }) } },
+            description: `The FLV; headers ${FALLBACK_VERSION_HEADER} and etag name its version`,
+            content: { [FALLBACK_CONTENT_TYPE]: { schema: Type.Unsafe<Readable>({ type: 'string', format: 'binary' }) } },
           },
-          ...errorResponses(400, 404, 503),
+          ...errorResponses(400, 401, 404, 503),
         },
       },
     },
@@ -156,9 +131,9 @@ export const restreamRoutes: FastifyPluginAsyncTypebox<RestreamRoutesOptions> = 
       const file = info ? await files.open(id) : null;
       if (!info || !file) throw new FallbackNotFoundError(id);
       return reply
-        .header('content-type', 'video/x-flv')
+        .header('content-type', FALLBACK_CONTENT_TYPE)
         .header('content-length', String(file.sizeBytes))
-        .header('x-fallback-version', String(info.version))
+        .header(FALLBACK_VERSION_HEADER, String(info.version))
         .header('etag', `"${info.version}"`)
         .send(file.stream);
     },

@@ -1,0 +1,63 @@
+import { Type, type Static } from 'typebox';
+import { DisplayName, OriginId, SessionId, StreamName } from './fields.js';
+
+/** A URL template for one protocol: its scheme, then somewhere `{stream_key}`. */
+const urlTemplate = (schemes: string, example: string) =>
+  Type.String({ maxLength: 512, pattern: `^(?:${schemes})://\\S*\\{stream_key\\}\\S*$`, description: `e.g. ${example}` });
+
+/** More than any origin carries; bounds the work one heartbeat can cause. */
+export const MAX_HEARTBEAT_PUBLISHES = 5000;
+
+/** A publish an origin holds, as its heartbeat reports it. */
+export const HeldPublish = Type.Object({
+  session_id: SessionId,
+  stream: StreamName,
+  key_generation: Type.Integer({ minimum: 0, description: 'As /authorize answered' }),
+});
+export type HeldPublish = Static<typeof HeldPublish>;
+
+/** `PUT /ingests/{origin_id}`: an origin's heartbeat. */
+export const Heartbeat = Type.Object({
+  name: DisplayName,
+  region: DisplayName,
+  priority: Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Lower is preferred' }),
+  url_templates: Type.Object({
+    rtmp: urlTemplate('rtmps?', 'rtmp://fsn1.ingest.example:1935/stream/{stream_key}'),
+    srt: Type.Optional(urlTemplate('srt', 'srt://fsn1.ingest.example:1337?streamid={stream_key}')),
+    websocket: Type.Optional(urlTemplate('wss?', 'wss://fsn1.ingest.example?stream_key={stream_key}')),
+  }),
+  load: Type.Object({
+    streams: Type.Integer({ minimum: 0 }),
+    bandwidth_bps: Type.Integer({ minimum: 0 }),
+  }),
+  publishes: Type.Array(HeldPublish, { maxItems: MAX_HEARTBEAT_PUBLISHES }),
+  waiting: Type.Optional(
+    Type.Array(StreamName, {
+      maxItems: MAX_HEARTBEAT_PUBLISHES,
+      description: "Streams held here without a publisher (its fallback plays, or its pushes wait for the publisher's return)",
+    }),
+  ),
+});
+export type Heartbeat = Static<typeof Heartbeat>;
+
+export const HeartbeatAnswer = Type.Object({
+  ttl_seconds: Type.Integer({ description: 'The origin is listed this long without another heartbeat' }),
+  disconnect: Type.Array(Type.String(), { description: 'Session ids the origin must disconnect now' }),
+  ended: Type.Array(Type.String(), {
+    description:
+      'Streams (of publishes or waiting) that no longer exist: the origin ends each for good now (publisher cut, ' +
+      'fallback stopped, pushes closed, playlist ended, its fallback file removed), with no reconnect window',
+  }),
+  restream: Type.Record(StreamName, Type.Integer({ minimum: 0 }), {
+    description:
+      'The restream version of each reported stream; when it differs from the one the origin has, it fetches ' +
+      'GET /internal/streams/{stream}/restream. 0: no targets and no fallback ever configured.',
+  }),
+});
+export type HeartbeatAnswer = Static<typeof HeartbeatAnswer>;
+
+export const OriginParams = Type.Object({ origin_id: OriginId });
+
+/** `DELETE /ingests/{origin_id}/publishes/{session_id}?stream=`: a publisher left. */
+export const PublishParams = Type.Object({ origin_id: OriginId, session_id: SessionId });
+export const PublishQuery = Type.Object({ stream: StreamName });
