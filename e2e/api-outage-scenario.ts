@@ -138,11 +138,8 @@ async function playlistWithSegments(url: string): Promise<boolean> {
 }
 
 async function liveAtApi(platform: Platform, stream: string): Promise<boolean> {
-  const response = await fetch(`${platform.internalApiUrl}/streams/${stream}`, {
-    headers: { authorization: `Bearer ${platform.internalToken}` },
-  });
-  const body = (await response.json()) as { state?: string };
-  return response.status === 200 && body.state === 'live';
+  const route = await platform.internalApi.lookupRoute(stream);
+  return route !== 'not-live' && route.state === 'live';
 }
 
 /** True when nothing listens at `url`'s port. */

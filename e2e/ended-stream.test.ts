@@ -8,6 +8,7 @@ import t from 'tap';
 import HLS from 'hls-parser';
 import { publishFile, testAsset } from '../test-support/ffmpeg.js';
 import { waitFor } from '../test-support/wait-for.js';
+import type { StreamRoute } from '../internal-api/src/route-contract.js';
 import { startPlatform, type Platform } from './platform-harness.js';
 
 const GRACE_SECONDS = 6;
@@ -44,14 +45,11 @@ async function pollUntil(url: string, done: (poll: Poll) => boolean, what: strin
   return polls;
 }
 
-interface RouteBody {
-  state: 'live' | 'ended';
-  origins: { ended_at: string | null; expires_at: string }[];
-}
-
-async function apiRoute(stream: string): Promise<RouteBody> {
-  const headers = { authorization: `Bearer ${platform.internalToken}` };
-  return (await (await fetch(`${platform.internalApiUrl}/streams/${stream}`, { headers })).json()) as RouteBody;
+/** The route as the edge gets it from the API. */
+async function apiRoute(stream: string): Promise<StreamRoute> {
+  const route = await platform.internalApi.lookupRoute(stream);
+  if (route === 'not-live') throw new Error(`the API has no route for ${stream}`);
+  return route;
 }
 
 const hasEndlist = (poll: Poll) => poll.status === 200 && poll.text.includes('#EXT-X-ENDLIST');

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { InternalApiClient } from '../internal-api/src/internal-api-client.js';
 import { freePort } from '../test-support/free-port.js';
 import { TEST_INTERNAL_TOKEN } from '../test-support/internal-token.js';
 import { startRedisServer, type RedisServer } from '../test-support/redis-server.js';
@@ -31,6 +32,8 @@ export interface Platform {
   /** The internal listener the services call (with `internalToken`). */
   internalApiUrl: string;
   internalToken: string;
+  /** The services' own client of the internal listener, for what they would ask (closed by stop()). */
+  internalApi: InternalApiClient;
   edgeUrl: string;
   originUrl: string;
   rtmpUrl: string;
@@ -104,6 +107,7 @@ export async function startPlatform(
     apiUrl: `http://127.0.0.1:${apiPort}`,
     internalApiUrl: `http://127.0.0.1:${internalApiPort}`,
     internalToken: TEST_INTERNAL_TOKEN,
+    internalApi: new InternalApiClient({ apiUrl: `http://127.0.0.1:${internalApiPort}`, token: TEST_INTERNAL_TOKEN, timeoutMs: 10_000, connections: 4 }),
     edgeUrl: `http://127.0.0.1:${edgePort}`,
     originUrl: `http://127.0.0.1:${originPort}`,
     rtmpUrl: `rtmp://127.0.0.1:${rtmpPort}/stream`,
@@ -133,6 +137,7 @@ export async function startPlatform(
       await waitUntilReady(name, start(name), readiness[name]);
     },
     stop: async () => {
+      await platform.internalApi.close();
       for (const name of ['edge', 'discovery', 'origin', 'api'] as const) {
         const service = services.get(name);
         if (service) await stopService(service);

@@ -1,6 +1,6 @@
 import type { Logger } from '../../service-kit/src/logger.js';
 import { backoffDelayMs, type BackoffSettings } from './backoff.js';
-import { isRetryable } from './errors.js';
+import { isRetryable } from '../../internal-api/src/internal-api-errors.js';
 import type { EndedStreamReport, StreamReport, StreamReporter } from './stream-reporter.js';
 
 export type ReportOp =

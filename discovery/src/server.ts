@@ -1,6 +1,7 @@
 import { SettingError } from '../../service-kit/src/env-settings.js';
 import { createLogger } from '../../service-kit/src/logger.js';
 import { onShutdownSignal } from '../../service-kit/src/shutdown.js';
+import { InternalApiClient } from '../../internal-api/src/internal-api-client.js';
 import { ApiReporter } from './api-reporter.js';
 import { createDiscovery } from './app.js';
 import { ReadyFile } from './ready-file.js';
@@ -20,13 +21,13 @@ try {
 const readyFile = ReadyFile.fromEnv();
 await readyFile?.clear();
 
-const reporter = new ApiReporter({
+const api = new InternalApiClient({
   apiUrl: settings.apiUrl,
-  internalToken: settings.internalToken,
-  originHost: settings.originHost,
+  token: settings.internalToken,
   timeoutMs: settings.apiTimeoutMs,
+  connections: settings.apiConnections,
 });
-const discovery = createDiscovery(settings, { reporter, logger });
+const discovery = createDiscovery(settings, { reporter: new ApiReporter(api, settings.originHost), logger });
 
 // Withdrawing waits for in-flight requests, then sends one DELETE per live stream: two request
 // timeouts at most, plus margin.
@@ -35,7 +36,7 @@ onShutdownSignal(
   async () => {
     await readyFile?.clear();
     await discovery.stop();
-    await reporter.close();
+    await api.close();
   },
   2 * settings.apiTimeoutMs + 5_000,
 );

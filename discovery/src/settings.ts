@@ -38,8 +38,10 @@ export interface DiscoverySettings {
    * keeps both in step); only used to bound HEARTBEAT_SECONDS.
    */
   routeTtlSeconds: number;
-  /** API_TIMEOUT_MS: connect and response timeout of one API request. */
+  /** API_TIMEOUT_MS: deadline of one API request, connecting included. */
   apiTimeoutMs: number;
+  /** API_CONNECTIONS: keep-alive connections to the API; a burst of reports for many streams shares them. */
+  apiConnections: number;
   /** API_RETRY_INITIAL_MS: first retry delay once the API fails; doubles per failure. */
   retryInitialMs: number;
   /** API_RETRY_MAX_MS: cap of the retry delay (before jitter). */
@@ -76,6 +78,7 @@ export function readDiscoverySettings(env: Env = process.env): DiscoverySettings
     endedGraceSeconds: readOptionalInteger(env, 'ENDED_GRACE_SECONDS', { min: 1, max: 86_400 }),
     routeTtlSeconds,
     apiTimeoutMs: readInteger(env, 'API_TIMEOUT_MS', 2_000, { min: 1 }),
+    apiConnections: readInteger(env, 'API_CONNECTIONS', 16, { min: 1, max: 1_024 }),
     retryInitialMs,
     retryMaxMs,
   };

@@ -13,7 +13,7 @@ export interface EndedStreamReport extends StreamReport {
 /**
  * The narrow interface the tracker reports through; the HTTP implementation is `ApiReporter`.
  * Each call is one attempt: it resolves once the API accepted it and throws otherwise
- * (see `errors.ts`); retrying is the report outbox's job.
+ * (internal-api/src/internal-api-errors.ts); retrying is the report outbox's job.
  */
 export interface StreamReporter {
   /** Registers or refreshes this origin for the stream. */

@@ -5,8 +5,10 @@ import { createLogger } from '../../service-kit/src/logger.js';
 import { freePort } from '../../test-support/free-port.js';
 import { TEST_INTERNAL_TOKEN } from '../../test-support/internal-token.js';
 import { waitFor } from '../../test-support/wait-for.js';
+import { startTestApi } from '../../api/test/fixtures/test-api.js';
+import { InternalApiClient } from '../../internal-api/src/internal-api-client.js';
+import { InternalApiRefusedError, InternalApiUnavailableError, isRetryable } from '../../internal-api/src/internal-api-errors.js';
 import { ApiReporter } from '../src/api-reporter.js';
-import { ApiRejectedError, ApiUnavailableError } from '../src/errors.js';
 import { ReportOutbox } from '../src/report-outbox.js';
 
 const logger = createLogger('discovery-test', process.env.LOG_LEVEL ?? 'silent');
@@ -19,6 +21,7 @@ interface RecordedRequest {
   body: unknown;
   /** Client port: the same port means the same keep-alive connection. */
   remotePort: number;
+  authorization: string | undefined;
   at: number;
   status: number;
 }
@@ -41,11 +44,15 @@ async function startApi(t: { teardown(fn: () => unknown): void }) {
         url: req.url ?? '',
         body: raw === '' ? undefined : JSON.parse(raw),
         remotePort: req.socket.remotePort ?? 0,
+        authorization: req.headers.authorization,
         at: Date.now(),
         status,
       });
       res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(status === 204 ? undefined : JSON.stringify({ status }));
+      // As the API answers: the registration, or its error shape.
+      const report = raw === '' ? {} : (JSON.parse(raw) as { state?: string });
+      const answer = status === 200 ? { ...report, state: report.state ?? 'live', ttl_seconds: 30 } : { error: { code: 'LIVE_ERR_X', message: `status ${status}` } };
+      res.end(status === 204 ? undefined : JSON.stringify(answer));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -56,10 +63,22 @@ async function startApi(t: { teardown(fn: () => unknown): void }) {
 }
 
 function reporterFor(t: { teardown(fn: () => unknown): void }, apiUrl: string) {
-  const reporter = new ApiReporter({ apiUrl, internalToken: TEST_INTERNAL_TOKEN, originHost: ORIGIN_HOST, timeoutMs: 1_000 });
-  t.teardown(() => reporter.close());
-  return reporter;
+  const client = new InternalApiClient({ apiUrl, token: TEST_INTERNAL_TOKEN, timeoutMs: 1_000, connections: 16 });
+  t.teardown(() => client.close());
+  return new ApiReporter(client, ORIGIN_HOST);
 }
+
+t.test('against the real API: a registration is what the edge finds, its end is ended, a withdrawal is gone', async (t) => {
+  const { internal, internalApp } = await startTestApi(t, { allowedStreams: ['golive'] });
+  const reporter = reporterFor(t, await internalApp.listen({ port: 0, host: '127.0.0.1' }));
+  const route = async () => (await internal.inject('/streams/golive')).json();
+  await reporter.register({ name: 'golive', manifest: 'index.m3u8' });
+  t.match(await route(), { host: ORIGIN_HOST, manifest: 'index.m3u8', state: 'live' });
+  await reporter.end({ name: 'golive', manifest: 'index.m3u8', graceSeconds: 60 });
+  t.match(await route(), { host: ORIGIN_HOST, state: 'ended' });
+  await reporter.withdraw('golive');
+  t.match(await route(), { error: { code: 'LIVE_ERR_STREAM_NOT_LIVE' } });
+});
 
 t.test('register POSTs {name, manifest, host}; end adds state and grace; withdraw DELETEs with ?host=, over one kept-alive connection', async (t) => {
   const { api, url } = await startApi(t);
@@ -87,26 +106,30 @@ t.test('register POSTs {name, manifest, host}; end adds state and grace; withdra
     ],
   );
   t.equal(new Set(api.requests.map((r) => r.remotePort)).size, 1, 'keep-alive: one connection reused');
+  t.ok(api.requests.every((r) => r.authorization === `Bearer ${TEST_INTERNAL_TOKEN}`), 'each with the internal token');
 });
 
-t.test('errors: 503 is unavailable, 400 is rejected, 404 on withdraw is fine, refused connection is unavailable', async (t) => {
+t.test('errors: 503 is unavailable (retried), 400 and 404 refused (not retried), a refused connection unavailable', async (t) => {
   const { api, url } = await startApi(t);
   const reporter = reporterFor(t, url);
   api.unavailable = 1;
   const unavailable = await reporter.register({ name: 'a', manifest: 'index.m3u8' }).catch((error: unknown) => error);
-  t.ok(unavailable instanceof ApiUnavailableError);
-  t.equal((unavailable as ApiUnavailableError).status, 503);
+  t.ok(unavailable instanceof InternalApiUnavailableError);
+  t.equal((unavailable as InternalApiUnavailableError).status, 503);
+  t.ok(isRetryable(unavailable));
   api.status.POST = 400;
   const rejection = await reporter.register({ name: 'a', manifest: 'index.m3u8' }).catch((error: unknown) => error);
-  t.ok(rejection instanceof ApiRejectedError);
-  t.match((rejection as ApiRejectedError).message, /400/);
+  t.ok(rejection instanceof InternalApiRefusedError);
+  t.match((rejection as InternalApiRefusedError).message, /400/);
+  t.notOk(isRetryable(rejection));
+  // The API withdraws idempotently (204); a 404 is something else answering at API_URL: not retried either.
   api.status.DELETE = 404;
-  await reporter.withdraw('a');
+  t.notOk(isRetryable(await reporter.withdraw('a').catch((error: unknown) => error)));
 
   const nobody = reporterFor(t, `http://127.0.0.1:${await freePort()}`);
   const refused = await nobody.register({ name: 'a', manifest: 'index.m3u8' }).catch((error: unknown) => error);
-  t.ok(refused instanceof ApiUnavailableError);
-  t.equal((refused as ApiUnavailableError).code, 'LIVE_ERR_DISCOVERY_API_UNAVAILABLE');
+  t.ok(refused instanceof InternalApiUnavailableError);
+  t.equal((refused as InternalApiUnavailableError).code, 'LIVE_ERR_INTERNAL_API_UNAVAILABLE');
 });
 
 t.test('through the outbox: 503s are retried with growing delays, then every queued stream is reported', async (t) => {

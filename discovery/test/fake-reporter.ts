@@ -1,4 +1,4 @@
-import { ApiRejectedError, ApiUnavailableError } from '../src/errors.js';
+import { InternalApiRefusedError, InternalApiUnavailableError } from '../../internal-api/src/internal-api-errors.js';
 import type { EndedStreamReport, StreamReport, StreamReporter } from '../src/stream-reporter.js';
 
 export interface ReporterCall {
@@ -43,8 +43,8 @@ export class FakeReporter implements StreamReporter {
     this.calls.push(recorded);
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     const request = `${call.op} ${call.name}`;
-    if (this.down) throw new ApiUnavailableError(request, 503);
-    if (this.rejected.has(call.name)) throw new ApiRejectedError(request, 400, 'bad name');
+    if (this.down) throw new InternalApiUnavailableError(request, 'the API answered 503', 503);
+    if (this.rejected.has(call.name)) throw new InternalApiRefusedError(request, 400, 'LIVE_ERR_VALIDATION', 'bad name');
     recorded.ok = true;
   }
 }

@@ -19,7 +19,9 @@ t.test('the service registers a live stream and withdraws it on SIGTERM before e
     req.on('end', () => {
       requests.push(`${req.method} ${req.url} ${body}`);
       if (req.headers.authorization !== `Bearer ${TEST_INTERNAL_TOKEN}`) return res.writeHead(401).end();
-      res.writeHead(req.method === 'DELETE' ? 204 : 200).end();
+      if (req.method === 'DELETE') return res.writeHead(204).end();
+      // As the API answers a report: the registration.
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...JSON.parse(body), state: 'live', ttl_seconds: 30 }));
     });
   });
   await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));

@@ -19,6 +19,7 @@ t.test('defaults', async (t) => {
     staleTargetDurations: 3,
     routeTtlSeconds: 30,
     apiTimeoutMs: 2_000,
+    apiConnections: 16,
     retryInitialMs: 200,
     retryMaxMs: 5_000,
   });
@@ -61,6 +62,7 @@ t.test('bad values name the setting and the value', async (t) => {
     { API_URL: 'redis://127.0.0.1' },
     { API_RETRY_INITIAL_MS: '1000', API_RETRY_MAX_MS: '500' },
     { INTERNAL_TOKEN: 'short' },
+    { API_CONNECTIONS: '0' },
   ];
   for (const env of bad) {
     const [name] = Object.entries(env).at(-1)!;

@@ -2,6 +2,7 @@ import { createLogger, loggerOptions } from '../../service-kit/src/logger.js';
 import { onShutdownSignal } from '../../service-kit/src/shutdown.js';
 import { HlsDirectoryWriter } from './hls/hls-directory-writer.js';
 import { sweepStaleStreamFolders } from './hls/stream-folder.js';
+import { InternalApiClient } from '../../internal-api/src/internal-api-client.js';
 import { ApiRestreamClient } from './control/api-restream-client.js';
 import { IngestHeartbeat } from './control/ingest-heartbeat.js';
 import { OriginStreams } from './control/origin-streams.js';
@@ -31,17 +32,22 @@ async function main(): Promise<void> {
     onBackgroundError: (error) => logger.warn({ err: error }, 'HLS housekeeping failed'),
   });
   const delays = new SegmentDelayStats();
+  const api = new InternalApiClient({
+    apiUrl: settings.apiUrl,
+    token: settings.internalToken,
+    timeoutMs: settings.authorizeTimeoutMs,
+    connections: settings.apiConnections,
+  });
   const fallbackCache = new FallbackCache({
     cachePath: settings.fallback.cachePath,
-    apiUrl: settings.apiUrl,
-    internalToken: settings.internalToken,
+    client: api,
     timeoutMs: settings.fallback.downloadTimeoutMs,
     maxFileBytes: settings.fallback.maxFileBytes,
     logger,
   });
   await fallbackCache.prepare();
   const restream = new RestreamCoordinator({
-    client: new ApiRestreamClient(settings.apiUrl, settings.originId, settings.authorizeTimeoutMs, settings.internalToken),
+    client: new ApiRestreamClient(api, settings.originId),
     settings: settings.restream,
     reconnectWindowMs: settings.restreamReconnectWindowMs,
     statusIntervalMs: settings.restreamStatusIntervalMs,
@@ -69,12 +75,10 @@ async function main(): Promise<void> {
     },
   });
   heartbeat = new IngestHeartbeat({
-    apiUrl: settings.apiUrl,
-    internalToken: settings.internalToken,
+    client: api,
     originId: settings.originId,
     description: settings.ingest,
     intervalMs: settings.heartbeatMs,
-    timeoutMs: settings.authorizeTimeoutMs,
     live: new OriginStreams({ registry: streams, restream, fallbackCache, logger }),
     logger,
     // Every accepted heartbeat's answer carries the restream versions (required by the API).
@@ -87,7 +91,7 @@ async function main(): Promise<void> {
     },
   });
   const gate = new PublishGate({
-    authorizer: new ApiPublishAuthorizer(settings.apiUrl, settings.originId, settings.authorizeTimeoutMs, settings.internalToken),
+    authorizer: new ApiPublishAuthorizer(api, settings.originId),
     target: streams,
     logger,
     maxPendingBytes: settings.maxPendingBytes,
@@ -121,6 +125,8 @@ async function main(): Promise<void> {
     await rtmp.close();
     await restream.stop();
     await heartbeat?.stop();
+    // Its last requests (the leave, the pushes' final statuses) are answered by now.
+    await api.close();
     await hls.close();
     await http.close();
   });

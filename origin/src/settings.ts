@@ -27,6 +27,9 @@ export interface OriginSettings {
   apiUrl: string;
   /** INTERNAL_TOKEN: sent with every request to the API. */
   internalToken: string;
+  /** API_CONNECTIONS: keep-alive connections to the API (publishes, heartbeats, restream). */
+  apiConnections: number;
+  /** AUTHORIZE_TIMEOUT_MS: deadline of a publish's authorization, and of every other request to the API. */
   authorizeTimeoutMs: number;
   /** Media a publisher may send while the API decides; more is a misbehaving client. */
   maxPendingBytes: number;
@@ -58,6 +61,7 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
     httpPort: readPort(env, 'ORIGIN_HTTP_PORT', 8080),
     apiUrl: readHttpUrl(env, 'API_URL', 'http://127.0.0.1:9091'),
     internalToken: readInternalToken(env),
+    apiConnections: readInteger(env, 'API_CONNECTIONS', 16, { min: 1, max: 1_024 }),
     authorizeTimeoutMs: readInteger(env, 'AUTHORIZE_TIMEOUT_MS', 3000, { min: 100 }),
     maxPendingBytes: readInteger(env, 'AUTHORIZE_MAX_PENDING_BYTES', 8 * 1024 * 1024, { min: 64 * 1024 }),
     segments: readSegmentSettings(env),

@@ -1,5 +1,4 @@
-import { request } from 'undici';
-import { bearerOf } from '../../../internal-api/src/internal-token.js';
+import type { InternalApiClient } from '../../../internal-api/src/internal-api-client.js';
 import type { FallbackRef } from '../fallback/index.js';
 import type { RestreamStatus, RestreamTarget } from '../restream/index.js';
 
@@ -10,40 +9,30 @@ export interface RestreamConfig {
   fallback: FallbackRef | null;
 }
 
-/** The API's internal restream routes: a stream's targets (with their keys), their status, its fallback. */
+/** A stream's restream targets (with their keys) and fallback from the API, and its pushes' status to it. */
 export class ApiRestreamClient {
   constructor(
-    private readonly apiUrl: string,
+    private readonly client: Pick<InternalApiClient, 'restreamConfig' | 'reportRestreamStatus'>,
     private readonly originId: string,
-    private readonly timeoutMs: number,
-    private readonly internalToken: string,
   ) {}
 
   async config(stream: string): Promise<RestreamConfig> {
-    const body = (await this.send('GET', `/internal/streams/${encodeURIComponent(stream)}/restream`)) as {
-      version?: unknown;
-      targets?: Array<{ id: string; url: string; stream_key: string; enabled: boolean; retry?: { attempts?: number; delay_s?: number } }>;
-      fallback?: { version?: unknown; url?: unknown } | null;
-    };
-    const { fallback } = body;
+    const config = await this.client.restreamConfig(stream);
     return {
-      version: typeof body.version === 'number' ? body.version : 0,
-      targets: (body.targets ?? []).map((target) => ({
+      version: config.version,
+      targets: config.targets.map((target) => ({
         id: target.id,
         url: target.url,
         streamKey: target.stream_key,
         enabled: target.enabled,
-        retry: { attempts: target.retry?.attempts, delayS: target.retry?.delay_s },
+        retry: { attempts: target.retry.attempts, delayS: target.retry.delay_s },
       })),
-      fallback:
-        fallback && typeof fallback.version === 'number' && typeof fallback.url === 'string'
-          ? { version: fallback.version, url: fallback.url }
-          : null,
+      fallback: config.fallback ? { version: config.fallback.version } : null,
     };
   }
 
   async reportStatus(stream: string, statuses: RestreamStatus[]): Promise<void> {
-    await this.send('PUT', `/internal/streams/${encodeURIComponent(stream)}/restream-status`, {
+    await this.client.reportRestreamStatus(stream, {
       origin_id: this.originId,
       targets: statuses.map((status) => ({
         id: status.targetId,
@@ -56,19 +45,5 @@ export class ApiRestreamClient {
         skipped_keyframes: status.skippedKeyframes,
       })),
     });
-  }
-
-  private async send(method: 'GET' | 'PUT', path: string, body?: object): Promise<unknown> {
-    const response = await request(`${this.apiUrl}${path}`, {
-      method,
-      headers: { authorization: bearerOf(this.internalToken), ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
-    const text = await response.body.text();
-    if (response.statusCode >= 300) throw new Error(`API answered ${response.statusCode} to ${method} ${path}`);
-    return text === '' ? {} : JSON.parse(text);
   }
 }

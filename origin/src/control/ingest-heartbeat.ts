@@ -1,5 +1,4 @@
-import { request } from 'undici';
-import { bearerOf } from '../../../internal-api/src/internal-token.js';
+import type { InternalApiClient } from '../../../internal-api/src/internal-api-client.js';
 import type { Logger } from '../../../service-kit/src/logger.js';
 import type { LivePublishInfo } from '../packaging/live-stream-registry.js';
 
@@ -22,12 +21,10 @@ export interface LivePublishes {
 }
 
 export interface IngestHeartbeatOptions {
-  apiUrl: string;
-  internalToken: string;
+  client: Pick<InternalApiClient, 'heartbeat' | 'releasePublish' | 'leave'>;
   originId: string;
   description: IngestDescription;
   intervalMs: number;
-  timeoutMs: number;
   live: LivePublishes;
   logger: Logger;
   /** The API's restream configuration version of each live stream, from every answer. */
@@ -62,9 +59,7 @@ export class IngestHeartbeat {
 
   /** The publisher left: its lease is released at once so it can come back without waiting. */
   publishEnded(publish: LivePublishInfo): void {
-    const query = new URLSearchParams({ stream: publish.stream });
-    const path = `/ingests/${encodeURIComponent(this.options.originId)}/publishes/${encodeURIComponent(publish.sessionId)}?${query}`;
-    this.send('DELETE', path).catch((error: unknown) =>
+    this.options.client.releasePublish(this.options.originId, publish.sessionId, publish.stream).catch((error: unknown) =>
       this.options.logger.warn({ err: error, stream: publish.stream }, 'could not release the publish lease; it expires on its own'),
     );
   }
@@ -77,7 +72,7 @@ export class IngestHeartbeat {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.inFlight;
-    await this.send('DELETE', `/ingests/${encodeURIComponent(this.options.originId)}`).catch(() => undefined);
+    await this.options.client.leave(this.options.originId).catch(() => undefined);
   }
 
   private async beat(): Promise<void> {
@@ -99,41 +94,16 @@ export class IngestHeartbeat {
       waiting: this.options.live.waiting(),
     };
     try {
-      const answer = (await this.send('PUT', `/ingests/${encodeURIComponent(this.options.originId)}`, body)) as {
-        disconnect?: unknown;
-        ended?: unknown;
-        restream?: unknown;
-      };
+      const answer = await this.options.client.heartbeat(this.options.originId, body);
       // First: a deleted stream's publisher is cut with its stream, not as a drop-out that starts its fallback.
-      if (Array.isArray(answer.ended) && answer.ended.length > 0) {
-        this.options.live.endForGood(answer.ended.filter((name): name is string => typeof name === 'string'));
-      }
-      if (answer.restream && typeof answer.restream === 'object') {
-        this.options.onRestreamVersions?.(answer.restream as Record<string, number>);
-      }
+      if (answer.ended.length > 0) this.options.live.endForGood(answer.ended);
+      this.options.onRestreamVersions?.(answer.restream);
       if (this.apiDown) this.options.logger.info('API answers heartbeats again');
       this.apiDown = false;
-      if (Array.isArray(answer.disconnect) && answer.disconnect.length > 0) {
-        this.options.live.disconnect(answer.disconnect.filter((id): id is string => typeof id === 'string'));
-      }
+      if (answer.disconnect.length > 0) this.options.live.disconnect(answer.disconnect);
     } catch (error) {
       if (!this.apiDown) this.options.logger.warn({ err: error }, 'heartbeat to the API failed; retrying');
       this.apiDown = true;
     }
-  }
-
-  private async send(method: 'PUT' | 'DELETE', path: string, body?: object): Promise<unknown> {
-    const { timeoutMs } = this.options;
-    const response = await request(`${this.options.apiUrl}${path}`, {
-      method,
-      headers: { authorization: bearerOf(this.options.internalToken), ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await response.body.text();
-    if (response.statusCode >= 300) throw new Error(`API answered ${response.statusCode} to ${method} ${path.split('?')[0]}`);
-    return text === '' ? {} : JSON.parse(text);
   }
 }

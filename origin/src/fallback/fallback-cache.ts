@@ -9,26 +9,23 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { request } from 'undici';
-import { bearerOf } from '../../../internal-api/src/internal-token.js';
+import type { InternalApiClient } from '../../../internal-api/src/internal-api-client.js';
+import { InternalApiError } from '../../../internal-api/src/internal-api-errors.js';
 import type { Logger } from '../../../service-kit/src/logger.js';
 import { isStreamName } from '../hls/hls-names.js';
 import type { FlvTag } from '../ingest/flv-tag-source.js';
 import { MediaFormatError, readFlvTags } from '../media/index.js';
 import { FallbackDownloadError, FallbackMediaError } from './fallback-errors.js';
 
-/** Where a stream's fallback is, as the API's restream configuration names it. */
+/** A stream's fallback, as the API's restream configuration names it. */
 export interface FallbackRef {
   /** Changes only when the video does. */
   version: number;
-  /** Path on the API (or absolute URL) of the FLV. */
-  url: string;
 }
 
 export interface FallbackCacheOptions {
   cachePath: string;
-  apiUrl: string;
-  internalToken: string;
+  client: Pick<InternalApiClient, 'downloadFallback'>;
   /** Deadline of one download, headers to last byte. */
   timeoutMs: number;
   /** A larger file is refused: it would be held in memory while it plays. */
@@ -123,33 +120,18 @@ export class FallbackCache {
    * after the version it says it sent.
    */
   private async download(stream: string, ref: FallbackRef): Promise<{ version: number; bytes: number }> {
-    const { apiUrl, timeoutMs, maxFileBytes } = this.options;
-    // A path is below API_URL, as the API's other routes are (API_URL may have a path of its own).
-    const onApi = ref.url.startsWith('/');
-    const url = onApi ? `${apiUrl}${ref.url}` : ref.url;
+    const { client, timeoutMs, maxFileBytes } = this.options;
     const what = `the fallback of ${stream} (version ${ref.version})`;
     await mkdir(this.options.cachePath, { recursive: true });
-    const response = await request(url, {
-      method: 'GET',
-      // The token goes to the API only, never to another host a URL names.
-      headers: onApi ? { authorization: bearerOf(this.options.internalToken) } : {},
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      signal: AbortSignal.timeout(timeoutMs),
-    }).catch((error: unknown) => {
-      throw new FallbackDownloadError(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    const download = await client.downloadFallback(stream, timeoutMs).catch((error: unknown) => {
+      if (!(error instanceof InternalApiError)) throw error;
+      throw new FallbackDownloadError(`${what}: ${error.message}`, { cause: error });
     });
-    if (response.statusCode !== 200) {
-      await response.body.dump();
-      throw new FallbackDownloadError(`${what}: the API answered ${response.statusCode}`);
+    if (download.sizeBytes !== undefined && download.sizeBytes > maxFileBytes) {
+      download.body.destroy();
+      throw new FallbackDownloadError(`${what} is ${download.sizeBytes} bytes, more than FALLBACK_CACHE_MAX_FILE_BYTES (${maxFileBytes})`);
     }
-    const announced = Number(response.headers['content-length']);
-    if (announced > maxFileBytes) {
-      response.body.destroy();
-      throw new FallbackDownloadError(`${what} is ${announced} bytes, more than FALLBACK_CACHE_MAX_FILE_BYTES (${maxFileBytes})`);
-    }
-    const served = Number(response.headers['x-fallback-version']);
-    const version = Number.isSafeInteger(served) ? served : ref.version;
+    const version = download.version ?? ref.version;
     const path = join(this.options.cachePath, fileName(stream, version));
     let bytes = 0;
     const limit = new Transform({
@@ -161,7 +143,7 @@ export class FallbackCache {
     });
     const temporary = `${path}.${randomBytes(4).toString('hex')}${TEMPORARY_SUFFIX}`;
     try {
-      await pipeline(response.body, limit, createWriteStream(temporary));
+      await pipeline(download.body, limit, createWriteStream(temporary));
       await rename(temporary, path);
     } catch (error) {
       await rm(temporary, { force: true });

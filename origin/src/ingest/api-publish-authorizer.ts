@@ -1,55 +1,25 @@
-import { request } from 'undici';
-import { bearerOf } from '../../../internal-api/src/internal-token.js';
+import type { InternalApiClient } from '../../../internal-api/src/internal-api-client.js';
+import { InternalApiError } from '../../../internal-api/src/internal-api-errors.js';
 import type { PublishAuthorizer, PublishDecision, PublishRequest } from './publish-authorizer.js';
 
 /**
- * Asks the API's seed-compatible `GET /authorize` (2xx allows, anything else denies). The API
- * answers with the public stream name to package under (a stream key resolves to its stream id).
+ * Asks the API's `GET /authorize`; only its contract's answer allows a publish, under the stream
+ * name it returns (a stream key resolves to its stream id). A refusal, an error or no answer in
+ * time denies it.
  */
 export class ApiPublishAuthorizer implements PublishAuthorizer {
   constructor(
-    private readonly apiUrl: string,
+    private readonly client: Pick<InternalApiClient, 'authorize'>,
     private readonly originId: string,
-    private readonly timeoutMs: number,
-    private readonly internalToken: string,
   ) {}
 
   async authorize({ app, name, addr, sessionId }: PublishRequest): Promise<PublishDecision> {
-    const query = new URLSearchParams({ app, name, addr, origin_id: this.originId, session_id: sessionId });
-    let response;
     try {
-      response = await request(`${this.apiUrl}/authorize?${query}`, {
-        method: 'GET',
-        headers: { authorization: bearerOf(this.internalToken) },
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      const allowed = await this.client.authorize({ name, app, addr, origin_id: this.originId, session_id: sessionId });
+      return { allowed: true, streamName: allowed.name, keyGeneration: allowed.key_generation };
     } catch (error) {
-      return { allowed: false, reason: `API did not answer: ${(error as Error).message}` };
+      if (!(error instanceof InternalApiError)) throw error;
+      return { allowed: false, reason: error.message };
     }
-    const text = await response.body.text().catch(() => '');
-    if (response.statusCode < 200 || response.statusCode > 299) {
-      return { allowed: false, reason: `API answered ${response.statusCode}${errorCode(text)}` };
-    }
-    let streamName = name;
-    let keyGeneration = 0;
-    try {
-      const body = JSON.parse(text) as { name?: unknown; key_generation?: unknown };
-      if (typeof body.name === 'string' && body.name !== '') streamName = body.name;
-      if (typeof body.key_generation === 'number') keyGeneration = body.key_generation;
-    } catch {
-      // A bare 2xx (as nginx-rtmp expects) allows the publish under the name it was sent with.
-    }
-    return { allowed: true, streamName, keyGeneration };
-  }
-}
-
-function errorCode(text: string): string {
-  try {
-    const code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code;
-    return typeof code === 'string' ? ` ${code}` : '';
-  } catch {
-    return '';
   }
 }

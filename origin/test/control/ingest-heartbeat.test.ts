@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { pino } from 'pino';
+import { InternalApiClient } from '../../../internal-api/src/internal-api-client.js';
 import { IngestHeartbeat, type LivePublishes } from '../../src/control/ingest-heartbeat.js';
 import type { LivePublishInfo } from '../../src/packaging/live-stream-registry.js';
 import { TEST_INTERNAL_TOKEN } from '../../../test-support/internal-token.js';
@@ -11,6 +12,7 @@ interface Seen {
   method: string;
   url: string;
   body: Record<string, unknown> | undefined;
+  authorization: string | undefined;
 }
 
 interface Answer {
@@ -29,7 +31,12 @@ async function apiLike(t: Test, answer: (seen: Seen) => Answer) {
     let text = '';
     req.on('data', (chunk: Buffer) => (text += chunk.toString()));
     req.on('end', () => {
-      const entry = { method: req.method ?? '', url: req.url ?? '', body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+      const entry = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+        authorization: req.headers.authorization,
+      };
       seen.push(entry);
       events.push(`${entry.method} received`);
       const { status, body, delayMs } = answer(entry);
@@ -72,32 +79,36 @@ const afterAnyBeatTimer = () => new Promise((resolve) => setTimeout(resolve, INT
 
 const INTERVAL_MS = 100;
 
-function heartbeat(apiUrl: string, live: LivePublishes) {
+/** An answer to a heartbeat, in the contract's shape. */
+const beatAnswer = (disconnect: string[] = [], ended: string[] = []) => ({ status: 200, body: { ttl_seconds: 10, disconnect, ended, restream: {} } });
+
+function heartbeat(t: Test, apiUrl: string, live: LivePublishes) {
+  const client = new InternalApiClient({ apiUrl, token: TEST_INTERNAL_TOKEN, timeoutMs: 10_000, connections: 2 });
+  t.teardown(() => client.close());
   return new IngestHeartbeat({
-    apiUrl,
-    internalToken: TEST_INTERNAL_TOKEN,
+    client,
     originId: 'origin-a',
     description: { name: 'Local', region: 'local', priority: 1, urlTemplates: { rtmp: 'rtmp://localhost:1935/stream/{stream_key}' } },
     intervalMs: INTERVAL_MS,
-    timeoutMs: 10_000,
     live,
     logger: pino({ level: 'silent' }),
   });
 }
 
 t.test('reports load and publishes, and cuts the sessions the API names', async (t) => {
-  const api = await apiLike(t, () => ({ status: 200, body: { ttl_seconds: 10, disconnect: ['s2'] } }));
+  const api = await apiLike(t, (seen) => (seen.method === 'DELETE' ? { status: 204 } : beatAnswer(['s2'])));
   const { live, disconnected } = fakeLive([
     { sessionId: 's1', stream: 'abc12345', keyGeneration: 0, bytesIn: 1000 },
     { sessionId: 's2', stream: 'def67890', keyGeneration: 2, bytesIn: 5000 },
   ]);
-  const beat = heartbeat(api.url, live);
+  const beat = heartbeat(t, api.url, live);
   beat.start();
   t.teardown(() => beat.stop());
   await waitFor('a disconnect', () => disconnected.length > 0);
   const first = api.seen[0]!;
   t.equal(first.method, 'PUT');
   t.equal(first.url, '/ingests/origin-a');
+  t.equal(first.authorization, `Bearer ${TEST_INTERNAL_TOKEN}`);
   t.match(first.body, {
     name: 'Local',
     region: 'local',
@@ -115,9 +126,9 @@ t.test('reports load and publishes, and cuts the sessions the API names', async 
 });
 
 t.test('reports the streams waiting without a publisher, and ends the deleted streams before cutting sessions', async (t) => {
-  const api = await apiLike(t, () => ({ status: 200, body: { ttl_seconds: 10, disconnect: ['s1'], ended: ['abc12345', 'waits001'] } }));
+  const api = await apiLike(t, (seen) => (seen.method === 'DELETE' ? { status: 204 } : beatAnswer(['s1'], ['abc12345', 'waits001'])));
   const { live, actions } = fakeLive([{ sessionId: 's1', stream: 'abc12345', keyGeneration: 1, bytesIn: 0 }], ['waits001']);
-  const beat = heartbeat(api.url, live);
+  const beat = heartbeat(t, api.url, live);
   beat.start();
   t.teardown(() => beat.stop());
   await waitFor('the answer acted upon', () => actions.length >= 2);
@@ -127,9 +138,12 @@ t.test('reports the streams waiting without a publisher, and ends the deleted st
 
 t.test('keeps beating while the API fails, and leaves cleanly', async (t) => {
   let healthy = false;
-  const api = await apiLike(t, () => (healthy ? { status: 200, body: { disconnect: [] } } : { status: 503, body: { error: { code: 'X' } } }));
+  const api = await apiLike(t, (seen) => {
+    if (!healthy) return { status: 503, body: { error: { code: 'LIVE_ERR_STORE_UNAVAILABLE', message: 'down' } } };
+    return seen.method === 'DELETE' ? { status: 204 } : beatAnswer();
+  });
   const { live, reads } = fakeLive([]);
-  const beat = heartbeat(api.url, live);
+  const beat = heartbeat(t, api.url, live);
   beat.start();
   await waitFor('failed beats', () => api.seen.length >= 2);
   healthy = true;
@@ -148,13 +162,14 @@ t.test('stop() lets the beat in flight finish first: leaving is the last thing t
   let stopping: Promise<void> | undefined;
   let puts = 0;
   const api = await apiLike(t, (seen) => {
-    if (seen.method !== 'PUT' || ++puts !== 2) return { status: 200, body: { disconnect: [] } };
+    if (seen.method === 'DELETE') return { status: 204 };
+    if (++puts !== 2) return beatAnswer();
     // The origin stops while this beat is still unanswered.
     stopping = beat.stop();
-    return { status: 200, body: { disconnect: [] }, delayMs: 100 };
+    return { ...beatAnswer(), delayMs: 100 };
   });
   const { live } = fakeLive([]);
-  const beat = heartbeat(api.url, live);
+  const beat = heartbeat(t, api.url, live);
   beat.start();
   await waitFor('stop() while a beat is in flight', () => stopping !== undefined);
   await stopping;
@@ -165,7 +180,7 @@ t.test('stop() lets the beat in flight finish first: leaving is the last thing t
 t.test('a publish that ends releases its lease at once', async (t) => {
   const api = await apiLike(t, () => ({ status: 204 }));
   const { live } = fakeLive([]);
-  const beat = heartbeat(api.url, live);
+  const beat = heartbeat(t, api.url, live);
   beat.publishEnded({ sessionId: 's9', stream: 'abc12345', keyGeneration: 0, bytesIn: 0 });
   await waitFor('the release', () => api.seen.find((s) => s.method === 'DELETE'));
   t.equal(api.seen[0]?.url, '/ingests/origin-a/publishes/s9?stream=abc12345');

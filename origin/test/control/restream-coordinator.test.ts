@@ -96,7 +96,7 @@ t.test('a publisher that returns within the window keeps the target publish', as
 });
 
 t.test('the fallback named by the configuration is downloaded at once, once per version', async (t) => {
-  const fallback = { version: 4, url: '/internal/streams/abc12345/fallback' };
+  const fallback = { version: 4 };
   let config: RestreamConfig = { version: 1, targets: [], fallback };
   let fetches = 0;
   const downloads: Array<[string, number]> = [];

@@ -5,21 +5,24 @@ import t, { type Test } from 'tap';
 import { pino } from 'pino';
 import { testAsset } from '../../../test-support/ffmpeg.js';
 import { TEST_INTERNAL_TOKEN } from '../../../test-support/internal-token.js';
+import { InternalApiClient } from '../../../internal-api/src/internal-api-client.js';
 import { FallbackCache } from '../../src/fallback/fallback-cache.js';
 import { FallbackDownloadError, FallbackMediaError } from '../../src/fallback/fallback-errors.js';
 
 interface FakeApi {
   url: string;
   requests: string[];
+  authorizations: (string | undefined)[];
   /** What the next answers are: the body, the version header, whether to announce the length. */
   serve: { body: Uint8Array; status: number; version?: number; chunked?: boolean };
 }
 
 /** The API's fallback route as a real HTTP server in the test. */
 async function fakeApi(t: Test, body: Uint8Array): Promise<FakeApi> {
-  const api: FakeApi = { url: '', requests: [], serve: { body, status: 200 } };
+  const api: FakeApi = { url: '', requests: [], authorizations: [], serve: { body, status: 200 } };
   const server: Server = createServer((request, response) => {
     api.requests.push(request.url ?? '');
+    api.authorizations.push(request.headers.authorization);
     const { body: data, status, version, chunked } = api.serve;
     const headers: Record<string, string> = { 'content-type': 'video/x-flv' };
     if (!chunked) headers['content-length'] = String(data.length);
@@ -40,12 +43,14 @@ async function setup(t: Test, maxFileBytes = 10 * 1024 * 1024) {
   const clip = new Uint8Array(await readFile(testAsset('h264-aac.flv')));
   const api = await fakeApi(t, clip);
   const cachePath = join(t.testdir(), 'cache');
-  const cache = new FallbackCache({ cachePath, apiUrl: api.url, internalToken: TEST_INTERNAL_TOKEN, timeoutMs: 30_000, maxFileBytes, logger: pino({ level: 'silent' }) });
+  const client = new InternalApiClient({ apiUrl: api.url, token: TEST_INTERNAL_TOKEN, timeoutMs: 30_000, connections: 2 });
+  t.teardown(() => client.close());
+  const cache = new FallbackCache({ cachePath, client, timeoutMs: 30_000, maxFileBytes, logger: pino({ level: 'silent' }) });
   await cache.prepare();
   return { api, cache, cachePath, clip };
 }
 
-const ref = (version: number) => ({ version, url: '/internal/streams/abc12345/fallback' });
+const ref = (version: number) => ({ version });
 
 t.test('downloads once per version, atomically, and forgets older versions', async (t) => {
   const { api, cache, cachePath, clip } = await setup(t);
@@ -53,6 +58,7 @@ t.test('downloads once per version, atomically, and forgets older versions', asy
   t.equal(first, join(cachePath, 'abc12345.v3.flv'));
   t.equal(second, first, 'concurrent callers share the download');
   t.same(api.requests, ['/internal/streams/abc12345/fallback']);
+  t.same(api.authorizations, [`Bearer ${TEST_INTERNAL_TOKEN}`], 'with the internal token');
   t.same(new Uint8Array(await readFile(first)), clip, 'the file is the one served');
   await cache.file('abc12345', ref(3));
   t.equal(api.requests.length, 1, 'a cached version is not downloaded again');

@@ -72,7 +72,7 @@ async function setup(t: Test, options: { windowMs: number; fallback: boolean; ta
   const config: RestreamConfig = {
     version: 1,
     targets: options.targetPort ? [{ id: 't1', url: `rtmp://127.0.0.1:${options.targetPort}/live`, streamKey: 'k', enabled: true }] : [],
-    fallback: options.fallback ? { version: 1, url: '/unused' } : null,
+    fallback: options.fallback ? { version: 1 } : null,
   };
   const restream = new RestreamCoordinator({
     client: { config: async () => config, reportStatus: async () => undefined },
