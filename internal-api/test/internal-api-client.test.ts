@@ -60,7 +60,9 @@ t.test('against the real API', async (t) => {
 
   t.test('heartbeat, release and leave', async (t) => {
     const answer = await client.heartbeat('origin-a', { ...HEARTBEAT, publishes: [{ session_id: 's1', stream: stream.id, key_generation: 1 }] });
-    t.same(answer, { ttl_seconds: 10, disconnect: [], restream: { [stream.id]: 0 } });
+    t.same(answer, { ttl_seconds: 10, disconnect: [], ended: [], restream: { [stream.id]: 0 } });
+    const deleted = await client.heartbeat('origin-a', { ...HEARTBEAT, publishes: [], waiting: ['zzzzzzzz'] });
+    t.same(deleted.ended, ['zzzzzzzz'], 'a stream that no longer exists is to be ended');
     const listed = (await call(app, alice.token, 'GET', '/v1/ingests?protocol=rtmp')).json().ingests;
     t.match(listed, [{ name: 'Origin A', region: 'eu-central' }]);
     const cut = await client.heartbeat('origin-a', { ...HEARTBEAT, publishes: [{ session_id: 'not-holding', stream: stream.id, key_generation: 1 }] });
