@@ -84,7 +84,7 @@ t.test('after the publisher stops, the edge serves the end for the grace period,
   const gone = afterEnd.at(-1)!;
   t.ok(gone.at >= expiresAt, `404 only once the grace period is over (${gone.at - expiresAt} ms after)`);
   t.ok(afterEnd.slice(0, -1).every(hasEndlist), `until then every poll got the final playlist (${afterEnd.length - 1} polls)`);
-  t.equal(JSON.parse(gone.text).error.code, 'LIVE_ERR_STREAM_NOT_FOUND');
+  t.equal(JSON.parse(gone.text).error.code, 'LIVE_ERR_STREAM_NOT_LIVE', "the API's code for it");
 });
 
 t.test('a publisher back within the grace period is live again on the same URL, after a discontinuity', async (t) => {

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import {
-  ApiError,
   InternalError,
+  LiveError,
   MalformedRequestError,
   PayloadTooLargeError,
   RouteNotFoundError,
@@ -28,8 +28,8 @@ export function handleNotFound(request: FastifyRequest, reply: FastifyReply): vo
   void reply.code(error.statusCode).send(error.toBody());
 }
 
-function toApiError(error: FastifyError | Error, request: FastifyRequest): ApiError {
-  if (error instanceof ApiError) return error;
+function toApiError(error: FastifyError | Error, request: FastifyRequest): LiveError {
+  if (error instanceof LiveError) return error;
   const fastifyError = error as Partial<FastifyError>;
   if (fastifyError.validation && fastifyError.validation.length > 0) {
     return describeValidation(fastifyError.validation, fastifyError.validationContext ?? 'body', request);

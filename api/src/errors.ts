@@ -1,41 +1,12 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
+import { createError, quote } from '../../service-kit/src/live-error.js';
 
-/** Every error code the API answers with, and the HTTP status it goes with. */
-export const ERROR_STATUS = {
-  LIVE_ERR_VALIDATION: 400,
-  LIVE_ERR_MALFORMED_REQUEST: 400,
-  LIVE_ERR_TARGET_ADDRESS_REFUSED: 400,
-  LIVE_ERR_FALLBACK_NOT_VIDEO: 400,
-  LIVE_ERR_UNAUTHORIZED: 401,
-  LIVE_ERR_FORBIDDEN: 403,
-  LIVE_ERR_PUBLISH_DENIED: 403,
-  LIVE_ERR_ROUTE_NOT_FOUND: 404,
-  LIVE_ERR_STREAM_NOT_LIVE: 404,
-  LIVE_ERR_STREAM_NOT_FOUND: 404,
-  LIVE_ERR_USER_NOT_FOUND: 404,
-  LIVE_ERR_TOKEN_NOT_FOUND: 404,
-  LIVE_ERR_TARGET_NOT_FOUND: 404,
-  LIVE_ERR_FALLBACK_NOT_FOUND: 404,
-  LIVE_ERR_UPLOAD_STALLED: 408,
-  LIVE_ERR_UPLOAD_TOO_SLOW: 408,
-  LIVE_ERR_ALREADY_PUBLISHING: 409,
-  LIVE_ERR_TOO_MANY_TARGETS: 409,
-  LIVE_ERR_TOO_MANY_STREAMS: 409,
-  LIVE_ERR_TOO_MANY_TOKENS: 409,
-  LIVE_ERR_FALLBACK_IN_PROGRESS: 409,
-  LIVE_ERR_PAYLOAD_TOO_LARGE: 413,
-  LIVE_ERR_FALLBACK_QUOTA_EXCEEDED: 413,
-  LIVE_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
-  LIVE_ERR_FALLBACK_TOO_SLOW: 422,
-  LIVE_ERR_TOO_MANY_UPLOADS: 429,
-  LIVE_ERR_INTERNAL: 500,
-  LIVE_ERR_STORE_UNAVAILABLE: 503,
-  LIVE_ERR_FALLBACK_BUSY: 503,
-  LIVE_ERR_PLAYBACK_SIGNING_DISABLED: 503,
-} as const;
+export { LiveError, quote } from '../../service-kit/src/live-error.js';
 
-export type ErrorCode = keyof typeof ERROR_STATUS;
-
+/**
+ * The errors the API answers with, each declared with service-kit's createError: its code (in the
+ * one LIVE_ERR_* namespace, service-kit/src/live-error.ts) fixes its status.
+ */
 const errorObject = Type.Object({
   code: Type.String({ pattern: '^LIVE_ERR_[A-Z_]+$' }),
   message: Type.String(),
@@ -67,44 +38,12 @@ export function errorResponses<const S extends readonly number[]>(...statuses: S
   ) as { [K in S[number]]: typeof ErrorBody };
 }
 
-/** Base of every error the API answers with; the code fixes the status. */
-export abstract class ApiError extends Error {
-  abstract readonly code: ErrorCode;
+/** A field is invalid; the message names it and the value it got (never a secret-looking one). */
+export class ValidationError extends createError('LIVE_ERR_VALIDATION', (field: string, problem: string, value?: { got: unknown }) =>
+  value ? `${field} ${problem}; got ${quote(value.got)}` : `${field} ${problem}`,
+) {}
 
-  get statusCode(): number {
-    return ERROR_STATUS[this.code];
-  }
-
-  /** Headers the answer carries besides the body. */
-  get headers(): Record<string, string> {
-    return {};
-  }
-
-  toBody(): ErrorBody {
-    return { error: { code: this.code, message: this.message } };
-  }
-}
-
-/** Quotes a client-supplied value for a message, cut short so a huge value cannot bloat it. */
-export function quote(value: unknown): string {
-  const text = value === undefined ? 'undefined' : JSON.stringify(value) ?? String(value);
-  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
-}
-
-export class ValidationError extends ApiError {
-  readonly code = 'LIVE_ERR_VALIDATION';
-  constructor(
-    readonly field: string,
-    problem: string,
-    value?: { got: unknown },
-  ) {
-    super(value ? `${field} ${problem}; got ${quote(value.got)}` : `${field} ${problem}`);
-  }
-}
-
-export class MalformedRequestError extends ApiError {
-  readonly code = 'LIVE_ERR_MALFORMED_REQUEST';
-}
+export class MalformedRequestError extends createError('LIVE_ERR_MALFORMED_REQUEST', (message: string) => message) {}
 
 /** What a 401 asks for: an API token on /v1, INTERNAL_TOKEN on the internal listener. */
 const CREDENTIALS = {
@@ -120,229 +59,161 @@ const CREDENTIALS = {
   },
 } as const;
 
+type Credential = keyof typeof CREDENTIALS;
+
 /** No token, or one that is malformed, unknown, revoked or wrong; the message never echoes it. */
-export class UnauthorizedError extends ApiError {
-  readonly code = 'LIVE_ERR_UNAUTHORIZED';
-  private readonly realm: string;
-  constructor(
-    readonly reason: 'missing' | 'invalid',
-    credential: keyof typeof CREDENTIALS = 'apiToken',
-  ) {
-    super(CREDENTIALS[credential][reason]);
-    this.realm = CREDENTIALS[credential].realm;
-  }
-
-  override get headers(): Record<string, string> {
-    const challenge = this.reason === 'missing' ? `Bearer realm="${this.realm}"` : `Bearer realm="${this.realm}", error="invalid_token"`;
-    return { 'www-authenticate': challenge };
+export class UnauthorizedError extends createError(
+  'LIVE_ERR_UNAUTHORIZED',
+  (reason: 'missing' | 'invalid', credential: Credential) => CREDENTIALS[credential][reason],
+) {
+  constructor(reason: 'missing' | 'invalid', credential: Credential = 'apiToken') {
+    super(reason, credential);
+    const { realm } = CREDENTIALS[credential];
+    this.headers = { 'www-authenticate': reason === 'missing' ? `Bearer realm="${realm}"` : `Bearer realm="${realm}", error="invalid_token"` };
   }
 }
 
-export class ForbiddenError extends ApiError {
-  readonly code = 'LIVE_ERR_FORBIDDEN';
-}
+export class ForbiddenError extends createError('LIVE_ERR_FORBIDDEN', (message: string) => message) {}
 
 /** The message never echoes what was sent: it may be a (mistyped or stolen) stream key. */
-export class PublishDeniedError extends ApiError {
-  readonly code = 'LIVE_ERR_PUBLISH_DENIED';
-  constructor() {
-    super('this stream key or name may not publish: it is unknown, revoked or not in ALLOWED_STREAMS');
-  }
-}
+export class PublishDeniedError extends createError(
+  'LIVE_ERR_PUBLISH_DENIED',
+  () => 'this stream key or name may not publish: it is unknown, revoked or not in ALLOWED_STREAMS',
+) {}
 
-export class AlreadyPublishingError extends ApiError {
-  readonly code = 'LIVE_ERR_ALREADY_PUBLISHING';
-  constructor(readonly stream: string) {
-    super(`stream ${quote(stream)} already has a live publisher; the new publish is refused`);
-  }
-}
+export class AlreadyPublishingError extends createError(
+  'LIVE_ERR_ALREADY_PUBLISHING',
+  (stream: string) => `stream ${quote(stream)} already has a live publisher; the new publish is refused`,
+) {}
 
-export class RouteNotFoundError extends ApiError {
-  readonly code = 'LIVE_ERR_ROUTE_NOT_FOUND';
-  constructor(method: string, path: string) {
-    super(`no route for ${method} ${quote(path)}`);
-  }
-}
+export class RouteNotFoundError extends createError('LIVE_ERR_ROUTE_NOT_FOUND', (method: string, path: string) => `no route for ${method} ${quote(path)}`) {}
 
-export class StreamNotLiveError extends ApiError {
-  readonly code = 'LIVE_ERR_STREAM_NOT_LIVE';
-  constructor(readonly streamName: string) {
-    super(`stream ${quote(streamName)} is not live: no origin has reported it within its TTL`);
-  }
-}
+export class StreamNotLiveError extends createError(
+  'LIVE_ERR_STREAM_NOT_LIVE',
+  (stream: string) => `stream ${quote(stream)} is not live: no origin has reported it within its TTL`,
+) {}
 
 /** Also the answer for another user's stream: its existence is not revealed. */
-export class StreamNotFoundError extends ApiError {
-  readonly code = 'LIVE_ERR_STREAM_NOT_FOUND';
-  constructor(readonly streamId: string) {
-    super(`stream ${quote(streamId)} does not exist`);
-  }
-}
+export class StreamNotFoundError extends createError('LIVE_ERR_STREAM_NOT_FOUND', (streamId: string) => `stream ${quote(streamId)} does not exist`) {}
 
-export class UserNotFoundError extends ApiError {
-  readonly code = 'LIVE_ERR_USER_NOT_FOUND';
-  constructor(readonly userId: string) {
-    super(`user ${quote(userId)} does not exist`);
-  }
-}
+export class UserNotFoundError extends createError('LIVE_ERR_USER_NOT_FOUND', (userId: string) => `user ${quote(userId)} does not exist`) {}
 
-export class TokenNotFoundError extends ApiError {
-  readonly code = 'LIVE_ERR_TOKEN_NOT_FOUND';
-  constructor(readonly tokenId: string) {
-    super(`API token ${quote(tokenId)} does not exist`);
-  }
-}
+export class TokenNotFoundError extends createError('LIVE_ERR_TOKEN_NOT_FOUND', (tokenId: string) => `API token ${quote(tokenId)} does not exist`) {}
 
 /** Also the answer for a target of another user's stream. */
-export class TargetNotFoundError extends ApiError {
-  readonly code = 'LIVE_ERR_TARGET_NOT_FOUND';
-  constructor(readonly targetId: string) {
-    super(`restream target ${quote(targetId)} does not exist`);
-  }
-}
+export class TargetNotFoundError extends createError(
+  'LIVE_ERR_TARGET_NOT_FOUND',
+  (targetId: string) => `restream target ${quote(targetId)} does not exist`,
+) {}
 
 /** A restream target's host resolves to an address origins must not push to (SSRF guard). */
-export class TargetAddressRefusedError extends ApiError {
-  readonly code = 'LIVE_ERR_TARGET_ADDRESS_REFUSED';
-  constructor(field: string, host: string, addressClass: string) {
-    super(
-      `${field} host ${quote(host)} resolves to a ${addressClass} address; restream targets must be ` +
-        'reachable on the internet (the operator may allow private targets with ALLOW_PRIVATE_TARGETS=1)',
-    );
-  }
-}
+export class TargetAddressRefusedError extends createError(
+  'LIVE_ERR_TARGET_ADDRESS_REFUSED',
+  (field: string, host: string, addressClass: string) =>
+    `${field} host ${quote(host)} resolves to a ${addressClass} address; restream targets must be ` +
+    'reachable on the internet (the operator may allow private targets with ALLOW_PRIVATE_TARGETS=1)',
+) {}
 
-export class TooManyTargetsError extends ApiError {
-  readonly code = 'LIVE_ERR_TOO_MANY_TARGETS';
-  constructor(streamId: string, max: number) {
-    super(`stream ${quote(streamId)} already has ${max} restream targets, the most RESTREAM_MAX_TARGETS allows`);
-  }
-}
+export class TooManyTargetsError extends createError(
+  'LIVE_ERR_TOO_MANY_TARGETS',
+  (streamId: string, max: number) => `stream ${quote(streamId)} already has ${max} restream targets, the most RESTREAM_MAX_TARGETS allows`,
+) {}
 
-export class FallbackNotFoundError extends ApiError {
-  readonly code = 'LIVE_ERR_FALLBACK_NOT_FOUND';
-  constructor(streamId: string) {
-    super(`stream ${quote(streamId)} has no fallback video`);
-  }
-}
+export class FallbackNotFoundError extends createError('LIVE_ERR_FALLBACK_NOT_FOUND', (streamId: string) => `stream ${quote(streamId)} has no fallback video`) {}
 
 /** The upload is not a video ffmpeg can convert; the message names what was found instead. */
-export class FallbackNotVideoError extends ApiError {
-  readonly code = 'LIVE_ERR_FALLBACK_NOT_VIDEO';
-  constructor(problem: string) {
-    super(`the fallback upload is not a usable video: ${problem}`);
-  }
-}
+export class FallbackNotVideoError extends createError(
+  'LIVE_ERR_FALLBACK_NOT_VIDEO',
+  (problem: string) => `the fallback upload is not a usable video: ${problem}`,
+) {}
 
 /** The client stopped sending its upload for FALLBACK_UPLOAD_IDLE_SECONDS. */
-export class UploadStalledError extends ApiError {
-  readonly code = 'LIVE_ERR_UPLOAD_STALLED';
-  constructor(idleSeconds: number) {
-    super(`the upload sent nothing for ${idleSeconds} s (FALLBACK_UPLOAD_IDLE_SECONDS) and was given up`);
-  }
-}
+export class UploadStalledError extends createError(
+  'LIVE_ERR_UPLOAD_STALLED',
+  (idleSeconds: number) => `the upload sent nothing for ${idleSeconds} s (FALLBACK_UPLOAD_IDLE_SECONDS) and was given up`,
+) {}
 
 /** The upload was still arriving after FALLBACK_UPLOAD_TIMEOUT_SECONDS. */
-export class UploadTooSlowError extends ApiError {
-  readonly code = 'LIVE_ERR_UPLOAD_TOO_SLOW';
-  constructor(timeoutSeconds: number) {
-    super(`the upload took longer than FALLBACK_UPLOAD_TIMEOUT_SECONDS=${timeoutSeconds} and was given up; upload a smaller file or from a faster connection`);
-  }
-}
+export class UploadTooSlowError extends createError(
+  'LIVE_ERR_UPLOAD_TOO_SLOW',
+  (timeoutSeconds: number) =>
+    `the upload took longer than FALLBACK_UPLOAD_TIMEOUT_SECONDS=${timeoutSeconds} and was given up; upload a smaller file or from a faster connection`,
+) {}
 
-export class FallbackInProgressError extends ApiError {
-  readonly code = 'LIVE_ERR_FALLBACK_IN_PROGRESS';
-  constructor(streamId: string) {
-    super(`a fallback video for stream ${quote(streamId)} is already being converted; retry when it is done`);
-  }
-}
+export class FallbackInProgressError extends createError(
+  'LIVE_ERR_FALLBACK_IN_PROGRESS',
+  (streamId: string) => `a fallback video for stream ${quote(streamId)} is already being converted; retry when it is done`,
+) {}
 
-export class FallbackTooSlowError extends ApiError {
-  readonly code = 'LIVE_ERR_FALLBACK_TOO_SLOW';
-  constructor(timeoutSeconds: number) {
-    super(`the conversion did not finish within FALLBACK_CONVERT_TIMEOUT_SECONDS=${timeoutSeconds}; upload a shorter or smaller video`);
-  }
-}
+export class FallbackTooSlowError extends createError(
+  'LIVE_ERR_FALLBACK_TOO_SLOW',
+  (timeoutSeconds: number) =>
+    `the conversion did not finish within FALLBACK_CONVERT_TIMEOUT_SECONDS=${timeoutSeconds}; upload a shorter or smaller video`,
+) {}
 
 /** Every upload this API instance takes at once (FALLBACK_MAX_UPLOADS) is under way. */
-export class FallbackBusyError extends ApiError {
-  readonly code = 'LIVE_ERR_FALLBACK_BUSY';
-  constructor(
-    max: number,
-    private readonly retryAfterSeconds: number,
-  ) {
-    super(`this API is already taking ${max} fallback uploads (FALLBACK_MAX_UPLOADS); retry in ${retryAfterSeconds} s`);
-  }
-
-  override get headers(): Record<string, string> {
-    return { 'retry-after': String(this.retryAfterSeconds) };
+export class FallbackBusyError extends createError(
+  'LIVE_ERR_FALLBACK_BUSY',
+  (max: number, retryAfterSeconds: number) =>
+    `this API is already taking ${max} fallback uploads (FALLBACK_MAX_UPLOADS); retry in ${retryAfterSeconds} s`,
+) {
+  constructor(max: number, retryAfterSeconds: number) {
+    super(max, retryAfterSeconds);
+    this.headers = { 'retry-after': String(retryAfterSeconds) };
   }
 }
 
 /** The user already has FALLBACK_MAX_UPLOADS_PER_USER uploads under way. */
-export class TooManyUploadsError extends ApiError {
-  readonly code = 'LIVE_ERR_TOO_MANY_UPLOADS';
-  constructor(max: number) {
-    super(`you already have ${max} fallback uploads under way, the most FALLBACK_MAX_UPLOADS_PER_USER allows; retry when one is done`);
-  }
-}
+export class TooManyUploadsError extends createError(
+  'LIVE_ERR_TOO_MANY_UPLOADS',
+  (max: number) => `you already have ${max} fallback uploads under way, the most FALLBACK_MAX_UPLOADS_PER_USER allows; retry when one is done`,
+) {}
 
-export class TooManyStreamsError extends ApiError {
-  readonly code = 'LIVE_ERR_TOO_MANY_STREAMS';
-  constructor(max: number) {
-    super(`you already have ${max} streams, the most MAX_STREAMS_PER_USER allows; delete one to create another`);
-  }
-}
+export class TooManyStreamsError extends createError(
+  'LIVE_ERR_TOO_MANY_STREAMS',
+  (max: number) => `you already have ${max} streams, the most MAX_STREAMS_PER_USER allows; delete one to create another`,
+) {}
 
-export class TooManyTokensError extends ApiError {
-  readonly code = 'LIVE_ERR_TOO_MANY_TOKENS';
-  constructor(userId: string, max: number) {
-    super(`user ${quote(userId)} already has ${max} API tokens, the most MAX_TOKENS_PER_USER allows; revoke one to create another`);
-  }
-}
+export class TooManyTokensError extends createError(
+  'LIVE_ERR_TOO_MANY_TOKENS',
+  (userId: string, max: number) =>
+    `user ${quote(userId)} already has ${max} API tokens, the most MAX_TOKENS_PER_USER allows; revoke one to create another`,
+) {}
 
 /** Storing this fallback would take the user's fallback videos past FALLBACK_MAX_BYTES_PER_USER. */
-export class FallbackQuotaExceededError extends ApiError {
-  readonly code = 'LIVE_ERR_FALLBACK_QUOTA_EXCEEDED';
-  constructor(usedBytes: number, newBytes: number | undefined, maxBytes: number) {
-    super(
-      newBytes === undefined
-        ? `your fallback videos already take ${usedBytes} bytes, the most FALLBACK_MAX_BYTES_PER_USER=${maxBytes} allows; delete one first`
-        : `this fallback video (${newBytes} bytes converted) and your others (${usedBytes} bytes) would exceed FALLBACK_MAX_BYTES_PER_USER=${maxBytes}`,
-    );
+export class FallbackQuotaExceededError extends createError(
+  'LIVE_ERR_FALLBACK_QUOTA_EXCEEDED',
+  (usedBytes: number, newBytes: number | undefined, maxBytes: number) =>
+    newBytes === undefined
+      ? `your fallback videos already take ${usedBytes} bytes, the most FALLBACK_MAX_BYTES_PER_USER=${maxBytes} allows; delete one first`
+      : `this fallback video (${newBytes} bytes converted) and your others (${usedBytes} bytes) would exceed FALLBACK_MAX_BYTES_PER_USER=${maxBytes}`,
+) {}
+
+export class PayloadTooLargeError extends createError('LIVE_ERR_PAYLOAD_TOO_LARGE', (message: string) => message) {}
+
+export class UnsupportedMediaTypeError extends createError(
+  'LIVE_ERR_UNSUPPORTED_MEDIA_TYPE',
+  (contentType: string | undefined) => `content-type ${quote(contentType)} is not supported by this route`,
+) {}
+
+/** An unexpected failure; its details go to the log (its cause), never to the client. */
+export class InternalError extends createError('LIVE_ERR_INTERNAL', (_cause: unknown) => 'internal error') {
+  constructor(cause: unknown) {
+    super(cause, { cause });
   }
 }
 
-export class PayloadTooLargeError extends ApiError {
-  readonly code = 'LIVE_ERR_PAYLOAD_TOO_LARGE';
-}
-
-export class UnsupportedMediaTypeError extends ApiError {
-  readonly code = 'LIVE_ERR_UNSUPPORTED_MEDIA_TYPE';
-  constructor(contentType: string | undefined) {
-    super(`content-type ${quote(contentType)} is not supported by this route`);
-  }
-}
-
-/** An unexpected failure; its details go to the log, never to the client. */
-export class InternalError extends ApiError {
-  readonly code = 'LIVE_ERR_INTERNAL';
-  constructor(override readonly cause: unknown) {
-    super('internal error');
-  }
-}
-
-export class StoreUnavailableError extends ApiError {
-  readonly code = 'LIVE_ERR_STORE_UNAVAILABLE';
-  constructor(override readonly cause: unknown) {
-    super(`store (Redis) is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
+export class StoreUnavailableError extends createError(
+  'LIVE_ERR_STORE_UNAVAILABLE',
+  (cause: unknown) => `store (Redis) is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`,
+) {
+  constructor(cause: unknown) {
+    super(cause, { cause });
   }
 }
 
 /** PLAYBACK_SIGNING_KEY is unset: this API cannot sign playback tokens (an operator's choice, not a retry). */
-export class PlaybackSigningDisabledError extends ApiError {
-  readonly code = 'LIVE_ERR_PLAYBACK_SIGNING_DISABLED';
-  constructor() {
-    super('signed playback is not configured: the operator must set PLAYBACK_SIGNING_KEY on the API and every edge');
-  }
-}
+export class PlaybackSigningDisabledError extends createError(
+  'LIVE_ERR_PLAYBACK_SIGNING_DISABLED',
+  () => 'signed playback is not configured: the operator must set PLAYBACK_SIGNING_KEY on the API and every edge',
+) {}

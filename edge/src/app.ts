@@ -9,12 +9,13 @@ import Fastify, {
 } from 'fastify';
 import { MAX_BATCH_SESSIONS, MAX_BATCH_STREAMS } from '../../internal-api/src/viewer-contract.js';
 import type { Logger } from '../../service-kit/src/logger.js';
+import { LiveError } from '../../service-kit/src/live-error.js';
 import { ApiClient, type LiveViewerCounts } from './api-client.js';
 import { readEdgeCacheSettings, type EdgeCacheSettings } from './cache-settings.js';
 import { Coalescer } from './coalesced-fetch.js';
 import { EdgeMetrics, type RequestKind } from './edge-metrics.js';
 import { errorReply, logEdgeError, toEdgeError } from './error-reply.js';
-import { BadPathError, BadRequestError, EdgeError, ErrorBody, NotFoundError } from './errors.js';
+import { ErrorBody, InvalidPathError, MalformedRequestError, RouteNotFoundError } from './errors.js';
 import { FailoverFetcher } from './failover-fetcher.js';
 import { MediaCache, type CachedMedia } from './media-cache.js';
 import { MediaDelivery } from './media-delivery.js';
@@ -90,7 +91,7 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
     loggerInstance,
     childLoggerFactory: requestLogger,
     frameworkErrors: (error, _request, reply) => {
-      sendError(reply, new BadRequestError(error.message));
+      sendError(reply, new MalformedRequestError(error.message));
     },
   });
 
@@ -181,7 +182,7 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
   });
 
   app.setNotFoundHandler((request, reply) => {
-    sendError(reply, new NotFoundError(request.method, pathOf(request.url)));
+    sendError(reply, new RouteNotFoundError(request.method, pathOf(request.url)));
   });
 
   app.get(
@@ -225,15 +226,15 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
     schema: { response: errorResponses },
     handler: async (request) => {
       const verdict = classifyPath(request.url);
-      if (verdict.kind === 'refused') throw new BadPathError(pathOf(request.url), verdict.reason);
-      throw new NotFoundError(request.method, pathOf(request.url));
+      if (verdict.kind === 'refused') throw new InvalidPathError(pathOf(request.url), verdict.reason);
+      throw new RouteNotFoundError(request.method, pathOf(request.url));
     },
   });
 
   return app;
 }
 
-function sendError(reply: FastifyReply, error: EdgeError): void {
+function sendError(reply: FastifyReply, error: LiveError): void {
   const { statusCode, headers, body } = errorReply(error);
   reply.code(statusCode).headers(headers).send(body);
 }

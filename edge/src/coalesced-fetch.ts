@@ -15,11 +15,11 @@ import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import {
   ClientClosedError,
-  EdgeError,
   InternalError,
   OriginBadAnswerError,
   OriginTimeoutError,
 } from './errors.js';
+import { LiveError } from '../../service-kit/src/live-error.js';
 import type { OriginFetcher, OriginRequest } from './origin-client.js';
 
 /** The origin's status line and headers: 200 or 404 (any other status fails the fetch). */
@@ -68,7 +68,7 @@ export interface Joined<T> {
   body: Readable | undefined;
   /**
    * The complete object (undefined for a 404 or an object too large to keep). Rejects with an
-   * EdgeError when the fetch fails, or ClientClosedError when this viewer leaves first.
+   * LiveError when the fetch fails, or ClientClosedError when this viewer leaves first.
    */
   complete: Promise<T | undefined>;
 }
@@ -101,7 +101,7 @@ export class Coalescer<T> {
 
   /**
    * Joins the fetch under way for `key`, or starts one with `plan`. Resolves with the origin's
-   * head (200 or 404); rejects with an EdgeError when there is none, or ClientClosedError when
+   * head (200 or 404); rejects with a LiveError when there is none, or ClientClosedError when
    * the viewer leaves first.
    */
   join(key: string, plan: FetchPlan<T>, options: JoinOptions): Promise<Joined<T>> {
@@ -279,7 +279,7 @@ class Flight<T> {
     this.completion.resolve(value);
   }
 
-  private fail(error: EdgeError, outcome: FetchOutcome): void {
+  private fail(error: LiveError, outcome: FetchOutcome): void {
     if (this.finished) return;
     this.finish(outcome);
     this.head.reject(error);
@@ -292,7 +292,7 @@ class Flight<T> {
     }
   }
 
-  private bodyError(error: unknown): EdgeError {
+  private bodyError(error: unknown): LiveError {
     const { stream, origin } = this.plan.request;
     if (bodyOutcome(error) === 'timeout') return new OriginTimeoutError(stream, origin, this.options.timeoutMs, { cause: error });
     return new OriginBadAnswerError(stream, origin, 'the body was cut short', { cause: error });
@@ -341,8 +341,8 @@ function lengthOf(header: string | undefined): number | undefined {
   return Number(header);
 }
 
-function asEdgeError(error: unknown): EdgeError {
-  return error instanceof EdgeError ? error : new InternalError();
+function asEdgeError(error: unknown): LiveError {
+  return error instanceof LiveError ? error : new InternalError();
 }
 
 function outcomeOf(error: unknown): FetchOutcome {

@@ -2,9 +2,9 @@
  * How the edge answers and logs a failure, the same for media requests (answered on node's
  * request and response) and for the routes fastify serves.
  */
+import { LiveError } from '../../service-kit/src/live-error.js';
 import {
-  BadRequestError,
-  EdgeError,
+  MalformedRequestError,
   InternalError,
   OriginBadAnswerError,
   OriginTimeoutError,
@@ -22,18 +22,18 @@ export interface ErrorLog {
   warn(fields: object, message: string): void;
 }
 
-/** Any thrown value as the EdgeError to answer with: a 4xx from fastify stays a 4xx, the rest is a 500. */
-export function toEdgeError(error: unknown): EdgeError {
-  if (error instanceof EdgeError) return error;
+/** Any thrown value as the LiveError to answer with: a 4xx from fastify stays a 4xx, the rest is a 500. */
+export function toEdgeError(error: unknown): LiveError {
+  if (error instanceof LiveError) return error;
   const statusCode = (error as { statusCode?: unknown }).statusCode;
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500 && error instanceof Error) {
-    return new BadRequestError(error.message);
+    return new MalformedRequestError(error.message);
   }
   return new InternalError();
 }
 
 /** The JSON answer of an error: never cached, readable by any page. */
-export function errorReply(error: EdgeError): ErrorReply {
+export function errorReply(error: LiveError): ErrorReply {
   const body = JSON.stringify(error.toBody());
   return {
     statusCode: error.statusCode,
@@ -41,7 +41,7 @@ export function errorReply(error: EdgeError): ErrorReply {
       'access-control-allow-origin': '*',
       'content-type': 'application/json; charset=utf-8',
       'cache-control': 'no-store',
-      ...error.replyHeaders,
+      ...error.headers,
     },
     body,
   };
@@ -51,14 +51,14 @@ export function errorReply(error: EdgeError): ErrorReply {
  * Unexpected errors are logged with their stack; expected failures of the API or an origin in
  * one line, without one; a viewer's own mistakes (4xx) not at all.
  */
-export function logEdgeError(log: ErrorLog, edgeError: EdgeError, thrown: unknown): void {
+export function logEdgeError(log: ErrorLog, edgeError: LiveError, thrown: unknown): void {
   if (edgeError instanceof InternalError) log.error({ err: thrown }, 'unexpected error');
   else if (edgeError.statusCode >= 500) {
     log.warn({ code: edgeError.code, origin: originOf(edgeError), cause: causeOf(edgeError) }, edgeError.message);
   }
 }
 
-function originOf(error: EdgeError): string | undefined {
+function originOf(error: LiveError): string | undefined {
   const fromOrigin =
     error instanceof OriginUnreachableError || error instanceof OriginTimeoutError || error instanceof OriginBadAnswerError;
   return fromOrigin ? error.origin : undefined;

@@ -69,7 +69,7 @@ export class MediaDelivery {
 
   /**
    * A cache hit is answered at once; a miss waits for the origin. Throws (or rejects with) the
-   * EdgeError to answer instead, before anything of the answer was written.
+   * LiveError to answer instead, before anything of the answer was written.
    */
   serve(request: MediaRequest, res: ServerResponse): void | Promise<void> {
     const { cache, metrics } = this.options;
@@ -200,7 +200,7 @@ export class MediaDelivery {
     const range = rangeFor(request.range, request.ifRange, size);
     if (range.kind !== 'unsatisfiable') return range;
     const error = new RangeNotSatisfiableError(request.range ?? '', size);
-    error.replyHeaders = { ...cacheHeaders('segment', 'MISS', '0'), ...error.replyHeaders };
+    error.headers = { ...cacheHeaders('segment', 'MISS', '0'), ...error.headers };
     throw error;
   }
 
@@ -236,6 +236,6 @@ function viewerCopy(media: CachedMedia, request: MediaRequest): { body: Buffer; 
 
 function notFound(request: MediaRequest, kind: MediaKind, result: CacheResult): MediaNotFoundError {
   const error = new MediaNotFoundError(request.stream, request.file);
-  error.replyHeaders = { 'cache-control': NOT_FOUND_CACHE_CONTROL, ...cacheHeaders(kind, result, '0') };
+  error.headers = { 'cache-control': NOT_FOUND_CACHE_CONTROL, ...cacheHeaders(kind, result, '0') };
   return error;
 }

@@ -31,7 +31,7 @@ export interface OriginResponse {
 
 /** Where the edge gets playlists and segments: the origin client, or a failover around it. */
 export interface OriginFetcher {
-  /** Resolves with the origin's answer (any status); throws an EdgeError when there is none. */
+  /** Resolves with the origin's answer (any status); throws a LiveError when there is none. */
   fetch(request: OriginRequest): Promise<OriginResponse>;
 }
 

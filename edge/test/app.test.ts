@@ -155,7 +155,7 @@ t.test('an unknown stream is a 404 JSON error', async (t) => {
   t.match(response.headers['content-type'], /^application\/json/);
   t.equal(response.headers['access-control-allow-origin'], '*');
   t.same(response.json(), {
-    error: { code: 'LIVE_ERR_STREAM_NOT_FOUND', message: 'stream "nobody" is not live' },
+    error: { code: 'LIVE_ERR_STREAM_NOT_LIVE', message: 'stream "nobody" is not live' },
   });
 });
 
@@ -187,7 +187,7 @@ t.test('refuses traversal and encoded or doubled separators with 400 JSON', asyn
   for (const path of refused) {
     const response = await request(edge.port, path);
     t.equal(response.status, 400, `${path} is refused`);
-    t.match(response.json(), { error: { code: /^LIVE_ERR_BAD_(PATH|REQUEST)$/, message: String } }, path);
+    t.match(response.json(), { error: { code: /^LIVE_ERR_(INVALID_PATH|MALFORMED_REQUEST)$/, message: String } }, path);
   }
   t.equal(origin.requests.length, 0, 'nothing reached the origin');
   t.equal(lookup.calls.length, 0, 'nothing was looked up');
@@ -198,11 +198,11 @@ t.test('paths that are not media are 404 JSON', async (t) => {
   for (const path of ['/', '/favicon.ico', '/golive', '/golive/', '/golive/index.html', '/a/b/c.ts']) {
     const response = await request(edge.port, path);
     t.equal(response.status, 404, path);
-    t.match(response.json(), { error: { code: 'LIVE_ERR_NOT_FOUND', message: String } }, path);
+    t.match(response.json(), { error: { code: 'LIVE_ERR_ROUTE_NOT_FOUND', message: String } }, path);
   }
   const post = await request(edge.port, '/golive/index.m3u8', 'POST');
   t.equal(post.status, 404);
-  t.match(post.json(), { error: { code: 'LIVE_ERR_NOT_FOUND' } });
+  t.match(post.json(), { error: { code: 'LIVE_ERR_ROUTE_NOT_FOUND' } });
 });
 
 t.test('health and CORS preflight', async (t) => {
@@ -252,7 +252,7 @@ t.test('forgets the origin when the stream ends', async (t) => {
   lookup.unregister('golive', originA.host);
   const gone = await request(edge.port, '/golive/index.m3u8');
   t.equal(gone.status, 404);
-  t.match(gone.json(), { error: { code: 'LIVE_ERR_STREAM_NOT_FOUND' } });
+  t.match(gone.json(), { error: { code: 'LIVE_ERR_STREAM_NOT_LIVE' } });
 
   lookup.register('golive', originB.host);
   lookup.register('golive', originA.host);

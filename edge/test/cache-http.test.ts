@@ -202,7 +202,7 @@ t.test('an ended stream\'s final playlist is kept until the grace end, then the 
   clock.advance(5_000);
   const over = await request(edge.port, '/golive/index.m3u8');
   t.equal(over.status, 404);
-  t.match(over.json(), { error: { code: 'LIVE_ERR_STREAM_NOT_FOUND' } });
+  t.match(over.json(), { error: { code: 'LIVE_ERR_STREAM_NOT_LIVE' } });
 });
 
 t.test('a final playlist is not served once the stream is live again', async (t) => {

@@ -82,7 +82,7 @@ t.test('not live: 404 error, cached, and the sticky origin is forgotten', async 
   lookup.unregister('s', 'a:1');
   clock.now += 1_000;
   await t.rejects(resolver.resolve('s'), StreamNotLiveError);
-  await t.rejects(resolver.resolve('s'), { code: 'LIVE_ERR_STREAM_NOT_FOUND', message: 'stream "s" is not live' });
+  await t.rejects(resolver.resolve('s'), { code: 'LIVE_ERR_STREAM_NOT_LIVE', message: 'stream "s" is not live' });
   t.equal(lookup.calls.length, 2, 'the not-live answer is reused within cacheMs');
 
   lookup.register('s', 'b:1');

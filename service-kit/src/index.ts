@@ -1,4 +1,5 @@
 export * from './env-settings.js';
 export * from './error-log-fields.js';
+export * from './live-error.js';
 export * from './logger.js';
 export * from './shutdown.js';

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { PayloadTooLargeError, UploadStalledError, UploadTooSlowError, type ApiError } from '../errors.js';
+import { PayloadTooLargeError, UploadStalledError, UploadTooSlowError, type LiveError } from '../errors.js';
 
 export interface SpoolLimits {
   /** FALLBACK_MAX_BYTES */
@@ -15,7 +15,7 @@ export interface SpoolLimits {
 
 /**
  * Writes a request body to `file` as it arrives, never holding more than a chunk in memory, and
- * returns its size. It stops with an ApiError past `maxBytes` (413), after `idleSeconds` without
+ * returns its size. It stops with a LiveError past `maxBytes` (413), after `idleSeconds` without
  * a byte or `timeoutSeconds` in all (408); then the partial file is removed and the rest of the
  * body is discarded unread, so the error can be answered while the client may still be sending
  * (the route closes the connection after its answer).
@@ -47,7 +47,7 @@ export function spoolUpload(source: Readable, file: string, limits: SpoolLimits)
         () => reject(error),
       );
     }
-    const giveUp = (error: ApiError) => () => fail(error);
+    const giveUp = (error: LiveError) => () => fail(error);
     const armIdleTimer = () => {
       clearTimeout(idleTimer);
       idleTimer = setTimeout(giveUp(new UploadStalledError(limits.idleSeconds)), limits.idleSeconds * 1000);

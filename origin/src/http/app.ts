@@ -1,6 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { hlsFileRoutes } from './hls-file-routes.js';
-import { errorBodySchema, sendError } from './http-errors.js';
+import { InternalError, InvalidPathError, RouteNotFoundError, errorBodySchema, sendError } from './http-errors.js';
 
 export interface HttpAppOptions {
   /** HLS_PATH: the folder of stream folders, served read-only. */
@@ -37,7 +37,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
         error.code === 'FST_ERR_MAX_PARAM_LENGTH'
           ? `a path segment is longer than ${MAX_PARAM_LENGTH} characters`
           : 'the path is not valid percent-encoded UTF-8';
-      sendError(reply, 'LIVE_ERR_INVALID_PATH', reason);
+      sendError(reply, new InvalidPathError(reason));
     },
   });
 
@@ -46,7 +46,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   });
 
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, 'LIVE_ERR_NOT_FOUND', `no such resource: ${request.method} ${request.url}`),
+    sendError(reply, new RouteNotFoundError(request.method, request.url)),
   );
 
   app.setErrorHandler<FastifyError>((error, request, reply) => {
@@ -57,12 +57,11 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
       const what = name === 'file' ? 'playlist or segment name' : 'stream name';
       return sendError(
         reply,
-        'LIVE_ERR_INVALID_PATH',
-        value === undefined ? `${request.url} is not a valid path` : `${JSON.stringify(value)} is not a valid ${what}`,
+        new InvalidPathError(value === undefined ? `${request.url} is not a valid path` : `${JSON.stringify(value)} is not a valid ${what}`),
       );
     }
     request.log.error({ err: error }, 'request failed');
-    return sendError(reply, 'LIVE_ERR_INTERNAL', 'internal error');
+    return sendError(reply, new InternalError());
   });
 
   // Browsers preflight requests with conditional or range headers; any origin may read.

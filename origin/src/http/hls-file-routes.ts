@@ -2,7 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { STREAM_NAME_PATTERN } from '../hls/hls-names.js';
-import { errorBodySchema, sendError } from './http-errors.js';
+import { MediaNotFoundError, errorBodySchema, sendError } from './http-errors.js';
 
 /** A playlist or segment name: no leading dot, no slash, no `.tmp`, only the two HLS types. */
 export const HLS_FILE_NAME_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.(m3u8|ts)$/;
@@ -82,7 +82,7 @@ async function sendFile(
   const stat = await handle.stat({ bigint: true });
   if (!stat.isFile()) {
     await handle.close();
-    return sendError(reply, 'LIVE_ERR_NOT_FOUND', `${request.url} is not a file`);
+    return sendError(reply, new MediaNotFoundError(request.url));
   }
   // A new version is a new inode (written aside, then renamed in), so the inode tells versions apart.
   const etag = `"${stat.ino.toString(36)}-${stat.size.toString(36)}-${stat.mtimeNs.toString(36)}"`;
@@ -123,7 +123,7 @@ export const hlsFileRoutes: FastifyPluginAsync<HlsFileRoutesOptions> = async (ap
         handle = await open(join(hlsPath, stream, file), 'r');
       } catch (error) {
         if (['ENOENT', 'ENOTDIR'].includes(errorCode(error) ?? '')) {
-          return sendError(reply, 'LIVE_ERR_NOT_FOUND', `${stream}/${file} does not exist`);
+          return sendError(reply, new MediaNotFoundError(`${stream}/${file}`));
         }
         throw error;
       }

@@ -98,23 +98,24 @@ t.test('a matching ETag gets 304 with the caching headers', async (t) => {
 
 t.test('missing files and unknown routes are 404 JSON', async (t) => {
   const { request } = await serve(t);
-  for (const [method, path] of [
-    ['GET', '/golive/6.ts'],
-    ['GET', '/nobody/index.m3u8'],
-    ['GET', '/golive/folder.ts'],
-    ['GET', '/golive'],
-    ['GET', '/a/b/c.ts'],
-    ['POST', '/golive/index.m3u8'],
-    ['DELETE', '/golive/5.ts'],
+  // The platform's codes: a file the stream does not have is the edge's MEDIA_NOT_FOUND too.
+  for (const [method, path, code] of [
+    ['GET', '/golive/6.ts', 'LIVE_ERR_MEDIA_NOT_FOUND'],
+    ['GET', '/nobody/index.m3u8', 'LIVE_ERR_MEDIA_NOT_FOUND'],
+    ['GET', '/golive/folder.ts', 'LIVE_ERR_MEDIA_NOT_FOUND'],
+    ['GET', '/golive', 'LIVE_ERR_ROUTE_NOT_FOUND'],
+    ['GET', '/a/b/c.ts', 'LIVE_ERR_ROUTE_NOT_FOUND'],
+    ['POST', '/golive/index.m3u8', 'LIVE_ERR_ROUTE_NOT_FOUND'],
+    ['DELETE', '/golive/5.ts', 'LIVE_ERR_ROUTE_NOT_FOUND'],
   ]) {
     const response = await request(path!, method);
     t.equal(response.status, 404, `${method} ${path}`);
     t.equal(response.headers['content-type'], 'application/json; charset=utf-8');
     t.equal(response.headers['access-control-allow-origin'], '*');
-    t.match(JSON.parse(response.text), { error: { code: 'LIVE_ERR_NOT_FOUND', message: String } });
+    t.match(JSON.parse(response.text), { error: { code, message: String } }, `${method} ${path}`);
   }
   const missing = await request('/golive/6.ts');
-  t.same(JSON.parse(missing.text), { error: { code: 'LIVE_ERR_NOT_FOUND', message: 'golive/6.ts does not exist' } });
+  t.same(JSON.parse(missing.text), { error: { code: 'LIVE_ERR_MEDIA_NOT_FOUND', message: 'golive/6.ts does not exist' } });
 });
 
 t.test('traversal, encoded slashes, hidden and temporary files are refused', async (t) => {
@@ -139,7 +140,7 @@ t.test('traversal, encoded slashes, hidden and temporary files are refused', asy
     t.ok([400, 404].includes(response.status), `${path.slice(0, 40)} -> ${response.status}`);
     t.notMatch(response.text, SECRET);
     t.equal(response.headers['content-type'], 'application/json; charset=utf-8');
-    t.match(JSON.parse(response.text), { error: { code: /^LIVE_ERR_(INVALID_PATH|NOT_FOUND)$/, message: String } });
+    t.match(JSON.parse(response.text), { error: { code: /^LIVE_ERR_(INVALID_PATH|ROUTE_NOT_FOUND|MEDIA_NOT_FOUND)$/, message: String } });
   }
   const tmp = await request('/golive/index.m3u8.tmp');
   t.same(JSON.parse(tmp.text), {
