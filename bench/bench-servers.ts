@@ -69,7 +69,8 @@ function startNodeService(
     child,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
+      // SIGINT: stop now (SIGTERM would make the origin drain, waiting for its publishers).
+      child.kill('SIGINT');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);

@@ -46,10 +46,15 @@ export interface Platform {
   /** The process id of the service's current run (for its memory). */
   pid(service: ServiceName): number | undefined;
   /**
-   * Stops one service: SIGTERM (its graceful shutdown; SIGKILL after 5 s) or SIGKILL (a crash).
+   * Stops one service: SIGINT (its graceful stop; SIGKILL after 5 s) or SIGKILL (a crash).
    * Resolves once the process has exited.
    */
-  stopService(service: ServiceName, signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  stopService(service: ServiceName, signal?: 'SIGINT' | 'SIGKILL'): Promise<void>;
+  /**
+   * Sends a signal (SIGTERM: the origin drains) and returns at once with the exit to come: the
+   * process's exit code, or the signal that ended it.
+   */
+  sendSignal(service: ServiceName, signal: NodeJS.Signals): Promise<number | NodeJS.Signals | null>;
   /** Starts a stopped service again with the same settings and ports; resolves once it is ready. */
   startService(service: ServiceName): Promise<void>;
   stop(): Promise<void>;
@@ -116,17 +121,27 @@ export async function startPlatform(
     logs: (name) => (pastOutput.get(name) ?? '') + (services.get(name)?.output ?? ''),
     logEntries: (name) => logEntriesOf(platform.logs(name)),
     pid: (name) => services.get(name)?.child.pid,
-    stopService: async (name, signal = 'SIGTERM') => {
+    stopService: async (name, signal = 'SIGINT') => {
       const service = services.get(name);
       if (!service) throw new Error(`${name} was never started`);
       const { child } = service;
-      if (signal === 'SIGTERM' || child.exitCode !== null || child.signalCode !== null) {
+      if (signal === 'SIGINT' || child.exitCode !== null || child.signalCode !== null) {
         await stopService(service);
         return;
       }
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
       await exited;
+    },
+    sendSignal: (name, signal) => {
+      const child = services.get(name)?.child;
+      if (!child) throw new Error(`${name} was never started`);
+      const exited = new Promise<number | NodeJS.Signals | null>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode ?? child.signalCode);
+        else child.once('exit', (code, killedBy) => resolve(code ?? killedBy));
+      });
+      child.kill(signal);
+      return Promise.resolve(exited);
     },
     startService: async (name) => {
       const previous = services.get(name);

@@ -61,12 +61,15 @@ export function startService(name: ServiceName, env: Record<string, string>): Se
   return service;
 }
 
-/** SIGTERM (the service's graceful shutdown), SIGKILL after 5 s. */
+/**
+ * SIGINT (the service's graceful stop, without the origin's drain, which SIGTERM starts), SIGKILL
+ * after 5 s.
+ */
 export async function stopService(service: ServiceProcess): Promise<void> {
   const { child } = service;
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
+  child.kill('SIGINT');
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
   await exited;
   clearTimeout(timer);

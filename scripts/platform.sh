@@ -60,7 +60,8 @@ stop_all() {
   echo "==> stopping"
   # Reverse start order: edge and discovery first (discovery withdraws its streams), redis last.
   for ((i=${#pids[@]}-1; i>=0; i--)); do
-    kill -TERM "${pids[$i]}" 2>/dev/null || true
+    # SIGINT: stop now (SIGTERM would make the origin drain, waiting for live publishers).
+    kill -INT "${pids[$i]}" 2>/dev/null || true
     wait "${pids[$i]}" 2>/dev/null || true
   done
   echo "==> stopped"

@@ -38,7 +38,7 @@ onShutdownSignal(
     await discovery.stop();
     await api.close();
   },
-  2 * settings.apiTimeoutMs + 5_000,
+  { timeoutMs: 2 * settings.apiTimeoutMs + 5_000 },
 );
 
 await discovery.start();

@@ -19,7 +19,7 @@ try {
 const app = await buildApp({ settings, cacheSettings, logger });
 // Fastify's close stops accepting, lets in-flight requests finish, then closes the origin
 // connections and the API client (onClose hooks).
-onShutdownSignal(logger, () => app.close(), settings.shutdownTimeoutMs);
+onShutdownSignal(logger, () => app.close(), { timeoutMs: settings.shutdownTimeoutMs });
 
 try {
   await app.listen({ port: settings.port, host: settings.host });

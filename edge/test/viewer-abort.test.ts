@@ -7,11 +7,10 @@
  */
 import net from 'node:net';
 import t from 'tap';
-import { TEST_INTERNAL_TOKEN } from '../../test-support/internal-token.js';
-import { answersOk, startService, stopService, waitUntilReady } from '../../e2e/service-process.js';
-import { freePort } from '../../test-support/free-port.js';
+import { stopService } from '../../e2e/service-process.js';
 import { waitFor } from '../../test-support/wait-for.js';
 import { request } from './fixtures/edge.js';
+import { startEdgeProcess } from './fixtures/edge-process.js';
 import { startRouteApi } from './fixtures/route-api.js';
 import { BODY_BYTES, startStagedOrigin, type StagedOrigin } from './fixtures/staged-origin.js';
 import { within } from './fixtures/within.js';
@@ -104,20 +103,13 @@ t.test('viewers leaving at every stage of a request leave the edge serving', asy
   t.teardown(() => api.close());
   api.register('golive', origin.host);
 
-  const port = await freePort();
-  const edge = startService('edge', {
-    EDGE_PORT: String(port),
-    EDGE_HOST: '127.0.0.1',
-    API_URL: api.url,
-    INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
+  const { edge, port } = await startEdgeProcess(api.url, {
     // Each held lookup keeps its own API connection, and none may time out while held.
     API_CONNECTIONS: String(BATCH),
     API_TIMEOUT_MS: String(STAGE_LIMIT_MS),
     UPSTREAM_CONNECTIONS: String(UPSTREAM_CONNECTIONS),
-    LOG_LEVEL: 'warn',
   });
   t.teardown(() => stopService(edge));
-  await waitUntilReady('edge', edge, () => answersOk(`http://127.0.0.1:${port}/health`));
   const alive = (): boolean => edge.child.exitCode === null && edge.child.signalCode === null;
 
   /**

@@ -57,6 +57,7 @@ async function main(): Promise<void> {
   // Readiness: RTMP listens and the API accepted a heartbeat (so it knows this origin and can
   // answer its publishers' authorizations). Both stay true once met.
   const readiness = { rtmp: false, heartbeat: false };
+  let draining = false;
   let heartbeat: IngestHeartbeat | undefined;
   const streams = new LiveStreamRegistry({
     hls,
@@ -108,6 +109,7 @@ async function main(): Promise<void> {
     logger: { ...loggerOptions('origin'), level: process.env.HTTP_LOG_LEVEL ?? 'warn' },
     stats: () => ({ liveStreams: streams.size, fallbacksPlaying: streams.fallbacks, segmentDelay: delays.summary() }),
     readiness: () => ({ ...readiness }),
+    draining: () => draining,
   });
 
   await http.listen({ host: settings.httpHost, port: settings.httpPort });
@@ -119,7 +121,23 @@ async function main(): Promise<void> {
     'origin listening',
   );
 
-  onShutdownSignal(logger, async () => {
+  // SIGTERM drains: /ready fails (the load balancer sends new publishers elsewhere), no new RTMP
+  // connection is taken, live publishers go on (their viewers and targets too) until they stop or
+  // DRAIN_TIMEOUT_SECONDS; then the origin stops. SIGINT stops at once.
+  const drain = async (): Promise<void> => {
+    draining = true;
+    rtmp.stopAccepting();
+    logger.info({ publishers: rtmp.publishers, drainTimeoutSeconds: settings.drainTimeoutMs / 1000 }, 'draining: taking no new publishers');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), settings.drainTimeoutMs);
+    });
+    const cut = await Promise.race([rtmp.whenNoPublishers().then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (cut) logger.warn({ publishers: rtmp.publishers }, 'drain timed out: cutting the publishers left (they reconnect elsewhere)');
+    else logger.info('drained: no publisher left');
+  };
+  const stop = async (): Promise<void> => {
     // Before the listener closes its connections: a publisher cut by the shutdown must not start its fallback.
     await streams.closeAll();
     await rtmp.close();
@@ -129,7 +147,8 @@ async function main(): Promise<void> {
     await api.close();
     await hls.close();
     await http.close();
-  });
+  };
+  onShutdownSignal(logger, stop, { drain });
 }
 
 main().catch((error: unknown) => {

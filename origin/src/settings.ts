@@ -49,6 +49,11 @@ export interface OriginSettings {
   restreamReconnectWindowMs: number;
   restreamStatusIntervalMs: number;
   fallback: FallbackSettings;
+  /**
+   * DRAIN_TIMEOUT_SECONDS: after SIGTERM, how long live publishers may go on before they are cut
+   * (they reconnect, through the load balancer, to another origin). Default 300.
+   */
+  drainTimeoutMs: number;
 }
 
 export function readOriginSettings(env: Env = process.env): OriginSettings {
@@ -78,6 +83,7 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
     heartbeatMs: readInteger(env, 'INGEST_HEARTBEAT_MS', 1000, { min: 100 }),
     restream: readRestreamSettings(env),
     restreamReconnectWindowMs: readNumber(env, 'RESTREAM_RECONNECT_WINDOW_SECONDS', 600, { min: 0 }) * 1000,
+    drainTimeoutMs: readNumber(env, 'DRAIN_TIMEOUT_SECONDS', 300, { min: 0 }) * 1000,
     restreamStatusIntervalMs: readInteger(env, 'RESTREAM_STATUS_INTERVAL_MS', 2000, { min: 100 }),
     fallback: readFallbackSettings(env),
   };

@@ -14,6 +14,8 @@ export interface HttpAppOptions {
    * met; `GET /ready` answers 200 when all are. Default: none, always ready.
    */
   readiness?: () => Record<string, boolean>;
+  /** True once the origin drains (SIGTERM): /ready answers 503 so load balancers send no new publishes. */
+  draining?: () => boolean;
 }
 
 /** Longest path parameter the router accepts: a 128-character stream name fits with room to spare. */
@@ -91,14 +93,14 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   const readiness = options.readiness ?? (() => ({}));
   app.get(
     '/ready',
-    { schema: { response: { 200: readinessSchema('ready'), 503: readinessSchema('starting') } } },
+    { schema: { response: { 200: readinessSchema(['ready']), 503: readinessSchema(['starting', 'draining']) } } },
     async (_request, reply) => {
       const checks = readiness();
-      const ready = Object.values(checks).every(Boolean);
+      const status = options.draining?.() ? 'draining' : Object.values(checks).every(Boolean) ? 'ready' : 'starting';
       return reply
-        .code(ready ? 200 : 503)
+        .code(status === 'ready' ? 200 : 503)
         .header('cache-control', 'no-cache')
-        .send({ status: ready ? 'ready' : 'starting', checks });
+        .send({ status, checks });
     },
   );
 
@@ -110,12 +112,12 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
 }
 
 /** `{ status, checks: { <condition>: met } }`, the body of both answers of `GET /ready`. */
-function readinessSchema(status: 'ready' | 'starting') {
+function readinessSchema(statuses: Array<'ready' | 'starting' | 'draining'>) {
   return {
     type: 'object',
     required: ['status', 'checks'],
     properties: {
-      status: { type: 'string', const: status },
+      status: { type: 'string', enum: statuses },
       checks: { type: 'object', additionalProperties: { type: 'boolean' } },
     },
   } as const;

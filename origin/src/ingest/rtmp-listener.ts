@@ -33,6 +33,10 @@ export class RtmpListener {
   /** `app/name` of every publish on an open connection: a second publisher of one is refused. */
   private readonly livePaths = new Set<string>();
   private refusals = { count: 0, lastLoggedAt: -Infinity };
+  /** Resolves once the server has closed and every connection with it (it closes once, for a drain or a stop). */
+  private closed: Promise<void> | undefined;
+  /** Called whenever a publish's connection closes (drains wait for the last one). */
+  private readonly publishEnded = new Set<() => void>();
 
   constructor(private readonly options: RtmpListenerOptions) {
     const { limits, logger } = options;
@@ -54,10 +58,33 @@ export class RtmpListener {
     });
   }
 
+  /** Publishes on open connections (authorized or waiting for the API). */
+  get publishers(): number {
+    return this.livePaths.size;
+  }
+
+  /** From now on new connections are refused by the system; open ones go on. */
+  stopAccepting(): void {
+    this.closed ??= new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Resolves once no publish is on an open connection (at once when none is). */
+  whenNoPublishers(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.livePaths.size > 0) return;
+        this.publishEnded.delete(check);
+        resolve();
+      };
+      this.publishEnded.add(check);
+      check();
+    });
+  }
+
   async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.stopAccepting();
     for (const socket of this.sockets) socket.destroy();
-    await closed;
+    await this.closed;
   }
 
   private accept(socket: net.Socket): void {
@@ -93,7 +120,10 @@ export class RtmpListener {
         const path = `${app}/${name}`;
         if (this.livePaths.has(path)) return { refuse: 'this stream is already being published' };
         this.livePaths.add(path);
-        socket.once('close', () => this.livePaths.delete(path));
+        socket.once('close', () => {
+          this.livePaths.delete(path);
+          for (const listener of [...this.publishEnded]) listener();
+        });
         let sink: FlvTagSink | undefined;
         this.options.onPublish({
           id: connection.id,

@@ -197,6 +197,18 @@ t.test('GET /ready: 503 until every readiness condition is met, then 200', async
   t.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200, '/health stays liveness');
 });
 
+t.test('GET /ready: 503 draining from the moment the origin drains, /health still 200', async (t) => {
+  let draining = false;
+  const app = buildHttpApp({ hlsPath: t.testdir(), readiness: () => ({ rtmp: true, heartbeat: true }), draining: () => draining });
+  t.teardown(() => app.close());
+  t.equal((await app.inject({ method: 'GET', url: '/ready' })).statusCode, 200);
+  draining = true;
+  const response = await app.inject({ method: 'GET', url: '/ready' });
+  t.equal(response.statusCode, 503, 'a load balancer sends new publishers elsewhere');
+  t.same(response.json(), { status: 'draining', checks: { rtmp: true, heartbeat: true } });
+  t.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200, 'the process is alive: no restart');
+});
+
 t.test('GET /ready without readiness conditions: ready', async (t) => {
   const { request } = await serve(t);
   const response = await request('/ready');
