@@ -32,5 +32,5 @@ console.log(`  Demo stream "${id}" (owned by the admin user)
   OBS:        Settings > Stream > Service: Custom
               Server:     ${server}
               Stream Key: ${rtmpKey}
-  Test:       npm run publish:test -- ${rtmpKey}
+  Test:       npm run publish:test -- ${rtmpKey}${server === 'rtmp://localhost:1935/stream' ? '' : ` ${server}`}
   Play:       ${hls}   (VLC, ffplay, hls.js)`);

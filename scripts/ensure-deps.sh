@@ -3,15 +3,19 @@
 # build. Run by platform.sh and test.sh so either can be the first command a new user runs.
 #   bash scripts/ensure-deps.sh          what the platform needs to run: ffmpeg/ffprobe, redis-server
 #   bash scripts/ensure-deps.sh --tests  also what the tests use: nginx with libnginx-mod-rtmp (the
-#                                        nginx-rtmp compatibility tests), openssl (the RTMPS test)
+#                                        nginx-rtmp compatibility tests), openssl (the RTMPS test),
+#                                        haproxy and ip (the cluster tests)
+#   bash scripts/ensure-deps.sh --cluster   what npm run start:cluster needs: haproxy and ip too
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 for_tests=0
+for_cluster=0
 case "${1:-}" in
-  --tests) for_tests=1 ;;
+  --tests) for_tests=1; for_cluster=1 ;;
+  --cluster) for_cluster=1 ;;
   "") ;;
-  *) echo "usage: $0 [--tests]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--tests|--cluster]" >&2; exit 2 ;;
 esac
 
 # Where Debian's libnginx-mod-rtmp puts the module (test-support/nginx-rtmp.ts looks there too).
@@ -29,6 +33,10 @@ find_missing() {
     has_nginx || need_packages+=(nginx)
     [ -f "$nginx_rtmp_module" ] || need_packages+=(libnginx-mod-rtmp)
     command -v openssl >/dev/null 2>&1 || need_packages+=(openssl)
+  fi
+  if [ "$for_cluster" -eq 1 ]; then
+    command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need_packages+=(haproxy)
+    command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || need_packages+=(iproute2)
   fi
   return 0
 }

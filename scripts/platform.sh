@@ -23,74 +23,12 @@ export DISCOVERY_READY_FILE="${DISCOVERY_READY_FILE:-$run_dir/discovery.ready}"
 log_dir="$run_dir/logs"
 mkdir -p "$log_dir" "$HLS_PATH"
 
-# A local admin token, made once and kept in .run/admin-token (readable by this user only).
-if [ -z "${ADMIN_TOKEN:-}" ]; then
-  if [ ! -s "$run_dir/admin-token" ]; then
-    (umask 077 && node -e "process.stdout.write('adm_' + require('crypto').randomBytes(24).toString('base64url'))" >"$run_dir/admin-token")
-  fi
-  ADMIN_TOKEN="$(cat "$run_dir/admin-token")"
-fi
-export ADMIN_TOKEN
+# The admin token, the internal listener's secret and the playback signing key: made once and
+# kept in .run/ (readable by this user only); set ADMIN_TOKEN etc. to choose your own.
+source scripts/lib/run-support.sh
+export_run_secrets
 
-# The secret of the API's internal listener, shared by the API, origin, discovery and edge: made
-# once like the admin token (hex, so it also fits nginx-rtmp's on_publish URL as is).
-if [ -z "${INTERNAL_TOKEN:-}" ]; then
-  if [ ! -s "$run_dir/internal-token" ]; then
-    (umask 077 && node -e "process.stdout.write(require('crypto').randomBytes(32).toString('hex'))" >"$run_dir/internal-token")
-  fi
-  INTERNAL_TOKEN="$(cat "$run_dir/internal-token")"
-fi
-export INTERNAL_TOKEN
-
-# The key that signs playback tokens, shared by the API and the edge: made once like the admin token.
-if [ -z "${PLAYBACK_SIGNING_KEY:-}" ]; then
-  if [ ! -s "$run_dir/playback-signing-key" ]; then
-    (umask 077 && node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64url'))" >"$run_dir/playback-signing-key")
-  fi
-  PLAYBACK_SIGNING_KEY="$(cat "$run_dir/playback-signing-key")"
-fi
-export PLAYBACK_SIGNING_KEY
-
-pids=()
-stopping=0
-stop_all() {
-  trap - INT TERM EXIT
-  stopping=1
-  echo
-  echo "==> stopping"
-  # Reverse start order: edge and discovery first (discovery withdraws its streams), redis last.
-  for ((i=${#pids[@]}-1; i>=0; i--)); do
-    # SIGINT: stop now (SIGTERM would make the origin drain, waiting for live publishers).
-    kill -INT "${pids[$i]}" 2>/dev/null || true
-    wait "${pids[$i]}" 2>/dev/null || true
-  done
-  echo "==> stopped"
-}
 trap stop_all INT TERM EXIT
-
-# Waits until the service started last passes `check` (a command), or fails when it exits first
-# or is not ready after 60 s.
-wait_ready() {
-  local name="$1" what="$2"
-  shift 2
-  local pid="${pids[${#pids[@]}-1]}"
-  for _ in $(seq 1 600); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "error: $name exited before it was ready; see $log_dir/$name.log" >&2
-      tail -n 20 "$log_dir/$name.log" >&2 || true
-      exit 1
-    fi
-    sleep 0.1
-  done
-  echo "error: $name is not ready ($what); see $log_dir/$name.log" >&2
-  tail -n 20 "$log_dir/$name.log" >&2 || true
-  exit 1
-}
-
-answers_ok() {
-  node -e "fetch('$1').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" 2>/dev/null
-}
 
 if [ -z "${REDIS_URL:-}" ]; then
   redis_port="${REDIS_PORT:-6379}"

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Brings the scaled-out platform up on this machine, one network namespace per host, each with its
+# own address on a bridge: HAProxy in front (deploy/haproxy/haproxy.cfg), two API instances, two
+# origins each with its discovery sidecar, two edges and Redis with AOF. Ctrl-C stops everything and
+# removes the namespaces and the bridge. Needs root (ip netns); HAProxy comes from the distribution.
+# Settings: CLUSTER_NET (the /24's first three numbers, default 10.77.0), CLUSTER_NAME (prefix of
+# the namespaces and the bridge, default lsc), CLUSTER_RUN_DIR (logs, HLS and Redis data, default
+# .run/cluster), SKIP_DEPS=1 (the build is there: the tests use it), DEMO_STREAM=0 (none).
+set -euo pipefail
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "error: npm run start:cluster needs root: it makes network namespaces (ip netns) and a bridge." >&2
+  echo "       run it as root (e.g. sudo npm run start:cluster), or use npm start for one host." >&2
+  exit 1
+fi
+[ "${SKIP_DEPS:-0}" = "1" ] || bash scripts/ensure-deps.sh --cluster
+
+net="${CLUSTER_NET:-10.77.0}"
+prefix="${CLUSTER_NAME:-lsc}"
+bridge="${prefix}0"
+# One host per service: name and last address number. Discovery runs on its origin's host.
+hosts=(lb:2 redis:10 api-1:11 api-2:12 origin-1:21 origin-2:22 edge-1:31 edge-2:32)
+addr() {
+  local host
+  for host in "${hosts[@]}"; do
+    if [ "${host%%:*}" = "$1" ]; then echo "$net.${host##*:}"; return; fi
+  done
+  echo "unknown host $1" >&2
+  exit 1
+}
+lb="$(addr lb)"
+
+run_dir="${CLUSTER_RUN_DIR:-$repo_root/.run/cluster}"
+log_dir="$run_dir/logs"
+# The secrets are npm start's (.run/), so both ways of running share one admin token.
+secrets_dir="$repo_root/.run"
+mkdir -p "$log_dir" "$secrets_dir"
+source scripts/lib/run-support.sh
+run_dir="$secrets_dir" export_run_secrets
+
+# Removes this cluster's namespaces (and whatever still runs in them) and its bridge.
+remove_network() {
+  local host ns pid
+  for host in "${hosts[@]}"; do
+    ns="${prefix}-${host%%:*}"
+    if ip netns list | grep -qw "^$ns"; then
+      for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+      ip netns del "$ns"
+    fi
+  done
+  if ip link show "$bridge" >/dev/null 2>&1; then ip link del "$bridge"; fi
+}
+
+after_stop() { remove_network; }
+stopped_note=" (namespaces and bridge removed)"
+
+# Left over by a run that was killed: start clean.
+remove_network
+trap stop_all INT TERM EXIT
+
+echo "==> network: bridge $bridge ($net.1/24), one namespace per host"
+ip link add "$bridge" type bridge
+ip addr add "$net.1/24" dev "$bridge"
+ip link set "$bridge" up
+for host in "${hosts[@]}"; do
+  name="${host%%:*}"
+  ns="${prefix}-${name}"
+  ip netns add "$ns"
+  ip link add "${prefix}-${host##*:}" type veth peer name eth0 netns "$ns"
+  ip link set "${prefix}-${host##*:}" master "$bridge" up
+  ip -n "$ns" link set lo up
+  ip -n "$ns" addr add "$(addr "$name")/24" dev eth0
+  ip -n "$ns" link set eth0 up
+  ip -n "$ns" route add default via "$net.1"
+done
+
+# Starts "$@" on host $1 as service $2 (its log: $log_dir/$2.log).
+start_on() {
+  local host="$1" name="$2"
+  shift 2
+  echo "==> starting $name on $(addr "$host")"
+  ip netns exec "${prefix}-${host}" "$@" >"$log_dir/$name.log" 2>&1 &
+  pids+=($!)
+}
+
+mkdir -p "$run_dir/redis"
+start_on redis redis redis-server --bind "$(addr redis)" --port 6379 --protected-mode no \
+  --dir "$run_dir/redis" --appendonly yes --save ""
+wait_ready redis "no answer to PING" redis-cli -h "$(addr redis)" ping
+
+# Every service reaches the API's internal listener through HAProxy, which balances over both APIs.
+api_url="http://$lb:9091"
+common=(env INTERNAL_TOKEN="$INTERNAL_TOKEN" PLAYBACK_SIGNING_KEY="$PLAYBACK_SIGNING_KEY")
+
+start_on lb haproxy env ORIGIN_1="$(addr origin-1)" ORIGIN_2="$(addr origin-2)" EDGE_1="$(addr edge-1)" \
+  EDGE_2="$(addr edge-2)" API_1="$(addr api-1)" API_2="$(addr api-2)" haproxy -db -f deploy/haproxy/haproxy.cfg
+stop_signal[${pids[${#pids[@]}-1]}]=TERM
+wait_ready haproxy "no answer at http://$lb:8404/stats" answers_ok "http://$lb:8404/stats"
+
+for api in api-1 api-2; do
+  start_on "$api" "$api" "${common[@]}" API_HOST=0.0.0.0 API_PORT=9090 API_INTERNAL_HOST=0.0.0.0 API_INTERNAL_PORT=9091 \
+    REDIS_URL="redis://$(addr redis):6379" ADMIN_TOKEN="$ADMIN_TOKEN" ALLOWED_STREAMS="${ALLOWED_STREAMS-golive}" \
+    PUBLIC_PLAYBACK_URL="http://$lb:8081" FALLBACK_PATH="$run_dir/fallback" \
+    node dist/api/src/server.js
+  wait_ready "$api" "no answer at /health" answers_ok "http://$(addr "$api"):9091/health"
+done
+wait_ready haproxy "no API through HAProxy" answers_ok "$api_url/health"
+
+origin_pids=()
+for origin in origin-1 origin-2; do
+  hls="$run_dir/$origin/hls"
+  mkdir -p "$hls"
+  start_on "$origin" "$origin" "${common[@]}" ORIGIN_ID="$origin" RTMP_HOST=0.0.0.0 RTMP_PORT=1935 \
+    ORIGIN_HTTP_HOST=0.0.0.0 ORIGIN_HTTP_PORT=8080 HLS_PATH="$hls" API_URL="$api_url" \
+    INGEST_NAME="$origin" INGEST_RTMP_URL="rtmp://$lb:1935/stream/{stream_key}" \
+    FALLBACK_CACHE_PATH="$run_dir/$origin/fallback-cache" \
+    node dist/origin/src/server.js
+  origin_pids+=("${pids[${#pids[@]}-1]}")
+  wait_ready "$origin" "/ready does not answer 200" answers_ok "http://$(addr "$origin"):8080/ready"
+  ready_file="$run_dir/$origin/discovery.ready"
+  rm -f "$ready_file"
+  start_on "$origin" "discovery-${origin#origin-}" "${common[@]}" HLS_PATH="$hls" API_URL="$api_url" \
+    ORIGIN_HOST="$(addr "$origin"):8080" DISCOVERY_READY_FILE="$ready_file" \
+    node dist/discovery/src/server.js
+  wait_ready "discovery-${origin#origin-}" "no $ready_file" test -f "$ready_file"
+done
+
+for edge in edge-1 edge-2; do
+  start_on "$edge" "$edge" "${common[@]}" EDGE_HOST=0.0.0.0 EDGE_PORT=8081 API_URL="$api_url" \
+    node dist/edge/src/server.js
+  wait_ready "$edge" "no answer at /health" answers_ok "http://$(addr "$edge"):8081/health"
+done
+wait_ready haproxy "no edge through HAProxy" answers_ok "http://$lb:8081/health"
+# HAProxy sends publishers to an origin once its health checks passed: wait for both.
+wait_ready haproxy "HAProxy does not see both origins up (http://$lb:8404/stats)" node -e "
+  fetch('http://$lb:8404/stats;csv').then((r) => r.text()).then((csv) => {
+    const up = csv.split('\\n').filter((line) => /^origins,origin-/.test(line) && line.split(',')[17] === 'UP');
+    process.exit(up.length === 2 ? 0 : 1);
+  }, () => process.exit(1));"
+
+demo=""
+if [ "${DEMO_STREAM:-1}" = "1" ]; then
+  demo="$(node scripts/demo-stream.mjs "http://$lb:9090" "$run_dir/demo-stream-id" 2>>"$log_dir/demo.log" || true)"
+fi
+
+cat <<BANNER
+
+  livestack cluster is up (HAProxy at $lb; every host on bridge $bridge, $net.0/24)
+  ---------------------------------------------------------------
+${demo:-  (no demo stream: see ${log_dir}/demo.log)}
+  Open name:  stream key golive also publishes, to http://$lb:8081/golive/index.m3u8
+  API:        http://$lb:9090   docs: http://$lb:9090/docs   (two instances behind HAProxy)
+              admin token: ${secrets_dir}/admin-token
+  Hosts:      $(for host in "${hosts[@]}"; do printf '%s %s  ' "${host%%:*}" "$net.${host##*:}"; done)
+              origins: http://$(addr origin-1):8080 and http://$(addr origin-2):8080 (discovery beside each)
+  Drain:      kill -TERM ${origin_pids[0]}   (origin-1 drains: new publishers go to origin-2)
+  HAProxy:    http://$lb:8404/stats
+  Logs:       ${log_dir}/<service>.log
+  Ctrl-C stops everything and removes the namespaces.
+  ---------------------------------------------------------------
+BANNER
+
+# Exit (and stop the others) as soon as a service dies; an origin that drained (SIGTERM) and
+# stopped cleanly leaves the others running, as one host taken out of a cluster would.
+set +e
+running=("${pids[@]}")
+while [ "$stopping" -eq 0 ]; do
+  wait -n -p exited "${running[@]}"
+  code=$?
+  [ "$stopping" -eq 0 ] || break
+  if [ "$code" -eq 0 ] && [[ " ${origin_pids[*]} " == *" $exited "* ]]; then
+    echo "==> origin (pid $exited) drained and stopped; the cluster goes on without it"
+    still=()
+    for pid in "${running[@]}"; do [ "$pid" = "$exited" ] || still+=("$pid"); done
+    running=("${still[@]}")
+    continue
+  fi
+  echo "a service (pid ${exited:-?}) exited unexpectedly; see $log_dir" >&2
+  exit 1
+done
