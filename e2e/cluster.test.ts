@@ -2,8 +2,8 @@
  * The scaled-out platform as `npm run start:cluster` brings it up (one network namespace per host,
  * HAProxy in front, two APIs, two origins with their discovery, two edges, Redis): publishers
  * through HAProxy land on different origins and play through either edge; an origin that drains
- * (SIGTERM) gets no new publishers while its live one goes on, then leaves the cluster running;
- * Ctrl-C removes every namespace. Needs root (ip netns), as CI runs.
+ * (SIGTERM) gets no new publishers while its live one goes on, then leaves the cluster running; a
+ * killed API instance leaves the other serving; Ctrl-C removes every namespace. Needs root (ip netns), as CI runs.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -85,22 +85,22 @@ async function originOf(stream: string): Promise<OriginName | undefined> {
   return undefined;
 }
 
-/** The origin process of one origin host (discovery runs beside it, in the same namespace). */
-function originPid(origin: OriginName): number {
-  const pids = execFileSync('ip', ['netns', 'pids', `${NAME}-${origin}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+/** The process of `service` (origin, api) on `host` (discovery runs beside an origin, in its namespace). */
+async function servicePid(host: string, service: 'origin' | 'api'): Promise<number> {
+  const pids = execFileSync('ip', ['netns', 'pids', `${NAME}-${host}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
   for (const pid of pids) {
-    const cmdline = execFileSync('cat', [`/proc/${pid}/cmdline`], { encoding: 'utf8' });
-    if (cmdline.includes('dist/origin/src/server.js')) return Number(pid);
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(`dist/${service}/src/server.js`)) return Number(pid);
   }
-  throw new Error(`no origin process in ${NAME}-${origin}`);
+  throw new Error(`no ${service} process in ${NAME}-${host}`);
 }
 
-/** HAProxy's view of an origin: UP or DOWN (its stats page as CSV). */
-async function haproxyState(origin: OriginName): Promise<string | undefined> {
+/** HAProxy's view of a server of a backend: UP or DOWN (its stats page as CSV). */
+async function haproxyState(backend: string, server: string): Promise<string | undefined> {
   const csv = await (await fetch(`http://${HAPROXY}:8404/stats;csv`)).text();
   return csv
     .split('\n')
-    .find((line) => line.startsWith(`origins,${origin},`))
+    .find((line) => line.startsWith(`${backend},${server},`))
     ?.split(',')[17];
 }
 
@@ -108,7 +108,7 @@ function publish(stream: string): Publisher {
   return publishFile(testAsset('h264-aac.flv'), `rtmp://${HAPROXY}:1935/stream/${stream}`, { loops: -1 });
 }
 
-t.test('npm run start:cluster: two origins behind HAProxy, either edge plays, a drain, Ctrl-C cleans up', async (t) => {
+t.test('npm run start:cluster: two origins behind HAProxy, either edge plays, a drain, an API killed, Ctrl-C cleans up', async (t) => {
   t.equal(process.getuid?.(), 0, 'runs as root (ip netns needs it)');
   const runDir = await mkdtemp(path.join(os.tmpdir(), 'livestack-cluster-'));
   t.teardown(() => rm(runDir, { recursive: true, force: true }));
@@ -145,8 +145,8 @@ t.test('npm run start:cluster: two origins behind HAProxy, either edge plays, a 
   const drained = firstOrigin;
   const other: OriginName = drained === 'origin-1' ? 'origin-2' : 'origin-1';
   const beforeDrain = await newestSegment(EDGES[2]!, 'first-one');
-  process.kill(originPid(drained), 'SIGTERM');
-  await waitFor(`HAProxy to mark ${drained} down`, async () => (await haproxyState(drained)) === 'DOWN', { timeoutMs: 60_000, intervalMs: 250 });
+  process.kill(await servicePid(drained, 'origin'), 'SIGTERM');
+  await waitFor(`HAProxy to mark ${drained} down`, async () => (await haproxyState('origins', drained)) === 'DOWN', { timeoutMs: 60_000, intervalMs: 250 });
   publishers.push(publish('third-one'));
   t.equal(await waitFor('third-one on an origin', () => originOf('third-one'), { timeoutMs: 60_000, intervalMs: 250 }), other, `a new publisher goes to ${other}`);
   const afterDrain = await waitFor(
@@ -167,6 +167,17 @@ t.test('npm run start:cluster: two origins behind HAProxy, either edge plays, a 
   t.equal(cluster.child.exitCode, null, 'the cluster goes on without it');
   const third = await waitFor('third-one through the edges', () => newestSegment(EDGES[2]!, 'third-one'), { timeoutMs: 60_000, intervalMs: 250 });
   t.equal(await status(`http://${EDGES[2]}/third-one/${third}`), 200, 'and keeps serving');
+
+  // One API instance dies: authorizations, discovery reports and route lookups go on through the other.
+  process.kill(await servicePid('api-1', 'api'), 'SIGKILL');
+  await waitFor('the cluster to report api-1 gone', () => cluster.output().includes('api-1 exited'), { timeoutMs: 60_000, intervalMs: 250 });
+  publishers.push(publish('fourth-one'));
+  for (const edge of EDGES) {
+    const segment = await waitFor(`fourth-one through ${edge}, with api-1 dead`, () => newestSegment(edge, 'fourth-one'), { timeoutMs: 60_000, intervalMs: 250 });
+    t.equal(await status(`http://${edge}/fourth-one/${segment}`), 200, `a new publisher is authorized and plays through ${edge} with one API left`);
+  }
+  t.equal(await status(`http://${HAPROXY}:9090/health`), 200, 'the public API answers through HAProxy');
+  t.equal(cluster.child.exitCode, null, 'the cluster goes on');
 
   // Ctrl-C: everything stops, nothing is left behind.
   process.kill(-cluster.child.pid!, 'SIGINT');

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Brings the scaled-out platform up on this machine, one network namespace per host, each with its
 # own address on a bridge: HAProxy in front (deploy/haproxy/haproxy.cfg), two API instances, two
-# origins each with its discovery sidecar, two edges and Redis with AOF. Ctrl-C stops everything and
-# removes the namespaces and the bridge. Needs root (ip netns); HAProxy comes from the distribution.
+# origins each with its discovery sidecar, two edges and Redis with AOF. A service that dies is
+# reported and the rest runs on; Ctrl-C stops everything and removes the namespaces and the bridge. Needs root (ip netns); HAProxy comes from the distribution.
 # Settings: CLUSTER_NET (the /24's first three numbers, default 10.77.0), CLUSTER_NAME (prefix of
 # the namespaces and the bridge, default lsc), CLUSTER_RUN_DIR (logs, HLS and Redis data, default
 # .run/cluster), SKIP_DEPS=1 (the build is there: the tests use it), DEMO_STREAM=0 (none).
@@ -58,7 +58,7 @@ stopped_note=" (namespaces and bridge removed)"
 
 # Left over by a run that was killed: start clean.
 remove_network
-trap stop_all INT TERM EXIT
+trap stop_all INT TERM HUP EXIT
 
 echo "==> network: bridge $bridge ($net.1/24), one namespace per host"
 ip link add "$bridge" type bridge
@@ -83,7 +83,9 @@ start_on() {
   echo "==> starting $name on $(addr "$host")"
   ip netns exec "${prefix}-${host}" "$@" >"$log_dir/$name.log" 2>&1 &
   pids+=($!)
+  service_name[$!]="$name"
 }
+declare -A service_name=()
 
 mkdir -p "$run_dir/redis"
 start_on redis redis redis-server --bind "$(addr redis)" --port 6379 --protected-mode no \
@@ -162,21 +164,22 @@ ${demo:-  (no demo stream: see ${log_dir}/demo.log)}
   ---------------------------------------------------------------
 BANNER
 
-# Exit (and stop the others) as soon as a service dies; an origin that drained (SIGTERM) and
-# stopped cleanly leaves the others running, as one host taken out of a cluster would.
+# Hosts fail on their own, as in a real cluster: a service that exits is reported and the others
+# run on (an origin that drained stops cleanly; a killed API leaves the other one serving).
+# Ctrl-C stops everything.
 set +e
 running=("${pids[@]}")
-while [ "$stopping" -eq 0 ]; do
+while [ "$stopping" -eq 0 ] && [ "${#running[@]}" -gt 0 ]; do
   wait -n -p exited "${running[@]}"
   code=$?
   [ "$stopping" -eq 0 ] || break
+  name="${service_name[$exited]:-pid $exited}"
   if [ "$code" -eq 0 ] && [[ " ${origin_pids[*]} " == *" $exited "* ]]; then
-    echo "==> origin (pid $exited) drained and stopped; the cluster goes on without it"
-    still=()
-    for pid in "${running[@]}"; do [ "$pid" = "$exited" ] || still+=("$pid"); done
-    running=("${still[@]}")
-    continue
+    echo "==> $name drained and stopped; the cluster goes on without it"
+  else
+    echo "==> $name exited (status $code; see $log_dir/$name.log); the cluster goes on without it" >&2
   fi
-  echo "a service (pid ${exited:-?}) exited unexpectedly; see $log_dir" >&2
-  exit 1
+  still=()
+  for pid in "${running[@]}"; do [ "$pid" = "$exited" ] || still+=("$pid"); done
+  running=("${still[@]}")
 done

@@ -28,7 +28,7 @@ mkdir -p "$log_dir" "$HLS_PATH"
 source scripts/lib/run-support.sh
 export_run_secrets
 
-trap stop_all INT TERM EXIT
+trap stop_all INT TERM HUP EXIT
 
 if [ -z "${REDIS_URL:-}" ]; then
   redis_port="${REDIS_PORT:-6379}"

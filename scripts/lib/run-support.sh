@@ -69,7 +69,7 @@ stop_services() {
 # The trap of INT, TERM and EXIT: stops every service, then runs after_stop when the caller
 # defines one (the cluster removes its network) and says so with stopped_note.
 stop_all() {
-  trap - INT TERM EXIT
+  trap - INT TERM HUP EXIT
   stopping=1
   echo
   echo "==> stopping"
