@@ -6,8 +6,8 @@
  * SIGINT, or a second signal while draining, stops at once.
  */
 import t from 'tap';
-import HLS from 'hls-parser';
 import { publishFile, testAsset, type Publisher } from '../test-support/ffmpeg.js';
+import { newestSegment } from '../test-support/newest-segment.js';
 import { tcpConnect } from '../test-support/tcp-connect.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { startPlatform, type Platform } from './platform-harness.js';
@@ -22,24 +22,13 @@ async function readiness(platform: Platform): Promise<Readiness> {
   return { status: response.status, body: (await response.json()) as Readiness['body'] };
 }
 
-/** The newest segment's URI in the playlist the edge serves, once it serves one. */
-async function newestSegment(platform: Platform, stream: string): Promise<string | undefined> {
-  const response = await fetch(`${platform.edgeUrl}/${stream}/index.m3u8`);
-  if (response.status !== 200) {
-    await response.body?.cancel();
-    return undefined;
-  }
-  const playlist = HLS.parse(await response.text()) as HLS.types.MediaPlaylist;
-  return playlist.segments.at(-1)?.uri;
-}
-
 function rtmpPortOf(platform: Platform): number {
   return Number(new URL(platform.rtmpUrl).port);
 }
 
 async function goLive(platform: Platform, stream: string): Promise<{ publisher: Publisher; segment: string }> {
   const publisher = publishFile(testAsset('h264-aac.flv'), `${platform.rtmpUrl}/${stream}`, { loops: -1 });
-  const segment = await waitFor(`${stream} to play through the edge`, () => newestSegment(platform, stream), { timeoutMs: 60_000, intervalMs: 250 });
+  const segment = await waitFor(`${stream} to play through the edge`, () => newestSegment(platform.edgeUrl, stream), { timeoutMs: 60_000, intervalMs: 250 });
   return { publisher, segment };
 }
 
@@ -63,7 +52,7 @@ t.test('SIGTERM: no new publishers, the live one goes on until it stops, then th
   const afterDrain = await waitFor(
     'a segment cut after the signal, through the edge',
     async () => {
-      const newest = await newestSegment(platform, stream);
+      const newest = await newestSegment(platform.edgeUrl, stream);
       return newest !== undefined && newest !== beforeDrain ? newest : undefined;
     },
     { timeoutMs: 60_000, intervalMs: 250 },
