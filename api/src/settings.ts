@@ -52,9 +52,13 @@ export interface ApiSettings {
   publicPlaybackUrl: string;
   /** PUBLIC_SRT_URL: `srt://host:port` to play over SRT; unset, no SRT playlist is advertised. */
   publicSrtUrl: string | undefined;
-  /** PUBLISH_LEASE_SECONDS: how long a publisher's lease lasts without an origin heartbeat. */
+  /**
+   * PUBLISH_LEASE_SECONDS: how long a stream's lease lasts without an origin heartbeat (origins
+   * beat every second). Short, because it is how long a publisher whose origin died is refused
+   * on another one; three missed heartbeats, so a slow beat loses nothing.
+   */
   publishLeaseSeconds: number;
-  /** INGEST_TTL_SECONDS: how long an origin stays listed without a heartbeat. */
+  /** INGEST_TTL_SECONDS: how long an origin stays listed (GET /v1/ingests) without a heartbeat. */
   ingestTtlSeconds: number;
   /**
    * ALLOW_PRIVATE_TARGETS: let restream targets resolve to loopback, private, link-local or
@@ -128,8 +132,8 @@ export function readApiSettings(env: Env = process.env): ApiSettings {
     adminToken,
     publicPlaybackUrl: readHttpUrl(env, 'PUBLIC_PLAYBACK_URL', 'http://localhost:8081'),
     publicSrtUrl: readSrtUrl(env, 'PUBLIC_SRT_URL'),
-    publishLeaseSeconds: readInteger(env, 'PUBLISH_LEASE_SECONDS', 5, { min: 1, max: 3600 }),
-    ingestTtlSeconds: readInteger(env, 'INGEST_TTL_SECONDS', 10, { min: 1, max: 3600 }),
+    publishLeaseSeconds: readInteger(env, 'PUBLISH_LEASE_SECONDS', 3, { min: 1, max: 3600 }),
+    ingestTtlSeconds: readInteger(env, 'INGEST_TTL_SECONDS', 5, { min: 1, max: 3600 }),
     allowPrivateTargets: readBoolean(env, 'ALLOW_PRIVATE_TARGETS', false),
     platformIngestUrls: readPlatformIngestUrls(env),
     restreamMaxTargets: readInteger(env, 'RESTREAM_MAX_TARGETS', 10, { min: 1, max: 100 }),

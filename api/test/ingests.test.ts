@@ -41,7 +41,7 @@ t.test('GET /v1/ingests lists live origins best first', async (t) => {
   for (const origin of origins) {
     const answer = await heartbeat(internal, origin);
     t.equal(answer.statusCode, 200);
-    t.same(answer.json(), { ttl_seconds: 10, disconnect: [], ended: [], restream: {} });
+    t.same(answer.json(), { ttl_seconds: 10, disconnect: [], ended: [], handed_over: [], restream: {} });
   }
 
   const rtmp = await call(app, token, 'GET', '/v1/ingests?protocol=rtmp');

@@ -38,29 +38,29 @@ t.test('streams on a real redis-server', async (t) => {
     });
   });
 
-  t.test('two origins: the first registered stays the host, heartbeats keep the order', async (t) => {
+  t.test('two origins: the newest registration is the host (where the publisher is), heartbeats keep the order', async (t) => {
     await report({ name: 'moved', manifest: 'index.m3u8', host: 'origin-a:8080' });
     const first = (await lookup('moved')).json();
     await sleep(5);
     await report({ name: 'moved', manifest: 'live/index.m3u8', host: 'origin-b:8080' });
     await sleep(5);
-    // Heartbeats from both, the later origin last: the first keeps its registration time.
-    await report({ name: 'moved', manifest: 'index.m3u8', host: 'origin-a:8080' });
+    // Heartbeats from both, the first origin last: each keeps its registration time.
     await report({ name: 'moved', manifest: 'live/index.m3u8', host: 'origin-b:8080' });
+    await report({ name: 'moved', manifest: 'index.m3u8', host: 'origin-a:8080' });
 
     const body = (await lookup('moved')).json();
-    t.equal(body.host, 'origin-a:8080');
-    t.equal(body.manifest, 'index.m3u8');
+    t.equal(body.host, 'origin-b:8080');
+    t.equal(body.manifest, 'live/index.m3u8');
     t.same(
       body.origins.map((origin: { host: string; manifest: string }) => [origin.host, origin.manifest]),
       [
-        ['origin-a:8080', 'index.m3u8'],
         ['origin-b:8080', 'live/index.m3u8'],
+        ['origin-a:8080', 'index.m3u8'],
       ],
     );
-    t.equal(body.origins[0].registered_at, first.origins[0].registered_at, 'heartbeat keeps registered_at');
-    t.ok(Date.parse(body.origins[0].expires_at) > Date.parse(first.origins[0].expires_at), 'heartbeat extends expires_at');
-    t.ok(body.origins[0].registered_at < body.origins[1].registered_at);
+    t.equal(body.origins[1].registered_at, first.origins[0].registered_at, 'heartbeat keeps registered_at');
+    t.ok(Date.parse(body.origins[1].expires_at) > Date.parse(first.origins[0].expires_at), 'heartbeat extends expires_at');
+    t.ok(body.origins[0].registered_at > body.origins[1].registered_at);
   });
 
   t.test('DELETE with host withdraws that origin only; without host withdraws all', async (t) => {
@@ -68,14 +68,14 @@ t.test('streams on a real redis-server', async (t) => {
     await sleep(5);
     await report({ name: 'pair', manifest: 'index.m3u8', host: '10.0.0.2:8080' });
 
-    const withdrawn = await internal.inject({ method: 'DELETE', url: '/streams/pair?host=10.0.0.1:8080' });
+    const withdrawn = await internal.inject({ method: 'DELETE', url: '/streams/pair?host=10.0.0.2:8080' });
     t.equal(withdrawn.statusCode, 204);
     t.equal(withdrawn.body, '');
     const body = (await lookup('pair')).json();
-    t.equal(body.host, '10.0.0.2:8080', 'the remaining origin takes over');
+    t.equal(body.host, '10.0.0.1:8080', 'the remaining origin takes over');
     t.equal(body.origins.length, 1);
 
-    const again = await internal.inject({ method: 'DELETE', url: '/streams/pair?host=10.0.0.1:8080' });
+    const again = await internal.inject({ method: 'DELETE', url: '/streams/pair?host=10.0.0.2:8080' });
     t.equal(again.statusCode, 204, 'idempotent');
 
     await report({ name: 'pair', manifest: 'index.m3u8', host: '10.0.0.3' });
@@ -93,7 +93,8 @@ t.test('streams on a real redis-server', async (t) => {
     const body = (await lookup('again')).json();
     t.same(
       body.origins.map((origin: { host: string }) => origin.host),
-      ['b.example', 'a.example'],
+      ['a.example', 'b.example'],
+      'and is preferred',
     );
   });
 
@@ -165,17 +166,17 @@ t.test('a route expires after ROUTE_TTL_SECONDS without a refresh', async (t) =>
 
   t.equal((await register('early:8080')).json().ttl_seconds, 1);
   await register('late:8080');
-  t.equal((await lookup()).json().host, 'early:8080');
+  t.equal((await lookup()).json().host, 'late:8080');
 
-  // `late` keeps reporting while `early` stops: `early` drops out on its own TTL.
-  const afterFirstExpired = await waitFor('the first origin to expire', async () => {
-    await register('late:8080');
+  // `early` keeps reporting while `late` stops: `late` drops out on its own TTL.
+  const afterLateExpired = await waitFor('the newer origin to expire', async () => {
+    await register('early:8080');
     const body = (await lookup()).json();
-    return body.host === 'late:8080' ? body : undefined;
+    return body.host === 'early:8080' ? body : undefined;
   });
   t.same(
-    afterFirstExpired.origins.map((origin: { host: string }) => origin.host),
-    ['late:8080'],
+    afterLateExpired.origins.map((origin: { host: string }) => origin.host),
+    ['early:8080'],
     'the expired origin drops out, the live one takes over',
   );
 

@@ -102,6 +102,64 @@ t.test('one publisher per stream, across origins', async (t) => {
   });
 });
 
+t.test('one owner per stream: a stream waiting for its publisher is taken over by the next one, on any origin', async (t) => {
+  const { app, internal } = await startTestApi(t, { publishLeaseSeconds: LEASE_SECONDS });
+  const { token } = await createUser(app, 'alice');
+
+  t.test('the publisher left: its origin keeps the stream, and a new publisher elsewhere takes it over', async (t) => {
+    const stream = await createStream(app, token);
+    t.equal((await authorize(internal, stream.rtmpKey, 'origin-a', 'first')).statusCode, 200);
+    t.equal((await released(internal, 'origin-a', 'first', stream.id)).statusCode, 204);
+    t.match(await app.redis.hgetall(`publisher:${stream.id}`), { origin_id: 'origin-a', session_id: 'first', state: 'waiting' });
+
+    const kept = await heartbeat(internal, 'origin-a', [], [stream.id]);
+    t.same(kept.json().handed_over, [], 'while nobody took it over, the origin holds the stream');
+
+    const back = await authorize(internal, stream.rtmpKey, 'origin-b', 'back');
+    t.equal(back.statusCode, 200, 'the returning publisher is not refused: the stream only waited for it');
+    const lease = await app.redis.hgetall(`publisher:${stream.id}`);
+    t.match(lease, { origin_id: 'origin-b', session_id: 'back' });
+    t.notOk('state' in lease, 'live again');
+    t.same((await heartbeat(internal, 'origin-a', [], [stream.id])).json().handed_over, [stream.id], 'the first origin lets the stream go');
+    t.same(
+      (await heartbeat(internal, 'origin-b', [{ session_id: 'back', stream: stream.id, key_generation: 1 }])).json(),
+      { ttl_seconds: 10, disconnect: [], ended: [], handed_over: [], restream: { [stream.id]: 0 } },
+    );
+    t.equal((await authorize(internal, stream.rtmpKey, 'origin-a', 'third')).statusCode, 409, 'a live publisher still blocks others');
+  });
+
+  t.test('a publisher back on the same origin takes its stream back there', async (t) => {
+    const stream = await createStream(app, token);
+    t.equal((await authorize(internal, stream.rtmpKey, 'origin-a', 'first')).statusCode, 200);
+    await released(internal, 'origin-a', 'first', stream.id);
+    t.equal((await authorize(internal, stream.rtmpKey, 'origin-a', 'again')).statusCode, 200);
+    t.same((await heartbeat(internal, 'origin-a', [{ session_id: 'again', stream: stream.id, key_generation: 1 }])).json().disconnect, []);
+  });
+
+  t.test('a waiting lease that lapsed (Redis lost it) is taken back by the heartbeat that reports the stream', async (t) => {
+    const stream = await createStream(app, token);
+    await app.redis.del(`publisher:${stream.id}`);
+    t.same((await heartbeat(internal, 'origin-a', [], [stream.id])).json().handed_over, []);
+    t.match(await app.redis.hgetall(`publisher:${stream.id}`), { origin_id: 'origin-a', state: 'waiting' });
+    const expiry = await expiresAtMs(app.redis, `publisher:${stream.id}`);
+    t.ok(expiry !== null && expiry > Date.now(), 'with a TTL: it lapses when the origin stops reporting it');
+    t.equal((await authorize(internal, stream.rtmpKey, 'origin-b', 'new')).statusCode, 200, 'and blocks no publisher');
+  });
+
+  t.test('the publisher that left cannot take a lease back from the one that replaced it', async (t) => {
+    const stream = await createStream(app, token);
+    await authorize(internal, stream.rtmpKey, 'origin-a', 'first');
+    await released(internal, 'origin-a', 'first', stream.id);
+    await authorize(internal, stream.rtmpKey, 'origin-b', 'second');
+    t.same(
+      (await heartbeat(internal, 'origin-a', [{ session_id: 'first', stream: stream.id, key_generation: 1 }])).json().disconnect,
+      ['first'],
+      'a late heartbeat naming the old session cuts it',
+    );
+    t.equal((await app.redis.hgetall(`publisher:${stream.id}`)).session_id, 'second');
+  });
+});
+
 t.test('a lease lapses without heartbeats, and heartbeats keep it', async (t) => {
   // Two API instances on one Redis: one whose leases lapse within a second, one whose leases
   // outlast the test, so what must hold holds however slow the machine is.
@@ -131,7 +189,7 @@ t.test('a lease lapses without heartbeats, and heartbeats keep it', async (t) =>
   const claimed = await expiresAtMs(app.redis, `publisher:${stream.id}`);
   await waitFor('the clock to move past the claim', () => claimed !== null && Date.now() > claimed - LEASE_SECONDS * 1000 + ROUNDING_MS);
   const renewal = await timed(() => heartbeat(internal, 'origin-b', [{ session_id: 'kept', stream: stream.id, key_generation: 1 }]));
-  t.same(renewal.result.json(), { ttl_seconds: 10, disconnect: [], ended: [], restream: { [stream.id]: 0 } });
+  t.same(renewal.result.json(), { ttl_seconds: 10, disconnect: [], ended: [], handed_over: [], restream: { [stream.id]: 0 } });
   const renewed = await expiresAtMs(app.redis, `publisher:${stream.id}`);
   t.ok(expiresAfter(renewed, LEASE_SECONDS, renewal), 'a heartbeat renews the lease for PUBLISH_LEASE_SECONDS');
   t.ok(renewed !== null && claimed !== null && renewed > claimed, 'past the time it would have lapsed');

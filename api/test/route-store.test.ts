@@ -49,10 +49,10 @@ t.test('route store keys, expiry and pruning on a real redis-server', async (t) 
     t.same(
       (await store.liveOrigins('prune')).map((origin) => [origin.host, origin.registeredAtMs]),
       [
-        ['a', start],
         ['b', start + 10_000],
+        ['a', start],
       ],
-      'a heartbeat keeps the registration time',
+      'a heartbeat keeps the registration time; the newest registration first',
     );
 
     now += 30_000; // b's last report (start + 10 s) expired; a's (start + 20 s) too.
@@ -65,8 +65,8 @@ t.test('route store keys, expiry and pruning on a real redis-server', async (t) 
     t.same(
       (await store.liveOrigins('prune')).map((origin) => [origin.host, origin.registeredAtMs]),
       [
-        ['b', now - 1],
         ['a', now],
+        ['b', now - 1],
       ],
       'registration times restart after expiry',
     );

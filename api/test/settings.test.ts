@@ -21,8 +21,8 @@ t.test('defaults', async (t) => {
     adminToken: undefined,
     publicPlaybackUrl: 'http://localhost:8081',
     publicSrtUrl: undefined,
-    publishLeaseSeconds: 5,
-    ingestTtlSeconds: 10,
+    publishLeaseSeconds: 3,
+    ingestTtlSeconds: 5,
     allowPrivateTargets: false,
     platformIngestUrls: {
       twitch: 'rtmp://live.twitch.tv/app',

@@ -63,7 +63,7 @@ export interface RouteResolverOptions {
 interface Entry {
   /** The route in use; undefined when the API last said the stream is not live. */
   route: ResolvedRoute | undefined;
-  /** Every origin the API listed with it, in its order of preference. */
+  /** Every origin the API listed with it, in its order of preference (its choice first). */
   origins: readonly string[];
   /** Last time the API was asked about the stream; the cache runs from here. */
   checkedAt: number;
@@ -88,11 +88,12 @@ const SWEEP_INTERVAL_MS = 10_000;
 export const API_RECOVERY_MS = 30_000;
 
 /**
- * Finds the origin that serves a stream, and sticks to it: once an origin is chosen it stays as
- * long as the API still lists it, even when the API comes to prefer another one, so a player does
- * not hop between origins whose playlists and segment numbers differ. It leaves an origin that
- * fails (`originFailed`) for another one the API lists, and keeps known routes while the API is
- * down, for `staleMs`, and just after it is back, until their streams are reported to it again.
+ * Finds the origin that serves a stream: the API's choice, which lists a stream's origins in the
+ * platform's one order of preference (newest registration first: where the publisher is, see the
+ * API's RouteStore), so viewers move with a publisher that came back on another origin. It
+ * leaves an origin that fails (`originFailed`) for the next one the API lists, and keeps known
+ * routes while the API is down, for `staleMs`, and just after it is back, until their streams are
+ * reported to it again.
  */
 export class RouteResolver {
   /** Insertion order is last-refresh order: the first entries are the first to go when full. */
@@ -185,18 +186,12 @@ export class RouteResolver {
       }
       return this.remember(stream, { route: undefined, origins: [], checkedAt: now, confirmedAt: now, stale: false });
     }
-    const origins = answer.origins.includes(answer.host) ? answer.origins : [answer.host, ...answer.origins];
-    const usable = origins.filter((candidate) => !this.avoided(stream, candidate, now));
-    const kept = previous?.route?.origin;
-    let origin: string;
-    if (kept !== undefined && usable.includes(kept)) {
-      origin = kept;
-    } else {
-      // Every listed origin failed lately: try the API's choice again rather than nothing.
-      origin = usable.includes(answer.host) ? answer.host : (usable[0] ?? answer.host);
-      if (kept !== undefined && kept !== origin) {
-        this.options.log.info({ stream, from: kept, to: origin }, 'origin no longer holds the stream: switching');
-      }
+    const origins = [answer.host, ...answer.origins.filter((candidate) => candidate !== answer.host)];
+    // Every listed origin failed lately: try the API's choice again rather than nothing.
+    const origin = origins.find((candidate) => !this.avoided(stream, candidate, now)) ?? answer.host;
+    const previousOrigin = previous?.route?.origin;
+    if (previousOrigin !== undefined && previousOrigin !== origin) {
+      this.options.log.info({ stream, from: previousOrigin, to: origin }, 'the stream moved to another origin: switching');
     }
     const route: ResolvedRoute = { origin, ended: answer.ended, endsAtMs: answer.endsAtMs, playback: answer.playback };
     return this.remember(stream, { route, origins, checkedAt: now, confirmedAt: now, stale: false });

@@ -48,6 +48,14 @@ export const HeartbeatAnswer = Type.Object({
       'Streams (of publishes or waiting) that no longer exist: the origin ends each for good now (publisher cut, ' +
       'fallback stopped, pushes closed, playlist ended, its fallback file removed), with no reconnect window',
   }),
+  handed_over: Type.Optional(
+    Type.Array(Type.String(), {
+      description:
+        'Waiting streams whose publisher came back on another origin, which took the lease over: the origin stops ' +
+        'their fallback and pushes now and leaves their playlist as it is (no ENDLIST), so viewers move to the new ' +
+        'origin without seeing an end; the fallback file is kept',
+    }),
+  ),
   restream: Type.Record(StreamName, Type.Integer({ minimum: 0 }), {
     description:
       'The restream version of each reported stream; when it differs from the one the origin has, it fetches ' +

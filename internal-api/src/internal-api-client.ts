@@ -113,8 +113,8 @@ export class InternalApiClient {
     return this.expect({ route: 'PUT /ingests/:origin_id', method: 'PUT', path, body: beat }, 200, answers.heartbeat);
   }
 
-  /** A publisher left this origin: its lease is released at once. */
-  async releasePublish(originId: string, sessionId: string, stream: string): Promise<void> {
+  /** A publisher left this origin: its lease waits for the next publisher, here or on another origin. */
+  async publisherLeft(originId: string, sessionId: string, stream: string): Promise<void> {
     const path = `${fillPath(INTERNAL_PATHS.ingestPublish, { origin_id: originId, session_id: sessionId })}?${new URLSearchParams({ stream })}`;
     await this.expectNoContent({ route: 'DELETE /ingests/:origin_id/publishes/:session_id', method: 'DELETE', path });
   }

@@ -54,7 +54,7 @@ export const Playback = Type.Object(
 );
 
 /**
- * `GET /streams/{name}` (200): seed shape (`name`, `manifest`, `host` of the origin to stick to)
+ * `GET /streams/{name}` (200): seed shape (`name`, `manifest`, `host` of the origin to play from)
  * plus the origins to choose from: the live ones, or, when none is live, the ones still serving
  * the ended stream; and the stream's playback policy, so the edge needs no other call. A stream no
  * origin serves is 404 LIVE_ERR_STREAM_NOT_LIVE.

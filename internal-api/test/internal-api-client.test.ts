@@ -58,17 +58,19 @@ t.test('against the real API', async (t) => {
     t.notMatch((denied as Error).message, stream.rtmpKey.slice(-10), 'no key in the message');
   });
 
-  t.test('heartbeat, release and leave', async (t) => {
+  t.test('heartbeat, publisher left and leave', async (t) => {
     const answer = await client.heartbeat('origin-a', { ...HEARTBEAT, publishes: [{ session_id: 's1', stream: stream.id, key_generation: 1 }] });
-    t.same(answer, { ttl_seconds: 10, disconnect: [], ended: [], restream: { [stream.id]: 0 } });
+    t.same(answer, { ttl_seconds: 10, disconnect: [], ended: [], handed_over: [], restream: { [stream.id]: 0 } });
     const deleted = await client.heartbeat('origin-a', { ...HEARTBEAT, publishes: [], waiting: ['zzzzzzzz'] });
     t.same(deleted.ended, ['zzzzzzzz'], 'a stream that no longer exists is to be ended');
     const listed = (await call(app, alice.token, 'GET', '/v1/ingests?protocol=rtmp')).json().ingests;
     t.match(listed, [{ name: 'Origin A', region: 'eu-central' }]);
     const cut = await client.heartbeat('origin-a', { ...HEARTBEAT, publishes: [{ session_id: 'not-holding', stream: stream.id, key_generation: 1 }] });
     t.same(cut.disconnect, ['not-holding'], 'a session without the lease is cut');
-    await client.releasePublish('origin-a', 's1', stream.id);
-    t.equal(await app.redis.exists(`publisher:${stream.id}`), 0, 'the lease is released');
+    await client.publisherLeft('origin-a', 's1', stream.id);
+    t.equal(await app.redis.hget(`publisher:${stream.id}`, 'state'), 'waiting', 'the lease waits for the next publisher');
+    const away = await client.heartbeat('origin-a', { ...HEARTBEAT, publishes: [], waiting: [stream.id] });
+    t.same(away.handed_over, [], 'the origin keeps the stream while nobody else took it');
     await client.leave('origin-a');
     t.same((await call(app, alice.token, 'GET', '/v1/ingests?protocol=rtmp')).json().ingests, [], 'the origin is unlisted');
   });

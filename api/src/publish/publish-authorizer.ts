@@ -21,9 +21,15 @@ export interface PublishGrant {
   keyGeneration: number;
   /** True for a stream key, false for an open name. */
   managed: boolean;
+  /** The origin that held the stream for its publisher's return, when this publish took it over. */
+  tookOverFrom?: string | undefined;
 }
 
-/** Decides whether a publish may start, and takes the stream's one-publisher lease when it may. */
+/**
+ * Decides whether a publish may start, and takes the stream's one-publisher lease when it may:
+ * refused while another publisher is live, taken over when the stream only waits for its
+ * publisher's return (on this origin or another one).
+ */
 export class PublishAuthorizer {
   constructor(
     private readonly streams: Pick<StreamStore, 'credentials'>,
@@ -36,7 +42,7 @@ export class PublishAuthorizer {
     const grant = await this.resolve(name);
     const claim = await this.leases.claim(grant.stream, originId ?? '', sessionId ?? `anonymous-${randomSecret(16)}`);
     if (!claim.claimed) throw new AlreadyPublishingError(grant.stream);
-    return grant;
+    return { ...grant, tookOverFrom: claim.tookOverFrom };
   }
 
   private async resolve(name: string): Promise<PublishGrant> {

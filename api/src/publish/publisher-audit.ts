@@ -14,7 +14,7 @@ type Publish = IngestHeartbeat['publishes'][number];
 export class PublisherAudit {
   constructor(
     private readonly streams: Pick<StreamStore, 'generations'>,
-    private readonly leases: Pick<PublisherLeaseStore, 'claim'>,
+    private readonly leases: Pick<PublisherLeaseStore, 'claim' | 'holdWaiting'>,
     private readonly openNames: OpenNames,
   ) {}
 
@@ -33,6 +33,16 @@ export class PublisherAudit {
       }),
     );
     return publishes.filter((_, index) => !verdicts[index]).map((publish) => publish.session_id);
+  }
+
+  /**
+   * Among the streams `originId` holds while their publisher is away, those whose publisher came
+   * back on another origin (which took the lease over): this origin stops their fallback and
+   * pushes now, so the stream has one owner. The others' leases are renewed.
+   */
+  async streamsHandedOver(originId: string, waiting: readonly string[]): Promise<string[]> {
+    const held = await Promise.all(waiting.map((stream) => this.leases.holdWaiting(stream, originId)));
+    return waiting.filter((_, index) => !held[index]);
   }
 
   /**

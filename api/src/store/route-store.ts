@@ -92,8 +92,14 @@ export class RouteStore {
   }
 
   /**
-   * The listed origins of `name`: live ones first, then ended ones, each group first registered
-   * first; empty when no origin holds the stream.
+   * The listed origins of `name` in the platform's one order of preference: live ones first, then
+   * ended ones, each group newest registration first; empty when no origin holds the stream.
+   *
+   * Newest first, because a stream is only on two origins while it moves: its publisher came
+   * back on another origin (which took the stream's lease over; the first one lets the stream
+   * go), or the first origin died and still looks live until its report goes stale. Either way
+   * the newest registration is where the publisher is. Edges follow this order (see the edge's
+   * RouteResolver), so viewers move with the publisher.
    */
   async registrations(name: string): Promise<OriginRegistration[]> {
     const origins = originsKey(name);
@@ -121,12 +127,12 @@ export class RouteStore {
     return listed.sort(
       (a, b) =>
         Number(a.endedAtMs !== undefined) - Number(b.endedAtMs !== undefined) ||
-        a.registeredAtMs - b.registeredAtMs ||
+        b.registeredAtMs - a.registeredAtMs ||
         a.host.localeCompare(b.host),
     );
   }
 
-  /** The origins holding `name` live (not ended), first registered first. */
+  /** The origins holding `name` live (not ended), newest registration first. */
   async liveOrigins(name: string): Promise<OriginRegistration[]> {
     return (await this.registrations(name)).filter((origin) => origin.endedAtMs === undefined);
   }

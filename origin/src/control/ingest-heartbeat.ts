@@ -18,10 +18,12 @@ export interface LivePublishes {
   disconnect(sessionIds: Iterable<string>): void;
   /** The API deleted these streams: end them for good now. */
   endForGood(streams: readonly string[]): void;
+  /** These waiting streams' publisher came back on another origin: let them go now. */
+  handedOver(streams: readonly string[]): void;
 }
 
 export interface IngestHeartbeatOptions {
-  client: Pick<InternalApiClient, 'heartbeat' | 'releasePublish' | 'leave'>;
+  client: Pick<InternalApiClient, 'heartbeat' | 'publisherLeft' | 'leave'>;
   originId: string;
   description: IngestDescription;
   intervalMs: number;
@@ -57,10 +59,14 @@ export class IngestHeartbeat {
     tick();
   }
 
-  /** The publisher left: its lease is released at once so it can come back without waiting. */
+  /**
+   * The publisher left: the API is told at once, so that it may come back without waiting, on this
+   * origin or another one. The stream's lease stays with this origin while the heartbeat reports
+   * the stream waiting (fallback, pushes), and lapses otherwise.
+   */
   publishEnded(publish: LivePublishInfo): void {
-    this.options.client.releasePublish(this.options.originId, publish.sessionId, publish.stream).catch((error: unknown) =>
-      this.options.logger.warn({ err: error, stream: publish.stream }, 'could not release the publish lease; it expires on its own'),
+    this.options.client.publisherLeft(this.options.originId, publish.sessionId, publish.stream).catch((error: unknown) =>
+      this.options.logger.warn({ err: error, stream: publish.stream }, 'could not tell the API the publisher left; its lease lapses on its own'),
     );
   }
 
@@ -97,6 +103,7 @@ export class IngestHeartbeat {
       const answer = await this.options.client.heartbeat(this.options.originId, body);
       // First: a deleted stream's publisher is cut with its stream, not as a drop-out that starts its fallback.
       if (answer.ended.length > 0) this.options.live.endForGood(answer.ended);
+      if (answer.handed_over?.length) this.options.live.handedOver(answer.handed_over);
       this.options.onRestreamVersions?.(answer.restream);
       if (this.apiDown) this.options.logger.info('API answers heartbeats again');
       this.apiDown = false;

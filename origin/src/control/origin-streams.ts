@@ -5,7 +5,7 @@ import type { LivePublishes } from './ingest-heartbeat.js';
 import type { RestreamCoordinator } from './restream-coordinator.js';
 
 export interface OriginStreamsOptions {
-  registry: Pick<LiveStreamRegistry, 'publishes' | 'waitingStreams' | 'disconnect' | 'endForGood'>;
+  registry: Pick<LiveStreamRegistry, 'publishes' | 'waitingStreams' | 'disconnect' | 'endForGood' | 'handOver'>;
   restream: Pick<RestreamCoordinator, 'waitingStreams' | 'endForGood'>;
   fallbackCache: Pick<FallbackCache, 'forget'>;
   logger: Logger;
@@ -39,6 +39,19 @@ export class OriginStreams implements LivePublishes {
     for (const stream of streams) {
       restream.endForGood(stream).catch((error: unknown) => logger.warn({ err: error, stream }, 'could not close the pushes of a deleted stream'));
       fallbackCache.forget(stream).catch((error: unknown) => logger.warn({ err: error, stream }, 'could not remove the fallback video of a deleted stream'));
+    }
+  }
+
+  /**
+   * The publisher of these waiting streams came back on another origin, which owns them now: the
+   * fallback stops and the pushes close here, so the targets get one publisher; the playlist is
+   * left without ENDLIST, so players keep polling while the edges move to the new origin.
+   */
+  handedOver(streams: readonly string[]): void {
+    const { registry, restream, logger } = this.options;
+    registry.handOver(streams);
+    for (const stream of streams) {
+      restream.endForGood(stream).catch((error: unknown) => logger.warn({ err: error, stream }, 'could not close the pushes of a handed-over stream'));
     }
   }
 }

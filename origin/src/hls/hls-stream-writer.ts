@@ -111,6 +111,18 @@ export class HlsStreamWriter {
   }
 
   /**
+   * Another origin took the stream over: the playlist on disk stays as it is, without ENDLIST
+   * (players keep polling it until the edges move to the new origin), and the folder is cleaned
+   * up as after end(). A publisher back here later resumes it like an ended one.
+   */
+  handOver(): Promise<void> {
+    return this.enqueue(async () => {
+      this.playlist.end();
+      this.options.onEnded?.();
+    });
+  }
+
+  /**
    * The publisher is back: the next segment carries EXT-X-DISCONTINUITY and ENDLIST goes away with
    * it. Go through HlsDirectoryWriter.startStream, which also cancels the folder's cleanup.
    */

@@ -139,6 +139,22 @@ export class LiveStreamRegistry implements PublishTarget {
     }
   }
 
+  /**
+   * The publisher of these streams came back on another origin: each one that still waits for it
+   * here stops its fallback, and its playlist is left as it is, without ENDLIST (see
+   * StreamPackager.handOver). A stream whose publisher is live here is not touched: the API cuts
+   * a publisher whose lease it lost through `disconnect`.
+   */
+  handOver(names: Iterable<string>): void {
+    for (const name of names) {
+      const stream = this.streams.get(name);
+      if (!stream || stream.publish) continue;
+      stream.logger.info('the publisher came back on another origin: the stream is handed over');
+      this.stopFallback(stream);
+      this.finish(stream, () => stream.packager.handOver());
+    }
+  }
+
   open(grant: PublishGrant, publish: IncomingPublish) {
     const { streamName } = grant;
     if (this.closing) return { refused: 'the origin is shutting down' };
@@ -300,12 +316,17 @@ export class LiveStreamRegistry implements PublishTarget {
 
   /** Nothing feeds the stream any more: its playlist ends, and a new publish starts it afresh. */
   private endStream(stream: LiveStream): void {
+    this.finish(stream, () => stream.packager.end());
+  }
+
+  /** The stream is no longer this registry's: `close` finishes its playlist, awaited by closeAll. */
+  private finish(stream: LiveStream, close: () => Promise<void>): void {
     if (stream.ended) return;
     stream.ended = true;
     if (this.streams.get(stream.name) === stream) this.streams.delete(stream.name);
-    const ended = stream.packager.end();
-    this.ending.add(ended);
-    void ended.finally(() => this.ending.delete(ended));
+    const closed = close();
+    this.ending.add(closed);
+    void closed.finally(() => this.ending.delete(closed));
   }
 }
 

@@ -58,6 +58,17 @@ export class StreamPackager {
     return this.writes.catch((error: unknown) => this.options.logger.error({ err: error }, 'ending the playlist failed'));
   }
 
+  /**
+   * Another origin took the stream over: the segment in progress is dropped and the playlist is
+   * left as it is, without ENDLIST, so players keep polling it while the edges move to the new
+   * origin (an ENDLIST would stop them). The folder is cleaned up as after an end.
+   */
+  handOver(): Promise<void> {
+    this.segmenter = this.newSegmenter();
+    this.writes = this.writes.then(async () => (await this.options.writer).handOver());
+    return this.writes.catch((error: unknown) => this.options.logger.error({ err: error }, 'handing the playlist over failed'));
+  }
+
   private handle(events: readonly SegmenterEvent[], receivedAt: number): void {
     for (const event of events) {
       if (event.kind === 'segment') this.write(event.segment, receivedAt);

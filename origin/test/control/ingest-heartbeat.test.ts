@@ -70,6 +70,7 @@ function fakeLive(publishes: LivePublishInfo[], waiting: string[] = []) {
       actions.push(`disconnect ${[...ids].join(',')}`);
     },
     endForGood: (streams) => actions.push(`end ${streams.join(',')}`),
+    handedOver: (streams) => actions.push(`hand over ${streams.join(',')}`),
   };
   return { live, disconnected, reads, actions };
 }
@@ -80,7 +81,10 @@ const afterAnyBeatTimer = () => new Promise((resolve) => setTimeout(resolve, INT
 const INTERVAL_MS = 100;
 
 /** An answer to a heartbeat, in the contract's shape. */
-const beatAnswer = (disconnect: string[] = [], ended: string[] = []) => ({ status: 200, body: { ttl_seconds: 10, disconnect, ended, restream: {} } });
+const beatAnswer = (disconnect: string[] = [], ended: string[] = [], handedOver: string[] = []) => ({
+  status: 200,
+  body: { ttl_seconds: 10, disconnect, ended, handed_over: handedOver, restream: {} },
+});
 
 function heartbeat(t: Test, apiUrl: string, live: LivePublishes) {
   const client = new InternalApiClient({ apiUrl, token: TEST_INTERNAL_TOKEN, timeoutMs: 10_000, connections: 2 });
@@ -134,6 +138,16 @@ t.test('reports the streams waiting without a publisher, and ends the deleted st
   await waitFor('the answer acted upon', () => actions.length >= 2);
   t.match(api.seen[0]?.body, { publishes: [{ session_id: 's1', stream: 'abc12345' }], waiting: ['waits001'] });
   t.same(actions.slice(0, 2), ['end abc12345,waits001', 'disconnect s1'], 'a deleted stream ends with its publisher: no drop-out, no fallback');
+});
+
+t.test('lets go of the waiting streams whose publisher came back on another origin', async (t) => {
+  const api = await apiLike(t, (seen) => (seen.method === 'DELETE' ? { status: 204 } : beatAnswer([], [], ['waits002'])));
+  const { live, actions } = fakeLive([], ['waits001', 'waits002']);
+  const beat = heartbeat(t, api.url, live);
+  beat.start();
+  t.teardown(() => beat.stop());
+  await waitFor('the answer acted upon', () => actions.length >= 1);
+  t.same(actions[0], 'hand over waits002');
 });
 
 t.test('keeps beating while the API fails, and leaves cleanly', async (t) => {

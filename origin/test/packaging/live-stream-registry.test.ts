@@ -137,6 +137,17 @@ function publishFor(registry: LiveStreamRegistry, id: string, mediaMs: number) {
   };
 }
 
+/** A publisher feeding `registry` in real time, once its first segment is in the playlist. */
+async function liveWithSegment(t: Test, registry: LiveStreamRegistry, playlist: () => Promise<HLS.types.MediaPlaylist>) {
+  const publish = fakePublish('live');
+  const opened = registry.open({ streamName: STREAM, keyGeneration: 1 }, publish);
+  if ('refused' in opened) throw new Error(opened.refused);
+  const feed = feedFlv(opened.sink, { speed: 2, mediaMs: 60_000 });
+  t.teardown(() => feed.stop());
+  await waitFor('a live segment', async () => (await playlist()).segments.length > 0, { timeoutMs: 60_000 });
+  return { publish, opened };
+}
+
 t.test('the fallback stands in while the publisher is away, twice; then the window ends the stream', async (t) => {
   const receiver = await startRtmpReceiver();
   t.teardown(() => receiver.close());
@@ -252,12 +263,7 @@ t.test('a shutdown stops the fallback and ends the playlist', async (t) => {
 
 t.test('a deleted stream with a publisher ends for good: publisher cut, no fallback, ENDLIST', async (t) => {
   const { registry, playlist, loads, timers } = await setup(t, { windowMs: 60_000, fallback: true });
-  const publish = fakePublish('live');
-  const opened = registry.open({ streamName: STREAM, keyGeneration: 1 }, publish);
-  if ('refused' in opened) throw new Error(opened.refused);
-  const feed = feedFlv(opened.sink, { speed: 2, mediaMs: 60_000 });
-  t.teardown(() => feed.stop());
-  await waitFor('a live segment', async () => (await playlist()).segments.length > 0, { timeoutMs: 60_000 });
+  const { publish, opened } = await liveWithSegment(t, registry, playlist);
   registry.endForGood([STREAM, 'otherstr']);
   t.ok(publish.disconnected, 'the publisher is cut');
   t.equal(registry.size, 0);
@@ -284,4 +290,44 @@ t.test('a deleted stream whose fallback plays: the fallback stops and the playli
   t.equal(fallbackSent.count, sent, 'the fallback player sends nothing more');
   t.same(await playlist(), ended, 'nothing is written after the end');
   t.same(registry.waitingStreams(), []);
+});
+
+t.test('a waiting stream handed over to another origin: the fallback stops, the playlist stays without ENDLIST', async (t) => {
+  const { registry, playlist, fallbackSent, fallbackTags, timers } = await setup(t, { windowMs: 60_000, fallback: true });
+  await publishFor(registry, 'only', 2500).done;
+  await waitFor('a fallback segment', async () => (await playlist()).segments.some((segment) => segment.discontinuity), { timeoutMs: 60_000 });
+  registry.handOver([STREAM, 'otherstr']);
+  t.equal(registry.fallbacks, 0);
+  t.same(timers.pending, [], 'the window is cancelled');
+  t.same(registry.waitingStreams(), [], 'no longer reported as waiting');
+  const left = await playlist();
+  const sent = fallbackSent.count;
+  await afterAnyPlayerTimer(fallbackTags);
+  t.equal(fallbackSent.count, sent, 'the fallback player sends nothing more');
+  t.same(await playlist(), left, 'nothing more is written');
+  t.notOk(left.endlist, 'no ENDLIST: players keep polling while the edges move to the new origin');
+
+  const back = publishFor(registry, 'back-here', 2500);
+  await waitFor('a segment of the publisher back here', async () => (await playlist()).segments.length > left.segments.length, {
+    timeoutMs: 60_000,
+  });
+  const resumed = await playlist();
+  t.equal(
+    resumed.segments[left.segments.length]?.mediaSequenceNumber,
+    (left.segments.at(-1)?.mediaSequenceNumber ?? 0) + 1,
+    'a publisher back on this origin later continues the media sequence',
+  );
+  t.ok(resumed.segments[left.segments.length]?.discontinuity, 'after a discontinuity');
+  await back.done;
+});
+
+t.test('a stream whose publisher is live here is not handed over', async (t) => {
+  const { registry, playlist } = await setup(t, { windowMs: 60_000, fallback: true });
+  const { publish, opened } = await liveWithSegment(t, registry, playlist);
+  registry.handOver([STREAM]);
+  t.notOk(publish.disconnected);
+  t.equal(registry.size, 1);
+  const before = (await playlist()).segments.length;
+  await waitFor('the stream going on', async () => (await playlist()).segments.length > before, { timeoutMs: 60_000 });
+  t.pass('the live stream goes on');
 });

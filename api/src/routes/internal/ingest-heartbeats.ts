@@ -9,8 +9,8 @@ import type { RestreamTargetStore } from '../../store/restream-target-store.js';
 
 export interface IngestHeartbeatRoutesOptions {
   ingests: Pick<IngestStore, 'ttlSeconds' | 'record' | 'remove'>;
-  leases: Pick<PublisherLeaseStore, 'release'>;
-  audit: Pick<PublisherAudit, 'sessionsToDisconnect' | 'streamsGone'>;
+  leases: Pick<PublisherLeaseStore, 'release' | 'publisherLeft'>;
+  audit: Pick<PublisherAudit, 'sessionsToDisconnect' | 'streamsGone' | 'streamsHandedOver'>;
   restream: Pick<RestreamTargetStore, 'versions'>;
 }
 
@@ -24,8 +24,8 @@ export const ingestHeartbeatRoutes: FastifyPluginAsyncTypebox<IngestHeartbeatRou
     {
       schema: {
         summary:
-          "Origin heartbeat: list it as an ingest server for INGEST_TTL_SECONDS, renew its publishers' leases, " +
-          'name the restream version of each stream',
+          "Origin heartbeat: list it as an ingest server for INGEST_TTL_SECONDS, renew the leases of its publishers and " +
+          'of the streams it holds for their return, name the restream version of each stream',
         params: OriginParams,
         body: Heartbeat,
         response: { 200: HeartbeatAnswer, ...errorResponses(400, 401, 503) },
@@ -41,8 +41,19 @@ export const ingestHeartbeatRoutes: FastifyPluginAsyncTypebox<IngestHeartbeatRou
       ]);
       if (disconnect.length > 0) request.log.info({ originId, sessions: disconnect }, 'publishers to disconnect');
       if (ended.length > 0) request.log.info({ originId, streams: ended }, 'deleted streams to end');
+      const handedOver = await audit.streamsHandedOver(
+        originId,
+        waiting.filter((stream) => !ended.includes(stream)),
+      );
+      if (handedOver.length > 0) request.log.info({ originId, streams: handedOver }, 'streams whose publisher came back on another origin');
       const versions = await restream.versions(publishes.map((publish) => publish.stream));
-      return { ttl_seconds: ingests.ttlSeconds, disconnect, ended, restream: Object.fromEntries(versions) };
+      return {
+        ttl_seconds: ingests.ttlSeconds,
+        disconnect,
+        ended,
+        handed_over: handedOver,
+        restream: Object.fromEntries(versions),
+      };
     },
   );
 
@@ -50,14 +61,16 @@ export const ingestHeartbeatRoutes: FastifyPluginAsyncTypebox<IngestHeartbeatRou
     INTERNAL_PATHS.ingestPublish,
     {
       schema: {
-        summary: "A publisher left: release its stream's lease if it holds it; idempotent",
+        summary:
+          "A publisher left: its stream's lease, if it holds it, turns waiting: the next publisher takes it over on any " +
+          'origin, and it lapses unless the origin reports the stream waiting; idempotent',
         params: PublishParams,
         querystring: PublishQuery,
         response: { 204: Type.Null(), ...errorResponses(400, 401, 503) },
       },
     },
     async (request, reply) => {
-      await leases.release(request.query.stream, request.params.session_id);
+      await leases.publisherLeft(request.query.stream, request.params.session_id);
       return reply.code(204).send(null);
     },
   );

@@ -52,7 +52,9 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (a
     INTERNAL_PATHS.stream,
     {
       schema: {
-        summary: 'Where to play a stream (the first-registered live origin, else one still serving its end) and who may play it',
+        summary:
+          'Where to play a stream (the newest-registered live origin, else one still serving its end; the others in ' +
+          'order of preference) and who may play it',
         params: StreamParams,
         response: { 200: StreamRoute, ...errorResponses(400, 401, 404, 503) },
       },
