@@ -18,6 +18,8 @@ import { publishFile, testAsset, type Publisher } from '../test-support/ffmpeg.j
 import { flvFileOf, startRtmpReceiver, type ReceivedTag, type RtmpReceiver } from '../test-support/rtmp-receiver.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { startPlatform, type LogEntry, type Platform } from './platform-harness.js';
+import { uploadFallbackClip } from './fallback-clip.js';
+import { watchPlaylist } from './playlist-watch.js';
 import { v1Request } from './v1-request.js';
 
 const execFileAsync = promisify(execFile);
@@ -110,56 +112,7 @@ function runs(values: readonly string[]): string[] {
   return values.filter((value, i) => i === 0 || value !== values[i - 1]);
 }
 
-/** A 4 s 320x240 clip, uploaded as the stream's fallback. */
-async function uploadFallback(streamId: string): Promise<Response> {
-  const clip = path.join(scratch, 'fallback.mp4');
-  await execFileAsync('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
-    '-t', '4', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', clip,
-  ]);
-  return fetch(`${platform.apiUrl}/v1/streams/${streamId}/fallback`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'video/mp4' },
-    body: await readFile(clip),
-  });
-}
-
-interface PlaylistSample {
-  at: number;
-  status: number;
-  endlist: boolean;
-  discontinuities: number;
-  lastSegment: string | undefined;
-}
-
-/** Reads the edge's playlist every 250 ms, as a player would, until stopped. */
-function watchPlaylist(url: string) {
-  const samples: PlaylistSample[] = [];
-  let running = true;
-  const done = (async () => {
-    while (running) {
-      const response = await fetch(url).catch(() => undefined);
-      const text = response?.status === 200 ? await response.text() : '';
-      const playlist = text ? (HLS.parse(text) as HLS.types.MediaPlaylist) : undefined;
-      samples.push({
-        at: Date.now(),
-        status: response?.status ?? 0,
-        endlist: playlist?.endlist ?? false,
-        discontinuities: playlist?.segments.filter((segment) => segment.discontinuity).length ?? 0,
-        lastSegment: playlist?.segments.at(-1)?.uri,
-      });
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  })();
-  return {
-    samples,
-    stop: async () => {
-      running = false;
-      await done;
-    },
-  };
-}
+const uploadFallback = (streamId: string) => uploadFallbackClip(platform.apiUrl, ADMIN_TOKEN, streamId, scratch);
 
 t.test('the publisher drops out and returns twice: targets and viewers get the fallback in between', async (t) => {
   const stream = (await api('POST', '/v1/streams', { name: 'Fallback show' })).json;

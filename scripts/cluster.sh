@@ -5,7 +5,8 @@
 # reported and the rest runs on; Ctrl-C stops everything and removes the namespaces and the bridge. Needs root (ip netns); HAProxy comes from the distribution.
 # Settings: CLUSTER_NET (the /24's first three numbers, default 10.77.0), CLUSTER_NAME (prefix of
 # the namespaces and the bridge, default lsc), CLUSTER_RUN_DIR (logs, HLS and Redis data, default
-# .run/cluster), SKIP_DEPS=1 (the build is there: the tests use it), DEMO_STREAM=0 (none).
+# .run/cluster), SKIP_DEPS=1 (the build is there: the tests use it), DEMO_STREAM=0 (none),
+# ALLOW_PRIVATE_TARGETS=true (restream targets on private addresses, e.g. a lab RTMP server).
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
@@ -94,7 +95,8 @@ wait_ready redis "no answer to PING" redis-cli -h "$(addr redis)" ping
 
 # Every service reaches the API's internal listener through HAProxy, which balances over both APIs.
 api_url="http://$lb:9091"
-common=(env INTERNAL_TOKEN="$INTERNAL_TOKEN" PLAYBACK_SIGNING_KEY="$PLAYBACK_SIGNING_KEY")
+common=(env INTERNAL_TOKEN="$INTERNAL_TOKEN" PLAYBACK_SIGNING_KEY="$PLAYBACK_SIGNING_KEY"
+  ALLOW_PRIVATE_TARGETS="${ALLOW_PRIVATE_TARGETS:-false}")
 
 start_on lb haproxy env ORIGIN_1="$(addr origin-1)" ORIGIN_2="$(addr origin-2)" EDGE_1="$(addr edge-1)" \
   EDGE_2="$(addr edge-2)" API_1="$(addr api-1)" API_2="$(addr api-2)" haproxy -db -f deploy/haproxy/haproxy.cfg

@@ -36,6 +36,8 @@ export interface RtmpReceiverOptions {
   tls?: { key: string; cert: string };
   /** To come back on the port of a receiver that went away. Default: a free one. */
   port?: number;
+  /** The address to listen on. Default 127.0.0.1; a bridge's address to be reached from network namespaces. */
+  host?: string;
 }
 
 export interface RtmpReceiver {
@@ -91,7 +93,7 @@ export async function startRtmpReceiver(options: RtmpReceiverOptions = {}): Prom
   const server = options.tls ? tls.createServer({ key: options.tls.key, cert: options.tls.cert }, accept) : net.createServer(accept);
   receiver.port = await new Promise<number>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
       const address = server.address();
       resolve(typeof address === 'object' && address ? address.port : 0);
     });

@@ -1,0 +1,132 @@
+/**
+ * `npm run start:cluster` as the cluster tests run it: scripts/cluster.sh on a network and with
+ * namespace names of the test's own (a cluster someone runs by hand is left alone), and what the
+ * tests ask of it: which origin holds a stream, a service's process, HAProxy's view of a server.
+ * Needs root (ip netns), as CI runs.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { publishFile, testAsset, type Publisher } from './ffmpeg.js';
+import { TEST_INTERNAL_TOKEN } from './internal-token.js';
+import { waitFor } from './wait-for.js';
+
+export const CLUSTER_ADMIN_TOKEN = 'adm_cluster-test-admin-token';
+
+export type OriginName = 'origin-1' | 'origin-2';
+export const ORIGIN_NAMES: readonly OriginName[] = ['origin-1', 'origin-2'];
+
+export interface Cluster {
+  /** The hosts' /24, e.g. 10.78.0 (the host itself is .1, on the bridge). */
+  net: string;
+  name: string;
+  haproxy: string;
+  /** RTMP through HAProxy. */
+  rtmpUrl: string;
+  /** The public API through HAProxy. */
+  apiUrl: string;
+  /** Each edge, then HAProxy's edge frontend. */
+  edges: string[];
+  originAddress(origin: OriginName): string;
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+  /** Waits for the banner; false when the cluster stopped first. */
+  up(): Promise<boolean>;
+  /** Ctrl-C, as in a terminal: SIGINT to the cluster's process group. */
+  interrupt(): void;
+}
+
+export function startCluster(net: string, name: string, runDir: string, env: Record<string, string> = {}): Cluster {
+  const child = spawn('bash', ['scripts/cluster.sh'], {
+    env: {
+      ...process.env,
+      CLUSTER_NET: net,
+      CLUSTER_NAME: name,
+      CLUSTER_RUN_DIR: runDir,
+      SKIP_DEPS: '1',
+      DEMO_STREAM: '0',
+      ALLOWED_STREAMS: '*',
+      ADMIN_TOKEN: CLUSTER_ADMIN_TOKEN,
+      INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
+      PLAYBACK_SIGNING_KEY: 'cluster-test-playback-signing-key-0123456789',
+      ...env,
+    },
+    // Its own process group, so that a SIGINT to the group is Ctrl-C in a terminal.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const haproxy = `${net}.2`;
+  return {
+    net,
+    name,
+    haproxy,
+    rtmpUrl: `rtmp://${haproxy}:1935/stream`,
+    apiUrl: `http://${haproxy}:9090`,
+    edges: [`http://${net}.31:8081`, `http://${net}.32:8081`, `http://${haproxy}:8081`],
+    originAddress: (origin) => `${net}.${origin === 'origin-1' ? 21 : 22}`,
+    child,
+    output: () => output,
+    exited,
+    up: async () => {
+      await waitFor('the cluster banner', () => output.includes('livestack cluster is up') || child.exitCode !== null, {
+        timeoutMs: 180_000,
+        intervalMs: 250,
+      });
+      return output.includes('livestack cluster is up');
+    },
+    interrupt: () => {
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGINT');
+    },
+  };
+}
+
+/** The namespaces of cluster `name` that exist. */
+export function namespaces(name: string): string[] {
+  return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((ns) => ns.startsWith(`${name}-`));
+}
+
+/** The status of a GET; 0 when there was no answer. */
+export async function status(url: string): Promise<number> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+  await response?.body?.cancel();
+  return response?.status ?? 0;
+}
+
+/** The origin that packages `stream` (its own HTTP serves the playlist). */
+export async function originOf(cluster: Cluster, stream: string): Promise<OriginName | undefined> {
+  for (const origin of ORIGIN_NAMES) {
+    if ((await status(`http://${cluster.originAddress(origin)}:8080/${stream}/index.m3u8`)) === 200) return origin;
+  }
+  return undefined;
+}
+
+/** The process of `service` (origin, api) on `host` (discovery runs beside an origin, in its namespace). */
+export async function servicePid(cluster: Cluster, host: string, service: 'origin' | 'api'): Promise<number> {
+  const pids = execFileSync('ip', ['netns', 'pids', `${cluster.name}-${host}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  for (const pid of pids) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(`dist/${service}/src/server.js`)) return Number(pid);
+  }
+  throw new Error(`no ${service} process in ${cluster.name}-${host}`);
+}
+
+/** HAProxy's view of a server of a backend: UP or DOWN (its stats page as CSV). */
+export async function haproxyState(cluster: Cluster, backend: string, server: string): Promise<string | undefined> {
+  const csv = await (await fetch(`http://${cluster.haproxy}:8404/stats;csv`)).text();
+  return csv
+    .split('\n')
+    .find((line) => line.startsWith(`${backend},${server},`))
+    ?.split(',')[17];
+}
+
+/** A looping test clip published through HAProxy (`key`: an open name or a stream key). */
+export function publishThroughHaproxy(cluster: Cluster, key: string): Publisher {
+  return publishFile(testAsset('h264-aac.flv'), `${cluster.rtmpUrl}/${key}`, { loops: -1 });
+}
