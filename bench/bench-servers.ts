@@ -155,7 +155,7 @@ export async function startOurOrigin(options: {
       ORIGIN_HTTP_HOST: '127.0.0.1',
       HLS_PATH: options.hlsPath,
       HLS_SEGMENT_SECONDS: String(HLS_FRAGMENT_SECONDS),
-      HLS_WINDOW_SECONDS: String(HLS_PLAYLIST_SECONDS),
+      HLS_PLAYLIST_LENGTH_SECONDS: String(HLS_PLAYLIST_SECONDS),
       // The restream bench's receivers listen on 127.0.0.1, which the origin pushes to only with this.
       ALLOW_PRIVATE_TARGETS: '1',
       LOG_LEVEL: 'info',
