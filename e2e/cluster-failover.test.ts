@@ -11,14 +11,23 @@
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import HLS from 'hls-parser';
 import t from 'tap';
 import { publishFile, testAsset } from '../test-support/ffmpeg.js';
-import { newestSegment } from '../test-support/newest-segment.js';
+import { newestSegment, playlistSegments } from '../test-support/newest-segment.js';
 import { reconnectingPublisher } from '../test-support/reconnecting-publisher.js';
 import { startRtmpReceiver, type ReceivedPublish, type RtmpReceiver } from '../test-support/rtmp-receiver.js';
 import { waitFor } from '../test-support/wait-for.js';
-import { CLUSTER_ADMIN_TOKEN, haproxyState, originOf, servicePid, startCluster, type Cluster, type OriginName } from '../test-support/cluster.js';
+import {
+  CLUSTER_ADMIN_TOKEN,
+  CLUSTER_CLIP,
+  haproxyState,
+  originOf,
+  publishThroughHaproxy,
+  servicePid,
+  startCluster,
+  type Cluster,
+  type OriginName,
+} from '../test-support/cluster.js';
 import { uploadFallbackClip } from './fallback-clip.js';
 import { watchPlaylist } from './playlist-watch.js';
 import { SimulatedViewers } from './simulated-viewers.js';
@@ -66,11 +75,7 @@ async function streamWithTarget(name: string): Promise<{ id: string; key: string
 
 /** The segment URIs an origin's own playlist of `stream` names (none when it serves none). */
 async function originSegments(origin: OriginName, stream: string): Promise<Set<string>> {
-  const response = await fetch(`http://${cluster.originAddress(origin)}:8080/${stream}/index.m3u8`, { signal: AbortSignal.timeout(10_000) }).catch(
-    () => undefined,
-  );
-  if (response?.status !== 200) return new Set();
-  return new Set((HLS.parse(await response.text()) as HLS.types.MediaPlaylist).segments.map((segment) => segment.uri));
+  return new Set((await playlistSegments(`http://${cluster.originAddress(origin)}:8080`, stream)) ?? []);
 }
 
 /** Waits until `edge` serves, as its newest segment, one that `origin` packaged; returns when. */
@@ -105,7 +110,7 @@ t.test('the publisher comes back on the other origin while the fallback plays: t
   t.equal(upload.status, 201, 'fallback uploaded');
   const pushesBefore = targetPublishes().length;
 
-  let publisher = publishFile(testAsset('h264-aac.flv'), `${cluster.rtmpUrl}/${stream.key}`, { loops: -1 });
+  let publisher = publishThroughHaproxy(cluster, stream.key);
   t.teardown(() => publisher.stop());
   const first = await waitFor('the stream on an origin', () => originOf(cluster, stream.id), WAIT);
   const second = other(first);
@@ -123,7 +128,7 @@ t.test('the publisher comes back on the other origin while the fallback plays: t
 
   // Back, on the other origin (as HAProxy's leastconn may send it there).
   const backAt = Date.now();
-  publisher = publishFile(testAsset('h264-aac.flv'), `rtmp://${cluster.originAddress(second)}:1935/stream/${stream.key}`, { loops: -1 });
+  publisher = publishFile(testAsset(CLUSTER_CLIP), `rtmp://${cluster.originAddress(second)}:1935/stream/${stream.key}`, { loops: -1 });
   await waitFor(`${second} to package the stream`, async () => (await originSegments(second, stream.id)).size > 0, WAIT);
   t.pass(`the returning publisher is not refused on ${second}: the stream only waited for it`);
   await waitFor(`${first} to hand the stream over`, async () => (await originLog(first, /handed over/)).length > 0, WAIT);
@@ -153,7 +158,7 @@ t.test('the publisher comes back on the other origin while the fallback plays: t
 t.test('the origin holding a stream is killed: the publisher reconnects to the other one, viewers and the target follow', async (t) => {
   const stream = await streamWithTarget('Survivor show');
   const pushesBefore = targetPublishes().length;
-  const publisher = reconnectingPublisher(() => publishFile(testAsset('h264-aac.flv'), `${cluster.rtmpUrl}/${stream.key}`, { loops: -1 }));
+  const publisher = reconnectingPublisher(() => publishThroughHaproxy(cluster, stream.key));
   t.teardown(() => publisher.stop());
   const doomed = await waitFor('the stream on an origin', () => originOf(cluster, stream.id), WAIT);
   const survivor = other(doomed);

@@ -1,8 +1,8 @@
 /**
- * `npm run start:cluster` as the cluster tests run it: scripts/cluster.sh on a network and with
- * namespace names of the test's own (a cluster someone runs by hand is left alone), and what the
- * tests ask of it: which origin holds a stream, a service's process, HAProxy's view of a server.
- * Needs root (ip netns), as CI runs.
+ * `npm run start:cluster` as the cluster tests and the failover benchmark run it: scripts/cluster.sh
+ * on a network and with namespace names of their own (a cluster someone runs by hand is left
+ * alone), and what they ask of it: which origin holds a stream, a service's process, HAProxy's
+ * view of a server. Needs root (ip netns), as CI runs.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -14,6 +14,11 @@ export const CLUSTER_ADMIN_TOKEN = 'adm_cluster-test-admin-token';
 
 export type OriginName = 'origin-1' | 'origin-2';
 export const ORIGIN_NAMES: readonly OriginName[] = ['origin-1', 'origin-2'];
+export type EdgeName = 'edge-1' | 'edge-2';
+export const EDGE_NAMES: readonly EdgeName[] = ['edge-1', 'edge-2'];
+
+/** The clip a publisher through HAProxy loops (in test-assets/). */
+export const CLUSTER_CLIP = 'h264-aac.flv';
 
 export interface Cluster {
   /** The hosts' /24, e.g. 10.78.0 (the host itself is .1, on the bridge). */
@@ -26,6 +31,8 @@ export interface Cluster {
   apiUrl: string;
   /** Each edge, then HAProxy's edge frontend. */
   edges: string[];
+  /** One edge, asked directly. */
+  edgeUrl(edge: EdgeName): string;
   originAddress(origin: OriginName): string;
   child: ChildProcess;
   output(): string;
@@ -60,13 +67,15 @@ export function startCluster(net: string, name: string, runDir: string, env: Rec
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const haproxy = `${net}.2`;
+  const edgeUrl = (edge: EdgeName) => `http://${net}.${edge === 'edge-1' ? 31 : 32}:8081`;
   return {
     net,
     name,
     haproxy,
     rtmpUrl: `rtmp://${haproxy}:1935/stream`,
     apiUrl: `http://${haproxy}:9090`,
-    edges: [`http://${net}.31:8081`, `http://${net}.32:8081`, `http://${haproxy}:8081`],
+    edges: [...EDGE_NAMES.map(edgeUrl), `http://${haproxy}:8081`],
+    edgeUrl,
     originAddress: (origin) => `${net}.${origin === 'origin-1' ? 21 : 22}`,
     child,
     output: () => output,
@@ -92,9 +101,9 @@ export function namespaces(name: string): string[] {
     .filter((ns) => ns.startsWith(`${name}-`));
 }
 
-/** The status of a GET; 0 when there was no answer. */
-export async function status(url: string): Promise<number> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+/** The status of a GET; 0 when there was no answer within `timeoutMs`. */
+export async function status(url: string, { timeoutMs = 10_000 } = {}): Promise<number> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).catch(() => undefined);
   await response?.body?.cancel();
   return response?.status ?? 0;
 }
@@ -107,8 +116,8 @@ export async function originOf(cluster: Cluster, stream: string): Promise<Origin
   return undefined;
 }
 
-/** The process of `service` (origin, api) on `host` (discovery runs beside an origin, in its namespace). */
-export async function servicePid(cluster: Cluster, host: string, service: 'origin' | 'api'): Promise<number> {
+/** The process of `service` on `host` (discovery runs beside an origin, in its namespace). */
+export async function servicePid(cluster: Cluster, host: string, service: 'origin' | 'discovery' | 'api' | 'edge'): Promise<number> {
   const pids = execFileSync('ip', ['netns', 'pids', `${cluster.name}-${host}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
   for (const pid of pids) {
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
@@ -117,9 +126,10 @@ export async function servicePid(cluster: Cluster, host: string, service: 'origi
   throw new Error(`no ${service} process in ${cluster.name}-${host}`);
 }
 
-/** HAProxy's view of a server of a backend: UP or DOWN (its stats page as CSV). */
-export async function haproxyState(cluster: Cluster, backend: string, server: string): Promise<string | undefined> {
-  const csv = await (await fetch(`http://${cluster.haproxy}:8404/stats;csv`)).text();
+/** HAProxy's view of a server of a backend: UP or DOWN (its stats page as CSV); throws when it does not answer within `timeoutMs`. */
+export async function haproxyState(cluster: Cluster, backend: string, server: string, { timeoutMs = 10_000 } = {}): Promise<string | undefined> {
+  const response = await fetch(`http://${cluster.haproxy}:8404/stats;csv`, { signal: AbortSignal.timeout(timeoutMs) });
+  const csv = await response.text();
   return csv
     .split('\n')
     .find((line) => line.startsWith(`${backend},${server},`))
@@ -128,5 +138,5 @@ export async function haproxyState(cluster: Cluster, backend: string, server: st
 
 /** A looping test clip published through HAProxy (`key`: an open name or a stream key). */
 export function publishThroughHaproxy(cluster: Cluster, key: string): Publisher {
-  return publishFile(testAsset('h264-aac.flv'), `${cluster.rtmpUrl}/${key}`, { loops: -1 });
+  return publishFile(testAsset(CLUSTER_CLIP), `${cluster.rtmpUrl}/${key}`, { loops: -1 });
 }

@@ -5,7 +5,9 @@ import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
 
-export const testAssetsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-assets');
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** The repository's test-assets/, from the source (test-support/) or the build (dist/test-support/), as the benchmarks run. */
+export const testAssetsDir = path.resolve(here, path.basename(path.dirname(here)) === 'dist' ? '../..' : '..', 'test-assets');
 
 export function testAsset(name: string): string {
   return path.join(testAssetsDir, name);

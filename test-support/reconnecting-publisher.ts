@@ -6,11 +6,14 @@ export interface ReconnectingPublisher {
   stop(): Promise<void>;
 }
 
+/** OBS retries within a second or so; a shorter pause would only add refused attempts. */
+export const RECONNECT_RETRY_MS = 500;
+
 /**
  * Starts a publisher again each time it exits, after `retryMs`, as OBS reconnects when its
  * server goes away (or refuses it while the stream's lease is still held), until stopped.
  */
-export function reconnectingPublisher(start: () => Publisher, { retryMs = 500 } = {}): ReconnectingPublisher {
+export function reconnectingPublisher(start: () => Publisher, { retryMs = RECONNECT_RETRY_MS } = {}): ReconnectingPublisher {
   let current: Publisher | undefined;
   let stopped = false;
   let attempts = 0;
