@@ -71,7 +71,7 @@ export type SegmenterEvent =
 const NO_EVENTS: readonly SegmenterEvent[] = Object.freeze([]);
 
 /** Duration assumed for the last frame of a segment with a single video frame. */
-const FALLBACK_VIDEO_FRAME_MS = 1000 / 30;
+export const FALLBACK_VIDEO_FRAME_MS = 1000 / 30;
 
 export const DEFAULT_MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
 
