@@ -139,7 +139,7 @@ async function playlistWithSegments(url: string): Promise<boolean> {
 
 async function liveAtApi(platform: Platform, stream: string): Promise<boolean> {
   const route = await platform.internalApi.lookupRoute(stream);
-  return route !== 'not-live' && route.state === 'live';
+  return typeof route !== 'string' && route.state === 'live';
 }
 
 /** True when nothing listens at `url`'s port. */

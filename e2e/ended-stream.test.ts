@@ -48,7 +48,7 @@ async function pollUntil(url: string, done: (poll: Poll) => boolean, what: strin
 /** The route as the edge gets it from the API. */
 async function apiRoute(stream: string): Promise<StreamRoute> {
   const route = await platform.internalApi.lookupRoute(stream);
-  if (route === 'not-live') throw new Error(`the API has no route for ${stream}`);
+  if (typeof route === 'string') throw new Error(`the API has no route for ${stream}: ${route}`);
   return route;
 }
 

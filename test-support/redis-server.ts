@@ -11,7 +11,10 @@ export interface RedisServer {
   port: number;
   /** Stops the server; its data directory is kept until `remove` so a restart can reload it. */
   stop(): Promise<void>;
-  /** Starts the server again on the same port and data directory. */
+  /**
+   * Stops the server if it runs (as `stop`), then starts it again on the same port and data
+   * directory, which it reloads from its AOF.
+   */
   restart(): Promise<void>;
   remove(): Promise<void>;
 }
@@ -44,7 +47,7 @@ export async function startRedisServer(): Promise<RedisServer> {
   };
   const stop = async () => {
     const running = child;
-    if (!running || running.exitCode !== null) return;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise((resolve) => running.once('exit', resolve));
     running.kill('SIGTERM');
     await exited;
@@ -55,7 +58,12 @@ export async function startRedisServer(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${port}`,
     port,
     stop,
-    restart: start,
+    // Stopped first: a second server on the port would fail to bind while the first one answered
+    // the start's ping, and that first one would be left running.
+    restart: async () => {
+      await stop();
+      await start();
+    },
     remove: async () => {
       await stop();
       await rm(dir, { recursive: true, force: true });

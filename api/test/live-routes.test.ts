@@ -250,7 +250,9 @@ t.test('a report for a name the API does not know is refused and creates no rout
       t.equal(refused.json().error.code, 'LIVE_ERR_STREAM_NOT_FOUND');
       t.match(refused.json().error.message, name);
     }
-    t.equal((await lookup(name)).statusCode, 404, `${what}: no route`);
+    const unknown = await lookup(name);
+    t.equal(unknown.statusCode, 404, `${what}: no route`);
+    t.same(unknown.json().error, { code: 'LIVE_ERR_STREAM_NOT_FOUND', message: `stream "${name}" does not exist` }, `${what}: no such stream, not merely not live`);
     t.same(await app.redis.keys(`*${name}*`), [], `${what}: nothing written`);
   }
 
@@ -260,7 +262,9 @@ t.test('a report for a name the API does not know is refused and creates no rout
 
   t.equal((await app.inject({ method: 'DELETE', url: `/v1/streams/${stream.id}`, headers: { authorization: `Bearer ${token}` } })).statusCode, 204);
   t.same(await app.redis.keys(`live:*${stream.id}*`), [], 'deleting the stream removes its route keys');
-  t.equal((await lookup(stream.id)).statusCode, 404);
+  const deleted = await lookup(stream.id);
+  t.equal(deleted.statusCode, 404);
+  t.equal(deleted.json().error.code, 'LIVE_ERR_STREAM_NOT_FOUND', 'a deleted stream is no such stream: edges stop it at once');
   t.equal((await report(stream.id)).statusCode, 404, 'a deleted stream cannot be routed again');
   t.same(await app.redis.keys(`live:*${stream.id}*`), []);
 });

@@ -1,6 +1,6 @@
 import { InternalApiClient } from '../../internal-api/src/internal-api-client.js';
 import { InternalApiError } from '../../internal-api/src/internal-api-errors.js';
-import type { StreamRoute } from '../../internal-api/src/route-contract.js';
+import type { NoRoute, StreamRoute } from '../../internal-api/src/route-contract.js';
 import { ApiRequestFailedError, RouteLookupError } from './errors.js';
 import type { RouteAnswer, RouteLookup } from './route-resolver.js';
 import type { ViewerReporter } from './viewer-sessions.js';
@@ -39,11 +39,11 @@ export class ApiClient implements RouteLookup, ViewerReporter, LiveViewerCounts 
     });
   }
 
-  async lookup(stream: string): Promise<RouteAnswer | 'not-live'> {
+  async lookup(stream: string): Promise<RouteAnswer | NoRoute> {
     const route = await this.client.lookupRoute(stream).catch((error: unknown) => {
       throw error instanceof InternalApiError ? new RouteLookupError(stream, error.message, { cause: error }) : error;
     });
-    return route === 'not-live' ? route : routeAnswer(stream, route);
+    return typeof route === 'string' ? route : routeAnswer(stream, route);
   }
 
   async reportViews(streams: Record<string, string[]>): Promise<void> {

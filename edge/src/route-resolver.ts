@@ -1,3 +1,4 @@
+import type { NoRoute } from '../../internal-api/src/route-contract.js';
 import { RouteApiUnavailableError, StreamNotLiveError } from './errors.js';
 
 /** Who may play a stream, as the API says (seed 004's requireSignedURLs and allowedOrigins). */
@@ -24,7 +25,7 @@ export interface RouteAnswer {
 
 /** The one question the resolver asks. Throws when the answer cannot be had (API down, 5xx). */
 export interface RouteLookup {
-  lookup(stream: string): Promise<RouteAnswer | 'not-live'>;
+  lookup(stream: string): Promise<RouteAnswer | NoRoute>;
 }
 
 /** Where to fetch a stream from, and what the edge must know to serve it. */
@@ -52,8 +53,9 @@ export interface RouteResolverOptions {
   /** ORIGIN_FAILOVER_MS: how long an origin that failed is avoided while another holds the stream. */
   failoverMs: number;
   /**
-   * How long after the API is back from an outage its "not live" is not believed for a route the
-   * edge served through the outage; default API_RECOVERY_MS.
+   * How long the API's "not live" is not believed for a route the edge uses, from the route's last
+   * confirmation (or from the API's return after an outage the edge served it through); default
+   * API_RECOVERY_MS.
    */
   apiRecoveryMs?: number;
   log: ResolverLog;
@@ -71,8 +73,11 @@ interface Entry {
   confirmedAt: number;
   /** True while the route is used without the API, so the warning is logged once per outage. */
   stale: boolean;
-  /** When the API first answered "not live" after serving the route through an outage. */
-  apiBackAt?: number;
+  /**
+   * While the API answers "not live" and the route is kept (see `held`): where its apiRecoveryMs
+   * counts from, the route's last confirmation or the API's return after an outage.
+   */
+  heldSince?: number;
 }
 
 /** Entries no longer useful are dropped at most this often. */
@@ -80,20 +85,27 @@ const SWEEP_INTERVAL_MS = 10_000;
 
 /**
  * A route lives in the API's Redis for ROUTE_TTL_SECONDS (default 30) after its origin's last
- * report, so an outage longer than that leaves the API, once back, without the streams that are
- * still live until their discovery reports them again: within one route TTL (discovery reports a
- * live stream at least three times per TTL and retries a lost API at least every API_RETRY_MAX_MS,
- * 5 s). Within that time a "not live" answer may only mean "not reported yet".
+ * report. The API can be without the streams that are still live until their discovery reports
+ * them again: once back from an outage longer than that, or at once when its Redis lost the live
+ * state (failed over to a replica that lagged, restarted without AOF). Discovery reports a live
+ * stream at least three times per TTL and retries a lost API at least every API_RETRY_MAX_MS
+ * (5 s), so within one route TTL a "not live" answer may only mean "not reported yet".
  */
 export const API_RECOVERY_MS = 30_000;
+
+/** Logged when a route is forgotten, by the API's answer. */
+const FORGOTTEN: Readonly<Record<NoRoute, string>> = {
+  'not-live': 'stream is no longer live: forgetting its origin',
+  'no-such-stream': 'stream no longer exists: forgetting its origin',
+};
 
 /**
  * Finds the origin that serves a stream: the API's choice, which lists a stream's origins in the
  * platform's one order of preference (newest registration first: where the publisher is, see the
  * API's RouteStore), so viewers move with a publisher that came back on another origin. It
  * leaves an origin that fails (`originFailed`) for the next one the API lists, and keeps known
- * routes while the API is down, for `staleMs`, and just after it is back, until their streams are
- * reported to it again.
+ * routes while the API is down, for `staleMs`, and while the API says "not live" about a route it
+ * confirmed lately (`held`), until their streams are reported to it again.
  */
 export class RouteResolver {
   /** Insertion order is last-refresh order: the first entries are the first to go when full. */
@@ -150,6 +162,12 @@ export class RouteResolver {
     this.failedUntil.set(`${stream} ${origin}`, now + this.options.failoverMs);
     const entry = this.entries.get(stream);
     if (!entry?.route || entry.route.origin !== origin) return entry?.route;
+    if (entry.heldSince !== undefined) {
+      // Held only while its origin serves it: nothing vouches for the stream any more.
+      this.options.log.info({ stream, origin }, 'the origin of a stream the route API does not list failed: forgetting it');
+      this.entries.set(stream, { route: undefined, origins: [], checkedAt: now, confirmedAt: now, stale: false });
+      return undefined;
+    }
     const next = entry.origins.find((candidate) => !this.avoided(stream, candidate, now));
     if (next === undefined) return undefined;
     this.options.log.warn({ stream, from: origin, to: next }, 'origin failed: switching to another origin of the stream');
@@ -168,7 +186,7 @@ export class RouteResolver {
   }
 
   private async ask(stream: string): Promise<Entry> {
-    let answer: RouteAnswer | 'not-live';
+    let answer: RouteAnswer | NoRoute;
     try {
       answer = await this.routes.lookup(stream);
     } catch (error) {
@@ -178,12 +196,11 @@ export class RouteResolver {
     const previous = this.entries.get(stream);
     if (previous?.stale) this.options.log.info({ stream }, 'route API answers again');
 
-    if (answer === 'not-live') {
-      const recovering = this.recovering(stream, previous, now);
-      if (recovering) return this.remember(stream, recovering);
-      if (previous?.route !== undefined) {
-        this.options.log.info({ stream, origin: previous.route.origin }, 'stream is no longer live: forgetting its origin');
-      }
+    if (typeof answer === 'string') {
+      // A stream the API does not know (deleted) stops at once, whatever its origin still serves.
+      const held = answer === 'not-live' ? this.held(stream, previous, now) : undefined;
+      if (held) return this.remember(stream, held);
+      if (previous?.route !== undefined) this.options.log.info({ stream, origin: previous.route.origin }, FORGOTTEN[answer]);
       return this.remember(stream, { route: undefined, origins: [], checkedAt: now, confirmedAt: now, stale: false });
     }
     const origins = [answer.host, ...answer.origins.filter((candidate) => candidate !== answer.host)];
@@ -198,22 +215,29 @@ export class RouteResolver {
   }
 
   /**
-   * The API says "not live" about a route the edge served while the API was down: the route kept,
-   * as long as the API has been back less than apiRecoveryMs and the route is within the stale
-   * window, since a live stream's report may not have reached the API again yet. Undefined: the
-   * answer stands.
+   * The API says "not live" about a route the edge uses, which may only mean that the stream was
+   * not reported to it again yet (API_RECOVERY_MS): the route is kept for apiRecoveryMs from its
+   * last confirmation, or from the API's return when the edge served it through an outage, and
+   * never past the stale window. Its origin still decides what viewers get: the live playlist while
+   * it serves one, its 404 or final ENDLIST playlist when the stream is over there, and an origin
+   * that fails ends the hold (`originFailed`). Undefined: the answer stands.
    */
-  private recovering(stream: string, previous: Entry | undefined, now: number): Entry | undefined {
+  private held(stream: string, previous: Entry | undefined, now: number): Entry | undefined {
     if (previous?.route === undefined || now - previous.confirmedAt > this.options.staleMs) return undefined;
-    const apiBackAt = previous.stale ? now : previous.apiBackAt;
-    if (apiBackAt === undefined || now - apiBackAt >= (this.options.apiRecoveryMs ?? API_RECOVERY_MS)) return undefined;
+    const heldSince = previous.stale ? now : (previous.heldSince ?? previous.confirmedAt);
+    if (now - heldSince >= (this.options.apiRecoveryMs ?? API_RECOVERY_MS)) return undefined;
     if (previous.stale) {
       this.options.log.info(
         { stream, origin: previous.route.origin },
         'route API is back but does not list the stream yet: keeping its origin while streams are reported again',
       );
+    } else if (previous.heldSince === undefined) {
+      this.options.log.info(
+        { stream, origin: previous.route.origin, confirmedMsAgo: now - previous.confirmedAt },
+        'route API no longer lists a stream it listed lately: keeping its origin while the stream is reported again',
+      );
     }
-    return { ...previous, checkedAt: now, stale: false, apiBackAt };
+    return { ...previous, checkedAt: now, stale: false, heldSince };
   }
 
   /** The API failed: keep the last known route within the stale window, else give up. */

@@ -44,8 +44,10 @@ export interface EdgeSettings {
   /** ORIGIN_FAILOVER_MS: how long an origin that failed is avoided while another one holds the stream. */
   originFailoverMs: number;
   /**
-   * ROUTE_API_RECOVERY_MS: after an API outage, how long its "not live" does not drop a route the
-   * edge served through the outage (streams are reported to it again within one route TTL).
+   * ROUTE_API_RECOVERY_MS: how long the API's "not live" does not drop a route the edge uses,
+   * from the route's last confirmation or from the API's return after an outage: the API may not
+   * have been told again yet (back from an outage, or its Redis lost the live state); streams are
+   * reported to it again within one route TTL.
    */
   routeApiRecoveryMs: number;
   /** UPSTREAM_TIMEOUT_MS: longest wait for an origin's response headers, and between two body chunks. */

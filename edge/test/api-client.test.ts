@@ -100,6 +100,13 @@ t.test('404 with the API error object: not live', async (t) => {
   t.equal(await client(t, api.url).lookup('x'), 'not-live');
 });
 
+t.test('404 LIVE_ERR_STREAM_NOT_FOUND: no such stream (deleted), told apart from not live', async (t) => {
+  const api = await fakeApi(t, (_req, res) =>
+    json(res, 404, { error: { code: 'LIVE_ERR_STREAM_NOT_FOUND', message: 'stream "x" does not exist' } }),
+  );
+  t.equal(await client(t, api.url).lookup('x'), 'no-such-stream');
+});
+
 t.test("the API's unknown-route 404 (a wrong API_URL) is a failure, not \"not live\"", async (t) => {
   const api = await fakeApi(t, (_req, res) =>
     json(res, 404, { error: { code: 'LIVE_ERR_ROUTE_NOT_FOUND', message: 'no route for GET "/streams/x"' } }),

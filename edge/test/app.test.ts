@@ -239,22 +239,30 @@ t.test("plays from the API's choice: viewers move with the stream to another ori
   t.ok(lookup.calls.length >= 4);
 });
 
-t.test('forgets the origin when the stream ends', async (t) => {
+t.test('forgets the origin when the stream is not listed for ROUTE_API_RECOVERY_MS, or at once when it is deleted', async (t) => {
   const originA = await originWith(t, 'A');
   const originB = await originWith(t, 'B');
   const lookup = new FakeRouteLookup();
   lookup.register('golive', originA.host);
-  const edge = await edgeWith(t, lookup, { routeCacheMs: 0, routeNotLiveCacheMs: 0 });
+  const clock = new ManualClock();
+  const edge = await edgeWith(t, lookup, { routeCacheMs: 0, routeNotLiveCacheMs: 0, routeApiRecoveryMs: 30_000 }, clock);
 
   t.equal(await servedBy(edge), 'A');
   lookup.unregister('golive', originA.host);
+  clock.advance(29_999);
+  t.equal(await servedBy(edge), 'A', 'maybe not reported again yet: played on from its origin');
+  clock.advance(1);
   const gone = await request(edge.port, '/golive/index.m3u8');
-  t.equal(gone.status, 404);
+  t.equal(gone.status, 404, 'not listed for ROUTE_API_RECOVERY_MS since it was');
   t.match(gone.json(), { error: { code: 'LIVE_ERR_STREAM_NOT_LIVE' } });
 
   lookup.register('golive', originB.host);
   lookup.register('golive', originA.host);
   t.equal(await servedBy(edge), 'A', 'a new start goes to the preferred origin');
+  lookup.deleted.add('golive');
+  const deleted = await request(edge.port, '/golive/index.m3u8');
+  t.equal(deleted.status, 404, 'deleted through /v1: at once, though its origin still serves it');
+  t.match(deleted.json(), { error: { code: 'LIVE_ERR_STREAM_NOT_LIVE' } });
 });
 
 t.test('reuses an answer for ROUTE_CACHE_MS and shares concurrent lookups', async (t) => {

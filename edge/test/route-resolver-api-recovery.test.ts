@@ -1,7 +1,8 @@
 /**
- * The API back from an outage longer than its routes' TTL does not list the streams that stayed
- * live until their discovery reports them again: meanwhile its "not live" must not cut the viewers
- * the edge served through the outage.
+ * The API can be without streams that are still live until their discovery reports them again:
+ * back from an outage longer than its routes' TTL, or at once when its Redis lost the live state
+ * (a failover to a replica that lagged, a restart without AOF). Meanwhile its "not live" must not
+ * cut the viewers the edge served; its "no such stream" (deleted) must, at once.
  */
 import t from 'tap';
 import { StreamNotLiveError } from '../src/errors.js';
@@ -62,8 +63,10 @@ t.test('the API back without the route: its origin is kept, the API asked every 
   ]);
 
   lookup.unregister('s', 'a:1');
+  clock.now += 29_000;
+  t.equal((await resolver.resolve('s')).origin, 'a:1', 'a later "not live" is held from that confirmation on');
   clock.now += 1_000;
-  await t.rejects(resolver.resolve('s'), StreamNotLiveError, 'once confirmed, a later "not live" stands at once');
+  await t.rejects(resolver.resolve('s'), StreamNotLiveError, 'for apiRecoveryMs');
 });
 
 t.test('a stream still not listed apiRecoveryMs after the API is back is not live', async (t) => {
@@ -108,11 +111,13 @@ t.test('a route past the stale window is not kept after the outage', async (t) =
   await t.rejects(resolver.resolve('s'), StreamNotLiveError);
 });
 
-t.test('without an outage "not live" stands at once; the default recovery is API_RECOVERY_MS', async (t) => {
+t.test('the default hold is API_RECOVERY_MS, from the last confirmation or from the return of the API', async (t) => {
   const { lookup, clock, resolver } = setup();
   lookup.register('s', 'a:1');
   await resolver.resolve('s');
   lookup.unregister('s', 'a:1');
+  clock.now += API_RECOVERY_MS - 1;
+  t.equal((await resolver.resolve('s')).origin, 'a:1');
   clock.now += 1_000;
   await t.rejects(resolver.resolve('s'), StreamNotLiveError);
 
@@ -125,4 +130,131 @@ t.test('without an outage "not live" stands at once; the default recovery is API
   t.equal((await context.resolver.resolve('s')).origin, 'a:1');
   context.clock.now = backAt + API_RECOVERY_MS;
   await t.rejects(context.resolver.resolve('s'), StreamNotLiveError);
+});
+
+/** `s` on a:1, confirmed by a viewer's request every second for `confirmedMs`. */
+async function confirmed(context: ReturnType<typeof setup>, confirmedMs: number): Promise<void> {
+  const { lookup, clock, resolver } = context;
+  lookup.register('s', 'a:1');
+  for (let waited = 0; waited <= confirmedMs; waited += 1_000) {
+    t.equal((await resolver.resolve('s')).origin, 'a:1');
+    clock.now += 1_000;
+  }
+}
+
+t.test('Redis lost the live state: "not live" for a route confirmed lately keeps its origin until the stream is reported again', async (t) => {
+  const context = setup({ apiRecoveryMs: 30_000 });
+  const { lookup, clock, logs, resolver } = context;
+  await confirmed(context, 10_000);
+  const callsAtLoss = lookup.calls.length;
+  lookup.unregister('s', 'a:1');
+  for (let i = 0; i < 5; i++) {
+    t.equal((await resolver.resolve('s')).origin, 'a:1', `${i} s after the loss: not reported again yet`);
+    clock.now += 1_000;
+  }
+  t.equal(lookup.calls.length, callsAtLoss + 5, 'the API is asked again every cacheMs meanwhile');
+  t.same(logs, ['info route API no longer lists a stream it listed lately: keeping its origin while the stream is reported again'], 'logged once');
+  lookup.register('s', 'a:1');
+  t.equal((await resolver.resolve('s')).origin, 'a:1', 'reported again');
+  t.equal(logs.length, 1);
+
+  lookup.unregister('s', 'a:1');
+  clock.now += 1_000;
+  t.equal((await resolver.resolve('s')).origin, 'a:1', 'lost again: held again');
+  t.equal(logs.length, 2, 'and logged again');
+});
+
+t.test('a route is held for apiRecoveryMs from its last confirmation, then "not live" stands', async (t) => {
+  const context = setup({ apiRecoveryMs: 30_000 });
+  const { lookup, clock, logs, resolver } = context;
+  await confirmed(context, 5_000);
+  const confirmedAt = clock.now - 1_000;
+  lookup.unregister('s', 'a:1');
+  while (clock.now < confirmedAt + 29_000) {
+    t.equal((await resolver.resolve('s')).origin, 'a:1');
+    clock.now += 1_000;
+  }
+  clock.now = confirmedAt + 29_500;
+  t.equal((await resolver.resolve('s')).origin, 'a:1', 'still within apiRecoveryMs');
+  clock.now = confirmedAt + 30_000;
+  t.equal((await resolver.resolve('s')).origin, 'a:1', 'and that answer reused for cacheMs, as any');
+  const calls = lookup.calls.length;
+  clock.now = confirmedAt + 30_500;
+  await t.rejects(resolver.resolve('s'), StreamNotLiveError);
+  t.equal(lookup.calls.length, calls + 1, 'asked again: the hold is over');
+  t.equal(logs.at(-1), 'info stream is no longer live: forgetting its origin');
+  clock.now += 200;
+  lookup.register('s', 'b:1');
+  t.equal((await resolver.resolve('s')).origin, 'b:1', 'and a new start is found after notLiveCacheMs, as for any stream');
+});
+
+t.test('a route not confirmed within apiRecoveryMs (nobody asked for it) is not held', async (t) => {
+  const context = setup({ apiRecoveryMs: 30_000 });
+  const { lookup, clock, resolver } = context;
+  await confirmed(context, 0);
+  lookup.unregister('s', 'a:1');
+  clock.now += 30_000;
+  await t.rejects(resolver.resolve('s'), StreamNotLiveError);
+});
+
+t.test('a stream that never was live is not live at once', async (t) => {
+  const { lookup, resolver } = setup({ apiRecoveryMs: 30_000 });
+  await t.rejects(resolver.resolve('s'), StreamNotLiveError);
+  t.same(lookup.calls, ['s']);
+});
+
+t.test('a deleted stream is dropped at once: while confirmed, while held, and while the API recovers from an outage', async (t) => {
+  const context = setup({ apiRecoveryMs: 30_000 });
+  const { lookup, clock, logs, resolver } = context;
+  await confirmed(context, 2_000);
+  lookup.deleted.add('s');
+  await t.rejects(resolver.resolve('s'), StreamNotLiveError, 'while confirmed');
+  t.equal(logs.at(-1), 'info stream no longer exists: forgetting its origin');
+
+  lookup.deleted.delete('s');
+  clock.now += 1_000;
+  await confirmed(context, 2_000);
+  lookup.unregister('s', 'a:1');
+  t.equal((await resolver.resolve('s')).origin, 'a:1', 'held');
+  lookup.deleted.add('s');
+  clock.now += 1_000;
+  await t.rejects(resolver.resolve('s'), StreamNotLiveError, 'while held');
+
+  lookup.deleted.delete('s');
+  clock.now += 1_000;
+  await outage(context, 60_000);
+  lookup.deleted.add('s');
+  clock.now += 1_000;
+  await t.rejects(resolver.resolve('s'), StreamNotLiveError, 'the API back from an outage');
+  t.equal(logs.at(-1), 'info stream no longer exists: forgetting its origin');
+});
+
+t.test('the origin of a held route fails: the route is forgotten, its viewers are told "not live"', async (t) => {
+  const context = setup({ apiRecoveryMs: 30_000 });
+  const { lookup, clock, logs, resolver } = context;
+  lookup.register('s', 'b:1');
+  await confirmed(context, 2_000);
+  lookup.unregister('s', 'a:1');
+  lookup.unregister('s', 'b:1');
+  t.equal((await resolver.resolve('s')).origin, 'a:1', 'held');
+  t.equal(resolver.originFailed('s', 'a:1'), undefined, 'no other origin is tried: the API lists none');
+  t.equal(logs.at(-1), 'info the origin of a stream the route API does not list failed: forgetting it');
+  await t.rejects(resolver.resolve('s'), StreamNotLiveError);
+  clock.now += 200;
+  const calls = lookup.calls.length;
+  await t.rejects(resolver.resolve('s'), StreamNotLiveError, 'asked again after notLiveCacheMs: nothing left to hold');
+  t.equal(lookup.calls.length, calls + 1);
+});
+
+t.test('an ended stream held while not listed still ends with its grace period', async (t) => {
+  const context = setup({ apiRecoveryMs: 30_000 });
+  const { lookup, clock, resolver } = context;
+  lookup.register('s', 'a:1');
+  lookup.endedUntil.set('s', clock.now + 10_000);
+  t.match(await resolver.resolve('s'), { origin: 'a:1', ended: true });
+  lookup.unregister('s', 'a:1');
+  clock.now += 9_000;
+  t.match(await resolver.resolve('s'), { origin: 'a:1', ended: true }, 'its final playlist within the grace period');
+  clock.now += 1_000;
+  await t.rejects(resolver.resolve('s'), StreamNotLiveError, 'over at its end, though held');
 });

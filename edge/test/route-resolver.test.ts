@@ -1,6 +1,6 @@
 import t from 'tap';
 import { RouteApiUnavailableError, StreamNotLiveError } from '../src/errors.js';
-import { RouteResolver } from '../src/route-resolver.js';
+import { API_RECOVERY_MS, RouteResolver } from '../src/route-resolver.js';
 import { FakeRouteLookup } from './fixtures/fake-route-lookup.js';
 
 async function originOf(resolver: RouteResolver, stream: string): Promise<string> {
@@ -80,7 +80,8 @@ t.test('not live: 404 error, cached, and the origin is forgotten', async (t) => 
   lookup.register('s', 'a:1');
   t.equal(await originOf(resolver, 's'), 'a:1');
   lookup.unregister('s', 'a:1');
-  clock.now += 1_000;
+  // Not listed since API_RECOVERY_MS: no longer a stream merely not reported again yet.
+  clock.now += API_RECOVERY_MS;
   await t.rejects(resolver.resolve('s'), StreamNotLiveError);
   await t.rejects(resolver.resolve('s'), { code: 'LIVE_ERR_STREAM_NOT_LIVE', message: 'stream "s" is not live' });
   t.equal(lookup.calls.length, 2, 'the not-live answer is reused within cacheMs');

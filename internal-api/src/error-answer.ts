@@ -11,3 +11,6 @@ export type ErrorAnswer = Static<typeof ErrorAnswer>;
 
 /** The route lookup's "not live" answer (404): an edge tells it from any other 404 by this code. */
 export const STREAM_NOT_LIVE_CODE = 'LIVE_ERR_STREAM_NOT_LIVE';
+
+/** The answer (404) for a stream the API does not know: deleted, never created, not an open name. */
+export const STREAM_NOT_FOUND_CODE = 'LIVE_ERR_STREAM_NOT_FOUND';

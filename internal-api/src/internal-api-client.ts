@@ -2,14 +2,14 @@ import type { Readable } from 'node:stream';
 import type { TSchema, Static } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import { Pool, type Dispatcher } from 'undici';
-import { ErrorAnswer, STREAM_NOT_LIVE_CODE } from './error-answer.js';
+import { ErrorAnswer, STREAM_NOT_FOUND_CODE, STREAM_NOT_LIVE_CODE } from './error-answer.js';
 import { HeartbeatAnswer, type Heartbeat } from './ingest-contract.js';
 import { InternalApiBadAnswerError, InternalApiRefusedError, InternalApiUnavailableError, type InternalApiError } from './internal-api-errors.js';
 import { bearerOf } from './internal-token.js';
 import { INTERNAL_PATHS, fillPath } from './paths.js';
 import { PublishAllowed, type PublishRequest } from './publish-contract.js';
 import { FALLBACK_VERSION_HEADER, RestreamConfig, type StatusReport } from './restream-contract.js';
-import { StreamRegistered, StreamRoute, type StreamReport } from './route-contract.js';
+import { StreamRegistered, StreamRoute, type NoRoute, type StreamReport } from './route-contract.js';
 import { LiveViewers, type SightingBatch } from './viewer-contract.js';
 
 export interface InternalApiClientOptions {
@@ -32,6 +32,11 @@ const VIEWER_CONNECTIONS = 4;
 const KEEP_ALIVE_MS = 60_000;
 /** undici's own deadlines (the pool's, equal to the request's): the same outcome as the request's deadline. */
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+/** The route lookup's 404 answers, by error code. */
+const NO_ROUTE_CODES = new Map<string, NoRoute>([
+  [STREAM_NOT_LIVE_CODE, 'not-live'],
+  [STREAM_NOT_FOUND_CODE, 'no-such-stream'],
+]);
 /** The largest JSON answer read; a heartbeat answer for thousands of publishes is far below it. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
@@ -138,15 +143,17 @@ export class InternalApiClient {
   }
 
   /**
-   * Where to play a stream, or 'not-live'. Only the API's own "not live" answer counts as such: a
-   * 404 of another shape (a wrong API_URL prefix, a proxy) must not make every stream look offline.
+   * Where to play a stream, or why there is no route (NoRoute). Only the API's own 404 answers
+   * count as such: a 404 of another shape (a wrong API_URL prefix, a proxy) must not make every
+   * stream look offline.
    */
-  async lookupRoute(name: string): Promise<StreamRoute | 'not-live'> {
+  async lookupRoute(name: string): Promise<StreamRoute | NoRoute> {
     const exchange = { route: 'GET /streams/:name', method: 'GET' as const, path: fillPath(INTERNAL_PATHS.stream, { name }) };
     const { status, text } = await this.send(exchange);
     if (status === 200) return this.parse(exchange.route, text, answers.route);
     const failure = this.failure(exchange.route, status, text);
-    if (failure instanceof InternalApiRefusedError && status === 404 && failure.errorCode === STREAM_NOT_LIVE_CODE) return 'not-live';
+    const noRoute = failure instanceof InternalApiRefusedError && status === 404 ? NO_ROUTE_CODES.get(failure.errorCode ?? '') : undefined;
+    if (noRoute) return noRoute;
     throw failure;
   }
 

@@ -56,8 +56,8 @@ export const Playback = Type.Object(
 /**
  * `GET /streams/{name}` (200): seed shape (`name`, `manifest`, `host` of the origin to play from)
  * plus the origins to choose from: the live ones, or, when none is live, the ones still serving
- * the ended stream; and the stream's playback policy, so the edge needs no other call. A stream no
- * origin serves is 404 LIVE_ERR_STREAM_NOT_LIVE.
+ * the ended stream; and the stream's playback policy, so the edge needs no other call. No route:
+ * 404, see NoRoute.
  */
 export const StreamRoute = Type.Object({
   name: StreamName,
@@ -68,6 +68,16 @@ export const StreamRoute = Type.Object({
   playback: Playback,
 });
 export type StreamRoute = Static<typeof StreamRoute>;
+
+/**
+ * Why `GET /streams/{name}` has no route (404, told apart by its error code):
+ * - `not-live` (LIVE_ERR_STREAM_NOT_LIVE): no origin reported the stream within its TTL. A stream
+ *   may still be live on its origin and not reported again yet, after the API lost its live state
+ *   (its Redis failed over to a replica that lagged, or restarted without AOF);
+ * - `no-such-stream` (LIVE_ERR_STREAM_NOT_FOUND): the API knows no such stream (deleted, never
+ *   created, not an open name): nobody may play it, whatever an origin still serves.
+ */
+export type NoRoute = 'not-live' | 'no-such-stream';
 
 /** `DELETE /streams/{name}`: withdraw one origin's registration (`?host=`) or all of them. */
 export const WithdrawQuery = Type.Object({ host: Type.Optional(OriginHost) });

@@ -77,6 +77,8 @@ t.test('against the real API', async (t) => {
 
   t.test('routes: report, look up, end, withdraw', async (t) => {
     t.equal(await client.lookupRoute('golive'), 'not-live');
+    t.equal(await client.lookupRoute('zzzzzzzz'), 'no-such-stream', 'an id without a stream');
+    t.equal(await client.lookupRoute('notopen'), 'no-such-stream', 'a name that is not open');
     const registered = await client.reportStream({ name: 'golive', manifest: 'index.m3u8', host: '127.0.0.1:8080' });
     t.same(registered, { name: 'golive', manifest: 'index.m3u8', host: '127.0.0.1:8080', state: 'live', ttl_seconds: 30 });
     const route = await client.lookupRoute('golive');
@@ -232,12 +234,14 @@ t.test('failures', async (t) => {
     t.match(await client.liveViewers('golive').catch((failure: unknown) => failure), { code: 'LIVE_ERR_INTERNAL_API_BAD_ANSWER', message: /larger than 1048576 bytes/ });
   });
 
-  t.test('only the API\'s own "not live" 404 is not-live', async (t) => {
+  t.test('only the API\'s own "not live" and "no such stream" 404s are answers', async (t) => {
     let answer: { body: string; type: string } = { body: '', type: 'application/json' };
     const api = await startScriptedApi(t, (_request, reply) => reply.code(404).header('content-type', answer.type).send(answer.body));
     const client = clientOf(t, api.url);
     answer = { body: JSON.stringify({ error: { code: 'LIVE_ERR_STREAM_NOT_LIVE', message: 'stream "x" is not live' } }), type: 'application/json' };
     t.equal(await client.lookupRoute('x'), 'not-live');
+    answer = { body: JSON.stringify({ error: { code: 'LIVE_ERR_STREAM_NOT_FOUND', message: 'stream "x" does not exist' } }), type: 'application/json' };
+    t.equal(await client.lookupRoute('x'), 'no-such-stream');
     answer = { body: JSON.stringify({ error: { code: 'LIVE_ERR_ROUTE_NOT_FOUND', message: 'no route for GET "/streams/x"' } }), type: 'application/json' };
     t.match(await client.lookupRoute('x').catch((failure: unknown) => failure), { status: 404, errorCode: 'LIVE_ERR_ROUTE_NOT_FOUND' }, 'a wrong API_URL is a failure');
     answer = { body: '<h1>nope</h1>', type: 'text/html' };

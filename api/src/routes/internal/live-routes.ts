@@ -54,7 +54,8 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (a
       schema: {
         summary:
           'Where to play a stream (the newest-registered live origin, else one still serving its end; the others in ' +
-          'order of preference) and who may play it',
+          'order of preference) and who may play it; 404 LIVE_ERR_STREAM_NOT_LIVE when no origin reported it within ' +
+          'its TTL, 404 LIVE_ERR_STREAM_NOT_FOUND for a name the API does not know (deleted, never created, not open)',
         params: StreamParams,
         response: { 200: StreamRoute, ...errorResponses(400, 401, 404, 503) },
       },
@@ -63,7 +64,10 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (a
       const { name } = request.params;
       const [listed, playback] = await Promise.all([store.registrations(name), playbackOf(name)]);
       const [first] = listed;
-      if (!first || !playback) throw new StreamNotLiveError(name);
+      // Told apart for the edge: a stream not reported (yet) may still be live on its origin, after
+      // Redis lost the live state; a stream that does not exist may not be played at all.
+      if (!playback) throw new StreamNotFoundError(name);
+      if (!first) throw new StreamNotLiveError(name);
       // Live origins come first; ended ones are offered only when no origin is live, so an edge
       // never sticks to a finished broadcast while a new one runs elsewhere.
       const state = first.endedAtMs === undefined ? ('live' as const) : ('ended' as const);
