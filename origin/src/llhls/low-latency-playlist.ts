@@ -145,6 +145,14 @@ export class LowLatencyPlaylist implements ReloadPosition {
     return this.window.nextMediaSequence;
   }
 
+  /**
+   * URI a new init section gets if the next segment opens with one (`newInitSection`): store it
+   * there between endSegment() and that segment's first part.
+   */
+  get nextInitSectionUri(): string {
+    return this.naming.init(this.nextMediaSequence);
+  }
+
   /** URI the segment in progress gets once it ends: store the whole segment there before endSegment(). */
   get segmentUri(): string {
     return this.naming.segment(this.nextMediaSequence);

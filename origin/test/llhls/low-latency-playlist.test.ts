@@ -7,6 +7,7 @@ t.test('the hint names the part the packager stores next, and addPart lists it u
   const feed = new PlaylistFeed();
   const { playlist } = feed;
   t.same(playlist.preloadHint, { uri: '100.0.m4s', mediaSequenceNumber: 100, partIndex: 0 });
+  t.equal(playlist.nextInitSectionUri, 'init-100.mp4');
   t.equal(playlist.segmentInProgress, undefined);
 
   feed.part(334, { independent: true });
