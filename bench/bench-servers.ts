@@ -7,20 +7,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort } from '../test-support/free-port.js';
 import { startNginxRtmp } from '../test-support/nginx-rtmp.js';
 import { startRedisServer, type RedisServer } from '../test-support/redis-server.js';
+import { repoRoot } from '../test-support/repo-root.js';
 import { waitFor } from '../test-support/wait-for.js';
 
 export type ServerKind = 'ours' | 'nginx';
 
-/** The repository: the first folder above this file (source or dist/) holding package.json. */
-export const repoRoot = (() => {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return dir;
-})();
 
 export interface OriginStats {
   liveStreams: number;

@@ -29,7 +29,7 @@ import { nginxBinary } from '../test-support/nginx-rtmp.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { clipDescription, ensureBenchClip } from './bench-clip.js';
 import { Cleanup, log, raiseBenchPriority, runBench, sleep, stopPublisher } from './bench-process.js';
-import { repoRoot } from './bench-servers.js';
+import { repoRoot } from '../test-support/repo-root.js';
 import { startCountingProxy, type CountingProxy } from './edge-counting-proxy.js';
 import { startNginxStatic } from './edge-nginx-static.js';
 import { renderTargets, renderViewers, renderWrkTable, type ViewerReport, type WrkRow } from './edge-report.js';

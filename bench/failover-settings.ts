@@ -10,7 +10,7 @@ import { readDiscoverySettings } from '../discovery/src/settings.js';
 import { readEdgeSettings } from '../edge/src/settings.js';
 import { readOriginSettings } from '../origin/src/settings.js';
 import { servicePid, type Cluster } from '../test-support/cluster.js';
-import { repoRoot } from './bench-servers.js';
+import { repoRoot } from '../test-support/repo-root.js';
 import { readProcessEnv } from './process-launch.js';
 
 type Service = Parameters<typeof servicePid>[2];

@@ -27,13 +27,13 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { publishFile, type Publisher } from '../test-support/ffmpeg.js';
+import { repoRoot } from '../test-support/repo-root.js';
 import { nginxRtmpAvailable } from '../test-support/nginx-rtmp.js';
 import { clipDescription, ensureBenchClip } from './bench-clip.js';
 import { BenchOptionError, readBenchOptions, USAGE, type BenchOptions } from './bench-options.js';
 import { Cleanup, log, raiseBenchPriority, runBench, sleep, stopPublisher } from './bench-process.js';
 import { renderDetails, renderTable, renderTargets, type RoundResult } from './bench-report.js';
 import {
-  repoRoot,
   startNginxOrigin,
   startOriginBackend,
   startOurOrigin,

@@ -2,15 +2,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../test-support/repo-root.js';
 import { waitFor } from '../test-support/wait-for.js';
 
-/** The first folder above this file holding package.json: the same from e2e/ and dist/e2e/. */
-export const repoRoot = (() => {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return dir;
-})();
 
 export type ServiceName = 'api' | 'origin' | 'discovery' | 'edge';
 

@@ -11,8 +11,9 @@ import { PlaylistWatch } from '../bench/playlist-watch.js';
 import { rssBytes } from '../bench/proc-stats.js';
 import { startTimingRelay, wallClockMs } from '../bench/rtmp-timing-relay.js';
 import { segmentDelays } from '../bench/segment-delay.js';
-import { repoRoot, startOriginBackend, startOurOrigin } from '../bench/bench-servers.js';
-import { publishFile } from '../test-support/ffmpeg.js';
+import { startOriginBackend, startOurOrigin } from '../bench/bench-servers.js';
+import { repoRoot } from '../test-support/repo-root.js';
+import { publishFile, testAsset } from '../test-support/ffmpeg.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { recordPublish } from './publish-recorder.js';
 import { fuzzSession } from './rtmp-mutations.js';
@@ -68,7 +69,7 @@ const RECORDING_BYTES = 160 * 1024;
 const RECORDED_FILES = ['aac-only.flv', 'h264-aac.flv', 'h264-bframes-aac.flv'].sort();
 const HONEST_STREAM = 'honest';
 /** From the repository (test-support's testAsset resolves from the build when run from dist/). */
-const asset = (name: string) => path.join(repoRoot, 'test-assets', name);
+const asset = testAsset;
 const RSS_SAMPLE_MS = 250;
 
 export async function runRtmpFuzz(options: FuzzRunOptions): Promise<FuzzReport> {

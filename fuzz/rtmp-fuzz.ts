@@ -9,7 +9,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot } from '../bench/bench-servers.js';
+import { repoRoot } from '../test-support/repo-root.js';
 import { brokenBounds, formatReport } from './fuzz-report.js';
 import { runRtmpFuzz } from './rtmp-fuzz-run.js';
 

@@ -6,8 +6,10 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { publishFile, testAsset, type Publisher } from './ffmpeg.js';
 import { TEST_INTERNAL_TOKEN } from './internal-token.js';
+import { repoRoot } from './repo-root.js';
 import { waitFor } from './wait-for.js';
 
 export const CLUSTER_ADMIN_TOKEN = 'adm_cluster-test-admin-token';
@@ -44,7 +46,8 @@ export interface Cluster {
 }
 
 export function startCluster(net: string, name: string, runDir: string, env: Record<string, string> = {}): Cluster {
-  const child = spawn('bash', ['scripts/cluster.sh'], {
+  const child = spawn('bash', [path.join(repoRoot, 'scripts', 'cluster.sh')], {
+    cwd: repoRoot,
     env: {
       ...process.env,
       CLUSTER_NET: net,

@@ -1,13 +1,12 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { repoRoot } from './repo-root.js';
 
 const execFileAsync = promisify(execFile);
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-/** The repository's test-assets/, from the source (test-support/) or the build (dist/test-support/), as the benchmarks run. */
-export const testAssetsDir = path.resolve(here, path.basename(path.dirname(here)) === 'dist' ? '../..' : '..', 'test-assets');
+/** The repository's test-assets/, from the source and from the build (dist/), as the benchmarks run. */
+export const testAssetsDir = path.join(repoRoot, 'test-assets');
 
 export function testAsset(name: string): string {
   return path.join(testAssetsDir, name);
