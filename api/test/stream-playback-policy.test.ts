@@ -106,6 +106,10 @@ t.test('require_signed_urls and allowed_origins on a real redis-server', async (
     await report(id);
     const answer = await route(id);
     t.equal(answer.statusCode, 404);
-    t.equal(answer.json().error.code, 'LIVE_ERR_STREAM_NOT_LIVE', 'the code the edge reads as "not live"');
+    t.equal(
+      answer.json().error.code,
+      'LIVE_ERR_STREAM_NOT_FOUND',
+      'the code the edge reads as "no such stream": it drops the route at once, even one it keeps through a sudden "not live"',
+    );
   });
 });
