@@ -1,366 +1,87 @@
 /**
  * HLS segmenter: RTMP/FLV tags in, MPEG-TS segments out, the job of nginx-rtmp's hls module.
- * It decides the stream's tracks, converts H.264 to Annex B and AAC to ADTS, and cuts segments
- * at keyframes (video) or on time (audio-only). A segment that reaches the maximum duration or
+ * The front stage (FlvFrameStage) decides the stream's tracks and turns tags into frames; the
+ * back end (TsSegmentCutter) cuts and muxes them. A segment that reaches the maximum duration or
  * size is cut without a keyframe (nginx-rtmp's `hls_max_fragment`), so a publisher that sends
  * one keyframe and then only P-frames (or timestamps that never advance) cannot grow one segment
- * without limit. No I/O: the caller stores and announces segments.
+ * without limit. No I/O: the caller stores and announces segments. The stream packager drives the
+ * two stages itself, to feed the same frames to the CMAF packager too.
  */
-import { aacFrameDurationMs } from './aac-config.js';
-import { AdtsBatch } from './adts-batch.js';
-import { layoutAvcc, writeAnnexB } from './annex-b.js';
-import { type AacFrame, type AvcFrame, FLV_TAG_SCRIPT, type FlvFrame, type FlvTag, type MediaFrame, parseFlvTag } from './flv-tag.js';
+import type { FlvTag } from './flv-tag.js';
+import { FlvFrameStage } from './frame-stage.js';
 import { MediaFormatError } from './media-format-error.js';
-import { RtmpTimeline } from './rtmp-timeline.js';
 import {
-  type AudioConfig,
-  type AudioTrackInfo,
-  audioConfigFrom,
-  sameConfig,
-  type VideoConfig,
-  type VideoTrackInfo,
-  videoConfigFrom,
-} from './stream-config.js';
-import { TrackProbe } from './track-probe.js';
-import { type MuxerTracks, SegmentBufferPool, TsMuxer } from './ts-muxer.js';
+  DEFAULT_MAX_SEGMENT_BYTES,
+  type HlsSegmenterOptions,
+  type Segment,
+  type SegmenterEvent,
+  type TrackInfo,
+  TsSegmentCutter,
+} from './ts-segment-cutter.js';
 
-export interface HlsSegmenterOptions {
-  /** A segment ends at the first keyframe (audio-only: frame) this long after its start. Default 2. */
-  targetDurationSeconds?: number;
-  /**
-   * A segment that spans this long without a keyframe is cut before the next frame anyway, so
-   * no segment rounds to more than its ceiling (the playlist's TARGETDURATION stays bounded).
-   * At least the target. Default 10 times the target, as nginx-rtmp's `hls_max_fragment`.
-   */
-  maxDurationSeconds?: number;
-  /**
-   * A segment this big is cut before the next frame with a later timestamp; the same bound holds
-   * the frames kept while the tracks are probed. Default 64 MiB.
-   */
-  maxSegmentBytes?: number;
-  /** AAC frames are grouped into one PES over at most this span (see AdtsBatch). Default 100. */
-  audioBatchMs?: number;
-  /** Media time to wait for a second sequence header before muxing one track. Default 1000. */
-  trackProbeMs?: number;
-}
-
-export interface Segment {
-  /**
-   * A complete MPEG-TS file: PAT, PMT, then PES packets starting with a keyframe when there is
-   * video. A view of a pooled buffer: valid until given back with `HlsSegmenter.recycle`.
-   */
-  data: Uint8Array;
-  /** DTS of the next segment's first frame minus this one's, so durations add up to the timeline. */
-  durationSeconds: number;
-  firstDtsMs: number;
-  lastDtsMs: number;
-  /** Timestamps jumped or the codec configuration changed: the playlist needs EXT-X-DISCONTINUITY. */
-  discontinuity: boolean;
-}
-
-export interface TrackInfo {
-  video?: VideoTrackInfo;
-  audio?: AudioTrackInfo;
-}
-
-export type SegmenterEvent =
-  | { kind: 'tracks'; tracks: TrackInfo }
-  | { kind: 'segment'; segment: Segment }
-  | { kind: 'rejected'; reason: string };
+export {
+  DEFAULT_MAX_SEGMENT_BYTES,
+  FALLBACK_VIDEO_FRAME_MS,
+  type HlsSegmenterOptions,
+  type Segment,
+  type SegmenterEvent,
+  type TrackInfo,
+} from './ts-segment-cutter.js';
 
 const NO_EVENTS: readonly SegmenterEvent[] = Object.freeze([]);
 
-/** Duration assumed for the last frame of a segment with a single video frame. */
-export const FALLBACK_VIDEO_FRAME_MS = 1000 / 30;
-
-export const DEFAULT_MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
-
-/** How far a segment cut at the maximum duration may run past it: less than half a second, so its EXTINF still rounds to the ceiling of the maximum. */
-const MAX_OVERRUN_MS = 400;
-
-interface OpenSegment {
-  firstDtsMs: number;
-  lastDtsMs: number;
-  /** Frames and last DTS on the track that decides cuts (video if any), to measure a final segment. */
-  anchorFrames: number;
-  lastAnchorDtsMs: number;
-  discontinuity: boolean;
+/** The front stage's options as the segmenter's options name them. */
+export function frameStageOptions(options: HlsSegmenterOptions = {}): ConstructorParameters<typeof FlvFrameStage>[0] {
+  const { trackProbeMs = 1000, maxSegmentBytes = DEFAULT_MAX_SEGMENT_BYTES } = options;
+  if (!(trackProbeMs >= 0)) throw new RangeError(`trackProbeMs must be >= 0, got ${trackProbeMs}`);
+  return { trackProbeMs, maxProbeBytes: maxSegmentBytes };
 }
 
 export class HlsSegmenter {
-  private readonly targetMs: number;
-  private readonly maxMs: number;
-  private readonly maxBytes: number;
-  private readonly probe: TrackProbe;
-  private readonly audioBatch: AdtsBatch;
-  private video: VideoConfig | undefined;
-  private audio: AudioConfig | undefined;
-  private muxTracks: MuxerTracks | undefined;
-  private muxer: TsMuxer | undefined;
-  private segment: OpenSegment | undefined;
-  private started = false;
-  private cutRequested = false;
-  private nextDiscontinuity = false;
+  private readonly stage: FlvFrameStage;
+  private readonly cutter: TsSegmentCutter;
   private rejected = false;
-  private events: SegmenterEvent[] = [];
-  private accessUnit = new Uint8Array(64 * 1024);
-  private readonly timeline = new RtmpTimeline();
-  private readonly buffers = new SegmentBufferPool();
 
   constructor(options: HlsSegmenterOptions = {}) {
-    const { targetDurationSeconds = 2, audioBatchMs = 100, trackProbeMs = 1000, maxSegmentBytes = DEFAULT_MAX_SEGMENT_BYTES } = options;
-    if (!(targetDurationSeconds > 0 && Number.isFinite(targetDurationSeconds))) {
-      throw new RangeError(`targetDurationSeconds must be a positive number, got ${targetDurationSeconds}`);
-    }
-    const { maxDurationSeconds = 10 * targetDurationSeconds } = options;
-    if (!(maxDurationSeconds >= targetDurationSeconds && Number.isFinite(maxDurationSeconds))) {
-      throw new RangeError(`maxDurationSeconds must be a number >= targetDurationSeconds (${targetDurationSeconds}), got ${maxDurationSeconds}`);
-    }
-    if (!(maxSegmentBytes >= 64 * 1024)) throw new RangeError(`maxSegmentBytes must be >= 65536, got ${maxSegmentBytes}`);
-    if (!(audioBatchMs >= 0)) throw new RangeError(`audioBatchMs must be >= 0, got ${audioBatchMs}`);
-    if (!(trackProbeMs >= 0)) throw new RangeError(`trackProbeMs must be >= 0, got ${trackProbeMs}`);
-    this.targetMs = targetDurationSeconds * 1000;
-    this.maxMs = maxDurationSeconds * 1000;
-    this.maxBytes = maxSegmentBytes;
-    this.audioBatch = new AdtsBatch(audioBatchMs);
-    this.probe = new TrackProbe(trackProbeMs, maxSegmentBytes);
+    this.cutter = new TsSegmentCutter(options);
+    this.stage = new FlvFrameStage(frameStageOptions(options));
   }
 
   /** The tracks being muxed, once decided. */
   get tracks(): TrackInfo | undefined {
-    return this.muxTracks && this.trackInfo();
+    return this.cutter.tracks;
   }
 
   /** Takes one RTMP message's FLV tag; `tag.body` is not kept past the call. */
   push(tag: FlvTag): readonly SegmenterEvent[] {
-    if (this.rejected || tag.type === FLV_TAG_SCRIPT) return NO_EVENTS;
-    return this.guard(() => this.handle(parseFlvTag(tag, this.timeline.extend(tag.timestampMs))));
+    if (this.rejected) return NO_EVENTS;
+    return this.guard(() => this.cutter.take(this.stage.push(tag)));
   }
 
   /** Gives a written segment's bytes back for reuse; `segment.data` must not be read afterwards. */
   recycle(segment: Segment): void {
-    this.buffers.give(new Uint8Array(segment.data.buffer));
+    this.cutter.recycle(segment);
   }
 
   /** Closes the segment in progress (on unpublish), measured to the end of its last frame. */
   flush(): readonly SegmenterEvent[] {
     return this.guard(() => {
-      if (!this.muxTracks && !this.rejected) this.decideTracks(true);
-      if (this.segment) this.closeSegment(undefined);
+      if (!this.rejected) this.cutter.take(this.stage.flush());
+      this.cutter.flush();
     });
   }
 
   private guard(work: () => void): readonly SegmenterEvent[] {
+    let rejection: SegmenterEvent | undefined;
     try {
       work();
     } catch (error) {
       if (!(error instanceof MediaFormatError)) throw error;
       this.rejected = true;
-      this.events.push({ kind: 'rejected', reason: error.message });
+      rejection = { kind: 'rejected', reason: error.message };
     }
-    if (this.events.length === 0) return NO_EVENTS;
-    const events = this.events;
-    this.events = [];
-    return events;
-  }
-
-  private handle(frame: FlvFrame): void {
-    switch (frame.kind) {
-      case 'unsupported':
-        throw new MediaFormatError(
-          `${frame.track} codec ${frame.codec} is not supported: HLS packaging takes H.264 video and AAC audio`,
-        );
-      case 'avc-config':
-        return this.setVideoConfig(frame.data);
-      case 'aac-config':
-        return this.setAudioConfig(frame.data);
-      case 'avc-frame':
-      case 'aac-frame':
-        return this.onMedia(frame);
-      default:
-        // Metadata and end-of-sequence: unpublish calls flush().
-        return;
-    }
-  }
-
-  private setVideoConfig(data: Uint8Array): void {
-    // A header for a track the PMT does not list cannot be used without a new program.
-    if (sameConfig(this.video, data) || (this.muxTracks && !this.muxTracks.video)) return;
-    this.video = videoConfigFrom(data);
-    this.configChanged();
-  }
-
-  private setAudioConfig(data: Uint8Array): void {
-    if (sameConfig(this.audio, data) || (this.muxTracks && !this.muxTracks.audio)) return;
-    this.audio = audioConfigFrom(data);
-    this.configChanged();
-  }
-
-  /** Mid-stream changes start a new segment, flagged, at the next point a player can start. */
-  private configChanged(): void {
-    if (!this.muxTracks) return;
-    if (this.segment) {
-      this.cutRequested = true;
-      this.nextDiscontinuity = true;
-    }
-    this.events.push({ kind: 'tracks', tracks: this.trackInfo() });
-  }
-
-  private onMedia(frame: MediaFrame): void {
-    if (this.muxTracks) return this.mux(frame);
-    // Without its sequence header a frame cannot be decoded, now or later.
-    if (!(frame.kind === 'avc-frame' ? this.video : this.audio)) return;
-    this.probe.hold(frame);
-    this.decideTracks(false);
-  }
-
-  private decideTracks(force: boolean): void {
-    const tracks = this.probe.decide(this.video !== undefined, this.audio !== undefined, force);
-    if (!tracks) return;
-    this.muxTracks = tracks;
-    this.muxer = new TsMuxer(tracks, this.buffers);
-    this.events.push({ kind: 'tracks', tracks: this.trackInfo() });
-    for (const frame of this.probe.drain()) this.mux(frame);
-  }
-
-  private mux(frame: MediaFrame): void {
-    if (frame.kind === 'avc-frame') this.muxVideo(frame);
-    else this.muxAudio(frame);
-  }
-
-  private muxVideo(frame: AvcFrame): void {
-    const video = this.video;
-    if (!video || !this.muxTracks?.video) return;
-    // Walk the NAL units first: a malformed frame is refused before any state changes.
-    const layout = layoutAvcc(frame.data, video.record.nalLengthSize);
-    if (this.timeline.jumped('video', frame.dtsMs)) this.onTimestampJump();
-    this.cutBefore(frame.dtsMs, frame.keyframe);
-    const segment = this.segment;
-    // Until the first keyframe there is nothing a player could start from.
-    if (!segment) return;
-    // Cuts follow the publisher's keyframe flag; an IDR it forgot to flag is still a start point.
-    const randomAccess = frame.keyframe || layout.hasIdr;
-    const parameterSets = randomAccess && !layout.hasParameterSets ? video.parameterSets : undefined;
-    const size = layout.size + (parameterSets?.length ?? 0);
-    if (size > this.accessUnit.length) this.accessUnit = new Uint8Array(Math.max(size, this.accessUnit.length * 2));
-    writeAnnexB(frame.data, video.record.nalLengthSize, parameterSets, this.accessUnit, 0);
-    this.muxer!.writeVideo(this.accessUnit.subarray(0, size), frame.dtsMs, frame.ptsMs, randomAccess);
-    segment.lastDtsMs = Math.max(segment.lastDtsMs, frame.dtsMs);
-    segment.lastAnchorDtsMs = frame.dtsMs;
-    segment.anchorFrames++;
-  }
-
-  private muxAudio(frame: AacFrame): void {
-    const audio = this.audio;
-    if (!audio || !this.muxTracks?.audio) return;
-    if (this.timeline.jumped('audio', frame.dtsMs)) this.onTimestampJump();
-    const audioOnly = !this.muxTracks.video;
-    this.cutBefore(frame.dtsMs, audioOnly);
-    const segment = this.segment;
-    // With video, audio waits for the first keyframe so every segment starts with one.
-    if (!segment) return;
-    if (this.audioBatch.needsFlushBefore(frame.data, audio.record, frame.dtsMs)) this.flushAudio();
-    this.audioBatch.add(frame.data, audio.record, frame.dtsMs);
-    segment.lastDtsMs = Math.max(segment.lastDtsMs, frame.dtsMs);
-    if (audioOnly) {
-      segment.lastAnchorDtsMs = frame.dtsMs;
-      segment.anchorFrames++;
-    }
-  }
-
-  /**
-   * Before a frame: ends the segment when it is long enough and the frame is a point a player can
-   * start from (`startPoint`), or when it reached the maximum duration or size whatever the frame
-   * is; then opens the next segment with this frame.
-   */
-  private cutBefore(dtsMs: number, startPoint: boolean): void {
-    const segment = this.segment;
-    let forced = false;
-    if (segment && startPoint && (this.cutRequested || dtsMs - segment.firstDtsMs >= this.targetMs)) {
-      this.closeSegment(dtsMs);
-    } else if (segment && dtsMs - segment.firstDtsMs >= this.maxMs) {
-      this.cutAtMaxDuration(segment, dtsMs);
-      forced = true;
-    } else if (segment && this.muxer!.segmentBytes >= this.maxBytes) {
-      // Without a later timestamp the segment would have no duration: only timestamps that do
-      // not advance at all get here, which no encoder sends.
-      if (dtsMs <= segment.firstDtsMs) {
-        throw new MediaFormatError(`a segment reached ${this.maxBytes} bytes without its timestamps advancing`);
-      }
-      this.closeSegment(dtsMs);
-      forced = true;
-    }
-    if (this.segment || !(startPoint || forced)) return;
-    this.muxer!.beginSegment();
-    this.segment = {
-      firstDtsMs: dtsMs,
-      lastDtsMs: dtsMs,
-      anchorFrames: 0,
-      lastAnchorDtsMs: dtsMs,
-      discontinuity: this.nextDiscontinuity,
-    };
-    this.nextDiscontinuity = false;
-    this.started = true;
-  }
-
-  /**
-   * Cuts a segment that reached the maximum duration before a frame at `dtsMs`. Frames are close
-   * together, so it normally lasts the maximum plus part of a frame. A pause in the media across
-   * the maximum would make it longer: it then ends at the maximum, and the next segment is flagged
-   * as a discontinuity, since its timestamps no longer follow from the playlist's durations.
-   */
-  private cutAtMaxDuration(segment: OpenSegment, dtsMs: number): void {
-    if (dtsMs - segment.firstDtsMs < this.maxMs + MAX_OVERRUN_MS) {
-      this.closeSegment(dtsMs);
-      return;
-    }
-    this.closeSegment(segment.firstDtsMs + this.maxMs);
-    this.nextDiscontinuity = true;
-  }
-
-  /** A reset or a leap in the timestamps ends the segment; the next one is flagged. */
-  private onTimestampJump(): void {
-    if (this.segment) this.closeSegment(undefined);
-    if (this.started) this.nextDiscontinuity = true;
-  }
-
-  /** `nextFirstDtsMs`: the next segment's first DTS, or undefined to measure to the last frame's end. */
-  private closeSegment(nextFirstDtsMs: number | undefined): void {
-    const segment = this.segment!;
-    this.flushAudio();
-    // A final segment is measured to its last frame's estimated end, never past the maximum.
-    const endMs = nextFirstDtsMs ?? Math.min(segment.lastAnchorDtsMs + this.lastFrameMs(segment), segment.firstDtsMs + this.maxMs);
-    this.events.push({
-      kind: 'segment',
-      segment: {
-        data: this.muxer!.endSegment(),
-        durationSeconds: (endMs - segment.firstDtsMs) / 1000,
-        firstDtsMs: segment.firstDtsMs,
-        lastDtsMs: segment.lastDtsMs,
-        discontinuity: segment.discontinuity,
-      },
-    });
-    this.segment = undefined;
-    this.cutRequested = false;
-  }
-
-  /** Audio frames last 1024 samples; video frames, the segment's mean (ms timestamps jitter). */
-  private lastFrameMs(segment: OpenSegment): number {
-    if (!this.muxTracks!.video) return aacFrameDurationMs(this.audio!.record);
-    if (segment.anchorFrames < 2) return FALLBACK_VIDEO_FRAME_MS;
-    return (segment.lastAnchorDtsMs - segment.firstDtsMs) / (segment.anchorFrames - 1);
-  }
-
-  private flushAudio(): void {
-    if (this.audioBatch.isEmpty) return;
-    const ptsMs = this.audioBatch.ptsMs;
-    this.muxer!.writeAudio(this.audioBatch.take(), ptsMs);
-  }
-
-  private trackInfo(): TrackInfo {
-    const tracks: TrackInfo = {};
-    if (this.muxTracks?.video && this.video) tracks.video = { ...this.video.info };
-    if (this.muxTracks?.audio && this.audio) tracks.audio = { ...this.audio.info };
-    return tracks;
+    const events: SegmenterEvent[] = this.cutter.drain();
+    if (rejection) events.push(rejection);
+    return events.length === 0 ? NO_EVENTS : events;
   }
 }
