@@ -41,6 +41,13 @@ export interface CmafFragmenterOptions {
    * PART-HOLD-BACK of 3 parts (0.6 s) leaves room under a 1.5 s latency.
    */
   partTargetSeconds?: number;
+  /**
+   * A hard ceiling on parts, for playlists whose PART-TARGET must hold every part (LL-HLS): a
+   * part also ends before the lead-track frame that would take it past this, that frame taken
+   * to last as long as the one before plus a millisecond (RTMP timestamps jitter by one). It
+   * then lasts between the ceiling minus a frame and the ceiling. Default: none.
+   */
+  maxPartSeconds?: number;
   /** A segment ends before the first keyframe nearest to or after this long. Default 2, as the TS segmenter. */
   segmentTargetSeconds?: number;
   /** A segment this long ends before the next lead-track frame, keyframe or not. Default 10 times the target. */
@@ -90,6 +97,7 @@ const NO_EVENTS: readonly CmafEvent[] = Object.freeze([]);
 
 export class CmafFragmenter {
   private readonly partSeconds: number;
+  private readonly maxPartSeconds: number;
   private readonly segmentSeconds: number;
   private readonly maxSegmentSeconds: number;
   private readonly maxPendingBytes: number;
@@ -114,12 +122,14 @@ export class CmafFragmenter {
     if (!(segmentTargetSeconds >= partTargetSeconds && Number.isFinite(segmentTargetSeconds))) {
       throw new RangeError(`segmentTargetSeconds must be a number >= partTargetSeconds (${partTargetSeconds}), got ${segmentTargetSeconds}`);
     }
-    const { maxSegmentSeconds = 10 * segmentTargetSeconds } = options;
+    const { maxSegmentSeconds = 10 * segmentTargetSeconds, maxPartSeconds = Number.POSITIVE_INFINITY } = options;
+    if (!(maxPartSeconds > 0)) throw new RangeError(`maxPartSeconds must be a positive number, got ${maxPartSeconds}`);
     if (!(maxSegmentSeconds >= segmentTargetSeconds && Number.isFinite(maxSegmentSeconds))) {
       throw new RangeError(`maxSegmentSeconds must be a number >= segmentTargetSeconds (${segmentTargetSeconds}), got ${maxSegmentSeconds}`);
     }
     if (!(maxPendingBytes >= 64 * 1024)) throw new RangeError(`maxPendingBytes must be >= 65536, got ${maxPendingBytes}`);
     this.partSeconds = partTargetSeconds;
+    this.maxPartSeconds = maxPartSeconds;
     this.segmentSeconds = segmentTargetSeconds;
     this.maxSegmentSeconds = maxSegmentSeconds;
     this.maxPendingBytes = maxPendingBytes;
@@ -202,8 +212,9 @@ export class CmafFragmenter {
 
   /**
    * After a lead-track sample: cuts before it when it starts a segment (a keyframe at about
-   * the segment target, or any sample at the maximum) or when the part is as close to its
-   * target as it will get, taking the next frame to last as long as the previous one.
+   * the segment target, or any sample at the maximum), when the part is as close to its
+   * target as it will get, or when the sample would take it past maxPartSeconds, taking the
+   * sample to last as long as the previous one.
    */
   private cutBeforeNewest(lead: SampleQueue, sync: boolean): readonly CmafEvent[] {
     const cutTime = lead.newest!.decodeTime;
@@ -211,7 +222,10 @@ export class CmafFragmenter {
     const halfFrame = lead.lastKnownDuration / 2;
     const segment = cutTime - this.segmentStart;
     const endsSegment = (sync && (segment + halfFrame) / timescale >= this.segmentSeconds) || segment / timescale >= this.maxSegmentSeconds;
-    if (!endsSegment && (cutTime - this.partStart + halfFrame) / timescale < this.partSeconds) return NO_EVENTS;
+    const part = cutTime - this.partStart;
+    const nearTarget = (part + halfFrame) / timescale >= this.partSeconds;
+    const nextWouldOverrun = (part + lead.lastKnownDuration + timescale / 1000) / timescale > this.maxPartSeconds;
+    if (!endsSegment && !nearTarget && !nextWouldOverrun) return NO_EVENTS;
     const cutSeconds = cutTime / timescale;
     // Other tracks give the samples that start before the cut; their newest waits for its duration.
     const counts = this.queues.map((q) => (q === lead ? q.closedCount : q.closedCountBefore(cutSeconds)));

@@ -224,6 +224,19 @@ t.test('malformed frames and media piling up are refused with MediaFormatError, 
   }, /more than 65536: the video track is not advancing/);
 });
 
+t.test('maxPartSeconds: no part longer than the ceiling, none shorter than the ceiling minus a frame (LL-HLS PART-TARGET)', async (t) => {
+  // 0.334 s: the nearest boundary of 48 kHz AAC is 16 frames (0.341 s), past the ceiling.
+  const nearest = partsOf(run(started({ partTargetSeconds: 0.334 }, { audio }), avFrames(5, { withVideo: false })));
+  t.ok(nearest.some((p) => p.durationSeconds > 0.334), 'without a ceiling the nearest boundary may overrun');
+  for (const tracks of [{ audio }, { video, audio }]) {
+    const parts = partsOf(run(started({ partTargetSeconds: 0.334, maxPartSeconds: 0.334 }, tracks), avFrames(5, { withVideo: tracks.video !== undefined })));
+    const frameSeconds = tracks.video ? 1 / 30 : 1024 / 48000;
+    t.ok(parts.every((p) => p.durationSeconds <= 0.334), `${Object.keys(tracks)}: every part within 0.334 s`);
+    t.ok(parts.filter((p) => !p.endsSegment).every((p) => p.durationSeconds >= 0.334 - frameSeconds - 0.002), `${Object.keys(tracks)}: and within a frame of it`);
+  }
+  t.throws(() => new CmafFragmenter({ maxPartSeconds: 0 }), /maxPartSeconds must be a positive number, got 0/);
+});
+
 t.test('options are checked', async (t) => {
   t.throws(() => new CmafFragmenter({ partTargetSeconds: 0 }), /partTargetSeconds must be a positive number, got 0/);
   t.throws(() => new CmafFragmenter({ segmentTargetSeconds: 0.1 }), /segmentTargetSeconds must be a number >= partTargetSeconds/);
