@@ -13,6 +13,7 @@ import { ApiPublishAuthorizer } from './ingest/api-publish-authorizer.js';
 import { PublishGate } from './ingest/publish-gate.js';
 import { RtmpListener } from './ingest/rtmp-listener.js';
 import { LiveStreamRegistry } from './packaging/live-stream-registry.js';
+import { LowLatencyStreams } from './packaging/low-latency-streams.js';
 import { SegmentDelayStats } from './packaging/segment-delay-stats.js';
 import { readOriginSettings } from './settings.js';
 
@@ -31,6 +32,16 @@ async function main(): Promise<void> {
     cleanupAfterEndSeconds: settings.hls.cleanupAfterEndSeconds,
     onBackgroundError: (error) => logger.warn({ err: error }, 'HLS housekeeping failed'),
   });
+  // HLS_LOW_LATENCY off: no CMAF work at all, and ll.m3u8 answers 404.
+  const lowLatency = settings.lowLatency.enabled
+    ? new LowLatencyStreams({
+        partTargetSeconds: settings.lowLatency.partTargetSeconds,
+        segments: settings.segments,
+        windowSeconds: settings.hls.playlistLengthSeconds,
+        graceSeconds: settings.hls.segmentGraceSeconds,
+        cleanupAfterEndSeconds: settings.hls.cleanupAfterEndSeconds,
+      })
+    : undefined;
   const delays = new SegmentDelayStats();
   const api = new InternalApiClient({
     apiUrl: settings.apiUrl,
@@ -61,6 +72,7 @@ async function main(): Promise<void> {
   let heartbeat: IngestHeartbeat | undefined;
   const streams = new LiveStreamRegistry({
     hls,
+    lowLatency,
     segments: settings.segments,
     logger,
     delays,
@@ -106,6 +118,7 @@ async function main(): Promise<void> {
   });
   const http = buildHttpApp({
     hlsPath: settings.hls.hlsPath,
+    lowLatency,
     logger: { ...loggerOptions('origin'), level: process.env.HTTP_LOG_LEVEL ?? 'warn' },
     stats: () => ({ liveStreams: streams.size, fallbacksPlaying: streams.fallbacks, segmentDelay: delays.summary() }),
     readiness: () => ({ ...readiness }),
@@ -146,6 +159,8 @@ async function main(): Promise<void> {
     // Its last requests (the leave, the pushes' final statuses) are answered by now.
     await api.close();
     await hls.close();
+    // Before the HTTP server closes: blocked playlist requests are answered rather than held.
+    lowLatency?.close();
     await http.close();
   };
   onShutdownSignal(logger, stop, { drain });

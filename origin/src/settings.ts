@@ -13,6 +13,7 @@ import { readInternalToken } from '../../internal-api/src/internal-token.js';
 import type { IngestDescription } from './control/ingest-heartbeat.js';
 import { readFallbackSettings, type FallbackSettings } from './fallback/fallback-settings.js';
 import { readHlsSettings, type HlsSettings } from './hls/hls-settings.js';
+import { readLowLatencySettings, type LowLatencySettings } from './llhls/llhls-settings.js';
 import { readRtmpIngestLimits, type RtmpIngestLimits } from './ingest/rtmp-ingest-settings.js';
 import { readSegmentSettings, type SegmentSettings } from './packaging/segment-settings.js';
 import { readRestreamSettings, type RestreamSettings } from './restream/index.js';
@@ -36,6 +37,8 @@ export interface OriginSettings {
   /** Target and maximum segment duration and size. */
   segments: SegmentSettings;
   hls: HlsSettings;
+  /** HLS_LOW_LATENCY and HLS_PART_SECONDS: the CMAF packaging and its LL-HLS playlist. */
+  lowLatency: LowLatencySettings;
   /** Identifies this origin to the API (heartbeats, publish leases). */
   originId: string;
   ingest: IngestDescription;
@@ -58,6 +61,7 @@ export interface OriginSettings {
 
 export function readOriginSettings(env: Env = process.env): OriginSettings {
   const rtmpPort = readPort(env, 'RTMP_PORT', 1935);
+  const segments = readSegmentSettings(env);
   return {
     rtmpHost: readString(env, 'RTMP_HOST', '0.0.0.0'),
     rtmpPort,
@@ -69,8 +73,9 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
     apiConnections: readInteger(env, 'API_CONNECTIONS', 16, { min: 1, max: 1_024 }),
     authorizeTimeoutMs: readInteger(env, 'AUTHORIZE_TIMEOUT_MS', 3000, { min: 100 }),
     maxPendingBytes: readInteger(env, 'AUTHORIZE_MAX_PENDING_BYTES', 8 * 1024 * 1024, { min: 64 * 1024 }),
-    segments: readSegmentSettings(env),
+    segments,
     hls: readHlsSettings(env),
+    lowLatency: readPartsWithin(env, segments),
     originId: readOriginId(env, rtmpPort),
     ingest: {
       name: readString(env, 'INGEST_NAME', os.hostname()),
@@ -94,4 +99,17 @@ function readOriginId(env: Env, rtmpPort: number): string {
   const value = readOptionalString(env, 'ORIGIN_ID') ?? fallback;
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw new SettingError('ORIGIN_ID', value, 'letters, digits, _ or -, at most 64');
   return value;
+}
+
+/** A part is at most a segment: HLS_PART_SECONDS cannot exceed HLS_SEGMENT_SECONDS. */
+function readPartsWithin(env: Env, segments: SegmentSettings): LowLatencySettings {
+  const lowLatency = readLowLatencySettings(env);
+  if (lowLatency.enabled && lowLatency.partTargetSeconds > segments.targetDurationSeconds) {
+    throw new SettingError(
+      'HLS_PART_SECONDS',
+      String(lowLatency.partTargetSeconds),
+      `a number no greater than HLS_SEGMENT_SECONDS (${segments.targetDurationSeconds})`,
+    );
+  }
+  return lowLatency;
 }

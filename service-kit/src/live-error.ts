@@ -13,6 +13,8 @@ export const LIVE_ERRORS = {
   LIVE_ERR_INVALID_PATH: 400,
   LIVE_ERR_TARGET_ADDRESS_REFUSED: 400,
   LIVE_ERR_FALLBACK_NOT_VIDEO: 400,
+  /** An LL-HLS playlist request whose _HLS_msn/_HLS_part/_HLS_skip is malformed or asks too far ahead (RFC 8216bis 6.2.5.2). */
+  LIVE_ERR_DELIVERY_DIRECTIVE: 400,
   /** No token, or a wrong one (an API token, INTERNAL_TOKEN). */
   LIVE_ERR_UNAUTHORIZED: 401,
   LIVE_ERR_PLAYBACK_TOKEN_REQUIRED: 401,
@@ -62,6 +64,10 @@ export const LIVE_ERRORS = {
   LIVE_ERR_ROUTE_LOOKUP_FAILED: 503,
   /** Another request to the API failed (viewer sightings, a live count). */
   LIVE_ERR_API_UNAVAILABLE: 503,
+  /** A blocking playlist request waited three target durations for its part in vain (RFC 8216bis 6.2.5.2). */
+  LIVE_ERR_PLAYLIST_UPDATE_TIMEOUT: 503,
+  /** A stream holds as many blocked playlist and part requests as it takes; the edge coalesces them. */
+  LIVE_ERR_TOO_MANY_BLOCKED_REQUESTS: 503,
   LIVE_ERR_ORIGIN_TIMEOUT: 504,
 } as const;
 

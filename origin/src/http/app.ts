@@ -1,10 +1,13 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { hlsFileRoutes } from './hls-file-routes.js';
+import type { LowLatencyOutputs } from './llhls-routes.js';
 import { InternalError, InvalidPathError, RouteNotFoundError, errorBodySchema, sendError } from './http-errors.js';
 
 export interface HttpAppOptions {
   /** HLS_PATH: the folder of stream folders, served read-only. */
   hlsPath: string;
+  /** LL-HLS outputs (HLS_LOW_LATENCY): `/<stream>/ll.m3u8` and its media, from memory. */
+  lowLatency?: LowLatencyOutputs;
   /** Pino options (service-kit's `loggerOptions('origin')`), or false for none. Default false. */
   logger?: FastifyServerOptions['logger'];
   /** Live figures for operators and benchmarks, served as JSON on `GET /stats`. */
@@ -107,7 +110,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   const stats = options.stats;
   if (stats) app.get('/stats', async () => stats());
 
-  app.register(hlsFileRoutes, { hlsPath: options.hlsPath });
+  app.register(hlsFileRoutes, { hlsPath: options.hlsPath, lowLatency: options.lowLatency });
   return app;
 }
 

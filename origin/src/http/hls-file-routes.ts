@@ -2,7 +2,9 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { STREAM_NAME_PATTERN } from '../hls/hls-names.js';
+import { LOW_LATENCY_MEDIA_NAME_PATTERN, LOW_LATENCY_PLAYLIST_FILE_NAME, parseLowLatencyMediaName } from '../llhls/llhls-names.js';
 import { MediaNotFoundError, errorBodySchema, sendError } from './http-errors.js';
+import { sendLowLatencyMedia, sendLowLatencyPlaylist, type LowLatencyOutputs } from './llhls-routes.js';
 
 /** A playlist or segment name: no leading dot, no slash, no `.tmp`, only the two HLS types. */
 export const HLS_FILE_NAME_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.(m3u8|ts)$/;
@@ -31,18 +33,24 @@ export interface HlsFileParams {
   file: string;
 }
 
-const paramsSchema = {
-  type: 'object',
-  required: ['stream', 'file'],
-  additionalProperties: false,
-  properties: {
-    stream: { type: 'string', pattern: STREAM_NAME_PATTERN },
-    file: { type: 'string', pattern: HLS_FILE_NAME_PATTERN.source },
-  },
-} as const;
+/** With LL-HLS on, file names also include its media (the playlist, ll.m3u8, is an .m3u8 already). */
+function paramsSchema(lowLatency: boolean) {
+  const file = lowLatency ? `(${HLS_FILE_NAME_PATTERN.source})|${LOW_LATENCY_MEDIA_NAME_PATTERN}` : HLS_FILE_NAME_PATTERN.source;
+  return {
+    type: 'object',
+    required: ['stream', 'file'],
+    additionalProperties: false,
+    properties: {
+      stream: { type: 'string', pattern: STREAM_NAME_PATTERN },
+      file: { type: 'string', pattern: file },
+    },
+  } as const;
+}
 
 export interface HlsFileRoutesOptions {
   hlsPath: string;
+  /** LL-HLS outputs (HLS_LOW_LATENCY), served from memory; without them only HLS_PATH is. */
+  lowLatency?: LowLatencyOutputs;
 }
 
 function errorCode(error: unknown): string | undefined {
@@ -106,17 +114,22 @@ async function sendFile(
   return reply.send(handle.createReadStream({ start: 0, end: size - 1 }));
 }
 
-/** `GET|HEAD /<stream>/<file>`: playlists and segments below HLS_PATH, read-only. */
-export const hlsFileRoutes: FastifyPluginAsync<HlsFileRoutesOptions> = async (app, { hlsPath }) => {
+/** `GET|HEAD /<stream>/<file>`: playlists and segments below HLS_PATH, read-only, and the LL-HLS files. */
+export const hlsFileRoutes: FastifyPluginAsync<HlsFileRoutesOptions> = async (app, { hlsPath, lowLatency }) => {
   app.route<{ Params: HlsFileParams }>({
     method: ['GET', 'HEAD'],
     url: '/:stream/:file',
     schema: {
-      params: paramsSchema,
-      response: { 400: errorBodySchema, 404: errorBodySchema },
+      params: paramsSchema(lowLatency !== undefined),
+      response: { 400: errorBodySchema, 404: errorBodySchema, 503: errorBodySchema },
     },
     handler: async (request, reply) => {
       const { stream, file } = request.params;
+      if (lowLatency) {
+        if (file === LOW_LATENCY_PLAYLIST_FILE_NAME) return sendLowLatencyPlaylist(request, reply, stream, lowLatency.get(stream));
+        const name = parseLowLatencyMediaName(file);
+        if (name) return sendLowLatencyMedia(request, reply, stream, file, name, lowLatency.get(stream));
+      }
       const type: HlsFileType = file.endsWith('.m3u8') ? 'm3u8' : 'ts';
       let handle: FileHandle;
       try {

@@ -15,6 +15,21 @@ export class MediaNotFoundError extends createError('LIVE_ERR_MEDIA_NOT_FOUND', 
 /** The stream or file name can never name an HLS file: traversal, encoded slash, `.tmp`, other types. */
 export class InvalidPathError extends createError('LIVE_ERR_INVALID_PATH', (reason: string) => reason) {}
 
+/** `_HLS_msn`, `_HLS_part` or `_HLS_skip` is malformed, or asks for a part too far ahead. */
+export class DeliveryDirectiveError extends createError('LIVE_ERR_DELIVERY_DIRECTIVE', (reason: string) => reason) {}
+
+/** A blocked request's part did not come within three target durations: hls.js retries without directives. */
+export class PlaylistUpdateTimeoutError extends createError(
+  'LIVE_ERR_PLAYLIST_UPDATE_TIMEOUT',
+  (path: string, seconds: number) => `${path} did not get the requested part within ${seconds} s`,
+) {}
+
+/** The stream holds as many blocked requests as it takes. */
+export class TooManyBlockedRequestsError extends createError(
+  'LIVE_ERR_TOO_MANY_BLOCKED_REQUESTS',
+  (stream: string, limit: number) => `stream ${quote(stream)} already holds ${limit} blocked requests`,
+) {}
+
 /** An unexpected failure; its details are logged, never answered. */
 export class InternalError extends createError('LIVE_ERR_INTERNAL', () => 'internal error') {}
 

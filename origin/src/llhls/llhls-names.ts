@@ -56,6 +56,9 @@ const SEGMENT_NAME = /^(0|[1-9][0-9]*)\.m4s$/;
 const PART_NAME = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.m4s$/;
 const INIT_NAME = /^init-(0|[1-9][0-9]*)\.mp4$/;
 
+/** Any of the names above, as one pattern (JSON schema `pattern`). */
+export const LOW_LATENCY_MEDIA_NAME_PATTERN = [PART_NAME, SEGMENT_NAME, INIT_NAME].map((name) => `(${name.source})`).join('|');
+
 /** Reads a name written by the functions above; undefined for any other name (also `007.m4s`). */
 export function parseLowLatencyMediaName(name: string): LowLatencyMediaName | undefined {
   const part = PART_NAME.exec(name);

@@ -1,4 +1,4 @@
-import { readNumber, SettingError, type Env } from '../../../service-kit/src/env-settings.js';
+import { readBoolean, readNumber, SettingError, type Env } from '../../../service-kit/src/env-settings.js';
 
 /**
  * Default part length (EXT-X-PART-INF:PART-TARGET): a third of a second, rounded up to the
@@ -20,6 +20,11 @@ const MAX_PART_TARGET_SECONDS = 1;
 
 /** Low-Latency HLS settings, read once at start-up. Segment length and window are HLS's settings. */
 export interface LowLatencySettings {
+  /**
+   * HLS_LOW_LATENCY: package every stream as CMAF too, with an LL-HLS playlist at
+   * `/<stream>/ll.m3u8`. Default on; off does no CMAF work at all.
+   */
+  enabled: boolean;
   /** HLS_PART_SECONDS: the part target in seconds. Default 0.334, between 0.1 and 1. */
   partTargetSeconds: number;
 }
@@ -35,5 +40,5 @@ export function readLowLatencySettings(env: Env): LowLatencySettings {
       `a number between ${MIN_PART_TARGET_SECONDS} and ${MAX_PART_TARGET_SECONDS}`,
     );
   }
-  return { partTargetSeconds };
+  return { enabled: readBoolean(env, 'HLS_LOW_LATENCY', true), partTargetSeconds };
 }

@@ -29,6 +29,14 @@ export type StageEvent =
    */
   | { kind: 'frame'; frame: MediaFrame; timestampJump: boolean };
 
+/** A back end of the front stage: the MPEG-TS cutter, the CMAF packager. */
+export interface FrameStageConsumer {
+  /** Takes the stage's events in order; throws MediaFormatError for media it cannot package. */
+  take(events: readonly StageEvent[]): void;
+  /** The source ended: what is in progress is finished. */
+  flush(): void;
+}
+
 export interface FrameStageOptions {
   /** Media time to wait for a second sequence header before deciding on one track. */
   trackProbeMs: number;

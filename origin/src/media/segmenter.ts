@@ -4,11 +4,11 @@
  * back end (TsSegmentCutter) cuts and muxes them. A segment that reaches the maximum duration or
  * size is cut without a keyframe (nginx-rtmp's `hls_max_fragment`), so a publisher that sends
  * one keyframe and then only P-frames (or timestamps that never advance) cannot grow one segment
- * without limit. No I/O: the caller stores and announces segments. The stream packager drives the
- * two stages itself, to feed the same frames to the CMAF packager too.
+ * without limit. No I/O: the caller stores and announces segments. Other back ends (the CMAF
+ * packager) may take the same frames: a media error in any of them rejects the source.
  */
 import type { FlvTag } from './flv-tag.js';
-import { FlvFrameStage } from './frame-stage.js';
+import { FlvFrameStage, type FrameStageConsumer, type StageEvent } from './frame-stage.js';
 import { MediaFormatError } from './media-format-error.js';
 import {
   DEFAULT_MAX_SEGMENT_BYTES,
@@ -40,11 +40,14 @@ export function frameStageOptions(options: HlsSegmenterOptions = {}): Constructo
 export class HlsSegmenter {
   private readonly stage: FlvFrameStage;
   private readonly cutter: TsSegmentCutter;
+  private readonly consumers: readonly FrameStageConsumer[];
   private rejected = false;
 
-  constructor(options: HlsSegmenterOptions = {}) {
+  /** `alsoTo`: back ends fed the same frames and tracks, after the MPEG-TS one. */
+  constructor(options: HlsSegmenterOptions = {}, alsoTo: readonly FrameStageConsumer[] = []) {
     this.cutter = new TsSegmentCutter(options);
     this.stage = new FlvFrameStage(frameStageOptions(options));
+    this.consumers = [this.cutter, ...alsoTo];
   }
 
   /** The tracks being muxed, once decided. */
@@ -55,7 +58,7 @@ export class HlsSegmenter {
   /** Takes one RTMP message's FLV tag; `tag.body` is not kept past the call. */
   push(tag: FlvTag): readonly SegmenterEvent[] {
     if (this.rejected) return NO_EVENTS;
-    return this.guard(() => this.cutter.take(this.stage.push(tag)));
+    return this.guard(() => this.feed(this.stage.push(tag)));
   }
 
   /** Gives a written segment's bytes back for reuse; `segment.data` must not be read afterwards. */
@@ -66,9 +69,14 @@ export class HlsSegmenter {
   /** Closes the segment in progress (on unpublish), measured to the end of its last frame. */
   flush(): readonly SegmenterEvent[] {
     return this.guard(() => {
-      if (!this.rejected) this.cutter.take(this.stage.flush());
-      this.cutter.flush();
+      if (!this.rejected) this.feed(this.stage.flush());
+      for (const consumer of this.consumers) consumer.flush();
     });
+  }
+
+  private feed(events: readonly StageEvent[]): void {
+    if (events.length === 0) return;
+    for (const consumer of this.consumers) consumer.take(events);
   }
 
   private guard(work: () => void): readonly SegmenterEvent[] {

@@ -10,7 +10,7 @@ import { aacFrameDurationMs } from './aac-config.js';
 import { AdtsBatch } from './adts-batch.js';
 import { layoutAvcc, writeAnnexB } from './annex-b.js';
 import type { AacFrame, AvcFrame, MediaFrame } from './flv-tag.js';
-import type { StageEvent, StageTracks } from './frame-stage.js';
+import type { FrameStageConsumer, StageEvent, StageTracks } from './frame-stage.js';
 import { MediaFormatError } from './media-format-error.js';
 import type { AudioConfig, AudioTrackInfo, VideoConfig, VideoTrackInfo } from './stream-config.js';
 import { type MuxerTracks, SegmentBufferPool, TsMuxer } from './ts-muxer.js';
@@ -76,7 +76,7 @@ interface OpenSegment {
   discontinuity: boolean;
 }
 
-export class TsSegmentCutter {
+export class TsSegmentCutter implements FrameStageConsumer {
   private readonly targetMs: number;
   private readonly maxMs: number;
   private readonly maxBytes: number;

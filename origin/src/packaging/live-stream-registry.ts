@@ -5,12 +5,15 @@ import type { FlvTag, IncomingPublish } from '../ingest/flv-tag-source.js';
 import type { PublishGrant } from '../ingest/publish-authorizer.js';
 import type { PublishTarget } from '../ingest/publish-gate.js';
 import { scheduleTimer, type CancelTimer, type ScheduleTimer } from '../schedule-timer.js';
+import type { LowLatencyStreams } from './low-latency-streams.js';
 import type { SegmentDelayStats } from './segment-delay-stats.js';
 import type { SegmentSettings } from './segment-settings.js';
 import { StreamPackager } from './stream-packager.js';
 
 export interface LiveStreamRegistryOptions {
   hls: HlsDirectoryWriter;
+  /** The LL-HLS outputs, when HLS_LOW_LATENCY is on. */
+  lowLatency?: LowLatencyStreams;
   segments: SegmentSettings;
   logger: Logger;
   delays: SegmentDelayStats;
@@ -212,6 +215,7 @@ export class LiveStreamRegistry implements PublishTarget {
         writer,
         logger: this.options.logger.child({ stream: name }),
         delays: this.options.delays,
+        lowLatency: this.options.lowLatency?.start(name),
         onRejected: (reason) => this.sourceRejected(stream, reason),
       }),
       broken: false,
@@ -325,6 +329,7 @@ export class LiveStreamRegistry implements PublishTarget {
     stream.ended = true;
     if (this.streams.get(stream.name) === stream) this.streams.delete(stream.name);
     const closed = close();
+    this.options.lowLatency?.finished(stream.name);
     this.ending.add(closed);
     void closed.finally(() => this.ending.delete(closed));
   }

@@ -2,6 +2,7 @@ import type { Logger } from '../../../service-kit/src/logger.js';
 import type { HlsStreamWriter } from '../hls/hls-stream-writer.js';
 import type { FlvTag } from '../ingest/flv-tag-source.js';
 import { HlsSegmenter, type Segment, type SegmenterEvent } from '../media/index.js';
+import type { LowLatencyStream } from './low-latency-stream.js';
 import type { SegmentDelayStats } from './segment-delay-stats.js';
 import type { SegmentSettings } from './segment-settings.js';
 
@@ -12,13 +13,15 @@ export interface StreamPackagerOptions {
   writer: Promise<HlsStreamWriter>;
   logger: Logger;
   delays: SegmentDelayStats;
+  /** The stream's LL-HLS output (HLS_LOW_LATENCY), fed the same frames as the MPEG-TS one. */
+  lowLatency?: LowLatencyStream;
   /** The publisher sent something we cannot package: it is disconnected. */
   onRejected: (reason: string) => void;
 }
 
 /**
  * A live stream turned into HLS: FLV tags go through the segmenter, finished segments and the
- * playlist are written in order. Its source may change (publisher, fallback video, publisher
+ * playlist are written in order; the same frames make the LL-HLS parts, held in memory. Its source may change (publisher, fallback video, publisher
  * again): each gets a segmenter of its own after a discontinuity. Publish sessions of the same
  * stream share its writer, so a publisher that reconnects after the playlist ended continues it
  * after a discontinuity too.
@@ -54,6 +57,7 @@ export class StreamPackager {
   /** The publisher left: the segment in progress is written, then the playlist ends. */
   end(): Promise<void> {
     this.handle(this.segmenter.flush(), performance.now());
+    this.options.lowLatency?.end();
     this.writes = this.writes.then(async () => (await this.options.writer).end());
     return this.writes.catch((error: unknown) => this.options.logger.error({ err: error }, 'ending the playlist failed'));
   }
@@ -65,6 +69,7 @@ export class StreamPackager {
    */
   handOver(): Promise<void> {
     this.segmenter = this.newSegmenter();
+    this.options.lowLatency?.handOver();
     this.writes = this.writes.then(async () => (await this.options.writer).handOver());
     return this.writes.catch((error: unknown) => this.options.logger.error({ err: error }, 'handing the playlist over failed'));
   }
@@ -78,7 +83,8 @@ export class StreamPackager {
   }
 
   private newSegmenter(): HlsSegmenter {
-    return new HlsSegmenter(this.options.segments);
+    const { lowLatency } = this.options;
+    return new HlsSegmenter(this.options.segments, lowLatency ? [lowLatency] : []);
   }
 
   private write(segment: Segment, receivedAt: number): void {

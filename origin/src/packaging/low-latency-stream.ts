@@ -1,0 +1,194 @@
+import { CmafFragmenter, type CmafEvent, type CmafInit, type CmafPart } from '../cmaf/index.js';
+import { LowLatencyPlaylist, ReloadWaiters, type FinishedSegment, type SegmentEnd } from '../llhls/index.js';
+import type { FrameStageConsumer, StageEvent } from '../media/frame-stage.js';
+import type { CancelTimer, ScheduleTimer } from '../schedule-timer.js';
+import type { SegmentSettings } from './segment-settings.js';
+
+export interface LowLatencyStreamOptions {
+  /** HLS_PART_SECONDS: EXT-X-PART-INF:PART-TARGET, and the ceiling of every part the fragmenter cuts. */
+  partTargetSeconds: number;
+  segments: SegmentSettings;
+  /** HLS_PLAYLIST_LENGTH_SECONDS: media the playlist lists. */
+  windowSeconds: number;
+  /** HLS_SEGMENT_GRACE_SECONDS: how long a segment and its parts stay downloadable after leaving the playlist. */
+  graceSeconds: number;
+  /** The first segment's media sequence number: the clock in milliseconds, as the MPEG-TS writer's. */
+  firstMediaSequence: number;
+  /** Runs the deletions of files that left the playlist. */
+  schedule: ScheduleTimer;
+  /** Runs the deadlines of blocked playlist requests. Default: ReloadWaiters'. */
+  reloadSchedule?: ScheduleTimer;
+  /** The wall clock, for EXT-X-PROGRAM-DATE-TIME. Default Date.now. */
+  now?: () => number;
+}
+
+/**
+ * The LL-HLS output of one stream, held in memory: the front stage's frames go through the CMAF
+ * fragmenter, each part and whole segment is stored under the name the playlist gives it and
+ * only then listed, blocked playlist requests are released after every change, and files that
+ * left the playlist are deleted after the grace period.
+ *
+ * Memory rather than disk: a part is a few tens of kilobytes that lives for a minute or two and
+ * is read within a second of being made, three times a second per stream. On disk that is a
+ * write, a rename and a playlist rewrite per part, and a blocked request would still need telling
+ * in memory when its part exists. Here a whole segment is its parts' buffers, not a copy, so a
+ * stream costs its bitrate times (window + grace) once: 60 + 60 s at 3 Mbit/s is 45 MB. Every
+ * buffer is bounded: the fragmenter refuses more than HLS_MAX_SEGMENT_BYTES waiting for a part,
+ * the playlist holds the window, deletions follow the grace period, and init sections go with
+ * the last segment that needs them.
+ */
+export class LowLatencyStream implements FrameStageConsumer {
+  readonly playlist: LowLatencyPlaylist;
+  readonly waiters: ReloadWaiters;
+  private readonly fragmenter: CmafFragmenter;
+  private readonly files = new Map<string, readonly Uint8Array[]>();
+  private readonly deletions = new Set<CancelTimer>();
+  /** How many finished segments still stored use each init section. */
+  private readonly initUsers = new Map<string, number>();
+  private readonly now: () => number;
+  /** The init of the run in progress, stored with the first part that uses it. */
+  private pendingInit: CmafInit | undefined;
+  /** The parts of the segment in progress: the whole segment is them, back to back. */
+  private segmentParts: Uint8Array[] = [];
+  /** Ties the run's media time to the wall clock, for program dates. */
+  private clock: { wallMs: number; mediaSeconds: number } | undefined;
+  private closed = false;
+
+  constructor(private readonly options: LowLatencyStreamOptions) {
+    const { partTargetSeconds, segments } = options;
+    this.fragmenter = new CmafFragmenter({
+      partTargetSeconds,
+      maxPartSeconds: partTargetSeconds,
+      segmentTargetSeconds: segments.targetDurationSeconds,
+      maxSegmentSeconds: segments.maxDurationSeconds,
+      maxPendingBytes: segments.maxSegmentBytes,
+    });
+    this.playlist = new LowLatencyPlaylist({
+      targetDurationSeconds: Math.ceil(segments.targetDurationSeconds),
+      partTargetSeconds,
+      windowSeconds: options.windowSeconds,
+      firstMediaSequence: options.firstMediaSequence,
+    });
+    this.waiters = new ReloadWaiters(options.reloadSchedule);
+    this.now = options.now ?? Date.now;
+  }
+
+  /** A stored file (init section, part or segment) by its name in the playlist, as buffers to send back to back. */
+  file(name: string): readonly Uint8Array[] | undefined {
+    return this.files.get(name);
+  }
+
+  /** Throws MediaFormatError for media the fragmenter refuses (see CmafFragmenter.push). */
+  take(events: readonly StageEvent[]): void {
+    for (const event of events) {
+      if (event.kind === 'tracks') this.handle(this.fragmenter.start(event.tracks));
+      else this.handle(this.fragmenter.push(event.frame));
+    }
+  }
+
+  /** The source ended or gave way to another: the part and segment in progress are finished. */
+  flush(): void {
+    this.handle(this.fragmenter.flush());
+  }
+
+  /** Nothing feeds the stream any more: the playlist gets ENDLIST, and every blocked request its answer. */
+  end(): void {
+    this.flush();
+    this.afterSegmentEnd(this.playlist.end());
+    this.waiters.release(this.playlist);
+  }
+
+  /** A publisher starts the stream again: ENDLIST goes, and its first segment is a discontinuity. */
+  resume(): void {
+    if (this.playlist.ended) this.afterSegmentEnd(this.playlist.resume());
+  }
+
+  /**
+   * Another origin took the stream over: the part in progress is dropped and the playlist left
+   * without ENDLIST, as the MPEG-TS one (StreamPackager.handOver).
+   */
+  handOver(): void {
+    this.fragmenter.flush();
+    this.pendingInit = undefined;
+  }
+
+  /** The stream is gone: blocked requests are answered as for a missing playlist, files and timers dropped. */
+  close(): void {
+    this.closed = true;
+    this.waiters.close();
+    for (const cancel of this.deletions) cancel();
+    this.deletions.clear();
+    this.files.clear();
+  }
+
+  private handle(events: readonly CmafEvent[]): void {
+    if (this.closed) return;
+    for (const event of events) {
+      if (event.kind === 'init') {
+        this.pendingInit = event.init;
+        this.clock = undefined;
+      } else {
+        this.addPart(event.part);
+      }
+    }
+  }
+
+  /** Stores the part (and the init and segment it completes), then lists it and releases the requests waiting for it. */
+  private addPart(part: CmafPart): void {
+    const init = this.playlist.openPartCount === 0 ? this.pendingInit : undefined;
+    if (init) {
+      this.files.set(this.playlist.nextInitSectionUri, [init.data]);
+      this.pendingInit = undefined;
+    }
+    // A part comes out once the frame after it arrives: it started about its duration ago.
+    this.clock ??= { wallMs: this.now() - part.durationSeconds * 1000, mediaSeconds: part.startSeconds };
+    const programDateTime = new Date(this.clock.wallMs + (part.startSeconds - this.clock.mediaSeconds) * 1000);
+    // The playlist is live here (resume() comes before a new source), so it hints the next part.
+    this.files.set(this.playlist.preloadHint!.uri, [part.data]);
+    this.segmentParts.push(part.data);
+    this.playlist.addPart({
+      durationSeconds: part.durationSeconds,
+      independent: part.independent,
+      programDateTime,
+      discontinuity: init?.discontinuity ?? false,
+      newInitSection: init !== undefined,
+    });
+    if (part.endsSegment) {
+      this.files.set(this.playlist.segmentUri, this.segmentParts);
+      this.afterSegmentEnd(this.playlist.endSegment());
+    }
+    this.waiters.release(this.playlist);
+  }
+
+  private afterSegmentEnd(end: SegmentEnd | undefined): void {
+    if (!end) return;
+    this.segmentParts = [];
+    const init = end.segment.initSectionUri;
+    this.initUsers.set(init, (this.initUsers.get(init) ?? 0) + 1);
+    if (end.removed.length > 0) this.deleteLater(end.removed);
+  }
+
+  /** Segments that left the playlist stay downloadable, with their parts, for the grace period. */
+  private deleteLater(segments: readonly FinishedSegment[]): void {
+    const cancel = this.options.schedule(this.options.graceSeconds * 1000, () => {
+      this.deletions.delete(cancel);
+      for (const segment of segments) {
+        this.files.delete(segment.uri);
+        for (const part of segment.parts) this.files.delete(part.uri);
+        this.releaseInit(segment.initSectionUri);
+      }
+    });
+    this.deletions.add(cancel);
+  }
+
+  /** An init section goes with the last segment that needs it, unless the segment in progress does. */
+  private releaseInit(uri: string): void {
+    const users = (this.initUsers.get(uri) ?? 1) - 1;
+    if (users > 0) {
+      this.initUsers.set(uri, users);
+      return;
+    }
+    this.initUsers.delete(uri);
+    if (this.playlist.segmentInProgress?.initSectionUri !== uri) this.files.delete(uri);
+  }
+}
