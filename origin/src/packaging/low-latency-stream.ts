@@ -135,6 +135,8 @@ export class LowLatencyStream implements FrameStageConsumer {
 
   /** Stores the part (and the init and segment it completes), then lists it and releases the requests waiting for it. */
   private addPart(part: CmafPart): void {
+    // Media after the end (a source the registry did not restart through LowLatencyStreams) starts it again.
+    if (this.playlist.ended) this.resume();
     const init = this.playlist.openPartCount === 0 ? this.pendingInit : undefined;
     if (init) {
       this.files.set(this.playlist.nextInitSectionUri, [init.data]);
@@ -143,7 +145,7 @@ export class LowLatencyStream implements FrameStageConsumer {
     // A part comes out once the frame after it arrives: it started about its duration ago.
     this.clock ??= { wallMs: this.now() - part.durationSeconds * 1000, mediaSeconds: part.startSeconds };
     const programDateTime = new Date(this.clock.wallMs + (part.startSeconds - this.clock.mediaSeconds) * 1000);
-    // The playlist is live here (resume() comes before a new source), so it hints the next part.
+    // The playlist is live here, so it hints the next part.
     this.files.set(this.playlist.preloadHint!.uri, [part.data]);
     this.segmentParts.push(part.data);
     this.playlist.addPart({
