@@ -21,7 +21,7 @@ let platform: Platform;
 let scratch: string;
 
 t.before(async () => {
-  platform = await startPlatform({ ALLOWED_STREAMS: 'll-bframes,ll-audio' });
+  platform = await startPlatform({ ALLOWED_STREAMS: 'll-bframes,ll-audio', HLS_LOW_LATENCY: 'on' });
   scratch = await mkdtemp(path.join(os.tmpdir(), 'livestack-llhls-'));
 });
 t.teardown(async () => {

@@ -22,7 +22,9 @@ const MAX_PART_TARGET_SECONDS = 1;
 export interface LowLatencySettings {
   /**
    * HLS_LOW_LATENCY: package every stream as CMAF too, with an LL-HLS playlist at
-   * `/<stream>/ll.m3u8`. Default on; off does no CMAF work at all.
+   * `/<stream>/ll.m3u8`. Default off until the edge serves LL-HLS (blocking requests coalesced,
+   * parts cached): through today's edge it would cost every stream CPU and memory for nobody.
+   * Off does no CMAF work at all.
    */
   enabled: boolean;
   /** HLS_PART_SECONDS: the part target in seconds. Default 0.334, between 0.1 and 1. */
@@ -40,5 +42,5 @@ export function readLowLatencySettings(env: Env): LowLatencySettings {
       `a number between ${MIN_PART_TARGET_SECONDS} and ${MAX_PART_TARGET_SECONDS}`,
     );
   }
-  return { enabled: readBoolean(env, 'HLS_LOW_LATENCY', true), partTargetSeconds };
+  return { enabled: readBoolean(env, 'HLS_LOW_LATENCY', false), partTargetSeconds };
 }

@@ -13,8 +13,9 @@ t.test('HLS_PART_SECONDS: a third of a second by default, 0.1 to 1 when set', as
   t.throws(() => readLowLatencySettings({ HLS_PART_SECONDS: '2' }), /HLS_PART_SECONDS="2".*between 0.1 and 1/);
 });
 
-t.test('HLS_LOW_LATENCY: on by default, off with 0/false/off', async (t) => {
+t.test('HLS_LOW_LATENCY: off by default and with 0/false/off, on with 1/true/yes', async (t) => {
+  t.equal(readLowLatencySettings({}).enabled, false, 'default');
   for (const value of ['0', 'false', 'off']) t.equal(readLowLatencySettings({ HLS_LOW_LATENCY: value }).enabled, false, value);
-  t.equal(readLowLatencySettings({ HLS_LOW_LATENCY: 'yes' }).enabled, true);
+  for (const value of ['1', 'true', 'yes']) t.equal(readLowLatencySettings({ HLS_LOW_LATENCY: value }).enabled, true, value);
   t.throws(() => readLowLatencySettings({ HLS_LOW_LATENCY: 'maybe' }), { code: 'LIVE_ERR_SETTING', variable: 'HLS_LOW_LATENCY', value: 'maybe' });
 });
