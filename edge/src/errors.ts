@@ -149,3 +149,9 @@ export class ClientClosedError extends createError(
 ) {}
 
 export class InternalError extends createError('LIVE_ERR_INTERNAL', () => 'internal error') {}
+
+/** An `ll.m3u8` request whose `_HLS_msn`, `_HLS_part` or `_HLS_skip` is malformed; the origin is not asked. */
+export class DeliveryDirectiveError extends createError(
+  'LIVE_ERR_DELIVERY_DIRECTIVE',
+  (stream: string, reason: string) => `bad delivery directive for stream ${quote(stream)}: ${reason}`,
+) {}

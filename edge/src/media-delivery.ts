@@ -23,7 +23,8 @@ import {
   segmentCacheControl,
   type CacheResult,
 } from './media-headers.js';
-import { playlistLifetime, playlistMaxAgeS, readPlaylistFacts, type PlaylistRoute } from './playlist-policy.js';
+import { isLowLatencyMedia } from './low-latency-query.js';
+import { originMaxAgeS, playlistLifetime, playlistMaxAgeS, readPlaylistFacts, type PlaylistRoute } from './playlist-policy.js';
 import { mediaKindOf, type MediaKind } from './stream-path.js';
 
 /** What the delivery needs of the stream's route. */
@@ -35,6 +36,11 @@ export interface MediaRoute extends PlaylistRoute {
 export interface MediaRequest {
   stream: string;
   file: string;
+  /**
+   * What of the viewer's query reaches the origin, without `?`: an `ll.m3u8` request's canonical
+   * delivery directives (low-latency-query.ts), else ''. Part of the cache key.
+   */
+  originQuery: string;
   route: MediaRoute;
   method: 'GET' | 'HEAD';
   /** The viewer's conditional and range headers; they are answered here, never sent to the origin. */
@@ -107,12 +113,15 @@ export class MediaDelivery {
   /** The origin fetch a miss starts: its request, and what becomes of its answer. */
   private plan(request: MediaRequest, kind: MediaKind): FetchPlan<CachedMedia> {
     const { cache, metrics, now } = this.options;
-    const { stream, file, route } = request;
+    const { stream, file, originQuery, route } = request;
+    const path = `/${stream}/${file}${originQuery === '' ? '' : `?${originQuery}`}`;
     return {
-      request: { stream, origin: route.origin, method: 'GET', path: `/${stream}/${file}`, headers: ORIGIN_REQUEST_HEADERS },
+      request: { stream, origin: route.origin, method: 'GET', path, headers: ORIGIN_REQUEST_HEADERS },
       complete: (head, body) => {
         const storedAtMs = now();
         const playlist = kind === 'playlist' ? readPlaylistFacts(body.toString('utf8')) : undefined;
+        // Only a blocking answer carries directives that hold it to one query: its reuse is the origin's.
+        if (playlist && isBlocking(originQuery)) playlist.blockingMaxAgeS = originMaxAgeS(head.headers['cache-control']);
         const media: CachedMedia = {
           body,
           contentType: contentTypeOf(file, head.headers['content-type']),
@@ -120,11 +129,15 @@ export class MediaDelivery {
           storedAtMs,
           playlist,
         };
-        // Stored under the origin that answered, which a failover may have changed.
-        cache.put(cacheKey(head.origin, request), media, playlist && playlistLifetime(playlist, route, storedAtMs).cacheMs);
+        const ttlMs = playlist && playlistLifetime(playlist, route, storedAtMs).cacheMs;
+        // Stored under the origin that answered, which a failover may have changed; an answer
+        // that may not be reused is not stored (a TTL of 0 would keep it until evicted).
+        if (ttlMs !== 0) cache.put(cacheKey(head.origin, request), media, ttlMs);
         return media;
       },
-      notFound: (head) => cache.putNotFound(cacheKey(head.origin, request)),
+      notFound: (head) => {
+        if (!isLowLatencyMedia(file)) cache.putNotFound(cacheKey(head.origin, request));
+      },
       ended: (outcome, seconds, bytes) => metrics.originFetch(kind, outcome, seconds, bytes),
     };
   }
@@ -215,9 +228,17 @@ const WHOLE: RangeAnswer = { kind: 'whole' };
 
 function ignoreOutcome(): void {}
 
-/** Per origin: after a switch of origin nothing fetched from the other one is served. */
-function cacheKey(origin: string, { stream, file }: { stream: string; file: string }): string {
-  return `${origin}/${stream}/${file}`;
+/**
+ * Per origin: after a switch of origin nothing fetched from the other one is served. The origin
+ * query (only ever an `ll.m3u8` request's directives) is part of it.
+ */
+function cacheKey(origin: string, { stream, file, originQuery }: Pick<MediaRequest, 'stream' | 'file' | 'originQuery'>): string {
+  return `${origin}/${stream}/${file}${originQuery === '' ? '' : `?${originQuery}`}`;
+}
+
+/** `_HLS_msn` asks the origin to hold the request until the playlist holds that part. */
+function isBlocking(originQuery: string): boolean {
+  return originQuery.startsWith('_HLS_msn=');
 }
 
 /**

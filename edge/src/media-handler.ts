@@ -10,6 +10,7 @@ import type { MediaDelivery } from './media-delivery.js';
 import type { PlaybackGuard } from './playback-guard.js';
 import { withPlaybackToken } from './playlist-token.js';
 import type { ResolvedRoute, RouteResolver } from './route-resolver.js';
+import { originQueryOf } from './low-latency-query.js';
 import { classifyPath, mediaKindOf, type MediaKind } from './stream-path.js';
 import { viewerSessionId, type ViewerSessions } from './viewer-sessions.js';
 
@@ -28,6 +29,8 @@ interface MediaTarget {
   file: string;
   /** The raw request target, with its query. */
   url: string;
+  /** See MediaRequest.originQuery. */
+  originQuery: string;
   route: ResolvedRoute;
 }
 
@@ -43,7 +46,9 @@ export class MediaHandler {
 
     const kind = mediaKindOf(verdict.file);
     try {
-      const answered = this.serve(req, res, verdict.stream, verdict.file, url);
+      // Malformed directives are refused before anything is asked of the API or an origin.
+      const originQuery = originQueryOf(verdict.stream, verdict.file, url);
+      const answered = this.serve(req, res, { stream: verdict.stream, file: verdict.file, url, originQuery });
       if (answered) {
         answered.then(
           () => this.count(kind, res),
@@ -56,15 +61,15 @@ export class MediaHandler {
     return true;
   }
 
-  private serve(req: IncomingMessage, res: ServerResponse, stream: string, file: string, url: string): void | Promise<void> {
-    const route = this.options.resolver.known(stream);
-    if (route) return this.answer(req, res, { stream, file, url, route });
-    return this.options.resolver.resolve(stream).then((resolved) => this.answer(req, res, { stream, file, url, route: resolved }));
+  private serve(req: IncomingMessage, res: ServerResponse, request: Omit<MediaTarget, 'route'>): void | Promise<void> {
+    const route = this.options.resolver.known(request.stream);
+    if (route) return this.answer(req, res, { ...request, route });
+    return this.options.resolver.resolve(request.stream).then((resolved) => this.answer(req, res, { ...request, route: resolved }));
   }
 
   private answer(req: IncomingMessage, res: ServerResponse, target: MediaTarget): void | Promise<void> {
     const { guard, viewers, media } = this.options;
-    const { stream, file, url, route } = target;
+    const { stream, file, url, originQuery, route } = target;
     const { origin, referer } = req.headers;
     const { token } = guard.admit(stream, route.playback, { token: tokenOf(url), page: origin ?? referer });
     const cors = guard.corsOrigin(route.playback, origin);
@@ -75,6 +80,7 @@ export class MediaHandler {
       {
         stream,
         file,
+        originQuery,
         route,
         method: req.method === 'HEAD' ? 'HEAD' : 'GET',
         range: req.headers.range,

@@ -18,8 +18,9 @@ export function segmentCacheControl(maxAgeS: number): string {
   return `public, max-age=${maxAgeS}, immutable`;
 }
 
+/** 0: a cache may store the playlist but must revalidate it (with its ETag) every time. */
 export function playlistCacheControl(maxAgeS: number): string {
-  return `public, max-age=${maxAgeS}`;
+  return maxAgeS === 0 ? 'no-cache' : `public, max-age=${maxAgeS}`;
 }
 
 /** A 404 of the origin is reused briefly, by the edge and by a CDN. */

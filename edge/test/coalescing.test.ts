@@ -4,11 +4,10 @@
  * so "before the origin finished" is a state the test holds, not a race; origin requests are
  * counted on the origin's side.
  */
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { waitFor } from '../../test-support/wait-for.js';
-import { FakeRouteLookup } from './fixtures/fake-route-lookup.js';
-import { ManualClock, request, startEdge, type TestEdge, type TestEdgeOptions } from './fixtures/edge.js';
-import { startGatedOrigin, type GatedOrigin } from './fixtures/gated-origin.js';
+import { ManualClock, request, type TestEdge } from './fixtures/edge.js';
+import { startGatedEdge } from './fixtures/gated-edge.js';
 import { scrape, sumOf } from './fixtures/metrics.js';
 import { watchRequest, type Viewer } from './fixtures/viewer.js';
 import { within } from './fixtures/within.js';
@@ -25,16 +24,6 @@ function playlist(sequence: number): string {
   return `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:${sequence}\n#EXTINF:2.000,\n${sequence}.ts\n`;
 }
 
-async function setup(t: Test, options: TestEdgeOptions = {}): Promise<{ origin: GatedOrigin; edge: TestEdge }> {
-  const origin = await startGatedOrigin();
-  t.teardown(() => origin.close());
-  const lookup = new FakeRouteLookup();
-  lookup.register('golive', origin.host);
-  const edge = await startEdge(lookup, options);
-  t.teardown(() => edge.close());
-  return { origin, edge };
-}
-
 function viewers(edge: TestEdge, path: string, count: number): Viewer[] {
   return Array.from({ length: count }, () => watchRequest(edge.port, path));
 }
@@ -47,7 +36,7 @@ function closedResponses(edge: TestEdge): () => number {
 }
 
 t.test('200 concurrent requests for a segment make one origin request; all get the same bytes, late joiners too', async (t) => {
-  const { origin, edge } = await setup(t);
+  const { origin, edge } = await startGatedEdge(t);
   const gate = origin.hold(SEGMENT_PATH, SEGMENT);
 
   const early = viewers(edge, SEGMENT_PATH, VIEWERS / 2);
@@ -78,7 +67,7 @@ t.test('200 concurrent requests for a segment make one origin request; all get t
 });
 
 t.test('a viewer gets the first bytes before the origin has sent the whole body', async (t) => {
-  const { origin, edge } = await setup(t);
+  const { origin, edge } = await startGatedEdge(t);
   const gate = origin.hold(SEGMENT_PATH, SEGMENT);
   const viewer = watchRequest(edge.port, SEGMENT_PATH);
   await within('the first bytes while the origin holds the second half', viewer.firstBytes, LIMIT_MS);
@@ -91,7 +80,7 @@ t.test('a viewer gets the first bytes before the origin has sent the whole body'
 
 t.test('200 concurrent requests for a changed playlist make one origin request and get the same new text', async (t) => {
   const clock = new ManualClock();
-  const { origin, edge } = await setup(t, { now: clock.now });
+  const { origin, edge } = await startGatedEdge(t, { now: clock.now });
   origin.serve('/golive/index.m3u8', playlist(7), { contentType: 'application/vnd.apple.mpegurl' });
   t.equal((await request(edge.port, '/golive/index.m3u8')).body.toString(), playlist(7));
 
@@ -112,7 +101,7 @@ t.test('200 concurrent requests for a changed playlist make one origin request a
 });
 
 t.test('a viewer leaving does not cancel the fetch others wait for', async (t) => {
-  const { origin, edge } = await setup(t);
+  const { origin, edge } = await startGatedEdge(t);
   const closed = closedResponses(edge);
   const gate = origin.hold(SEGMENT_PATH, SEGMENT);
   const [leaving, staying] = viewers(edge, SEGMENT_PATH, 2) as [Viewer, Viewer];
@@ -131,7 +120,7 @@ t.test('a viewer leaving does not cancel the fetch others wait for', async (t) =
 });
 
 t.test('the last viewer leaving cancels the origin request; the next viewer starts a new one', async (t) => {
-  const { origin, edge } = await setup(t);
+  const { origin, edge } = await startGatedEdge(t);
   const gate = origin.hold(SEGMENT_PATH, SEGMENT);
   const viewer = watchRequest(edge.port, SEGMENT_PATH);
   await within('the first bytes', viewer.firstBytes, LIMIT_MS);
@@ -148,7 +137,7 @@ t.test('the last viewer leaving cancels the origin request; the next viewer star
 });
 
 t.test('viewers leaving at random during a coalesced wait leave the others served', async (t) => {
-  const { origin, edge } = await setup(t);
+  const { origin, edge } = await startGatedEdge(t);
   const gate = origin.hold(SEGMENT_PATH, SEGMENT);
   const all = viewers(edge, SEGMENT_PATH, VIEWERS);
   const leaving = all.filter((_, i) => i % 2 === 1);
@@ -170,7 +159,7 @@ t.test('viewers leaving at random during a coalesced wait leave the others serve
 });
 
 t.test('a body cut short cuts its viewers and is not cached', async (t) => {
-  const { origin, edge } = await setup(t);
+  const { origin, edge } = await startGatedEdge(t);
   const gate = origin.hold(SEGMENT_PATH, SEGMENT);
   const cut = viewers(edge, SEGMENT_PATH, 3);
   await within('the first bytes', Promise.all(cut.map((v) => v.firstBytes)), LIMIT_MS);
@@ -186,7 +175,7 @@ t.test('a body cut short cuts its viewers and is not cached', async (t) => {
 });
 
 t.test('a playlist fetch that fails is a 502 JSON error for every waiter, and is not cached', async (t) => {
-  const { origin, edge } = await setup(t);
+  const { origin, edge } = await startGatedEdge(t);
   const gate = origin.hold('/golive/index.m3u8', playlist(7), { contentType: 'application/vnd.apple.mpegurl' });
   const waiting = viewers(edge, '/golive/index.m3u8', 3);
   await within('the origin sending half', gate.halfSent, LIMIT_MS);
@@ -209,7 +198,7 @@ t.test('a playlist fetch that fails is a 502 JSON error for every waiter, and is
 });
 
 t.test('an origin error status is a 502 and is not cached', async (t) => {
-  const { origin, edge } = await setup(t);
+  const { origin, edge } = await startGatedEdge(t);
   origin.serve(SEGMENT_PATH, 'overloaded', { status: 503, contentType: 'text/plain' });
   for (let i = 0; i < 2; i++) {
     const response = await request(edge.port, SEGMENT_PATH);
@@ -223,7 +212,7 @@ t.test('an origin error status is a 502 and is not cached', async (t) => {
 });
 
 t.test('an object over EDGE_CACHE_MAX_OBJECT_BYTES is streamed through, never kept', async (t) => {
-  const { origin, edge } = await setup(t, { cache: { maxObjectBytes: 100_000 } });
+  const { origin, edge } = await startGatedEdge(t, { cache: { maxObjectBytes: 100_000 } });
   origin.serve(SEGMENT_PATH, SEGMENT);
   origin.serve('/golive/chunked.ts', SEGMENT, { chunked: true });
   for (const path of [SEGMENT_PATH, '/golive/chunked.ts']) {
@@ -241,7 +230,7 @@ t.test('an object over EDGE_CACHE_MAX_OBJECT_BYTES is streamed through, never ke
 });
 
 t.test('a playlist over EDGE_CACHE_MAX_OBJECT_BYTES is a 502, and its origin request is given up', async (t) => {
-  const { origin, edge } = await setup(t, { cache: { maxObjectBytes: 100 } });
+  const { origin, edge } = await startGatedEdge(t, { cache: { maxObjectBytes: 100 } });
   const big = `${playlist(7)}${'#EXT-X-COMMENT\n'.repeat(100)}`;
   origin.serve('/golive/index.m3u8', big, { contentType: 'application/vnd.apple.mpegurl' });
   const known = await request(edge.port, '/golive/index.m3u8');

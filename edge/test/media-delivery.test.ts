@@ -33,6 +33,7 @@ t.test('a rewritten playlist: the viewer gets its copy and its ETag, the cache k
       {
         stream: 'golive',
         file: 'index.m3u8',
+        originQuery: '',
         route: { origin: origin.host, ended: false, endsAtMs: undefined },
         method: 'GET',
         range: undefined,

@@ -2,7 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { STREAM_NAME_PATTERN } from '../hls/hls-names.js';
-import { LOW_LATENCY_MEDIA_NAME_PATTERN, LOW_LATENCY_PLAYLIST_FILE_NAME, parseLowLatencyMediaName } from '../llhls/llhls-names.js';
+import { LOW_LATENCY_MEDIA_NAME_PATTERN, LOW_LATENCY_PLAYLIST_FILE_NAME, parseLowLatencyMediaName } from '../../../llhls-contract/src/llhls-names.js';
 import { MediaNotFoundError, errorBodySchema, sendError } from './http-errors.js';
 import { sendLowLatencyMedia, sendLowLatencyPlaylist, type LowLatencyOutputs } from './llhls-routes.js';
 

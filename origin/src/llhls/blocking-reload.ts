@@ -1,4 +1,4 @@
-import type { DeliveryDirectives } from './delivery-directives.js';
+import type { DeliveryDirectives } from '../../../llhls-contract/src/delivery-directives.js';
 
 /**
  * Blocking Playlist Reload (RFC 8216bis 6.2.5.2) as pure decisions: given where the playlist is

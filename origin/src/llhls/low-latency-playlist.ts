@@ -1,6 +1,6 @@
 import { LivePlaylist, PlaylistEndedError } from '../hls/live-playlist.js';
 import type { ReloadPosition } from './blocking-reload.js';
-import { LOW_LATENCY_FILE_NAMING, type LowLatencyNaming } from './llhls-names.js';
+import { LOW_LATENCY_FILE_NAMING, type LowLatencyNaming } from '../../../llhls-contract/src/llhls-names.js';
 import { renderLowLatencyPlaylist, type RenderOptions } from './playlist-text.js';
 
 /**
@@ -8,7 +8,7 @@ import { renderLowLatencyPlaylist, type RenderOptions } from './playlist-text.js
  * segment in progress as parts only, and the hint for the next part. Pure: no I/O, no clock, no
  * bytes. The packager stores a part's bytes under `preloadHint.uri` and then calls addPart; it
  * stores the whole segment under `segmentUri` and then calls endSegment. The playlist names every
- * file (see llhls-names.ts), so the hint always names the part that follows.
+ * file (see llhls-contract/src/llhls-names.ts), so the hint always names the part that follows.
  */
 
 export interface NewPart {
@@ -82,7 +82,7 @@ export interface LowLatencyPlaylistOptions {
   windowSeconds?: number;
   /** Media sequence number of the first segment. Default 0; the packager starts it from the clock. */
   firstMediaSequence?: number;
-  /** How media is named. Default: llhls-names.ts. */
+  /** How media is named. Default: llhls-contract/src/llhls-names.ts. */
   naming?: LowLatencyNaming;
 }
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { ManualTimers } from '../../../test-support/manual-timers.js';
 import { decideReload } from '../../src/llhls/blocking-reload.js';
-import type { DeliveryDirectives } from '../../src/llhls/delivery-directives.js';
+import type { DeliveryDirectives } from '../../../llhls-contract/src/delivery-directives.js';
 import { ReloadWaiters, type PendingReload, type WaitOutcome } from '../../src/llhls/reload-waiters.js';
 import { PlaylistFeed, SEGMENT_PARTS_MS } from './llhls-feed.js';
 

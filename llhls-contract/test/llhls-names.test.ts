@@ -1,12 +1,12 @@
 import t from 'tap';
-import { classifyPath } from '../../../edge/src/stream-path.js';
+import { classifyPath } from '../../edge/src/stream-path.js';
 import {
   LOW_LATENCY_PLAYLIST_FILE_NAME,
   initSectionFileName,
   lowLatencySegmentFileName,
   parseLowLatencyMediaName,
   partFileName,
-} from '../../src/llhls/llhls-names.js';
+} from '../src/llhls-names.js';
 
 t.test('names hold the media sequence number (and the part index), and read back', async (t) => {
   const msn = 1714564800000;

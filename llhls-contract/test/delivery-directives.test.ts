@@ -1,5 +1,5 @@
 import t from 'tap';
-import { directivesQuery, parseDeliveryDirectives } from '../../src/llhls/delivery-directives.js';
+import { directivesQuery, parseDeliveryDirectives } from '../src/delivery-directives.js';
 
 t.test('reads _HLS_msn, _HLS_part and _HLS_skip', async (t) => {
   t.same(parseDeliveryDirectives(''), { kind: 'directives', directives: {} });
