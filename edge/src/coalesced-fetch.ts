@@ -38,6 +38,8 @@ export type FetchOutcome =
   /** Larger than the object bound: streamed to its viewers, not kept. */
   | 'oversize'
   | 'bad_status'
+  /** A refusal the plan relays to its viewers (an LL-HLS origin's 400 or 503). */
+  | 'refused'
   | 'truncated'
   | 'unreachable'
   | 'timeout'
@@ -51,6 +53,11 @@ export interface FetchPlan<T> {
   complete(head: OriginHead, body: Buffer): T;
   /** The origin answered 404. Called at most once. */
   notFound(head: OriginHead): void;
+  /**
+   * For any other status: the error to answer every viewer with instead of a 502, read from the
+   * origin's (small) body; undefined for a 502.
+   */
+  refusal?(statusCode: number, body: Buffer): LiveError | undefined;
   /** Called once when the fetch is over, however it ended. */
   ended(outcome: FetchOutcome, seconds: number, bytes: number): void;
 }
@@ -223,8 +230,11 @@ class Flight<T> {
       return;
     }
     if (statusCode !== 200) {
-      discard(body);
-      this.fail(new OriginBadAnswerError(request.stream, origin, `it answered ${statusCode}`), 'bad_status');
+      let refusal: LiveError | undefined;
+      if (this.plan.refusal) refusal = this.plan.refusal(statusCode, await readSmall(body));
+      else discard(body);
+      if (refusal) this.fail(refusal, 'refused');
+      else this.fail(new OriginBadAnswerError(request.stream, origin, `it answered ${statusCode}`), 'bad_status');
       return;
     }
     const contentLength = lengthOf(headers['content-length']);
@@ -333,6 +343,25 @@ function discard(body: Readable): void {
   body.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
     if (bytes > DISCARD_LIMIT_BYTES) body.destroy();
+  });
+}
+
+/** A small body whole (an error's JSON); empty when it is larger than the discard limit or breaks off. */
+function readSmall(body: Readable): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    body.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes <= DISCARD_LIMIT_BYTES) chunks.push(chunk);
+      else {
+        body.destroy();
+        resolve(Buffer.alloc(0));
+      }
+    });
+    body.once('end', () => resolve(Buffer.concat(chunks)));
+    body.once('error', () => resolve(Buffer.alloc(0)));
+    body.once('close', () => resolve(Buffer.concat(chunks)));
   });
 }
 

@@ -55,7 +55,7 @@ export class EdgeMetrics {
     });
     this.originFetches = new Counter({
       name: 'edge_origin_fetches_total',
-      help: 'Origin fetches by outcome (ok, not_found, oversize, bad_status, truncated, unreachable, timeout, abandoned).',
+      help: 'Origin fetches by outcome (ok, not_found, oversize, bad_status, refused, truncated, unreachable, timeout, abandoned).',
       labelNames: ['kind', 'outcome'],
       registers,
     });

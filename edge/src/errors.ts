@@ -155,3 +155,15 @@ export class DeliveryDirectiveError extends createError(
   'LIVE_ERR_DELIVERY_DIRECTIVE',
   (stream: string, reason: string) => `bad delivery directive for stream ${quote(stream)}: ${reason}`,
 ) {}
+
+/** The origin held a blocking `ll.m3u8` request, or one for the hinted part, three target durations in vain. */
+export class PlaylistUpdateTimeoutError extends createError(
+  'LIVE_ERR_PLAYLIST_UPDATE_TIMEOUT',
+  (stream: string, reason: string) => `stream ${quote(stream)}: ${reason}`,
+) {}
+
+/** The origin holds as many blocked requests for the stream as it takes. */
+export class TooManyBlockedRequestsError extends createError(
+  'LIVE_ERR_TOO_MANY_BLOCKED_REQUESTS',
+  (stream: string, reason: string) => `stream ${quote(stream)}: ${reason}`,
+) {}

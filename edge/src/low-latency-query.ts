@@ -29,3 +29,8 @@ export function originQueryOf(stream: string, file: string, rawUrl: string): str
 export function isLowLatencyMedia(file: string): boolean {
   return parseLowLatencyMediaName(file) !== undefined;
 }
+
+/** `ll.m3u8` or one of the files it lists. */
+export function isLowLatencyFile(file: string): boolean {
+  return file === LOW_LATENCY_PLAYLIST_FILE_NAME || isLowLatencyMedia(file);
+}

@@ -23,7 +23,8 @@ import {
   segmentCacheControl,
   type CacheResult,
 } from './media-headers.js';
-import { isLowLatencyMedia } from './low-latency-query.js';
+import { isLowLatencyFile, isLowLatencyMedia } from './low-latency-query.js';
+import { lowLatencyRefusal } from './low-latency-refusal.js';
 import { originMaxAgeS, playlistLifetime, playlistMaxAgeS, readPlaylistFacts, type PlaylistRoute } from './playlist-policy.js';
 import { mediaKindOf, type MediaKind } from './stream-path.js';
 
@@ -138,6 +139,7 @@ export class MediaDelivery {
       notFound: (head) => {
         if (!isLowLatencyMedia(file)) cache.putNotFound(cacheKey(head.origin, request));
       },
+      refusal: isLowLatencyFile(file) ? (statusCode, body) => lowLatencyRefusal(stream, statusCode, body) : undefined,
       ended: (outcome, seconds, bytes) => metrics.originFetch(kind, outcome, seconds, bytes),
     };
   }

@@ -208,3 +208,41 @@ t.test('signed URLs: the token is required for LL files and carried into every U
     'the token never reaches the origin',
   );
 });
+
+t.test("the origin's LL-HLS refusals reach every waiting viewer as they are, from one origin request; other errors stay 502", async (t) => {
+  const { origin, edge } = await startGatedEdge(t);
+  const refusal = (code: string, message: string) => JSON.stringify({ error: { code, message } });
+  const json = { contentType: 'application/json; charset=utf-8' };
+
+  origin.pending(PLAYLIST_PATH);
+  const waiting = Array.from({ length: 20 }, () => watchRequest(edge.port, `${PLAYLIST_PATH}?_HLS_msn=9&_HLS_part=0`));
+  await waitFor('every viewer to wait for the one fetch', async () => (await cacheRequests(edge, 'playlist', 'coalesced')) === 19, {
+    timeoutMs: LIMIT_MS,
+  });
+  origin.serve(PLAYLIST_PATH, refusal('LIVE_ERR_PLAYLIST_UPDATE_TIMEOUT', 'golive/ll.m3u8 did not get the requested part within 6 s'), {
+    ...json,
+    status: 503,
+  });
+  const answers = await within('every answer', Promise.all(waiting.map((v) => v.done)), LIMIT_MS);
+  t.ok(answers.every((a) => a.status === 503), 'all 503');
+  t.match(JSON.parse(answers[0]!.body.toString()), { error: { code: 'LIVE_ERR_PLAYLIST_UPDATE_TIMEOUT', message: /within 6 s/ } });
+  t.equal(origin.count(PLAYLIST_PATH), 1, 'one origin request');
+
+  origin.serve(PLAYLIST_PATH, refusal('LIVE_ERR_DELIVERY_DIRECTIVE', '_HLS_msn=99 is 2 segments past the last one'), { ...json, status: 400 });
+  const tooFar = await request(edge.port, `${PLAYLIST_PATH}?_HLS_msn=99`);
+  t.equal(tooFar.status, 400);
+  t.match(tooFar.json(), { error: { code: 'LIVE_ERR_DELIVERY_DIRECTIVE', message: /past the last one/ } });
+  const again = await request(edge.port, `${PLAYLIST_PATH}?_HLS_msn=99`);
+  t.equal(again.status, 400);
+  t.equal(origin.count(PLAYLIST_PATH), 3, 'a refusal is not cached');
+
+  origin.serve('/golive/7.0.m4s', refusal('LIVE_ERR_PLAYLIST_UPDATE_TIMEOUT', 'golive/7.0.m4s did not come'), { ...json, status: 503 });
+  t.equal((await request(edge.port, '/golive/7.0.m4s')).status, 503, 'a hinted part that did not come: 503 too');
+
+  for (const [status, body] of [[500, refusal('LIVE_ERR_INTERNAL', 'internal error')], [503, 'not json'], [400, refusal('LIVE_ERR_PLAYLIST_UPDATE_TIMEOUT', 'wrong status')]] as const) {
+    origin.serve(PLAYLIST_PATH, body, { ...json, status });
+    const answer = await request(edge.port, `${PLAYLIST_PATH}?_HLS_msn=1`);
+    t.equal(answer.status, 502, `${status} ${body}: the origin's own failure`);
+    t.match(answer.json(), { error: { code: 'LIVE_ERR_ORIGIN_BAD_ANSWER' } });
+  }
+});

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { playlistLifetime, playlistMaxAgeS, readPlaylistFacts } from '../src/playlist-policy.js';
+import { originMaxAgeS, playlistLifetime, playlistMaxAgeS, readPlaylistFacts } from '../src/playlist-policy.js';
 
 const LIVE = { ended: false, endsAtMs: undefined };
 const NOW = 1_000_000;
@@ -35,4 +35,26 @@ t.test('max-age: whole seconds, at least 1; a final playlist a little longer, ne
   t.equal(playlistMaxAgeS({ cacheMs: 3_000, ended: false }, 10), 3);
   t.equal(playlistMaxAgeS({ cacheMs: 60_000, ended: true }, 10), 10);
   t.equal(playlistMaxAgeS({ cacheMs: 4_500, ended: true }, 10), 4);
+});
+
+t.test('Low-Latency: a plain playlist lives half a PART-TARGET, a blocking answer its origin max-age', async (t) => {
+  const text = '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES\n#EXT-X-PART-INF:PART-TARGET=0.334\n';
+  const facts = readPlaylistFacts(text);
+  t.same(facts, { targetDurationS: 2, hasEndList: false, partTargetS: 0.334 });
+  t.same(playlistLifetime(facts, LIVE, NOW), { cacheMs: 167, ended: false, lowLatency: true });
+  t.equal(playlistMaxAgeS(playlistLifetime(facts, LIVE, NOW), 10), 0, 'under a second: a CDN revalidates');
+  t.same(playlistLifetime({ ...facts, blockingMaxAgeS: 1 }, LIVE, NOW), { cacheMs: 1_000, ended: false, lowLatency: true });
+  t.equal(playlistMaxAgeS(playlistLifetime({ ...facts, blockingMaxAgeS: 1 }, LIVE, NOW), 10), 1);
+  t.same(playlistLifetime({ ...facts, blockingMaxAgeS: 0 }, LIVE, NOW), { cacheMs: 0, ended: false, lowLatency: true }, 'no max-age: not reused');
+  const ended = { ended: true, endsAtMs: NOW + 60_000 };
+  t.same(playlistLifetime({ ...facts, hasEndList: true }, ended, NOW), { cacheMs: 60_000, ended: true }, 'a final LL playlist is final');
+});
+
+t.test("the origin's max-age: a number, 0 for no-cache, no-store or none", async (t) => {
+  t.equal(originMaxAgeS('public, max-age=1'), 1);
+  t.equal(originMaxAgeS('max-age=3, public'), 3);
+  t.equal(originMaxAgeS('no-cache'), 0);
+  t.equal(originMaxAgeS('no-store, max-age=5'), 0);
+  t.equal(originMaxAgeS('s-maxage=5'), 0);
+  t.equal(originMaxAgeS(undefined), 0);
 });
