@@ -115,9 +115,8 @@ export class MediaDelivery {
   private plan(request: MediaRequest, kind: MediaKind): FetchPlan<CachedMedia> {
     const { cache, metrics, now } = this.options;
     const { stream, file, originQuery, route } = request;
-    const path = `/${stream}/${file}${originQuery === '' ? '' : `?${originQuery}`}`;
     return {
-      request: { stream, origin: route.origin, method: 'GET', path, headers: ORIGIN_REQUEST_HEADERS },
+      request: { stream, origin: route.origin, method: 'GET', path: originPath(request), headers: ORIGIN_REQUEST_HEADERS },
       complete: (head, body) => {
         const storedAtMs = now();
         const playlist = kind === 'playlist' ? readPlaylistFacts(body.toString('utf8')) : undefined;
@@ -234,11 +233,16 @@ function ignoreOutcome(): void {}
  * Per origin: after a switch of origin nothing fetched from the other one is served. The origin
  * query (only ever an `ll.m3u8` request's directives) is part of it.
  */
-function cacheKey(origin: string, { stream, file, originQuery }: Pick<MediaRequest, 'stream' | 'file' | 'originQuery'>): string {
-  return `${origin}/${stream}/${file}${originQuery === '' ? '' : `?${originQuery}`}`;
+function cacheKey(origin: string, request: Pick<MediaRequest, 'stream' | 'file' | 'originQuery'>): string {
+  return `${origin}${originPath(request)}`;
 }
 
-/** `_HLS_msn` asks the origin to hold the request until the playlist holds that part. */
+/** The request target the origin gets. */
+function originPath({ stream, file, originQuery }: Pick<MediaRequest, 'stream' | 'file' | 'originQuery'>): string {
+  return `/${stream}/${file}${originQuery === '' ? '' : `?${originQuery}`}`;
+}
+
+/** `_HLS_msn` (first in the canonical form) asks the origin to hold the request until the playlist holds that part. */
 function isBlocking(originQuery: string): boolean {
   return originQuery.startsWith('_HLS_msn=');
 }
