@@ -160,7 +160,14 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
     fetchesInFlight: () => coalescer.size(),
     liveViewers: () => viewers.liveSessions(),
   });
-  const media = new MediaDelivery({ cache, coalescer, metrics, settings: cacheSettings, now });
+  const media = new MediaDelivery({
+    cache,
+    coalescer,
+    metrics,
+    settings: cacheSettings,
+    blockingTimeoutMs: settings.upstreamBlockingTimeoutMs,
+    now,
+  });
   const liveCounts = new LiveViewerCache(viewerApi, { cacheMs: settings.viewsCacheMs, now });
   mediaHandler = new MediaHandler({ resolver, guard, viewers, media, metrics, log: app.log });
 

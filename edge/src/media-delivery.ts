@@ -62,6 +62,8 @@ export interface MediaDeliveryOptions {
   coalescer: Coalescer<CachedMedia>;
   metrics: EdgeMetrics;
   settings: EdgeCacheSettings;
+  /** UPSTREAM_BLOCKING_TIMEOUT_MS: the wait for the headers of a request the LL-HLS origin holds. */
+  blockingTimeoutMs: number;
   now: () => number;
 }
 
@@ -116,7 +118,14 @@ export class MediaDelivery {
     const { cache, metrics, now } = this.options;
     const { stream, file, originQuery, route } = request;
     return {
-      request: { stream, origin: route.origin, method: 'GET', path: originPath(request), headers: ORIGIN_REQUEST_HEADERS },
+      request: {
+        stream,
+        origin: route.origin,
+        method: 'GET',
+        path: originPath(request),
+        headers: ORIGIN_REQUEST_HEADERS,
+        headersTimeoutMs: isBlocking(originQuery) || isLowLatencyMedia(file) ? this.options.blockingTimeoutMs : undefined,
+      },
       complete: (head, body) => {
         const storedAtMs = now();
         const playlist = kind === 'playlist' ? readPlaylistFacts(body.toString('utf8')) : undefined;

@@ -13,6 +13,8 @@ export interface OriginRequest {
   /** Path sent to the origin, rebuilt from validated parts (never the viewer's query string). */
   path: string;
   headers: Record<string, string>;
+  /** The wait for the response headers when it is not UPSTREAM_TIMEOUT_MS: a request the origin holds. */
+  headersTimeoutMs?: number;
   /** Aborted when nobody wants the answer any more (every viewer left): the origin request is cancelled. */
   signal: AbortSignal;
 }
@@ -90,6 +92,7 @@ export class OriginClient implements OriginFetcher {
       path: request.path,
       headers: request.headers,
       signal: request.signal,
+      headersTimeout: request.headersTimeoutMs,
     });
     // undici destroys the body with an error when the request is aborted or the origin breaks
     // off, and a consumer may not be attached yet (or any more): a viewer that leaves between the
@@ -101,7 +104,7 @@ export class OriginClient implements OriginFetcher {
   private failure(request: OriginRequest, error: unknown): Error {
     if (request.signal.aborted) return new ClientClosedError(request.stream, { cause: error });
     if (codeOf(error) === HEADERS_TIMEOUT) {
-      return new OriginTimeoutError(request.stream, request.origin, this.options.timeoutMs, { cause: error });
+      return new OriginTimeoutError(request.stream, request.origin, request.headersTimeoutMs ?? this.options.timeoutMs, { cause: error });
     }
     return new OriginUnreachableError(request.stream, request.origin, { cause: error });
   }

@@ -52,6 +52,12 @@ export interface EdgeSettings {
   routeApiRecoveryMs: number;
   /** UPSTREAM_TIMEOUT_MS: longest wait for an origin's response headers, and between two body chunks. */
   upstreamTimeoutMs: number;
+  /**
+   * UPSTREAM_BLOCKING_TIMEOUT_MS: longest wait for an origin's response headers to a request the
+   * LL-HLS origin holds until its part exists (a blocking `ll.m3u8`, a hinted part): up to three
+   * target durations, longer than UPSTREAM_TIMEOUT_MS with segments of 4 s or more.
+   */
+  upstreamBlockingTimeoutMs: number;
   /** UPSTREAM_CONNECT_TIMEOUT_MS: longest wait to open a connection to an origin. */
   upstreamConnectTimeoutMs: number;
   /** UPSTREAM_CONNECTIONS: most connections open to one origin at a time. */
@@ -92,6 +98,7 @@ export function readEdgeSettings(env: Env): EdgeSettings {
     originFailoverMs: readInteger(env, 'ORIGIN_FAILOVER_MS', 10_000, { min: 0, max: HOUR_MS }),
     routeApiRecoveryMs: readInteger(env, 'ROUTE_API_RECOVERY_MS', API_RECOVERY_MS, { min: 0, max: HOUR_MS }),
     upstreamTimeoutMs: readInteger(env, 'UPSTREAM_TIMEOUT_MS', 10_000, { min: 1, max: 600_000 }),
+    upstreamBlockingTimeoutMs: readInteger(env, 'UPSTREAM_BLOCKING_TIMEOUT_MS', 30_000, { min: 1, max: 600_000 }),
     upstreamConnectTimeoutMs: readInteger(env, 'UPSTREAM_CONNECT_TIMEOUT_MS', 2_000, {
       min: 1,
       max: 60_000,

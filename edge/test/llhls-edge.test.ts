@@ -246,3 +246,23 @@ t.test("the origin's LL-HLS refusals reach every waiting viewer as they are, fro
     t.match(answer.json(), { error: { code: 'LIVE_ERR_ORIGIN_BAD_ANSWER' } });
   }
 });
+
+t.test('a request the origin holds waits UPSTREAM_BLOCKING_TIMEOUT_MS for its headers, not UPSTREAM_TIMEOUT_MS', async (t) => {
+  const { origin, edge } = await startGatedEdge(t, { settings: { upstreamTimeoutMs: 100, upstreamBlockingTimeoutMs: LIMIT_MS } });
+  origin.pending(PLAYLIST_PATH);
+  origin.pending('/golive/5.3.m4s');
+  origin.pending('/golive/index.m3u8');
+  const blocked = watchRequest(edge.port, `${PLAYLIST_PATH}?_HLS_msn=5&_HLS_part=3`);
+  const hinted = watchRequest(edge.port, '/golive/5.3.m4s');
+  await waitFor('both held by the origin', () => origin.open() === 2, { timeoutMs: LIMIT_MS });
+  // Started after them, held the same way, and given up after UPSTREAM_TIMEOUT_MS: by then the
+  // held requests have waited longer than that too.
+  const plain = await request(edge.port, '/golive/index.m3u8');
+  t.equal(plain.status, 504, 'an ordinary request times out');
+  origin.serve(PLAYLIST_PATH, llPlaylist(3), BLOCKING);
+  origin.serve('/golive/5.3.m4s', PART, MEDIA);
+  const [playlist, part] = await within('the held answers', Promise.all([blocked.done, hinted.done]), LIMIT_MS);
+  t.equal(playlist.status, 200, 'the blocking playlist request still got its answer');
+  t.equal(part.status, 200, 'and so did the hinted part');
+  t.ok(part.body.equals(PART));
+});

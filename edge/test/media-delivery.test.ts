@@ -24,7 +24,7 @@ t.test('a rewritten playlist: the viewer gets its copy and its ETag, the cache k
   const cache = new MediaCache({ maxBytes: 1_000_000, maxObjectBytes: 100_000, notFoundMs: 1_000, notFoundEntries: 10 });
   const coalescer = new Coalescer<CachedMedia>({ fetcher: client, maxObjectBytes: 100_000, timeoutMs: 10_000 });
   const metrics = new EdgeMetrics({ cacheBytes: () => 0, cacheEntries: () => 0, notFoundEntries: () => 0, fetchesInFlight: () => 0, liveViewers: () => 0 });
-  const delivery = new MediaDelivery({ cache, coalescer, metrics, settings, now: Date.now });
+  const delivery = new MediaDelivery({ cache, coalescer, metrics, settings, blockingTimeoutMs: 30_000, now: Date.now });
 
   const server = http.createServer((req, res) => {
     const token = new URL(req.url ?? '/', 'http://edge').searchParams.get('token');

@@ -21,6 +21,7 @@ t.test('defaults', async (t) => {
     originFailoverMs: 10_000,
     routeApiRecoveryMs: 30_000,
     upstreamTimeoutMs: 10_000,
+    upstreamBlockingTimeoutMs: 30_000,
     upstreamConnectTimeoutMs: 2_000,
     upstreamConnections: 128,
     upstreamKeepAliveMs: 30_000,
