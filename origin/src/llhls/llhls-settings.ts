@@ -22,9 +22,9 @@ const MAX_PART_TARGET_SECONDS = 1;
 export interface LowLatencySettings {
   /**
    * HLS_LOW_LATENCY: package every stream as CMAF too, with an LL-HLS playlist at
-   * `/<stream>/ll.m3u8`. Default off until the edge serves LL-HLS (blocking requests coalesced,
-   * parts cached): through today's edge it would cost every stream CPU and memory for nobody.
-   * Off does no CMAF work at all.
+   * `/<stream>/ll.m3u8`. Default off for now: it holds the whole TS window in memory (about
+   * 40 MB per stream at 2.6 Mb/s, where LL players need a few segments) and no player test covers
+   * it yet (issue 10). Off does no CMAF work at all.
    */
   enabled: boolean;
   /** HLS_PART_SECONDS: the part target in seconds. Default 0.334, between 0.1 and 1. */
