@@ -1,20 +1,6 @@
 import type { Redis } from 'ioredis';
-import { RedisScript, call, hashOrNull } from './redis-calls.js';
+import { RedisScript } from './redis-calls.js';
 import { publisherKey } from './redis-keys.js';
-
-/**
- * The lease of one stream, `publisher:<stream>` (HASH): session_id, origin_id, started_at, and
- * state `waiting` once its publisher has left while the origin holds the stream for its return
- * (fallback playing, pushes waiting). A waiting lease keeps the stream's one owner (the origin)
- * but blocks no publisher: whoever publishes next takes it over, on any origin.
- */
-export interface PublisherLease {
-  originId: string;
-  sessionId: string;
-  startedAt: string;
-  /** The publisher left; the origin holds the stream for its return. */
-  waiting: boolean;
-}
 
 /**
  * Takes the lease for a session, or renews it when the session already holds it (keeping
@@ -73,7 +59,9 @@ export type ClaimResult =
   | { claimed: false; holderSessionId: string };
 
 /**
- * One owner per stream across all origins: a lease per stream name with a TTL, taken when a
+ * One owner per stream across all origins: a lease per stream name with a TTL (`publisher:<stream>`,
+ * a HASH of session_id, origin_id, started_at, and state `waiting` once its publisher has left
+ * while the origin holds the stream for its return; a waiting lease blocks no publisher), taken when a
  * publish is authorized and renewed by the origin's heartbeats, for its live publishes and for
  * the streams it holds while their publisher is away. A publisher that comes back on another
  * origin takes the waiting lease over, and the first origin is told to let the stream go; an
@@ -112,16 +100,5 @@ export class PublisherLeaseStore {
 
   async release(stream: string, sessionId: string): Promise<boolean> {
     return (await RELEASE.run(this.redis, [publisherKey(stream)], [sessionId])) === 1;
-  }
-
-  async get(stream: string): Promise<PublisherLease | null> {
-    const hash = hashOrNull(await call(this.redis.hgetall(publisherKey(stream))));
-    if (!hash?.session_id || !hash.started_at) return null;
-    return {
-      originId: hash.origin_id ?? '',
-      sessionId: hash.session_id,
-      startedAt: hash.started_at,
-      waiting: hash.state === 'waiting',
-    };
   }
 }
