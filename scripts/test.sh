@@ -10,7 +10,7 @@ bash scripts/ensure-deps.sh --tests || { echo "tests: 0 passed, 1 failed"; exit 
 mkdir -p .run
 results=.run/test-results.tap
 mapfile -t files < <(ls api/test/*.test.ts edge/test/*.test.ts discovery/test/*.test.ts \
-  origin/test/*.test.ts origin/test/*/*.test.ts network-policy/test/*.test.ts internal-api/test/*.test.ts llhls-contract/test/*.test.ts llhls-contract/test/*.test.ts service-kit/test/*.test.ts fuzz/test/*.test.ts e2e/*.test.ts 2>/dev/null)
+  origin/test/*.test.ts origin/test/*/*.test.ts network-policy/test/*.test.ts internal-api/test/*.test.ts llhls-contract/test/*.test.ts service-kit/test/*.test.ts fuzz/test/*.test.ts e2e/*.test.ts 2>/dev/null)
 npx tap --reporter=tap "${files[@]}" "$@" 2>&1 | tee "$results"
 status=${PIPESTATUS[0]}
 

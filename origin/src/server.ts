@@ -37,8 +37,8 @@ async function main(): Promise<void> {
     ? new LowLatencyStreams({
         partTargetSeconds: settings.lowLatency.partTargetSeconds,
         segments: settings.segments,
-        windowSeconds: settings.hls.playlistLengthSeconds,
-        graceSeconds: settings.hls.segmentGraceSeconds,
+        windowSeconds: settings.lowLatency.windowSeconds,
+        graceSeconds: settings.lowLatency.graceSeconds,
         cleanupAfterEndSeconds: settings.hls.cleanupAfterEndSeconds,
       })
     : undefined;

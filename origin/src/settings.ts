@@ -37,7 +37,7 @@ export interface OriginSettings {
   /** Target and maximum segment duration and size. */
   segments: SegmentSettings;
   hls: HlsSettings;
-  /** HLS_LOW_LATENCY and HLS_PART_SECONDS: the CMAF packaging and its LL-HLS playlist. */
+  /** HLS_LOW_LATENCY, HLS_PART_SECONDS and HLS_LOW_LATENCY_WINDOW_SECONDS: the CMAF packaging and its LL-HLS playlist. */
   lowLatency: LowLatencySettings;
   /** Identifies this origin to the API (heartbeats, publish leases). */
   originId: string;
@@ -75,7 +75,7 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
     maxPendingBytes: readInteger(env, 'AUTHORIZE_MAX_PENDING_BYTES', 8 * 1024 * 1024, { min: 64 * 1024 }),
     segments,
     hls: readHlsSettings(env),
-    lowLatency: readPartsWithin(env, segments),
+    lowLatency: readLowLatencySettings(env, segments),
     originId: readOriginId(env, rtmpPort),
     ingest: {
       name: readString(env, 'INGEST_NAME', os.hostname()),
@@ -99,17 +99,4 @@ function readOriginId(env: Env, rtmpPort: number): string {
   const value = readOptionalString(env, 'ORIGIN_ID') ?? fallback;
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw new SettingError('ORIGIN_ID', value, 'letters, digits, _ or -, at most 64');
   return value;
-}
-
-/** A part is at most a segment: HLS_PART_SECONDS cannot exceed HLS_SEGMENT_SECONDS. */
-function readPartsWithin(env: Env, segments: SegmentSettings): LowLatencySettings {
-  const lowLatency = readLowLatencySettings(env);
-  if (lowLatency.enabled && lowLatency.partTargetSeconds > segments.targetDurationSeconds) {
-    throw new SettingError(
-      'HLS_PART_SECONDS',
-      String(lowLatency.partTargetSeconds),
-      `a number no greater than HLS_SEGMENT_SECONDS (${segments.targetDurationSeconds})`,
-    );
-  }
-  return lowLatency;
 }

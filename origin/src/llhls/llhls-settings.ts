@@ -1,4 +1,5 @@
 import { readBoolean, readNumber, SettingError, type Env } from '../../../service-kit/src/env-settings.js';
+import type { SegmentSettings } from '../packaging/segment-settings.js';
 
 /**
  * Default part length (EXT-X-PART-INF:PART-TARGET): a third of a second, rounded up to the
@@ -18,7 +19,18 @@ const MIN_PART_TARGET_SECONDS = 0.1;
 /** Longer parts hold playback at least three seconds behind live: no point in low latency. */
 const MAX_PART_TARGET_SECONDS = 1;
 
-/** Low-Latency HLS settings, read once at start-up. Segment length and window are HLS's settings. */
+/**
+ * Default window of the LL-HLS playlist, in target durations: twice the Skip Boundary
+ * (CAN-SKIP-UNTIL, six target durations), so a delta update (`_HLS_skip=YES`) leaves out about
+ * half of it. A low-latency viewer plays a second behind live and needs the last few segments;
+ * the MPEG-TS playlist's 60 s window (a time-shift buffer for viewers who pause) would cost
+ * every stream another minute of media in memory. Players that want to rewind use index.m3u8.
+ */
+const DEFAULT_WINDOW_TARGET_DURATIONS = 12;
+/** RFC 8216bis 6.2.2: a live playlist is at least three target durations long. */
+const MIN_WINDOW_TARGET_DURATIONS = 3;
+
+/** Low-Latency HLS settings, read once at start-up. Segment length is HLS's setting. */
 export interface LowLatencySettings {
   /**
    * HLS_LOW_LATENCY: package every stream as CMAF too, with an LL-HLS playlist at
@@ -27,11 +39,23 @@ export interface LowLatencySettings {
    * it yet (issue 10). Off does no CMAF work at all.
    */
   enabled: boolean;
-  /** HLS_PART_SECONDS: the part target in seconds. Default 0.334, between 0.1 and 1. */
+  /** HLS_PART_SECONDS: the part target in seconds. Default 0.334, between 0.1 and 1, at most HLS_SEGMENT_SECONDS. */
   partTargetSeconds: number;
+  /**
+   * HLS_LOW_LATENCY_WINDOW_SECONDS: media ll.m3u8 lists. Default twelve target durations (24 s
+   * with 2 s segments), at least three.
+   */
+  windowSeconds: number;
+  /**
+   * How long a segment and its parts stay downloadable after leaving ll.m3u8: the window plus a
+   * target duration, the least RFC 8216bis 6.2.2 allows (the segment's duration plus the longest
+   * playlist that listed it). Not a setting: a stream holds window + grace of media in memory,
+   * about 16 MB at 2.6 Mb/s with the defaults.
+   */
+  graceSeconds: number;
 }
 
-export function readLowLatencySettings(env: Env): LowLatencySettings {
+export function readLowLatencySettings(env: Env, segments: Pick<SegmentSettings, 'targetDurationSeconds'>): LowLatencySettings {
   const partTargetSeconds = readNumber(env, 'HLS_PART_SECONDS', DEFAULT_PART_TARGET_SECONDS, {
     min: MIN_PART_TARGET_SECONDS,
   });
@@ -42,5 +66,22 @@ export function readLowLatencySettings(env: Env): LowLatencySettings {
       `a number between ${MIN_PART_TARGET_SECONDS} and ${MAX_PART_TARGET_SECONDS}`,
     );
   }
-  return { enabled: readBoolean(env, 'HLS_LOW_LATENCY', false), partTargetSeconds };
+  if (partTargetSeconds > segments.targetDurationSeconds) {
+    throw new SettingError(
+      'HLS_PART_SECONDS',
+      String(env.HLS_PART_SECONDS),
+      `a number no greater than HLS_SEGMENT_SECONDS (${segments.targetDurationSeconds})`,
+    );
+  }
+  // The playlist announces whole seconds (EXT-X-TARGETDURATION), and counts its window in them.
+  const targetDuration = Math.ceil(segments.targetDurationSeconds);
+  const windowSeconds = readNumber(env, 'HLS_LOW_LATENCY_WINDOW_SECONDS', DEFAULT_WINDOW_TARGET_DURATIONS * targetDuration, {
+    min: MIN_WINDOW_TARGET_DURATIONS * targetDuration,
+  });
+  return {
+    enabled: readBoolean(env, 'HLS_LOW_LATENCY', false),
+    partTargetSeconds,
+    windowSeconds,
+    graceSeconds: windowSeconds + targetDuration,
+  };
 }

@@ -8,9 +8,9 @@ export interface LowLatencyStreamOptions {
   /** HLS_PART_SECONDS: EXT-X-PART-INF:PART-TARGET, and the ceiling of every part the fragmenter cuts. */
   partTargetSeconds: number;
   segments: SegmentSettings;
-  /** HLS_PLAYLIST_LENGTH_SECONDS: media the playlist lists. */
+  /** HLS_LOW_LATENCY_WINDOW_SECONDS: media the playlist lists. */
   windowSeconds: number;
-  /** HLS_SEGMENT_GRACE_SECONDS: how long a segment and its parts stay downloadable after leaving the playlist. */
+  /** How long a segment and its parts stay downloadable after leaving the playlist (LowLatencySettings.graceSeconds). */
   graceSeconds: number;
   /** The first segment's media sequence number: the clock in milliseconds, as the MPEG-TS writer's. */
   firstMediaSequence: number;
@@ -32,7 +32,7 @@ export interface LowLatencyStreamOptions {
  * is read within a second of being made, three times a second per stream. On disk that is a
  * write, a rename and a playlist rewrite per part, and a blocked request would still need telling
  * in memory when its part exists. Here a whole segment is its parts' buffers, not a copy, so a
- * stream costs its bitrate times (window + grace) once: 60 + 60 s at 3 Mbit/s is 45 MB. Every
+ * stream costs its bitrate times (window + grace) once: 24 + 26 s at 3 Mbit/s is 19 MB. Every
  * buffer is bounded: the fragmenter refuses more than HLS_MAX_SEGMENT_BYTES waiting for a part,
  * the playlist holds the window, deletions follow the grace period, and init sections go with
  * the last segment that needs them.

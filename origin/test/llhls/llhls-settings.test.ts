@@ -1,21 +1,42 @@
 import t from 'tap';
 import { DEFAULT_PART_TARGET_SECONDS, readLowLatencySettings } from '../../src/llhls/llhls-settings.js';
 
-t.test('HLS_PART_SECONDS: a third of a second by default, 0.1 to 1 when set', async (t) => {
-  t.same(readLowLatencySettings({}), { enabled: false, partTargetSeconds: DEFAULT_PART_TARGET_SECONDS });
+const TWO_SECOND_SEGMENTS = { targetDurationSeconds: 2 };
+
+t.test('HLS_PART_SECONDS: a third of a second by default, 0.1 to 1 when set, never past the segment', async (t) => {
+  t.equal(readLowLatencySettings({}, TWO_SECOND_SEGMENTS).partTargetSeconds, DEFAULT_PART_TARGET_SECONDS);
   t.equal(DEFAULT_PART_TARGET_SECONDS, 0.334);
-  t.same(readLowLatencySettings({ HLS_PART_SECONDS: '0.2' }), { enabled: false, partTargetSeconds: 0.2 });
-  t.same(readLowLatencySettings({ HLS_PART_SECONDS: '1' }), { enabled: false, partTargetSeconds: 1 });
+  t.equal(readLowLatencySettings({ HLS_PART_SECONDS: '0.2' }, TWO_SECOND_SEGMENTS).partTargetSeconds, 0.2);
+  t.equal(readLowLatencySettings({ HLS_PART_SECONDS: '1' }, TWO_SECOND_SEGMENTS).partTargetSeconds, 1);
   for (const value of ['0.05', '1.5', 'fast', '-1']) {
     const wanted = { code: 'LIVE_ERR_SETTING', variable: 'HLS_PART_SECONDS', value };
-    t.throws(() => readLowLatencySettings({ HLS_PART_SECONDS: value }), wanted, value);
+    t.throws(() => readLowLatencySettings({ HLS_PART_SECONDS: value }, TWO_SECOND_SEGMENTS), wanted, value);
   }
-  t.throws(() => readLowLatencySettings({ HLS_PART_SECONDS: '2' }), /HLS_PART_SECONDS="2".*between 0.1 and 1/);
+  t.throws(() => readLowLatencySettings({ HLS_PART_SECONDS: '2' }, TWO_SECOND_SEGMENTS), /HLS_PART_SECONDS="2".*between 0.1 and 1/);
+  t.throws(
+    () => readLowLatencySettings({ HLS_PART_SECONDS: '0.8' }, { targetDurationSeconds: 0.5 }),
+    /HLS_PART_SECONDS="0.8".*no greater than HLS_SEGMENT_SECONDS \(0.5\)/,
+  );
 });
 
 t.test('HLS_LOW_LATENCY: off by default and with 0/false/off, on with 1/true/yes', async (t) => {
-  t.equal(readLowLatencySettings({}).enabled, false, 'default');
-  for (const value of ['0', 'false', 'off']) t.equal(readLowLatencySettings({ HLS_LOW_LATENCY: value }).enabled, false, value);
-  for (const value of ['1', 'true', 'yes']) t.equal(readLowLatencySettings({ HLS_LOW_LATENCY: value }).enabled, true, value);
-  t.throws(() => readLowLatencySettings({ HLS_LOW_LATENCY: 'maybe' }), { code: 'LIVE_ERR_SETTING', variable: 'HLS_LOW_LATENCY', value: 'maybe' });
+  t.equal(readLowLatencySettings({}, TWO_SECOND_SEGMENTS).enabled, false, 'default');
+  for (const value of ['0', 'false', 'off']) t.equal(readLowLatencySettings({ HLS_LOW_LATENCY: value }, TWO_SECOND_SEGMENTS).enabled, false, value);
+  for (const value of ['1', 'true', 'yes']) t.equal(readLowLatencySettings({ HLS_LOW_LATENCY: value }, TWO_SECOND_SEGMENTS).enabled, true, value);
+  t.throws(() => readLowLatencySettings({ HLS_LOW_LATENCY: 'maybe' }, TWO_SECOND_SEGMENTS), {
+    code: 'LIVE_ERR_SETTING',
+    variable: 'HLS_LOW_LATENCY',
+    value: 'maybe',
+  });
+});
+
+t.test('HLS_LOW_LATENCY_WINDOW_SECONDS: twelve target durations by default, at least three; grace is the window plus one', async (t) => {
+  t.match(readLowLatencySettings({}, TWO_SECOND_SEGMENTS), { windowSeconds: 24, graceSeconds: 26 });
+  t.match(readLowLatencySettings({}, { targetDurationSeconds: 1.5 }), { windowSeconds: 24, graceSeconds: 26 }, 'whole target durations');
+  t.match(readLowLatencySettings({ HLS_LOW_LATENCY_WINDOW_SECONDS: '6' }, TWO_SECOND_SEGMENTS), { windowSeconds: 6, graceSeconds: 8 });
+  t.throws(() => readLowLatencySettings({ HLS_LOW_LATENCY_WINDOW_SECONDS: '5' }, TWO_SECOND_SEGMENTS), {
+    code: 'LIVE_ERR_SETTING',
+    variable: 'HLS_LOW_LATENCY_WINDOW_SECONDS',
+    value: '5',
+  });
 });
