@@ -5,9 +5,11 @@
  *
  * Cuts: parts end at the sample boundary nearest the part target; a segment is the parts from
  * one video keyframe (audio-only: any frame) to the first keyframe at about the segment target,
- * so a segment is its parts' bytes concatenated. Video and audio share each fragment, one
- * `traf` per track, as HLS players take it (a CMAF track file and dash.js want one track per
- * file: writeInitSegment and writeFragment take any list of tracks for that).
+ * so a segment is its parts' bytes concatenated. Each part is one CMAF chunk per track, back to
+ * back: `moof` (one `traf`) + `mdat` for video, then the same for audio. An LL-HLS part is all
+ * of them (muxed init); a DASH segment of one track is that track's chunks of the segment's
+ * parts, the same buffers (dash.js wants one track per file, with the track's own init). One
+ * `moof` with a `traf` per track would save 100 bytes a part but could not be split that way.
  *
  * Durations: a sample lasts until the next sample of its track, so the newest sample waits for
  * its successor, and a part comes out as the lead-track frame after it arrives: the earliest
@@ -57,13 +59,28 @@ export interface CmafFragmenterOptions {
 }
 
 export interface CmafInit {
-  /** ftyp + moov: EXT-X-MAP, or a DASH Initialization segment. */
+  /** ftyp + moov with every track: EXT-X-MAP. */
   data: Uint8Array;
   tracks: readonly CmafTrack[];
+  /** One init per track (the same track_ID as in `data`), in track order: DASH Initialization segments. */
+  trackInits: readonly CmafTrackInit[];
   /** RFC 6381 codecs of every track, e.g. `avc1.64001f,mp4a.40.2`. */
   codecs: string;
   /** Not the stream's first init: an EXT-X-DISCONTINUITY (with the new EXT-X-MAP), a new DASH Period. */
   discontinuity: boolean;
+}
+
+export interface CmafTrackInit {
+  track: CmafTrack;
+  /** ftyp + moov with this track only. */
+  data: Uint8Array;
+}
+
+/** One track's samples of a part: a CMAF chunk. */
+export interface CmafChunk {
+  trackId: number;
+  /** moof (one traf) + mdat. */
+  data: Uint8Array;
 }
 
 export interface CmafPartTrack {
@@ -76,9 +93,9 @@ export interface CmafPartTrack {
 }
 
 export interface CmafPart {
-  /** moof + mdat. */
-  data: Uint8Array;
-  /** mfhd sequence number, counting up from 1 across inits. */
+  /** One chunk per track with samples in this part, in track order: the part is their bytes back to back. */
+  chunks: readonly CmafChunk[];
+  /** The first chunk's mfhd sequence number; every chunk takes the next, counting up from 1 across inits. */
   sequenceNumber: number;
   /** Starts with a keyframe (audio-only: always): EXT-X-PART INDEPENDENT=YES. */
   independent: boolean;
@@ -87,7 +104,7 @@ export interface CmafPart {
   /** The lead track's decode time at the part's start and the part's duration on it. */
   startSeconds: number;
   durationSeconds: number;
-  /** One entry per track with samples in this part, in `traf` order. */
+  /** One entry per track with samples in this part, in chunk order. */
   tracks: readonly CmafPartTrack[];
 }
 
@@ -147,7 +164,10 @@ export class CmafFragmenter {
     const previous = this.queues;
     this.queues = list.map((track) => continuedQueue(track, previous));
     this.nalLengthSize = tracks.video?.record.nalLengthSize ?? 4;
-    const init = { data: writeInitSegment(list), tracks: list, codecs: cmafCodecs(list), discontinuity: this.inits > 0 };
+    const data = writeInitSegment(list);
+    // A single track's init is already its own.
+    const trackInits = list.map((track) => ({ track, data: list.length === 1 ? data : writeInitSegment([track]) }));
+    const init = { data, tracks: list, trackInits, codecs: cmafCodecs(list), discontinuity: this.inits > 0 };
     this.inits++;
     events.push({ kind: 'init', init });
     return events;
@@ -240,14 +260,14 @@ export class CmafFragmenter {
     this.started = false;
   }
 
-  /** Writes the first `counts[i]` samples of each queue as a fragment; the lead's count is never 0. */
+  /** Writes the first `counts[i]` samples of each queue as a chunk each; the lead's count is never 0. */
   private part(counts: number[], endsSegment: boolean): CmafEvent {
     const runs: TrackRun[] = [];
     this.queues.forEach((queue, i) => {
       if (counts[i]! > 0) runs.push(queue.run(counts[i]!));
     });
-    this.sequenceNumber++;
-    const data = writeFragment(this.sequenceNumber, runs);
+    const sequenceNumber = this.sequenceNumber + 1;
+    const chunks = runs.map((run) => ({ trackId: run.trackId, data: writeFragment(++this.sequenceNumber, [run]) }));
     const tracks = runs.map((run) => ({
       trackId: run.trackId,
       baseDecodeTime: run.baseDecodeTime,
@@ -262,8 +282,8 @@ export class CmafFragmenter {
     this.partStart = leadTrack.baseDecodeTime + leadTrack.duration;
     if (endsSegment) this.segmentStart = this.partStart;
     const part: CmafPart = {
-      data,
-      sequenceNumber: this.sequenceNumber,
+      chunks,
+      sequenceNumber,
       independent: leadRun.samples[0]!.flags === SYNC_SAMPLE_FLAGS,
       endsSegment,
       startSeconds: leadTrack.baseDecodeTime / timescale,

@@ -1,7 +1,7 @@
 /**
  * A movie fragment (ISO/IEC 14496-12 8.8): `moof` with one `traf` per track, then the `mdat`
- * holding the tracks' samples back to back. One fragment is one LL-HLS part or CMAF chunk;
- * a segment is the fragments between two cuts.
+ * holding the tracks' samples back to back. The fragmenter writes one track per fragment (a
+ * CMAF chunk), so that DASH can serve each track's chunks on their own.
  */
 import { type BoxWriter, measureBoxes, writeBoxes } from './box-writer.js';
 import type { TrackRun } from './track-run.js';

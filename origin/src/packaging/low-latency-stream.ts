@@ -48,7 +48,7 @@ export class LowLatencyStream implements FrameStageConsumer {
   private readonly now: () => number;
   /** The init of the run in progress, stored with the first part that uses it. */
   private pendingInit: CmafInit | undefined;
-  /** The parts of the segment in progress: the whole segment is them, back to back. */
+  /** The chunks of the segment in progress: the whole segment is them, back to back. */
   private segmentParts: Uint8Array[] = [];
   /** Ties the run's media time to the wall clock, for program dates. */
   private clock: { wallMs: number; mediaSeconds: number } | undefined;
@@ -146,8 +146,9 @@ export class LowLatencyStream implements FrameStageConsumer {
     this.clock ??= { wallMs: this.now() - part.durationSeconds * 1000, mediaSeconds: part.startSeconds };
     const programDateTime = new Date(this.clock.wallMs + (part.startSeconds - this.clock.mediaSeconds) * 1000);
     // The playlist is live here, so it hints the next part.
-    this.files.set(this.playlist.preloadHint!.uri, [part.data]);
-    this.segmentParts.push(part.data);
+    const chunks = part.chunks.map((chunk) => chunk.data);
+    this.files.set(this.playlist.preloadHint!.uri, chunks);
+    this.segmentParts.push(...chunks);
     this.playlist.addPart({
       durationSeconds: part.durationSeconds,
       independent: part.independent,

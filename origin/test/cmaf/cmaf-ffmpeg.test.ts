@@ -72,7 +72,7 @@ function writeFiles(name: string, events: CmafEvent[]): string[] {
   const files: Uint8Array[][] = [];
   for (const event of events) {
     if (event.kind === 'init') files.push([event.init.data]);
-    else files[files.length - 1]!.push(event.part.data);
+    else files[files.length - 1]!.push(...event.part.chunks.map((chunk) => chunk.data));
   }
   return files.map((chunks, i) => {
     const path = join(dir, `${name}-${i}.mp4`);
@@ -191,4 +191,23 @@ t.test('a new init mid-stream: two files, the second continuing the timeline', a
   const lastAudio = first!.audio.at(-1)!;
   t.equal(second!.audio[0]!.dts, lastAudio.dts + 1024, 'audio continues across the init');
   t.same(await Promise.all(files.map(decodeErrors)), ['', '']);
+});
+
+t.test('per-track files (a track init + that track\'s chunks, as DASH serves them) hold one stream each, every packet as it went in', async (t) => {
+  const packaged = packageFlv('h264-bframes-aac.flv', 'audio+video');
+  const init = packaged.events.find((e) => e.kind === 'init')!;
+  if (init.kind !== 'init') throw new Error('no init');
+  const parts = packaged.events.flatMap((e) => (e.kind === 'part' ? [e.part] : []));
+  for (const { track, data } of init.init.trackInits) {
+    const path = join(dir, `track-${track.kind}.mp4`);
+    const chunks = parts.flatMap((part) => part.chunks.filter((chunk) => chunk.trackId === track.id).map((chunk) => chunk.data));
+    writeFileSync(path, Buffer.concat([data, ...chunks]));
+    const probed = await probe(path);
+    t.equal(probed.errors, '', `${track.kind}: ffprobe reports no errors`);
+    t.match(probed.streams, [track.kind === 'video' ? VIDEO_STREAM : AUDIO_STREAM]);
+    t.equal(probed.streams.length, 1, `${track.kind}: one stream`);
+    if (track.kind === 'video') checkVideo(t, probed.video, packaged.video);
+    else checkAudio(t, probed.audio, packaged.audio, 48000);
+    t.equal(await decodeErrors(path), '', `${track.kind}: ffmpeg decodes it without errors`);
+  }
 });

@@ -46,9 +46,10 @@ interface ParsedTraf {
   samples: { decodeTime: number; duration: number; size: number; flags: number; compositionOffset: number }[];
 }
 
-/** A part's bytes read back: each traf's samples with their decode times. */
+/** A part's bytes read back (its chunks back to back): each traf's samples with their decode times. */
 function trafs(part: CmafPart): ParsedTraf[] {
-  return findAll(find(readBoxes(part.data), 'moof').children, 'traf').map((traf) => {
+  const moofs = findAll(readBoxes(Buffer.concat(part.chunks.map((chunk) => chunk.data))), 'moof');
+  return moofs.flatMap((moof) => findAll(moof.children, 'traf')).map((traf) => {
     const tfhd = readTfhd(find(traf.children, 'tfhd'));
     const { baseMediaDecodeTime } = readTfdt(find(traf.children, 'tfdt'));
     let time = baseMediaDecodeTime;
@@ -96,7 +97,7 @@ t.test('parts of about 0.2 s, segments from keyframe to keyframe after 2 s, deco
   t.same(segments.map((s) => s[0]!.startSeconds), [0, 2, 4], 'segments start at keyframes');
   t.ok(parts.slice(0, -1).every((p) => Math.abs(p.durationSeconds - 0.2) < 0.001), 'each part lasts 0.2 s');
   t.same(parts.filter((p) => p.independent).map((p) => p.startSeconds), [0, 1, 2, 3, 4], 'parts starting with a keyframe are independent');
-  t.same(parts.map((p) => p.sequenceNumber), parts.map((_, i) => i + 1));
+  t.same(parts.map((p) => p.sequenceNumber), parts.map((_, i) => 2 * i + 1), 'two chunks a part, numbered on');
 
   for (const trackId of [1, 2]) {
     const runs = parts.map((p) => p.tracks.find((track) => track.trackId === trackId)!);
@@ -119,6 +120,38 @@ t.test('parts of about 0.2 s, segments from keyframe to keyframe after 2 s, deco
   const audioSamples = samplesOf(parts, 2);
   t.equal(audioSamples.length, frames.length - videoFrames.length, 'every audio frame comes out');
   t.ok(audioSamples.every((s) => s.duration === 1024), 'AAC frames last 1024 samples despite millisecond timestamps');
+});
+
+t.test('a part is one chunk per track: moof (one traf) + mdat, video then audio, mfhd counting up', async (t) => {
+  const parts = partsOf(run(started(), avFrames(3)));
+  const sequenceNumbers: number[] = [];
+  for (const part of parts) {
+    t.same(part.chunks.map((chunk) => chunk.trackId), part.tracks.map((track) => track.trackId));
+    for (const chunk of part.chunks) {
+      const boxes = readBoxes(chunk.data);
+      t.same(boxes.map((box) => box.type), ['moof', 'mdat'], `chunk ${chunk.trackId} of part ${part.sequenceNumber}`);
+      const moof = find(boxes, 'moof');
+      t.same(findAll(moof.children, 'traf').map((traf) => readTfhd(find(traf.children, 'tfhd')).trackId), [chunk.trackId], 'one traf, of its track');
+      sequenceNumbers.push(new DataView(chunk.data.buffer, chunk.data.byteOffset).getUint32(20));
+    }
+  }
+  t.same(parts.map((p) => p.chunks.length), parts.map(() => 2), 'audio and video in every part');
+  t.same(sequenceNumbers, sequenceNumbers.map((_, i) => i + 1), 'mfhd sequence numbers increase by one per chunk');
+});
+
+t.test('per-track inits: ftyp + moov with one track, the track_ID of the muxed init', async (t) => {
+  const [event] = new CmafFragmenter().start({ video, audio });
+  const init = (event as { init: CmafInit }).init;
+  t.same(init.trackInits.map((i) => [i.track.kind, i.track.id]), [['video', 1], ['audio', 2]]);
+  for (const trackInit of init.trackInits) {
+    const moov = find(readBoxes(trackInit.data), 'moov');
+    const traks = findAll(moov.children, 'trak');
+    t.equal(traks.length, 1, `${trackInit.track.kind}: one trak`);
+    t.equal(new DataView(traks[0]!.children[0]!.body.buffer, traks[0]!.children[0]!.body.byteOffset).getUint32(12), trackInit.track.id, 'tkhd track_ID');
+  }
+  const [audioOnly] = new CmafFragmenter().start({ audio });
+  const single = (audioOnly as { init: CmafInit }).init;
+  t.equal(single.trackInits[0]!.data, single.data, 'a single-track init is its own track init');
 });
 
 t.test('B-frames: signed composition offsets from the FLV composition times', async (t) => {
@@ -172,7 +205,7 @@ t.test('a new init: the run ends with a final part, the init is a discontinuity,
   t.same(videoSamples.map((s) => s.decodeTime), [1033 * 90, 1067 * 90]);
   t.ok(videoSamples[0]!.decodeTime >= lastVideo.decodeTime + lastVideo.duration, 'never before the previous run ended');
   t.ok(second[0]!.independent);
-  t.equal(second[0]!.sequenceNumber, lastPart.sequenceNumber + 1, 'sequence numbers go on across inits');
+  t.equal(second[0]!.sequenceNumber, lastPart.sequenceNumber + lastPart.chunks.length, 'sequence numbers go on across inits');
 });
 
 t.test('flush: the last sample gets the nominal duration', async (t) => {
