@@ -4,7 +4,8 @@
 #   bash scripts/ensure-deps.sh          what the platform needs to run: ffmpeg/ffprobe, redis-server
 #   bash scripts/ensure-deps.sh --tests  also what the tests use: nginx with libnginx-mod-rtmp (the
 #                                        nginx-rtmp compatibility tests), openssl (the RTMPS test),
-#                                        haproxy and ip (the cluster tests)
+#                                        haproxy and ip (the cluster tests), chromium (the player
+#                                        tests: hls.js and dash.js in headless Chromium)
 #   bash scripts/ensure-deps.sh --cluster   what npm run start:cluster needs: haproxy and ip too
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,6 +19,8 @@ case "${1:-}" in
   *) echo "usage: $0 [--tests|--cluster]" >&2; exit 2 ;;
 esac
 
+# Where Debian's chromium package puts the browser (test-support/chromium.ts launches it from there).
+chromium_path=/usr/bin/chromium
 # Where Debian's libnginx-mod-rtmp puts the module (test-support/nginx-rtmp.ts looks there too).
 nginx_rtmp_module=/usr/lib/nginx/modules/ngx_rtmp_module.so
 has_nginx() {
@@ -33,6 +36,7 @@ find_missing() {
     has_nginx || need_packages+=(nginx)
     [ -f "$nginx_rtmp_module" ] || need_packages+=(libnginx-mod-rtmp)
     command -v openssl >/dev/null 2>&1 || need_packages+=(openssl)
+    [ -x "$chromium_path" ] || need_packages+=(chromium)
   fi
   if [ "$for_cluster" -eq 1 ]; then
     command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need_packages+=(haproxy)

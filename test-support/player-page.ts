@@ -1,0 +1,57 @@
+/**
+ * A web page for a player test: a local HTTP server on its own port serving one HTML page and the
+ * player library's file from node_modules (e.g. hls.js's or dash.js's dist build). The page is on
+ * a different origin than the edge, as a real site is, so it plays the stream cross-origin and the
+ * edge's CORS headers are part of what the test covers.
+ */
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { repoRoot } from './repo-root.js';
+
+export interface PlayerPageContent {
+  /** The page, served at `/`; it loads the scripts by the names given in `scripts`. */
+  html: string;
+  /** Script name (served at `/<name>`) to a file under the repository's node_modules/. */
+  scripts: Record<string, string>;
+}
+
+export interface PlayerPage {
+  /** The page's address, for `page.goto()`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A file of an installed package, e.g. `nodeModuleFile('hls.js', 'dist/hls.min.js')`. */
+export function nodeModuleFile(pkg: string, file: string): string {
+  return path.join(repoRoot, 'node_modules', pkg, file);
+}
+
+export async function servePlayerPage(content: PlayerPageContent): Promise<PlayerPage> {
+  // Read once: a missing file fails here, naming it, instead of as a blank page in the browser.
+  const scripts = new Map<string, Buffer>();
+  for (const [name, file] of Object.entries(content.scripts)) scripts.set(`/${name}`, await readFile(file));
+  const server = http.createServer((req, res) => {
+    const pathname = new URL(req.url ?? '/', 'http://page').pathname;
+    const script = scripts.get(pathname);
+    if (pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(content.html);
+    } else if (script) {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(script);
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    }
+  });
+  // Port 0: the server is in this process and binds at once, so no port needs reserving.
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
