@@ -1,0 +1,126 @@
+/**
+ * hls.js playing a stream in a headless Chromium page, watched from the test: the page records
+ * what a viewer would notice (when playback started, every `waiting` after that, hls.js errors)
+ * and what hls.js fetched (segments, and parts in low-latency mode), and `snapshot()` reads it.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { nodeModuleFile, servePlayerPage, type PlayerPage } from './player-page.js';
+
+/** The page: a muted `<video>` and `startPlayer(src, config)`, which records into `window.watch`. */
+const PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>hls.js player test</title></head>
+<body>
+<video id="video" muted playsinline autoplay></video>
+<script src="/hls.js"></script>
+<script>
+  window.watch = { playingAt: null, stalls: [], errors: [], parts: 0, segments: 0, partUrls: [], events: [] };
+  window.startPlayer = (src, config) => {
+    const video = document.getElementById('video');
+    const watch = window.watch;
+    const hls = new Hls(config);
+    window.hls = hls;
+    video.addEventListener('playing', () => {
+      watch.events.push('playing');
+      if (watch.playingAt === null) watch.playingAt = Date.now();
+    });
+    video.addEventListener('waiting', () => {
+      watch.events.push('waiting');
+      if (watch.playingAt !== null) watch.stalls.push({ at: Date.now(), currentTime: video.currentTime });
+    });
+    hls.on(Hls.Events.ERROR, (_event, data) => {
+      watch.errors.push({ type: data.type, details: data.details, fatal: data.fatal, url: data.frag?.url ?? data.url ?? null });
+    });
+    hls.on(Hls.Events.FRAG_LOADED, (_event, data) => {
+      if (data.part) {
+        watch.parts++;
+        if (watch.partUrls.length < 20) watch.partUrls.push(data.part.url);
+      } else {
+        watch.segments++;
+      }
+    });
+    hls.loadSource(src);
+    hls.attachMedia(video);
+    video.play().catch((error) => watch.errors.push({ type: 'play', details: String(error), fatal: false, url: null }));
+  };
+  window.playerSnapshot = () => {
+    const video = document.getElementById('video');
+    const hls = window.hls;
+    const playingDate = hls?.playingDate;
+    return {
+      now: Date.now(),
+      currentTime: video.currentTime,
+      paused: video.paused,
+      playingAt: window.watch.playingAt,
+      stalls: window.watch.stalls.slice(),
+      errors: window.watch.errors.slice(),
+      parts: window.watch.parts,
+      segments: window.watch.segments,
+      partUrls: window.watch.partUrls.slice(),
+      latency: hls && Number.isFinite(hls.latency) ? hls.latency : null,
+      targetLatency: hls && Number.isFinite(hls.targetLatency) ? hls.targetLatency : null,
+      playingDate: playingDate instanceof Date && !Number.isNaN(playingDate.getTime()) ? playingDate.getTime() : null,
+    };
+  };
+</script>
+</body></html>`;
+
+export interface PlayerError {
+  type: string;
+  details: string;
+  fatal: boolean;
+  url: string | null;
+}
+
+export interface PlayerSnapshot {
+  /** The page's wall clock (ms) when the snapshot was taken. */
+  now: number;
+  /** video.currentTime, seconds. */
+  currentTime: number;
+  paused: boolean;
+  /** Wall clock (ms) of the first `playing` event; null before playback started. */
+  playingAt: number | null;
+  /** Every `waiting` event after playback started: the viewer saw the picture stop. */
+  stalls: Array<{ at: number; currentTime: number }>;
+  /** Every hls.js ERROR event, fatal or not (BUFFER_STALLED_ERROR is `bufferStalledError`). */
+  errors: PlayerError[];
+  /** LL-HLS parts hls.js loaded. */
+  parts: number;
+  /** Whole segments hls.js loaded. */
+  segments: number;
+  /** The first 20 part URLs, for a failure message. */
+  partUrls: string[];
+  /** hls.latency: seconds from the playhead to the live edge of the playlist, as hls.js sees it. */
+  latency: number | null;
+  targetLatency: number | null;
+  /** hls.playingDate: the playhead's EXT-X-PROGRAM-DATE-TIME (ms), for wall clock minus media time. */
+  playingDate: number | null;
+}
+
+export interface HlsPlayer {
+  page: Page;
+  snapshot(): Promise<PlayerSnapshot>;
+  close(): Promise<void>;
+}
+
+/** Serves the hls.js page and starts playing `src` with the given hls.js config in a new page of `browser`. */
+export async function openHlsPlayer(browser: Browser, src: string, config: Record<string, unknown> = {}): Promise<HlsPlayer> {
+  const served: PlayerPage = await servePlayerPage({ html: PAGE, scripts: { 'hls.js': nodeModuleFile('hls.js', 'dist/hls.min.js') } });
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(served.url);
+    await page.evaluate(([url, options]) => (globalThis as unknown as { startPlayer(src: string, config: unknown): void }).startPlayer(url, options), [src, config] as const);
+    return {
+      page,
+      snapshot: () => page.evaluate(() => (globalThis as unknown as { playerSnapshot(): PlayerSnapshot }).playerSnapshot()),
+      close: async () => {
+        await context.close();
+        await served.close();
+      },
+    };
+  } catch (error) {
+    await context.close();
+    await served.close();
+    throw error;
+  }
+}
