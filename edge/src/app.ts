@@ -13,6 +13,7 @@ import { LiveError } from '../../service-kit/src/live-error.js';
 import { ApiClient, type LiveViewerCounts } from './api-client.js';
 import { readEdgeCacheSettings, type EdgeCacheSettings } from './cache-settings.js';
 import { Coalescer } from './coalesced-fetch.js';
+import { serveMetrics } from '../../service-kit/src/service-metrics.js';
 import { EdgeMetrics, type RequestKind } from './edge-metrics.js';
 import { errorReply, logEdgeError, toEdgeError } from './error-reply.js';
 import { ErrorBody, InvalidPathError, MalformedRequestError, RouteNotFoundError } from './errors.js';
@@ -198,10 +199,7 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
     async () => ({ status: 'ok' as const }),
   );
 
-  app.get('/metrics', async (_request, reply) => {
-    reply.header('content-type', metrics.contentType).header('cache-control', 'no-store');
-    return metrics.text();
-  });
+  serveMetrics(app, metrics);
 
   // Seed 004's public live count, like Cloudflare's `/<video>/views`: no token, any page.
   app.get<{ Params: { stream: string } }>(

@@ -1,8 +1,6 @@
-/**
- * The edge's Prometheus metrics (`GET /metrics`). Each app has its own registry, so several apps in
- * one process (tests) count apart.
- */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+/** The edge's Prometheus metrics (`GET /metrics`), in a registry of the app's own. */
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { ServiceMetrics } from '../../service-kit/src/service-metrics.js';
 import type { FetchOutcome } from './coalesced-fetch.js';
 import type { MediaKind } from './stream-path.js';
 
@@ -20,21 +18,18 @@ export interface MetricSources {
   liveViewers(): number;
 }
 
-export class EdgeMetrics {
-  /** Every edge metric; gauges read their sources when scraped. */
-  readonly registry = new Registry();
+/** Every edge metric; gauges read their sources when scraped. */
+export class EdgeMetrics extends ServiceMetrics {
   private readonly requests: Counter<'kind' | 'status'>;
   private readonly cacheRequests: Counter<'kind' | 'result'>;
   private readonly servedBytes: Counter<'kind'>;
   private readonly originFetches: Counter<'kind' | 'outcome'>;
   private readonly originFetchSeconds: Histogram<'kind' | 'outcome'>;
   private readonly originBytes: Counter<'kind'>;
-  /** Bound counters by metric and label values: a handful of combinations (kinds, statuses, results). */
-  private readonly children = new Map<Counter<string>, Map<string, Counter.Internal>>();
 
   constructor(sources: MetricSources) {
-    const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    super();
+    const registers = this.registers;
     this.requests = new Counter({
       name: 'edge_requests_total',
       help: 'Requests answered, by kind (playlist, segment, other) and HTTP status.',
@@ -124,32 +119,5 @@ export class EdgeMetrics {
     this.originFetches.inc({ kind, outcome });
     this.originFetchSeconds.observe({ kind, outcome }, seconds);
     if (bytes > 0) this.originBytes.inc({ kind }, bytes);
-  }
-
-  /**
-   * The counter of one label combination, looked up once: `inc({labels})` hashes its labels on
-   * every call, and these run on every request.
-   */
-  private child(counter: Counter<string>, ...values: string[]): Counter.Internal {
-    let children = this.children.get(counter);
-    if (!children) {
-      children = new Map();
-      this.children.set(counter, children);
-    }
-    const key = values.join('\0');
-    let child = children.get(key);
-    if (!child) {
-      child = counter.labels(...values);
-      children.set(key, child);
-    }
-    return child;
-  }
-
-  text(): Promise<string> {
-    return this.registry.metrics();
-  }
-
-  get contentType(): string {
-    return this.registry.contentType;
   }
 }

@@ -3,3 +3,4 @@ export * from './error-log-fields.js';
 export * from './live-error.js';
 export * from './logger.js';
 export * from './shutdown.js';
+export * from './service-metrics.js';

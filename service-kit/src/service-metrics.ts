@@ -1,0 +1,83 @@
+/**
+ * What every service's Prometheus metrics share: a registry of its own (several apps in one
+ * process, as in tests, count apart; nothing goes to prom-client's global registry), the
+ * process's default metrics, and the `GET /metrics` route.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Registry, type Counter } from 'prom-client';
+import { createError } from './live-error.js';
+
+class MetricsUnauthorizedError extends createError(
+  'LIVE_ERR_UNAUTHORIZED',
+  () => 'GET /metrics needs the header Authorization: Bearer <METRICS_TOKEN>',
+) {}
+
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  /** Bound counters by metric and label values: a handful of combinations each. */
+  private readonly children = new Map<Counter<string>, Map<string, Counter.Internal>>();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The registries a metric of this service is registered with. */
+  protected get registers(): Registry[] {
+    return [this.registry];
+  }
+
+  /**
+   * The counter of one label combination, looked up once: `inc({labels})` hashes its labels on
+   * every call, and some of these run on every request.
+   */
+  protected child(counter: Counter<string>, ...values: string[]): Counter.Internal {
+    let children = this.children.get(counter);
+    if (!children) {
+      children = new Map();
+      this.children.set(counter, children);
+    }
+    const key = values.join('\0');
+    let child = children.get(key);
+    if (!child) {
+      child = counter.labels(...values);
+      children.set(key, child);
+    }
+    return child;
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+export interface MetricsRouteOptions {
+  /**
+   * METRICS_TOKEN: when set, a scrape must send `Authorization: Bearer <token>` (Prometheus's
+   * `authorization.credentials`); for a /metrics on a listener the public can reach.
+   */
+  token?: string;
+}
+
+/** `GET /metrics`: the Prometheus text of `metrics`, never cached. */
+export function serveMetrics(app: FastifyInstance, metrics: ServiceMetrics, { token }: MetricsRouteOptions = {}): void {
+  const expected = token === undefined ? undefined : sha256(`Bearer ${token}`);
+  app.get('/metrics', async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    if (expected && !timingSafeEqual(sha256(request.headers.authorization ?? ''), expected)) {
+      const error = new MetricsUnauthorizedError();
+      return reply.code(error.statusCode).header('www-authenticate', 'Bearer').send(error.toBody());
+    }
+    reply.header('content-type', metrics.contentType);
+    return metrics.text();
+  });
+}
+
+/** Hashed first so both sides have one length and the token's length does not leak. */
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
