@@ -15,6 +15,7 @@ import { RtmpListener } from './ingest/rtmp-listener.js';
 import { LiveStreamRegistry } from './packaging/live-stream-registry.js';
 import { LowLatencyStreams } from './packaging/low-latency-streams.js';
 import { SegmentDelayStats } from './packaging/segment-delay-stats.js';
+import { OriginMetrics } from './origin-metrics.js';
 import { readOriginSettings } from './settings.js';
 
 const logger = createLogger('origin');
@@ -43,6 +44,13 @@ async function main(): Promise<void> {
       })
     : undefined;
   const delays = new SegmentDelayStats();
+  // Its sources are read at each scrape, once everything below exists.
+  const metrics: OriginMetrics = new OriginMetrics({
+    liveStreams: () => streams.size,
+    fallbacksPlaying: () => streams.fallbacks,
+    publishes: () => streams.publishes(),
+    pushStates: () => restream.pushStates(),
+  });
   const api = new InternalApiClient({
     apiUrl: settings.apiUrl,
     token: settings.internalToken,
@@ -64,18 +72,25 @@ async function main(): Promise<void> {
     statusIntervalMs: settings.restreamStatusIntervalMs,
     logger,
     fallbackCache,
+    counters: metrics,
   });
   // Readiness: RTMP listens and the API accepted a heartbeat (so it knows this origin and can
   // answer its publishers' authorizations). Both stay true once met.
   const readiness = { rtmp: false, heartbeat: false };
   let draining = false;
   let heartbeat: IngestHeartbeat | undefined;
-  const streams = new LiveStreamRegistry({
+  const streams: LiveStreamRegistry = new LiveStreamRegistry({
     hls,
     lowLatency,
     segments: settings.segments,
     logger,
-    delays,
+    delays: {
+      record: (delayMs) => {
+        delays.record(delayMs);
+        metrics.record(delayMs);
+      },
+    },
+    refusals: metrics,
     onPublishEnded: (publish) => heartbeat?.publishEnded(publish),
     restream,
     fallback: {
@@ -108,6 +123,7 @@ async function main(): Promise<void> {
     target: streams,
     logger,
     maxPendingBytes: settings.maxPendingBytes,
+    refusals: metrics,
   });
   const rtmp = new RtmpListener({
     host: settings.rtmpHost,
@@ -115,6 +131,7 @@ async function main(): Promise<void> {
     logger,
     limits: settings.rtmpLimits,
     onPublish: (publish) => gate.admit(publish),
+    refusals: metrics,
   });
   const http = buildHttpApp({
     hlsPath: settings.hls.hlsPath,
@@ -123,6 +140,8 @@ async function main(): Promise<void> {
     stats: () => ({ liveStreams: streams.size, fallbacksPlaying: streams.fallbacks, segmentDelay: delays.summary() }),
     readiness: () => ({ ...readiness }),
     draining: () => draining,
+    metrics,
+    metricsToken: settings.metricsToken,
   });
 
   await http.listen({ host: settings.httpHost, port: settings.httpPort });

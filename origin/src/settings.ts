@@ -57,6 +57,11 @@ export interface OriginSettings {
    * (they reconnect, through the load balancer, to another origin). Default 300.
    */
   drainTimeoutMs: number;
+  /**
+   * METRICS_TOKEN: when set, `GET /metrics` on the HTTP port (which viewers and edges reach) needs
+   * `Authorization: Bearer <token>`; unset, it is open like the HLS it sits beside.
+   */
+  metricsToken: string | undefined;
 }
 
 export function readOriginSettings(env: Env = process.env): OriginSettings {
@@ -89,6 +94,7 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
     restream: readRestreamSettings(env),
     restreamReconnectWindowMs: readNumber(env, 'RESTREAM_RECONNECT_WINDOW_SECONDS', 600, { min: 0 }) * 1000,
     drainTimeoutMs: readNumber(env, 'DRAIN_TIMEOUT_SECONDS', 300, { min: 0 }) * 1000,
+    metricsToken: readOptionalString(env, 'METRICS_TOKEN'),
     restreamStatusIntervalMs: readInteger(env, 'RESTREAM_STATUS_INTERVAL_MS', 2000, { min: 100 }),
     fallback: readFallbackSettings(env),
   };

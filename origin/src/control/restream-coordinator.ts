@@ -1,7 +1,7 @@
 import type { Logger } from '../../../service-kit/src/logger.js';
 import type { FallbackCache, FallbackRef } from '../fallback/index.js';
 import type { FlvTag } from '../ingest/flv-tag-source.js';
-import { RestreamManager, type RestreamSettings } from '../restream/index.js';
+import { RestreamManager, type PushCounters, type RestreamSettings, type RestreamState } from '../restream/index.js';
 import type { ApiRestreamClient } from './api-restream-client.js';
 
 export interface RestreamCoordinatorOptions {
@@ -14,6 +14,8 @@ export interface RestreamCoordinatorOptions {
   logger: Logger;
   /** Fallback videos are downloaded as soon as a stream's configuration names them, not when needed. */
   fallbackCache?: Pick<FallbackCache, 'file'>;
+  /** Every push's bytes, retries, failures and skips (metrics). */
+  counters?: PushCounters;
 }
 
 /**
@@ -71,6 +73,7 @@ export class RestreamCoordinator {
         manager: new RestreamManager({
           settings: this.options.settings,
           logger: this.options.logger.child({ stream }),
+          counters: this.options.counters,
           onStatus: () => {
             created.statusDirty = true;
             queueMicrotask(() => this.report(stream));
@@ -116,6 +119,11 @@ export class RestreamCoordinator {
     clearTimeout(entry.endTimer);
     entry.endTimer = setTimeout(() => void this.end(stream), this.options.reconnectWindowMs);
     entry.endTimer.unref();
+  }
+
+  /** The state of every push of every stream (metrics). */
+  pushStates(): RestreamState[] {
+    return [...this.streams.values()].flatMap((entry) => entry.manager.statuses().map((status) => status.state));
   }
 
   /** Streams whose pushes wait for a publisher that left (with the fallback video, if any). */

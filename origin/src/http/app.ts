@@ -1,4 +1,5 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { serveMetrics, type ServiceMetrics } from '../../../service-kit/src/service-metrics.js';
 import { hlsFileRoutes } from './hls-file-routes.js';
 import type { LowLatencyOutputs } from './llhls-routes.js';
 import { InternalError, InvalidPathError, RouteNotFoundError, errorBodySchema, sendError } from './http-errors.js';
@@ -19,6 +20,10 @@ export interface HttpAppOptions {
   readiness?: () => Record<string, boolean>;
   /** True once the origin drains (SIGTERM): /ready answers 503 so load balancers send no new publishes. */
   draining?: () => boolean;
+  /** Served on `GET /metrics` (Prometheus text), behind `metricsToken` when set. */
+  metrics?: ServiceMetrics;
+  /** METRICS_TOKEN: the bearer token a scrape must send; unset, /metrics is open. */
+  metricsToken?: string;
 }
 
 /** Longest path parameter the router accepts: a 128-character stream name fits with room to spare. */
@@ -28,7 +33,7 @@ const PREFLIGHT_MAX_AGE_SECONDS = 86_400;
 
 /**
  * The origin's HTTP face, for edges and players: `GET|HEAD /<stream>/<file>` below HLS_PATH,
- * `GET /health` (liveness: the process answers), `GET /ready` (readiness), CORS for browsers playing straight from the origin. Every error is
+ * `GET /health` (liveness: the process answers), `GET /ready` (readiness), `GET /metrics` (Prometheus), CORS for browsers playing straight from the origin. Every error is
  * `{ error: { code, message } }` (see http-errors.ts). server.ts owns listen and shutdown.
  */
 export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
@@ -109,6 +114,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
 
   const stats = options.stats;
   if (stats) app.get('/stats', async () => stats());
+  if (options.metrics) serveMetrics(app, options.metrics, { token: options.metricsToken });
 
   app.register(hlsFileRoutes, { hlsPath: options.hlsPath, lowLatency: options.lowLatency });
   return app;

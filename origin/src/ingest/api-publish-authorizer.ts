@@ -1,5 +1,5 @@
 import type { InternalApiClient } from '../../../internal-api/src/internal-api-client.js';
-import { InternalApiError } from '../../../internal-api/src/internal-api-errors.js';
+import { InternalApiError, InternalApiRefusedError } from '../../../internal-api/src/internal-api-errors.js';
 import type { PublishAuthorizer, PublishDecision, PublishRequest } from './publish-authorizer.js';
 
 /**
@@ -19,7 +19,7 @@ export class ApiPublishAuthorizer implements PublishAuthorizer {
       return { allowed: true, streamName: allowed.name, keyGeneration: allowed.key_generation };
     } catch (error) {
       if (!(error instanceof InternalApiError)) throw error;
-      return { allowed: false, reason: error.message };
+      return { allowed: false, reason: error.message, refusal: error instanceof InternalApiRefusedError ? 'denied' : 'api_unavailable' };
     }
   }
 }

@@ -1,3 +1,5 @@
+import type { PublishRefusal } from './publish-refusal.js';
+
 export interface PublishRequest {
   app: string;
   /** What the publisher sent as stream name: a stream key (secret) or an open stream name. */
@@ -14,7 +16,10 @@ export interface PublishGrant {
   keyGeneration: number;
 }
 
-export type PublishDecision = ({ allowed: true } & PublishGrant) | { allowed: false; reason: string };
+/** A refusal's `reason` is for the log; `refusal` says whether the API said no or could not answer. */
+export type PublishDecision =
+  | ({ allowed: true } & PublishGrant)
+  | { allowed: false; reason: string; refusal: Extract<PublishRefusal, 'denied' | 'api_unavailable'> };
 
 /** Decides whether a publish may go ahead, and under which public stream name. */
 export interface PublishAuthorizer {

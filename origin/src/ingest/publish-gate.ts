@@ -1,10 +1,11 @@
 import type { Logger } from '../../../service-kit/src/logger.js';
 import type { FlvTag, FlvTagSink, IncomingPublish } from './flv-tag-source.js';
 import type { PublishAuthorizer, PublishGrant } from './publish-authorizer.js';
+import type { PublishRefusal, PublishRefusalCounter } from './publish-refusal.js';
 
 /** Where an authorized publish's media goes. Returns the sink and a function to call at the end. */
 export interface PublishTarget {
-  open(grant: PublishGrant, publish: IncomingPublish): { sink: FlvTagSink; end: () => void } | { refused: string };
+  open(grant: PublishGrant, publish: IncomingPublish): { sink: FlvTagSink; end: () => void } | { refused: string; reason: PublishRefusal };
 }
 
 export interface PublishGateOptions {
@@ -13,6 +14,8 @@ export interface PublishGateOptions {
   logger: Logger;
   /** Media held while the API decides; a publisher that sends more is disconnected. */
   maxPendingBytes: number;
+  /** Counts refusals by reason (metrics). */
+  refusals?: PublishRefusalCounter;
 }
 
 /**
@@ -23,7 +26,7 @@ export class PublishGate {
   constructor(private readonly options: PublishGateOptions) {}
 
   admit(publish: IncomingPublish): void {
-    const { logger, maxPendingBytes } = this.options;
+    const { logger, maxPendingBytes, refusals } = this.options;
     const log = logger.child({ session: publish.id, app: publish.app, addr: publish.remoteAddress });
     const pending: FlvTag[] = [];
     let pendingBytes = 0;
@@ -32,6 +35,9 @@ export class PublishGate {
       pendingBytes += tag.body.byteLength;
       if (pendingBytes > maxPendingBytes) {
         log.warn({ maxPendingBytes }, 'publisher sent too much media before authorization: disconnected');
+        refusals?.publishRefused('early_media_overflow');
+        // Tags already read from the socket arrive still: they are nobody's.
+        publish.setSink(() => undefined);
         publish.disconnect();
         return;
       }
@@ -47,12 +53,14 @@ export class PublishGate {
         if (closed) return;
         if (!decision.allowed) {
           log.warn({ reason: decision.reason }, 'publish refused');
+          refusals?.publishRefused(decision.refusal);
           publish.disconnect();
           return;
         }
         const opened = this.options.target.open(decision, publish);
         if ('refused' in opened) {
           log.warn({ stream: decision.streamName, reason: opened.refused }, 'publish refused');
+          refusals?.publishRefused(opened.reason);
           publish.disconnect();
           return;
         }
@@ -67,6 +75,7 @@ export class PublishGate {
       })
       .catch((error: unknown) => {
         log.error({ err: error }, 'publish failed to start');
+        refusals?.publishRefused('failed');
         publish.disconnect();
       });
   }

@@ -11,6 +11,7 @@ import net from 'node:net';
 import type { Logger } from '../../../service-kit/src/logger.js';
 import { ConnectionLimits, type ConnectionRefusal } from './connection-limits.js';
 import type { FlvTagSink, IncomingPublish } from './flv-tag-source.js';
+import type { PublishRefusalCounter } from './publish-refusal.js';
 import { routeNmsLogs, serveRtmpConnection, type RtmpChunkBounds } from './nms-rtmp-connection.js';
 import { chunkBoundsOf, type RtmpIngestLimits } from './rtmp-ingest-settings.js';
 
@@ -23,6 +24,8 @@ export interface RtmpListenerOptions {
   logger: Logger;
   limits: RtmpIngestLimits;
   onPublish: (publish: IncomingPublish) => void;
+  /** Counts refused connections and publishes (metrics). */
+  refusals?: PublishRefusalCounter & { connectionRefused(limit: ConnectionRefusal): void };
 }
 
 export class RtmpListener {
@@ -118,7 +121,10 @@ export class RtmpListener {
       onPublish: ({ app, name }) => {
         clearTimeout(handshake);
         const path = `${app}/${name}`;
-        if (this.livePaths.has(path)) return { refuse: 'this stream is already being published' };
+        if (this.livePaths.has(path)) {
+          this.options.refusals?.publishRefused('already_live');
+          return { refuse: 'this stream is already being published' };
+        }
         this.livePaths.add(path);
         socket.once('close', () => {
           this.livePaths.delete(path);
@@ -145,6 +151,7 @@ export class RtmpListener {
   }
 
   private refused(addr: string, limit: ConnectionRefusal): void {
+    this.options.refusals?.connectionRefused(limit);
     this.refusals.count += 1;
     const now = performance.now();
     if (now - this.refusals.lastLoggedAt < REFUSAL_LOG_INTERVAL_MS) return;

@@ -4,11 +4,11 @@ import type { HlsDirectoryWriter } from '../hls/hls-directory-writer.js';
 import type { FlvTag, IncomingPublish } from '../ingest/flv-tag-source.js';
 import type { PublishGrant } from '../ingest/publish-authorizer.js';
 import type { PublishTarget } from '../ingest/publish-gate.js';
+import type { PublishRefusalCounter } from '../ingest/publish-refusal.js';
 import { scheduleTimer, type CancelTimer, type ScheduleTimer } from '../schedule-timer.js';
 import type { LowLatencyStreams } from './low-latency-streams.js';
-import type { SegmentDelayStats } from './segment-delay-stats.js';
 import type { SegmentSettings } from './segment-settings.js';
-import { StreamPackager } from './stream-packager.js';
+import { StreamPackager, type SegmentDelaySink } from './stream-packager.js';
 
 export interface LiveStreamRegistryOptions {
   hls: HlsDirectoryWriter;
@@ -16,7 +16,10 @@ export interface LiveStreamRegistryOptions {
   lowLatency?: LowLatencyStreams;
   segments: SegmentSettings;
   logger: Logger;
-  delays: SegmentDelayStats;
+  /** Told how long each segment took from its last frame to its playlist on disk. */
+  delays: SegmentDelaySink;
+  /** Counts publishes cut because their media cannot be packaged. */
+  refusals?: PublishRefusalCounter;
   /** A publish ended (left, cut or refused media); the API releases its lease. */
   onPublishEnded?: (publish: LivePublishInfo) => void;
   /** Copies live streams to their restream targets. */
@@ -160,9 +163,9 @@ export class LiveStreamRegistry implements PublishTarget {
 
   open(grant: PublishGrant, publish: IncomingPublish) {
     const { streamName } = grant;
-    if (this.closing) return { refused: 'the origin is shutting down' };
+    if (this.closing) return { refused: 'the origin is shutting down', reason: 'shutting_down' as const };
     const known = this.streams.get(streamName);
-    if (known?.publish) return { refused: `stream "${streamName}" is already live on this origin` };
+    if (known?.publish) return { refused: `stream "${streamName}" is already live on this origin`, reason: 'already_live' as const };
     let stream: LiveStream;
     if (known) {
       stream = known;
@@ -236,6 +239,7 @@ export class LiveStreamRegistry implements PublishTarget {
   private sourceRejected(stream: LiveStream, reason: string): void {
     if (stream.publish) {
       stream.logger.warn({ reason }, 'publish refused: media cannot be packaged');
+      this.options.refusals?.publishRefused('bad_media');
       stream.publish.publish.disconnect();
     } else if (stream.fallback) {
       stream.logger.warn({ reason }, 'the fallback video cannot be packaged: the stream ends');

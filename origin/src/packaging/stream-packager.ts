@@ -3,8 +3,12 @@ import type { HlsStreamWriter } from '../hls/hls-stream-writer.js';
 import type { FlvTag } from '../ingest/flv-tag-source.js';
 import { HlsSegmenter, type Segment, type SegmenterEvent } from '../media/index.js';
 import type { LowLatencyStream } from './low-latency-stream.js';
-import type { SegmentDelayStats } from './segment-delay-stats.js';
 import type { SegmentSettings } from './segment-settings.js';
+
+/** Told, for each segment, the time from its closing frame to its playlist on disk. */
+export interface SegmentDelaySink {
+  record(delayMs: number): void;
+}
 
 export interface StreamPackagerOptions {
   streamName: string;
@@ -12,7 +16,7 @@ export interface StreamPackagerOptions {
   /** Resolves once the stream's folder is ready; segments wait for it. */
   writer: Promise<HlsStreamWriter>;
   logger: Logger;
-  delays: SegmentDelayStats;
+  delays: SegmentDelaySink;
   /** The stream's LL-HLS output (HLS_LOW_LATENCY), fed the same frames as the MPEG-TS one. */
   lowLatency?: LowLatencyStream;
   /** The publisher sent something we cannot package: it is disconnected. */

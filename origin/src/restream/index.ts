@@ -1,5 +1,6 @@
 /** Restreaming: copies a live stream to RTMP/RTMPS targets (Twitch, YouTube, custom servers). */
 export { RestreamManager, type RestreamManagerOptions } from './restream-manager.js';
+export type { PushCounters } from './push-counters.js';
 export { RestreamPush, type RestreamPushOptions } from './restream-push.js';
 export type { RestreamTarget } from './restream-target.js';
 export type { RestreamState, RestreamStatus } from './restream-status.js';

@@ -6,6 +6,7 @@
 import type { Logger } from '../../../service-kit/src/logger.js';
 import type { FlvTag } from '../ingest/flv-tag-source.js';
 import { classifyTag } from './flv-tag-kind.js';
+import type { PushCounters } from './push-counters.js';
 import { copyBody } from './push-pipeline.js';
 import { RestreamPush } from './restream-push.js';
 import type { RestreamSettings } from './restream-settings.js';
@@ -19,6 +20,8 @@ export interface RestreamManagerOptions {
   logger?: Logger;
   /** A target's state changed (or it skipped frames); report it to the API. */
   onStatus?: (status: RestreamStatus) => void;
+  /** Every push's bytes, retries, failures and skips (metrics). */
+  counters?: PushCounters;
 }
 
 type HeaderKind = 'metadata' | 'video-config' | 'audio-config';
@@ -92,6 +95,7 @@ export class RestreamManager {
       settings: this.options.settings,
       tls: this.options.tls,
       logger: this.options.logger,
+      counters: this.options.counters,
       // A replaced push's last words (its `idle`) must not overwrite its successor's status.
       onStatus: (status) => {
         if (this.pushes.get(target.id)?.push === push) this.options.onStatus?.(status);

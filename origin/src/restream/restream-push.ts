@@ -6,6 +6,7 @@
 import { AddressPolicy } from '../../../network-policy/src/address-policy.js';
 import type { Logger } from '../../../service-kit/src/logger.js';
 import type { FlvTag } from '../ingest/flv-tag-source.js';
+import type { PushCounters } from './push-counters.js';
 import { copyBody, PushPipeline, type KeepBody } from './push-pipeline.js';
 import {
   maskSecret,
@@ -34,6 +35,8 @@ export interface RestreamPushOptions {
   onStatus?: (status: RestreamStatus) => void;
   /** Jitter source; tests pin it. */
   random?: () => number;
+  /** Told of bytes sent, retries, failures and keyframe skips (metrics). */
+  counters?: PushCounters;
 }
 
 const METER_INTERVAL_MS = 1000;
@@ -60,6 +63,8 @@ export class RestreamPush {
   private pumpScheduled = false;
   /** Bytes sent by the connections before the current one. */
   private bytesBefore = 0;
+  /** Of bytesSent(), what `counters` was told already. */
+  private bytesCounted = 0;
   private progress = { atMs: 0, bytes: 0 };
   private stopping: Promise<void> | undefined;
 
@@ -102,6 +107,7 @@ export class RestreamPush {
       return;
     }
     if (this.pipeline.skippedKeyframes !== skips) {
+      this.options.counters?.keyframesSkipped(this.pipeline.skippedKeyframes - skips);
       this.logger?.warn({ skippedKeyframes: this.pipeline.skippedKeyframes }, 'target too slow: backlog dropped, waiting for the next keyframe');
       this.emit();
     }
@@ -210,6 +216,7 @@ export class RestreamPush {
     const reason = maskSecret(error.message, this.options.target.streamKey);
     this.lastError = { ...publicFailureOf(error), at: new Date().toISOString() };
     this.logger?.warn({ code: error.code, reason }, 'restream target failed');
+    this.options.counters?.failed(error.code);
     if (error.disposition === 'refusal') this.refusals += 1;
     if (error.disposition === 'fatal' || (error.disposition === 'refusal' && shouldGiveUp(this.policy, this.refusals))) {
       clearInterval(this.meterTimer);
@@ -218,6 +225,7 @@ export class RestreamPush {
     }
     const delayMs = retryDelayMs(this.policy, Math.max(this.attempts, 1), this.options.random);
     this.nextRetryAt = new Date(Date.now() + delayMs);
+    this.options.counters?.retryScheduled();
     this.setState('retrying');
     this.retryTimer = setTimeout(() => {
       this.nextRetryAt = undefined;
@@ -239,6 +247,7 @@ export class RestreamPush {
     if (!session) return undefined;
     this.bytesBefore += session.bytesSent;
     this.session = undefined;
+    this.countBytes();
     this.pipeline.connectionEnded();
     return session;
   }
@@ -269,6 +278,7 @@ export class RestreamPush {
   private tick(): void {
     const now = Date.now();
     this.meter.sample(now, this.bytesSent());
+    this.countBytes();
     const session = this.session;
     if (!session) return;
     if (this.attempts > 0 && now - this.connectedAt >= this.settings.earlyCloseMs) {
@@ -282,6 +292,13 @@ export class RestreamPush {
     } else if (now - this.progress.atMs >= this.settings.stallTimeoutMs) {
       session.destroy(new TargetStalledError(`${this.label}: the target took no data for ${Math.round((now - this.progress.atMs) / 1000)} s`));
     }
+  }
+
+  private countBytes(): void {
+    const sent = this.bytesSent();
+    if (sent <= this.bytesCounted) return;
+    this.options.counters?.bytesSent(sent - this.bytesCounted);
+    this.bytesCounted = sent;
   }
 
   private bytesSent(): number {

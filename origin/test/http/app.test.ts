@@ -4,6 +4,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from 'undici';
 import { buildHttpApp } from '../../src/http/app.js';
+import { OriginMetrics } from '../../src/origin-metrics.js';
+import { sumOf } from '../../../test-support/prometheus-text.js';
 import { HlsStreamWriter } from '../../src/hls/hls-stream-writer.js';
 
 const PLAYLIST = `#EXTM3U
@@ -207,6 +209,21 @@ t.test('GET /ready: 503 draining from the moment the origin drains, /health stil
   t.equal(response.statusCode, 503, 'a load balancer sends new publishers elsewhere');
   t.same(response.json(), { status: 'draining', checks: { rtmp: true, heartbeat: true } });
   t.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200, 'the process is alive: no restart');
+});
+
+t.test('GET /metrics: the origin metrics, behind METRICS_TOKEN when set', async (t) => {
+  const metrics = new OriginMetrics({ liveStreams: () => 2, fallbacksPlaying: () => 0, publishes: () => [], pushStates: () => ['live', 'retrying'] });
+  const app = buildHttpApp({ hlsPath: t.testdir(), metrics, metricsToken: 'scrape-secret' });
+  t.teardown(() => app.close());
+  t.equal((await app.inject({ method: 'GET', url: '/metrics' })).statusCode, 401, 'the HTTP port is public: no figures without the token');
+  const response = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer scrape-secret' } });
+  t.equal(response.statusCode, 200);
+  t.equal(sumOf(response.body, 'origin_live_streams'), 2);
+  t.equal(sumOf(response.body, 'origin_restream_pushes', { state: 'retrying' }), 1);
+  t.equal(sumOf(response.body, 'origin_restream_pushes', { state: 'failed' }), 0, 'every state has its series, zero or not');
+  const open = buildHttpApp({ hlsPath: t.testdir(), metrics });
+  t.teardown(() => open.close());
+  t.equal((await open.inject({ method: 'GET', url: '/metrics' })).statusCode, 200, 'open without a token');
 });
 
 t.test('GET /ready without readiness conditions: ready', async (t) => {

@@ -56,7 +56,7 @@ t.test("only the contract's answer allows: a bare 2xx denies", async (t) => {
   const api = await apiLike((_url, res) => res.end('OK'));
   t.teardown(api.close);
   const decision = await authorizerFor(t, api.url, 1000).authorize({ app: 'stream', name: 'golive', addr: '', sessionId: 'session-1' });
-  t.match(decision, { allowed: false, reason: /not JSON/ });
+  t.match(decision, { allowed: false, reason: /not JSON/, refusal: 'api_unavailable' });
 });
 
 t.test('4xx denies', async (t) => {
@@ -66,7 +66,7 @@ t.test('4xx denies', async (t) => {
   });
   t.teardown(api.close);
   const decision = await authorizerFor(t, api.url, 1000).authorize({ app: 'stream', name: 'x', addr: '', sessionId: 'session-1' });
-  t.equal(decision.allowed, false);
+  t.match(decision, { allowed: false, refusal: 'denied' }, 'the API said no');
 });
 
 t.test('an API that does not answer in time denies', async (t) => {
@@ -82,11 +82,11 @@ t.test('an API that does not answer in time denies', async (t) => {
   clearTimeout(limit);
   if (decision === 'stuck') throw new Error('the authorizer waits for an API that never answers');
   t.equal(decision.allowed, false);
-  t.match(decision, { reason: 'GET /authorize: the API did not answer within 300 ms' }, 'given up by its own timeout');
+  t.match(decision, { reason: 'GET /authorize: the API did not answer within 300 ms', refusal: 'api_unavailable' }, 'given up by its own timeout');
   t.equal(api.seen.length, 1, 'while the API still held the request');
 });
 
 t.test('an API that is down denies', async (t) => {
   const decision = await authorizerFor(t, 'http://127.0.0.1:1', 1000).authorize({ app: 'stream', name: 'x', addr: '', sessionId: 'session-1' });
-  t.equal(decision.allowed, false);
+  t.match(decision, { allowed: false, refusal: 'api_unavailable' });
 });

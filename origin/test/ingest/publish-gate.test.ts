@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import type { FlvTag, FlvTagSink, IncomingPublish } from '../../src/ingest/flv-tag-source.js';
 import type { PublishAuthorizer, PublishDecision } from '../../src/ingest/publish-authorizer.js';
 import { PublishGate, type PublishTarget } from '../../src/ingest/publish-gate.js';
+import type { PublishRefusal } from '../../src/ingest/publish-refusal.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -31,6 +32,12 @@ function fakePublish(requestedName = 'golive') {
     body.fill(0xff); // the RTMP parser reuses its buffer: the gate must have copied it
   };
   return { publish, send, state };
+}
+
+/** The refusals the gate counted, in order. */
+function refusalLog() {
+  const reasons: PublishRefusal[] = [];
+  return { reasons, refusals: { publishRefused: (reason: PublishRefusal) => reasons.push(reason) } };
 }
 
 function deferredAuthorizer() {
@@ -81,35 +88,42 @@ t.test('media sent before authorization is held, then delivered in order under t
 t.test('a denied publish is disconnected and nothing of it is packaged', async (t) => {
   const { authorizer, decide } = deferredAuthorizer();
   const { target, opened } = recordingTarget();
-  const gate = new PublishGate({ authorizer, target, logger, maxPendingBytes: 1024 });
+  const { reasons, refusals } = refusalLog();
+  const gate = new PublishGate({ authorizer, target, logger, maxPendingBytes: 1024, refusals });
   const { publish, send, state } = fakePublish();
   gate.admit(publish);
   send(0, 0x17);
-  decide({ allowed: false, reason: 'API answered 403' });
+  decide({ allowed: false, reason: 'API answered 403', refusal: 'denied' });
   await new Promise((r) => setImmediate(r));
   t.ok(state.disconnected);
   t.equal(opened.length, 0);
+  t.same(reasons, ['denied'], 'counted by the kind the authorizer gave');
 });
 
 t.test('a publisher that floods before authorization is disconnected', async (t) => {
   const { authorizer } = deferredAuthorizer();
   const { target, opened } = recordingTarget();
-  const gate = new PublishGate({ authorizer, target, logger, maxPendingBytes: 10 });
+  const { reasons, refusals } = refusalLog();
+  const gate = new PublishGate({ authorizer, target, logger, maxPendingBytes: 10, refusals });
   const { publish, send, state } = fakePublish();
   gate.admit(publish);
   send(0, 0x17);
   send(33, 0x27);
   send(66, 0x27);
+  send(99, 0x27);
   t.ok(state.disconnected);
   t.equal(opened.length, 0);
+  t.same(reasons, ['early_media_overflow'], 'once, whatever the socket still delivers');
 });
 
 t.test('a target that refuses the stream (already live here) disconnects the publisher', async (t) => {
   const authorizer: PublishAuthorizer = { authorize: async () => ({ allowed: true, streamName: 'golive', keyGeneration: 0 }) };
-  const target: PublishTarget = { open: () => ({ refused: 'stream "golive" is already live on this origin' }) };
-  const gate = new PublishGate({ authorizer, target, logger, maxPendingBytes: 1024 });
+  const target: PublishTarget = { open: () => ({ refused: 'stream "golive" is already live on this origin', reason: 'already_live' }) };
+  const { reasons, refusals } = refusalLog();
+  const gate = new PublishGate({ authorizer, target, logger, maxPendingBytes: 1024, refusals });
   const { publish, state } = fakePublish();
   gate.admit(publish);
   await new Promise((r) => setImmediate(r));
   t.ok(state.disconnected);
+  t.same(reasons, ['already_live']);
 });

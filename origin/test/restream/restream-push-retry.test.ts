@@ -159,3 +159,36 @@ t.test('a server that accepts TCP but never answers: a timeout, retried', async 
   t.match(push.status().lastError, { code: 'RESTREAM_TIMED_OUT', message: 'timed out' });
   t.match(details.failures()[0], { code: 'RESTREAM_ERR_TIMEOUT', reason: /no answer to connect within 300 ms/ });
 });
+
+t.test('counters (metrics): bytes as the status counts them, each failure and retry once', async (t) => {
+  const receiver = await startRtmpReceiver();
+  const counted = { bytes: 0, retries: 0, failures: new Map<string, number>(), skips: 0 };
+  const log = recorder();
+  const push = new RestreamPush({
+    target: { id: 'counted', url: `rtmp://127.0.0.1:${receiver.port}/live`, streamKey: 'k1', enabled: true },
+    settings: fast,
+    onStatus: log.onStatus,
+    counters: {
+      bytesSent: (bytes) => (counted.bytes += bytes),
+      retryScheduled: () => (counted.retries += 1),
+      failed: (code) => counted.failures.set(code, (counted.failures.get(code) ?? 0) + 1),
+      keyframesSkipped: (count) => (counted.skips += count),
+    },
+  });
+  t.teardown(() => push.stop());
+  push.start();
+  const feed = feedFlv((tag) => push.push(tag), { speed: 1, mediaMs: 60_000 });
+  t.teardown(() => feed.stop());
+  await waitFor('bytes counted while live', () => counted.bytes > 0, { timeoutMs: 60_000 });
+  await waitFor('the target to count as working', () => push.status().attempts === 0, { timeoutMs: 60_000 });
+  await receiver.close();
+  await waitFor('three refused connects', () => push.status().attempts >= 3, { timeoutMs: 60_000 });
+  await push.stop();
+  feed.stop();
+  t.equal(counted.bytes, push.status().bytesSent, 'every byte of every connection, once');
+  const retryingStates = log.states().filter((state) => state === 'retrying').length;
+  t.equal(counted.retries, retryingStates, 'one retry per entry into retrying');
+  t.equal([...counted.failures.values()].reduce((a, b) => a + b, 0), counted.retries, 'each failure led to a retry');
+  t.ok([...counted.failures.keys()].every((code) => code.startsWith('RESTREAM_ERR_')), [...counted.failures.keys()].join());
+  t.equal(counted.skips, 0);
+});

@@ -1,0 +1,105 @@
+/**
+ * Every service's `GET /metrics` on the running platform: real processes, redis-server, ffmpeg
+ * publishers and RTMP receivers. Each scrape is read strictly as Prometheus text
+ * (test-support/prometheus-text.ts), and its figures must move with what the test does.
+ */
+import t from 'tap';
+import { publishFile, testAsset } from '../test-support/ffmpeg.js';
+import { freePort } from '../test-support/free-port.js';
+import { samplesOf, sumOf, parsePrometheusText } from '../test-support/prometheus-text.js';
+import { startRtmpReceiver, type RtmpReceiver } from '../test-support/rtmp-receiver.js';
+import { waitFor } from '../test-support/wait-for.js';
+import { startPlatform, type Platform } from './platform-harness.js';
+import { v1Request } from './v1-request.js';
+
+const ADMIN_TOKEN = 'adm_e2e_metrics_token_12345';
+let platform: Platform;
+let receiver: RtmpReceiver;
+
+t.before(async () => {
+  receiver = await startRtmpReceiver({ expectedKey: 'receiver-key' });
+  platform = await startPlatform({
+    ADMIN_TOKEN,
+    // Managed keys only: any other name is refused by the API.
+    ALLOWED_STREAMS: '',
+    ALLOW_PRIVATE_TARGETS: '1',
+    INGEST_HEARTBEAT_MS: '500',
+    RESTREAM_RETRY_DELAY_S: '0.2',
+  });
+});
+t.teardown(async () => {
+  await platform?.stop();
+  await receiver?.close();
+});
+
+const api = (method: string, apiPath: string, body?: object) => v1Request(platform.apiUrl, ADMIN_TOKEN, method, apiPath, body);
+
+/** One scrape, checked as Prometheus text before anything reads it. */
+async function scrape(url: string): Promise<string> {
+  const response = await fetch(`${url}/metrics`);
+  if (response.status !== 200) throw new Error(`${url}/metrics answered ${response.status}`);
+  if (!/^text\/plain; version=0\.0\.4/.test(response.headers.get('content-type') ?? '')) throw new Error('not Prometheus text');
+  const text = await response.text();
+  parsePrometheusText(text);
+  return text;
+}
+
+/** Waits until the scrape of `url` satisfies `check`; returns that scrape. */
+function scrapeUntil(what: string, url: string, check: (text: string) => boolean): Promise<string> {
+  return waitFor(what, async () => {
+    const text = await scrape(url);
+    return check(text) && text;
+  }, { timeoutMs: 60_000, intervalMs: 200 });
+}
+
+t.test('origin: live streams, ingest bytes per live stream, refusals, segment delays, pushes', async (t) => {
+  const idle = await scrape(platform.originUrl);
+  t.equal(sumOf(idle, 'origin_live_streams'), 0);
+  t.equal(samplesOf(idle, 'origin_ingest_bytes_total').length, 0, 'no stream series while nothing is live');
+  t.ok(parsePrometheusText(idle).has('process_resident_memory_bytes'), 'with the process metrics');
+
+  const refused = publishFile(testAsset('h264-aac.flv'), `${platform.rtmpUrl}/publish_nosuchstream_wrongsecret`);
+  t.teardown(() => refused.stop());
+  await scrapeUntil('the refusal counted', platform.originUrl, (text) => sumOf(text, 'origin_publish_refusals_total', { reason: 'denied' }) === 1);
+  await refused.exited;
+
+  const stream = (await api('POST', '/v1/streams', { name: 'Metered' })).json;
+  const reachable = await api('POST', `/v1/streams/${stream.id}/restream-targets`, {
+    platform: 'custom',
+    stream_url: `rtmp://127.0.0.1:${receiver.port}/live`,
+    stream_key: 'receiver-key',
+  });
+  t.equal(reachable.status, 201);
+  // Nothing listens there: every connection is refused, and the push retries.
+  const deadPort = await freePort();
+  const unreachable = await api('POST', `/v1/streams/${stream.id}/restream-targets`, {
+    platform: 'custom',
+    stream_url: `rtmp://127.0.0.1:${deadPort}/live`,
+    stream_key: 'nobody-listens',
+  });
+  t.equal(unreachable.status, 201);
+  const key = (await api('GET', `/v1/streams/${stream.id}/stream-keys`)).json.data.find((k: { protocol: string }) => k.protocol === 'rtmp').stream_key;
+  const publisher = publishFile(testAsset('h264-aac.flv'), `${platform.rtmpUrl}/${key}`, { loops: -1 });
+  t.teardown(() => publisher.stop());
+
+  const live = await scrapeUntil('the stream live with a segment, a push live and one retrying', platform.originUrl, (text) =>
+    sumOf(text, 'origin_live_streams') === 1 &&
+    sumOf(text, 'origin_segment_delay_seconds_count') > 0 &&
+    sumOf(text, 'origin_restream_pushes', { state: 'live' }) === 1 &&
+    sumOf(text, 'origin_restream_bytes_total') > 0 &&
+    sumOf(text, 'origin_restream_retries_total') >= 2,
+  );
+  const ingest = samplesOf(live, 'origin_ingest_bytes_total');
+  t.same(ingest.map((sample) => sample.labels), [{ stream: stream.id }], 'one series, labelled with the live stream id');
+  t.ok(ingest[0]!.value > 0);
+  t.ok(sumOf(live, 'origin_restream_failures_total', { code: 'RESTREAM_ERR_NETWORK' }) >= 2, 'the refused connects, by code');
+  t.equal(sumOf(live, 'origin_restream_pushes'), 2, 'both targets');
+  t.equal(sumOf(live, 'origin_publish_refusals_total'), 1, 'the accepted publish refused nothing');
+  const later = await scrapeUntil('more ingest bytes', platform.originUrl, (text) => sumOf(text, 'origin_ingest_bytes_total', { stream: stream.id }) > ingest[0]!.value);
+  t.ok(sumOf(later, 'origin_restream_bytes_total') >= sumOf(live, 'origin_restream_bytes_total'), 'counters never go back');
+
+  await publisher.stop();
+  const ended = await scrapeUntil('the stream over', platform.originUrl, (text) => sumOf(text, 'origin_live_streams') === 0);
+  t.equal(samplesOf(ended, 'origin_ingest_bytes_total').length, 0, "the ended stream's label is gone");
+  t.ok(sumOf(ended, 'origin_segment_delay_seconds_count') >= sumOf(live, 'origin_segment_delay_seconds_count'));
+});
