@@ -103,3 +103,22 @@ t.test('origin: live streams, ingest bytes per live stream, refusals, segment de
   t.equal(samplesOf(ended, 'origin_ingest_bytes_total').length, 0, "the ended stream's label is gone");
   t.ok(sumOf(ended, 'origin_segment_delay_seconds_count') >= sumOf(live, 'origin_segment_delay_seconds_count'));
 });
+
+t.test('API: the internal listener counts both listeners by route pattern and status', async (t) => {
+  const before = await scrape(platform.internalApiUrl);
+  t.equal((await fetch(`${platform.apiUrl}/metrics`)).status, 404, 'not on the public listener');
+  t.equal((await api('GET', '/v1/streams')).status, 200);
+  t.equal((await v1Request(platform.apiUrl, 'not-a-token', 'GET', '/v1/streams')).status, 401);
+  const text = await scrapeUntil('the heartbeats counted', platform.internalApiUrl, (text) =>
+    sumOf(text, 'api_requests_total', { listener: 'internal', method: 'PUT', route: '/ingests/:origin_id', status: '200' }) >
+    sumOf(before, 'api_requests_total', { listener: 'internal', method: 'PUT', route: '/ingests/:origin_id', status: '200' }),
+  );
+  const requests = (labels: Record<string, string>) => sumOf(text, 'api_requests_total', labels) - sumOf(before, 'api_requests_total', labels);
+  t.equal(requests({ listener: 'public', method: 'GET', route: '/v1/streams', status: '200' }), 1);
+  t.equal(requests({ listener: 'public', method: 'GET', route: '/v1/streams', status: '401' }), 1);
+  t.equal(sumOf(text, 'api_auth_failures_total', { listener: 'public', kind: 'api_token_invalid' }), 1);
+  t.equal(sumOf(text, 'api_auth_failures_total', { listener: 'internal', kind: 'stream_key_denied' }), 1, "the origin's refused publish");
+  t.ok(sumOf(text, 'api_requests_total', { listener: 'internal', route: '/streams', method: 'POST' }) > 0, "discovery's reports");
+  t.ok(sumOf(text, 'api_request_duration_seconds_count', { listener: 'internal', route: '/authorize' }) >= 2, 'the publishes authorized or not');
+  t.equal(sumOf(text, 'api_redis_up'), 1);
+});

@@ -1,9 +1,11 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { fastify, type FastifyRequest } from 'fastify';
+import { fastify, type FastifyError, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../service-kit/src/logger.js';
+import { serveMetrics } from '../../service-kit/src/service-metrics.js';
+import { ApiMetrics, type Listener } from './api-metrics.js';
 import { Authenticator } from './auth/authenticator.js';
 import { internalTokenGuard } from './auth/internal-token-guard.js';
 import { handleError, handleNotFound } from './error-handler.js';
@@ -67,15 +69,25 @@ function serializeRequest(request: FastifyRequest) {
   };
 }
 
-/** An app without routes: logging, validation and the JSON error answers both listeners share. */
-function createApp(options: AppOptions, listener: 'public' | 'internal') {
+/**
+ * An app without routes: logging, validation, the JSON error answers and the request metrics
+ * both listeners share.
+ */
+function createApp(options: AppOptions, listener: Listener, metrics: ApiMetrics) {
   const app = fastify({
     loggerInstance: options.logger?.child({ listener }, { serializers: { req: serializeRequest } }),
     // Every field is a string: a JSON number where a name is expected is a client bug, not a name.
     ajv: { customOptions: { coerceTypes: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
-  app.setErrorHandler(handleError);
+  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+    metrics.failed(listener, error);
+    handleError(error, request, reply);
+  });
   app.setNotFoundHandler(handleNotFound);
+  app.addHook('onResponse', (request, reply, done) => {
+    metrics.answered(listener, request, reply);
+    done();
+  });
   return app;
 }
 
@@ -84,7 +96,7 @@ export type App = ReturnType<typeof createApp>;
 /**
  * The API's two listeners over one Redis: the public one (API_PORT) answers only /v1, its docs and
  * /health; the internal one (API_INTERNAL_PORT) answers only the routes of the live path, each
- * behind INTERNAL_TOKEN, and /health. Neither answers the other's routes (404), so a deployment
+ * behind INTERNAL_TOKEN, /health and /metrics (both listeners' figures). Neither answers the other's routes (404), so a deployment
  * that exposes API_PORT exposes nothing of the live path.
  */
 export interface Api {
@@ -97,9 +109,12 @@ export interface Api {
 }
 
 export function buildApi(options: AppOptions): Api {
-  const publicApp = createApp(options, 'public');
-  const internalApp = createApp(options, 'internal');
+  // Read at each scrape, once the client below exists.
+  const metrics: ApiMetrics = new ApiMetrics(() => redis.status === 'ready');
+  const publicApp = createApp(options, 'public', metrics);
+  const internalApp = createApp(options, 'internal', metrics);
   const redis = createRedisClient({ url: options.redisUrl, timeoutMs: options.redisTimeoutMs, logger: publicApp.log });
+  redis.on('error', () => metrics.redisConnectionError());
   publicApp.decorate('redis', redis);
   internalApp.decorate('redis', redis);
   // Give the first connection a moment so the first requests do not fail spuriously; the app
@@ -130,6 +145,8 @@ export function buildApi(options: AppOptions): Api {
   // The OpenAPI documents collect routes as they are added: register them first, at the root.
   internalApp.register(swagger, internalOpenApiOptions);
   internalApp.register(healthRoutes, { store: routes });
+  // Without INTERNAL_TOKEN: a scraper gets figures, never the power to authorize or route.
+  serveMetrics(internalApp, metrics);
   // Everything else on the internal listener needs INTERNAL_TOKEN, its document included.
   internalApp.register(async (live) => {
     live.addHook('onRequest', internalTokenGuard(options.internalToken));

@@ -66,7 +66,10 @@ export class UnauthorizedError extends createError(
   'LIVE_ERR_UNAUTHORIZED',
   (reason: 'missing' | 'invalid', credential: Credential) => CREDENTIALS[credential][reason],
 ) {
-  constructor(reason: 'missing' | 'invalid', credential: Credential = 'apiToken') {
+  constructor(
+    readonly reason: 'missing' | 'invalid',
+    readonly credential: Credential = 'apiToken',
+  ) {
     super(reason, credential);
     const { realm } = CREDENTIALS[credential];
     this.headers = { 'www-authenticate': reason === 'missing' ? `Bearer realm="${realm}"` : `Bearer realm="${realm}", error="invalid_token"` };

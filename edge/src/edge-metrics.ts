@@ -1,5 +1,5 @@
 /** The edge's Prometheus metrics (`GET /metrics`), in a registry of the app's own. */
-import { Counter, Gauge, Histogram } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import { ServiceMetrics } from '../../service-kit/src/service-metrics.js';
 import type { FetchOutcome } from './coalesced-fetch.js';
 import type { MediaKind } from './stream-path.js';
@@ -29,78 +29,41 @@ export class EdgeMetrics extends ServiceMetrics {
 
   constructor(sources: MetricSources) {
     super();
-    const registers = this.registers;
-    this.requests = new Counter({
-      name: 'edge_requests_total',
-      help: 'Requests answered, by kind (playlist, segment, other) and HTTP status.',
-      labelNames: ['kind', 'status'],
-      registers,
-    });
-    this.cacheRequests = new Counter({
-      name: 'edge_cache_requests_total',
-      help: 'Media requests by cache result: hit, miss (started an origin fetch) or coalesced (joined one).',
-      labelNames: ['kind', 'result'],
-      registers,
-    });
-    this.servedBytes = new Counter({
-      name: 'edge_served_bytes_total',
-      help: 'Media body bytes handed to viewers.',
-      labelNames: ['kind'],
-      registers,
-    });
-    this.originFetches = new Counter({
-      name: 'edge_origin_fetches_total',
-      help: 'Origin fetches by outcome (ok, not_found, oversize, bad_status, refused, truncated, unreachable, timeout, abandoned).',
-      labelNames: ['kind', 'outcome'],
-      registers,
-    });
-    this.originFetchSeconds = new Histogram({
-      name: 'edge_origin_fetch_duration_seconds',
-      help: 'Time from an origin request to the end of its body (or its failure).',
-      labelNames: ['kind', 'outcome'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
-    this.originBytes = new Counter({
-      name: 'edge_origin_bytes_total',
-      help: 'Body bytes of 200 answers received from origins.',
-      labelNames: ['kind'],
-      registers,
-    });
-    new Gauge({
-      name: 'edge_origin_fetches_in_flight',
-      help: 'Origin fetches under way (each may serve many viewers).',
-      registers,
-      collect() {
-        this.set(sources.fetchesInFlight());
+    this.requests = this.counter('edge_requests_total', 'Requests answered, by kind (playlist, segment, other) and HTTP status.', ['kind', 'status']);
+    this.cacheRequests = this.counter(
+      'edge_cache_requests_total',
+      'Media requests by cache result: hit, miss (started an origin fetch) or coalesced (joined one).',
+      ['kind', 'result'],
+    );
+    this.servedBytes = this.counter('edge_served_bytes_total', 'Media body bytes handed to viewers.', ['kind']);
+    this.originFetches = this.counter(
+      'edge_origin_fetches_total',
+      'Origin fetches by outcome (ok, not_found, oversize, bad_status, refused, truncated, unreachable, timeout, abandoned).',
+      ['kind', 'outcome'],
+    );
+    this.originFetchSeconds = this.histogram(
+      'edge_origin_fetch_duration_seconds',
+      'Time from an origin request to the end of its body (or its failure).',
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      ['kind', 'outcome'],
+    );
+    this.originBytes = this.counter('edge_origin_bytes_total', 'Body bytes of 200 answers received from origins.', ['kind']);
+    this.gauge('edge_origin_fetches_in_flight', 'Origin fetches under way (each may serve many viewers).', (gauge) => gauge.set(sources.fetchesInFlight()));
+    this.gauge(
+      'edge_live_viewers',
+      'Playback sessions this edge saw within the last 30 s (all streams; the API counts across edges).',
+      (gauge) => gauge.set(sources.liveViewers()),
+    );
+    this.gauge('edge_cache_bytes', 'Bytes of playlists and segments held in the cache.', (gauge) => gauge.set(sources.cacheBytes()));
+    this.gauge(
+      'edge_cache_entries',
+      'Entries held: media (playlists and segments) and not_found (origin 404s remembered).',
+      (gauge) => {
+        gauge.set({ type: 'media' }, sources.cacheEntries());
+        gauge.set({ type: 'not_found' }, sources.notFoundEntries());
       },
-    });
-    new Gauge({
-      name: 'edge_live_viewers',
-      help: 'Playback sessions this edge saw within the last 30 s (all streams; the API counts across edges).',
-      registers,
-      collect() {
-        this.set(sources.liveViewers());
-      },
-    });
-    new Gauge({
-      name: 'edge_cache_bytes',
-      help: 'Bytes of playlists and segments held in the cache.',
-      registers,
-      collect() {
-        this.set(sources.cacheBytes());
-      },
-    });
-    new Gauge({
-      name: 'edge_cache_entries',
-      help: 'Entries held: media (playlists and segments) and not_found (origin 404s remembered).',
-      labelNames: ['type'],
-      registers,
-      collect() {
-        this.set({ type: 'media' }, sources.cacheEntries());
-        this.set({ type: 'not_found' }, sources.notFoundEntries());
-      },
-    });
+      ['type'],
+    );
   }
 
   request(kind: RequestKind, status: number): void {

@@ -5,7 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Registry, type Counter } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { createError } from './live-error.js';
 
 class MetricsUnauthorizedError extends createError(
@@ -22,9 +22,25 @@ export class ServiceMetrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  /** The registries a metric of this service is registered with. */
-  protected get registers(): Registry[] {
-    return [this.registry];
+  protected counter<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  protected histogram<L extends string = never>(name: string, help: string, buckets: number[], labelNames: readonly L[] = []): Histogram<L> {
+    return new Histogram({ name, help, buckets, labelNames, registers: [this.registry] });
+  }
+
+  /** A gauge whose value `read` sets when it is scraped. */
+  protected gauge<L extends string = never>(name: string, help: string, read: (gauge: Gauge<L>) => void, labelNames: readonly L[] = []): Gauge<L> {
+    return new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        read(this);
+      },
+    });
   }
 
   /**
@@ -63,8 +79,11 @@ export interface MetricsRouteOptions {
   token?: string;
 }
 
-/** `GET /metrics`: the Prometheus text of `metrics`, never cached. */
-export function serveMetrics(app: FastifyInstance, metrics: ServiceMetrics, { token }: MetricsRouteOptions = {}): void {
+/**
+ * `GET /metrics`: the Prometheus text of `metrics`, never cached. Any server, logger and type
+ * provider: each service builds its app its own way.
+ */
+export function serveMetrics(app: FastifyInstance<any, any, any, any, any>, metrics: ServiceMetrics, { token }: MetricsRouteOptions = {}): void {
   const expected = token === undefined ? undefined : sha256(`Bearer ${token}`);
   app.get('/metrics', async (request, reply) => {
     reply.header('cache-control', 'no-store');

@@ -1,12 +1,11 @@
 import Fastify from 'fastify';
-import { Counter, Histogram } from 'prom-client';
 import t from 'tap';
 import { serveMetrics, ServiceMetrics } from '../src/service-metrics.js';
 import { parsePrometheusText, sumOf } from '../../test-support/prometheus-text.js';
 
 class TestMetrics extends ServiceMetrics {
-  readonly hits = new Counter({ name: 'test_hits_total', help: 'Hits by "path" \\ kind.', labelNames: ['path'], registers: this.registers });
-  readonly delay = new Histogram({ name: 'test_delay_seconds', help: 'Delay.', buckets: [0.1, 1], registers: this.registers });
+  readonly hits = this.counter('test_hits_total', 'Hits by "path" \\ kind.', ['path']);
+  readonly delay = this.histogram('test_delay_seconds', 'Delay.', [0.1, 1]);
 }
 
 t.test('GET /metrics: valid Prometheus text of the service registry and the process', async (t) => {
