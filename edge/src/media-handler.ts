@@ -8,7 +8,7 @@ import type { EdgeMetrics } from './edge-metrics.js';
 import { errorReply, logEdgeError, toEdgeError, type ErrorLog } from './error-reply.js';
 import type { MediaDelivery } from './media-delivery.js';
 import type { PlaybackGuard } from './playback-guard.js';
-import { withPlaybackToken } from './playlist-token.js';
+import { withManifestPlaybackToken, withPlaybackToken } from './playlist-token.js';
 import type { ResolvedRoute, RouteResolver } from './route-resolver.js';
 import { originQueryOf } from './low-latency-query.js';
 import { classifyPath, mediaKindOf, type MediaKind } from './stream-path.js';
@@ -87,7 +87,7 @@ export class MediaHandler {
         ifRange: joined(req.headers['if-range']),
         ifNoneMatch: req.headers['if-none-match'],
         viewerLeft: () => abortWhenViewerLeaves(req, res),
-        rewritePlaylist: token === undefined ? undefined : (text) => withPlaybackToken(text, token),
+        rewritePlaylist: token === undefined ? undefined : (text) => (file.endsWith('.mpd') ? withManifestPlaybackToken(text, token) : withPlaybackToken(text, token)),
       },
       res,
     );

@@ -28,6 +28,7 @@ export const NOT_FOUND_CACHE_CONTROL = 'public, max-age=1';
 
 const CONTENT_TYPES: Record<string, string> = {
   m3u8: 'application/vnd.apple.mpegurl',
+  mpd: 'application/dash+xml',
   ts: 'video/mp2t',
   m4s: 'video/iso.segment',
   mp4: 'video/mp4',

@@ -13,6 +13,10 @@
  * - The answer to a blocking request (`_HLS_msn`) holds at least the part it asked for, so it
  *   stays a right answer to that same query: it is reused as long as the origin's `max-age`
  *   says, and that `max-age` is passed on.
+ *
+ * A DASH manifest (`<MPD`) is a playlist too: its `minimumUpdatePeriod` (how often players reload
+ * it, about once a segment) stands for the target duration, and one without it no longer changes
+ * (the origin drops it when the stream ends), as `#EXT-X-ENDLIST`.
  */
 
 /** What the edge reads from a playlist's text. */
@@ -50,12 +54,22 @@ const TARGET_DURATION = /^#EXT-X-TARGETDURATION:\s*([0-9]+(?:\.[0-9]+)?)\s*$/m;
 const END_LIST = /^#EXT-X-ENDLIST\s*$/m;
 const PART_TARGET = /^#EXT-X-PART-INF:(?:.*,)?PART-TARGET=([0-9]+(?:\.[0-9]+)?)\s*(?:,.*)?$/m;
 
+const MPD_ROOT = /<MPD[\s>]/;
+const MINIMUM_UPDATE_PERIOD = /<MPD\b[^>]*\sminimumUpdatePeriod="PT([0-9]+(?:\.[0-9]+)?)S"/;
+
 export function readPlaylistFacts(text: string): PlaylistFacts {
+  if (MPD_ROOT.test(text)) return readManifestFacts(text);
   const targetDurationS = positive(TARGET_DURATION.exec(text)?.[1]);
   const partTargetS = positive(PART_TARGET.exec(text)?.[1]);
   const facts: PlaylistFacts = { targetDurationS, hasEndList: END_LIST.test(text) };
   if (partTargetS !== undefined) facts.partTargetS = partTargetS;
   return facts;
+}
+
+/** A DASH manifest's facts; an update period in other units than seconds counts as none known. */
+function readManifestFacts(text: string): PlaylistFacts {
+  const live = /<MPD\b[^>]*\sminimumUpdatePeriod="/.test(text);
+  return { targetDurationS: positive(MINIMUM_UPDATE_PERIOD.exec(text)?.[1]), hasEndList: !live };
 }
 
 function positive(decimal: string | undefined): number | undefined {

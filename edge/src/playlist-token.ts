@@ -16,3 +16,16 @@ export function withPlaybackToken(playlist: string, token: string): string {
     })
     .join('\n');
 }
+
+/**
+ * The same for a DASH manifest: the SegmentTemplate's `initialization` and `media` (templates
+ * with `$Number$`, which players fill in before the query) and any `BaseURL`. The token is
+ * percent-encoded, so it needs no XML escaping; a second query parameter is joined with `&amp;`.
+ */
+export function withManifestPlaybackToken(manifest: string, token: string): string {
+  const query = `token=${encodeURIComponent(token)}`;
+  const addTo = (uri: string) => `${uri}${uri.includes('?') ? '&amp;' : '?'}${query}`;
+  return manifest
+    .replace(/\s(initialization|media)="([^"]*)"/g, (_match, name: string, uri: string) => ` ${name}="${addTo(uri)}"`)
+    .replace(/<BaseURL>([^<]*)<\/BaseURL>/g, (_match, uri: string) => `<BaseURL>${addTo(uri)}</BaseURL>`);
+}

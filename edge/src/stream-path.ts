@@ -8,17 +8,20 @@ import { STREAM_NAME_PATTERN } from '../../internal-api/src/stream-name.js';
 
 /** The contract's stream name (internal-api/src/stream-name.ts). */
 export const STREAM_NAME = new RegExp(STREAM_NAME_PATTERN);
-export const MEDIA_FILE = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.(m3u8|ts|m4s|mp4|aac)$/;
+export const MEDIA_FILE = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.(m3u8|mpd|ts|m4s|mp4|aac)$/;
 export const MAX_MEDIA_FILE_LENGTH = 255;
 
 /** Every character a media path may hold; `%`, `\`, `;`, `:` and the rest are refused outright. */
 const PATH_CHARACTERS = /^[A-Za-z0-9_./-]*$/;
 
-/** Playlists change while a stream is live; every other media file (segments, init sections) never does. */
+/**
+ * Playlists (HLS `.m3u8`, and DASH manifests, `.mpd`) change while a stream is live; every other
+ * media file (segments, init sections) never does.
+ */
 export type MediaKind = 'playlist' | 'segment';
 
 export function mediaKindOf(file: string): MediaKind {
-  return file.endsWith('.m3u8') ? 'playlist' : 'segment';
+  return file.endsWith('.m3u8') || file.endsWith('.mpd') ? 'playlist' : 'segment';
 }
 
 export type PathVerdict =

@@ -58,3 +58,12 @@ t.test("the origin's max-age: a number, 0 for no-cache, no-store or none", async
   t.equal(originMaxAgeS('s-maxage=5'), 0);
   t.equal(originMaxAgeS(undefined), 0);
 });
+
+t.test('a DASH manifest: minimumUpdatePeriod stands for the target duration; without it the manifest is final', async (t) => {
+  const live = readPlaylistFacts('<?xml version="1.0"?>\n<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="dynamic" minimumUpdatePeriod="PT2S" minBufferTime="PT2S">\n</MPD>\n');
+  t.same(live, { targetDurationS: 2, hasEndList: false });
+  t.equal(playlistLifetime(live, { ended: false, endsAtMs: undefined }, 0).cacheMs, 1_000, 'reused half an update period');
+  const ended = readPlaylistFacts('<MPD type="dynamic" mediaPresentationDuration="PT11S" minBufferTime="PT2S">\n</MPD>\n');
+  t.same(ended, { targetDurationS: undefined, hasEndList: true });
+  t.same(readPlaylistFacts('<MPD minimumUpdatePeriod="P1D">').hasEndList, false, 'an update period in other units: live, period unknown');
+});

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { classifyPath, pathOf } from '../src/stream-path.js';
+import { classifyPath, mediaKindOf, pathOf } from '../src/stream-path.js';
 
 t.test('media paths', async (t) => {
   t.same(classifyPath('/golive/index.m3u8'), { kind: 'media', stream: 'golive', file: 'index.m3u8' });
@@ -8,6 +8,15 @@ t.test('media paths', async (t) => {
     t.equal(classifyPath(`/s/${file}`).kind, 'media', file);
   }
   t.equal(classifyPath(`/${'A_-9'.repeat(32)}/index.m3u8`).kind, 'media', 'a 128-character stream name');
+});
+
+t.test('DASH: the manifest is a playlist (it changes), its segments and inits are immutable', async (t) => {
+  t.same(classifyPath('/golive/index.mpd?token=x'), { kind: 'media', stream: 'golive', file: 'index.mpd' });
+  t.equal(mediaKindOf('index.mpd'), 'playlist');
+  for (const file of ['v-1796065149345-3.m4s', 'a-init-1796065149345.mp4']) {
+    t.equal(classifyPath(`/s/${file}`).kind, 'media', file);
+    t.equal(mediaKindOf(file), 'segment', file);
+  }
 });
 
 t.test('refused paths', async (t) => {

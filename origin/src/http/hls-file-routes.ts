@@ -2,7 +2,9 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { STREAM_NAME_PATTERN } from '../hls/hls-names.js';
+import { DASH_FILE_NAME_PATTERN, DASH_MANIFEST_FILE_NAME, parseDashMediaName } from '../../../llhls-contract/src/dash-names.js';
 import { LOW_LATENCY_MEDIA_NAME_PATTERN, LOW_LATENCY_PLAYLIST_FILE_NAME, parseLowLatencyMediaName } from '../../../llhls-contract/src/llhls-names.js';
+import { sendDashManifest, sendDashMedia } from './dash-routes.js';
 import { MediaNotFoundError, errorBodySchema, sendError } from './http-errors.js';
 import { sendLowLatencyMedia, sendLowLatencyPlaylist, type LowLatencyOutputs } from './llhls-routes.js';
 
@@ -33,9 +35,9 @@ export interface HlsFileParams {
   file: string;
 }
 
-/** With LL-HLS on, file names also include its media (the playlist, ll.m3u8, is an .m3u8 already). */
+/** With LL-HLS on, file names also include its media (the playlist, ll.m3u8, is an .m3u8 already) and DASH's. */
 function paramsSchema(lowLatency: boolean) {
-  const file = lowLatency ? `(${HLS_FILE_NAME_PATTERN.source})|${LOW_LATENCY_MEDIA_NAME_PATTERN}` : HLS_FILE_NAME_PATTERN.source;
+  const file = lowLatency ? `(${HLS_FILE_NAME_PATTERN.source})|${LOW_LATENCY_MEDIA_NAME_PATTERN}|${DASH_FILE_NAME_PATTERN}` : HLS_FILE_NAME_PATTERN.source;
   return {
     type: 'object',
     required: ['stream', 'file'],
@@ -114,7 +116,7 @@ async function sendFile(
   return reply.send(handle.createReadStream({ start: 0, end: size - 1 }));
 }
 
-/** `GET|HEAD /<stream>/<file>`: playlists and segments below HLS_PATH, read-only, and the LL-HLS files. */
+/** `GET|HEAD /<stream>/<file>`: playlists and segments below HLS_PATH, read-only, and the LL-HLS and DASH files. */
 export const hlsFileRoutes: FastifyPluginAsync<HlsFileRoutesOptions> = async (app, { hlsPath, lowLatency }) => {
   app.route<{ Params: HlsFileParams }>({
     method: ['GET', 'HEAD'],
@@ -129,6 +131,9 @@ export const hlsFileRoutes: FastifyPluginAsync<HlsFileRoutesOptions> = async (ap
         if (file === LOW_LATENCY_PLAYLIST_FILE_NAME) return sendLowLatencyPlaylist(request, reply, stream, lowLatency.get(stream));
         const name = parseLowLatencyMediaName(file);
         if (name) return sendLowLatencyMedia(request, reply, stream, file, name, lowLatency.get(stream));
+        if (file === DASH_MANIFEST_FILE_NAME) return sendDashManifest(request, reply, stream, lowLatency.get(stream));
+        const dashName = parseDashMediaName(file);
+        if (dashName) return sendDashMedia(request, reply, stream, file, dashName, lowLatency.get(stream));
       }
       const type: HlsFileType = file.endsWith('.m3u8') ? 'm3u8' : 'ts';
       let handle: FileHandle;

@@ -9,6 +9,7 @@ import {
   type ReloadWaiters,
   type WaitOutcome,
 } from '../llhls/index.js';
+import type { DashOutput } from './dash-routes.js';
 import {
   DeliveryDirectiveError,
   MediaNotFoundError,
@@ -23,8 +24,8 @@ import {
  * names; everything else is served from HLS_PATH.
  */
 
-/** What the routes read of a stream's LL-HLS output; LowLatencyStream is one. */
-export interface LowLatencyOutput {
+/** What the routes read of a stream's LL-HLS (and DASH) output; LowLatencyStream is one. */
+export interface LowLatencyOutput extends DashOutput {
   readonly playlist: LowLatencyPlaylist;
   readonly waiters: ReloadWaiters;
   file(name: string): readonly Uint8Array[] | undefined;
@@ -55,10 +56,10 @@ export const LOW_LATENCY_CONTENT_TYPES = {
  * little (the edge keys on the query): one second, under a part's lifetime at the live edge
  * times three.
  */
-const PLAYLIST_CACHE_CONTROL = 'no-cache';
+export const PLAYLIST_CACHE_CONTROL = 'no-cache';
 const BLOCKING_PLAYLIST_CACHE_CONTROL = 'public, max-age=1';
 /** Names hold the media sequence number, which only grows: a name's bytes never change. */
-const MEDIA_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+export const MEDIA_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
 /** `GET|HEAD /<stream>/ll.m3u8[?_HLS_msn=&_HLS_part=&_HLS_skip=]`. */
 export async function sendLowLatencyPlaylist(

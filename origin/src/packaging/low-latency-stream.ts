@@ -1,4 +1,7 @@
-import { CmafFragmenter, type CmafEvent, type CmafInit, type CmafPart } from '../cmaf/index.js';
+import { dashInitFileName, dashSegmentFileName } from '../../../llhls-contract/src/dash-names.js';
+import { CmafFragmenter, type CmafEvent, type CmafInit, type CmafPart, type CmafTrack } from '../cmaf/index.js';
+import { DashTimeline, type DashTrackSegment } from '../dash/dash-timeline.js';
+import { renderMpd } from '../dash/mpd.js';
 import { LowLatencyPlaylist, ReloadWaiters, type FinishedSegment, type SegmentEnd } from '../llhls/index.js';
 import type { FrameStageConsumer, StageEvent } from '../media/frame-stage.js';
 import type { CancelTimer, ScheduleTimer } from '../schedule-timer.js';
@@ -36,6 +39,11 @@ export interface LowLatencyStreamOptions {
  * buffer is bounded: the fragmenter refuses more than HLS_MAX_SEGMENT_BYTES waiting for a part,
  * the playlist holds the window, deletions follow the grace period, and init sections go with
  * the last segment that needs them.
+ *
+ * DASH (`index.mpd`) comes from the same chunks: a finished segment is also stored per track
+ * (`v-<msn>.m4s`, `a-<msn>.m4s`) as that track's chunks, the same buffers, and the per-track
+ * inits beside the muxed one; they are listed and deleted with the LL-HLS segment, so DASH costs
+ * the arrays that point at the chunks and the per-track inits (a few hundred bytes).
  */
 export class LowLatencyStream implements FrameStageConsumer {
   readonly playlist: LowLatencyPlaylist;
@@ -50,6 +58,19 @@ export class LowLatencyStream implements FrameStageConsumer {
   private pendingInit: CmafInit | undefined;
   /** The chunks of the segment in progress: the whole segment is them, back to back. */
   private segmentParts: Uint8Array[] = [];
+  /** The segment in progress per track, for DASH. */
+  private segmentTracks = new Map<number, { track: CmafTrack; chunks: Uint8Array[]; run: DashTrackSegment }>();
+  /** The tracks of the init in use. */
+  private tracks: readonly CmafTrack[] = [];
+  /** The init the segment in progress starts a DASH Period with. */
+  private segmentInit: CmafInit | undefined;
+  /** The DASH inits stored with each LL-HLS init section, deleted with it. */
+  private readonly dashInits = new Map<string, string[]>();
+  /** The DASH segments stored with each LL-HLS segment (by media sequence number), deleted with it. */
+  private readonly dashSegments = new Map<number, string[]>();
+  /** The DASH Period of the init in use: the media sequence number it starts with. */
+  private period = 0;
+  readonly dash: DashTimeline;
   /** Ties the run's media time to the wall clock, for program dates. */
   private clock: { wallMs: number; mediaSeconds: number } | undefined;
   private closed = false;
@@ -71,6 +92,13 @@ export class LowLatencyStream implements FrameStageConsumer {
     });
     this.waiters = new ReloadWaiters(options.reloadSchedule);
     this.now = options.now ?? Date.now;
+    this.dash = new DashTimeline({ segmentTargetSeconds: segments.targetDurationSeconds, windowSeconds: options.windowSeconds });
+  }
+
+  /** The DASH manifest as of now; undefined before the first segment is complete. */
+  dashManifest(): string | undefined {
+    const mpd = this.dash.manifest(new Date(this.now()));
+    return mpd && renderMpd(mpd);
   }
 
   /** A stored file (init section, part or segment) by its name in the playlist, as buffers to send back to back. */
@@ -95,12 +123,14 @@ export class LowLatencyStream implements FrameStageConsumer {
   end(): void {
     this.flush();
     this.afterSegmentEnd(this.playlist.end());
+    this.dash.end();
     this.waiters.release(this.playlist);
   }
 
   /** A publisher starts the stream again: ENDLIST goes, and its first segment is a discontinuity. */
   resume(): void {
     if (this.playlist.ended) this.afterSegmentEnd(this.playlist.resume());
+    this.dash.resume();
   }
 
   /**
@@ -110,6 +140,8 @@ export class LowLatencyStream implements FrameStageConsumer {
   handOver(): void {
     this.fragmenter.flush();
     this.pendingInit = undefined;
+    this.segmentTracks.clear();
+    this.segmentInit = undefined;
   }
 
   /** The stream is gone: blocked requests are answered as for a missing playlist, files and timers dropped. */
@@ -119,6 +151,8 @@ export class LowLatencyStream implements FrameStageConsumer {
     for (const cancel of this.deletions) cancel();
     this.deletions.clear();
     this.files.clear();
+    this.dashInits.clear();
+    this.dashSegments.clear();
   }
 
   private handle(events: readonly CmafEvent[]): void {
@@ -139,8 +173,18 @@ export class LowLatencyStream implements FrameStageConsumer {
     if (this.playlist.ended) this.resume();
     const init = this.playlist.openPartCount === 0 ? this.pendingInit : undefined;
     if (init) {
+      const msn = this.playlist.nextMediaSequence;
       this.files.set(this.playlist.nextInitSectionUri, [init.data]);
+      const dashInits = init.trackInits.map(({ track, data }) => {
+        const name = dashInitFileName(track.kind, msn);
+        this.files.set(name, [data]);
+        return name;
+      });
+      this.dashInits.set(this.playlist.nextInitSectionUri, dashInits);
       this.pendingInit = undefined;
+      this.segmentInit = init;
+      this.tracks = init.tracks;
+      this.period = msn;
     }
     // A part comes out once the frame after it arrives: it started about its duration ago.
     this.clock ??= { wallMs: this.now() - part.durationSeconds * 1000, mediaSeconds: part.startSeconds };
@@ -149,6 +193,7 @@ export class LowLatencyStream implements FrameStageConsumer {
     const chunks = part.chunks.map((chunk) => chunk.data);
     this.files.set(this.playlist.preloadHint!.uri, chunks);
     this.segmentParts.push(...chunks);
+    this.addToTracks(part);
     this.playlist.addPart({
       durationSeconds: part.durationSeconds,
       independent: part.independent,
@@ -158,9 +203,44 @@ export class LowLatencyStream implements FrameStageConsumer {
     });
     if (part.endsSegment) {
       this.files.set(this.playlist.segmentUri, this.segmentParts);
+      this.storeDashSegment();
       this.afterSegmentEnd(this.playlist.endSegment());
     }
     this.waiters.release(this.playlist);
+  }
+
+  /** A part's chunks, by track, for the DASH segments. */
+  private addToTracks(part: CmafPart): void {
+    part.chunks.forEach((chunk, i) => {
+      const run = part.tracks[i]!;
+      const known = this.segmentTracks.get(chunk.trackId);
+      if (known) {
+        known.chunks.push(chunk.data);
+        known.run.duration += run.duration;
+        known.run.sampleCount += run.sampleCount;
+        known.run.byteLength += chunk.data.length;
+        return;
+      }
+      const track = this.tracks.find((t) => t.id === chunk.trackId);
+      if (!track) return;
+      this.segmentTracks.set(chunk.trackId, { track, chunks: [chunk.data], run: { ...run, byteLength: chunk.data.length } });
+    });
+  }
+
+  /** The segment in progress is complete: each track's chunks become its DASH segment, and the manifest lists it. */
+  private storeDashSegment(): void {
+    const segment = this.playlist.segmentInProgress!;
+    const number = segment.mediaSequenceNumber;
+    const names = [...this.segmentTracks.values()].map(({ track, chunks }) => {
+      const name = dashSegmentFileName(track.kind, this.period, number);
+      this.files.set(name, chunks);
+      return name;
+    });
+    this.dashSegments.set(number, names);
+    const tracks = [...this.segmentTracks.values()].map((entry) => entry.run);
+    this.dash.addSegment({ number, programDateTime: segment.programDateTime, tracks }, this.segmentInit?.tracks);
+    this.segmentTracks.clear();
+    this.segmentInit = undefined;
   }
 
   private afterSegmentEnd(end: SegmentEnd | undefined): void {
@@ -168,7 +248,10 @@ export class LowLatencyStream implements FrameStageConsumer {
     this.segmentParts = [];
     const init = end.segment.initSectionUri;
     this.initUsers.set(init, (this.initUsers.get(init) ?? 0) + 1);
-    if (end.removed.length > 0) this.deleteLater(end.removed);
+    if (end.removed.length > 0) {
+      this.dash.remove(end.removed.map((segment) => segment.mediaSequenceNumber));
+      this.deleteLater(end.removed);
+    }
   }
 
   /** Segments that left the playlist stay downloadable, with their parts, for the grace period. */
@@ -178,6 +261,8 @@ export class LowLatencyStream implements FrameStageConsumer {
       for (const segment of segments) {
         this.files.delete(segment.uri);
         for (const part of segment.parts) this.files.delete(part.uri);
+        for (const name of this.dashSegments.get(segment.mediaSequenceNumber) ?? []) this.files.delete(name);
+        this.dashSegments.delete(segment.mediaSequenceNumber);
         this.releaseInit(segment.initSectionUri);
       }
     });
@@ -192,6 +277,9 @@ export class LowLatencyStream implements FrameStageConsumer {
       return;
     }
     this.initUsers.delete(uri);
-    if (this.playlist.segmentInProgress?.initSectionUri !== uri) this.files.delete(uri);
+    if (this.playlist.segmentInProgress?.initSectionUri === uri) return;
+    this.files.delete(uri);
+    for (const name of this.dashInits.get(uri) ?? []) this.files.delete(name);
+    this.dashInits.delete(uri);
   }
 }

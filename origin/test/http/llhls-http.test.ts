@@ -22,6 +22,8 @@ import { LowLatencyStreams } from '../../src/packaging/low-latency-streams.js';
 import { SegmentDelayStats } from '../../src/packaging/segment-delay-stats.js';
 import { readSegmentSettings } from '../../src/packaging/segment-settings.js';
 import { StreamPackager } from '../../src/packaging/stream-packager.js';
+import { find, readBoxes, readTfhd } from '../cmaf/fixtures/box-reader.js';
+import { descendants, readXml } from '../dash/fixtures/xml-reader.js';
 
 const execFileAsync = promisify(execFile);
 const STREAM = 'llstream1';
@@ -68,7 +70,7 @@ async function setup(t: Test, options: { lowLatency?: boolean } = {}) {
     if (response.status !== 200) throw new Error(`${file}: ${response.status}`);
     return new Uint8Array(await response.arrayBuffer());
   };
-  return { hlsPath, packager, lowLatency, output: lowLatency?.get(STREAM), reloadTimers, get, bytes };
+  return { hlsPath, packager, lowLatency, output: lowLatency?.get(STREAM), reloadTimers, get, bytes, base };
 }
 
 async function clip(name: string): Promise<FlvTag[]> {
@@ -253,3 +255,58 @@ t.test('a new source (fallback, publisher back) is a discontinuity with a new in
   const resumed = await (await get('ll.m3u8')).text();
   t.notMatch(resumed, /#EXT-X-ENDLIST/);
 });
+
+for (const [asset, kinds] of [
+  ['h264-bframes-aac.flv', ['video', 'audio']],
+  ['aac-only.flv', ['audio']],
+] as const) {
+  t.test(`${asset}: index.mpd over the same chunks; ffprobe reads it over HTTP and every track decodes`, async (t) => {
+    const { packager, get, bytes, output, base } = await setup(t);
+    t.equal((await get('index.mpd')).status, 404, 'no manifest before the first segment');
+    const tags = await clip(asset);
+    for (const tag of tags) packager.push(tag);
+
+    const response = await get('index.mpd');
+    t.equal(response.status, 200);
+    t.equal(response.headers.get('content-type'), 'application/dash+xml');
+    t.equal(response.headers.get('cache-control'), 'no-cache');
+    const mpd = readXml(await response.text());
+    t.match(mpd.attributes, { type: 'dynamic', minimumUpdatePeriod: 'PT2S' });
+    const sets = descendants(mpd, 'AdaptationSet');
+    t.same(sets.map((set) => set.attributes.contentType), kinds, 'one AdaptationSet per track');
+    const ll = parseMedia(output!.playlist.render());
+    const period = Number(descendants(mpd, 'Period')[0]!.attributes.id);
+    for (const set of sets) {
+      const template = descendants(set, 'SegmentTemplate')[0]!;
+      const kind = set.attributes.contentType!;
+      const number = Number(template.attributes.startNumber);
+      t.equal(period + number, ll.mediaSequenceBase, `${kind}: $Number$ counts the LL-HLS media sequence numbers from the Period's first`);
+      const init = await get(template.attributes.initialization!);
+      t.equal(init.headers.get('content-type'), `${kind}/mp4`);
+      t.equal(init.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+      const segment = await get(template.attributes.media!.replace('$Number$', String(number)));
+      t.equal(segment.headers.get('content-type'), `${kind}/mp4`);
+      t.equal(segment.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+      const trackId = kind === 'video' ? 1 : 2;
+      const chunks = readBoxes(new Uint8Array(await segment.arrayBuffer())).filter((box) => box.type === 'moof');
+      t.ok(chunks.length > 1, `${kind}: the segment is its parts' chunks`);
+      t.ok(chunks.every((moof) => readTfhd(find(moof.children, 'traf', 'tfhd')).trackId === trackId), `${kind}: of this track only`);
+    }
+    const llSegment = await bytes(ll.segments[0]!.uri);
+    t.ok(llSegment.length > 0);
+
+    await packager.end();
+    t.notMatch(await (await get('index.mpd')).text(), /minimumUpdatePeriod/, 'an ended stream: no more updates');
+    // A dynamic manifest has no end for ffmpeg (it reloads it for more): read 3 s of it.
+    const { stdout, stderr } = await execFileAsync(
+      'ffmpeg',
+      ['-v', 'error', '-i', `${base}index.mpd`, '-t', '3', '-f', 'framecrc', '-'],
+      { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
+    );
+    t.equal(stderr.trim(), '', 'ffmpeg reads the manifest and decodes without errors');
+    const frames = stdout.split('\n').filter((line) => /^\d+,/.test(line));
+    for (const [index, kind] of kinds.entries()) {
+      t.ok(frames.filter((line) => line.startsWith(`${index},`)).length > 50, `${kind}: decoded frames`);
+    }
+      });
+}
