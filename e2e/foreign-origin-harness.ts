@@ -50,7 +50,7 @@ export async function startForeignOriginPlatform<O extends ForeignOrigin>(
   const redis = await startRedisServer();
   const runDir = await mkdtemp(path.join(os.tmpdir(), 'livestack-sidecars-'));
   const discoveryReadyFile = path.join(runDir, 'discovery.ready');
-  const [apiPort, internalApiPort, edgePort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [apiPort, internalApiPort, edgePort, discoveryPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const internalApiUrl = `http://127.0.0.1:${internalApiPort}`;
   const env: Record<string, string> = {
@@ -89,6 +89,7 @@ export async function startForeignOriginPlatform<O extends ForeignOrigin>(
       HLS_PATH: origin.hlsPath,
       ORIGIN_HOST: origin.httpHost,
       DISCOVERY_READY_FILE: discoveryReadyFile,
+      DISCOVERY_HTTP_PORT: String(discoveryPort),
     });
     services.set('discovery', discovery);
     const edge = startService('edge', env);

@@ -122,3 +122,37 @@ t.test('API: the internal listener counts both listeners by route pattern and st
   t.ok(sumOf(text, 'api_request_duration_seconds_count', { listener: 'internal', route: '/authorize' }) >= 2, 'the publishes authorized or not');
   t.equal(sumOf(text, 'api_redis_up'), 1);
 });
+
+t.test('discovery: reports and their lag from the manifest write; the edge: requests and cache', async (t) => {
+  const health = await fetch(`${platform.discoveryUrl}/health`);
+  t.equal(health.status, 200);
+  t.equal((await fetch(`${platform.discoveryUrl}/ready`)).status, 200);
+  const before = await scrape(platform.discoveryUrl);
+  const registered = sumOf(before, 'discovery_reports_total', { kind: 'register', outcome: 'ok' });
+  t.ok(registered >= 1, 'the metered stream went live through discovery');
+  t.ok(sumOf(before, 'discovery_reports_total', { kind: 'end', outcome: 'ok' }) >= 1, 'and its end');
+  t.ok(sumOf(before, 'discovery_report_lag_seconds_count', { kind: 'register' }) >= 1);
+
+  const publisher = publishFile(testAsset('h264-aac.flv'), `${platform.rtmpUrl}/${(await api('POST', '/v1/streams', { name: 'Second' })).json.id}`, { loops: -1 });
+  t.teardown(() => publisher.stop());
+  // A stream id is not a key: the API refuses it, nothing goes live, discovery sends nothing new.
+  const refused = await scrapeUntil('the refusal', platform.originUrl, (text) => sumOf(text, 'origin_publish_refusals_total', { reason: 'denied' }) === 2);
+  t.equal(sumOf(refused, 'origin_live_streams'), 0);
+  await publisher.stop();
+
+  const stream = (await api('POST', '/v1/streams', { name: 'Watched' })).json;
+  const key = (await api('GET', `/v1/streams/${stream.id}/stream-keys`)).json.data.find((k: { protocol: string }) => k.protocol === 'rtmp').stream_key;
+  const live = publishFile(testAsset('h264-aac.flv'), `${platform.rtmpUrl}/${key}`, { loops: -1 });
+  t.teardown(() => live.stop());
+  const reported = await scrapeUntil('the new stream reported', platform.discoveryUrl, (text) =>
+    sumOf(text, 'discovery_reports_total', { kind: 'register', outcome: 'ok' }) > registered && sumOf(text, 'discovery_live_streams') === 1,
+  );
+  t.ok(sumOf(reported, 'discovery_report_lag_seconds_count', { kind: 'register' }) > sumOf(before, 'discovery_report_lag_seconds_count', { kind: 'register' }));
+  t.equal(sumOf(reported, 'discovery_api_reachable'), 1);
+
+  await waitFor('the playlist through the edge', async () => (await fetch(`${platform.edgeUrl}/${stream.id}/index.m3u8`)).status === 200, { timeoutMs: 60_000 });
+  const edge = await scrape(platform.edgeUrl);
+  t.ok(sumOf(edge, 'edge_requests_total', { kind: 'playlist', status: '200' }) >= 1);
+  t.ok(sumOf(edge, 'edge_origin_fetches_total', { kind: 'playlist', outcome: 'ok' }) >= 1);
+  await live.stop();
+});

@@ -36,6 +36,8 @@ export interface Platform {
   internalApi: InternalApiClient;
   edgeUrl: string;
   originUrl: string;
+  /** Discovery's /health, /ready and /metrics. */
+  discoveryUrl: string;
   rtmpUrl: string;
   hlsPath: string;
   redis: RedisServer;
@@ -73,7 +75,14 @@ export async function startPlatform(
   const hlsPath = path.join(runDir, 'hls');
   await mkdir(hlsPath);
   const discoveryReadyFile = path.join(runDir, 'discovery.ready');
-  const [apiPort, internalApiPort, originPort, rtmpPort, edgePort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [apiPort, internalApiPort, originPort, rtmpPort, edgePort, discoveryPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const env: Record<string, string> = {
     REDIS_URL: redis.url,
     API_PORT: String(apiPort),
@@ -91,6 +100,7 @@ export async function startPlatform(
     EDGE_HOST: '127.0.0.1',
     HLS_PATH: hlsPath,
     DISCOVERY_READY_FILE: discoveryReadyFile,
+    DISCOVERY_HTTP_PORT: String(discoveryPort),
     ALLOWED_STREAMS: '*',
     ...extraEnv,
   };
@@ -115,6 +125,7 @@ export async function startPlatform(
     internalApi: new InternalApiClient({ apiUrl: `http://127.0.0.1:${internalApiPort}`, token: TEST_INTERNAL_TOKEN, timeoutMs: 10_000, connections: 4 }),
     edgeUrl: `http://127.0.0.1:${edgePort}`,
     originUrl: `http://127.0.0.1:${originPort}`,
+    discoveryUrl: `http://127.0.0.1:${discoveryPort}`,
     rtmpUrl: `rtmp://127.0.0.1:${rtmpPort}/stream`,
     hlsPath,
     redis,

@@ -1,5 +1,7 @@
 import type { Logger } from '../../service-kit/src/logger.js';
+import { DiscoveryMetrics } from './discovery-metrics.js';
 import { ManifestWatcher } from './manifest-watcher.js';
+import { MeteredReporter } from './metered-reporter.js';
 import { ReportOutbox } from './report-outbox.js';
 import type { DiscoverySettings } from './settings.js';
 import { StreamTracker } from './stream-tracker.js';
@@ -12,6 +14,7 @@ export interface DiscoveryDeps {
 
 export interface Discovery {
   tracker: StreamTracker;
+  metrics: DiscoveryMetrics;
   /** Starts watching; resolves once existing manifests were scanned. */
   start(): Promise<void>;
   /** Stops watching, then withdraws every live stream. */
@@ -20,12 +23,17 @@ export interface Discovery {
 
 /** Wires watcher → tracker → outbox → reporter; the reporter is handed in so tests can fake it. */
 export function createDiscovery(settings: DiscoverySettings, { reporter, logger }: DiscoveryDeps): Discovery {
-  const outbox = new ReportOutbox({
-    reporter,
+  // Its sources are read at each scrape, once the tracker and outbox below exist.
+  const metrics: DiscoveryMetrics = new DiscoveryMetrics({
+    liveStreams: () => tracker.liveStreams().length,
+    apiReachable: () => outbox.apiReachable,
+  });
+  const outbox: ReportOutbox = new ReportOutbox({
+    reporter: new MeteredReporter(reporter, metrics),
     backoff: { initialMs: settings.retryInitialMs, maxMs: settings.retryMaxMs },
     logger,
   });
-  const tracker = new StreamTracker({
+  const tracker: StreamTracker = new StreamTracker({
     manifestName: settings.manifestName,
     timing: {
       heartbeatMs: settings.heartbeatMs,
@@ -43,6 +51,7 @@ export function createDiscovery(settings: DiscoverySettings, { reporter, logger 
   });
   return {
     tracker,
+    metrics,
     start: () => watcher.start(),
     async stop() {
       await watcher.close();

@@ -4,6 +4,7 @@ import { onShutdownSignal } from '../../service-kit/src/shutdown.js';
 import { InternalApiClient } from '../../internal-api/src/internal-api-client.js';
 import { ApiReporter } from './api-reporter.js';
 import { createDiscovery } from './app.js';
+import { buildDiscoveryHttp } from './http-app.js';
 import { ReadyFile } from './ready-file.js';
 import { readDiscoverySettings, type DiscoverySettings } from './settings.js';
 
@@ -28,20 +29,31 @@ const api = new InternalApiClient({
   connections: settings.apiConnections,
 });
 const discovery = createDiscovery(settings, { reporter: new ApiReporter(api, settings.originHost), logger });
+let ready = false;
+const http = buildDiscoveryHttp({ metrics: discovery.metrics, ready: () => ready });
 
 // Withdrawing waits for in-flight requests, then sends one DELETE per live stream: two request
 // timeouts at most, plus margin.
 onShutdownSignal(
   logger,
   async () => {
+    ready = false;
     await readyFile?.clear();
     await discovery.stop();
     await api.close();
+    await http.close();
   },
   { timeoutMs: 2 * settings.apiTimeoutMs + 5_000 },
 );
 
+try {
+  await http.listen({ host: settings.httpHost, port: settings.httpPort });
+} catch (error) {
+  logger.fatal({ err: error, host: settings.httpHost, port: settings.httpPort }, 'cannot listen (DISCOVERY_HTTP_HOST, DISCOVERY_HTTP_PORT)');
+  process.exit(1);
+}
 await discovery.start();
+ready = true;
 await readyFile?.markReady();
 logger.info(
   {
@@ -49,6 +61,7 @@ logger.info(
     originHost: settings.originHost,
     heartbeatMs: settings.heartbeatMs,
     staleTargetDurations: settings.staleTargetDurations,
+    http: `${settings.httpHost}:${settings.httpPort}`,
   },
   'discovery started',
 );

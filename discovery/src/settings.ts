@@ -4,6 +4,7 @@ import {
   readInteger,
   readNumber,
   readOptionalInteger,
+  readPort,
   readString,
   SettingError,
   type Env,
@@ -46,6 +47,10 @@ export interface DiscoverySettings {
   retryInitialMs: number;
   /** API_RETRY_MAX_MS: cap of the retry delay (before jitter). */
   retryMaxMs: number;
+  /** DISCOVERY_HTTP_HOST: where /health, /ready and /metrics listen. Default 127.0.0.1: nothing there is for the public. */
+  httpHost: string;
+  /** DISCOVERY_HTTP_PORT: their port. Default 8082 (the origin has 8080, the edge 8081). */
+  httpPort: number;
 }
 
 /** A heartbeat this many times shorter than the TTL survives two lost heartbeats in a row. */
@@ -81,6 +86,8 @@ export function readDiscoverySettings(env: Env = process.env): DiscoverySettings
     apiConnections: readInteger(env, 'API_CONNECTIONS', 16, { min: 1, max: 1_024 }),
     retryInitialMs,
     retryMaxMs,
+    httpHost: readString(env, 'DISCOVERY_HTTP_HOST', '127.0.0.1'),
+    httpPort: readPort(env, 'DISCOVERY_HTTP_PORT', 8082),
   };
 }
 

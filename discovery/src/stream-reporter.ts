@@ -3,6 +3,11 @@ export interface StreamReport {
   name: string;
   /** The playlist path relative to the stream folder, e.g. `index.m3u8`. */
   manifest: string;
+  /**
+   * When the manifest write that caused this report happened (its mtime, ms since the epoch):
+   * set when a write made the stream live or ended it, not on heartbeats. Not sent to the API.
+   */
+  writtenAt?: number;
 }
 
 /** A stream whose playlist ended (or went stale): the API keeps offering it, as ended, for a while. */

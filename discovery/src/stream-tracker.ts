@@ -56,7 +56,7 @@ export class StreamTracker implements ManifestListener {
     if (decision.action === 'none' && stream.lifecycle.phase !== 'live') {
       this.#logger.debug({ stream: name, state, phase: stream.lifecycle.phase }, 'manifest not reported');
     }
-    this.#act(name, decision);
+    this.#act(name, decision, modifiedAt);
     this.#schedule(name, stream);
   }
 
@@ -90,13 +90,14 @@ export class StreamTracker implements ManifestListener {
     }, Math.max(0, deadline - Date.now()));
   }
 
-  #act(name: string, decision: Decision): void {
+  /** `writtenAt`: the mtime of the manifest write that led to `decision`, if one did. */
+  #act(name: string, decision: Decision, writtenAt?: number): void {
     switch (decision.action) {
       case 'none':
         return;
       case 'register':
         this.#logger.info({ stream: name }, 'stream live: registering');
-        this.#outbox.submit({ kind: 'register', report: { name, manifest: this.#manifestName } });
+        this.#outbox.submit({ kind: 'register', report: { name, manifest: this.#manifestName, writtenAt } });
         return;
       case 'refresh':
         this.#logger.debug({ stream: name }, 'heartbeat: refreshing');
@@ -106,7 +107,7 @@ export class StreamTracker implements ManifestListener {
         this.#logger.info({ stream: name, reason: decision.reason, graceSeconds: decision.graceSeconds }, 'stream over: reporting its end');
         this.#outbox.submit({
           kind: 'end',
-          report: { name, manifest: this.#manifestName, graceSeconds: decision.graceSeconds },
+          report: { name, manifest: this.#manifestName, graceSeconds: decision.graceSeconds, writtenAt },
         });
         return;
       case 'withdraw':

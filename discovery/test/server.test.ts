@@ -6,12 +6,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { freePort } from '../../test-support/free-port.js';
 import { TEST_INTERNAL_TOKEN } from '../../test-support/internal-token.js';
+import { sumOf } from '../../test-support/prometheus-text.js';
 import { waitFor } from '../../test-support/wait-for.js';
 
 const serverPath = fileURLToPath(new URL('../src/server.ts', import.meta.url));
 
-t.test('the service registers a live stream and withdraws it on SIGTERM before exiting', async (t) => {
+t.test('the service registers a live stream, counts it in /metrics, and withdraws it on SIGTERM before exiting', async (t) => {
   const requests: string[] = [];
   const api = http.createServer((req, res) => {
     let body = '';
@@ -30,6 +32,8 @@ t.test('the service registers a live stream and withdraws it on SIGTERM before e
   const hlsPath = await mkdtemp(path.join(os.tmpdir(), 'discovery-server-'));
   t.teardown(() => rm(hlsPath, { recursive: true, force: true }));
 
+  const httpPort = await freePort();
+  const local = `http://127.0.0.1:${httpPort}`;
   // Run server.ts with the same TypeScript loader tap uses for this file.
   const child = spawn(process.execPath, [...process.execArgv.filter((arg) => arg.includes('typescript')), serverPath], {
     env: {
@@ -39,6 +43,7 @@ t.test('the service registers a live stream and withdraws it on SIGTERM before e
       ORIGIN_HOST: '10.0.0.7:8080',
       INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
       LOG_LEVEL: 'info',
+      DISCOVERY_HTTP_PORT: String(httpPort),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -49,11 +54,27 @@ t.test('the service registers a live stream and withdraws it on SIGTERM before e
   t.teardown(() => child.kill('SIGKILL'));
 
   await waitFor('discovery started', () => output.includes('discovery started'), { timeoutMs: 120_000 });
+  t.same(await (await fetch(`${local}/health`)).json(), { status: 'ok' });
+  const ready = await fetch(`${local}/ready`);
+  t.equal(ready.status, 200, 'ready once the initial scan is done');
+  t.same(await ready.json(), { status: 'ready' });
+  const idle = await (await fetch(`${local}/metrics`)).text();
+  t.equal(sumOf(idle, 'discovery_reports_total'), 0);
+  t.equal(sumOf(idle, 'discovery_api_reachable'), 1);
+  t.match(idle, /^process_cpu_user_seconds_total /m, 'with the process metrics');
   await mkdir(path.join(hlsPath, 'golive'));
   await writeFile(path.join(hlsPath, 'golive', 'index.m3u8.tmp'), '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.000,\n0.ts\n');
   await rename(path.join(hlsPath, 'golive', 'index.m3u8.tmp'), path.join(hlsPath, 'golive', 'index.m3u8'));
   await waitFor('registered', () => requests.length > 0);
   t.same(requests, ['POST /streams {"name":"golive","manifest":"index.m3u8","host":"10.0.0.7:8080"}']);
+  const live = await waitFor('the report counted', async () => {
+    const text = await (await fetch(`${local}/metrics`)).text();
+    return sumOf(text, 'discovery_reports_total', { kind: 'register', outcome: 'ok' }) === 1 && text;
+  });
+  t.equal(sumOf(live, 'discovery_live_streams'), 1);
+  t.equal(sumOf(live, 'discovery_report_lag_seconds_count', { kind: 'register' }), 1, 'the lag from the manifest write');
+  t.ok(sumOf(live, 'discovery_report_lag_seconds_sum', { kind: 'register' }) < 60, 'measured from the mtime, in seconds');
+  t.equal(sumOf(live, 'discovery_api_errors_total'), 0);
 
   child.kill('SIGTERM');
   t.equal(await exited, 0, 'exits cleanly');

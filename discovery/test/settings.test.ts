@@ -22,6 +22,8 @@ t.test('defaults', async (t) => {
     apiConnections: 16,
     retryInitialMs: 200,
     retryMaxMs: 5_000,
+    httpHost: '127.0.0.1',
+    httpPort: 8082,
   });
 });
 
