@@ -56,6 +56,13 @@ export interface CmafFragmenterOptions {
   maxSegmentSeconds?: number;
   /** Media held for the next part beyond this is refused (MediaFormatError). Default 64 MiB. */
   maxPendingBytes?: number;
+  /**
+   * Chunks within a part: once this much lead-track media is complete since the last chunk, it
+   * comes out (a `chunks` event) without waiting for the part to end, so the part can be sent
+   * while it is produced. Each chunk costs ~100 bytes of `moof` per track. Default: none, one
+   * chunk per track per part.
+   */
+  chunkTargetSeconds?: number;
 }
 
 export interface CmafInit {
@@ -93,7 +100,10 @@ export interface CmafPartTrack {
 }
 
 export interface CmafPart {
-  /** One chunk per track with samples in this part, in track order: the part is their bytes back to back. */
+  /**
+   * Every chunk of the part, in the order they came out (those of earlier `chunks` events
+   * first, then the rest): the part is their bytes back to back. Each holds one track.
+   */
   chunks: readonly CmafChunk[];
   /** The first chunk's mfhd sequence number; every chunk takes the next, counting up from 1 across inits. */
   sequenceNumber: number;
@@ -104,11 +114,24 @@ export interface CmafPart {
   /** The lead track's decode time at the part's start and the part's duration on it. */
   startSeconds: number;
   durationSeconds: number;
-  /** One entry per track with samples in this part, in chunk order. */
+  /** One entry per track with samples in this part, in track order, summed over its chunks. */
   tracks: readonly CmafPartTrack[];
 }
 
-export type CmafEvent = { kind: 'init'; init: CmafInit } | { kind: 'part'; part: CmafPart };
+export type CmafEvent =
+  | { kind: 'init'; init: CmafInit }
+  /** The first chunks of the part in progress (chunkTargetSeconds); its `part` event lists them again. */
+  | { kind: 'chunks'; chunks: readonly CmafChunk[] }
+  | { kind: 'part'; part: CmafPart };
+
+/** The part in progress, as far as its chunks have come out. */
+interface PartSoFar {
+  chunks: CmafChunk[];
+  /** By track, in track order. */
+  tracks: CmafPartTrack[];
+  independent: boolean;
+  firstSequenceNumber: number;
+}
 
 const NO_EVENTS: readonly CmafEvent[] = Object.freeze([]);
 
@@ -118,12 +141,15 @@ export class CmafFragmenter {
   private readonly segmentSeconds: number;
   private readonly maxSegmentSeconds: number;
   private readonly maxPendingBytes: number;
+  private readonly chunkSeconds: number;
   /** Video first: the order of `trak` and `traf` boxes. The first queue leads the cuts. */
   private queues: SampleQueue[] = [];
   private nalLengthSize = 4;
   /** The run's first lead-track keyframe has arrived; frames before it are dropped. */
   private started = false;
   private partStart = 0;
+  private chunkStart = 0;
+  private partSoFar: PartSoFar | undefined;
   private segmentStart = 0;
   private sequenceNumber = 0;
   private inits = 0;
@@ -139,7 +165,8 @@ export class CmafFragmenter {
     if (!(segmentTargetSeconds >= partTargetSeconds && Number.isFinite(segmentTargetSeconds))) {
       throw new RangeError(`segmentTargetSeconds must be a number >= partTargetSeconds (${partTargetSeconds}), got ${segmentTargetSeconds}`);
     }
-    const { maxSegmentSeconds = 10 * segmentTargetSeconds, maxPartSeconds = Number.POSITIVE_INFINITY } = options;
+    const { maxSegmentSeconds = 10 * segmentTargetSeconds, maxPartSeconds = Number.POSITIVE_INFINITY, chunkTargetSeconds = Number.POSITIVE_INFINITY } = options;
+    if (!(chunkTargetSeconds > 0)) throw new RangeError(`chunkTargetSeconds must be a positive number, got ${chunkTargetSeconds}`);
     if (!(maxPartSeconds > 0)) throw new RangeError(`maxPartSeconds must be a positive number, got ${maxPartSeconds}`);
     if (!(maxSegmentSeconds >= segmentTargetSeconds && Number.isFinite(maxSegmentSeconds))) {
       throw new RangeError(`maxSegmentSeconds must be a number >= segmentTargetSeconds (${segmentTargetSeconds}), got ${maxSegmentSeconds}`);
@@ -150,6 +177,7 @@ export class CmafFragmenter {
     this.segmentSeconds = segmentTargetSeconds;
     this.maxSegmentSeconds = maxSegmentSeconds;
     this.maxPendingBytes = maxPendingBytes;
+    this.chunkSeconds = chunkTargetSeconds;
   }
 
   /**
@@ -196,7 +224,7 @@ export class CmafFragmenter {
     queue.add(decodeTime, compositionOffset, sync ? SYNC_SAMPLE_FLAGS : NON_SYNC_SAMPLE_FLAGS, frame.data);
     if (!this.started) {
       this.started = true;
-      this.partStart = this.segmentStart = queue.newest!.decodeTime;
+      this.partStart = this.chunkStart = this.segmentStart = queue.newest!.decodeTime;
       return NO_EVENTS;
     }
     return queue === lead ? this.cutBeforeNewest(lead, sync) : NO_EVENTS;
@@ -245,11 +273,14 @@ export class CmafFragmenter {
     const part = cutTime - this.partStart;
     const nearTarget = (part + halfFrame) / timescale >= this.partSeconds;
     const nextWouldOverrun = (part + lead.lastKnownDuration + timescale / 1000) / timescale > this.maxPartSeconds;
-    if (!endsSegment && !nearTarget && !nextWouldOverrun) return NO_EVENTS;
+    const endsPart = endsSegment || nearTarget || nextWouldOverrun;
+    const chunkDue = (cutTime - this.chunkStart + halfFrame) / timescale >= this.chunkSeconds;
+    if (!endsPart && !chunkDue) return NO_EVENTS;
     const cutSeconds = cutTime / timescale;
     // Other tracks give the samples that start before the cut; their newest waits for its duration.
     const counts = this.queues.map((q) => (q === lead ? q.closedCount : q.closedCountBefore(cutSeconds)));
-    return [this.part(counts, endsSegment)];
+    if (endsPart) return [this.part(counts, endsSegment)];
+    return [{ kind: 'chunks', chunks: this.writeChunks(counts) }];
   }
 
   /** Ends the run: every open sample gets its nominal duration and goes into a last part. */
@@ -260,37 +291,64 @@ export class CmafFragmenter {
     this.started = false;
   }
 
-  /** Writes the first `counts[i]` samples of each queue as a chunk each; the lead's count is never 0. */
+  /** Writes the first `counts[i]` samples of each queue as the part's last chunks, and the part; the lead's count is never 0. */
   private part(counts: number[], endsSegment: boolean): CmafEvent {
-    const runs: TrackRun[] = [];
-    this.queues.forEach((queue, i) => {
-      if (counts[i]! > 0) runs.push(queue.run(counts[i]!));
-    });
-    const sequenceNumber = this.sequenceNumber + 1;
-    const chunks = runs.map((run) => ({ trackId: run.trackId, data: writeFragment(++this.sequenceNumber, [run]) }));
-    const tracks = runs.map((run) => ({
-      trackId: run.trackId,
-      baseDecodeTime: run.baseDecodeTime,
-      duration: run.samples.reduce((sum, sample) => sum + sample.duration, 0),
-      sampleCount: run.samples.length,
-    }));
-    this.queues.forEach((queue, i) => queue.drop(counts[i]!));
-    const lead = this.queues[0]!;
-    const leadRun = runs[0]!;
+    this.writeChunks(counts);
+    const { chunks, tracks, independent, firstSequenceNumber } = this.partSoFar!;
+    this.partSoFar = undefined;
     const leadTrack = tracks[0]!;
-    const timescale = lead.track.timescale;
+    const timescale = this.queues[0]!.track.timescale;
     this.partStart = leadTrack.baseDecodeTime + leadTrack.duration;
     if (endsSegment) this.segmentStart = this.partStart;
     const part: CmafPart = {
       chunks,
-      sequenceNumber,
-      independent: leadRun.samples[0]!.flags === SYNC_SAMPLE_FLAGS,
+      sequenceNumber: firstSequenceNumber,
+      independent,
       endsSegment,
       startSeconds: leadTrack.baseDecodeTime / timescale,
       durationSeconds: leadTrack.duration / timescale,
       tracks,
     };
     return { kind: 'part', part };
+  }
+
+  /**
+   * Writes the first `counts[i]` samples of each queue as a chunk each (none for a count of 0)
+   * and adds them to the part in progress; the lead's count is never 0.
+   */
+  private writeChunks(counts: number[]): CmafChunk[] {
+    const runs: TrackRun[] = [];
+    this.queues.forEach((queue, i) => {
+      if (counts[i]! > 0) runs.push(queue.run(counts[i]!));
+    });
+    const chunks = runs.map((run) => ({ trackId: run.trackId, data: writeFragment(++this.sequenceNumber, [run]) }));
+    const so = (this.partSoFar ??= {
+      chunks: [],
+      tracks: [],
+      independent: runs[0]!.samples[0]!.flags === SYNC_SAMPLE_FLAGS,
+      firstSequenceNumber: this.sequenceNumber - chunks.length + 1,
+    });
+    so.chunks.push(...chunks);
+    for (const run of runs) {
+      const duration = run.samples.reduce((sum, sample) => sum + sample.duration, 0);
+      const known = so.tracks.find((track) => track.trackId === run.trackId);
+      if (known) {
+        known.duration += duration;
+        known.sampleCount += run.samples.length;
+      } else {
+        so.tracks.push({ trackId: run.trackId, baseDecodeTime: run.baseDecodeTime, duration, sampleCount: run.samples.length });
+      }
+    }
+    // Track order: a track whose first samples came in a later chunk than another's still sorts by queue.
+    so.tracks.sort((a, b) => this.trackIndex(a.trackId) - this.trackIndex(b.trackId));
+    this.queues.forEach((queue, i) => queue.drop(counts[i]!));
+    const lead = runs[0]!;
+    this.chunkStart = lead.baseDecodeTime + lead.samples.reduce((sum, sample) => sum + sample.duration, 0);
+    return chunks;
+  }
+
+  private trackIndex(trackId: number): number {
+    return this.queues.findIndex((queue) => queue.track.id === trackId);
   }
 }
 

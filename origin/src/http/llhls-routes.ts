@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   blockingTimeoutMs,
@@ -10,6 +11,7 @@ import {
   type WaitOutcome,
 } from '../llhls/index.js';
 import type { DashOutput } from './dash-routes.js';
+import type { HintedPartFollower } from '../packaging/low-latency-stream.js';
 import {
   DeliveryDirectiveError,
   MediaNotFoundError,
@@ -29,6 +31,9 @@ export interface LowLatencyOutput extends DashOutput {
   readonly playlist: LowLatencyPlaylist;
   readonly waiters: ReloadWaiters;
   file(name: string): readonly Uint8Array[] | undefined;
+  /** See LowLatencyStream.followHintedPart. */
+  followHintedPart(uri: string, follower: HintedPartFollower): (() => void) | undefined;
+  readonly partFollowerCount: number;
 }
 
 /** The LL-HLS outputs by stream name; LowLatencyStreams is one. */
@@ -91,10 +96,11 @@ export async function sendLowLatencyPlaylist(
 }
 
 /**
- * `GET|HEAD /<stream>/init-<msn>.mp4`, `/<stream>/<msn>.m4s`, `/<stream>/<msn>.<part>.m4s`. A
- * request for the hinted part (EXT-X-PRELOAD-HINT) before it exists waits until it is listed
- * (at most three target durations, then 503) and gets it whole: parts are not yet streamed as
- * they are produced.
+ * `GET|HEAD /<stream>/init-<msn>.mp4`, `/<stream>/<msn>.m4s`, `/<stream>/<msn>.<part>.m4s`. The
+ * hinted part (EXT-X-PRELOAD-HINT) may be asked for before it exists: the answer starts with its
+ * first chunk and follows the fragmenter chunk by chunk (chunked transfer, no Content-Length),
+ * ending when the part is complete; at most three target durations pass before the first chunk
+ * (then 503). A HEAD waits for the whole part.
  */
 export async function sendLowLatencyMedia(
   request: FastifyRequest,
@@ -105,18 +111,28 @@ export async function sendLowLatencyMedia(
   output: LowLatencyOutput | undefined,
 ): Promise<FastifyReply> {
   const path = `${stream}/${file}`;
-  let buffers = output?.file(file);
-  if (!buffers && output && name.kind === 'part' && isHinted(output.playlist, name)) {
-    const target = { mediaSequenceNumber: name.mediaSequenceNumber, partIndex: name.partIndex };
-    const timeoutMs = blockingTimeoutMs(output.playlist);
-    const outcome = await waitFor(reply, output, stream, target, timeoutMs);
-    if (outcome === 'gone') return reply;
-    if (outcome instanceof Error) return sendError(reply, outcome);
-    if (outcome.kind === 'timed-out') return sendError(reply, new PlaylistUpdateTimeoutError(path, timeoutMs / 1000));
-    buffers = output.file(file);
+  const buffers = output?.file(file);
+  if (!buffers && output && name.kind === 'part') {
+    if (blockedCount(output) >= MAX_BLOCKED_REQUESTS_PER_STREAM) {
+      return sendError(reply, new TooManyBlockedRequestsError(stream, MAX_BLOCKED_REQUESTS_PER_STREAM));
+    }
+    const followed = await followHintedPart(reply, output, file, request.method === 'HEAD');
+    if (followed.kind === 'gone') return reply;
+    if (followed.kind === 'timed-out') return sendError(reply, new PlaylistUpdateTimeoutError(path, followed.afterSeconds));
+    if (followed.kind === 'streaming') {
+      return reply
+        .header('content-type', LOW_LATENCY_CONTENT_TYPES.media)
+        .header('cache-control', MEDIA_CACHE_CONTROL)
+        .send(followed.body);
+    }
+    if (followed.kind === 'complete') return sendWhole(request, reply, name, output.file(file)!);
   }
-  // A hinted part the segment ended before is never made: 404, as RFC 8216bis 6.2.6 expects.
+  // A part that is neither stored nor hinted (too old, too far ahead, or the stream ended first): 404.
   if (!buffers) return sendError(reply, new MediaNotFoundError(path));
+  return sendWhole(request, reply, name, buffers);
+}
+
+function sendWhole(request: FastifyRequest, reply: FastifyReply, name: LowLatencyMediaName, buffers: readonly Uint8Array[]): FastifyReply {
   const body = buffers.length === 1 ? toBuffer(buffers[0]!) : Buffer.concat(buffers.map(toBuffer));
   return reply
     .header('content-type', name.kind === 'init' ? LOW_LATENCY_CONTENT_TYPES.init : LOW_LATENCY_CONTENT_TYPES.media)
@@ -125,9 +141,67 @@ export async function sendLowLatencyMedia(
     .send(request.method === 'HEAD' ? undefined : body);
 }
 
-function isHinted(playlist: LowLatencyPlaylist, name: { mediaSequenceNumber: number; partIndex: number }): boolean {
-  const hint = playlist.preloadHint;
-  return hint !== undefined && hint.mediaSequenceNumber === name.mediaSequenceNumber && hint.partIndex === name.partIndex;
+type FollowOutcome =
+  /** Not the hinted part, or it was dropped before its first chunk. */
+  | { kind: 'not-hinted' }
+  | { kind: 'timed-out'; afterSeconds: number }
+  /** The client left first. */
+  | { kind: 'gone' }
+  /** The part is stored: send it whole. */
+  | { kind: 'complete' }
+  /** Its first chunk is here: `body` has it and follows the rest. */
+  | { kind: 'streaming'; body: Readable };
+
+/**
+ * Follows the hinted part `file` until its first chunk (or, with `whole`, until it is complete),
+ * the deadline, or the client leaving. Once streaming, a part dropped half way (the stream
+ * handed over or closed) destroys the body, so the client sees a truncated answer, never a
+ * short part.
+ */
+function followHintedPart(reply: FastifyReply, output: LowLatencyOutput, file: string, whole: boolean): Promise<FollowOutcome> {
+  const timeoutSeconds = blockingTimeoutMs(output.playlist) / 1000;
+  return new Promise<FollowOutcome>((resolve) => {
+    let body: Readable | undefined;
+    let settled = false;
+    let unfollow: (() => void) | undefined;
+    const settle = (outcome: FollowOutcome): void => {
+      if (settled) return;
+      settled = true;
+      if (outcome.kind !== 'streaming') reply.raw.off('close', onClose);
+      resolve(outcome);
+    };
+    const onClose = (): void => {
+      unfollow?.();
+      body?.destroy();
+      settle({ kind: 'gone' });
+    };
+    reply.raw.once('close', onClose);
+    unfollow = output.followHintedPart(file, (progress) => {
+      if (progress.kind === 'chunk') {
+        if (whole) return;
+        body ??= new Readable({ read() {} });
+        body.push(toBuffer(progress.data));
+        settle({ kind: 'streaming', body });
+        return;
+      }
+      reply.raw.off('close', onClose);
+      if (progress.kind === 'complete') {
+        if (body) body.push(null);
+        else settle({ kind: 'complete' });
+      } else if (progress.kind === 'dropped') {
+        if (body) body.destroy(new Error(`part ${file} was dropped before it was complete`));
+        else settle({ kind: 'not-hinted' });
+      } else {
+        settle({ kind: 'timed-out', afterSeconds: timeoutSeconds });
+      }
+    });
+    if (!unfollow) settle({ kind: 'not-hinted' });
+  });
+}
+
+/** Requests a stream holds open: blocked playlist reloads and followers of the hinted part. */
+function blockedCount(output: LowLatencyOutput): number {
+  return output.waiters.size + output.partFollowerCount;
 }
 
 /**
@@ -141,7 +215,7 @@ async function waitFor(
   target: ReloadTarget,
   timeoutMs: number,
 ): Promise<WaitOutcome | 'gone' | TooManyBlockedRequestsError> {
-  if (output.waiters.size >= MAX_BLOCKED_REQUESTS_PER_STREAM) {
+  if (blockedCount(output) >= MAX_BLOCKED_REQUESTS_PER_STREAM) {
     return new TooManyBlockedRequestsError(stream, MAX_BLOCKED_REQUESTS_PER_STREAM);
   }
   const pending = output.waiters.wait(target, timeoutMs);

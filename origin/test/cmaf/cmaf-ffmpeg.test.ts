@@ -37,7 +37,8 @@ interface Packaged {
  */
 function packageFlv(asset: string, layout: Layout, restartAtMs = Infinity): Packaged {
   const timeline = new RtmpTimeline();
-  const fragmenter = new CmafFragmenter();
+  // Chunked as the origin's LL-HLS packaging does it (three chunks a part).
+  const fragmenter = new CmafFragmenter({ partTargetSeconds: 0.334, maxPartSeconds: 0.334, chunkTargetSeconds: 0.111 });
   const events: CmafEvent[] = [];
   let videoConfig: VideoConfig | undefined;
   let audioConfig: AudioConfig | undefined;
@@ -72,7 +73,7 @@ function writeFiles(name: string, events: CmafEvent[]): string[] {
   const files: Uint8Array[][] = [];
   for (const event of events) {
     if (event.kind === 'init') files.push([event.init.data]);
-    else files[files.length - 1]!.push(...event.part.chunks.map((chunk) => chunk.data));
+    else if (event.kind === 'part') files[files.length - 1]!.push(...event.part.chunks.map((chunk) => chunk.data));
   }
   return files.map((chunks, i) => {
     const path = join(dir, `${name}-${i}.mp4`);

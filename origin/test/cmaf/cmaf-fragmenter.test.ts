@@ -270,6 +270,36 @@ t.test('maxPartSeconds: no part longer than the ceiling, none shorter than the c
   t.throws(() => new CmafFragmenter({ maxPartSeconds: 0 }), /maxPartSeconds must be a positive number, got 0/);
 });
 
+t.test('chunkTargetSeconds: a part comes out in chunks as its media completes, the same samples and cuts as without', async (t) => {
+  const frames = avFrames(6);
+  const whole = run(started({ partTargetSeconds: 0.334, maxPartSeconds: 0.334 }), frames);
+  const chunked = run(started({ partTargetSeconds: 0.334, maxPartSeconds: 0.334, chunkTargetSeconds: 0.111 }), frames);
+  const wholeParts = partsOf(whole);
+  const chunkedParts = partsOf(chunked);
+  t.same(
+    chunkedParts.map(({ independent, endsSegment, startSeconds, durationSeconds, tracks }) => ({ independent, endsSegment, startSeconds, durationSeconds, tracks })),
+    wholeParts.map(({ independent, endsSegment, startSeconds, durationSeconds, tracks }) => ({ independent, endsSegment, startSeconds, durationSeconds, tracks })),
+    'the same parts: cuts, durations, per-track sums',
+  );
+  for (const trackId of [1, 2]) t.same(samplesOf(chunkedParts, trackId), samplesOf(wholeParts, trackId), `track ${trackId}: the same samples`);
+
+  // Every chunks event precedes its part, and the part lists those chunks first, then its last ones.
+  let pending: Uint8Array[] = [];
+  let sequence = 0;
+  for (const event of chunked) {
+    if (event.kind === 'chunks') pending.push(...event.chunks.map((chunk) => chunk.data));
+    if (event.kind !== 'part') continue;
+    const data = event.part.chunks.map((chunk) => chunk.data);
+    t.same(data.slice(0, pending.length), pending, 'the chunks that came out first, in order');
+    t.equal(event.part.sequenceNumber, sequence + 1, 'mfhd numbers go on from the last chunk');
+    sequence += data.length;
+    pending = [];
+  }
+  const perPart = chunkedParts.map((part) => part.chunks.filter((chunk) => chunk.trackId === 1).length);
+  t.ok(perPart.filter((n) => n >= 3).length >= chunkedParts.length / 2, `about three video chunks a part (${perPart.join(',')})`);
+  t.ok(chunkedParts.every((part) => part.chunks[0]!.trackId === 1), 'each part starts with video: a player can start on its keyframe');
+});
+
 t.test('options are checked', async (t) => {
   t.throws(() => new CmafFragmenter({ partTargetSeconds: 0 }), /partTargetSeconds must be a positive number, got 0/);
   t.throws(() => new CmafFragmenter({ segmentTargetSeconds: 0.1 }), /segmentTargetSeconds must be a number >= partTargetSeconds/);

@@ -73,6 +73,17 @@ async function setup(t: Test, options: { lowLatency?: boolean } = {}) {
   return { hlsPath, packager, lowLatency, output: lowLatency?.get(STREAM), reloadTimers, get, bytes, base };
 }
 
+/** Pushes the clip's tags into the packager, one at a time, until `done()`. */
+function feeder(packager: StreamPackager, tags: readonly FlvTag[]): (done: () => boolean) => void {
+  let next = 0;
+  return (done) => {
+    while (!done()) {
+      if (next >= tags.length) throw new Error('the clip ran out');
+      packager.push(tags[next++]!);
+    }
+  };
+}
+
 async function clip(name: string): Promise<FlvTag[]> {
   return [...readFlvTags(new Uint8Array(await readFile(testAsset(name))))];
 }
@@ -162,13 +173,7 @@ for (const [asset, kinds] of [
 t.test('blocking reload: the request for the next part is answered once it is listed, with it', async (t) => {
   const { packager, get, output } = await setup(t);
   const tags = await clip('h264-aac.flv');
-  let next = 0;
-  const pushUntil = (done: () => boolean) => {
-    while (!done()) {
-      if (next >= tags.length) throw new Error('the clip ran out');
-      packager.push(tags[next++]!);
-    }
-  };
+  const pushUntil = feeder(packager, tags);
   pushUntil(() => output!.playlist.openPartCount >= 2);
   const hint = output!.playlist.preloadHint!;
   const query = `_HLS_msn=${hint.mediaSequenceNumber}&_HLS_part=${hint.partIndex}`;
@@ -179,7 +184,7 @@ t.test('blocking reload: the request for the next part is answered once it is li
     return { status: response.status, cacheControl: response.headers.get('cache-control'), text: await response.text() };
   });
   const hinted = get(hint.uri).then(async (response) => ({ status: response.status, bytes: new Uint8Array(await response.arrayBuffer()) }));
-  await waitFor('both requests held', () => output!.waiters.size === 2);
+  await waitFor('both requests held', () => output!.waiters.size + output!.partFollowerCount === 2);
   t.notOk(answered, 'held while the part does not exist');
 
   pushUntil(() => output!.playlist.openPartCount > hint.partIndex || output!.playlist.nextMediaSequence > hint.mediaSequenceNumber);
@@ -206,6 +211,73 @@ t.test('blocking reload: the request for the next part is answered once it is li
   t.ok(parseMedia(delta), 'a delta update parses');
 });
 
+t.test('the hinted part is sent chunk by chunk while it is made, and is then the stored part', async (t) => {
+  const { packager, get, output } = await setup(t);
+  const tags = await clip('h264-aac.flv');
+  const pushUntil = feeder(packager, tags);
+  pushUntil(() => output!.playlist.openPartCount >= 1);
+  const hint = output!.playlist.preloadHint!;
+  // This test follows the part in process too, to know when its first chunk exists.
+  const seen: string[] = [];
+  const unfollow = output!.followHintedPart(hint.uri, (progress) => seen.push(progress.kind));
+  t.teardown(() => unfollow?.());
+  const response = get(hint.uri);
+  await waitFor('the request follows the part', () => output!.partFollowerCount === 2);
+  pushUntil(() => seen.includes('chunk'));
+  t.ok(seen.every((kind) => kind === 'chunk'), 'chunks are made; the part is not complete');
+
+  const answer = await response;
+  t.equal(answer.status, 200, 'the answer starts before the part is complete');
+  t.equal(answer.headers.get('content-length'), null, 'chunked: its length is not known yet');
+  t.equal(answer.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+  const reader = answer.body!.getReader();
+  const first = await reader.read();
+  t.equal(Buffer.from(first.value!.subarray(4, 8)).toString('latin1'), 'moof', 'the first chunk: a CMAF chunk');
+  t.equal(output!.playlist.preloadHint!.uri, hint.uri, 'still hinted: not listed yet');
+
+  pushUntil(() => output!.file(hint.uri) !== undefined);
+  const received = [Buffer.from(first.value!)];
+  for (let read = await reader.read(); !read.done; read = await reader.read()) received.push(Buffer.from(read.value));
+  t.same(Buffer.concat(received), Buffer.concat(output!.file(hint.uri)!), 'the whole part, as stored and listed');
+  t.ok(seen.length > 2 && seen.at(-1) === 'complete', `made in ${seen.length - 1} chunks`);
+});
+
+t.test('a hinted part the stream stops making: a truncated answer once started, 404 before', async (t) => {
+  const { packager, get, output, lowLatency } = await setup(t);
+  const tags = await clip('h264-aac.flv');
+  const pushUntil = feeder(packager, tags);
+  pushUntil(() => output!.playlist.openPartCount >= 1);
+  const started = output!.playlist.preloadHint!;
+  const seen: string[] = [];
+  output!.followHintedPart(started.uri, (progress) => seen.push(progress.kind));
+  const response = get(started.uri);
+  await waitFor('the request follows the part', () => output!.partFollowerCount === 2);
+  pushUntil(() => seen.includes('chunk'));
+  const answer = await response;
+  t.equal(answer.status, 200);
+
+  // Another origin takes the stream over: the part in progress is never finished.
+  packager.handOver();
+  await t.rejects(answer.arrayBuffer(), 'the client sees a broken answer, never a short part');
+  t.equal(output!.file(started.uri), undefined, 'nothing stored under its name');
+  t.equal((await get(started.uri)).status, 404, 'asked again: not found, nothing will make it here');
+  lowLatency!.close();
+});
+
+t.test('a HEAD for the hinted part waits for the whole part', async (t) => {
+  const { packager, get, output } = await setup(t);
+  const tags = await clip('h264-aac.flv');
+  const pushUntil = feeder(packager, tags);
+  pushUntil(() => output!.playlist.openPartCount >= 1);
+  const hint = output!.playlist.preloadHint!;
+  const head = get(hint.uri, { method: 'HEAD' });
+  await waitFor('the HEAD follows the part', () => output!.partFollowerCount === 1);
+  pushUntil(() => output!.file(hint.uri) !== undefined);
+  const answer = await head;
+  t.equal(answer.status, 200);
+  t.equal(Number(answer.headers.get('content-length')), Buffer.concat(output!.file(hint.uri)!).length);
+});
+
 t.test('a client that goes away cancels its wait; an unanswered wait ends in 503', async (t) => {
   const { packager, get, output, reloadTimers } = await setup(t);
   for (const tag of (await clip('h264-aac.flv')).slice(0, 60)) packager.push(tag);
@@ -225,6 +297,14 @@ t.test('a client that goes away cancels its wait; an unanswered wait ends in 503
   const response = await timedOut;
   t.equal(response.status, 503);
   t.match(await response.json(), { error: { code: 'LIVE_ERR_PLAYLIST_UPDATE_TIMEOUT' } });
+
+  const partTimedOut = get(hint.uri);
+  await waitFor('the hinted part request held', () => output!.partFollowerCount === 1);
+  reloadTimers.advance(3 * 2000);
+  const partAnswer = await partTimedOut;
+  t.equal(partAnswer.status, 503, 'no chunk of the hinted part in three target durations');
+  t.match(await partAnswer.json(), { error: { code: 'LIVE_ERR_PLAYLIST_UPDATE_TIMEOUT' } });
+  t.equal(output!.partFollowerCount, 0, 'its follow ended');
 });
 
 t.test('HLS_LOW_LATENCY off: no ll.m3u8, the MPEG-TS playlist as ever', async (t) => {
