@@ -8,7 +8,7 @@
 import t, { type Test } from 'tap';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../test-support/chromium.js';
-import { openHlsPlayer, type HlsPlayer, type PlayerSnapshot } from '../test-support/hls-player.js';
+import { openHlsPlayer, waitForLivePlaylists, type HlsPlayer, type PlayerSnapshot } from '../test-support/hls-player.js';
 import type { Publisher } from '../test-support/ffmpeg.js';
 import { publishTestPattern } from '../test-support/test-pattern-publisher.js';
 import { waitFor } from '../test-support/wait-for.js';
@@ -25,14 +25,7 @@ t.before(async () => {
   platform = await startPlatform({ ALLOWED_STREAMS: STREAM, HLS_LOW_LATENCY: 'on' });
   publisher = publishTestPattern(`${platform.rtmpUrl}/${STREAM}`);
   browser = await launchChromium();
-  // A player opened before the stream exists gets a 404 and gives up, as it would in the field.
-  await waitFor('ll.m3u8 with parts and index.m3u8 with a segment through the edge', async () => {
-    const [ll, index] = await Promise.all(['ll.m3u8', 'index.m3u8'].map(async (file) => {
-      const response = await fetch(`${platform.edgeUrl}/${STREAM}/${file}`);
-      return response.ok ? response.text() : '';
-    }));
-    return ll!.includes('#EXT-X-PART:') && index!.includes('#EXTINF');
-  }, { timeoutMs: 60_000, intervalMs: 200 });
+  await waitForLivePlaylists(platform.edgeUrl, STREAM);
 });
 t.teardown(async () => {
   await browser?.close();

@@ -5,6 +5,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { nodeModuleFile, servePlayerPage, type PlayerPage } from './player-page.js';
+import { waitFor } from './wait-for.js';
 
 /** The page: a muted `<video>` and `startPlayer(src, config)`, which records into `window.watch`. */
 const PAGE = `<!doctype html>
@@ -25,7 +26,10 @@ const PAGE = `<!doctype html>
     });
     video.addEventListener('waiting', () => {
       watch.events.push('waiting');
-      if (watch.playingAt !== null) watch.stalls.push({ at: Date.now(), currentTime: video.currentTime });
+      if (watch.playingAt === null) return;
+      const buffered = [];
+      for (let i = 0; i < video.buffered.length; i++) buffered.push([video.buffered.start(i), video.buffered.end(i)]);
+      watch.stalls.push({ at: Date.now(), currentTime: video.currentTime, buffered });
     });
     hls.on(Hls.Events.ERROR, (_event, data) => {
       watch.errors.push({ type: data.type, details: data.details, fatal: data.fatal, url: data.frag?.url ?? data.url ?? null });
@@ -80,7 +84,7 @@ export interface PlayerSnapshot {
   /** Wall clock (ms) of the first `playing` event; null before playback started. */
   playingAt: number | null;
   /** Every `waiting` event after playback started: the viewer saw the picture stop. */
-  stalls: Array<{ at: number; currentTime: number }>;
+  stalls: Array<{ at: number; currentTime: number; buffered: Array<[number, number]> }>;
   /** Every hls.js ERROR event, fatal or not (BUFFER_STALLED_ERROR is `bufferStalledError`). */
   errors: PlayerError[];
   /** LL-HLS parts hls.js loaded. */
@@ -123,4 +127,19 @@ export async function openHlsPlayer(browser: Browser, src: string, config: Recor
     await served.close();
     throw error;
   }
+}
+
+/**
+ * Waits until the edge serves both playlists of a live stream: `ll.m3u8` with parts and
+ * `index.m3u8` with at least `segments` segments. A player opened before gets a 404 and gives up,
+ * as it would in the field; standard hls.js wants three target durations to start from.
+ */
+export async function waitForLivePlaylists(edgeUrl: string, stream: string, { segments = 1 } = {}): Promise<void> {
+  await waitFor(`ll.m3u8 with parts and index.m3u8 with ${segments} segment(s) through the edge`, async () => {
+    const [ll, index] = await Promise.all(['ll.m3u8', 'index.m3u8'].map(async (file) => {
+      const response = await fetch(`${edgeUrl}/${stream}/${file}`);
+      return response.ok ? response.text() : '';
+    }));
+    return ll!.includes('#EXT-X-PART:') && index!.split('#EXTINF').length > segments;
+  }, { timeoutMs: 60_000, intervalMs: 200 });
 }
