@@ -130,16 +130,20 @@ export async function openHlsPlayer(browser: Browser, src: string, config: Recor
 }
 
 /**
- * Waits until the edge serves both playlists of a live stream: `ll.m3u8` with parts and
- * `index.m3u8` with at least `segments` segments. A player opened before gets a 404 and gives up,
- * as it would in the field; standard hls.js wants three target durations to start from.
+ * Waits until the edge serves both playlists of a live stream with at least `segments` whole
+ * segments each (`ll.m3u8` with parts too). A player opened before the playlist exists gets a 404
+ * and gives up, as it would in the field; one opened while the stream is younger than its
+ * hold-back starts nearer the live edge than the playlist allows (hls.js then plays with less than
+ * a part of buffer and stalls at the first late part); standard hls.js starts three target
+ * durations from the end.
  */
 export async function waitForLivePlaylists(edgeUrl: string, stream: string, { segments = 1 } = {}): Promise<void> {
-  await waitFor(`ll.m3u8 with parts and index.m3u8 with ${segments} segment(s) through the edge`, async () => {
+  await waitFor(`ll.m3u8 and index.m3u8 with ${segments} segment(s) each through the edge`, async () => {
     const [ll, index] = await Promise.all(['ll.m3u8', 'index.m3u8'].map(async (file) => {
       const response = await fetch(`${edgeUrl}/${stream}/${file}`);
       return response.ok ? response.text() : '';
     }));
-    return ll!.includes('#EXT-X-PART:') && index!.split('#EXTINF').length > segments;
+    const enough = (text: string) => text.split('#EXTINF').length > segments;
+    return ll!.includes('#EXT-X-PART:') && enough(ll!) && enough(index!);
   }, { timeoutMs: 60_000, intervalMs: 200 });
 }
