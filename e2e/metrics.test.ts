@@ -3,10 +3,14 @@
  * publishers and RTMP receivers. Each scrape is read strictly as Prometheus text
  * (test-support/prometheus-text.ts), and its figures must move with what the test does.
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import t from 'tap';
 import { publishFile, testAsset } from '../test-support/ffmpeg.js';
 import { freePort } from '../test-support/free-port.js';
 import { samplesOf, sumOf, parsePrometheusText } from '../test-support/prometheus-text.js';
+import { promtoolCheckConfig, promtoolLint } from '../test-support/promtool.js';
+import { repoRoot } from '../test-support/repo-root.js';
 import { startRtmpReceiver, type RtmpReceiver } from '../test-support/rtmp-receiver.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { startPlatform, type Platform } from './platform-harness.js';
@@ -155,4 +159,35 @@ t.test('discovery: reports and their lag from the manifest write; the edge: requ
   t.ok(sumOf(edge, 'edge_requests_total', { kind: 'playlist', status: '200' }) >= 1);
   t.ok(sumOf(edge, 'edge_origin_fetches_total', { kind: 'playlist', outcome: 'ok' }) >= 1);
   await live.stop();
+});
+
+/** The families our code declares (prom-client's process and nodejs_ metrics are not ours to lint). */
+const OWN_PREFIX = /^(origin|api|discovery|edge)_/;
+
+t.test("every service's scrape passes promtool; the dashboard and the scrape config name only what exists", async (t) => {
+  const urls = { origin: platform.originUrl, api: platform.internalApiUrl, discovery: platform.discoveryUrl, edge: platform.edgeUrl };
+  const exposed = new Set<string>();
+  for (const [service, url] of Object.entries(urls)) {
+    const text = await scrape(url);
+    const problems = await promtoolLint(text);
+    t.same(problems.filter((line) => OWN_PREFIX.test(line)), [], `${service}: Prometheus parses it, and our names pass its lint`);
+    for (const family of parsePrometheusText(text).values()) exposed.add(family.name);
+  }
+
+  const dashboard = await readFile(path.join(repoRoot, 'docs/grafana/livestack.json'), 'utf8');
+  const expressions = [...dashboard.matchAll(/"expr": "((?:[^"\\]|\\.)*)"/g)].map((match) => JSON.parse(`"${match[1]}"`) as string);
+  t.ok(expressions.length >= 15, `${expressions.length} queries`);
+  const named = new Set(expressions.flatMap((expr) => [...expr.matchAll(/\b(?:origin|api|discovery|edge)_[a-z_]+/g)].map((match) => match[0])));
+  for (const name of named) {
+    const family = name.replace(/_(bucket|sum|count)$/, '');
+    t.ok(exposed.has(family) || exposed.has(name), `the dashboard's ${name} is exposed`);
+  }
+  for (const wanted of ['origin_live_streams', 'origin_ingest_bytes_total', 'origin_segment_delay_seconds_bucket', 'origin_restream_pushes', 'edge_cache_requests_total', 'edge_origin_fetch_duration_seconds_bucket', 'api_request_duration_seconds_bucket', 'api_requests_total']) {
+    t.ok(named.has(wanted), `the dashboard shows ${wanted}`);
+  }
+
+  const config = path.join(repoRoot, 'deploy/prometheus/prometheus.yml');
+  await promtoolCheckConfig(config);
+  const jobs = [...(await readFile(config, 'utf8')).matchAll(/job_name: (\w+)/g)].map((match) => match[1]);
+  t.same(jobs.sort(), ['api', 'discovery', 'edge', 'origin'], 'a job per service');
 });

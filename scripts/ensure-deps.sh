@@ -5,7 +5,9 @@
 #   bash scripts/ensure-deps.sh --tests  also what the tests use: nginx with libnginx-mod-rtmp (the
 #                                        nginx-rtmp compatibility tests), openssl (the RTMPS test),
 #                                        haproxy and ip (the cluster tests), chromium (the player
-#                                        tests: hls.js and dash.js in headless Chromium)
+#                                        tests: hls.js and dash.js in headless Chromium), promtool
+#                                        from prometheus (the metrics tests check scrapes and the
+#                                        scrape config with it)
 #   bash scripts/ensure-deps.sh --cluster   what npm run start:cluster needs: haproxy and ip too
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,6 +39,7 @@ find_missing() {
     [ -f "$nginx_rtmp_module" ] || need_packages+=(libnginx-mod-rtmp)
     command -v openssl >/dev/null 2>&1 || need_packages+=(openssl)
     [ -x "$chromium_path" ] || need_packages+=(chromium)
+    command -v promtool >/dev/null 2>&1 || need_packages+=(prometheus)
   fi
   if [ "$for_cluster" -eq 1 ]; then
     command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need_packages+=(haproxy)

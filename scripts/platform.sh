@@ -11,6 +11,7 @@ export ORIGIN_HTTP_PORT="${ORIGIN_HTTP_PORT:-8080}"
 export API_PORT="${API_PORT:-9090}"
 export API_INTERNAL_PORT="${API_INTERNAL_PORT:-9091}"
 export EDGE_PORT="${EDGE_PORT:-8081}"
+export DISCOVERY_HTTP_PORT="${DISCOVERY_HTTP_PORT:-8082}"
 export HLS_PATH="${HLS_PATH:-$repo_root/.run/hls}"
 # Origin, discovery and edge call the API's internal listener (loopback, never published).
 export API_URL="${API_URL:-http://127.0.0.1:${API_INTERNAL_PORT}}"
@@ -80,6 +81,8 @@ ${demo:-  (no demo stream: see ${log_dir}/demo.log)}
               admin token: ${run_dir}/admin-token   (ADMIN_TOKEN to choose your own)
               internal listener: http://127.0.0.1:${API_INTERNAL_PORT} (services only; token in ${run_dir}/internal-token)
   Origin:     http://localhost:${ORIGIN_HTTP_PORT}/golive/index.m3u8
+  Metrics:    http://127.0.0.1:${API_INTERNAL_PORT}/metrics (API), http://localhost:${ORIGIN_HTTP_PORT}/metrics (origin),
+              http://127.0.0.1:${DISCOVERY_HTTP_PORT}/metrics (discovery), http://localhost:${EDGE_PORT}/metrics (edge)
   Logs:       ${log_dir}/<service>.log
   Ctrl-C stops everything.
   ---------------------------------------------------------------

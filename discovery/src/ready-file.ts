@@ -1,8 +1,8 @@
 /**
- * Discovery has no HTTP server, so it tells whoever started it that it is ready with a file:
- * DISCOVERY_READY_FILE, when set, is written once the initial scan of HLS_PATH is done and removed
- * at shutdown. A file works whatever LOG_LEVEL is, from a shell (`scripts/platform.sh`), a test
- * harness or a container probe (`test -f`), without a port to allocate.
+ * Besides `GET /ready` on its HTTP port, discovery tells whoever started it that it is ready with
+ * a file: DISCOVERY_READY_FILE, when set, is written once the initial scan of HLS_PATH is done and
+ * removed at shutdown. A file works whatever LOG_LEVEL is, from a shell (`scripts/platform.sh`), a
+ * test harness or a container probe (`test -f`), without knowing the port.
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
