@@ -152,6 +152,9 @@ export async function startOurOrigin(options: {
       HLS_PLAYLIST_LENGTH_SECONDS: String(HLS_PLAYLIST_SECONDS),
       // The restream bench's receivers listen on 127.0.0.1, which the origin pushes to only with this.
       ALLOW_PRIVATE_TARGETS: '1',
+      // Like for like with nginx-rtmp, which makes MPEG-TS HLS only; HLS_LOW_LATENCY=1 measures
+      // what LL-HLS and DASH packaging add.
+      HLS_LOW_LATENCY: process.env.HLS_LOW_LATENCY ?? '0',
       LOG_LEVEL: 'info',
       ...options.env,
     },

@@ -80,6 +80,8 @@ ${demo:-  (no demo stream: see ${log_dir}/demo.log)}
   API:        http://localhost:${API_PORT}   docs: http://localhost:${API_PORT}/docs   (see api.http)
               admin token: ${run_dir}/admin-token   (ADMIN_TOKEN to choose your own)
               internal listener: http://127.0.0.1:${API_INTERNAL_PORT} (services only; token in ${run_dir}/internal-token)
+  Low latency: ll.m3u8 in place of index.m3u8 is LL-HLS (hls.js lowLatencyMode, Safari),
+              index.mpd is DASH (dash.js, ffplay); both through the edge
   Origin:     http://localhost:${ORIGIN_HTTP_PORT}/golive/index.m3u8
   Metrics:    http://127.0.0.1:${API_INTERNAL_PORT}/metrics (API), http://localhost:${ORIGIN_HTTP_PORT}/metrics (origin),
               http://127.0.0.1:${DISCOVERY_HTTP_PORT}/metrics (discovery), http://localhost:${EDGE_PORT}/metrics (edge)

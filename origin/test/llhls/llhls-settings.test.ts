@@ -19,8 +19,8 @@ t.test('HLS_PART_SECONDS: a third of a second by default, 0.1 to 1 when set, nev
   );
 });
 
-t.test('HLS_LOW_LATENCY: off by default and with 0/false/off, on with 1/true/yes', async (t) => {
-  t.equal(readLowLatencySettings({}, TWO_SECOND_SEGMENTS).enabled, false, 'default');
+t.test('HLS_LOW_LATENCY: on by default and with 1/true/yes, off with 0/false/off', async (t) => {
+  t.equal(readLowLatencySettings({}, TWO_SECOND_SEGMENTS).enabled, true, 'default');
   for (const value of ['0', 'false', 'off']) t.equal(readLowLatencySettings({ HLS_LOW_LATENCY: value }, TWO_SECOND_SEGMENTS).enabled, false, value);
   for (const value of ['1', 'true', 'yes']) t.equal(readLowLatencySettings({ HLS_LOW_LATENCY: value }, TWO_SECOND_SEGMENTS).enabled, true, value);
   t.throws(() => readLowLatencySettings({ HLS_LOW_LATENCY: 'maybe' }, TWO_SECOND_SEGMENTS), {
