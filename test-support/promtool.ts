@@ -4,6 +4,9 @@
  * only by our parser.
  */
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 
 interface PromtoolRun {
   code: number | null;
@@ -39,4 +42,22 @@ export async function promtoolLint(text: string): Promise<string[]> {
 export async function promtoolCheckConfig(file: string): Promise<void> {
   const { code, output } = await promtool(['check', 'config', file]);
   if (code !== 0) throw new Error(`promtool check config ${file} failed (${code}): ${output}`);
+}
+
+/**
+ * `promtool check rules` over each PromQL expression as a recording rule: Prometheus's own parser
+ * and type checks, without a server. Throws with promtool's words when one does not pass.
+ */
+export async function promtoolCheckExpressions(expressions: readonly string[]): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'livestack-promql-'));
+  try {
+    const file = path.join(dir, 'rules.yml');
+    // JSON is YAML: each expression goes in as a JSON string, escapes and all.
+    const rules = expressions.map((expr, index) => ({ record: `check:expression_${index}`, expr }));
+    await writeFile(file, JSON.stringify({ groups: [{ name: 'check', rules }] }));
+    const { code, output } = await promtool(['check', 'rules', file]);
+    if (code !== 0) throw new Error(`promtool check rules failed (${code}): ${output}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -25,7 +25,18 @@ t.test('a stalled target stays bounded and skips; the other target keeps flowing
   const healthy = await startRtmpReceiver();
   t.teardown(() => Promise.all([stuck.close(), healthy.close()]));
   const updates: RestreamStatus[] = [];
-  const manager = new RestreamManager({ settings, onStatus: (status) => updates.push(status) });
+  // What the origin's metrics are told, over both targets.
+  const counted = { skips: 0 };
+  const manager = new RestreamManager({
+    settings,
+    onStatus: (status) => updates.push(status),
+    counters: {
+      bytesSent: () => undefined,
+      retryScheduled: () => undefined,
+      failed: () => undefined,
+      keyframesSkipped: (count) => (counted.skips += count),
+    },
+  });
   t.teardown(() => manager.stop());
   manager.setTargets([
     { id: 'stuck', url: `rtmp://127.0.0.1:${stuck.port}/live`, streamKey: 's', enabled: true },
@@ -52,6 +63,7 @@ t.test('a stalled target stays bounded and skips; the other target keeps flowing
   // A frame may land on top of a full queue before the bound drops it.
   t.ok(maxBacklog <= settings.maxBacklogBytes + 64 * 1024, `backlog bounded: at most ${maxBacklog} bytes`);
   t.ok(updates.some((s) => s.targetId === 'stuck' && s.skippedKeyframes > 0), 'skips are reported through onStatus');
+  t.equal(counted.skips, stuckStatus.skippedKeyframes, 'every skip counted for the metrics, once');
 
   const publish = await waitFor('healthy publish', () => healthy.publishes[0]);
   await waitFor('the healthy target has it all', () => publish.tags.some((tag) => tag.type === 9 && tag.timestampMs >= mediaMs - 3_000));
