@@ -69,6 +69,7 @@ t.test('hls.js in lowLatencyMode plays ll.m3u8 through the edge for 60 s without
   t.teardown(() => player.close());
 
   const { started, ended } = await watch(player, LOW_LATENCY_PLAY_MS);
+  if (ended.stalls.length > 0) t.comment(`what hls.js did up to the end:\n${(await player.eventLog()).join('\n')}`);
   assertSmoothPlayback(t, started, ended);
   t.ok(ended.parts > started.parts, `hls.js loaded LL-HLS parts while playing (${ended.parts} parts, ${ended.segments} whole segments)`);
   t.ok(ended.partUrls.every((url) => /\/\d+\.\d+\.m4s$/.test(url)), 'the parts are the playlist\'s part files');

@@ -14,18 +14,16 @@ const PAGE = `<!doctype html>
 <video id="video" muted playsinline autoplay></video>
 <script src="/hls.js"></script>
 <script>
-  window.watch = { playingAt: null, stalls: [], errors: [], parts: 0, segments: 0, partUrls: [], events: [] };
+  window.watch = { playingAt: null, stalls: [], errors: [], parts: 0, segments: 0, partUrls: [], log: [] };
   window.startPlayer = (src, config) => {
     const video = document.getElementById('video');
     const watch = window.watch;
     const hls = new Hls(config);
     window.hls = hls;
     video.addEventListener('playing', () => {
-      watch.events.push('playing');
       if (watch.playingAt === null) watch.playingAt = Date.now();
     });
     video.addEventListener('waiting', () => {
-      watch.events.push('waiting');
       if (watch.playingAt === null) return;
       const buffered = [];
       for (let i = 0; i < video.buffered.length; i++) buffered.push([video.buffered.start(i), video.buffered.end(i)]);
@@ -34,6 +32,24 @@ const PAGE = `<!doctype html>
     hls.on(Hls.Events.ERROR, (_event, data) => {
       watch.errors.push({ type: data.type, details: data.details, fatal: data.fatal, url: data.frag?.url ?? data.url ?? null });
     });
+    // What hls.js asked for and got, for a failure message: the last entries only, bounded.
+    const note = (text) => {
+      watch.log.push(video.currentTime.toFixed(3) + ' ' + text);
+      if (watch.log.length > 400) watch.log.shift();
+    };
+    const name = (data) => {
+      const piece = data.part ?? data.frag;
+      return data.frag.sn + (data.part ? '.' + data.part.index : '') + ' [' + piece.start.toFixed(3) + '+' + piece.duration.toFixed(3) + ']';
+    };
+    hls.on(Hls.Events.FRAG_LOADING, (_event, data) => note('loading ' + name(data)));
+    hls.on(Hls.Events.FRAG_LOADED, (_event, data) => note('loaded ' + name(data) + ' ' + (data.payload?.byteLength ?? '?') + ' B'));
+    hls.on(Hls.Events.FRAG_BUFFERED, (_event, data) => {
+      const ranges = [];
+      for (let i = 0; i < video.buffered.length; i++) ranges.push(video.buffered.start(i).toFixed(3) + '-' + video.buffered.end(i).toFixed(3));
+      note('buffered ' + name(data) + ' -> ' + ranges.join(' '));
+    });
+    hls.on(Hls.Events.ERROR, (_event, data) => note('error ' + data.details + (data.fatal ? ' (fatal)' : '')));
+    video.addEventListener('waiting', () => note('waiting'));
     hls.on(Hls.Events.FRAG_LOADED, (_event, data) => {
       if (data.part) {
         watch.parts++;
@@ -103,6 +119,8 @@ export interface PlayerSnapshot {
 export interface HlsPlayer {
   page: Page;
   snapshot(): Promise<PlayerSnapshot>;
+  /** The last 400 things hls.js loaded, buffered or failed at, each after the playhead's time: for a failure message. */
+  eventLog(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -117,6 +135,7 @@ export async function openHlsPlayer(browser: Browser, src: string, config: Recor
     return {
       page,
       snapshot: () => page.evaluate(() => (globalThis as unknown as { playerSnapshot(): PlayerSnapshot }).playerSnapshot()),
+      eventLog: () => page.evaluate(() => (globalThis as unknown as { watch: { log: string[] } }).watch.log.slice()),
       close: async () => {
         await context.close();
         await served.close();

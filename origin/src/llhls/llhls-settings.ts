@@ -2,17 +2,25 @@ import { readBoolean, readNumber, SettingError, type Env } from '../../../servic
 import type { SegmentSettings } from '../packaging/segment-settings.js';
 
 /**
- * Default part length (EXT-X-PART-INF:PART-TARGET): a third of a second, rounded up to the
- * millisecond. The spec wants every part no longer than PART-TARGET and, except for a segment's
- * last part and parts that start with a keyframe, no shorter than 85% of it (RFC 8216bis 4.4.4.9).
- * A muxer that ends a part before the frame that would overrun the target lands within one frame
- * of it, so the 15% margin has to hold a whole frame: 50 ms here, enough for anything from 20 fps
- * up. At 0.2 s the margin is 30 ms, less than one frame at 30, 29.97 or 25 fps once RTMP's
- * millisecond timestamps jitter by one. Rounding up to 0.334 lets ten frames at 30 fps (333 or
- * 334 ms) fill one part, so a 2 s segment is six parts. PART-HOLD-BACK is three parts, 1.002 s,
- * which is what the latency target (1.5 s through the edge) leaves room for.
+ * Default part length (EXT-X-PART-INF:PART-TARGET): a third of a second plus the headroom the
+ * fragmenter needs to fit ten frames at 30 fps. The spec wants every part no longer than
+ * PART-TARGET and, except for a segment's last part and parts that start with a keyframe, no
+ * shorter than 85% of it (RFC 8216bis 4.4.4.9). A muxer that ends a part before the frame that
+ * would overrun the target lands within one frame of it, so the 15% margin has to hold a whole
+ * frame: 51 ms here, enough for anything from 20 fps up. At 0.2 s the margin is 30 ms, less than
+ * one frame at 30, 29.97 or 25 fps once RTMP's millisecond timestamps jitter by one.
+ *
+ * Why 0.34 and not 0.334: the fragmenter (maxPartSeconds) takes the next frame to last as long as
+ * the previous one plus a millisecond of jitter, so after nine frames at 30 fps (300 or 301 ms) a
+ * tenth fits only under a ceiling of 336 ms. At 0.334 parts came out as nine frames, and a 2 s
+ * segment as 0.333, 0.334, four parts of 0.300 and a last part of 0.133 s; hls.js counts a segment
+ * as fully buffered once its buffered range reaches within 0.2 s of the segment's end
+ * (fragment-tracker's bufferPadding), so it sometimes never loaded that short last part: a 0.13 s
+ * hole and a stall, seen by e2e/llhls-player. At 0.34 a 2 s segment at 30, 29.97, 60 or 24 fps is
+ * six parts of a third of a second (25 fps still ends a 2 s segment with a two-frame part).
+ * PART-HOLD-BACK is three parts, 1.02 s, which the latency target (1.5 s) leaves room for.
  */
-export const DEFAULT_PART_TARGET_SECONDS = 0.334;
+export const DEFAULT_PART_TARGET_SECONDS = 0.34;
 
 /** Shorter parts cost a request and a `moof` each for little gain. */
 const MIN_PART_TARGET_SECONDS = 0.1;
@@ -42,7 +50,7 @@ export interface LowLatencySettings {
    * streams that only need MPEG-TS HLS.
    */
   enabled: boolean;
-  /** HLS_PART_SECONDS: the part target in seconds. Default 0.334, between 0.1 and 1, at most HLS_SEGMENT_SECONDS. */
+  /** HLS_PART_SECONDS: the part target in seconds. Default 0.34, between 0.1 and 1, at most HLS_SEGMENT_SECONDS. */
   partTargetSeconds: number;
   /**
    * HLS_LOW_LATENCY_WINDOW_SECONDS: media ll.m3u8 lists. Default twelve target durations (24 s

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { type CmafEvent, CmafFragmenter, type CmafFragmenterOptions, type CmafInit, type CmafPart } from '../../src/cmaf/cmaf-fragmenter.js';
 import type { AacFrame, AvcFrame, MediaFrame } from '../../src/media/flv-tag.js';
+import { DEFAULT_PART_TARGET_SECONDS } from '../../src/llhls/llhls-settings.js';
 import { MediaFormatError } from '../../src/media/media-format-error.js';
 import { audioConfigFrom, videoConfigFrom } from '../../src/media/stream-config.js';
 import { AVC_RECORD_320X240, AVC_RECORD_640X360 } from '../media/fixtures/flv-tags.js';
@@ -255,6 +256,24 @@ t.test('malformed frames and media piling up are refused with MediaFormatError, 
   t.throws(() => {
     for (let i = 0; i < 10; i++) stalled.push(aac(i * 21, 10_000));
   }, /more than 65536: the video track is not advancing/);
+});
+
+t.test('the default LL-HLS part target cuts a 2 s GOP at 30 and 29.97 fps into six parts of ten frames, with no short last part', async (t) => {
+  // hls.js counts a segment as buffered once its buffer reaches within 0.2 s of the segment's end,
+  // and may then never load a shorter last part: the player stalls over the hole it leaves.
+  for (const fps of [30, 30000 / 1001]) {
+    const frames: MediaFrame[] = [];
+    for (let i = 0; i < 6 * fps; i++) frames.push(avc(Math.round((i * 1000) / fps), i % 60 === 0));
+    for (let i = 0; i < (6 * 48000) / 1024; i++) frames.push(aac(Math.round((i * 1024000) / 48000)));
+    frames.sort((a, b) => a.dtsMs - b.dtsMs);
+    const target = DEFAULT_PART_TARGET_SECONDS;
+    const parts = partsOf(run(started({ partTargetSeconds: target, maxPartSeconds: target }), frames, { flush: false }));
+    const segmentEnds = parts.flatMap((part, i) => (part.endsSegment ? [i] : []));
+    t.same(segmentEnds.slice(0, 2), [5, 11], `${fps.toFixed(2)} fps: six parts a segment`);
+    t.ok(parts.every((part) => part.durationSeconds <= target), `${fps.toFixed(2)} fps: every part within PART-TARGET`);
+    const shortest = Math.min(...parts.map((part) => part.durationSeconds));
+    t.ok(shortest > 0.3, `${fps.toFixed(2)} fps: no part shorter than ten frames (shortest ${shortest.toFixed(3)} s)`);
+  }
 });
 
 t.test('maxPartSeconds: no part longer than the ceiling, none shorter than the ceiling minus a frame (LL-HLS PART-TARGET)', async (t) => {

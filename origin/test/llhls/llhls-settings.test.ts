@@ -3,9 +3,9 @@ import { DEFAULT_PART_TARGET_SECONDS, readLowLatencySettings } from '../../src/l
 
 const TWO_SECOND_SEGMENTS = { targetDurationSeconds: 2 };
 
-t.test('HLS_PART_SECONDS: a third of a second by default, 0.1 to 1 when set, never past the segment', async (t) => {
+t.test('HLS_PART_SECONDS: a third of a second and headroom for ten 30 fps frames by default, 0.1 to 1 when set, never past the segment', async (t) => {
   t.equal(readLowLatencySettings({}, TWO_SECOND_SEGMENTS).partTargetSeconds, DEFAULT_PART_TARGET_SECONDS);
-  t.equal(DEFAULT_PART_TARGET_SECONDS, 0.334);
+  t.equal(DEFAULT_PART_TARGET_SECONDS, 0.34);
   t.equal(readLowLatencySettings({ HLS_PART_SECONDS: '0.2' }, TWO_SECOND_SEGMENTS).partTargetSeconds, 0.2);
   t.equal(readLowLatencySettings({ HLS_PART_SECONDS: '1' }, TWO_SECOND_SEGMENTS).partTargetSeconds, 1);
   for (const value of ['0.05', '1.5', 'fast', '-1']) {
