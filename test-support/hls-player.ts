@@ -4,7 +4,7 @@
  * and what hls.js fetched (segments, and parts in low-latency mode), and `snapshot()` reads it.
  */
 import type { Browser, Page } from 'playwright-core';
-import { nodeModuleFile, servePlayerPage, type PlayerPage } from './player-page.js';
+import { nodeModuleFile, openPlayerPage } from './player-page.js';
 import { waitFor } from './wait-for.js';
 
 /** The page: a muted `<video>` and `startPlayer(src, config)`, which records into `window.watch`. */
@@ -126,26 +126,15 @@ export interface HlsPlayer {
 
 /** Serves the hls.js page and starts playing `src` with the given hls.js config in a new page of `browser`. */
 export async function openHlsPlayer(browser: Browser, src: string, config: Record<string, unknown> = {}): Promise<HlsPlayer> {
-  const served: PlayerPage = await servePlayerPage({ html: PAGE, scripts: { 'hls.js': nodeModuleFile('hls.js', 'dist/hls.min.js') } });
-  const context = await browser.newContext();
-  try {
-    const page = await context.newPage();
-    await page.goto(served.url);
+  const { page, close } = await openPlayerPage(browser, { html: PAGE, scripts: { 'hls.js': nodeModuleFile('hls.js', 'dist/hls.min.js') } }, async (page) => {
     await page.evaluate(([url, options]) => (globalThis as unknown as { startPlayer(src: string, config: unknown): void }).startPlayer(url, options), [src, config] as const);
-    return {
-      page,
-      snapshot: () => page.evaluate(() => (globalThis as unknown as { playerSnapshot(): PlayerSnapshot }).playerSnapshot()),
-      eventLog: () => page.evaluate(() => (globalThis as unknown as { watch: { log: string[] } }).watch.log.slice()),
-      close: async () => {
-        await context.close();
-        await served.close();
-      },
-    };
-  } catch (error) {
-    await context.close();
-    await served.close();
-    throw error;
-  }
+  });
+  return {
+    page,
+    snapshot: () => page.evaluate(() => (globalThis as unknown as { playerSnapshot(): PlayerSnapshot }).playerSnapshot()),
+    eventLog: () => page.evaluate(() => (globalThis as unknown as { watch: { log: string[] } }).watch.log.slice()),
+    close,
+  };
 }
 
 /**

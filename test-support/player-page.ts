@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { repoRoot } from './repo-root.js';
 
 export interface PlayerPageContent {
@@ -54,4 +55,32 @@ export async function servePlayerPage(content: PlayerPageContent): Promise<Playe
         server.close(() => resolve());
       }),
   };
+}
+
+/** A served player page open in its own browser context; `close()` closes both. */
+export interface OpenPlayerPage {
+  page: Page;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `content`, opens it in a new context of `browser` and runs `start` on the page (e.g. to
+ * call the page's `startPlayer`); if that fails, the context and the server are closed again.
+ */
+export async function openPlayerPage(browser: Browser, content: PlayerPageContent, start: (page: Page) => Promise<void>): Promise<OpenPlayerPage> {
+  const served = await servePlayerPage(content);
+  const context = await browser.newContext();
+  const close = async () => {
+    await context.close();
+    await served.close();
+  };
+  try {
+    const page = await context.newPage();
+    await page.goto(served.url);
+    await start(page);
+    return { page, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

@@ -1,0 +1,100 @@
+/**
+ * dash.js playing a stream in a headless Chromium page, watched from the test: the page records
+ * when playback started, every `waiting` after that and every dash.js error, and `snapshot()`
+ * reads it. The page is served by test-support/player-page.ts, on its own origin.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { nodeModuleFile, openPlayerPage } from './player-page.js';
+
+/** The page: a muted `<video>` and `startPlayer(src)`, which records into `window.watch`. */
+const PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>dash.js player test</title></head>
+<body>
+<video id="video" muted playsinline autoplay></video>
+<script src="/dash.js"></script>
+<script>
+  window.watch = { playingAt: null, stalls: [], errors: [], fragments: [] };
+  window.startPlayer = (src) => {
+    const video = document.getElementById('video');
+    const watch = window.watch;
+    const player = dashjs.MediaPlayer().create();
+    window.player = player;
+    video.addEventListener('playing', () => {
+      if (watch.playingAt === null) watch.playingAt = Date.now();
+    });
+    video.addEventListener('waiting', () => {
+      if (watch.playingAt !== null) watch.stalls.push({ at: Date.now(), currentTime: video.currentTime });
+    });
+    player.on(dashjs.MediaPlayer.events.ERROR, (event) => {
+      watch.errors.push({ code: event.error?.code ?? null, message: String(event.error?.message ?? event.error ?? '') });
+    });
+    player.on(dashjs.MediaPlayer.events.PLAYBACK_ERROR, (event) => {
+      watch.errors.push({ code: 'playback', message: String(event.error?.message ?? event.error ?? '') });
+    });
+    player.on(dashjs.MediaPlayer.events.FRAGMENT_LOADING_COMPLETED, (event) => {
+      if (watch.fragments.length < 200) watch.fragments.push({ type: event.request?.mediaType ?? null, url: event.request?.url ?? null });
+    });
+    player.initialize(video, src, true);
+  };
+  // dash.js throws from its getters until the stream is set up.
+  const attempt = (read, fallback) => {
+    try {
+      return read();
+    } catch {
+      return fallback;
+    }
+  };
+  window.playerSnapshot = () => {
+    const video = document.getElementById('video');
+    const player = window.player;
+    return {
+      now: Date.now(),
+      currentTime: video.currentTime,
+      paused: video.paused,
+      playingAt: window.watch.playingAt,
+      stalls: window.watch.stalls.slice(),
+      errors: window.watch.errors.slice(),
+      fragments: window.watch.fragments.slice(),
+      liveDelay: attempt(() => player.getCurrentLiveLatency(), null),
+      tracks: ['video', 'audio'].filter((type) => attempt(() => player.getCurrentTrackFor(type), null)),
+    };
+  };
+</script>
+</body></html>`;
+
+export interface DashPlayerSnapshot {
+  /** The page's wall clock (ms) when the snapshot was taken. */
+  now: number;
+  currentTime: number;
+  paused: boolean;
+  /** Wall clock (ms) of the first `playing` event; null before playback started. */
+  playingAt: number | null;
+  /** Every `waiting` event after playback started. */
+  stalls: Array<{ at: number; currentTime: number }>;
+  /** Every dash.js ERROR and PLAYBACK_ERROR event. */
+  errors: Array<{ code: number | string | null; message: string }>;
+  /** The first 200 segments dash.js loaded, by media type. */
+  fragments: Array<{ type: string | null; url: string | null }>;
+  /** dash.js's latency to the live edge, seconds. */
+  liveDelay: number | null;
+  /** The media types dash.js plays. */
+  tracks: string[];
+}
+
+export interface DashPlayer {
+  page: Page;
+  snapshot(): Promise<DashPlayerSnapshot>;
+  close(): Promise<void>;
+}
+
+/** Serves the dash.js page and starts playing `src` in a new page of `browser`. */
+export async function openDashPlayer(browser: Browser, src: string): Promise<DashPlayer> {
+  const { page, close } = await openPlayerPage(browser, { html: PAGE, scripts: { 'dash.js': nodeModuleFile('dashjs', 'dist/dash.all.min.js') } }, async (page) => {
+    await page.evaluate((url) => (globalThis as unknown as { startPlayer(src: string): void }).startPlayer(url), src);
+  });
+  return {
+    page,
+    snapshot: () => page.evaluate(() => (globalThis as unknown as { playerSnapshot(): DashPlayerSnapshot }).playerSnapshot()),
+    close,
+  };
+}
