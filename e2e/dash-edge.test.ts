@@ -17,7 +17,8 @@ import { waitFor } from '../test-support/wait-for.js';
 import { startPlatform, type Platform } from './platform-harness.js';
 
 const execFileAsync = promisify(execFile);
-const STREAMS = { both: 'dash-av', video: 'dash-video', audio: 'dash-audio' } as const;
+/** dash.js plays a stream of its own: one Period, as a viewer of a stream that never restarted sees it. */
+const STREAMS = { both: 'dash-av', video: 'dash-video', audio: 'dash-audio', player: 'dash-player' } as const;
 const PLAY_MS = 20_000;
 let platform: Platform;
 
@@ -102,18 +103,21 @@ for (const [layout, stream, args, expected] of [
 }
 
 t.test('dash.js in headless Chromium plays the edge\'s index.mpd for about 20 s: currentTime advances, no error events', async (t) => {
-  const publisher = publishTestPattern(`${platform.rtmpUrl}/${STREAMS.both}`);
+  const publisher = publishTestPattern(`${platform.rtmpUrl}/${STREAMS.player}`);
   t.teardown(() => publisher.stop());
-  await liveManifest(STREAMS.both, 3);
+  await liveManifest(STREAMS.player, 3);
   const browser: Browser = await launchChromium();
   t.teardown(() => browser.close());
-  const player = await openDashPlayer(browser, `${platform.edgeUrl}/${STREAMS.both}/index.mpd`);
+  const player = await openDashPlayer(browser, `${platform.edgeUrl}/${STREAMS.player}/index.mpd`);
   t.teardown(() => player.close());
 
+  let last: DashPlayerSnapshot | undefined;
   const started = await waitFor('dash.js to start playing', async () => {
-    const snapshot = await player.snapshot();
-    return (snapshot.playingAt !== null && snapshot.currentTime > 0) || snapshot.errors.length > 0 ? snapshot : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 200 });
+    last = await player.snapshot();
+    return (last.playingAt !== null && last.currentTime > 0) || last.errors.length > 0 ? last : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 200 }).catch((error: Error) => {
+    throw new Error(`${error.message}; the player's last state: ${JSON.stringify(last)}`);
+  });
   t.same(started.errors, [], 'no dash.js error before playback');
   await new Promise((resolve) => setTimeout(resolve, PLAY_MS));
   const ended: DashPlayerSnapshot = await player.snapshot();
