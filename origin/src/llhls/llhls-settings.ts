@@ -16,7 +16,7 @@ import type { SegmentSettings } from '../packaging/segment-settings.js';
  * segment as 0.333, 0.334, four parts of 0.300 and a last part of 0.133 s; hls.js counts a segment
  * as fully buffered once its buffered range reaches within 0.2 s of the segment's end
  * (fragment-tracker's bufferPadding), so it sometimes never loaded that short last part: a 0.13 s
- * hole and a stall, seen by e2e/llhls-player. At 0.34 a 2 s segment at 30, 29.97, 60 or 24 fps is
+ * hole and a stall, seen by e2e/realtime/llhls-player. At 0.34 a 2 s segment at 30, 29.97, 60 or 24 fps is
  * six parts of a third of a second (25 fps still ends a 2 s segment with a two-frame part).
  * PART-HOLD-BACK is three parts, 1.02 s, which the latency target (1.5 s) leaves room for.
  */
@@ -44,7 +44,7 @@ export interface LowLatencySettings {
    * HLS_LOW_LATENCY: package every stream as CMAF too, with an LL-HLS playlist at
    * `/<stream>/ll.m3u8` and a DASH manifest at `/<stream>/index.mpd`. Default on: viewers expect
    * low latency and DASH from a streaming platform, and hls.js plays it through the edge
-   * (e2e/llhls-player.test.ts). It costs each stream its window in memory (about 17 MB at
+   * (e2e/realtime/llhls-player.test.ts). It costs each stream its window in memory (about 17 MB at
    * 2.6 Mb/s with the default window) and half a percent of a core (bench:origin, 10 streams:
    * 1.01 % against 0.54 % per stream); off does no CMAF work at all, for origins packed with
    * streams that only need MPEG-TS HLS.

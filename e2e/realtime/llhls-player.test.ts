@@ -7,12 +7,12 @@
  */
 import t, { type Test } from 'tap';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../test-support/chromium.js';
-import { openHlsPlayer, waitForLivePlaylists, type HlsPlayer, type PlayerSnapshot } from '../test-support/hls-player.js';
-import type { Publisher } from '../test-support/ffmpeg.js';
-import { publishTestPattern } from '../test-support/test-pattern-publisher.js';
-import { waitFor } from '../test-support/wait-for.js';
-import { startPlatform, type Platform } from './platform-harness.js';
+import { launchChromium } from '../../test-support/chromium.js';
+import { openHlsPlayer, waitForLivePlaylists, type HlsPlayer, type PlayerSnapshot } from '../../test-support/hls-player.js';
+import type { Publisher } from '../../test-support/ffmpeg.js';
+import { publishTestPattern } from '../../test-support/test-pattern-publisher.js';
+import { waitFor } from '../../test-support/wait-for.js';
+import { startPlatform, type Platform } from '../platform-harness.js';
 
 const STREAM = 'player';
 const LOW_LATENCY_PLAY_MS = 60_000;
