@@ -2,6 +2,8 @@
  * Seed 004 through the whole platform: signed playback URLs and allowed origins enforced by the
  * edge on playlists and segments, and live viewer counts across the edge, the API and Redis.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import t, { type Test } from 'tap';
 import { signPlaybackToken } from '../playback-token/src/playback-token.js';
 import { publishFile, testAsset } from '../test-support/ffmpeg.js';
@@ -12,6 +14,7 @@ import { v1Request } from './v1-request.js';
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 const SIGNING_KEY = 'e2e-playback-signing-key-0123456789abcdef';
 const VIEWER_IDLE_SECONDS = 5;
+const execFileAsync = promisify(execFile);
 
 let platform: Platform;
 
@@ -84,6 +87,32 @@ t.test('signed URLs: the token opens the playlist and the segments it names; not
     t.equal(answer.status, status, `${label}: ${status}`);
     t.equal(JSON.parse(answer.text).error.code, code, `${label}: ${code}`);
   }
+  t.notMatch(platform.logs('edge') + platform.logs('api'), token, 'the token never reaches the logs');
+});
+
+t.test('signed URLs and DASH: the token is carried into index.mpd\'s templates, and ffmpeg plays it through the edge', async (t) => {
+  const id = await liveStream(t, { require_signed_urls: true });
+  const { token } = (await api('POST', `/v1/streams/${id}/playback-token`, { expires_in_s: 600 })).json as { token: string };
+  const manifest = await waitFor('the signed manifest through the edge', async () => {
+    const answer = await edge(`/${id}/index.mpd?token=${token}`);
+    return answer.status === 200 && answer.text.includes('<S ') ? answer.text : undefined;
+  }, { timeoutMs: 60_000 });
+  const templates = [...manifest.matchAll(/\s(?:initialization|media)="([^"]*)"/g)].map(([, uri]) => uri!);
+  t.ok(templates.length >= 4 && templates.every((uri) => uri.endsWith(`?token=${encodeURIComponent(token)}`)), 'every initialization and media template carries the token');
+  const bare = await edge(`/${id}/index.mpd`);
+  t.equal(bare.status, 401);
+  t.match(JSON.parse(bare.text), { error: { code: 'LIVE_ERR_PLAYBACK_TOKEN_REQUIRED' } });
+  const init = templates[0]!.split('?')[0]!;
+  t.equal((await edge(`/${id}/${init}`)).status, 401, 'an init without the token is refused');
+  t.equal((await edge(`/${id}/${templates[0]}`)).status, 200, 'with it, it plays');
+
+  const { stdout, stderr } = await execFileAsync(
+    'ffmpeg',
+    ['-v', 'error', '-i', `${platform.edgeUrl}/${id}/index.mpd?token=${token}`, '-t', '2', '-f', 'framecrc', '-'],
+    { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
+  );
+  t.equal(stderr.trim(), '', 'ffmpeg reads the signed manifest and its segments without errors');
+  t.ok(stdout.split('\n').filter((line) => /^\d+,/.test(line)).length > 50, 'and decodes frames');
   t.notMatch(platform.logs('edge') + platform.logs('api'), token, 'the token never reaches the logs');
 });
 
