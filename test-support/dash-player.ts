@@ -5,6 +5,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { nodeModuleFile, openPlayerPage } from './player-page.js';
+import { waitFor } from './wait-for.js';
 
 /** The page: a muted `<video>` and `startPlayer(src)`, which records into `window.watch`. */
 const PAGE = `<!doctype html>
@@ -97,4 +98,20 @@ export async function openDashPlayer(browser: Browser, src: string): Promise<Das
     snapshot: () => page.evaluate(() => (globalThis as unknown as { playerSnapshot(): DashPlayerSnapshot }).playerSnapshot()),
     close,
   };
+}
+
+/**
+ * The edge's `index.mpd` once every track lists at least `segments` segments (the stream has run
+ * a while): a player opened earlier starts with too little behind the live edge.
+ */
+export async function waitForLiveManifest(edgeUrl: string, stream: string, segments: number): Promise<string> {
+  return waitFor(`${stream}/index.mpd with ${segments} segments per track through the edge`, async () => {
+    const response = await fetch(`${edgeUrl}/${stream}/index.mpd`);
+    if (!response.ok) return undefined;
+    const text = await response.text();
+    const counts = [...text.matchAll(/<SegmentTimeline>([\s\S]*?)<\/SegmentTimeline>/g)].map(([, timeline]) =>
+      [...timeline!.matchAll(/<S [^>]*?(?:r="(\d+)")?\/>/g)].reduce((sum, [, r]) => sum + 1 + Number(r ?? 0), 0),
+    );
+    return counts.length > 0 && counts.every((count) => count >= segments) ? text : undefined;
+  }, { timeoutMs: 90_000, intervalMs: 500 });
 }
