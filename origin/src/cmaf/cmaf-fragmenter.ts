@@ -30,6 +30,7 @@ import { MediaFormatError } from '../media/media-format-error.js';
 import { RtmpTimeline } from '../media/rtmp-timeline.js';
 import { DEFAULT_MAX_SEGMENT_BYTES } from '../media/segmenter.js';
 import { type CmafTrack, type CmafTracks, cmafCodecs, cmafTracksOf } from './cmaf-track.js';
+import { evenPartEnd, planEvenParts, type EvenParts } from './even-parts.js';
 import { writeFragment } from './fragment-writer.js';
 import { writeInitSegment } from './init-segment.js';
 import { SampleQueue } from './sample-queue.js';
@@ -151,6 +152,12 @@ export class CmafFragmenter {
   private chunkStart = 0;
   private partSoFar: PartSoFar | undefined;
   private segmentStart = 0;
+  /** Parts cut in the segment in progress. */
+  private partsInSegment = 0;
+  /** Lead-track frames of the segment in progress, the newest included. */
+  private segmentLeadFrames = 0;
+  /** How the segment in progress shares its frames among parts, planned from the one before. */
+  private evenParts: EvenParts | undefined;
   private sequenceNumber = 0;
   private inits = 0;
   /** Added to every RTMP timestamp: moves after a timestamp jump so the timeline continues. */
@@ -225,6 +232,7 @@ export class CmafFragmenter {
     if (!this.started) {
       this.started = true;
       this.partStart = this.chunkStart = this.segmentStart = queue.newest!.decodeTime;
+      this.segmentLeadFrames = 1;
       return NO_EVENTS;
     }
     return queue === lead ? this.cutBeforeNewest(lead, sync) : NO_EVENTS;
@@ -271,8 +279,17 @@ export class CmafFragmenter {
     const segment = cutTime - this.segmentStart;
     const endsSegment = (sync && (segment + halfFrame) / timescale >= this.segmentSeconds) || segment / timescale >= this.maxSegmentSeconds;
     const part = cutTime - this.partStart;
-    const nearTarget = (part + halfFrame) / timescale >= this.partSeconds;
+    const plannedEnd = this.evenParts && evenPartEnd(this.evenParts, this.partsInSegment + 1);
+    const nearTarget = plannedEnd !== undefined ? segment + halfFrame >= plannedEnd : (part + halfFrame) / timescale >= this.partSeconds;
     const nextWouldOverrun = (part + lead.lastKnownDuration + timescale / 1000) / timescale > this.maxPartSeconds;
+    this.segmentLeadFrames++;
+    if (endsSegment) {
+      // A segment cut at a keyframe plans the next one's parts; one cut at the maximum has no rhythm to follow.
+      const atKeyframe = sync && (segment + halfFrame) / timescale >= this.segmentSeconds;
+      const frames = this.segmentLeadFrames - 1;
+      this.evenParts = atKeyframe ? planEvenParts(frames, segment / frames, this.maxPartSeconds * timescale, timescale / 1000) : undefined;
+      this.segmentLeadFrames = 1;
+    }
     const endsPart = endsSegment || nearTarget || nextWouldOverrun;
     const chunkDue = (cutTime - this.chunkStart + halfFrame) / timescale >= this.chunkSeconds;
     if (!endsPart && !chunkDue) return NO_EVENTS;
@@ -289,6 +306,7 @@ export class CmafFragmenter {
     for (const queue of this.queues) queue.close();
     events.push(this.part(this.queues.map((q) => q.closedCount), true));
     this.started = false;
+    this.evenParts = undefined;
   }
 
   /** Writes the first `counts[i]` samples of each queue as the part's last chunks, and the part; the lead's count is never 0. */
@@ -300,6 +318,7 @@ export class CmafFragmenter {
     const timescale = this.queues[0]!.track.timescale;
     this.partStart = leadTrack.baseDecodeTime + leadTrack.duration;
     if (endsSegment) this.segmentStart = this.partStart;
+    this.partsInSegment = endsSegment ? 0 : this.partsInSegment + 1;
     const part: CmafPart = {
       chunks,
       sequenceNumber: firstSequenceNumber,

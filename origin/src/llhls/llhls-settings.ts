@@ -17,7 +17,11 @@ import type { SegmentSettings } from '../packaging/segment-settings.js';
  * as fully buffered once its buffered range reaches within 0.2 s of the segment's end
  * (fragment-tracker's bufferPadding), so it sometimes never loaded that short last part: a 0.13 s
  * hole and a stall, seen by e2e/realtime/llhls-player. At 0.34 a 2 s segment at 30, 29.97, 60 or 24 fps is
- * six parts of a third of a second (25 fps still ends a 2 s segment with a two-frame part).
+ * six parts of a third of a second. Frame rates the target does not divide (25, 50 fps, audio-only)
+ * no longer end a segment with a sliver either: after the first segment the fragmenter shares a
+ * segment's frames evenly among the fewest parts that fit (cmaf/even-parts.ts), 7 or 8 frames at
+ * 25 fps, so parts there are 0.28 to 0.32 s (82 to 94 % of the target; the 85 % is a SHOULD, a
+ * 0.08 s part a stall).
  * PART-HOLD-BACK is three parts, 1.02 s, which the latency target (1.5 s) leaves room for.
  */
 export const DEFAULT_PART_TARGET_SECONDS = 0.34;

@@ -284,9 +284,37 @@ t.test('maxPartSeconds: no part longer than the ceiling, none shorter than the c
     const parts = partsOf(run(started({ partTargetSeconds: 0.334, maxPartSeconds: 0.334 }, tracks), avFrames(5, { withVideo: tracks.video !== undefined })));
     const frameSeconds = tracks.video ? 1 / 30 : 1024 / 48000;
     t.ok(parts.every((p) => p.durationSeconds <= 0.334), `${Object.keys(tracks)}: every part within 0.334 s`);
-    t.ok(parts.filter((p) => !p.endsSegment).every((p) => p.durationSeconds >= 0.334 - frameSeconds - 0.002), `${Object.keys(tracks)}: and within a frame of it`);
+    const firstSegment = parts.slice(0, parts.findIndex((p) => p.endsSegment));
+    t.ok(firstSegment.every((p) => p.durationSeconds >= 0.334 - frameSeconds - 0.002), `${Object.keys(tracks)}: and, in the first segment, within a frame of it`);
   }
   t.throws(() => new CmafFragmenter({ maxPartSeconds: 0 }), /maxPartSeconds must be a positive number, got 0/);
+});
+
+t.test('maxPartSeconds: after the first segment, its frames are shared evenly among the fewest parts, so no last part is a sliver', async (t) => {
+  // [fps, frames per part at most under 0.34 s with 1 ms of jitter, parts per 2 s segment]
+  const rates: [number, number, number][] = [[25, 8, 7], [30, 10, 6], [29.97, 10, 6], [50, 16, 7], [60, 20, 6], [24, 8, 6]];
+  for (const [fps, framesPerPart, partsPerSegment] of rates) {
+    const frames: MediaFrame[] = [];
+    const gop = Math.round(2 * fps);
+    for (let i = 0; i < 8 * fps; i++) frames.push(avc(Math.round((i * 1000) / fps), i % gop === 0));
+    const parts = partsOf(run(started({ partTargetSeconds: 0.34, maxPartSeconds: 0.34 }, { video }), frames, { flush: false }));
+    t.ok(parts.every((p) => p.durationSeconds <= 0.34), `${fps} fps: no part past the ceiling`);
+    const segments: CmafPart[][] = [[]];
+    for (const part of parts) {
+      segments.at(-1)!.push(part);
+      if (part.endsSegment) segments.push([]);
+    }
+    const later = segments.slice(1, -1);
+    t.ok(later.length >= 2, `${fps} fps: whole segments after the first`);
+    for (const segment of later) {
+      t.equal(segment.length, partsPerSegment, `${fps} fps: ${partsPerSegment} parts a segment`);
+      const even = gop / partsPerSegment;
+      t.ok(
+        segment.every((p) => Math.abs(p.durationSeconds * fps - even) <= 1.01 && p.durationSeconds * fps <= framesPerPart + 0.05),
+        `${fps} fps: each part ${Math.floor(even)} or ${Math.ceil(even)} frames (${segment.map((p) => Math.round(p.durationSeconds * fps)).join(',')})`,
+      );
+    }
+  }
 });
 
 t.test('chunkTargetSeconds: a part comes out in chunks as its media completes, the same samples and cuts as without', async (t) => {
