@@ -1,18 +1,17 @@
 /**
  * A live test pattern published over RTMP the way an encoder in the field would: ffmpeg encodes
  * a lavfi test picture and tone in real time (`-re`), H.264 + AAC, a keyframe every
- * `gopSeconds`, and x264's zerolatency tuning so the encoder adds no lookahead delay of its own
- * (a player's latency is then what our platform adds, not what x264 buffers).
+ * `gopSeconds`, `fps` frames a second (default 30), and x264's zerolatency tuning so the encoder
+ * adds no lookahead delay of its own (a player's latency is then what our platform adds, not what
+ * x264 buffers).
  */
 import { publishWithFfmpeg, type Publisher } from './ffmpeg.js';
 
-const FPS = 30;
-
-export function publishTestPattern(rtmpUrl: string, { gopSeconds = 2 } = {}): Publisher {
-  const gop = String(gopSeconds * FPS);
+export function publishTestPattern(rtmpUrl: string, { gopSeconds = 2, fps = 30 } = {}): Publisher {
+  const gop = String(gopSeconds * fps);
   return publishWithFfmpeg(
     [
-      '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=${FPS}`,
+      '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=${fps}`,
       '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
       '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
       '-g', gop, '-keyint_min', gop, '-sc_threshold', '0', '-b:v', '800k',

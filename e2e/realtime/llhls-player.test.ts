@@ -23,7 +23,10 @@ let publisher: Publisher;
 
 t.before(async () => {
   platform = await startPlatform({ ALLOWED_STREAMS: STREAM, HLS_LOW_LATENCY: 'on' });
-  publisher = publishTestPattern(`${platform.rtmpUrl}/${STREAM}`);
+  // 25 fps, a rate PART-TARGET (0.34 s) does not divide: parts of 7 or 8 frames, shared evenly
+  // so that no segment ends with a sliver hls.js would skip. 30 fps divides it exactly (six parts
+  // of ten frames), as bench:latency and the fragmenter's tests show.
+  publisher = publishTestPattern(`${platform.rtmpUrl}/${STREAM}`, { fps: 25 });
   browser = await launchChromium();
   // Two segments: the stream is older than PART-HOLD-BACK plus a GOP when the player joins, as a
   // viewer opening a running stream finds it (hls.js cannot keep its hold-back on a younger one).
