@@ -4,7 +4,7 @@
  * reads it. The page is served by test-support/player-page.ts, on its own origin.
  */
 import type { Browser, Page } from 'playwright-core';
-import { nodeModuleFile, openPlayerPage } from './player-page.js';
+import { nodeModuleFile, openPlayerPage, VIDEO_WATCH_SCRIPT, type VideoSnapshot } from './player-page.js';
 import { waitFor } from './wait-for.js';
 
 /** The page: a muted `<video>` and `startPlayer(src)`, which records into `window.watch`. */
@@ -13,6 +13,7 @@ const PAGE = `<!doctype html>
 <body>
 <video id="video" muted playsinline autoplay></video>
 <script src="/dash.js"></script>
+<script>${VIDEO_WATCH_SCRIPT}</script>
 <script>
   window.watch = { playingAt: null, stalls: [], errors: [], fragments: [] };
   window.startPlayer = (src) => {
@@ -20,12 +21,7 @@ const PAGE = `<!doctype html>
     const watch = window.watch;
     const player = dashjs.MediaPlayer().create();
     window.player = player;
-    video.addEventListener('playing', () => {
-      if (watch.playingAt === null) watch.playingAt = Date.now();
-    });
-    video.addEventListener('waiting', () => {
-      if (watch.playingAt !== null) watch.stalls.push({ at: Date.now(), currentTime: video.currentTime });
-    });
+    watchVideo(video, watch);
     player.on(dashjs.MediaPlayer.events.ERROR, (event) => {
       watch.errors.push({ code: event.error?.code ?? null, message: String(event.error?.message ?? event.error ?? '') });
     });
@@ -49,12 +45,7 @@ const PAGE = `<!doctype html>
     const video = document.getElementById('video');
     const player = window.player;
     return {
-      now: Date.now(),
-      currentTime: video.currentTime,
-      paused: video.paused,
-      playingAt: window.watch.playingAt,
-      stalls: window.watch.stalls.slice(),
-      errors: window.watch.errors.slice(),
+      ...videoSnapshot(video, window.watch),
       fragments: window.watch.fragments.slice(),
       liveDelay: attempt(() => player.getCurrentLiveLatency(), null),
       tracks: ['video', 'audio'].filter((type) => attempt(() => player.getCurrentTrackFor(type), null)),
@@ -63,17 +54,13 @@ const PAGE = `<!doctype html>
 </script>
 </body></html>`;
 
-export interface DashPlayerSnapshot {
-  /** The page's wall clock (ms) when the snapshot was taken. */
-  now: number;
-  currentTime: number;
-  paused: boolean;
-  /** Wall clock (ms) of the first `playing` event; null before playback started. */
-  playingAt: number | null;
-  /** Every `waiting` event after playback started. */
-  stalls: Array<{ at: number; currentTime: number }>;
-  /** Every dash.js ERROR and PLAYBACK_ERROR event. */
-  errors: Array<{ code: number | string | null; message: string }>;
+/** Every dash.js ERROR and PLAYBACK_ERROR event. */
+export interface DashPlayerError {
+  code: number | string | null;
+  message: string;
+}
+
+export interface DashPlayerSnapshot extends VideoSnapshot<DashPlayerError> {
   /** The first 200 segments dash.js loaded, by media type. */
   fragments: Array<{ type: string | null; url: string | null }>;
   /** dash.js's latency to the live edge, seconds. */

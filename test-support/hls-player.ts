@@ -4,7 +4,7 @@
  * and what hls.js fetched (segments, and parts in low-latency mode), and `snapshot()` reads it.
  */
 import type { Browser, Page } from 'playwright-core';
-import { nodeModuleFile, openPlayerPage } from './player-page.js';
+import { nodeModuleFile, openPlayerPage, VIDEO_WATCH_SCRIPT, type VideoSnapshot } from './player-page.js';
 import { waitFor } from './wait-for.js';
 
 /** The page: a muted `<video>` and `startPlayer(src, config)`, which records into `window.watch`. */
@@ -13,6 +13,7 @@ const PAGE = `<!doctype html>
 <body>
 <video id="video" muted playsinline autoplay></video>
 <script src="/hls.js"></script>
+<script>${VIDEO_WATCH_SCRIPT}</script>
 <script>
   window.watch = { playingAt: null, stalls: [], errors: [], parts: 0, segments: 0, partUrls: [], log: [] };
   window.startPlayer = (src, config) => {
@@ -20,15 +21,7 @@ const PAGE = `<!doctype html>
     const watch = window.watch;
     const hls = new Hls(config);
     window.hls = hls;
-    video.addEventListener('playing', () => {
-      if (watch.playingAt === null) watch.playingAt = Date.now();
-    });
-    video.addEventListener('waiting', () => {
-      if (watch.playingAt === null) return;
-      const buffered = [];
-      for (let i = 0; i < video.buffered.length; i++) buffered.push([video.buffered.start(i), video.buffered.end(i)]);
-      watch.stalls.push({ at: Date.now(), currentTime: video.currentTime, buffered });
-    });
+    watchVideo(video, watch);
     hls.on(Hls.Events.ERROR, (_event, data) => {
       watch.errors.push({ type: data.type, details: data.details, fatal: data.fatal, url: data.frag?.url ?? data.url ?? null });
     });
@@ -67,12 +60,7 @@ const PAGE = `<!doctype html>
     const hls = window.hls;
     const playingDate = hls?.playingDate;
     return {
-      now: Date.now(),
-      currentTime: video.currentTime,
-      paused: video.paused,
-      playingAt: window.watch.playingAt,
-      stalls: window.watch.stalls.slice(),
-      errors: window.watch.errors.slice(),
+      ...videoSnapshot(video, window.watch),
       parts: window.watch.parts,
       segments: window.watch.segments,
       partUrls: window.watch.partUrls.slice(),
@@ -91,18 +79,8 @@ export interface PlayerError {
   url: string | null;
 }
 
-export interface PlayerSnapshot {
-  /** The page's wall clock (ms) when the snapshot was taken. */
-  now: number;
-  /** video.currentTime, seconds. */
-  currentTime: number;
-  paused: boolean;
-  /** Wall clock (ms) of the first `playing` event; null before playback started. */
-  playingAt: number | null;
-  /** Every `waiting` event after playback started: the viewer saw the picture stop. */
-  stalls: Array<{ at: number; currentTime: number; buffered: Array<[number, number]> }>;
-  /** Every hls.js ERROR event, fatal or not (BUFFER_STALLED_ERROR is `bufferStalledError`). */
-  errors: PlayerError[];
+/** What the page has seen; errors are every hls.js ERROR event, fatal or not (BUFFER_STALLED_ERROR is `bufferStalledError`). */
+export interface PlayerSnapshot extends VideoSnapshot<PlayerError> {
   /** LL-HLS parts hls.js loaded. */
   parts: number;
   /** Whole segments hls.js loaded. */

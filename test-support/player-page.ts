@@ -11,6 +11,48 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { repoRoot } from './repo-root.js';
 
+/**
+ * What every player page watches the way a viewer would, as a page script: `watchVideo(video,
+ * watch)` records into `watch` the first `playing` (`playingAt`) and every `waiting` after it
+ * (`stalls`, with what was buffered), and `videoSnapshot(video, watch)` reads those with the
+ * video's clock. A page adds its player's own errors to `watch.errors` and fields to the snapshot.
+ */
+export const VIDEO_WATCH_SCRIPT = `
+  window.watchVideo = (video, watch) => {
+    video.addEventListener('playing', () => {
+      if (watch.playingAt === null) watch.playingAt = Date.now();
+    });
+    video.addEventListener('waiting', () => {
+      if (watch.playingAt === null) return;
+      const buffered = [];
+      for (let i = 0; i < video.buffered.length; i++) buffered.push([video.buffered.start(i), video.buffered.end(i)]);
+      watch.stalls.push({ at: Date.now(), currentTime: video.currentTime, buffered });
+    });
+  };
+  window.videoSnapshot = (video, watch) => ({
+    now: Date.now(),
+    currentTime: video.currentTime,
+    paused: video.paused,
+    playingAt: watch.playingAt,
+    stalls: watch.stalls.slice(),
+    errors: watch.errors.slice(),
+  });
+`;
+
+/** What videoSnapshot reads (VIDEO_WATCH_SCRIPT); `E` is the player's error record. */
+export interface VideoSnapshot<E> {
+  /** The page's wall clock (ms) when the snapshot was taken. */
+  now: number;
+  /** video.currentTime, seconds. */
+  currentTime: number;
+  paused: boolean;
+  /** Wall clock (ms) of the first `playing` event; null before playback started. */
+  playingAt: number | null;
+  /** Every `waiting` event after playback started: the viewer saw the picture stop. */
+  stalls: Array<{ at: number; currentTime: number; buffered: Array<[number, number]> }>;
+  errors: E[];
+}
+
 export interface PlayerPageContent {
   /** The page, served at `/`; it loads the scripts by the names given in `scripts`. */
   html: string;
