@@ -23,10 +23,7 @@ let publisher: Publisher;
 
 t.before(async () => {
   platform = await startPlatform({ ALLOWED_STREAMS: STREAM, HLS_LOW_LATENCY: 'on' });
-  // 25 fps, a rate PART-TARGET (0.34 s) does not divide: parts of 7 or 8 frames, shared evenly
-  // so that no segment ends with a sliver hls.js would skip. 30 fps divides it exactly (six parts
-  // of ten frames), as bench:latency and the fragmenter's tests show.
-  publisher = publishTestPattern(`${platform.rtmpUrl}/${STREAM}`, { fps: 25 });
+  publisher = publishTestPattern(`${platform.rtmpUrl}/${STREAM}`);
   browser = await launchChromium();
   // Two segments: the stream is older than PART-HOLD-BACK plus a GOP when the player joins, as a
   // viewer opening a running stream finds it (hls.js cannot keep its hold-back on a younger one).
