@@ -175,6 +175,7 @@ export function buildApi(options: AppOptions): Api {
     streams,
     routes,
     ingests,
+    leases,
     viewers,
     publicPlaybackUrl: options.publicPlaybackUrl,
     publicSrtUrl: options.publicSrtUrl,

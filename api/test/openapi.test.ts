@@ -34,6 +34,7 @@ t.test('GET /openapi.json: the public document generated from the route schemas'
     '/v1/streams/{id}/restream-targets/{target_id}': ['delete', 'get', 'patch'],
     '/v1/streams/{id}/fallback': ['delete', 'get', 'put'],
     '/v1/ingests': ['get'],
+    '/v1/me': ['get'],
   };
   for (const [path, methods] of Object.entries(v1)) {
     const item = document.paths[path];
@@ -57,6 +58,13 @@ t.test('GET /openapi.json: the public document generated from the route schemas'
     'user_id',
   ]);
   t.same(Object.keys(streamBody.properties.restream_targets.items.properties).sort(), ['enabled', 'id', 'name', 'platform', 'stream_url']);
+  const lifecycle = document.paths['/v1/streams/{id}/lifecycle'].get.responses['200'].content['application/json'].schema;
+  t.same(Object.keys(lifecycle.properties).sort(), ['ingest', 'live', 'live_since', 'origin', 'restream']);
+  const ingest = lifecycle.properties.ingest.anyOf[0];
+  t.same(Object.keys(ingest.properties).sort(), ['audio', 'bitrate_bps', 'video'], "the publisher's ingest is described");
+  t.same(Object.keys(ingest.properties.video.anyOf[0].properties).sort(), ['codec', 'fps', 'height', 'width']);
+  t.same(Object.keys(ingest.properties.audio.anyOf[0].properties).sort(), ['channels', 'codec', 'sample_rate']);
+  t.same(Object.keys(document.paths['/v1/me'].get.responses['200'].content['application/json'].schema.properties).sort(), ['admin', 'id', 'name']);
   const target = document.paths['/v1/streams/{id}/restream-targets'].post;
   t.same(target.requestBody.content['application/json'].schema.required, ['platform', 'stream_key']);
   t.same(

@@ -5,7 +5,8 @@ import { pino } from 'pino';
 import { loggerOptions } from '../../service-kit/src/logger.js';
 import { waitFor } from '../../test-support/wait-for.js';
 import { call, createStream, createUser, type Method } from './fixtures/api-client.js';
-import { ADMIN_TOKEN, buildTestApp, startTestApi, type InternalCaller } from './fixtures/test-api.js';
+import { ADMIN_TOKEN, buildTestApp, startTestApi } from './fixtures/test-api.js';
+import { originHeartbeat } from './fixtures/origin-heartbeat.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const TARGET_FIELDS = ['created_at', 'enabled', 'id', 'name', 'platform', 'retry', 'status', 'stream_key', 'stream_url', 'updated_at'];
@@ -13,21 +14,6 @@ const TARGET_FIELDS = ['created_at', 'enabled', 'id', 'name', 'platform', 'retry
 /** A stream key as platforms hand them out; random, so a test can search answers for it. */
 function platformKey(prefix = 'live_106415581_'): string {
   return prefix + randomBytes(12).toString('hex');
-}
-
-function heartbeat(internal: InternalCaller, originId: string, publishes: { session_id: string; stream: string; key_generation: number }[]) {
-  return internal.inject({
-    method: 'PUT',
-    url: `/ingests/${originId}`,
-    payload: {
-      name: originId,
-      region: 'local',
-      priority: 1,
-      url_templates: { rtmp: 'rtmp://localhost:1935/stream/{stream_key}' },
-      load: { streams: publishes.length, bandwidth_bps: 0 },
-      publishes,
-    },
-  });
 }
 
 t.test('restream targets on a real redis-server', async (t) => {
@@ -292,7 +278,7 @@ t.test('restream targets on a real redis-server', async (t) => {
       { session_id: 's3', stream: 'golive', key_generation: 0 },
     ];
     const versions = async () => {
-      const answer = await heartbeat(internal, 'origin-v', publishes);
+      const answer = await originHeartbeat(internal, 'origin-v', publishes);
       t.equal(answer.statusCode, 200);
       return answer.json().restream;
     };
@@ -312,7 +298,7 @@ t.test('restream targets on a real redis-server', async (t) => {
     t.equal((await versions())[stream.id], 4, 'refused changes do not bump it');
     t.equal((await versions())[other.id], 0, "another stream's version is its own");
 
-    const empty = await heartbeat(internal, 'origin-empty', []);
+    const empty = await originHeartbeat(internal, 'origin-empty', []);
     t.same(empty.json().restream, {}, 'no publishes, no versions');
   });
 
@@ -340,7 +326,7 @@ t.test('restream targets on a real redis-server', async (t) => {
       ],
       fallback: null,
     });
-    const answer = await heartbeat(internal, 'origin-c', [{ session_id: 'c1', stream: stream.id, key_generation: 1 }]);
+    const answer = await originHeartbeat(internal, 'origin-c', [{ session_id: 'c1', stream: stream.id, key_generation: 1 }]);
     t.equal(answer.json().restream[stream.id], config.json().version, 'the same version as the heartbeat answer');
 
     const empty = await createStream(app, alice.token);
@@ -407,7 +393,7 @@ t.test('target keys never reach the logs', async (t) => {
   await call(app, token, 'POST', base, { platform: 'twitch', stream_key: `${keys[0]} with a space` });
   await call(app, token, 'PATCH', `${base}/${twitch.id}`, { stream_key: `${keys[2]}\n` });
   t.equal((await internal.inject(`/internal/streams/${stream.id}/restream`)).statusCode, 200);
-  await heartbeat(internal, 'origin-log', [{ session_id: 's', stream: stream.id, key_generation: 1 }]);
+  await originHeartbeat(internal, 'origin-log', [{ session_id: 's', stream: stream.id, key_generation: 1 }]);
   await call(app, token, 'GET', base);
   await call(app, token, 'DELETE', `${base}/${twitch.id}`);
   // The last request's completion is the last line logged: everything before it is captured.

@@ -8,11 +8,54 @@ const urlTemplate = (schemes: string, example: string) =>
 /** More than any origin carries; bounds the work one heartbeat can cause. */
 export const MAX_HEARTBEAT_PUBLISHES = 5000;
 
+/**
+ * The largest heartbeat the API reads: MAX_HEARTBEAT_PUBLISHES publishes and as many waiting
+ * streams at their longest names and ids, each publish with its ingest (under 700 bytes a
+ * publish), fit with room to spare; fastify's default of 1 MiB would not.
+ */
+export const MAX_HEARTBEAT_BYTES = 8 * 1024 * 1024;
+
+/** An RFC 6381 codec string as HLS CODECS carries it: letters, digits and dots. */
+const codecString = (example: string) =>
+  Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9.]*$', description: `RFC 6381, e.g. ${example}` });
+
+/** What the origin receives from a publisher, as its packager reads it. */
+export const PublishIngest = Type.Object({
+  bitrate_bps: Type.Integer({ minimum: 0, description: 'Bits per second received over the last heartbeat interval, video and audio as sent' }),
+  video: Type.Union(
+    [
+      Type.Object({
+        codec: codecString('avc1.64001f'),
+        width: Type.Union([Type.Integer({ minimum: 1, maximum: 65535 }), Type.Null()], { description: 'From the SPS; null when it cannot be read' }),
+        height: Type.Union([Type.Integer({ minimum: 1, maximum: 65535 }), Type.Null()], { description: 'From the SPS; null when it cannot be read' }),
+        fps: Type.Union([Type.Number({ minimum: 0, maximum: 1000 }), Type.Null()], {
+          description: 'Frames per second of media time over the last heartbeat interval; null before two readings',
+        }),
+      }),
+      Type.Null(),
+    ],
+    { description: 'null: no video track (yet)' },
+  ),
+  audio: Type.Union(
+    [
+      Type.Object({
+        codec: codecString('mp4a.40.2'),
+        sample_rate: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+        channels: Type.Integer({ minimum: 1, maximum: 64 }),
+      }),
+      Type.Null(),
+    ],
+    { description: 'null: no audio track (yet)' },
+  ),
+});
+export type PublishIngest = Static<typeof PublishIngest>;
+
 /** A publish an origin holds, as its heartbeat reports it. */
 export const HeldPublish = Type.Object({
   session_id: SessionId,
   stream: StreamName,
   key_generation: Type.Integer({ minimum: 0, description: 'As /authorize answered' }),
+  ingest: Type.Optional(PublishIngest),
 });
 export type HeldPublish = Static<typeof HeldPublish>;
 

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { HeldPublish, PublishIngest } from '../../../internal-api/src/ingest-contract.js';
 import { call, exec } from './redis-calls.js';
 import { INGESTS, ingestKey } from './redis-keys.js';
 
@@ -9,7 +10,7 @@ export interface IngestHeartbeat {
   priority: number;
   url_templates: { rtmp: string; srt?: string; websocket?: string };
   load: { streams: number; bandwidth_bps: number };
-  publishes: { session_id: string; stream: string; key_generation: number }[];
+  publishes: HeldPublish[];
 }
 
 export interface LiveIngest {
@@ -55,6 +56,16 @@ export class IngestStore {
   async remove(originId: string): Promise<IngestHeartbeat | null> {
     const [last] = await exec(this.redis.multi().get(ingestKey(originId)).del(ingestKey(originId)).zrem(INGESTS, originId));
     return parseHeartbeat(last);
+  }
+
+  /**
+   * The ingest the origin's last heartbeat reported for one of its publishes: null when the
+   * heartbeat expired, does not list the publish, or came from an origin that does not report it.
+   */
+  async publishIngest(originId: string, sessionId: string, stream: string): Promise<PublishIngest | null> {
+    const heartbeat = parseHeartbeat(await call(this.redis.get(ingestKey(originId))));
+    const publish = heartbeat?.publishes.find((held) => held.session_id === sessionId && held.stream === stream);
+    return publish?.ingest ?? null;
   }
 
   /** Origins whose heartbeat has not expired. */

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { RedisScript } from './redis-calls.js';
+import { call, RedisScript } from './redis-calls.js';
 import { publisherKey } from './redis-keys.js';
 
 /**
@@ -96,6 +96,13 @@ export class PublisherLeaseStore {
       [originId, this.ttlSeconds * 1000, new Date().toISOString()],
     );
     return reply === 1;
+  }
+
+  /** The publish live on the stream now: null when nobody holds it or its publisher has left (waiting). */
+  async publisher(stream: string): Promise<{ originId: string; sessionId: string } | null> {
+    const [originId, sessionId, state] = await call(this.redis.hmget(publisherKey(stream), 'origin_id', 'session_id', 'state'));
+    if (!originId || !sessionId || state === 'waiting') return null;
+    return { originId, sessionId };
   }
 
   async release(stream: string, sessionId: string): Promise<boolean> {

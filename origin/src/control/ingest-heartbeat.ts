@@ -1,6 +1,7 @@
 import type { InternalApiClient } from '../../../internal-api/src/internal-api-client.js';
 import type { Logger } from '../../../service-kit/src/logger.js';
 import type { LivePublishInfo } from '../packaging/live-stream-registry.js';
+import { ingestReport, readingOf, type PublishReading } from './ingest-report.js';
 
 /** How users reach this origin, as listed by `GET /v1/ingests`. */
 export interface IngestDescription {
@@ -42,7 +43,8 @@ export class IngestHeartbeat {
   private timer?: NodeJS.Timeout;
   /** The beat being sent, if any (never rejects). */
   private inFlight?: Promise<void>;
-  private previous = new Map<string, number>();
+  /** Each publish's reading at the previous beat, by session id. */
+  private previous = new Map<string, PublishReading>();
   private previousAt = performance.now();
   private apiDown = false;
   private stopped = false;
@@ -85,9 +87,13 @@ export class IngestHeartbeat {
     const publishes = this.options.live.publishes();
     const now = performance.now();
     const seconds = Math.max((now - this.previousAt) / 1000, 0.001);
-    let bytes = 0;
-    for (const publish of publishes) bytes += publish.bytesIn - (this.previous.get(publish.sessionId) ?? 0);
-    this.previous = new Map(publishes.map((publish) => [publish.sessionId, publish.bytesIn]));
+    const reported = publishes.map((publish) => ({
+      session_id: publish.sessionId,
+      stream: publish.stream,
+      key_generation: publish.keyGeneration,
+      ingest: ingestReport(publish, this.previous.get(publish.sessionId), seconds),
+    }));
+    this.previous = new Map(publishes.map((publish) => [publish.sessionId, readingOf(publish)]));
     this.previousAt = now;
     const { description } = this.options;
     const body = {
@@ -95,8 +101,8 @@ export class IngestHeartbeat {
       region: description.region,
       priority: description.priority,
       url_templates: description.urlTemplates,
-      load: { streams: publishes.length, bandwidth_bps: Math.round((bytes * 8) / seconds) },
-      publishes: publishes.map((p) => ({ session_id: p.sessionId, stream: p.stream, key_generation: p.keyGeneration })),
+      load: { streams: publishes.length, bandwidth_bps: reported.reduce((sum, publish) => sum + publish.ingest.bitrate_bps, 0) },
+      publishes: reported,
       waiting: this.options.live.waiting(),
     };
     try {

@@ -71,6 +71,11 @@ export function aacCodecString(config: AacConfig): string {
   return `mp4a.40.${config.objectType}`;
 }
 
+/** Channels a channelConfiguration (1-7, ISO/IEC 14496-3 1.6.3.5) stands for: 1-6 as said, 7 is 7.1. */
+export function aacChannelCount(channelConfig: number): number {
+  return channelConfig === 7 ? 8 : channelConfig;
+}
+
 /** Duration of one raw AAC frame in milliseconds (21.33 ms at 48 kHz). */
 export function aacFrameDurationMs(config: AacConfig): number {
   return (AAC_SAMPLES_PER_FRAME * 1000) / config.sampleRate;

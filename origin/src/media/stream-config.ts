@@ -18,6 +18,7 @@ export interface AudioTrackInfo {
   /** RFC 6381 codec string for CODECS, e.g. `mp4a.40.2`. */
   codec: string;
   sampleRate: number;
+  /** The AAC channelConfiguration, 1-7 (see aacChannelCount). */
   channels: number;
 }
 

@@ -8,7 +8,7 @@ import type { PublishRefusalCounter } from '../ingest/publish-refusal.js';
 import { scheduleTimer, type CancelTimer, type ScheduleTimer } from '../schedule-timer.js';
 import type { LowLatencyStreams } from './low-latency-streams.js';
 import type { SegmentSettings } from './segment-settings.js';
-import { StreamPackager, type SegmentDelaySink } from './stream-packager.js';
+import { StreamPackager, type SegmentDelaySink, type SourceMedia } from './stream-packager.js';
 
 export interface LiveStreamRegistryOptions {
   hls: HlsDirectoryWriter;
@@ -47,6 +47,8 @@ export interface LivePublishInfo {
   keyGeneration: number;
   /** Media bytes received since the publish started. */
   bytesIn: number;
+  /** Its tracks and frame count, as its packager reads them. */
+  media: SourceMedia;
 }
 
 interface LivePublish {
@@ -104,7 +106,7 @@ export class LiveStreamRegistry implements PublishTarget {
 
   publishes(): LivePublishInfo[] {
     const infos: LivePublishInfo[] = [];
-    for (const stream of this.streams.values()) if (stream.publish) infos.push(info(stream.publish));
+    for (const stream of this.streams.values()) if (stream.publish) infos.push(info(stream, stream.publish));
     return infos;
   }
 
@@ -252,7 +254,7 @@ export class LiveStreamRegistry implements PublishTarget {
     if (stream.publish !== entry) return;
     delete stream.publish;
     this.options.restream?.publishEnded(stream.name);
-    this.options.onPublishEnded?.(info(entry));
+    this.options.onPublishEnded?.(info(stream, entry));
     if (final || this.closing || stream.broken || !this.options.fallback) this.endStream(stream);
     else this.startFallback(stream, this.options.fallback);
   }
@@ -339,11 +341,12 @@ export class LiveStreamRegistry implements PublishTarget {
   }
 }
 
-function info(entry: LivePublish): LivePublishInfo {
+function info(stream: LiveStream, entry: LivePublish): LivePublishInfo {
   return {
     sessionId: entry.publish.id,
     stream: entry.grant.streamName,
     keyGeneration: entry.grant.keyGeneration,
     bytesIn: entry.bytesIn,
+    media: stream.packager.media,
   };
 }

@@ -1,7 +1,8 @@
 import type { Logger } from '../../../service-kit/src/logger.js';
 import type { HlsStreamWriter } from '../hls/hls-stream-writer.js';
 import type { FlvTag } from '../ingest/flv-tag-source.js';
-import { HlsSegmenter, type Segment, type SegmenterEvent } from '../media/index.js';
+import { HlsSegmenter, type Segment, type SegmenterEvent, type TrackInfo } from '../media/index.js';
+import { VideoFrameCounter, type VideoFrameCount } from '../media/video-frame-counter.js';
 import type { LowLatencyStream } from './low-latency-stream.js';
 import type { SegmentSettings } from './segment-settings.js';
 
@@ -23,6 +24,13 @@ export interface StreamPackagerOptions {
   onRejected: (reason: string) => void;
 }
 
+/** What the current source sends, as far as the packager knows it. */
+export interface SourceMedia {
+  /** Undefined until the tracks are decided. */
+  tracks: TrackInfo | undefined;
+  videoFrames: VideoFrameCount;
+}
+
 /**
  * A live stream turned into HLS: FLV tags go through the segmenter, finished segments and the
  * playlist are written in order; the same frames make the LL-HLS parts, held in memory. Its source may change (publisher, fallback video, publisher
@@ -31,14 +39,20 @@ export interface StreamPackagerOptions {
  * after a discontinuity too.
  */
 export class StreamPackager {
-  private segmenter: HlsSegmenter;
+  private segmenter!: HlsSegmenter;
+  private videoFrames!: VideoFrameCounter;
   private writes: Promise<void> = Promise.resolve();
   private sourceStart?: { wallMs: number; dtsMs: number };
   private producedSegment = false;
   private nextDiscontinuity = false;
 
   constructor(private readonly options: StreamPackagerOptions) {
-    this.segmenter = this.newSegmenter();
+    this.newSegmenter();
+  }
+
+  /** The current source's tracks and frame count; a new source starts afresh. */
+  get media(): SourceMedia {
+    return { tracks: this.segmenter.tracks, videoFrames: this.videoFrames.count };
   }
 
   push(tag: FlvTag): void {
@@ -53,7 +67,7 @@ export class StreamPackager {
    */
   switchSource(): void {
     this.handle(this.segmenter.flush(), performance.now());
-    this.segmenter = this.newSegmenter();
+    this.newSegmenter();
     this.sourceStart = undefined;
     if (this.producedSegment) this.nextDiscontinuity = true;
   }
@@ -72,7 +86,7 @@ export class StreamPackager {
    * origin (an ENDLIST would stop them). The folder is cleaned up as after an end.
    */
   handOver(): Promise<void> {
-    this.segmenter = this.newSegmenter();
+    this.newSegmenter();
     this.options.lowLatency?.handOver();
     this.writes = this.writes.then(async () => (await this.options.writer).handOver());
     return this.writes.catch((error: unknown) => this.options.logger.error({ err: error }, 'handing the playlist over failed'));
@@ -86,9 +100,10 @@ export class StreamPackager {
     }
   }
 
-  private newSegmenter(): HlsSegmenter {
+  private newSegmenter(): void {
     const { lowLatency } = this.options;
-    return new HlsSegmenter(this.options.segments, lowLatency ? [lowLatency] : []);
+    this.videoFrames = new VideoFrameCounter();
+    this.segmenter = new HlsSegmenter(this.options.segments, lowLatency ? [lowLatency, this.videoFrames] : [this.videoFrames]);
   }
 
   private write(segment: Segment, receivedAt: number): void {

@@ -2,6 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { pino } from 'pino';
+import { Compile } from 'typebox/compile';
+import { Heartbeat } from '../../../internal-api/src/ingest-contract.js';
 import { InternalApiClient } from '../../../internal-api/src/internal-api-client.js';
 import { IngestHeartbeat, type LivePublishes } from '../../src/control/ingest-heartbeat.js';
 import type { LivePublishInfo } from '../../src/packaging/live-stream-registry.js';
@@ -80,6 +82,9 @@ const afterAnyBeatTimer = () => new Promise((resolve) => setTimeout(resolve, INT
 
 const INTERVAL_MS = 100;
 
+/** A publish whose packager has not decided its tracks yet. */
+const NO_MEDIA = { tracks: undefined, videoFrames: { intervals: 0, spanMs: 0 } };
+
 /** An answer to a heartbeat, in the contract's shape. */
 const beatAnswer = (disconnect: string[] = [], ended: string[] = [], handedOver: string[] = []) => ({
   status: 200,
@@ -102,8 +107,8 @@ function heartbeat(t: Test, apiUrl: string, live: LivePublishes) {
 t.test('reports load and publishes, and cuts the sessions the API names', async (t) => {
   const api = await apiLike(t, (seen) => (seen.method === 'DELETE' ? { status: 204 } : beatAnswer(['s2'])));
   const { live, disconnected } = fakeLive([
-    { sessionId: 's1', stream: 'abc12345', keyGeneration: 0, bytesIn: 1000 },
-    { sessionId: 's2', stream: 'def67890', keyGeneration: 2, bytesIn: 5000 },
+    { sessionId: 's1', stream: 'abc12345', keyGeneration: 0, bytesIn: 1000, media: NO_MEDIA },
+    { sessionId: 's2', stream: 'def67890', keyGeneration: 2, bytesIn: 5000, media: NO_MEDIA },
   ]);
   const beat = heartbeat(t, api.url, live);
   beat.start();
@@ -129,9 +134,50 @@ t.test('reports load and publishes, and cuts the sessions the API names', async 
   t.pass('beats keep coming');
 });
 
+t.test("each publish carries its ingest: what arrived since the previous beat, and the packager's tracks", async (t) => {
+  const api = await apiLike(t, (seen) => (seen.method === 'DELETE' ? { status: 204 } : beatAnswer()));
+  const publish: LivePublishInfo = {
+    sessionId: 's1',
+    stream: 'abc12345',
+    keyGeneration: 0,
+    bytesIn: 0,
+    media: {
+      tracks: {
+        video: { codec: 'avc1.64001f', width: 640, height: 360 },
+        audio: { codec: 'mp4a.40.2', sampleRate: 48_000, channels: 2 },
+      },
+      videoFrames: { intervals: 0, spanMs: 0 },
+    },
+  };
+  const { live } = fakeLive([publish]);
+  // Every beat reads a publish that received another 25 kB and a second of 30 fps video.
+  const read = live.publishes;
+  live.publishes = () => {
+    publish.bytesIn += 25_000;
+    publish.media.videoFrames = { intervals: publish.media.videoFrames.intervals + 30, spanMs: publish.media.videoFrames.spanMs + 1000 };
+    return read();
+  };
+  const beat = heartbeat(t, api.url, live);
+  beat.start();
+  t.teardown(() => beat.stop());
+  await waitFor('two beats', () => api.seen.filter((s) => s.method === 'PUT').length >= 2);
+  const [first, second] = api.seen.filter((s) => s.method === 'PUT').map((s) => s.body as Heartbeat);
+  const valid = Compile(Heartbeat);
+  t.ok(valid.Check(first) && valid.Check(second), 'the beats follow the contract');
+  const video = { codec: 'avc1.64001f', width: 640, height: 360 };
+  const audio = { codec: 'mp4a.40.2', sample_rate: 48_000, channels: 2 };
+  t.match(first!.publishes[0]!.ingest, { video: { ...video, fps: null }, audio }, 'no frame rate before a second reading');
+  t.match(second!.publishes[0]!.ingest, { video: { ...video, fps: 30 }, audio });
+  for (const body of [first!, second!]) {
+    const ingest = body.publishes[0]!.ingest!;
+    t.ok(ingest.bitrate_bps > 0, 'bitrate from the bytes received');
+    t.equal(body.load.bandwidth_bps, ingest.bitrate_bps, "the origin's load is its publishes' bitrates");
+  }
+});
+
 t.test('reports the streams waiting without a publisher, and ends the deleted streams before cutting sessions', async (t) => {
   const api = await apiLike(t, (seen) => (seen.method === 'DELETE' ? { status: 204 } : beatAnswer(['s1'], ['abc12345', 'waits001'])));
-  const { live, actions } = fakeLive([{ sessionId: 's1', stream: 'abc12345', keyGeneration: 1, bytesIn: 0 }], ['waits001']);
+  const { live, actions } = fakeLive([{ sessionId: 's1', stream: 'abc12345', keyGeneration: 1, bytesIn: 0, media: NO_MEDIA }], ['waits001']);
   const beat = heartbeat(t, api.url, live);
   beat.start();
   t.teardown(() => beat.stop());
@@ -195,7 +241,7 @@ t.test('a publish that ends releases its lease at once', async (t) => {
   const api = await apiLike(t, () => ({ status: 204 }));
   const { live } = fakeLive([]);
   const beat = heartbeat(t, api.url, live);
-  beat.publishEnded({ sessionId: 's9', stream: 'abc12345', keyGeneration: 0, bytesIn: 0 });
+  beat.publishEnded({ sessionId: 's9', stream: 'abc12345', keyGeneration: 0, bytesIn: 0, media: NO_MEDIA });
   await waitFor('the release', () => api.seen.find((s) => s.method === 'DELETE'));
   t.equal(api.seen[0]?.url, '/ingests/origin-a/publishes/s9?stream=abc12345');
 });

@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Heartbeat, HeartbeatAnswer, OriginParams, PublishParams, PublishQuery } from '../../../../internal-api/src/ingest-contract.js';
+import { Heartbeat, HeartbeatAnswer, MAX_HEARTBEAT_BYTES, OriginParams, PublishParams, PublishQuery } from '../../../../internal-api/src/ingest-contract.js';
 import { INTERNAL_PATHS } from '../../../../internal-api/src/paths.js';
 import { errorResponses } from '../../errors.js';
 import type { PublisherAudit } from '../../publish/publisher-audit.js';
@@ -22,6 +22,7 @@ export const ingestHeartbeatRoutes: FastifyPluginAsyncTypebox<IngestHeartbeatRou
   app.put(
     INTERNAL_PATHS.ingest,
     {
+      bodyLimit: MAX_HEARTBEAT_BYTES,
       schema: {
         summary:
           "Origin heartbeat: list it as an ingest server for INGEST_TTL_SECONDS, renew the leases of its publishers and " +

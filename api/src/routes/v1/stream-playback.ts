@@ -1,10 +1,13 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { PublishIngest } from '../../../../internal-api/src/ingest-contract.js';
 import { errorResponses } from '../../errors.js';
 import { PlatformName, TargetStatusBody, statusBody } from '../../restream/restream-schemas.js';
 import { StreamIdParams, Timestamp } from '../../schemas.js';
 import type { RestreamStatusStore } from '../../store/restream-status-store.js';
 import type { RestreamTargetStore } from '../../store/restream-target-store.js';
 import type { RouteStore } from '../../store/route-store.js';
+import type { IngestStore } from '../../store/ingest-store.js';
+import type { PublisherLeaseStore } from '../../store/publisher-lease-store.js';
 import type { StreamStore } from '../../store/stream-store.js';
 import { ownedStream } from './owned-stream.js';
 
@@ -13,6 +16,9 @@ export interface StreamPlaybackRoutesOptions {
   routes: Pick<RouteStore, 'liveOrigins'>;
   targets: Pick<RestreamTargetStore, 'list'>;
   statuses: Pick<RestreamStatusStore, 'read'>;
+  /** Who publishes the stream now, and what their origin's heartbeats say they send. */
+  leases: Pick<PublisherLeaseStore, 'publisher'>;
+  ingests: Pick<IngestStore, 'publishIngest'>;
   /** PUBLIC_PLAYBACK_URL, without a trailing slash. */
   publicPlaybackUrl: string;
   /** PUBLIC_SRT_URL (`srt://host:port`); no SRT playlist is listed without it. */
@@ -30,6 +36,11 @@ const Lifecycle = Type.Object({
   live: Type.Boolean({ description: 'Whether an origin is packaging the stream now' }),
   live_since: Type.Union([Timestamp, Type.Null()], { description: 'When the current live run began' }),
   origin: Type.Union([Type.String(), Type.Null()], { description: 'host:port of the origin serving it' }),
+  ingest: Type.Union([PublishIngest, Type.Null()], {
+    description:
+      "What the publisher sends, as the origin holding the publish reported it in its last heartbeat (every " +
+      'INGEST_HEARTBEAT_MS): null when not live, while the publisher is away (fallback playing) or before the first report',
+  }),
   restream: Type.Array(
     Type.Object({
       id: Type.String(),
@@ -47,8 +58,13 @@ const Lifecycle = Type.Object({
 /** Where to watch one of your streams, and whether it is live (seed 000 and seed 004's lifecycle). */
 export const streamPlaybackRoutes: FastifyPluginAsyncTypebox<StreamPlaybackRoutesOptions> = async (
   app,
-  { streams, routes, targets, statuses, publicPlaybackUrl, publicSrtUrl },
+  { streams, routes, targets, statuses, leases, ingests, publicPlaybackUrl, publicSrtUrl },
 ) => {
+  const reportedIngest = async (stream: string) => {
+    const publisher = await leases.publisher(stream);
+    return publisher ? ingests.publishIngest(publisher.originId, publisher.sessionId, stream) : null;
+  };
+
   app.get(
     '/streams/:id/playlists',
     {
@@ -72,14 +88,19 @@ export const streamPlaybackRoutes: FastifyPluginAsyncTypebox<StreamPlaybackRoute
     '/streams/:id/lifecycle',
     {
       schema: {
-        summary: 'Is your stream live, since when, on which origin, and how its restream targets are doing',
+        summary: 'Is your stream live, since when, on which origin, what its publisher sends, and how its restream targets are doing',
         params: StreamIdParams,
         response: { 200: Lifecycle, ...errorResponses(400, 401, 404, 503) },
       },
     },
     async (request) => {
       const { id } = await ownedStream(streams, request.principal, request.params.id);
-      const [[first], list, reported] = await Promise.all([routes.liveOrigins(id), targets.list(id), statuses.read(id)]);
+      const [[first], list, reported, ingest] = await Promise.all([
+        routes.liveOrigins(id),
+        targets.list(id),
+        statuses.read(id),
+        reportedIngest(id),
+      ]);
       const restream = list.map((target) => {
         const status = statusBody(reported.get(target.id));
         return {
@@ -100,8 +121,8 @@ export const streamPlaybackRoutes: FastifyPluginAsyncTypebox<StreamPlaybackRoute
           }),
         };
       });
-      if (!first) return { live: false, live_since: null, origin: null, restream };
-      return { live: true, live_since: new Date(first.registeredAtMs).toISOString(), origin: first.host, restream };
+      if (!first) return { live: false, live_since: null, origin: null, ingest: null, restream };
+      return { live: true, live_since: new Date(first.registeredAtMs).toISOString(), origin: first.host, ingest, restream };
     },
   );
 };

@@ -6,6 +6,7 @@ import type { WellKnownPlatform } from '../../restream/platforms.js';
 import type { TargetAddressPolicy } from '../../restream/target-address-policy.js';
 import type { FallbackStore } from '../../store/fallback-store.js';
 import type { IngestStore } from '../../store/ingest-store.js';
+import type { PublisherLeaseStore } from '../../store/publisher-lease-store.js';
 import type { RestreamStatusStore } from '../../store/restream-status-store.js';
 import type { RestreamTargetStore } from '../../store/restream-target-store.js';
 import type { RouteStore } from '../../store/route-store.js';
@@ -14,6 +15,7 @@ import type { TokenStore } from '../../store/token-store.js';
 import type { UserStore } from '../../store/user-store.js';
 import type { ViewerStore } from '../../store/viewer-store.js';
 import { ingestRoutes } from './ingests.js';
+import { meRoutes } from './me.js';
 import { playbackTokenRoutes } from './playback-tokens.js';
 import { restreamTargetRoutes } from './restream-targets.js';
 import { streamFallbackRoutes } from './stream-fallback.js';
@@ -31,6 +33,7 @@ export interface V1RoutesOptions {
   streams: StreamStore;
   routes: RouteStore;
   ingests: IngestStore;
+  leases: PublisherLeaseStore;
   viewers: ViewerStore;
   publicPlaybackUrl: string;
   publicSrtUrl: string | undefined;
@@ -63,6 +66,7 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, 
     request.principal = await authenticator.authenticate(request.headers.authorization);
   });
 
+  await app.register(meRoutes, { users });
   await app.register(userRoutes, { users, routes: options.routes, fallbackFiles: fallback.files });
   await app.register(tokenRoutes, { tokens, users, maxTokensPerUser: options.limits.maxTokensPerUser });
   await app.register(streamRoutes, {
@@ -79,6 +83,8 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, 
     routes: options.routes,
     targets: restream.targets,
     statuses: restream.statuses,
+    leases: options.leases,
+    ingests: options.ingests,
     publicPlaybackUrl: options.publicPlaybackUrl,
     publicSrtUrl: options.publicSrtUrl,
   });
