@@ -5,20 +5,24 @@
 #   bash scripts/ensure-deps.sh --tests  also what the tests use: nginx with libnginx-mod-rtmp (the
 #                                        nginx-rtmp compatibility tests), openssl (the RTMPS test),
 #                                        haproxy and ip (the cluster tests), chromium (the player
-#                                        tests: hls.js and dash.js in headless Chromium), promtool
-#                                        from prometheus (the metrics tests check scrapes and the
-#                                        scrape config with it)
+#                                        tests: hls.js and dash.js in headless Chromium), prometheus
+#                                        and promtool (the metrics tests check scrapes and the scrape
+#                                        config with promtool, and run every dashboard query on a
+#                                        real Prometheus)
+#   bash scripts/ensure-deps.sh --metrics   what npm run prometheus needs: prometheus
 #   bash scripts/ensure-deps.sh --cluster   what npm run start:cluster needs: haproxy and ip too
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 for_tests=0
 for_cluster=0
+for_metrics=0
 case "${1:-}" in
-  --tests) for_tests=1; for_cluster=1 ;;
+  --tests) for_tests=1; for_cluster=1; for_metrics=1 ;;
   --cluster) for_cluster=1 ;;
+  --metrics) for_metrics=1 ;;
   "") ;;
-  *) echo "usage: $0 [--tests|--cluster]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--tests|--cluster|--metrics]" >&2; exit 2 ;;
 esac
 
 # Where Debian's chromium package puts the browser (test-support/chromium.ts launches it from there).
@@ -39,7 +43,9 @@ find_missing() {
     [ -f "$nginx_rtmp_module" ] || need_packages+=(libnginx-mod-rtmp)
     command -v openssl >/dev/null 2>&1 || need_packages+=(openssl)
     [ -x "$chromium_path" ] || need_packages+=(chromium)
-    command -v promtool >/dev/null 2>&1 || need_packages+=(prometheus)
+  fi
+  if [ "$for_metrics" -eq 1 ]; then
+    { command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; } || need_packages+=(prometheus)
   fi
   if [ "$for_cluster" -eq 1 ]; then
     command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need_packages+=(haproxy)

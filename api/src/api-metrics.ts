@@ -24,6 +24,15 @@ export type AuthFailure =
   | 'forbidden'
   | 'stream_key_denied';
 
+/** The auth failures each listener can have (admin-only routes are public ones; /authorize is internal). */
+const AUTH_FAILURES_BY_LISTENER: Record<Listener, readonly AuthFailure[]> = {
+  public: ['api_token_missing', 'api_token_invalid', 'forbidden'],
+  internal: ['internal_token_missing', 'internal_token_invalid', 'stream_key_denied'],
+};
+
+const REDIS_ERROR_KINDS = ['request', 'connection'] as const;
+type RedisErrorKind = (typeof REDIS_ERROR_KINDS)[number];
+
 /** The kind of auth failure `error` is, if it is one. */
 export function authFailureOf(error: unknown): AuthFailure | undefined {
   if (error instanceof UnauthorizedError) {
@@ -56,11 +65,13 @@ export class ApiMetrics extends ServiceMetrics {
       'Requests refused for their credentials, by listener and kind (api_token_missing, api_token_invalid, internal_token_missing, internal_token_invalid, forbidden, stream_key_denied).',
       ['listener', 'kind'],
     );
+    for (const [listener, kinds] of Object.entries(AUTH_FAILURES_BY_LISTENER)) this.startAtZero(this.authFailures, { listener: [listener], kind: kinds });
     this.redisErrors = this.counter(
       'api_redis_errors_total',
       'Redis failures: request (a request answered 503 because a Redis command failed) and connection (a failed connection or reconnection attempt).',
       ['kind'],
     );
+    this.startAtZero(this.redisErrors, { kind: REDIS_ERROR_KINDS });
     this.gauge('api_redis_up', '1 while the Redis client is connected and ready.', (gauge) => gauge.set(redisReady() ? 1 : 0));
   }
 
@@ -75,10 +86,10 @@ export class ApiMetrics extends ServiceMetrics {
   failed(listener: Listener, error: unknown): void {
     const auth = authFailureOf(error);
     if (auth) this.child(this.authFailures, listener, auth).inc();
-    if (error instanceof StoreUnavailableError) this.child(this.redisErrors, 'request').inc();
+    if (error instanceof StoreUnavailableError) this.child(this.redisErrors, 'request' satisfies RedisErrorKind).inc();
   }
 
   redisConnectionError(): void {
-    this.child(this.redisErrors, 'connection').inc();
+    this.child(this.redisErrors, 'connection' satisfies RedisErrorKind).inc();
   }
 }

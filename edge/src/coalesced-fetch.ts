@@ -32,19 +32,13 @@ export interface OriginHead {
   contentLength: number | undefined;
 }
 
-export type FetchOutcome =
-  | 'ok'
-  | 'not_found'
-  /** Larger than the object bound: streamed to its viewers, not kept. */
-  | 'oversize'
-  | 'bad_status'
-  /** A refusal the plan relays to its viewers (an LL-HLS origin's 400 or 503). */
-  | 'refused'
-  | 'truncated'
-  | 'unreachable'
-  | 'timeout'
-  /** Every viewer left before the end. */
-  | 'abandoned';
+/**
+ * How an origin fetch ended. `oversize`: larger than the object bound, streamed to its viewers and
+ * not kept; `refused`: a refusal the plan relays to its viewers (an LL-HLS origin's 400 or 503);
+ * `abandoned`: every viewer left before the end.
+ */
+export const FETCH_OUTCOMES = ['ok', 'not_found', 'oversize', 'bad_status', 'refused', 'truncated', 'unreachable', 'timeout', 'abandoned'] as const;
+export type FetchOutcome = (typeof FETCH_OUTCOMES)[number];
 
 /** What one fetch does, decided by whoever starts it. */
 export interface FetchPlan<T> {

@@ -1,12 +1,13 @@
 /** The edge's Prometheus metrics (`GET /metrics`), in a registry of the app's own. */
 import type { Counter, Histogram } from 'prom-client';
 import { ServiceMetrics } from '../../service-kit/src/service-metrics.js';
-import type { FetchOutcome } from './coalesced-fetch.js';
-import type { MediaKind } from './stream-path.js';
+import { FETCH_OUTCOMES, type FetchOutcome } from './coalesced-fetch.js';
+import { MEDIA_KINDS, type MediaKind } from './stream-path.js';
 
 /** `other`: /health, /metrics, refused and unknown paths. */
 export type RequestKind = MediaKind | 'other';
-export type CacheResult = 'hit' | 'miss' | 'coalesced';
+const CACHE_RESULTS = ['hit', 'miss', 'coalesced'] as const;
+export type CacheResult = (typeof CACHE_RESULTS)[number];
 
 /** What the gauges read when scraped. */
 export interface MetricSources {
@@ -35,12 +36,14 @@ export class EdgeMetrics extends ServiceMetrics {
       'Media requests by cache result: hit, miss (started an origin fetch) or coalesced (joined one).',
       ['kind', 'result'],
     );
+    this.startAtZero(this.cacheRequests, { kind: MEDIA_KINDS, result: CACHE_RESULTS });
     this.servedBytes = this.counter('edge_served_bytes_total', 'Media body bytes handed to viewers.', ['kind']);
     this.originFetches = this.counter(
       'edge_origin_fetches_total',
       'Origin fetches by outcome (ok, not_found, oversize, bad_status, refused, truncated, unreachable, timeout, abandoned).',
       ['kind', 'outcome'],
     );
+    this.startAtZero(this.originFetches, { kind: MEDIA_KINDS, outcome: FETCH_OUTCOMES });
     this.originFetchSeconds = this.histogram(
       'edge_origin_fetch_duration_seconds',
       'Time from an origin request to the end of its body (or its failure).',

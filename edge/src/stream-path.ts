@@ -18,7 +18,8 @@ const PATH_CHARACTERS = /^[A-Za-z0-9_./-]*$/;
  * Playlists (HLS `.m3u8`, and DASH manifests, `.mpd`) change while a stream is live; every other
  * media file (segments, init sections) never does.
  */
-export type MediaKind = 'playlist' | 'segment';
+export const MEDIA_KINDS = ['playlist', 'segment'] as const;
+export type MediaKind = (typeof MEDIA_KINDS)[number];
 
 export function mediaKindOf(file: string): MediaKind {
   return file.endsWith('.m3u8') || file.endsWith('.mpd') ? 'playlist' : 'segment';

@@ -8,6 +8,7 @@
 import net from 'node:net';
 import t from 'tap';
 import { stopService } from '../../e2e/service-process.js';
+import { sumOf } from '../../test-support/prometheus-text.js';
 import { waitFor } from '../../test-support/wait-for.js';
 import { request } from './fixtures/edge.js';
 import { startEdgeProcess } from './fixtures/edge-process.js';
@@ -123,8 +124,7 @@ t.test('viewers leaving at every stage of a request leave the edge serving', asy
   /** Origin fetches the edge gave up because every viewer waiting for them left (its /metrics). */
   const abandonedFetches = async (): Promise<number> => {
     const text = (await request(port, '/metrics')).body.toString();
-    const line = text.split('\n').find((l) => l.startsWith('edge_origin_fetches_total{') && l.includes('outcome="abandoned"'));
-    return line === undefined ? 0 : Number(line.split(' ').at(-1));
+    return sumOf(text, 'edge_origin_fetches_total', { outcome: 'abandoned' });
   };
 
   /** Each stage sends its viewers, makes them leave, and returns how many left before their answer was complete. */

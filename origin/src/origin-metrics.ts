@@ -5,10 +5,11 @@
  */
 import { Counter, type Histogram } from 'prom-client';
 import { ServiceMetrics } from '../../service-kit/src/service-metrics.js';
-import type { ConnectionRefusal } from './ingest/connection-limits.js';
-import type { PublishRefusal, PublishRefusalCounter } from './ingest/publish-refusal.js';
+import { CONNECTION_REFUSALS, type ConnectionRefusal } from './ingest/connection-limits.js';
+import { PUBLISH_REFUSALS, type PublishRefusal, type PublishRefusalCounter } from './ingest/publish-refusal.js';
 import type { SegmentDelaySink } from './packaging/stream-packager.js';
 import type { PushCounters, RestreamState } from './restream/index.js';
+import { RESTREAM_ERROR_CODES } from './restream/restream-errors.js';
 
 /** What the gauges read when scraped. */
 export interface OriginMetricSources {
@@ -59,7 +60,9 @@ export class OriginMetrics extends ServiceMetrics implements PublishRefusalCount
       'Publishes refused or cut before going live, by reason (denied, api_unavailable, already_live, shutting_down, early_media_overflow, bad_media, failed).',
       ['reason'],
     );
+    this.startAtZero(this.refusals, { reason: PUBLISH_REFUSALS });
     this.connectionRefusals = this.counter('origin_rtmp_connections_refused_total', 'RTMP connections refused at accept, by the limit reached.', ['limit']);
+    this.startAtZero(this.connectionRefusals, { limit: CONNECTION_REFUSALS });
     this.gauge(
       'origin_restream_pushes',
       'Restream pushes (one per target of a stream live or waiting here) by state.',
@@ -73,6 +76,7 @@ export class OriginMetrics extends ServiceMetrics implements PublishRefusalCount
     this.pushBytes = this.counter('origin_restream_bytes_total', 'Bytes restream targets took, all targets.');
     this.pushRetries = this.counter('origin_restream_retries_total', 'Restream connections scheduled to be tried again after a failure.');
     this.pushFailures = this.counter('origin_restream_failures_total', 'Restream connections that failed or were lost, by error code (RESTREAM_ERR_*).', ['code']);
+    this.startAtZero(this.pushFailures, { code: RESTREAM_ERROR_CODES });
     this.keyframeSkips = this.counter(
       'origin_restream_keyframe_skips_total',
       "Times a slow target's backlog overflowed and its push skipped to the next keyframe.",

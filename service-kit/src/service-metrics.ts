@@ -44,6 +44,24 @@ export class ServiceMetrics {
   }
 
   /**
+   * Starts every combination of the given label values at zero, for labels whose values are
+   * known in advance (reasons, codes, outcomes). A series that first appears at its first event
+   * is invisible to rate() (it starts at 1: no increase) and leaves a dashboard panel at "No data"
+   * instead of 0 until something goes wrong; Prometheus's instrumentation guide says to
+   * initialise such series ("Avoid missing metrics").
+   */
+  protected startAtZero<L extends string>(metric: Counter<L> | Histogram<L>, values: Record<L, readonly string[]>): void {
+    let combinations: Array<Partial<Record<L, string>>> = [{}];
+    for (const [name, options] of Object.entries(values) as Array<[L, readonly string[]]>) {
+      combinations = combinations.flatMap((labels) => options.map((value) => ({ ...labels, [name]: value })));
+    }
+    for (const labels of combinations as Array<Record<L, string>>) {
+      if (metric instanceof Histogram) metric.zero(labels);
+      else metric.inc(labels, 0);
+    }
+  }
+
+  /**
    * The counter of one label combination, looked up once: `inc({labels})` hashes its labels on
    * every call, and some of these run on every request.
    */

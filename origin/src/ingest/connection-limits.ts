@@ -8,7 +8,8 @@ export interface ConnectionLimitSettings {
 }
 
 /** Which limit refused a connection. */
-export type ConnectionRefusal = 'RTMP_MAX_CONNECTIONS' | 'RTMP_MAX_CONNECTIONS_PER_ADDRESS';
+export const CONNECTION_REFUSALS = ['RTMP_MAX_CONNECTIONS', 'RTMP_MAX_CONNECTIONS_PER_ADDRESS'] as const;
+export type ConnectionRefusal = (typeof CONNECTION_REFUSALS)[number];
 
 export class ConnectionLimits {
   private total = 0;

@@ -9,7 +9,8 @@
  * - `bad_media`: its media cannot be packaged (codec, timestamps).
  * - `failed`: an unexpected failure (logged).
  */
-export type PublishRefusal = 'denied' | 'api_unavailable' | 'already_live' | 'shutting_down' | 'early_media_overflow' | 'bad_media' | 'failed';
+export const PUBLISH_REFUSALS = ['denied', 'api_unavailable', 'already_live', 'shutting_down', 'early_media_overflow', 'bad_media', 'failed'] as const;
+export type PublishRefusal = (typeof PUBLISH_REFUSALS)[number];
 
 /** Told of every refusal. */
 export interface PublishRefusalCounter {

@@ -32,8 +32,21 @@ export function publicFailureOf(error: RestreamError): { code: string; message: 
   return { code: PUBLIC_FAILURE_CODES[error.publicFailure], message: error.publicFailure };
 }
 
+/** Every RestreamError's code (`origin_restream_failures_total{code}`). */
+export const RESTREAM_ERROR_CODES = [
+  'RESTREAM_ERR_REJECTED',
+  'RESTREAM_ERR_NETWORK',
+  'RESTREAM_ERR_TIMEOUT',
+  'RESTREAM_ERR_TLS',
+  'RESTREAM_ERR_PROTOCOL',
+  'RESTREAM_ERR_STALLED',
+  'RESTREAM_ERR_URL',
+  'RESTREAM_ERR_ADDRESS_REFUSED',
+] as const;
+export type RestreamErrorCode = (typeof RESTREAM_ERROR_CODES)[number];
+
 export abstract class RestreamError extends Error {
-  abstract readonly code: string;
+  abstract readonly code: RestreamErrorCode;
   abstract readonly disposition: RestreamErrorDisposition;
   abstract readonly publicFailure: PublicFailure;
 
