@@ -7,9 +7,10 @@ COPY api/package.json api/
 COPY origin/package.json origin/
 COPY discovery/package.json discovery/
 COPY edge/package.json edge/
+COPY web/package.json web/
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app

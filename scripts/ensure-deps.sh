@@ -94,4 +94,4 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 echo "==> building"
-npx tsc -p tsconfig.json
+npm run build --silent

@@ -12,7 +12,7 @@ bash scripts/ensure-deps.sh --tests || { echo "tests: 0 passed, 1 failed"; exit 
 
 mkdir -p .run
 mapfile -t files < <(ls api/test/*.test.ts edge/test/*.test.ts discovery/test/*.test.ts \
-  origin/test/*.test.ts origin/test/*/*.test.ts network-policy/test/*.test.ts prometheus-config/test/*.test.ts internal-api/test/*.test.ts llhls-contract/test/*.test.ts service-kit/test/*.test.ts fuzz/test/*.test.ts e2e/*.test.ts 2>/dev/null)
+  origin/test/*.test.ts origin/test/*/*.test.ts network-policy/test/*.test.ts prometheus-config/test/*.test.ts internal-api/test/*.test.ts llhls-contract/test/*.test.ts service-kit/test/*.test.ts fuzz/test/*.test.ts web/test/*.test.ts e2e/*.test.ts 2>/dev/null)
 mapfile -t realtime < <(ls e2e/realtime/*.test.ts 2>/dev/null)
 
 passed=0

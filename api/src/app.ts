@@ -9,6 +9,7 @@ import { ApiMetrics, type Listener } from './api-metrics.js';
 import { Authenticator } from './auth/authenticator.js';
 import { internalTokenGuard } from './auth/internal-token-guard.js';
 import { handleError, handleNotFound } from './error-handler.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { FallbackFiles } from './fallback/fallback-files.js';
 import { FallbackUploader } from './fallback/fallback-uploader.js';
 import { FallbackWorkArea } from './fallback/work-area.js';
@@ -94,10 +95,11 @@ function createApp(options: AppOptions, listener: Listener, metrics: ApiMetrics)
 export type App = ReturnType<typeof createApp>;
 
 /**
- * The API's two listeners over one Redis: the public one (API_PORT) answers only /v1, its docs and
- * /health; the internal one (API_INTERNAL_PORT) answers only the routes of the live path, each
- * behind INTERNAL_TOKEN, /health and /metrics (both listeners' figures). Neither answers the other's routes (404), so a deployment
- * that exposes API_PORT exposes nothing of the live path.
+ * The API's two listeners over one Redis: the public one (API_PORT) answers only /v1, its docs,
+ * /health and the dashboard's static files under /; the internal one (API_INTERNAL_PORT) answers
+ * only the routes of the live path, each behind INTERNAL_TOKEN, /health and /metrics (both
+ * listeners' figures). Neither answers the other's routes (404), so a deployment that exposes
+ * API_PORT exposes nothing of the live path.
  */
 export interface Api {
   publicApp: App;
@@ -167,6 +169,7 @@ export function buildApi(options: AppOptions): Api {
   publicApp.register(swaggerUi, { routePrefix: DOCS_PREFIX });
   publicApp.register(openApiRoutes);
   publicApp.register(healthRoutes, { store: routes });
+  publicApp.register(dashboardRoutes, { root: options.dashboardPath, publicPlaybackUrl: options.publicPlaybackUrl });
   publicApp.register(v1Routes, {
     prefix: '/v1',
     authenticator: new Authenticator(tokens, options.adminToken),

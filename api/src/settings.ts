@@ -52,6 +52,8 @@ export interface ApiSettings {
   publicPlaybackUrl: string;
   /** PUBLIC_SRT_URL: `srt://host:port` to play over SRT; unset, no SRT playlist is advertised. */
   publicSrtUrl: string | undefined;
+  /** DASHBOARD_PATH: the built dashboard the public listener serves under `/` (default dist/dashboard). */
+  dashboardPath: string;
   /**
    * PUBLISH_LEASE_SECONDS: how long a stream's lease lasts without an origin heartbeat (origins
    * beat every second). Short, because it is how long a publisher whose origin died is refused
@@ -132,6 +134,7 @@ export function readApiSettings(env: Env = process.env): ApiSettings {
     adminToken,
     publicPlaybackUrl: readHttpUrl(env, 'PUBLIC_PLAYBACK_URL', 'http://localhost:8081'),
     publicSrtUrl: readSrtUrl(env, 'PUBLIC_SRT_URL'),
+    dashboardPath: path.resolve(readString(env, 'DASHBOARD_PATH', 'dist/dashboard')),
     publishLeaseSeconds: readInteger(env, 'PUBLISH_LEASE_SECONDS', 3, { min: 1, max: 3600 }),
     ingestTtlSeconds: readInteger(env, 'INGEST_TTL_SECONDS', 5, { min: 1, max: 3600 }),
     allowPrivateTargets: readBoolean(env, 'ALLOW_PRIVATE_TARGETS', false),

@@ -1,0 +1,97 @@
+/** The /v1 answers the dashboard reads (the API's OpenAPI document at /docs has them all). */
+import type { IngestAudio, IngestVideo } from './format.js';
+
+export interface Me {
+  id: string;
+  name: string;
+  admin: boolean;
+}
+
+export interface Stream {
+  id: string;
+  user_id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+  require_signed_urls: boolean;
+  allowed_origins: string[];
+}
+
+export interface Ingest {
+  bitrate_bps: number;
+  video: IngestVideo | null;
+  audio: IngestAudio | null;
+}
+
+export type PushState = 'idle' | 'disabled' | 'connecting' | 'live' | 'retrying' | 'failed' | string;
+
+export interface PushStatus {
+  state: PushState;
+  since: string | null;
+  bytes_sent: number;
+  bitrate_bps: number;
+  attempts: number;
+  last_error: { code: string | null; message: string; at: string | null } | null;
+  next_retry_at: string | null;
+  skipped_keyframes: number;
+}
+
+export interface Lifecycle {
+  live: boolean;
+  live_since: string | null;
+  origin: string | null;
+  ingest?: Ingest | null;
+  restream: ({ id: string; name: string; platform: string; enabled: boolean } & PushStatus)[];
+}
+
+export interface Views {
+  liveViewers: number;
+  views: number;
+  time_viewed_s: number;
+}
+
+export interface StreamKey {
+  protocol: 'rtmp' | 'srt' | 'websocket';
+  stream_key: string;
+}
+
+export interface IngestServer {
+  name: string;
+  region: string;
+  url_template: string;
+  priority: number;
+}
+
+export interface RestreamTarget {
+  id: string;
+  name: string;
+  platform: string;
+  stream_url: string;
+  stream_key: string;
+  enabled: boolean;
+  status: PushStatus | null;
+}
+
+export interface Fallback {
+  size_bytes: number;
+  duration_s: number;
+  width: number;
+  height: number;
+  updated_at: string;
+}
+
+export interface User {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface CreatedToken extends ApiToken {
+  token: string;
+}

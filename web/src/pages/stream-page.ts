@@ -1,0 +1,135 @@
+import type { Lifecycle, Stream, Views } from '../api-types.js';
+import { h, replaceChildren } from '../dom.js';
+import type { Page, PageContext } from '../page.js';
+import { FallbackPanel } from '../parts/fallback-panel.js';
+import { KeysPanel } from '../parts/keys-panel.js';
+import { liveBadge } from '../parts/live-badge.js';
+import { liveDetails } from '../parts/live-details.js';
+import { Notice, act } from '../parts/notice.js';
+import { PlayerPanel } from '../parts/player-panel.js';
+import { TargetsPanel } from '../parts/targets-panel.js';
+import { ViewerGraph } from '../parts/viewer-graph.js';
+import { repeat } from '../repeat.js';
+
+/** How often the lifecycle and the viewer count are read again. */
+const REFRESH_MS = 2000;
+
+/** One stream: go-live settings, player, viewers, lifecycle, restream targets, fallback video. */
+export function streamPage(context: PageContext, streamId: string): Page {
+  const { api, navigate } = context;
+  const notice = new Notice();
+  const element = h('main', {}, h('p', {}, h('a', { href: '#/streams' }, '← Streams')), notice.element);
+  const disposers: (() => void)[] = [];
+  let disposed = false;
+
+  void api.get<Stream>(`/streams/${streamId}`).then(
+    (stream) => {
+      if (!disposed) build(stream);
+    },
+    (error: unknown) => notice.error(error),
+  );
+
+  function build(initial: Stream): void {
+    let stream = initial;
+    const title = h('h1', {}, stream.name);
+    const badge = h('span', {}, liveBadge(false, null));
+    const details = h('div', {});
+    const graph = new ViewerGraph();
+    const player = new PlayerPanel(api, () => stream);
+    const targets = new TargetsPanel(api, stream.id);
+    disposers.push(() => player.dispose(), () => targets.dispose());
+
+    const refresh = async () => {
+      try {
+        const [lifecycle, views] = await Promise.all([
+          api.get<Lifecycle>(`/streams/${stream.id}/lifecycle`),
+          api.get<Views>(`/streams/${stream.id}/views`),
+        ]);
+        replaceChildren(badge, liveBadge(lifecycle.live, lifecycle.live_since));
+        replaceChildren(details, liveDetails(lifecycle));
+        graph.add(views.liveViewers, views.views);
+        player.update(lifecycle.live);
+      } catch (error) {
+        notice.error(error);
+      }
+    };
+    disposers.push(repeat(refresh, REFRESH_MS));
+
+    const settings = settingsSection(stream, async (changes) => {
+      stream = await api.put<Stream>(`/streams/${stream.id}`, { name: stream.name, ...changes });
+      replaceChildren(title, stream.name);
+    });
+    const remove = h('button', { type: 'button', class: 'danger', 'data-testid': 'delete-stream' }, 'Delete stream…');
+    remove.addEventListener('click', () => {
+      if (!confirm(`Delete "${stream.name}"? Its keys, restream targets and fallback video go with it, and a live publisher is cut.`)) return;
+      void act(remove, notice, async () => {
+        await api.delete(`/streams/${stream.id}`);
+        navigate('#/streams');
+      });
+    });
+
+    element.append(
+      h('div', { class: 'title-row' }, title, badge),
+      h('section', { class: 'card' }, h('h2', {}, 'Live'), details),
+      new KeysPanel(api, stream.id).element,
+      h('section', { class: 'card', 'data-testid': 'watch' }, h('h2', {}, 'Watch'), player.element, graph.element),
+      targets.element,
+      new FallbackPanel(api, stream.id).element,
+      settings,
+      h('section', { class: 'card' }, h('h2', {}, 'Delete'), remove),
+    );
+  }
+
+  return {
+    element,
+    dispose: () => {
+      disposed = true;
+      for (const dispose of disposers) dispose();
+    },
+  };
+}
+
+interface StreamChanges {
+  name?: string;
+  require_signed_urls?: boolean;
+  allowed_origins?: string[];
+}
+
+/** Name and playback settings: rename, signed URLs only, the web sites allowed to embed the player. */
+function settingsSection(stream: Stream, save: (changes: StreamChanges) => Promise<void>): HTMLElement {
+  const notice = new Notice();
+  const name = h('input', { id: 'stream-name', name: 'name', required: true, maxlength: 100, value: stream.name });
+  const signed = h('input', { id: 'signed-urls', type: 'checkbox', checked: stream.require_signed_urls });
+  const origins = h('input', {
+    id: 'allowed-origins',
+    placeholder: 'example.com, *.example.org (empty: any site)',
+    value: stream.allowed_origins.join(', '),
+  });
+  const button = h('button', { type: 'submit' }, 'Save settings');
+  const form = h(
+    'form',
+    { class: 'stacked', 'data-testid': 'stream-settings' },
+    h('label', { for: 'stream-name' }, 'Name'),
+    name,
+    h('label', { class: 'check' }, signed, ' Viewers need a signed playback URL (the player here gets one for you)'),
+    h('label', { for: 'allowed-origins' }, 'Web sites that may embed the player'),
+    origins,
+    h('div', { class: 'buttons' }, button),
+    notice.element,
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void act(button, notice, async () => {
+      await save({
+        name: name.value.trim(),
+        require_signed_urls: signed.checked,
+        allowed_origins: origins.value
+          .split(',')
+          .map((origin) => origin.trim())
+          .filter((origin) => origin !== ''),
+      });
+      notice.success('Saved. The edges apply playback settings within seconds.');
+    });
+  });
+  return h('section', { class: 'card' }, h('h2', {}, 'Settings'), form);
+}

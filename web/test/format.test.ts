@@ -1,0 +1,30 @@
+import t from 'tap';
+import { elapsedSince, formatBitrate, formatBytes, formatCodecs, formatDuration, formatVideo } from '../src/format.js';
+
+t.test('bitrates, sizes and durations as people read them', async (t) => {
+  t.equal(formatBitrate(2_512_000), '2.5 Mb/s');
+  t.equal(formatBitrate(96_400), '96 kb/s');
+  t.equal(formatBitrate(0), '0 b/s');
+  t.equal(formatBytes(512), '512 B');
+  t.equal(formatBytes(1536), '1.5 KB');
+  t.equal(formatBytes(5 * 1024 ** 3), '5.0 GB');
+  t.equal(formatDuration(0), '0:00');
+  t.equal(formatDuration(123.9), '2:03');
+  t.equal(formatDuration(3723), '1:02:03');
+  t.equal(formatDuration(-5), '0:00', 'a clock a little ahead of the API never shows a negative time');
+  t.equal(elapsedSince('2026-11-30T10:00:00.000Z', Date.parse('2026-11-30T10:02:03.000Z')), '2:03');
+});
+
+t.test('the ingest video and codecs in words', async (t) => {
+  t.equal(formatVideo({ codec: 'avc1.64001f', width: 1280, height: 720, fps: 30 }), '1280x720 30 fps');
+  t.equal(formatVideo({ codec: 'avc1.64001f', width: 1920, height: 1080, fps: 29.97 }), '1920x1080 29.97 fps');
+  t.equal(formatVideo({ codec: 'avc1.42e01e', width: 640, height: 360, fps: null }), '640x360');
+  t.equal(formatVideo(null), 'no video');
+  t.equal(
+    formatCodecs({ codec: 'avc1.64001f', width: 1280, height: 720, fps: 30 }, { codec: 'mp4a.40.2', sample_rate: 48000, channels: 2 }),
+    'H.264 High, AAC-LC 48 kHz stereo',
+  );
+  t.equal(formatCodecs({ codec: 'avc1.4D401F', width: 1, height: 1, fps: 1 }, null), 'H.264 Main');
+  t.equal(formatCodecs(null, { codec: 'mp4a.40.5', sample_rate: 44100, channels: 1 }), 'HE-AAC 44.1 kHz mono');
+  t.equal(formatCodecs(null, null), 'unknown');
+});
