@@ -98,6 +98,8 @@ export async function startPlatform(
     ORIGIN_HOST: `127.0.0.1:${originPort}`,
     EDGE_PORT: String(edgePort),
     EDGE_HOST: '127.0.0.1',
+    // Playback URLs the API hands out (and the dashboard's player uses) name this edge.
+    PUBLIC_PLAYBACK_URL: `http://127.0.0.1:${edgePort}`,
     HLS_PATH: hlsPath,
     DISCOVERY_READY_FILE: discoveryReadyFile,
     DISCOVERY_HTTP_PORT: String(discoveryPort),

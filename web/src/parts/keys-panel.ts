@@ -59,6 +59,8 @@ export class KeysPanel {
       if (!confirm('Make a new stream key? OBS (or whatever publishes now) is disconnected and must use the new key.')) return;
       void act(resetButton, this.notice, async () => {
         await this.api.post(`/streams/${this.streamId}/stream-keys/reset`, { protocol: 'rtmp' });
+        // The new key starts hidden, as the first one did.
+        this.revealed = false;
         await this.load();
         this.notice.success('A new stream key was made; the old one no longer works.');
       });
