@@ -65,7 +65,9 @@ async function newTab(): Promise<{ context: BrowserContext; page: Page }> {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: platform.apiUrl });
   const page = await context.newPage();
   page.on('pageerror', (error) => t.fail(`page error: ${error.message}`));
-  page.on('console', (message) => t.comment(`console ${message.type()}: ${message.text()}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') t.comment(`console error: ${message.text()}`);
+  });
   page.on('requestfailed', (request) => t.comment(`request failed: ${request.url()} ${request.failure()?.errorText}`));
   return { context, page };
 }
@@ -157,7 +159,7 @@ t.test('from sign-in to live with restreaming, in the browser', async (t) => {
   await shoot(page, '3-stream-offline');
 
   // Go live with what the page says to type into OBS.
-  const publisher = publishTestPattern(`${server.replace('localhost', '127.0.0.1')}/${key}`);
+  const publisher = publishTestPattern(`${server.replace('localhost', '127.0.0.1')}/${key}`, { audioChannels: 2 });
   publishers.push(publisher);
   await page.locator('[data-state="live"].badge').first().waitFor({ timeout: LIVE_TIMEOUT_MS });
 

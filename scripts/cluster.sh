@@ -155,6 +155,7 @@ cat <<BANNER
   ---------------------------------------------------------------
 ${demo:-  (no demo stream: see ${log_dir}/demo.log)}
   Open name:  stream key golive also publishes, to http://$lb:8081/golive/index.m3u8
+  Dashboard:  http://$lb:9090/   (sign in with the admin token below)
   API:        http://$lb:9090   docs: http://$lb:9090/docs   (two instances behind HAProxy)
               admin token: ${secrets_dir}/admin-token
   Hosts:      $(for host in "${hosts[@]}"; do printf '%s %s  ' "${host%%:*}" "$net.${host##*:}"; done)

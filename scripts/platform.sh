@@ -77,6 +77,7 @@ cat <<BANNER
 ${demo:-  (no demo stream: see ${log_dir}/demo.log)}
   Open name:  stream key golive also publishes, to http://localhost:${EDGE_PORT}/golive/index.m3u8
               (ALLOWED_STREAMS=${ALLOWED_STREAMS}; set it empty to allow managed keys only)
+  Dashboard:  http://localhost:${API_PORT}/   (sign in with the admin token below)
   API:        http://localhost:${API_PORT}   docs: http://localhost:${API_PORT}/docs   (see api.http)
               admin token: ${run_dir}/admin-token   (ADMIN_TOKEN to choose your own)
               internal listener: http://127.0.0.1:${API_INTERNAL_PORT} (services only; token in ${run_dir}/internal-token)

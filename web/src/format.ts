@@ -35,8 +35,9 @@ export function elapsedSince(iso: string, nowMs: number): string {
 
 export interface IngestVideo {
   codec: string;
-  width: number;
-  height: number;
+  /** Null when the origin could not read the encoder's SPS. */
+  width: number | null;
+  height: number | null;
   fps: number | null;
 }
 
@@ -49,8 +50,9 @@ export interface IngestAudio {
 /** "1280x720 30 fps" from the ingest's video; frame rates shown to two decimals only when fractional. */
 export function formatVideo(video: IngestVideo | null): string {
   if (!video) return 'no video';
+  const size = video.width === null || video.height === null ? 'size unknown' : `${video.width}x${video.height}`;
   const fps = video.fps === null ? '' : ` ${Number.isInteger(video.fps) ? video.fps : video.fps.toFixed(2)} fps`;
-  return `${video.width}x${video.height}${fps}`;
+  return `${size}${fps}`;
 }
 
 /** The RFC 6381 codec strings as people say them: "H.264 High, AAC-LC 48 kHz stereo". */

@@ -20,6 +20,7 @@ t.test('the ingest video and codecs in words', async (t) => {
   t.equal(formatVideo({ codec: 'avc1.64001f', width: 1920, height: 1080, fps: 29.97 }), '1920x1080 29.97 fps');
   t.equal(formatVideo({ codec: 'avc1.42e01e', width: 640, height: 360, fps: null }), '640x360');
   t.equal(formatVideo(null), 'no video');
+  t.equal(formatVideo({ codec: 'avc1.64001f', width: null, height: null, fps: 25 }), 'size unknown 25 fps');
   t.equal(
     formatCodecs({ codec: 'avc1.64001f', width: 1280, height: 720, fps: 30 }, { codec: 'mp4a.40.2', sample_rate: 48000, channels: 2 }),
     'H.264 High, AAC-LC 48 kHz stereo',

@@ -22,7 +22,7 @@ export class ViewerGraph {
     this.samples.push(liveViewers);
     if (this.samples.length > MAX_SAMPLES) this.samples.shift();
     replaceChildren(this.now, String(liveViewers));
-    replaceChildren(this.totals, `(${views} views since the stream was created)`);
+    replaceChildren(this.totals, `(${views} ${views === 1 ? 'view' : 'views'} since the stream was created)`);
     this.draw();
   }
 
