@@ -1,7 +1,8 @@
 /**
  * The scaled-out platform as `npm run start:cluster` brings it up (one network namespace per host,
  * HAProxy in front, two APIs, two origins with their discovery, two edges, Redis): publishers
- * through HAProxy land on different origins and play through either edge; an origin that drains
+ * through HAProxy land on different origins and play through either edge; a Prometheus on the host
+ * scrapes every API, origin, discovery sidecar and edge with the config the cluster writes; an origin that drains
  * (SIGTERM) gets no new publishers while its live one goes on, then leaves the cluster running; a
  * killed API instance leaves the other serving; Ctrl-C removes every namespace. Needs root (ip netns), as CI runs.
  */
@@ -10,8 +11,10 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
+import { withScrapeInterval } from '../prometheus-config/src/scrape-config.js';
 import type { Publisher } from '../test-support/ffmpeg.js';
 import { newestSegment } from '../test-support/newest-segment.js';
+import { startPrometheus } from '../test-support/prometheus-server.js';
 import { waitFor } from '../test-support/wait-for.js';
 import {
   haproxyState,
@@ -59,6 +62,27 @@ t.test('npm run start:cluster: two origins behind HAProxy, either edge plays, a 
       t.equal(await status(`${edge}/${stream}/${segment}`), 200, `${stream} plays through ${edge} (${segment})`);
     }
   }
+
+  // An operator's Prometheus on the host, with the scrape config the cluster wrote: every API,
+  // origin, discovery sidecar and edge is reached from outside its namespace.
+  const prometheus = await startPrometheus(withScrapeInterval(await readFile(path.join(runDir, 'prometheus.yml'), 'utf8'), '1s'));
+  t.teardown(() => prometheus.stop());
+  const scraped = await waitFor(
+    'Prometheus scraping every host',
+    async () => {
+      const targets = await prometheus.targets();
+      return targets.length === 8 && targets.every((target) => target.health === 'up') && targets.map((target) => `${target.job} ${target.instance}`).sort();
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  ).catch(async (error: Error) => {
+    throw new Error(`${error.message}: ${JSON.stringify(await prometheus.targets())}`);
+  });
+  t.same(scraped.map((target) => target.split(' ')[0]), ['api', 'api', 'discovery', 'discovery', 'edge', 'edge', 'origin', 'origin'], `every host scraped: ${scraped.join(', ')}`);
+  await waitFor('both discovery sidecars reporting their stream, through Prometheus', async () => (await prometheus.query('sum(discovery_live_streams)'))[0]?.value === 2, {
+    timeoutMs: 60_000,
+    intervalMs: 500,
+  });
+  t.pass('sum(discovery_live_streams) is 2: one stream on each origin');
 
   // The first origin drains: HAProxy marks it down, its stream goes on, new publishers go to the other.
   const drained = firstOrigin;

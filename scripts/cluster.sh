@@ -125,8 +125,10 @@ for origin in origin-1 origin-2; do
   wait_ready "$origin" "/ready does not answer 200" answers_ok "http://$(addr "$origin"):8080/ready"
   ready_file="$run_dir/$origin/discovery.ready"
   rm -f "$ready_file"
+  # Its /health, /ready and /metrics on the host's address too, for a Prometheus off the host.
   start_on "$origin" "discovery-${origin#origin-}" "${common[@]}" HLS_PATH="$hls" API_URL="$api_url" \
     ORIGIN_HOST="$(addr "$origin"):8080" DISCOVERY_READY_FILE="$ready_file" \
+    DISCOVERY_HTTP_HOST=0.0.0.0 DISCOVERY_HTTP_PORT=8082 \
     node dist/discovery/src/server.js
   wait_ready "discovery-${origin#origin-}" "no $ready_file" test -f "$ready_file"
 done
@@ -143,6 +145,12 @@ wait_ready haproxy "HAProxy does not see both origins up (http://$lb:8404/stats)
     const up = csv.split('\\n').filter((line) => /^origins,origin-/.test(line) && line.split(',')[17] === 'UP');
     process.exit(up.length === 2 ? 0 : 1);
   }, () => process.exit(1));"
+
+# Every host's /metrics, for `npm run prometheus -- --cluster` (or any Prometheus that reaches the bridge).
+node dist/prometheus-config/src/print-scrape-config.js deploy/prometheus/prometheus.yml \
+  "api=$(addr api-1):9091,$(addr api-2):9091" "origin=$(addr origin-1):8080,$(addr origin-2):8080" \
+  "discovery=$(addr origin-1):8082,$(addr origin-2):8082" "edge=$(addr edge-1):8081,$(addr edge-2):8081" \
+  >"$run_dir/prometheus.yml"
 
 demo=""
 if [ "${DEMO_STREAM:-1}" = "1" ]; then
@@ -162,6 +170,8 @@ ${demo:-  (no demo stream: see ${log_dir}/demo.log)}
               origins: http://$(addr origin-1):8080 and http://$(addr origin-2):8080 (discovery beside each)
   Drain:      kill -TERM ${origin_pids[0]}   (origin-1 drains: new publishers go to origin-2)
   HAProxy:    http://$lb:8404/stats
+  Metrics:    /metrics of every API (:9091), origin (:8080), discovery (:8082, on its origin's host) and edge (:8081);
+              npm run prometheus -- --cluster scrapes them all ($run_dir/prometheus.yml)
   Logs:       ${log_dir}/<service>.log
   Ctrl-C stops everything and removes the namespaces.
   ---------------------------------------------------------------

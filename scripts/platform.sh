@@ -6,12 +6,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 bash scripts/ensure-deps.sh
 
-export RTMP_PORT="${RTMP_PORT:-1935}"
-export ORIGIN_HTTP_PORT="${ORIGIN_HTTP_PORT:-8080}"
-export API_PORT="${API_PORT:-9090}"
-export API_INTERNAL_PORT="${API_INTERNAL_PORT:-9091}"
-export EDGE_PORT="${EDGE_PORT:-8081}"
-export DISCOVERY_HTTP_PORT="${DISCOVERY_HTTP_PORT:-8082}"
+source scripts/lib/platform-ports.sh
 export HLS_PATH="${HLS_PATH:-$repo_root/.run/hls}"
 # Origin, discovery and edge call the API's internal listener (loopback, never published).
 export API_URL="${API_URL:-http://127.0.0.1:${API_INTERNAL_PORT}}"
@@ -86,6 +81,7 @@ ${demo:-  (no demo stream: see ${log_dir}/demo.log)}
   Origin:     http://localhost:${ORIGIN_HTTP_PORT}/golive/index.m3u8
   Metrics:    http://127.0.0.1:${API_INTERNAL_PORT}/metrics (API), http://localhost:${ORIGIN_HTTP_PORT}/metrics (origin),
               http://127.0.0.1:${DISCOVERY_HTTP_PORT}/metrics (discovery), http://localhost:${EDGE_PORT}/metrics (edge)
+              Prometheus scraping them all: npm run prometheus (in another terminal)
   Logs:       ${log_dir}/<service>.log
   Ctrl-C stops everything.
   ---------------------------------------------------------------

@@ -15,7 +15,7 @@ export type ScrapeJob = (typeof SCRAPE_JOBS)[number];
 export type ScrapeTargets = Record<ScrapeJob, readonly string[]>;
 
 export interface ScrapeConfigOptions {
-  /** Replaces `global.scrape_interval` (and the timeout, which may not exceed it), e.g. `1s` in tests. */
+  /** Replaces `global.scrape_interval` (see withScrapeInterval). */
   scrapeInterval?: string;
 }
 
@@ -34,10 +34,14 @@ export function scrapeConfigFor(shippedYaml: string, targets: ScrapeTargets, { s
     const name = String(job.get('job_name')) as ScrapeJob;
     job.set('static_configs', config.createNode([{ targets: [...targets[name]] }]));
   }
-  if (scrapeInterval !== undefined) {
-    config.setIn(['global', 'scrape_interval'], scrapeInterval);
-    config.setIn(['global', 'scrape_timeout'], scrapeInterval);
-  }
+  return scrapeInterval === undefined ? config.toString() : withScrapeInterval(config.toString(), scrapeInterval);
+}
+
+/** A scrape config with its interval (and the timeout, which may not exceed it) replaced, e.g. `1s` in tests. */
+export function withScrapeInterval(configYaml: string, scrapeInterval: string): string {
+  const config = parseDocument(configYaml);
+  config.setIn(['global', 'scrape_interval'], scrapeInterval);
+  config.setIn(['global', 'scrape_timeout'], scrapeInterval);
   return config.toString();
 }
 
