@@ -55,3 +55,34 @@ t.test('the parser refuses text Prometheus would refuse', async (t) => {
   t.throws(() => parsePrometheusText(`${histogram}h_bucket{le="1"} 1\nh_sum 1\nh_count 1\n`), /\+Inf/);
   t.same(parsePrometheusText(`${typed}x_total{a="1"} 1 1700000000000\nx_total{a="2"} +Inf\n`).get('x_total')?.samples.length, 2);
 });
+
+t.test('startAtZero: every combination of known label values is scraped at 0 before its first event', async (t) => {
+  class ZeroedMetrics extends ServiceMetrics {
+    readonly refusals = this.counter('test_refusals_total', 'Refusals.', ['listener', 'reason']);
+    readonly lag = this.histogram('test_lag_seconds', 'Lag.', [0.1, 1], ['kind']);
+    constructor() {
+      super();
+      this.startAtZero(this.refusals, { listener: ['public', 'internal'], reason: ['denied', 'limit'] });
+      this.startAtZero(this.lag, { kind: ['register'] });
+    }
+  }
+  const metrics = new ZeroedMetrics();
+  const families = parsePrometheusText(await metrics.text());
+  t.same(
+    families.get('test_refusals_total')?.samples.map((sample) => [sample.labels, sample.value]),
+    [
+      [{ listener: 'public', reason: 'denied' }, 0],
+      [{ listener: 'public', reason: 'limit' }, 0],
+      [{ listener: 'internal', reason: 'denied' }, 0],
+      [{ listener: 'internal', reason: 'limit' }, 0],
+    ],
+  );
+  const before = await metrics.text();
+  t.equal(sumOf(before, 'test_lag_seconds_count', { kind: 'register' }), 0, 'the histogram series exists, empty');
+  t.equal(sumOf(before, 'test_lag_seconds_bucket', { kind: 'register', le: '+Inf' }), 0);
+  metrics.refusals.inc({ listener: 'public', reason: 'denied' });
+  metrics.lag.observe({ kind: 'register' }, 0.5);
+  const after = await metrics.text();
+  t.equal(sumOf(after, 'test_refusals_total', { listener: 'public', reason: 'denied' }), 1, 'the first event counts from 0');
+  t.equal(sumOf(after, 'test_lag_seconds_count', { kind: 'register' }), 1);
+});
