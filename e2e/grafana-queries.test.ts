@@ -107,14 +107,12 @@ t.test('every panel of the dashboard shows data from a real Prometheus scraping 
   const viewers = new SimulatedViewers({ edgeUrl: platform.edgeUrl, stream: stream.id, maxRunMs: 5 * QUERIES_TIMEOUT_MS });
   t.teardown(() => viewers.stop());
   viewers.start(2);
-  await waitFor('the stream restreamed and watched', () => receiver.publishes.length > 0 && viewers.sent({ kind: 'segment' }).some((request) => request.status === 200), {
-    timeoutMs: 60_000,
-    intervalMs: 250,
-  });
 
+  // Polled from the publish on: some panels have data only for a rate window after an event
+  // (discovery's report lag after the go-live), which waiting for the viewers could outlast.
   const shown = new Map<PanelQuery, string>();
   const lastShortcoming = new Map<PanelQuery, string>();
-  await waitFor(
+  const everyQueryShown = waitFor(
     'every query to show data',
     async () => {
       for (const query of queries) {
@@ -122,12 +120,21 @@ t.test('every panel of the dashboard shows data from a real Prometheus scraping 
         const samples = await prometheus.query(promql.get(query)!);
         const missing = shortcoming(query, samples);
         if (missing) lastShortcoming.set(query, missing);
-        else shown.set(query, `${samples.length} series, e.g. ${JSON.stringify(samples[0]!.metric)} = ${samples[0]!.value}`);
+        else {
+          const example = samples.find((sample) => !Number.isNaN(sample.value))!;
+          shown.set(query, `${samples.length} series, e.g. ${JSON.stringify(example.metric)} = ${example.value}`);
+        }
       }
       return shown.size === queries.length;
     },
     { timeoutMs: QUERIES_TIMEOUT_MS, intervalMs: 1_000 },
   ).catch((error: Error) => t.comment(error.message));
+  await waitFor('the stream restreamed and watched', () => receiver.publishes.length > 0 && viewers.sent({ kind: 'segment' }).some((request) => request.status === 200), {
+    timeoutMs: 60_000,
+    intervalMs: 250,
+  });
+  t.pass('the receiver gets the restream, the viewers segments through the edge');
+  await everyQueryShown;
   for (const query of queries) {
     t.ok(shown.has(query), `${query.name}: ${shown.get(query) ?? lastShortcoming.get(query)}`, { expr: promql.get(query) });
   }
