@@ -66,7 +66,10 @@ async function newTab(): Promise<{ context: BrowserContext; page: Page }> {
   const page = await context.newPage();
   page.on('pageerror', (error) => t.fail(`page error: ${error.message}`));
   page.on('console', (message) => {
-    if (message.type() === 'error') t.comment(`console error: ${message.text()}`);
+    if (message.type() !== 'error') return;
+    // The page must work within its own policy: a blocked script, worker or fetch is a defect.
+    if (message.text().includes('Content Security Policy')) t.fail(`blocked by the page's policy: ${message.text()}`);
+    else t.comment(`console error: ${message.text()}`);
   });
   page.on('requestfailed', (request) => t.comment(`request failed: ${request.url()} ${request.failure()?.errorText}`));
   return { context, page };
