@@ -35,7 +35,7 @@ import { PublisherLeaseStore } from './store/publisher-lease-store.js';
 import { RestreamStatusStore } from './store/restream-status-store.js';
 import { RestreamTargetStore } from './store/restream-target-store.js';
 import { RouteStore } from './store/route-store.js';
-import { StreamStore } from './store/stream-store.js';
+import { DEFAULT_RECORDING, NOT_RECORDED, StreamStore } from './store/stream-store.js';
 import { TokenStore } from './store/token-store.js';
 import { UserStore } from './store/user-store.js';
 import { ViewerStore } from './store/viewer-store.js';
@@ -153,7 +153,7 @@ export function buildApi(options: AppOptions): Api {
   internalApp.register(async (live) => {
     live.addHook('onRequest', internalTokenGuard(options.internalToken));
     live.register(openApiRoutes);
-    live.register(authorizeRoutes, { authorizer: new PublishAuthorizer(streams, leases, openNames) });
+    live.register(authorizeRoutes, { authorizer: new PublishAuthorizer(streams, leases, openNames, options.recordOpenNames ? DEFAULT_RECORDING : NOT_RECORDED) });
     live.register(ingestHeartbeatRoutes, {
       ingests,
       leases,

@@ -46,6 +46,11 @@ export interface ApiSettings {
    * any valid name. Empty by default: only managed stream keys publish.
    */
   allowedStreams: readonly string[];
+  /**
+   * RECORD_OPEN_NAMES: record the sessions of open names too (each session a video, no reconnect
+   * timeout). Off by default: an open name has no owner to list, replay or delete its videos.
+   */
+  recordOpenNames: boolean;
   /** ADMIN_TOKEN: the built-in admin user's API token; unset, no admin token works. */
   adminToken: string | undefined;
   /** PUBLIC_PLAYBACK_URL: the edge's public base URL, for HLS playlist URLs. */
@@ -131,6 +136,7 @@ export function readApiSettings(env: Env = process.env): ApiSettings {
     redisTimeoutMs: readInteger(env, 'REDIS_TIMEOUT_MS', 1000, { min: 50, max: 60_000 }),
     routeTtlSeconds: readInteger(env, 'ROUTE_TTL_SECONDS', 30, { min: 1, max: 86_400 }),
     allowedStreams: readAllowedStreams(env, 'ALLOWED_STREAMS'),
+    recordOpenNames: readBoolean(env, 'RECORD_OPEN_NAMES', false),
     adminToken,
     publicPlaybackUrl: readHttpUrl(env, 'PUBLIC_PLAYBACK_URL', 'http://localhost:8081'),
     publicSrtUrl: readSrtUrl(env, 'PUBLIC_SRT_URL'),

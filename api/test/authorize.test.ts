@@ -47,7 +47,7 @@ t.test('open names from ALLOWED_STREAMS', async (t) => {
   t.test('GET allows a listed name with key generation 0', async (t) => {
     const response = await internal.inject(authorizeUrl('golive', 'open-get'));
     t.equal(response.statusCode, 200);
-    t.same(response.json(), { allowed: true, name: 'golive', key_generation: 0 });
+    t.same(response.json(), { allowed: true, name: 'golive', key_generation: 0, recording: { mode: 'off', timeout_seconds: 0 } });
     await internal.inject({ method: 'DELETE', url: '/ingests/origin-1/publishes/open-get?stream=golive' });
   });
 
@@ -81,7 +81,7 @@ t.test('open names from ALLOWED_STREAMS', async (t) => {
   t.test("POST with nginx-rtmp's on_publish form: 200 for an open name, 403 denied", async (t) => {
     const allowed = await internal.inject(postForm(onPublishForm('golive')));
     t.equal(allowed.statusCode, 200);
-    t.same(allowed.json(), { allowed: true, name: 'golive', key_generation: 0 });
+    t.same(allowed.json(), { allowed: true, name: 'golive', key_generation: 0, recording: { mode: 'off', timeout_seconds: 0 } });
 
     const denied = await internal.inject(postForm(onPublishForm('intruder')));
     t.equal(denied.statusCode, 403);
@@ -103,7 +103,7 @@ t.test('ALLOWED_STREAMS "*" lets any valid name publish, but never a stream id o
   const { app, internal } = await startTestApi(t, { allowedStreams: ['*'] });
   const byGet = await internal.inject(authorizeUrl('anything_at-all', 'any-1'));
   t.equal(byGet.statusCode, 200);
-  t.same(byGet.json(), { allowed: true, name: 'anything_at-all', key_generation: 0 });
+  t.same(byGet.json(), { allowed: true, name: 'anything_at-all', key_generation: 0, recording: { mode: 'off', timeout_seconds: 0 } });
   t.equal((await internal.inject(postForm(onPublishForm('another')))).statusCode, 200);
   t.equal((await internal.inject('/authorize?name=not%20valid')).statusCode, 400, 'names are still validated');
 
@@ -124,7 +124,7 @@ t.test('managed stream keys', async (t) => {
   t.test('GET answers with the public stream id and the key generation', async (t) => {
     const response = await internal.inject(authorizeUrl(stream.rtmpKey, 'managed-1'));
     t.equal(response.statusCode, 200);
-    t.same(response.json(), { allowed: true, name: stream.id, key_generation: 1 });
+    t.same(response.json(), { allowed: true, name: stream.id, key_generation: 1, recording: { mode: 'automatic', timeout_seconds: 0 } });
     await internal.inject({ method: 'DELETE', url: `/ingests/origin-1/publishes/managed-1?stream=${stream.id}` });
   });
 

@@ -104,7 +104,7 @@ t.test('nginx-rtmp may send the token as ?internal_token=, on /authorize only', 
   const token = `internal_token=${TEST_INTERNAL_TOKEN}`;
   const get = await internalApp.inject(`/authorize?name=golive&session_id=nginx-1&${token}`);
   t.equal(get.statusCode, 200);
-  t.same(get.json(), { allowed: true, name: 'golive', key_generation: 0 });
+  t.same(get.json(), { allowed: true, name: 'golive', key_generation: 0, recording: { mode: 'off', timeout_seconds: 0 } });
   const post = await internalApp.inject({
     method: 'POST',
     url: `/authorize?${token}`,

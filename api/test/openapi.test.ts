@@ -52,6 +52,7 @@ t.test('GET /openapi.json: the public document generated from the route schemas'
     'created_at',
     'id',
     'name',
+    'recording',
     'require_signed_urls',
     'restream_targets',
     'updated_at',

@@ -22,6 +22,7 @@ t.test('/v1/streams on a real redis-server', async (t) => {
       'created_at',
       'id',
       'name',
+      'recording',
       'require_signed_urls',
       'restream_targets',
       'updated_at',
@@ -29,6 +30,7 @@ t.test('/v1/streams on a real redis-server', async (t) => {
     ]);
     t.equal(stream.require_signed_urls, false, 'open playback by default');
     t.same(stream.allowed_origins, []);
+    t.same(stream.recording, { mode: 'automatic', timeoutSeconds: 0 }, 'every session recorded by default (seed 004)');
 
     t.same((await call(app, alice.token, 'GET', `/v1/streams/${stream.id}`)).json(), stream);
     const listed = await call(app, alice.token, 'GET', '/v1/streams');

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { OriginId, SessionId, StreamName } from './fields.js';
+import { PublishRecording } from './recording-contract.js';
 
 /**
  * `GET|POST /authorize`: may this stream key or open name publish? The request as nginx-rtmp's
@@ -21,5 +22,7 @@ export const PublishAllowed = Type.Object({
   allowed: Type.Literal(true),
   name: Type.String({ description: 'Package under this name: the stream id, or the open name' }),
   key_generation: Type.Integer({ minimum: 0, description: 'Report it in heartbeats; 0 for an open name' }),
+  /** Absent (an older API): not recorded. */
+  recording: Type.Optional(PublishRecording),
 });
 export type PublishAllowed = Static<typeof PublishAllowed>;

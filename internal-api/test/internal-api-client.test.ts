@@ -47,7 +47,7 @@ t.test('against the real API', async (t) => {
 
   t.test('authorize: a key resolves to its stream id and takes the lease; refusals carry the API code', async (t) => {
     const allowed = await client.authorize({ name: stream.rtmpKey, app: 'stream', addr: '10.1.1.1', origin_id: 'origin-a', session_id: 's1' });
-    t.same(allowed, { allowed: true, name: stream.id, key_generation: 1 });
+    t.same(allowed, { allowed: true, name: stream.id, key_generation: 1, recording: { mode: 'automatic', timeout_seconds: 0 } });
     t.match(await app.redis.hgetall(`publisher:${stream.id}`), { origin_id: 'origin-a', session_id: 's1' }, 'the lease names who asked');
     const taken = await client.authorize({ name: stream.rtmpKey, origin_id: 'origin-b', session_id: 's2' }).catch((error: unknown) => error);
     t.ok(taken instanceof InternalApiRefusedError);

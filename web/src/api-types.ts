@@ -15,6 +15,8 @@ export interface Stream {
   updated_at: string;
   require_signed_urls: boolean;
   allowed_origins: string[];
+  /** Seed 004's recording setting. */
+  recording: { mode: 'off' | 'automatic'; timeoutSeconds: number };
 }
 
 export interface Ingest {

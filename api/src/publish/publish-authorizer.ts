@@ -2,7 +2,7 @@ import { secretsEqual } from '../constant-time.js';
 import { AlreadyPublishingError, PublishDeniedError } from '../errors.js';
 import { randomSecret } from '../random-strings.js';
 import type { PublisherLeaseStore } from '../store/publisher-lease-store.js';
-import type { StreamStore } from '../store/stream-store.js';
+import type { RecordingSettings, StreamStore } from '../store/stream-store.js';
 import type { OpenNames } from './open-names.js';
 import { parseRtmpStreamKey } from './stream-key.js';
 
@@ -21,6 +21,8 @@ export interface PublishGrant {
   keyGeneration: number;
   /** True for a stream key, false for an open name. */
   managed: boolean;
+  /** Whether and how the origin records the session. */
+  recording: RecordingSettings;
   /** The origin that held the stream for its publisher's return, when this publish took it over. */
   tookOverFrom?: string | undefined;
 }
@@ -32,9 +34,11 @@ export interface PublishGrant {
  */
 export class PublishAuthorizer {
   constructor(
-    private readonly streams: Pick<StreamStore, 'credentials'>,
+    private readonly streams: Pick<StreamStore, 'credentials' | 'recording'>,
     private readonly leases: Pick<PublisherLeaseStore, 'claim'>,
     private readonly openNames: OpenNames,
+    /** RECORD_OPEN_NAMES: open names have no stream to hold a setting; this one applies to all of them. */
+    private readonly openNameRecording: RecordingSettings,
   ) {}
 
   /** Throws PublishDeniedError (403) or AlreadyPublishingError (409). */
@@ -51,10 +55,12 @@ export class PublishAuthorizer {
       const credentials = await this.streams.credentials(key.streamId);
       // Stream ids are public; only the secret needs the constant-time comparison.
       if (credentials && secretsEqual(key.secret, credentials.secrets.rtmp)) {
-        return { stream: key.streamId, keyGeneration: credentials.generations.rtmp, managed: true };
+        const recording = await this.streams.recording(key.streamId);
+        // Deleted between the two reads: as if it had never been there.
+        if (recording) return { stream: key.streamId, keyGeneration: credentials.generations.rtmp, managed: true, recording };
       }
     } else if (this.openNames.allows(name)) {
-      return { stream: name, keyGeneration: 0, managed: false };
+      return { stream: name, keyGeneration: 0, managed: false, recording: this.openNameRecording };
     }
     throw new PublishDeniedError();
   }

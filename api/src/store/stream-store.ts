@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { InternalError, TooManyStreamsError } from '../errors.js';
+import { RECORDING_MODES, type RecordingMode } from '../../../internal-api/src/recording-contract.js';
 import type { KeyProtocol } from '../publish/stream-key.js';
 import { MAX_ID_ATTEMPTS, randomId } from '../random-strings.js';
 import { ADD_NEWEST_LUA } from './creation-order.js';
@@ -16,6 +17,19 @@ export interface PlaybackPolicy {
 /** A stream stored before playback policies existed, and every open name, play like this. */
 export const OPEN_PLAYBACK: Readonly<PlaybackPolicy> = Object.freeze({ requireSignedUrls: false, allowedOrigins: [] });
 
+/** Seed 004's recording setting (internal-api/src/recording-contract.ts). */
+export interface RecordingSettings {
+  mode: RecordingMode;
+  /** A publisher back within this long continues the same video. */
+  timeoutSeconds: number;
+}
+
+/** New streams, and those stored before recording existed, record every session (seed 004's default). */
+export const DEFAULT_RECORDING: Readonly<RecordingSettings> = Object.freeze({ mode: 'automatic', timeoutSeconds: 0 });
+
+/** Open names, unless RECORD_OPEN_NAMES says otherwise. */
+export const NOT_RECORDED: Readonly<RecordingSettings> = Object.freeze({ mode: 'off', timeoutSeconds: 0 });
+
 export interface Stream {
   id: string;
   userId: string;
@@ -23,6 +37,7 @@ export interface Stream {
   createdAt: string;
   updatedAt: string;
   playback: PlaybackPolicy;
+  recording: RecordingSettings;
 }
 
 /** What an update may change; an omitted field keeps its value. */
@@ -30,6 +45,7 @@ export interface StreamChanges {
   name: string;
   requireSignedUrls?: boolean;
   allowedOrigins?: string[];
+  recording?: Partial<RecordingSettings>;
 }
 
 export interface StreamCredentials {
@@ -53,13 +69,13 @@ const CREATE_STREAM = new RedisScript(`
 -- KEYS[1] stream:<id>  KEYS[2] stream:<id>:keys  KEYS[3] user:<user>:streams  KEYS[4] user:<user>
 -- ARGV id, user_id, name, created_at, created_at_ms, rtmp_secret, rtmp_generation, srt_secret,
 --      srt_generation, owner_must_exist (1 or 0: the built-in admin is not stored),
---      require_signed_urls, allowed_origins, max_streams
+--      require_signed_urls, allowed_origins, max_streams, recording_mode, recording_timeout_seconds
 ${ADD_NEWEST_LUA}
 if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 if ARGV[10] == '1' and redis.call('EXISTS', KEYS[4]) == 0 then return -1 end
 if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[13]) then return -2 end
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'user_id', ARGV[2], 'name', ARGV[3], 'created_at', ARGV[4], 'updated_at', ARGV[4],
-  'require_signed_urls', ARGV[11], 'allowed_origins', ARGV[12])
+  'require_signed_urls', ARGV[11], 'allowed_origins', ARGV[12], 'recording_mode', ARGV[14], 'recording_timeout_seconds', ARGV[15])
 redis.call('HSET', KEYS[2], 'rtmp_secret', ARGV[6], 'rtmp_generation', ARGV[7], 'srt_secret', ARGV[8], 'srt_generation', ARGV[9])
 add_newest(KEYS[3], ARGV[5], ARGV[1])
 return 1
@@ -128,11 +144,20 @@ export class StreamStore {
     ownerStored: boolean,
     maxStreams: number,
     playback: PlaybackPolicy = OPEN_PLAYBACK,
+    recording: RecordingSettings = DEFAULT_RECORDING,
   ): Promise<Stream | null> {
     for (let attempt = 0; attempt < MAX_ID_ATTEMPTS; attempt++) {
       const now = new Date(this.now());
       const createdAt = now.toISOString();
-      const stream: Stream = { id: randomId(), userId, name, createdAt, updatedAt: createdAt, playback: { ...playback } };
+      const stream: Stream = {
+        id: randomId(),
+        userId,
+        name,
+        createdAt,
+        updatedAt: createdAt,
+        playback: { ...playback },
+        recording: { ...recording },
+      };
       const created = await CREATE_STREAM.run(
         this.redis,
         [streamKey(stream.id), streamSecretsKey(stream.id), userStreamsKey(userId), userKey(userId)],
@@ -150,6 +175,8 @@ export class StreamStore {
           playback.requireSignedUrls ? 1 : 0,
           JSON.stringify(playback.allowedOrigins),
           maxStreams,
+          recording.mode,
+          recording.timeoutSeconds,
         ],
       );
       if (created === 1) return stream;
@@ -179,6 +206,8 @@ export class StreamStore {
     const fields: (string | number)[] = ['name', changes.name];
     if (changes.requireSignedUrls !== undefined) fields.push('require_signed_urls', changes.requireSignedUrls ? 1 : 0);
     if (changes.allowedOrigins !== undefined) fields.push('allowed_origins', JSON.stringify(changes.allowedOrigins));
+    if (changes.recording?.mode !== undefined) fields.push('recording_mode', changes.recording.mode);
+    if (changes.recording?.timeoutSeconds !== undefined) fields.push('recording_timeout_seconds', changes.recording.timeoutSeconds);
     const reply = await UPDATE_STREAM.run(this.redis, [streamKey(id)], [userId, new Date(this.now()).toISOString(), ...fields]);
     return toStream(flatHash(reply));
   }
@@ -189,6 +218,14 @@ export class StreamStore {
       this.redis.multi().exists(streamKey(id)).hget(streamKey(id), 'require_signed_urls').hget(streamKey(id), 'allowed_origins'),
     )) as [number, string | null, string | null];
     return exists === 1 ? toPlayback(requireSignedUrls, allowedOrigins) : null;
+  }
+
+  /** Whether and how to record the stream's sessions, whoever owns it (for publish authorization); null when it does not exist. */
+  async recording(id: string): Promise<RecordingSettings | null> {
+    const [exists, mode, timeoutSeconds] = (await exec(
+      this.redis.multi().exists(streamKey(id)).hget(streamKey(id), 'recording_mode').hget(streamKey(id), 'recording_timeout_seconds'),
+    )) as [number, string | null, string | null];
+    return exists === 1 ? toRecording(mode, timeoutSeconds) : null;
   }
 
   async delete(userId: string, id: string): Promise<boolean> {
@@ -244,6 +281,15 @@ function toStream(hash: Record<string, string> | null): Stream | null {
     createdAt: hash.created_at,
     updatedAt: hash.updated_at,
     playback: toPlayback(hash.require_signed_urls, hash.allowed_origins),
+    recording: toRecording(hash.recording_mode, hash.recording_timeout_seconds),
+  };
+}
+
+/** A stream stored before recording existed has neither field: it records, like a new one. */
+function toRecording(mode: string | null | undefined, timeoutSeconds: string | null | undefined): RecordingSettings {
+  return {
+    mode: RECORDING_MODES.find((known) => known === mode) ?? DEFAULT_RECORDING.mode,
+    timeoutSeconds: timeoutSeconds ? Number(timeoutSeconds) : DEFAULT_RECORDING.timeoutSeconds,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { InternalApiClient } from '../../../internal-api/src/internal-api-client.js';
 import { InternalApiError, InternalApiRefusedError } from '../../../internal-api/src/internal-api-errors.js';
+import { NO_RECORDING } from '../../../internal-api/src/recording-contract.js';
 import type { PublishAuthorizer, PublishDecision, PublishRequest } from './publish-authorizer.js';
 
 /**
@@ -16,7 +17,8 @@ export class ApiPublishAuthorizer implements PublishAuthorizer {
   async authorize({ app, name, addr, sessionId }: PublishRequest): Promise<PublishDecision> {
     try {
       const allowed = await this.client.authorize({ name, app, addr, origin_id: this.originId, session_id: sessionId });
-      return { allowed: true, streamName: allowed.name, keyGeneration: allowed.key_generation };
+      const recording = allowed.recording ?? NO_RECORDING;
+      return { allowed: true, streamName: allowed.name, keyGeneration: allowed.key_generation, recording };
     } catch (error) {
       if (!(error instanceof InternalApiError)) throw error;
       return { allowed: false, reason: error.message, refusal: error instanceof InternalApiRefusedError ? 'denied' : 'api_unavailable' };

@@ -1,3 +1,4 @@
+import type { PublishRecording } from '../../../internal-api/src/recording-contract.js';
 import type { PublishRefusal } from './publish-refusal.js';
 
 export interface PublishRequest {
@@ -14,6 +15,8 @@ export interface PublishGrant {
   streamName: string;
   /** Bumped by the API when the key is reset; a publish holding an old generation is cut. */
   keyGeneration: number;
+  /** Whether and how to record the session; absent: not recorded. */
+  recording?: PublishRecording;
 }
 
 /** A refusal's `reason` is for the log; `refusal` says whether the API said no or could not answer. */

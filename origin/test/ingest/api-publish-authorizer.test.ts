@@ -42,7 +42,7 @@ t.test('2xx allows under the name the API returns; query carries app, name and a
   });
   t.teardown(api.close);
   const decision = await authorizerFor(t, api.url, 1000).authorize({ app: 'stream', name: 'key_1', addr: '10.1.1.1', sessionId: 'session-1' });
-  t.same(decision, { allowed: true, streamName: 'public-id', keyGeneration: 3 });
+  t.same(decision, { allowed: true, streamName: 'public-id', keyGeneration: 3, recording: { mode: 'off', timeout_seconds: 0 } }, 'an API without recording: not recorded');
   t.equal(api.seen[0]?.pathname, '/authorize');
   t.equal(api.seen[0]?.searchParams.get('name'), 'key_1');
   t.equal(api.seen[0]?.searchParams.get('app'), 'stream');
@@ -50,6 +50,26 @@ t.test('2xx allows under the name the API returns; query carries app, name and a
   t.equal(api.seen[0]?.searchParams.get('origin_id'), 'origin-a', 'the API learns which origin asks');
   t.equal(api.seen[0]?.searchParams.get('session_id'), 'session-1');
   t.same(api.tokens, [`Bearer ${TEST_INTERNAL_TOKEN}`], 'with the internal token');
+});
+
+t.test("the answer's recording setting comes with the grant", async (t) => {
+  const api = await apiLike((_url, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ allowed: true, name: 'public-id', key_generation: 1, recording: { mode: 'automatic', timeout_seconds: 30 } }));
+  });
+  t.teardown(api.close);
+  const decision = await authorizerFor(t, api.url, 1000).authorize({ app: 'stream', name: 'key_1', addr: '', sessionId: 'session-1' });
+  t.same(decision, { allowed: true, streamName: 'public-id', keyGeneration: 1, recording: { mode: 'automatic', timeout_seconds: 30 } });
+});
+
+t.test("a recording setting outside the contract denies, like any answer outside it", async (t) => {
+  const api = await apiLike((_url, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ allowed: true, name: 'public-id', key_generation: 1, recording: { mode: 'sometimes', timeout_seconds: 30 } }));
+  });
+  t.teardown(api.close);
+  const decision = await authorizerFor(t, api.url, 1000).authorize({ app: 'stream', name: 'key_1', addr: '', sessionId: 'session-1' });
+  t.match(decision, { allowed: false, refusal: 'api_unavailable' });
 });
 
 t.test("only the contract's answer allows: a bare 2xx denies", async (t) => {

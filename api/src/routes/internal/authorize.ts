@@ -34,7 +34,12 @@ export const authorizeRoutes: FastifyPluginAsyncTypebox<AuthorizeRoutesOptions> 
       throw error;
     }
   };
-  const allowed = (grant: PublishGrant) => ({ allowed: true as const, name: grant.stream, key_generation: grant.keyGeneration });
+  const allowed = (grant: PublishGrant) => ({
+    allowed: true as const,
+    name: grant.stream,
+    key_generation: grant.keyGeneration,
+    recording: { mode: grant.recording.mode, timeout_seconds: grant.recording.timeoutSeconds },
+  });
 
   app.get(
     INTERNAL_PATHS.authorize,

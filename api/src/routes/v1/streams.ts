@@ -5,6 +5,7 @@ import {
   isAllowedOriginPattern,
   normalizeAllowedOrigin,
 } from '../../../../playback-token/src/allowed-origins.js';
+import { RecordingModeField, RecordingTimeoutSeconds } from '../../../../internal-api/src/recording-contract.js';
 import { ADMIN_USER_ID } from '../../auth/authenticator.js';
 import { StreamNotFoundError, UnauthorizedError, ValidationError, errorResponses } from '../../errors.js';
 import { STREAM_SECRET_LENGTH } from '../../publish/stream-key.js';
@@ -15,7 +16,7 @@ import { PlatformName } from '../../restream/restream-schemas.js';
 import { DisplayName, StreamIdParams, Timestamp } from '../../schemas.js';
 import type { RouteStore } from '../../store/route-store.js';
 import type { RestreamTarget, RestreamTargetStore } from '../../store/restream-target-store.js';
-import { OPEN_PLAYBACK, type Stream, type StreamStore } from '../../store/stream-store.js';
+import { DEFAULT_RECORDING, OPEN_PLAYBACK, type Stream, type StreamStore } from '../../store/stream-store.js';
 import { limitFor } from '../../user-limits.js';
 import { ownedStream } from './owned-stream.js';
 
@@ -56,7 +57,19 @@ const AllowedOrigins = Type.Array(
   },
 );
 
-/** Seed 000's stream, with seed 004's playback settings. */
+/** Seed 004's recording setting, named as the seed names it. */
+const Recording = Type.Object({ mode: RecordingModeField, timeoutSeconds: RecordingTimeoutSeconds });
+
+const RecordingChanges = Type.Object(
+  { mode: Type.Optional(RecordingModeField), timeoutSeconds: Type.Optional(RecordingTimeoutSeconds) },
+  {
+    description:
+      `Seed 004's recording setting; an omitted field keeps its value (new streams: mode ${DEFAULT_RECORDING.mode}, ` +
+      `timeoutSeconds ${DEFAULT_RECORDING.timeoutSeconds})`,
+  },
+);
+
+/** Seed 000's stream, with seed 004's playback and recording settings. */
 const StreamBody = Type.Object({
   id: Type.String(),
   user_id: Type.String(),
@@ -65,14 +78,16 @@ const StreamBody = Type.Object({
   updated_at: Timestamp,
   require_signed_urls: Type.Boolean(),
   allowed_origins: Type.Array(Type.String()),
+  recording: Recording,
   restream_targets: Type.Array(RestreamTargetSummary),
 });
 
-/** A new stream, or the whole of a changed one: omitted playback settings keep their value. */
+/** A new stream, or the whole of a changed one: omitted playback and recording settings keep their value. */
 const StreamFields = Type.Object({
   name: DisplayName,
   require_signed_urls: Type.Optional(RequireSignedUrls),
   allowed_origins: Type.Optional(AllowedOrigins),
+  recording: Type.Optional(RecordingChanges),
 });
 
 /** Lowercase and without duplicates; 400 naming the first pattern that is not a host. */
@@ -101,6 +116,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
     updated_at: stream.updatedAt,
     require_signed_urls: stream.playback.requireSignedUrls,
     allowed_origins: stream.playback.allowedOrigins,
+    recording: { ...stream.recording },
     restream_targets: restreamTargets.map((target) => ({
       id: target.id,
       name: target.name,
@@ -138,13 +154,16 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
     },
     async (request, reply) => {
       const { userId } = request.principal;
-      const { name, require_signed_urls: requireSignedUrls, allowed_origins: allowedOrigins } = request.body;
+      const { name, require_signed_urls: requireSignedUrls, allowed_origins: allowedOrigins, recording } = request.body;
       const playback = {
         requireSignedUrls: requireSignedUrls ?? OPEN_PLAYBACK.requireSignedUrls,
         allowedOrigins: allowedOrigins === undefined ? [] : checkAllowedOrigins(allowedOrigins),
       };
       const secrets = { rtmp: randomSecret(STREAM_SECRET_LENGTH), srt: randomSecret(STREAM_SECRET_LENGTH) };
-      const stream = await streams.create(userId, name, secrets, userId !== ADMIN_USER_ID, limitFor(userId, maxStreamsPerUser), playback);
+      const stream = await streams.create(userId, name, secrets, userId !== ADMIN_USER_ID, limitFor(userId, maxStreamsPerUser), playback, {
+        ...DEFAULT_RECORDING,
+        ...recording,
+      });
       // The user was deleted while this request was under way: its token is no longer valid.
       if (!stream) throw new UnauthorizedError('invalid');
       return reply.code(201).send(toBody(stream, []));
@@ -167,18 +186,20 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
     '/streams/:id',
     {
       schema: {
-        summary: 'Change one of your streams: its name, and its playback settings when given (the edges apply them within seconds)',
+        summary:
+          'Change one of your streams: its name, and its playback and recording settings when given (the edges apply playback settings within seconds; recording applies from the next publish)',
         params: StreamIdParams,
         body: StreamFields,
         response: { 200: StreamBody, ...errorResponses(400, 401, 404, 503) },
       },
     },
     async (request) => {
-      const { name, require_signed_urls: requireSignedUrls, allowed_origins: allowedOrigins } = request.body;
+      const { name, require_signed_urls: requireSignedUrls, allowed_origins: allowedOrigins, recording } = request.body;
       const stream = await streams.update(request.principal.userId, request.params.id, {
         name,
         requireSignedUrls,
         allowedOrigins: allowedOrigins === undefined ? undefined : checkAllowedOrigins(allowedOrigins),
+        recording,
       });
       if (!stream) throw new StreamNotFoundError(request.params.id);
       return oneWithTargets(stream);
