@@ -5,7 +5,8 @@
 #   bash scripts/ensure-deps.sh --tests  also what the tests use: nginx with libnginx-mod-rtmp (the
 #                                        nginx-rtmp compatibility tests), openssl (the RTMPS test),
 #                                        haproxy and ip (the cluster tests), chromium (the player
-#                                        tests: hls.js and dash.js in headless Chromium), prometheus
+#                                        tests: hls.js and dash.js in headless Chromium), Firefox
+#                                        (firefox-esr on Debian: the dashboard's Firefox test), prometheus
 #                                        and promtool (the metrics tests check scrapes and the scrape
 #                                        config with promtool, and run every dashboard query on a
 #                                        real Prometheus)
@@ -27,6 +28,13 @@ esac
 
 # Where Debian's chromium package puts the browser (test-support/chromium.ts launches it from there).
 chromium_path=/usr/bin/chromium
+# Debian's Firefox is firefox-esr; test-support/firefox.ts looks for either name.
+has_firefox() {
+  command -v firefox-esr >/dev/null 2>&1 || command -v firefox >/dev/null 2>&1
+}
+firefox_package() {
+  if apt-cache show firefox-esr >/dev/null 2>&1; then echo firefox-esr; else echo firefox; fi
+}
 # Where Debian's libnginx-mod-rtmp puts the module (test-support/nginx-rtmp.ts looks there too).
 nginx_rtmp_module=/usr/lib/nginx/modules/ngx_rtmp_module.so
 has_nginx() {
@@ -43,6 +51,7 @@ find_missing() {
     [ -f "$nginx_rtmp_module" ] || need_packages+=(libnginx-mod-rtmp)
     command -v openssl >/dev/null 2>&1 || need_packages+=(openssl)
     [ -x "$chromium_path" ] || need_packages+=(chromium)
+    has_firefox || need_packages+=("$(firefox_package)")
   fi
   if [ "$for_metrics" -eq 1 ]; then
     { command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; } || need_packages+=(prometheus)
