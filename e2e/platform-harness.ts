@@ -40,6 +40,8 @@ export interface Platform {
   discoveryUrl: string;
   rtmpUrl: string;
   hlsPath: string;
+  /** The origin's RECORDINGS_PATH (beside HLS_PATH, so recordings hard-link the live segments). */
+  recordingsPath: string;
   redis: RedisServer;
   /** Everything the service printed, over all its runs. */
   logs(service: ServiceName): string;
@@ -74,6 +76,7 @@ export async function startPlatform(
   const runDir = await mkdtemp(path.join(os.tmpdir(), 'livestack-platform-'));
   const hlsPath = path.join(runDir, 'hls');
   await mkdir(hlsPath);
+  const recordingsPath = path.join(runDir, 'recordings');
   const discoveryReadyFile = path.join(runDir, 'discovery.ready');
   const [apiPort, internalApiPort, originPort, rtmpPort, edgePort, discoveryPort] = await Promise.all([
     freePort(),
@@ -101,6 +104,7 @@ export async function startPlatform(
     // Playback URLs the API hands out (and the dashboard's player uses) name this edge.
     PUBLIC_PLAYBACK_URL: `http://127.0.0.1:${edgePort}`,
     HLS_PATH: hlsPath,
+    RECORDINGS_PATH: recordingsPath,
     DISCOVERY_READY_FILE: discoveryReadyFile,
     DISCOVERY_HTTP_PORT: String(discoveryPort),
     ALLOWED_STREAMS: '*',
@@ -130,6 +134,7 @@ export async function startPlatform(
     discoveryUrl: `http://127.0.0.1:${discoveryPort}`,
     rtmpUrl: `rtmp://127.0.0.1:${rtmpPort}/stream`,
     hlsPath,
+    recordingsPath,
     redis,
     logs: (name) => (pastOutput.get(name) ?? '') + (services.get(name)?.output ?? ''),
     logEntries: (name) => logEntriesOf(platform.logs(name)),

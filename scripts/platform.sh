@@ -8,6 +8,8 @@ bash scripts/ensure-deps.sh
 
 source scripts/lib/platform-ports.sh
 export HLS_PATH="${HLS_PATH:-$repo_root/.run/hls}"
+# Beside HLS_PATH, on the same file system: recordings hard-link the live segments.
+export RECORDINGS_PATH="${RECORDINGS_PATH:-$repo_root/.run/recordings}"
 # Origin, discovery and edge call the API's internal listener (loopback, never published).
 export API_URL="${API_URL:-http://127.0.0.1:${API_INTERNAL_PORT}}"
 export ORIGIN_HOST="${ORIGIN_HOST:-127.0.0.1:${ORIGIN_HTTP_PORT}}"
@@ -17,7 +19,7 @@ export INGEST_RTMP_URL="${INGEST_RTMP_URL:-rtmp://localhost:${RTMP_PORT}/stream/
 run_dir="$repo_root/.run"
 export DISCOVERY_READY_FILE="${DISCOVERY_READY_FILE:-$run_dir/discovery.ready}"
 log_dir="$run_dir/logs"
-mkdir -p "$log_dir" "$HLS_PATH"
+mkdir -p "$log_dir" "$HLS_PATH" "$RECORDINGS_PATH"
 
 # The admin token, the internal listener's secret and the playback signing key: made once and
 # kept in .run/ (readable by this user only); set ADMIN_TOKEN etc. to choose your own.

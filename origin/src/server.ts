@@ -16,6 +16,9 @@ import { LiveStreamRegistry } from './packaging/live-stream-registry.js';
 import { LowLatencyStreams } from './packaging/low-latency-streams.js';
 import { SegmentDelayStats } from './packaging/segment-delay-stats.js';
 import { OriginMetrics } from './origin-metrics.js';
+import { Recorder } from './recording/recorder.js';
+import { closeUnfinishedRecordings } from './recording/recording-recovery.js';
+import { RecordingRetention } from './recording/recording-retention.js';
 import { readOriginSettings } from './settings.js';
 
 const logger = createLogger('origin');
@@ -24,6 +27,17 @@ async function main(): Promise<void> {
   const settings = readOriginSettings();
   const swept = await sweepStaleStreamFolders(settings.hls.hlsPath);
   if (swept.removed.length > 0) logger.info({ removed: swept.removed.length }, 'removed stream folders left by a previous run');
+  const recovered = await closeUnfinishedRecordings(settings.recordings.recordingsPath);
+  if (recovered.closed.length + recovered.removed.length > 0) {
+    logger.warn({ closed: recovered.closed, removed: recovered.removed }, 'closed the recordings a previous run left open');
+  }
+  const retention = new RecordingRetention({ recordingsPath: settings.recordings.recordingsPath, retentionDays: settings.recordings.retentionDays, logger });
+  retention.start();
+  const recorder = new Recorder({
+    recordingsPath: settings.recordings.recordingsPath,
+    targetDurationSeconds: Math.ceil(settings.segments.targetDurationSeconds),
+    logger,
+  });
 
   const hls = new HlsDirectoryWriter({
     hlsPath: settings.hls.hlsPath,
@@ -91,6 +105,7 @@ async function main(): Promise<void> {
       },
     },
     refusals: metrics,
+    recorder,
     onPublishEnded: (publish) => heartbeat?.publishEnded(publish),
     restream,
     fallback: {
@@ -172,6 +187,9 @@ async function main(): Promise<void> {
   const stop = async (): Promise<void> => {
     // Before the listener closes its connections: a publisher cut by the shutdown must not start its fallback.
     await streams.closeAll();
+    // Every session's last segment is in: each open video closes, playable up to here.
+    await recorder.closeAll();
+    retention.stop();
     await rtmp.close();
     await restream.stop();
     await heartbeat?.stop();

@@ -16,6 +16,7 @@ import { readHlsSettings, type HlsSettings } from './hls/hls-settings.js';
 import { readLowLatencySettings, type LowLatencySettings } from './llhls/llhls-settings.js';
 import { readRtmpIngestLimits, type RtmpIngestLimits } from './ingest/rtmp-ingest-settings.js';
 import { readSegmentSettings, type SegmentSettings } from './packaging/segment-settings.js';
+import { readRecordingStorageSettings, type RecordingStorageSettings } from './recording/recording-settings.js';
 import { readRestreamSettings, type RestreamSettings } from './restream/index.js';
 
 export interface OriginSettings {
@@ -37,6 +38,8 @@ export interface OriginSettings {
   /** Target and maximum segment duration and size. */
   segments: SegmentSettings;
   hls: HlsSettings;
+  /** RECORDINGS_PATH and RECORDING_RETENTION_DAYS: where recorded videos are kept, and how long. */
+  recordings: RecordingStorageSettings;
   /** HLS_LOW_LATENCY, HLS_PART_SECONDS and HLS_LOW_LATENCY_WINDOW_SECONDS: the CMAF packaging and its LL-HLS playlist. */
   lowLatency: LowLatencySettings;
   /** Identifies this origin to the API (heartbeats, publish leases). */
@@ -80,6 +83,7 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
     maxPendingBytes: readInteger(env, 'AUTHORIZE_MAX_PENDING_BYTES', 8 * 1024 * 1024, { min: 64 * 1024 }),
     segments,
     hls: readHlsSettings(env),
+    recordings: readRecordingStorageSettings(env),
     lowLatency: readLowLatencySettings(env, segments),
     originId: readOriginId(env, rtmpPort),
     ingest: {

@@ -2,10 +2,7 @@ import { readdir, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HlsWriteError } from './hls-errors.js';
 import { isOwnFileName, isStreamName } from './hls-names.js';
-
-function errorCode(error: unknown): string | undefined {
-  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-}
+import { errorCode } from '../file-error-code.js';
 
 /** Deletes one file, treating "already gone" as done. */
 export async function unlinkIfPresent(path: string): Promise<void> {

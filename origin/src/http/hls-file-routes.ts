@@ -7,6 +7,7 @@ import { LOW_LATENCY_MEDIA_NAME_PATTERN, LOW_LATENCY_PLAYLIST_FILE_NAME, parseLo
 import { sendDashManifest, sendDashMedia } from './dash-routes.js';
 import { MediaNotFoundError, errorBodySchema, sendError } from './http-errors.js';
 import { sendLowLatencyMedia, sendLowLatencyPlaylist, type LowLatencyOutputs } from './llhls-routes.js';
+import { errorCode } from '../file-error-code.js';
 
 /** A playlist or segment name: no leading dot, no slash, no `.tmp`, only the two HLS types. */
 export const HLS_FILE_NAME_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.(m3u8|ts)$/;
@@ -53,10 +54,6 @@ export interface HlsFileRoutesOptions {
   hlsPath: string;
   /** LL-HLS outputs (HLS_LOW_LATENCY), served from memory; without them only HLS_PATH is. */
   lowLatency?: LowLatencyOutputs;
-}
-
-function errorCode(error: unknown): string | undefined {
-  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }
 
 /** RFC 9110 §13.1.2: weak comparison, any listed tag or `*` matches. */

@@ -4,6 +4,7 @@ import type { HlsDirectoryWriter } from '../hls/hls-directory-writer.js';
 import type { FlvTag, IncomingPublish } from '../ingest/flv-tag-source.js';
 import type { PublishGrant } from '../ingest/publish-authorizer.js';
 import type { PublishTarget } from '../ingest/publish-gate.js';
+import type { Recorder } from '../recording/recorder.js';
 import type { PublishRefusalCounter } from '../ingest/publish-refusal.js';
 import { scheduleTimer, type CancelTimer, type ScheduleTimer } from '../schedule-timer.js';
 import type { LowLatencyStreams } from './low-latency-streams.js';
@@ -22,6 +23,8 @@ export interface LiveStreamRegistryOptions {
   refusals?: PublishRefusalCounter;
   /** A publish ended (left, cut or refused media); the API releases its lease. */
   onPublishEnded?: (publish: LivePublishInfo) => void;
+  /** Records publish sessions whose grant asks for it (RECORDINGS_PATH). */
+  recorder?: Pick<Recorder, 'start'>;
   /** Copies live streams to their restream targets. */
   restream?: {
     publishStarted(stream: string): (tag: FlvTag) => void;
@@ -180,6 +183,8 @@ export class LiveStreamRegistry implements PublishTarget {
     }
     const entry: LivePublish = { publish, grant, bytesIn: 0 };
     stream.publish = entry;
+    const recording = grant.recording && this.options.recorder?.start(streamName, grant.recording);
+    if (recording) stream.packager.startRecording(recording);
     const restream = this.options.restream?.publishStarted(streamName);
     return {
       sink: (tag: FlvTag) => {
@@ -257,6 +262,8 @@ export class LiveStreamRegistry implements PublishTarget {
     this.options.onPublishEnded?.(info(stream, entry));
     if (final || this.closing || stream.broken || !this.options.fallback) this.endStream(stream);
     else this.startFallback(stream, this.options.fallback);
+    // After the end or the switch above: the session's last segment is cut and goes to its recording.
+    this.track(stream.packager.stopRecording());
   }
 
   /**
@@ -334,10 +341,14 @@ export class LiveStreamRegistry implements PublishTarget {
     if (stream.ended) return;
     stream.ended = true;
     if (this.streams.get(stream.name) === stream) this.streams.delete(stream.name);
-    const closed = close();
+    this.track(close());
     this.options.lowLatency?.finished(stream.name);
-    this.ending.add(closed);
-    void closed.finally(() => this.ending.delete(closed));
+  }
+
+  /** closeAll waits for it. */
+  private track(work: Promise<void>): void {
+    this.ending.add(work);
+    void work.finally(() => this.ending.delete(work));
   }
 }
 

@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import type { Logger } from '../../../service-kit/src/logger.js';
 import type { HlsStreamWriter } from '../hls/hls-stream-writer.js';
 import type { FlvTag } from '../ingest/flv-tag-source.js';
 import { HlsSegmenter, type Segment, type SegmenterEvent, type TrackInfo } from '../media/index.js';
 import { VideoFrameCounter, type VideoFrameCount } from '../media/video-frame-counter.js';
+import type { VideoRecording } from '../recording/recorder.js';
 import type { LowLatencyStream } from './low-latency-stream.js';
 import type { SegmentSettings } from './segment-settings.js';
 
@@ -45,6 +47,8 @@ export class StreamPackager {
   private sourceStart?: { wallMs: number; dtsMs: number };
   private producedSegment = false;
   private nextDiscontinuity = false;
+  /** Where the current publish session's segments are also kept; none while the fallback plays. */
+  private recording?: VideoRecording;
 
   constructor(private readonly options: StreamPackagerOptions) {
     this.newSegmenter();
@@ -70,6 +74,23 @@ export class StreamPackager {
     this.newSegmenter();
     this.sourceStart = undefined;
     if (this.producedSegment) this.nextDiscontinuity = true;
+  }
+
+  /** The segments cut from now on are recorded too (a publish session with recording on). */
+  startRecording(recording: VideoRecording): void {
+    this.recording = recording;
+  }
+
+  /**
+   * The publish session is over (call after the end or the source switch that wrote its last
+   * segment): once its segments are recorded, the recording learns that the publisher left.
+   */
+  stopRecording(): Promise<void> {
+    const recording = this.recording;
+    if (!recording) return Promise.resolve();
+    this.recording = undefined;
+    this.writes = this.writes.then(() => recording.publisherLeft());
+    return this.writes.catch((error: unknown) => this.options.logger.error({ err: error }, 'ending the recording failed'));
   }
 
   /** The publisher left: the segment in progress is written, then the playlist ends. */
@@ -114,16 +135,29 @@ export class StreamPackager {
     this.nextDiscontinuity = false;
     this.producedSegment = true;
     const segmenter = this.segmenter;
+    // The session that was live when the segment was cut, even if it has ended since.
+    const recording = this.recording;
+    const video = segmenter.tracks?.video;
     this.writes = this.writes
       .then(async () => {
         const writer = await this.options.writer;
-        await writer.writeSegment(segment.data, {
+        const written = await writer.writeSegment(segment.data, {
           durationSeconds: segment.durationSeconds,
           programDateTime,
           discontinuity,
         });
         this.options.delays.record(performance.now() - receivedAt);
+        const bytes = segment.data.byteLength;
         segmenter.recycle(segment);
+        await recording
+          ?.addSegment({
+            file: join(writer.folder, written.uri),
+            durationSeconds: written.durationSeconds,
+            bytes,
+            width: video?.width,
+            height: video?.height,
+          })
+          .catch((error: unknown) => this.options.logger.error({ err: error }, 'recording a segment failed: the live stream goes on'));
       })
       .catch((error: unknown) => {
         this.options.logger.error({ err: error }, 'writing a segment failed: it is skipped');

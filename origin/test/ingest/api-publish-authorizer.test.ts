@@ -52,23 +52,24 @@ t.test('2xx allows under the name the API returns; query carries app, name and a
   t.same(api.tokens, [`Bearer ${TEST_INTERNAL_TOKEN}`], 'with the internal token');
 });
 
-t.test("the answer's recording setting comes with the grant", async (t) => {
+/** The decision on an API that answers `answer` as JSON. */
+async function decisionOn(t: Test, answer: object) {
   const api = await apiLike((_url, res) => {
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ allowed: true, name: 'public-id', key_generation: 1, recording: { mode: 'automatic', timeout_seconds: 30 } }));
+    res.end(JSON.stringify(answer));
   });
   t.teardown(api.close);
-  const decision = await authorizerFor(t, api.url, 1000).authorize({ app: 'stream', name: 'key_1', addr: '', sessionId: 'session-1' });
-  t.same(decision, { allowed: true, streamName: 'public-id', keyGeneration: 1, recording: { mode: 'automatic', timeout_seconds: 30 } });
+  return authorizerFor(t, api.url, 1000).authorize({ app: 'stream', name: 'key_1', addr: '', sessionId: 'session-1' });
+}
+
+t.test("the answer's recording setting comes with the grant", async (t) => {
+  const recording = { mode: 'automatic', timeout_seconds: 30 };
+  const decision = await decisionOn(t, { allowed: true, name: 'public-id', key_generation: 1, recording });
+  t.same(decision, { allowed: true, streamName: 'public-id', keyGeneration: 1, recording });
 });
 
-t.test("a recording setting outside the contract denies, like any answer outside it", async (t) => {
-  const api = await apiLike((_url, res) => {
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ allowed: true, name: 'public-id', key_generation: 1, recording: { mode: 'sometimes', timeout_seconds: 30 } }));
-  });
-  t.teardown(api.close);
-  const decision = await authorizerFor(t, api.url, 1000).authorize({ app: 'stream', name: 'key_1', addr: '', sessionId: 'session-1' });
+t.test('a recording setting outside the contract denies, like any answer outside it', async (t) => {
+  const decision = await decisionOn(t, { allowed: true, name: 'public-id', key_generation: 1, recording: { mode: 'sometimes', timeout_seconds: 30 } });
   t.match(decision, { allowed: false, refusal: 'api_unavailable' });
 });
 

@@ -2,7 +2,8 @@
  * The registry with its real collaborators inside the process (HLS folder, restream coordinator,
  * fallback player) and a real RTMP receiver as the target; publishers are fed from a clip.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import { join } from 'node:path';
 import HLS from 'hls-parser';
 import t, { type Test } from 'tap';
@@ -20,6 +21,8 @@ import { readFlvTags } from '../../src/media/flv-file-reader.js';
 import { LiveStreamRegistry } from '../../src/packaging/live-stream-registry.js';
 import { SegmentDelayStats } from '../../src/packaging/segment-delay-stats.js';
 import { readSegmentSettings } from '../../src/packaging/segment-settings.js';
+import { Recorder } from '../../src/recording/recorder.js';
+import { listRecordings, readRecordingInfo, readRecordingPlaylist } from '../../src/recording/recording-files.js';
 import { DEFAULT_RESTREAM_SETTINGS } from '../../src/restream/index.js';
 import { feedFlv } from '../restream/fixtures/flv-feed.js';
 import { LOCAL_TARGETS } from '../restream/fixtures/local-targets.js';
@@ -65,7 +68,10 @@ function afterAnyPlayerTimer(clip: FlvTag[]): Promise<void> {
  * The registry with real collaborators; the end of the fallback window runs when the test moves
  * `timers` (never by itself), and fallback loads wait for `releaseLoads()` when `holdLoads`.
  */
-async function setup(t: Test, options: { windowMs: number; fallback: boolean; targetPort?: number; holdLoads?: boolean }) {
+async function setup(
+  t: Test,
+  options: { windowMs: number; fallback: boolean; targetPort?: number; holdLoads?: boolean; recorder?: Recorder },
+) {
   const hlsPath = t.testdir();
   const hls = new HlsDirectoryWriter({ hlsPath, targetDurationSeconds: 2, onBackgroundError: (error) => t.fail(error.message) });
   t.teardown(() => hls.close());
@@ -95,6 +101,7 @@ async function setup(t: Test, options: { windowMs: number; fallback: boolean; ta
     segments: readSegmentSettings({}),
     logger,
     delays: new SegmentDelayStats(),
+    recorder: options.recorder,
     restream: {
       publishStarted: (stream) => restream.publishStarted(stream),
       publishEnded: (stream) => restream.publishEnded(stream),
@@ -192,6 +199,44 @@ t.test('the fallback stands in while the publisher is away, twice; then the wind
     const times = receiver.publishes[0]!.tags.filter((tag) => tag.type === type && tag.body[1] !== 0).map((tag) => tag.timestampMs);
     t.ok(times.every((time, i) => i === 0 || time >= times[i - 1]!), `track ${type}: timestamps only go forward (${times.length} frames, last ${times.at(-1)} ms)`);
   }
+});
+
+t.test("recorded sessions: the publishers' segments are kept, the fallback's are not; a return within the timeout continues the video", async (t) => {
+  const recordingsPath = await mkdtemp(join(os.tmpdir(), 'livestack-registry-recordings-'));
+  t.teardown(() => rm(recordingsPath, { recursive: true, force: true }));
+  const recordingTimers = new ManualTimers();
+  const recorder = new Recorder({ recordingsPath, targetDurationSeconds: 2, logger, schedule: recordingTimers.schedule });
+  const { registry, playlist } = await setup(t, { windowMs: 600_000, fallback: true, recorder });
+  const grant = { streamName: STREAM, keyGeneration: 1, recording: { mode: 'automatic' as const, timeout_seconds: 30 } };
+  const publish = async (id: string) => {
+    const opened = registry.open(grant, fakePublish(id));
+    if ('refused' in opened) throw new Error(opened.refused);
+    await feedFlv(opened.sink, { speed: 2, mediaMs: 4000 }).done;
+    opened.end();
+  };
+
+  await publish('first');
+  await waitFor('a fallback segment in the live playlist', async () => {
+    const segments = (await playlist()).segments;
+    return segments.findIndex((segment) => segment.discontinuity) < segments.length - 1 && segments.some((segment) => segment.discontinuity);
+  }, { timeoutMs: 60_000 });
+  t.same(recordingTimers.pending, [30_000], 'the recording waits timeout_seconds for its publisher');
+  await publish('back');
+  await waitFor('the second session to leave', () => recordingTimers.pending.length === 1, { timeoutMs: 60_000 });
+  recordingTimers.advance(30_000);
+  await recorder.closeAll();
+
+  const recordings = await listRecordings(recordingsPath);
+  t.equal(recordings.length, 1, 'one video for both sessions');
+  const video = await readRecordingPlaylist(recordings[0]!.folder);
+  const info = await readRecordingInfo(recordings[0]!.folder);
+  t.equal(video?.ended, true);
+  t.equal(video?.segments.filter((segment) => segment.discontinuity).length, 1, 'one discontinuity: where the publisher came back');
+  const live = await playlist();
+  t.ok(live.segments.filter((segment) => segment.discontinuity).length >= 2, 'the live playlist had the fallback in between');
+  // 8 s published; the fallback's segments would add seconds more.
+  t.ok(info && info.duration_s >= 6 && info.duration_s <= 9, `the publishers' media only (${info?.duration_s} s of 8 s published)`);
+  t.match(info, { stream: STREAM, width: 640, height: 360 }, "the clip's video size");
 });
 
 t.test('one publisher per stream name, fallback or not', async (t) => {

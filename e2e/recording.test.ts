@@ -1,0 +1,149 @@
+/**
+ * Issue 12's recording on the origin, end to end: a managed stream published with real ffmpeg is
+ * kept as a video under RECORDINGS_PATH, closed (VOD, ENDLIST) when the publisher leaves, and
+ * plays in real ffprobe/ffmpeg; an origin killed mid-recording closes it at its next start.
+ */
+import { execFile } from 'node:child_process';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import t from 'tap';
+import { publishWithFfmpeg } from '../test-support/ffmpeg.js';
+import { waitFor } from '../test-support/wait-for.js';
+import { startPlatform, type Platform } from './platform-harness.js';
+import { v1Request } from './v1-request.js';
+
+const execFileAsync = promisify(execFile);
+const ADMIN_TOKEN = 'adm_e2e_recording_token_0123';
+/** What the encoder is asked for: the figure the recording's size is compared with. */
+const VIDEO_KBPS = 1000;
+const AUDIO_KBPS = 128;
+let platform: Platform;
+
+t.before(async () => {
+  platform = await startPlatform({ ADMIN_TOKEN, ALLOWED_STREAMS: '', INGEST_HEARTBEAT_MS: '500' });
+});
+t.teardown(() => platform?.stop());
+
+const api = (token: string, method: string, url: string, body?: object) => v1Request(platform.apiUrl, token, method, url, body);
+
+/** A user's new stream and its RTMP publish URL. */
+async function newStream(name: string, recording?: object): Promise<{ id: string; publishUrl: string }> {
+  const user = await api(ADMIN_TOKEN, 'POST', '/v1/users', { name });
+  const token = (await api(ADMIN_TOKEN, 'POST', `/v1/users/${user.json.id}/tokens`, { name: 'e2e' })).json.token as string;
+  const stream = (await api(token, 'POST', '/v1/streams', { name, ...(recording ? { recording } : {}) })).json;
+  const keys = (await api(token, 'GET', `/v1/streams/${stream.id}/stream-keys`)).json.data as { protocol: string; stream_key: string }[];
+  return { id: stream.id, publishUrl: `${platform.rtmpUrl}/${keys.find((key) => key.protocol === 'rtmp')!.stream_key}` };
+}
+
+/** A 640x360 25 fps test pattern with a tone, keyframes every 2 s, at a set bitrate; `seconds` long, or until stopped. */
+function publishTestPattern(url: string, seconds?: number) {
+  return publishWithFfmpeg(
+    [
+      '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25',
+      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+      ...(seconds ? ['-t', String(seconds)] : []),
+      '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '50', '-keyint_min', '50', '-sc_threshold', '0',
+      '-b:v', `${VIDEO_KBPS}k`, '-maxrate', `${VIDEO_KBPS}k`, '-bufsize', `${2 * VIDEO_KBPS}k`,
+      '-c:a', 'aac', '-b:a', `${AUDIO_KBPS}k`, '-ac', '2',
+    ],
+    url,
+  );
+}
+
+/** The stream's recording folders (one per video). */
+async function videoFolders(stream: string): Promise<string[]> {
+  const folder = path.join(platform.recordingsPath, stream);
+  const uids = await readdir(folder).catch(() => [] as string[]);
+  return uids.map((uid) => path.join(folder, uid));
+}
+
+const playlistOf = (folder: string) => readFile(path.join(folder, 'index.m3u8'), 'utf8').catch(() => '');
+const infoOf = async (folder: string) => JSON.parse(await readFile(path.join(folder, 'recording.json'), 'utf8'));
+
+/** Real ffprobe's view of the recording, and real ffmpeg decoding all of it. */
+async function playRecording(folder: string) {
+  const playlist = path.join(folder, 'index.m3u8');
+  const { stdout } = await execFileAsync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_type,width,height', '-of', 'json', playlist]);
+  const probe = JSON.parse(stdout) as { format: { duration: string }; streams: { codec_type: string; width?: number; height?: number }[] };
+  const decode = await execFileAsync('ffmpeg', ['-v', 'error', '-i', playlist, '-f', 'null', '-'], { maxBuffer: 16 * 1024 * 1024 });
+  return {
+    durationSeconds: Number(probe.format.duration),
+    codecTypes: probe.streams.map((stream) => stream.codec_type).sort(),
+    video: probe.streams.find((stream) => stream.codec_type === 'video'),
+    decodeErrors: decode.stderr.trim(),
+  };
+}
+
+t.test('a published session becomes a closed VOD recording that plays for as long as it was published', async (t) => {
+  const stream = await newStream('recorded');
+  const publishedSeconds = 8;
+  const publisher = publishTestPattern(stream.publishUrl, publishedSeconds);
+  t.teardown(() => publisher.stop());
+
+  const [folder] = await waitFor('the recording to start', async () => {
+    const folders = await videoFolders(stream.id);
+    return folders.length > 0 && (await playlistOf(folders[0]!)).includes('#EXT-X-PLAYLIST-TYPE:EVENT') ? folders : undefined;
+  }, { timeoutMs: 60_000 });
+  t.match(path.basename(folder!), /^[0-9a-f]{32}$/, 'the video uid: 32 hex characters');
+  t.notMatch(await playlistOf(folder!), /ENDLIST/, 'no ENDLIST while live');
+  t.same((await infoOf(folder!)).ended, null);
+
+  t.equal(await publisher.exited, 0, 'ffmpeg published the whole pattern');
+  const endedAt = performance.now();
+  await waitFor('the recording to be closed', async () => (await playlistOf(folder!)).endsWith('#EXT-X-ENDLIST\n'), { timeoutMs: 60_000, intervalMs: 50 });
+  const closeMs = performance.now() - endedAt;
+
+  const playlist = await playlistOf(folder!);
+  t.match(playlist, /#EXT-X-PLAYLIST-TYPE:VOD/);
+  t.notMatch(playlist, /DISCONTINUITY/, 'one session, no discontinuity');
+  const played = await playRecording(folder!);
+  t.equal(played.decodeErrors, '', 'ffmpeg decodes every segment without errors');
+  t.same(played.codecTypes, ['audio', 'video'], 'video and audio');
+  t.match(played.video, { width: 640, height: 360 });
+  t.ok(Math.abs(played.durationSeconds - publishedSeconds) <= 1, `duration ${played.durationSeconds} s for ${publishedSeconds} s published`);
+
+  const info = await infoOf(folder!);
+  t.match(info, { uid: path.basename(folder!), stream: stream.id, width: 640, height: 360, ended: String });
+  t.ok(Math.abs(info.duration_s - played.durationSeconds) <= 0.5, `recording.json says ${info.duration_s} s`);
+  const segments = (await readdir(folder!)).filter((name) => name.endsWith('.ts'));
+  let bytes = 0;
+  for (const segment of segments) bytes += (await stat(path.join(folder!, segment))).size;
+  t.equal(info.size_bytes, bytes, 'recording.json counts the bytes of its segments');
+  const recordedKbps = (bytes * 8) / 1000 / info.duration_s;
+  t.comment(
+    `figures: ${Math.round(bytes / info.duration_s)} bytes/s recorded = ${recordedKbps.toFixed(0)} kb/s for ` +
+      `${VIDEO_KBPS + AUDIO_KBPS} kb/s encoded (${((recordedKbps / (VIDEO_KBPS + AUDIO_KBPS)) * 100).toFixed(0)} %, MPEG-TS overhead included); ` +
+      `stream end to ENDLIST ${closeMs.toFixed(0)} ms`,
+  );
+});
+
+t.test('an origin killed mid-recording closes the recording at its next start, playable up to the kill', async (t) => {
+  const stream = await newStream('crashed', { mode: 'automatic', timeoutSeconds: 60 });
+  const publisher = publishTestPattern(stream.publishUrl);
+  t.teardown(() => publisher.stop());
+  const [folder] = await waitFor('three recorded segments', async () => {
+    const folders = await videoFolders(stream.id);
+    return folders.length > 0 && ((await playlistOf(folders[0]!)).match(/\.ts$/gm)?.length ?? 0) >= 3 ? folders : undefined;
+  }, { timeoutMs: 90_000 });
+
+  await platform.stopService('origin', 'SIGKILL');
+  await publisher.stop();
+  const atKill = await playlistOf(folder!);
+  t.notMatch(atKill, /ENDLIST/, 'the kill left it open');
+  const listedAtKill = atKill.match(/\.ts$/gm)!.length;
+
+  await platform.startService('origin');
+  const closed = await playlistOf(folder!);
+  t.match(closed, /#EXT-X-PLAYLIST-TYPE:VOD\n/, 'VOD once the origin is back');
+  t.match(closed, /#EXT-X-ENDLIST\n$/);
+  t.equal(closed.match(/\.ts$/gm)!.length, listedAtKill, 'over the segments it had');
+  const info = await infoOf(folder!);
+  t.match(info, { stream: stream.id, ended: String });
+  const played = await playRecording(folder!);
+  t.equal(played.decodeErrors, '', 'every segment decodes');
+  t.same(played.codecTypes, ['audio', 'video']);
+  t.ok(Math.abs(played.durationSeconds - info.duration_s) <= 1, `plays ${played.durationSeconds} s, recording.json says ${info.duration_s} s`);
+  t.ok(played.durationSeconds >= 4, 'up to the kill');
+  t.match(platform.logs('origin'), /closed the recordings a previous run left open/);
+});

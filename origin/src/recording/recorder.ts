@@ -1,0 +1,207 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Logger } from '../../../service-kit/src/logger.js';
+import type { PublishRecording } from '../../../internal-api/src/recording-contract.js';
+import { scheduleUnrefTimer, type CancelTimer, type ScheduleTimer } from '../schedule-timer.js';
+import {
+  createRecordingFolder,
+  keepSegment,
+  recordingFolder,
+  recordingSegmentName,
+  removeRecording,
+  writeRecording,
+} from './recording-files.js';
+import type { RecordingInfo } from './recording-info.js';
+import { durationSecondsOf, type RecordingPlaylist } from './recording-playlist.js';
+
+/** A finished live segment, as the packager hands it over once it is on disk. */
+export interface RecordedSegment {
+  /** The live segment file (HLS_PATH/<stream>/<n>.ts). */
+  file: string;
+  durationSeconds: number;
+  bytes: number;
+  /** The publisher's video size when known. */
+  width?: number | undefined;
+  height?: number | undefined;
+}
+
+/** One publish session's part of a video: what the packager feeds and tells when the publisher leaves. */
+export interface VideoRecording {
+  addSegment(segment: RecordedSegment): Promise<void>;
+  /** The publisher left: the video closes unless one comes back within the stream's timeout. */
+  publisherLeft(): Promise<void>;
+}
+
+export interface RecorderOptions {
+  /** RECORDINGS_PATH */
+  recordingsPath: string;
+  /** The segmenter's target segment length, whole seconds: the playlists' least target duration. */
+  targetDurationSeconds: number;
+  logger: Logger;
+  /** Runs the reconnect timeouts. Default: Node's timers, unref'd. */
+  schedule?: ScheduleTimer;
+  now?: () => number;
+  /** Video uids; default 16 random bytes as hex. */
+  newUid?: () => string;
+}
+
+/** One video being recorded (or waiting for its publisher) on this origin. */
+interface Video {
+  stream: string;
+  folder: string;
+  playlist: RecordingPlaylist;
+  info: RecordingInfo;
+  /** Bumped by each publish session; the session of a segment decides its discontinuity. */
+  session: number;
+  lastSegmentSession?: number;
+  /** File work, one operation at a time in call order. */
+  queue: Promise<unknown>;
+  folderReady: boolean;
+  cancelTimeout?: CancelTimer;
+  /** Set when the close is asked for; the video is then no longer the stream's. */
+  closing?: Promise<void>;
+  /** Set once the closed playlist is written: later segments are not added. */
+  finished: boolean;
+}
+
+export function randomVideoUid(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/**
+ * Records publish sessions as videos (seed 004's live input recording): each finished live
+ * segment is kept under `RECORDINGS_PATH/<stream>/<uid>/` and listed in an EVENT playlist; when
+ * the publisher is gone past `timeout_seconds` the playlist becomes VOD with ENDLIST. A publisher
+ * back within it continues the same video after a discontinuity.
+ */
+export class Recorder {
+  private readonly videos = new Map<string, Video>();
+  private readonly schedule: ScheduleTimer;
+  private readonly now: () => number;
+  private readonly newUid: () => string;
+  private closing = false;
+
+  constructor(private readonly options: RecorderOptions) {
+    this.schedule = options.schedule ?? scheduleUnrefTimer;
+    this.now = options.now ?? Date.now;
+    this.newUid = options.newUid ?? randomVideoUid;
+  }
+
+  /** Videos open on this origin (recording or waiting for their publisher). */
+  get size(): number {
+    return this.videos.size;
+  }
+
+  /**
+   * A publish of `stream` started. Undefined when it is not recorded (a waiting video of the
+   * stream is then closed now). A video waiting for its publisher is continued; otherwise a new
+   * one starts.
+   */
+  start(stream: string, setting: PublishRecording): VideoRecording | undefined {
+    const waiting = this.videos.get(stream);
+    if (this.closing) return undefined;
+    if (setting.mode === 'off') {
+      if (waiting) void this.closeVideo(waiting);
+      return undefined;
+    }
+    const video = waiting ?? this.newVideo(stream);
+    video.cancelTimeout?.();
+    delete video.cancelTimeout;
+    video.session += 1;
+    const session = video.session;
+    const timeoutMs = setting.timeout_seconds * 1000;
+    return {
+      addSegment: (segment) => this.enqueue(video, () => this.add(video, session, segment)),
+      publisherLeft: async () => {
+        // A later session took the video over: its own leave decides.
+        if (video.session !== session || video.closing) return;
+        if (timeoutMs === 0) return this.closeVideo(video);
+        video.cancelTimeout = this.schedule(timeoutMs, () => void this.closeVideo(video));
+      },
+    };
+  }
+
+  /** Closes every open video now (the origin stops): each plays up to here. */
+  async closeAll(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.videos.values()].map((open) => this.closeVideo(open)));
+  }
+
+  private newVideo(stream: string): Video {
+    const uid = this.newUid();
+    const video: Video = {
+      stream,
+      folder: recordingFolder(this.options.recordingsPath, stream, uid),
+      playlist: { targetDurationSeconds: this.options.targetDurationSeconds, segments: [], ended: false },
+      info: {
+        uid,
+        stream,
+        created: new Date(this.now()).toISOString(),
+        ended: null,
+        duration_s: 0,
+        size_bytes: 0,
+        width: null,
+        height: null,
+      },
+      session: 0,
+      queue: Promise.resolve(),
+      folderReady: false,
+      finished: false,
+    };
+    this.videos.set(stream, video);
+    this.options.logger.info({ stream, video: uid }, 'recording a new video');
+    return video;
+  }
+
+  private async add(video: Video, session: number, segment: RecordedSegment): Promise<void> {
+    if (video.finished) return;
+    if (!video.folderReady) {
+      await createRecordingFolder(video.folder);
+      video.folderReady = true;
+    }
+    const uri = recordingSegmentName(video.playlist.segments.length);
+    await keepSegment(segment.file, join(video.folder, uri));
+    const discontinuity = video.lastSegmentSession !== undefined && video.lastSegmentSession !== session;
+    video.lastSegmentSession = session;
+    video.playlist.segments.push({ uri, durationSeconds: Math.round(segment.durationSeconds * 1000) / 1000, discontinuity });
+    video.info.duration_s = durationSecondsOf(video.playlist);
+    video.info.size_bytes += segment.bytes;
+    if (segment.width && segment.height) {
+      video.info.width = segment.width;
+      video.info.height = segment.height;
+    }
+    await writeRecording(video.folder, video.playlist, video.info);
+  }
+
+  private closeVideo(video: Video): Promise<void> {
+    if (video.closing) return video.closing;
+    video.cancelTimeout?.();
+    delete video.cancelTimeout;
+    if (this.videos.get(video.stream) === video) this.videos.delete(video.stream);
+    const closed = this.enqueue(video, async () => {
+      video.finished = true;
+      if (video.playlist.segments.length === 0) {
+        // A publish that never finished a segment leaves no video.
+        await removeRecording(video.folder);
+        return;
+      }
+      video.playlist.ended = true;
+      video.info.ended = new Date(this.now()).toISOString();
+      await writeRecording(video.folder, video.playlist, video.info);
+      this.options.logger.info(
+        { stream: video.stream, video: video.info.uid, durationSeconds: video.info.duration_s, bytes: video.info.size_bytes },
+        'recording closed',
+      );
+    });
+    video.closing = closed.catch((error: unknown) => {
+      this.options.logger.error({ err: error, video: video.info.uid }, 'closing a recording failed');
+    });
+    return video.closing;
+  }
+
+  private enqueue<T>(video: Video, operation: () => Promise<T>): Promise<T> {
+    const result = video.queue.then(operation);
+    video.queue = result.catch(() => undefined);
+    return result;
+  }
+}

@@ -1,0 +1,16 @@
+import { resolve } from 'node:path';
+import { readInteger, readString, type Env } from '../../../service-kit/src/env-settings.js';
+
+export interface RecordingStorageSettings {
+  /** RECORDINGS_PATH: `<stream>/<video uid>/` folders of recorded videos, made absolute. Default .run/recordings. */
+  recordingsPath: string;
+  /** RECORDING_RETENTION_DAYS: closed recordings older than this are removed (at start and hourly). Default 30. */
+  retentionDays: number;
+}
+
+export function readRecordingStorageSettings(env: Env): RecordingStorageSettings {
+  return {
+    recordingsPath: resolve(readString(env, 'RECORDINGS_PATH', '.run/recordings')),
+    retentionDays: readInteger(env, 'RECORDING_RETENTION_DAYS', 30, { min: 1, max: 36_500 }),
+  };
+}

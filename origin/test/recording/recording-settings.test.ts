@@ -1,0 +1,19 @@
+import { resolve } from 'node:path';
+import t from 'tap';
+import { readRecordingStorageSettings } from '../../src/recording/recording-settings.js';
+
+t.test('defaults', async (t) => {
+  t.same(readRecordingStorageSettings({}), { recordingsPath: resolve('.run/recordings'), retentionDays: 30 });
+});
+
+t.test('reads both variables', async (t) => {
+  t.same(readRecordingStorageSettings({ RECORDINGS_PATH: '/srv/recordings', RECORDING_RETENTION_DAYS: '7' }), {
+    recordingsPath: '/srv/recordings',
+    retentionDays: 7,
+  });
+});
+
+t.test('a bad value names the variable', async (t) => {
+  t.throws(() => readRecordingStorageSettings({ RECORDING_RETENTION_DAYS: '0' }), /RECORDING_RETENTION_DAYS="0"/);
+  t.throws(() => readRecordingStorageSettings({ RECORDING_RETENTION_DAYS: 'forever' }), /RECORDING_RETENTION_DAYS="forever"/);
+});
