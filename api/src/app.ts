@@ -27,6 +27,7 @@ import { ingestHeartbeatRoutes } from './routes/internal/ingest-heartbeats.js';
 import { liveRoutes } from './routes/internal/live-routes.js';
 import { restreamRoutes } from './routes/internal/restream.js';
 import { viewerCountRoutes } from './routes/internal/viewer-counts.js';
+import { videoReportRoutes } from './routes/internal/videos.js';
 import { v1Routes } from './routes/v1/v1-routes.js';
 import type { ApiSettings } from './settings.js';
 import { FallbackStore } from './store/fallback-store.js';
@@ -38,6 +39,7 @@ import { RouteStore } from './store/route-store.js';
 import { DEFAULT_RECORDING, NOT_RECORDED, StreamStore } from './store/stream-store.js';
 import { TokenStore } from './store/token-store.js';
 import { UserStore } from './store/user-store.js';
+import { VideoStore } from './store/video-store.js';
 import { ViewerStore } from './store/viewer-store.js';
 
 declare module 'fastify' {
@@ -136,6 +138,7 @@ export function buildApi(options: AppOptions): Api {
   const statuses = new RestreamStatusStore(redis, { ttlSeconds: options.restreamStatusTtlSeconds, now });
   const fallbacks = new FallbackStore(redis, { now });
   const viewers = new ViewerStore(redis, { idleSeconds: options.viewerIdleSeconds, now });
+  const videos = new VideoStore(redis, { tombstoneSeconds: options.videoTombstoneSeconds, now });
   const fallbackFiles = new FallbackFiles(options.fallbackPath);
   const fallbackWorkArea = new FallbackWorkArea(options.fallbackPath);
   publicApp.addHook('onReady', async () => {
@@ -162,6 +165,7 @@ export function buildApi(options: AppOptions): Api {
     });
     live.register(liveRoutes, { store: routes, streams, openNames });
     live.register(viewerCountRoutes, { viewers });
+    live.register(videoReportRoutes, { videos, streams, openNames });
     live.register(restreamRoutes, { targets, statuses, fallbacks, files: fallbackFiles, openNames, platformUrls });
   });
 
@@ -180,6 +184,7 @@ export function buildApi(options: AppOptions): Api {
     ingests,
     leases,
     viewers,
+    videos,
     publicPlaybackUrl: options.publicPlaybackUrl,
     publicSrtUrl: options.publicSrtUrl,
     playbackSigningKey: options.playbackSigningKey,

@@ -99,6 +99,16 @@ export class StreamNotLiveError extends createError(
 /** Also the answer for another user's stream: its existence is not revealed. */
 export class StreamNotFoundError extends createError('LIVE_ERR_STREAM_NOT_FOUND', (streamId: string) => `stream ${quote(streamId)} does not exist`) {}
 
+/** Also the answer for another user's video, a deleted one, and one whose stream is gone. */
+export class VideoNotFoundError extends createError('LIVE_ERR_VIDEO_NOT_FOUND', (uid: string) => `video ${quote(uid)} does not exist`) {}
+
+/** Uids are random: the same uid under another stream is an origin's bug, never a second video. */
+export class VideoStreamMismatchError extends createError(
+  'LIVE_ERR_VIDEO_STREAM_MISMATCH',
+  (uid: string, stored: string, reported: string) =>
+    `video ${quote(uid)} belongs to stream ${quote(stored)}; the report names stream ${quote(reported)}`,
+) {}
+
 export class UserNotFoundError extends createError('LIVE_ERR_USER_NOT_FOUND', (userId: string) => `user ${quote(userId)} does not exist`) {}
 
 export class TokenNotFoundError extends createError('LIVE_ERR_TOKEN_NOT_FOUND', (tokenId: string) => `API token ${quote(tokenId)} does not exist`) {}

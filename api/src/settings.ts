@@ -82,6 +82,12 @@ export interface ApiSettings {
   maxTokensPerUser: number;
   /** RESTREAM_STATUS_TTL_SECONDS: how long an origin's report of a target's status is shown without a refresh. */
   restreamStatusTtlSeconds: number;
+  /**
+   * VIDEO_TOMBSTONE_SECONDS: how long a video deleted through /v1 is remembered, so that its
+   * origin's next report answers keep: false and the files go. An origin offline for longer
+   * re-registers the recording when it is back.
+   */
+  videoTombstoneSeconds: number;
   /** FALLBACK_PATH: folder of the converted fallback videos, `<stream id>.flv`; shared by all API instances. */
   fallbackPath: string;
   /** FALLBACK_MAX_BYTES: largest fallback upload accepted. */
@@ -149,6 +155,7 @@ export function readApiSettings(env: Env = process.env): ApiSettings {
     maxStreamsPerUser: readInteger(env, 'MAX_STREAMS_PER_USER', 100, { min: 1, max: 100_000 }),
     maxTokensPerUser: readInteger(env, 'MAX_TOKENS_PER_USER', 20, { min: 1, max: 10_000 }),
     restreamStatusTtlSeconds: readInteger(env, 'RESTREAM_STATUS_TTL_SECONDS', 30, { min: 1, max: 3600 }),
+    videoTombstoneSeconds: readInteger(env, 'VIDEO_TOMBSTONE_SECONDS', 7 * 86_400, { min: 60, max: 366 * 86_400 }),
     fallbackPath: path.resolve(readString(env, 'FALLBACK_PATH', '.run/fallback')),
     fallbackMaxBytes: readInteger(env, 'FALLBACK_MAX_BYTES', 100 * 1024 * 1024, { min: 1024, max: 64 * 1024 ** 3 }),
     fallbackMaxDurationSeconds: readInteger(env, 'FALLBACK_MAX_DURATION_SECONDS', 600, { min: 1, max: 6 * 3600 }),

@@ -33,6 +33,8 @@ t.test('GET /openapi.json: the public document generated from the route schemas'
     '/v1/streams/{id}/restream-targets': ['get', 'post'],
     '/v1/streams/{id}/restream-targets/{target_id}': ['delete', 'get', 'patch'],
     '/v1/streams/{id}/fallback': ['delete', 'get', 'put'],
+    '/v1/streams/{id}/videos': ['get'],
+    '/v1/videos/{uid}': ['delete', 'get'],
     '/v1/ingests': ['get'],
     '/v1/me': ['get'],
   };
@@ -123,6 +125,7 @@ t.test('GET /openapi.json on the internal listener: the internal routes, each be
     '/internal/streams/{id}/restream',
     '/internal/streams/{id}/restream-status',
     '/internal/streams/{id}/fallback',
+    '/internal/videos/{uid}',
   ];
   t.same(Object.keys(document.paths).sort(), [...internalPaths, '/health'].sort(), 'nothing of /v1');
   for (const path of internalPaths) {

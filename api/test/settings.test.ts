@@ -36,6 +36,7 @@ t.test('defaults', async (t) => {
     maxStreamsPerUser: 100,
     maxTokensPerUser: 20,
     restreamStatusTtlSeconds: 30,
+    videoTombstoneSeconds: 604_800,
     fallbackPath: path.resolve('.run/fallback'),
     fallbackMaxBytes: 104_857_600,
     fallbackMaxDurationSeconds: 600,
@@ -77,6 +78,7 @@ t.test('reads every variable', async (t) => {
     FACEBOOK_INGEST_URL: 'rtmps://facebook.example:443/rtmp',
     RESTREAM_MAX_TARGETS: '3',
     RESTREAM_STATUS_TTL_SECONDS: '15',
+    VIDEO_TOMBSTONE_SECONDS: '86400',
     FALLBACK_PATH: '/var/lib/livestack/fallback',
     FALLBACK_MAX_BYTES: '1048576',
     FALLBACK_MAX_DURATION_SECONDS: '60',
@@ -122,6 +124,7 @@ t.test('reads every variable', async (t) => {
     maxStreamsPerUser: 7,
     maxTokensPerUser: 3,
     restreamStatusTtlSeconds: 15,
+    videoTombstoneSeconds: 86_400,
     fallbackPath: '/var/lib/livestack/fallback',
     fallbackMaxBytes: 1_048_576,
     fallbackMaxDurationSeconds: 60,
@@ -164,6 +167,7 @@ t.test('invalid values name the variable and the value', async (t) => {
   t.notMatch(withPassword.message, /hunter2/, 'a password in an ingest URL is never echoed');
   t.throws(() => read({ RESTREAM_MAX_TARGETS: '0' }), { message: /RESTREAM_MAX_TARGETS="0"/ });
   t.throws(() => read({ RESTREAM_STATUS_TTL_SECONDS: '0' }), { message: /RESTREAM_STATUS_TTL_SECONDS="0"/ });
+  t.throws(() => read({ VIDEO_TOMBSTONE_SECONDS: '59' }), { message: /VIDEO_TOMBSTONE_SECONDS="59"/ });
   t.throws(() => read({ FALLBACK_MAX_BYTES: '100MB' }), { message: /FALLBACK_MAX_BYTES="100MB"/ });
   t.throws(() => read({ FALLBACK_MAX_DURATION_SECONDS: '0' }), { message: /FALLBACK_MAX_DURATION_SECONDS="0"/ });
   t.throws(() => read({ FALLBACK_KEYFRAME_SECONDS: '0.5' }), { message: /FALLBACK_KEYFRAME_SECONDS="0.5"/ });

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { TSchema, Static } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import { Pool, type Dispatcher } from 'undici';
-import { ErrorAnswer, STREAM_NOT_FOUND_CODE, STREAM_NOT_LIVE_CODE } from './error-answer.js';
+import { ErrorAnswer, STREAM_NOT_FOUND_CODE, STREAM_NOT_LIVE_CODE, VIDEO_NOT_FOUND_CODE } from './error-answer.js';
 import { HeartbeatAnswer, type Heartbeat } from './ingest-contract.js';
 import { InternalApiBadAnswerError, InternalApiRefusedError, InternalApiUnavailableError, type InternalApiError } from './internal-api-errors.js';
 import { bearerOf } from './internal-token.js';
@@ -10,6 +10,7 @@ import { INTERNAL_PATHS, fillPath } from './paths.js';
 import { PublishAllowed, type PublishRequest } from './publish-contract.js';
 import { FALLBACK_VERSION_HEADER, RestreamConfig, type StatusReport } from './restream-contract.js';
 import { StreamRegistered, StreamRoute, type NoRoute, type StreamReport } from './route-contract.js';
+import { VideoLocation, VideoReportAnswer, type VideoReport } from './video-contract.js';
 import { LiveViewers, type SightingBatch } from './viewer-contract.js';
 
 export interface InternalApiClientOptions {
@@ -61,6 +62,8 @@ const answers = {
   route: Compile(StreamRoute),
   liveViewers: Compile(LiveViewers),
   restream: Compile(RestreamConfig),
+  videoReport: Compile(VideoReportAnswer),
+  videoLocation: Compile(VideoLocation),
   error: Compile(ErrorAnswer),
 };
 
@@ -198,6 +201,28 @@ export class InternalApiClient {
       sizeBytes: integerHeader(response.headers['content-length']),
       body: response.body,
     };
+  }
+
+  /**
+   * An origin's report of a recording it holds; `keep: false` tells it to remove the recording
+   * (deleted through /v1, or its stream is gone).
+   */
+  async reportVideo(uid: string, report: VideoReport): Promise<VideoReportAnswer> {
+    const path = fillPath(INTERNAL_PATHS.video, { uid });
+    return this.expect({ route: 'PUT /internal/videos/:uid', method: 'PUT', path, body: report }, 200, answers.videoReport);
+  }
+
+  /**
+   * Where a recorded video is served and who may play it; null when the API has no such video
+   * (unknown, deleted, or its stream is gone). As with lookupRoute, only the API's own 404 counts.
+   */
+  async lookupVideo(uid: string): Promise<VideoLocation | null> {
+    const exchange = { route: 'GET /internal/videos/:uid', method: 'GET' as const, path: fillPath(INTERNAL_PATHS.video, { uid }) };
+    const { status, text } = await this.send(exchange);
+    if (status === 200) return this.parse(exchange.route, text, answers.videoLocation);
+    const failure = this.failure(exchange.route, status, text);
+    if (failure instanceof InternalApiRefusedError && status === 404 && failure.errorCode === VIDEO_NOT_FOUND_CODE) return null;
+    throw failure;
   }
 
   /** Waits for requests under way, then closes the connections; closing again is a no-op. */

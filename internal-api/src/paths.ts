@@ -13,6 +13,7 @@ export const INTERNAL_PATHS = {
   restream: '/internal/streams/:id/restream',
   restreamStatus: '/internal/streams/:id/restream-status',
   fallback: '/internal/streams/:id/fallback',
+  video: '/internal/videos/:uid',
 } as const;
 
 export type InternalPath = (typeof INTERNAL_PATHS)[keyof typeof INTERNAL_PATHS];

@@ -125,6 +125,36 @@ t.test('against the real API', async (t) => {
     t.match(unknown, { status: 404, errorCode: 'LIVE_ERR_STREAM_NOT_FOUND' });
   });
 
+  t.test('videos: report, look up, deleted through /v1, then keep: false', async (t) => {
+    const uid = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+    const recording = {
+      stream: stream.id,
+      origin_id: 'origin-a',
+      origin_host: '127.0.0.1:8080',
+      state: 'ready' as const,
+      created: '2026-01-01T00:00:00.000Z',
+      ended: '2026-01-01T00:10:00.000Z',
+      duration_s: 600,
+      size_bytes: 187_500_000,
+      width: 1280,
+      height: 720,
+    };
+    t.same(await client.reportVideo(uid, recording), { keep: true });
+    t.same(await client.lookupVideo(uid), {
+      stream: stream.id,
+      origin_host: '127.0.0.1:8080',
+      state: 'ready',
+      require_signed_urls: false,
+      allowed_origins: [],
+    });
+    t.equal(await client.lookupVideo('0'.repeat(32)), null, 'an unknown video');
+    t.equal((await call(app, alice.token, 'DELETE', `/v1/videos/${uid}`)).statusCode, 204);
+    t.equal(await client.lookupVideo(uid), null, 'a deleted one');
+    t.same(await client.reportVideo(uid, recording), { keep: false }, 'the origin is told to remove it');
+    const refused = await client.reportVideo(uid, { ...recording, duration_s: -1 }).catch((error: unknown) => error);
+    t.match(refused, { status: 400, errorCode: 'LIVE_ERR_VALIDATION', request: 'PUT /internal/videos/:uid' });
+  });
+
   t.test('a wrong INTERNAL_TOKEN is refused with 401, and not retried', async (t) => {
     const stranger = clientOf(t, internalUrl, { token: 'x'.repeat(40) });
     const refused = await stranger.lookupRoute('golive').catch((error: unknown) => error);
@@ -234,7 +264,7 @@ t.test('failures', async (t) => {
     t.match(await client.liveViewers('golive').catch((failure: unknown) => failure), { code: 'LIVE_ERR_INTERNAL_API_BAD_ANSWER', message: /larger than 1048576 bytes/ });
   });
 
-  t.test('only the API\'s own "not live" and "no such stream" 404s are answers', async (t) => {
+  t.test('only the API\'s own "not live", "no such stream" and "no such video" 404s are answers', async (t) => {
     let answer: { body: string; type: string } = { body: '', type: 'application/json' };
     const api = await startScriptedApi(t, (_request, reply) => reply.code(404).header('content-type', answer.type).send(answer.body));
     const client = clientOf(t, api.url);
@@ -246,6 +276,12 @@ t.test('failures', async (t) => {
     t.match(await client.lookupRoute('x').catch((failure: unknown) => failure), { status: 404, errorCode: 'LIVE_ERR_ROUTE_NOT_FOUND' }, 'a wrong API_URL is a failure');
     answer = { body: '<h1>nope</h1>', type: 'text/html' };
     t.match(await client.lookupRoute('x').catch((failure: unknown) => failure), { status: 404, errorCode: undefined }, 'so is a proxy\'s 404');
+    const uid = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+    t.match(await client.lookupVideo(uid).catch((failure: unknown) => failure), { status: 404, errorCode: undefined }, "a proxy's 404 is no missing video");
+    answer = { body: JSON.stringify({ error: { code: 'LIVE_ERR_ROUTE_NOT_FOUND', message: 'no route' } }), type: 'application/json' };
+    t.match(await client.lookupVideo(uid).catch((failure: unknown) => failure), { status: 404, errorCode: 'LIVE_ERR_ROUTE_NOT_FOUND' }, 'nor an older API without the route');
+    answer = { body: JSON.stringify({ error: { code: 'LIVE_ERR_VIDEO_NOT_FOUND', message: `video "${uid}" does not exist` } }), type: 'application/json' };
+    t.equal(await client.lookupVideo(uid), null, "the API's own answer is");
   });
 
   t.test('a sightings batch the API is slow to take never holds up a route lookup', async (t) => {

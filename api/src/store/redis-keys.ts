@@ -39,6 +39,20 @@
  *                                      counts checks stream:<stream>), so open names and deleted
  *                                      streams leave none behind.
  *
+ *   stream:<stream>:videos     ZSET    member video uid, score its creation time (unix ms, as the
+ *                                      origin reported it): the stream's videos, listed newest
+ *                                      first
+ *   video:<uid>                HASH    stream, origin_id, origin_host, state, created, ended ('':
+ *                                      null), duration_s, size_bytes, width, height ('': unknown),
+ *                                      modified (the API's time of the last report that changed a
+ *                                      field): the origin's last report of the recording, see
+ *                                      video-store.ts. A video of an open name (RECORD_OPEN_NAMES)
+ *                                      has no stream to be listed under: video:<uid> only, removed
+ *                                      by the report after the name stops being open.
+ *                                      Deleting a stream (or its user) deletes its videos' keys in
+ *                                      the same script, through stream:<stream>:videos; the files
+ *                                      go at the origin's next report (keep: false).
+ *
  *   The built-in admin user (id `admin`) is not stored; its `user:admin:streams` is.
  *
  * Live state (every key has a TTL, so it disappears by itself when its reporter goes away):
@@ -64,6 +78,10 @@
  *                                      FALLBACK_MAX_BYTES_PER_USER until stream:<stream>:fallback
  *                                      has it (a reservation lives 60 s at most; the key PEXPIREs
  *                                      as long after each reservation)
+ *   video-deleted:<uid>        STRING  '1': the video was deleted through /v1, so its origin's next
+ *                                      report answers keep: false and removes the files; EX
+ *                                      VIDEO_TOMBSTONE_SECONDS (7 days by default: an origin
+ *                                      offline for longer re-registers what it still holds)
  *   viewers:<stream>           ZSET    member viewing session id (the edge's), score when an edge
  *                                      last saw it (unix ms); members older than
  *                                      VIEWER_IDLE_SECONDS are pruned on every write and read, and
@@ -85,6 +103,9 @@ export const streamTargetsKey = (streamId: string) => `stream:${streamId}:target
 export const streamTargetKeysKey = (streamId: string) => `stream:${streamId}:target-keys`;
 export const streamFallbackKey = (streamId: string) => `stream:${streamId}:fallback`;
 export const restreamVersionKey = (streamId: string) => `stream:${streamId}:restream-version`;
+export const streamVideosKey = (streamId: string) => `stream:${streamId}:videos`;
+export const videoKey = (uid: string) => `video:${uid}`;
+export const videoTombstoneKey = (uid: string) => `video-deleted:${uid}`;
 
 export const liveOriginsKey = (stream: string) => `live:origins:${stream}`;
 export const liveRegisteredKey = (stream: string) => `live:registered:${stream}`;
@@ -98,7 +119,10 @@ export const viewersKey = (stream: string) => `viewers:${stream}`;
 export const viewsKey = (stream: string) => `views:${stream}`;
 export const timeViewedKey = (stream: string) => `time-viewed:${stream}`;
 
-/** Every key that belongs to one stream, durable and live: what deleting the stream removes. */
+/**
+ * Every key that belongs to one stream, durable and live: what deleting the stream removes. Its
+ * videos' own keys (video:<uid>) are found through stream:<stream>:videos (DELETE_VIDEOS_LUA).
+ */
 export function streamOwnedKeys(streamId: string): string[] {
   return [
     streamKey(streamId),
@@ -107,6 +131,7 @@ export function streamOwnedKeys(streamId: string): string[] {
     streamTargetKeysKey(streamId),
     streamFallbackKey(streamId),
     restreamVersionKey(streamId),
+    streamVideosKey(streamId),
     viewsKey(streamId),
     timeViewedKey(streamId),
     restreamStatusKey(streamId),

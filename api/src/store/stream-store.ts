@@ -5,7 +5,8 @@ import type { KeyProtocol } from '../publish/stream-key.js';
 import { MAX_ID_ATTEMPTS, randomId } from '../random-strings.js';
 import { ADD_NEWEST_LUA } from './creation-order.js';
 import { RedisScript, call, exec, hashOrNull } from './redis-calls.js';
-import { streamKey, streamOwnedKeys, streamSecretsKey, publisherKey, userKey, userStreamsKey } from './redis-keys.js';
+import { ID_PLACEHOLDER, streamKey, streamOwnedKeys, streamSecretsKey, streamVideosKey, publisherKey, userKey, userStreamsKey, videoKey } from './redis-keys.js';
+import { DELETE_VIDEOS_LUA } from './stream-videos-lua.js';
 
 /** Who may play a stream: the edges enforce it (signed tokens, Origin/Referer). */
 export interface PlaybackPolicy {
@@ -104,12 +105,14 @@ redis.call('DEL', KEYS[3])
 return generation
 `);
 
-/** Deletes the user's stream with its keys, lease and live routes: 1, or 0 when not theirs. */
+/** Deletes the user's stream with its keys, videos, lease and live routes: 1, or 0 when not theirs. */
 const DELETE_STREAM = new RedisScript(`
--- KEYS[1] stream:<id>  KEYS[2] user:<user>:streams  KEYS[3..] every key of the stream
--- ARGV user_id, stream id
+-- KEYS[1] stream:<id>  KEYS[2] user:<user>:streams  KEYS[3] stream:<id>:videos  KEYS[4..] every key of the stream
+-- ARGV user_id, stream id, video key template
+${DELETE_VIDEOS_LUA}
 if redis.call('HGET', KEYS[1], 'user_id') ~= ARGV[1] then return 0 end
-for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
+delete_videos(KEYS[3], ARGV[3])
+for i = 4, #KEYS do redis.call('DEL', KEYS[i]) end
 redis.call('ZREM', KEYS[2], ARGV[2])
 return 1
 `);
@@ -229,8 +232,8 @@ export class StreamStore {
   }
 
   async delete(userId: string, id: string): Promise<boolean> {
-    const keys = [streamKey(id), userStreamsKey(userId), ...streamOwnedKeys(id)];
-    const deleted = await DELETE_STREAM.run(this.redis, keys, [userId, id]);
+    const keys = [streamKey(id), userStreamsKey(userId), streamVideosKey(id), ...streamOwnedKeys(id)];
+    const deleted = await DELETE_STREAM.run(this.redis, keys, [userId, id, videoKey(ID_PLACEHOLDER)]);
     return deleted === 1;
   }
 

@@ -3,15 +3,18 @@ import { InternalError } from '../errors.js';
 import { MAX_ID_ATTEMPTS, randomId } from '../random-strings.js';
 import { ADD_NEWEST_LUA } from './creation-order.js';
 import { RedisScript, call, exec, hashOrNull } from './redis-calls.js';
+import { DELETE_VIDEOS_LUA } from './stream-videos-lua.js';
 import {
   ID_PLACEHOLDER,
   USERS,
   streamOwnedKeys,
+  streamVideosKey,
   tokenKey,
   userFallbackReservationsKey,
   userKey,
   userStreamsKey,
   userTokensKey,
+  videoKey,
 } from './redis-keys.js';
 
 export interface User {
@@ -38,15 +41,18 @@ return 1
 const DELETE_USER = new RedisScript(`
 -- KEYS[1] user:<id>  KEYS[2] users  KEYS[3] user:<id>:tokens  KEYS[4] user:<id>:streams
 -- KEYS[5] user:<id>:fallback-reservations
--- ARGV[1] user id, ARGV[2] token key template, ARGV[3..] key templates of one stream
+-- ARGV[1] user id, ARGV[2] token key template, ARGV[3] stream videos key template, ARGV[4] video
+-- key template, ARGV[5..] key templates of one stream
 -- Returns 0 for an unknown user, else {1, the ids of the streams deleted…}.
+${DELETE_VIDEOS_LUA}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 for _, token in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
   redis.call('DEL', (string.gsub(ARGV[2], '${ID_PLACEHOLDER}', token)))
 end
 local streams = redis.call('ZRANGE', KEYS[4], 0, -1)
 for _, stream in ipairs(streams) do
-  for i = 3, #ARGV do redis.call('DEL', (string.gsub(ARGV[i], '${ID_PLACEHOLDER}', stream))) end
+  delete_videos((string.gsub(ARGV[3], '${ID_PLACEHOLDER}', stream)), ARGV[4])
+  for i = 5, #ARGV do redis.call('DEL', (string.gsub(ARGV[i], '${ID_PLACEHOLDER}', stream))) end
 end
 redis.call('DEL', KEYS[1], KEYS[3], KEYS[4], KEYS[5])
 redis.call('ZREM', KEYS[2], ARGV[1])
@@ -102,7 +108,7 @@ export class UserStore {
     const deleted = await DELETE_USER.run(
       this.redis,
       [userKey(id), USERS, userTokensKey(id), userStreamsKey(id), userFallbackReservationsKey(id)],
-      [id, tokenKey(ID_PLACEHOLDER), ...streamOwnedKeys(ID_PLACEHOLDER)],
+      [id, tokenKey(ID_PLACEHOLDER), streamVideosKey(ID_PLACEHOLDER), videoKey(ID_PLACEHOLDER), ...streamOwnedKeys(ID_PLACEHOLDER)],
     );
     return Array.isArray(deleted) ? deleted.slice(1).map(String) : null;
   }

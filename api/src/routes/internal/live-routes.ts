@@ -4,8 +4,8 @@ import { StreamParams, StreamRegistered, StreamReport, StreamRoute, WithdrawQuer
 import { StreamNotFoundError, StreamNotLiveError, errorResponses } from '../../errors.js';
 import type { OpenNames } from '../../publish/open-names.js';
 import type { RouteStore } from '../../store/route-store.js';
-import { OPEN_PLAYBACK, type PlaybackPolicy, type StreamStore } from '../../store/stream-store.js';
-import { isStreamIdShaped } from '../../schemas.js';
+import type { StreamStore } from '../../store/stream-store.js';
+import { playbackOf } from './playback-of.js';
 
 export interface LiveRoutesOptions {
   store: Pick<RouteStore, 'ttlSeconds' | 'register' | 'end' | 'registrations' | 'withdraw'>;
@@ -15,16 +15,6 @@ export interface LiveRoutesOptions {
 
 /** Internal: discovery reports which origin serves each packaged stream; the edge looks it up. */
 export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (app, { store, streams, openNames }) => {
-  /**
-   * A stream id's policy; null for a name the API does not know: an id whose stream is gone
-   * (deleted while its origin still served it: nobody may play it any more, nor route it again)
-   * or a name that is not open (ALLOWED_STREAMS). Open names never take the shape of an id.
-   */
-  const playbackOf = async (name: string): Promise<PlaybackPolicy | null> => {
-    if (isStreamIdShaped(name)) return streams.playback(name);
-    return openNames.allows(name) ? OPEN_PLAYBACK : null;
-  };
-
   app.post(
     INTERNAL_PATHS.streams,
     {
@@ -38,7 +28,7 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (a
     },
     async (request) => {
       const { name, manifest, host, state = 'live', grace_seconds: graceSeconds = store.ttlSeconds } = request.body;
-      if (!(await playbackOf(name))) throw new StreamNotFoundError(name);
+      if (!(await playbackOf(streams, openNames, name))) throw new StreamNotFoundError(name);
       if (state === 'ended') {
         await store.end(name, host, manifest, graceSeconds);
         return { name, manifest, host, state, ttl_seconds: graceSeconds };
@@ -62,7 +52,7 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (a
     },
     async (request) => {
       const { name } = request.params;
-      const [listed, playback] = await Promise.all([store.registrations(name), playbackOf(name)]);
+      const [listed, playback] = await Promise.all([store.registrations(name), playbackOf(streams, openNames, name)]);
       const [first] = listed;
       // Told apart for the edge: a stream not reported (yet) may still be live on its origin, after
       // Redis lost the live state; a stream that does not exist may not be played at all.

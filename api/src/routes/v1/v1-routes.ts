@@ -13,6 +13,7 @@ import type { RouteStore } from '../../store/route-store.js';
 import type { StreamStore } from '../../store/stream-store.js';
 import type { TokenStore } from '../../store/token-store.js';
 import type { UserStore } from '../../store/user-store.js';
+import type { VideoStore } from '../../store/video-store.js';
 import type { ViewerStore } from '../../store/viewer-store.js';
 import { ingestRoutes } from './ingests.js';
 import { meRoutes } from './me.js';
@@ -25,6 +26,7 @@ import { streamViewRoutes } from './stream-views.js';
 import { streamRoutes } from './streams.js';
 import { tokenRoutes } from './tokens.js';
 import { userRoutes } from './users.js';
+import { videoRoutes } from './videos.js';
 
 export interface V1RoutesOptions {
   authenticator: Authenticator;
@@ -35,6 +37,7 @@ export interface V1RoutesOptions {
   ingests: IngestStore;
   leases: PublisherLeaseStore;
   viewers: ViewerStore;
+  videos: VideoStore;
   publicPlaybackUrl: string;
   publicSrtUrl: string | undefined;
   /** PLAYBACK_SIGNING_KEY */
@@ -98,4 +101,5 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, 
   await app.register(restreamTargetRoutes, { streams, ...restream });
   await app.register(streamFallbackRoutes, { streams, ...fallback });
   await app.register(ingestRoutes, { ingests: options.ingests });
+  await app.register(videoRoutes, { streams, videos: options.videos, publicPlaybackUrl: options.publicPlaybackUrl });
 };

@@ -1,0 +1,71 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { INTERNAL_PATHS } from '../../../../internal-api/src/paths.js';
+import { VideoLocation, VideoParams, VideoReport, VideoReportAnswer } from '../../../../internal-api/src/video-contract.js';
+import { VideoNotFoundError, VideoStreamMismatchError, errorResponses } from '../../errors.js';
+import type { OpenNames } from '../../publish/open-names.js';
+import { isStreamIdShaped } from '../../schemas.js';
+import type { StreamStore } from '../../store/stream-store.js';
+import type { VideoStore } from '../../store/video-store.js';
+import { playbackOf } from './playback-of.js';
+
+export interface VideoReportRoutesOptions {
+  videos: Pick<VideoStore, 'report' | 'get'>;
+  streams: Pick<StreamStore, 'playback'>;
+  openNames: Pick<OpenNames, 'allows'>;
+}
+
+/**
+ * Internal: origins report the recordings they hold (and learn which to remove); edges look up
+ * where a video is served and who may play it.
+ */
+export const videoReportRoutes: FastifyPluginAsyncTypebox<VideoReportRoutesOptions> = async (app, { videos, streams, openNames }) => {
+  /** An open name (ALLOWED_STREAMS) has no stream hash: its videos are kept while the name stays open. */
+  const isOpenName = (stream: string) => !isStreamIdShaped(stream) && openNames.allows(stream);
+
+  app.put(
+    INTERNAL_PATHS.video,
+    {
+      schema: {
+        summary: 'An origin reports a recording it holds; keep: false tells it to remove the files',
+        description:
+          'Send at start for every recording held, on each change of state, and periodically, so that a lost report ' +
+          'or a deletion converges. keep is false when the video was deleted through /v1 (for VIDEO_TOMBSTONE_SECONDS) ' +
+          'or its stream no longer exists (or is no longer an open name); the video is then not listed.',
+        params: VideoParams,
+        body: VideoReport,
+        response: { 200: VideoReportAnswer, ...errorResponses(400, 401, 409, 503) },
+      },
+    },
+    async (request) => {
+      const { uid } = request.params;
+      const outcome = await videos.report(uid, request.body, isOpenName(request.body.stream));
+      if ('mismatch' in outcome) throw new VideoStreamMismatchError(uid, outcome.mismatch, request.body.stream);
+      return { keep: outcome.keep };
+    },
+  );
+
+  app.get(
+    INTERNAL_PATHS.video,
+    {
+      schema: {
+        summary: "Where a recorded video is served and its stream's playback policy, for the edge",
+        description: '404 LIVE_ERR_VIDEO_NOT_FOUND: never reported, deleted, or its stream is gone',
+        params: VideoParams,
+        response: { 200: VideoLocation, ...errorResponses(400, 401, 404, 503) },
+      },
+    },
+    async (request) => {
+      const { uid } = request.params;
+      const video = await videos.get(uid);
+      const playback = video && (await playbackOf(streams, openNames, video.stream));
+      if (!video || !playback) throw new VideoNotFoundError(uid);
+      return {
+        stream: video.stream,
+        origin_host: video.originHost,
+        state: video.state,
+        require_signed_urls: playback.requireSignedUrls,
+        allowed_origins: playback.allowedOrigins,
+      };
+    },
+  );
+};

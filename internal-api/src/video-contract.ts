@@ -1,0 +1,73 @@
+import { Type, type Static } from 'typebox';
+import { OriginHost, OriginId, StreamName, Timestamp } from './fields.js';
+import { Playback } from './route-contract.js';
+
+/**
+ * A recorded session (seed 004's video) between the origin that holds its files, the API that
+ * lists it, and the edge that plays it: `RECORDINGS_PATH/<stream>/<uid>/index.m3u8` on the origin,
+ * `/videos/<uid>/index.m3u8` on the edge.
+ */
+
+/** A video's id, chosen by the origin that records it: 32 lowercase hex characters (128 random bits). */
+export const VIDEO_UID_PATTERN = '^[0-9a-f]{32}$';
+export const VideoUid = Type.String({ pattern: VIDEO_UID_PATTERN, description: 'Video uid: 32 lowercase hex characters' });
+export const VideoParams = Type.Object({ uid: VideoUid });
+
+/** Seed 004's states: `live-inprogress` while the session is recorded, `ready` once its VOD playlist is closed. */
+export const VIDEO_STATES = ['live-inprogress', 'ready'] as const;
+export type VideoState = (typeof VIDEO_STATES)[number];
+export const VideoStateField = Type.Enum([...VIDEO_STATES], {
+  description: 'live-inprogress: being recorded (EVENT playlist); ready: closed (VOD playlist with ENDLIST), replayable',
+});
+
+/** Bounds that no real recording reaches, so a corrupt recording.json cannot store absurd figures. */
+export const MAX_VIDEO_DURATION_S = 31 * 86_400;
+export const MAX_VIDEO_DIMENSION = 16_384;
+
+const Dimension = Type.Union([Type.Integer({ minimum: 1, maximum: MAX_VIDEO_DIMENSION }), Type.Null()], {
+  description: 'Pixels; null while unknown (no keyframe parsed yet)',
+});
+
+/**
+ * `PUT /internal/videos/{uid}`: an origin reports a recording it holds. Origins report every
+ * recording at start and periodically (and on each change of state), so a lost report, an API
+ * whose Redis lost the video, or a deletion through /v1 converges at the next report.
+ */
+export const VideoReport = Type.Object({
+  stream: StreamName,
+  origin_id: OriginId,
+  origin_host: OriginHost,
+  state: VideoStateField,
+  created: Timestamp,
+  ended: Type.Union([Timestamp, Type.Null()], { description: 'When the session ended; null while live-inprogress' }),
+  duration_s: Type.Number({ minimum: 0, maximum: MAX_VIDEO_DURATION_S, description: 'Seconds of media recorded so far' }),
+  size_bytes: Type.Integer({ minimum: 0, description: 'Bytes of segments and playlists on the origin' }),
+  width: Dimension,
+  height: Dimension,
+});
+export type VideoReport = Static<typeof VideoReport>;
+
+/**
+ * The answer to a report. `keep: false`: the video was deleted through /v1, or its stream no
+ * longer exists (or is no longer an open name): the origin removes the recording's files and stops
+ * reporting it.
+ */
+export const VideoReportAnswer = Type.Object({
+  keep: Type.Boolean({ description: 'false: remove the recording (deleted through /v1, or its stream is gone)' }),
+});
+export type VideoReportAnswer = Static<typeof VideoReportAnswer>;
+
+/**
+ * `GET /internal/videos/{uid}` (200): where the edge fetches a video from
+ * (`http://<origin_host>/videos/<uid>/…` on the origin, step 3) and who may play it: its stream's
+ * playback policy, read at each lookup so a change applies to recordings too. 404
+ * LIVE_ERR_VIDEO_NOT_FOUND: unknown, deleted, or its stream is gone.
+ */
+export const VideoLocation = Type.Object({
+  stream: StreamName,
+  origin_host: OriginHost,
+  state: VideoStateField,
+  require_signed_urls: Playback.properties.require_signed_urls,
+  allowed_origins: Playback.properties.allowed_origins,
+});
+export type VideoLocation = Static<typeof VideoLocation>;
