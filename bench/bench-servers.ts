@@ -134,9 +134,12 @@ export async function startOurOrigin(options: {
   cpuProfileDir?: string;
   /** Settings added to or replacing the ones below. */
   env?: Record<string, string>;
+  /** More node flags for the origin. */
+  nodeArgs?: string[];
 }): Promise<ServerUnderTest> {
   const [rtmpPort, httpPort] = await Promise.all([freePort(), freePort()]);
   const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
+  nodeArgs.push(...(options.nodeArgs ?? []));
   const startedAt = Date.now();
   const origin = startNodeService(
     'origin',

@@ -15,6 +15,7 @@ import { RtmpListener } from './ingest/rtmp-listener.js';
 import { LiveStreamRegistry } from './packaging/live-stream-registry.js';
 import { LowLatencyStreams } from './packaging/low-latency-streams.js';
 import { SegmentDelayStats } from './packaging/segment-delay-stats.js';
+import { processMemory } from './process-memory.js';
 import { OriginMetrics } from './origin-metrics.js';
 import { Recorder } from './recording/recorder.js';
 import { closeUnfinishedRecordings } from './recording/recording-recovery.js';
@@ -152,7 +153,12 @@ async function main(): Promise<void> {
     hlsPath: settings.hls.hlsPath,
     lowLatency,
     logger: { ...loggerOptions('origin'), level: process.env.HTTP_LOG_LEVEL ?? 'warn' },
-    stats: () => ({ liveStreams: streams.size, fallbacksPlaying: streams.fallbacks, segmentDelay: delays.summary() }),
+    stats: () => ({
+      liveStreams: streams.size,
+      fallbacksPlaying: streams.fallbacks,
+      segmentDelay: delays.summary(),
+      memory: processMemory(),
+    }),
     readiness: () => ({ ...readiness }),
     draining: () => draining,
     metrics,
