@@ -75,7 +75,7 @@ export class HlsStreamWriter {
    * playlist is unchanged and the sequence number is reused by the next segment. If only the
    * playlist fails, the segment stays in the model and the next successful write publishes it.
    */
-  writeSegment(data: Uint8Array, timing: SegmentTiming): Promise<PlaylistSegment> {
+  writeSegment(data: Uint8Array | readonly Uint8Array[], timing: SegmentTiming): Promise<PlaylistSegment> {
     return this.enqueue(async () => {
       const uri = segmentFileName(this.playlist.nextMediaSequence);
       const path = join(this.folder, uri);

@@ -61,7 +61,7 @@ export class HlsSegmenter {
     return this.guard(() => this.feed(this.stage.push(tag)));
   }
 
-  /** Gives a written segment's bytes back for reuse; `segment.data` must not be read afterwards. */
+  /** Gives a written segment's bytes back for reuse; `segment.chunks` must not be read afterwards. */
   recycle(segment: Segment): void {
     this.cutter.recycle(segment);
   }

@@ -1,7 +1,7 @@
 /**
  * MPEG-TS muxer for one program with H.264 video and/or AAC (ADTS) audio. It turns elementary
- * stream access units into PES packets split over TS packets, written straight into one segment
- * buffer that is reused from segment to segment. Segmenting policy lives in the caller.
+ * stream access units into PES packets split over TS packets, written straight into fixed-size
+ * chunks taken from a pool every stream of the process shares. Segmenting policy lives in the caller.
  */
 import { pesHeaderSize, STREAM_ID_AUDIO, STREAM_ID_VIDEO, wrapTimestamp, writePesHeader } from './pes.js';
 import { STREAM_TYPE_AAC_ADTS, STREAM_TYPE_H264, writePatPacket, writePmtPacket, type PmtStream } from './psi.js';
@@ -28,29 +28,44 @@ export const PCR_DELAY_90KHZ = 63_000;
 /** H.222.0 asks for a PCR at least every 100 ms on the PCR PID. */
 export const PCR_INTERVAL_90KHZ = 9_000;
 
-/** Starting size of the segment buffer; it doubles until it fits the largest segment seen. */
-const INITIAL_BUFFER_SIZE = 256 * 1024;
+/** 348 TS packets, just under 64 KiB: a packet never straddles two chunks. */
+export const TS_CHUNK_BYTES = 348 * TS_PACKET_SIZE;
 
 /**
- * Segment buffers given back once their segment is on disk, so a live stream cycles through two
- * or three buffers instead of allocating one per segment: that churn of memory outside the JS
- * heap is what drives V8 into full collections, which stall every stream of the process.
+ * Chunks of segment bytes, shared by every stream of the process. A segment is the chunks it
+ * filled, written to disk as they are (writev) and then given back, so a stream holds only the
+ * segment it is making: about half a segment on average, where a contiguous buffer per stream
+ * held its largest segment, rounded up to a power of two, twice (one being filled, one being
+ * written). Chunks given back go to whichever stream needs one next; reusing them avoids the
+ * churn of memory outside the JS heap that drives V8 into full collections, which stall every
+ * stream of the process. Spares beyond `maxSpare` are left to the collector, so an origin whose
+ * streams end does not keep their memory.
  */
-export class SegmentBufferPool {
+export class TsChunkPool {
   private readonly spare: Uint8Array[] = [];
 
-  constructor(private readonly maxSpare = 2) {}
+  constructor(private readonly maxSpare = 32) {}
 
-  take(minBytes: number): Uint8Array {
-    const index = this.spare.findIndex((buffer) => buffer.byteLength >= minBytes);
-    if (index >= 0) return this.spare.splice(index, 1)[0]!;
-    return new Uint8Array(minBytes);
+  /** Spare chunks held now. */
+  get spareCount(): number {
+    return this.spare.length;
   }
 
-  give(buffer: Uint8Array): void {
-    if (this.spare.length < this.maxSpare) this.spare.push(buffer);
+  take(): Uint8Array {
+    return this.spare.pop() ?? new Uint8Array(TS_CHUNK_BYTES);
+  }
+
+  /** Takes back a segment's chunks (views of pooled chunks); none may be read afterwards. */
+  give(chunks: readonly Uint8Array[]): void {
+    for (const chunk of chunks) {
+      if (this.spare.length >= this.maxSpare) return;
+      if (chunk.buffer.byteLength === TS_CHUNK_BYTES) this.spare.push(new Uint8Array(chunk.buffer));
+    }
   }
 }
+
+/** The process's pool: streams end and start, the chunks stay in use. */
+export const sharedTsChunks = new TsChunkPool();
 
 export interface MuxerTracks {
   video: boolean;
@@ -58,7 +73,10 @@ export interface MuxerTracks {
 }
 
 export class TsMuxer {
-  private buffer: Uint8Array;
+  /** The segment's full chunks, and the one being filled. */
+  private chunks: Uint8Array[] = [];
+  private chunk: Uint8Array;
+  private offset = 0;
   private length = 0;
   private patCounter = 0;
   private pmtCounter = 0;
@@ -68,9 +86,9 @@ export class TsMuxer {
   private readonly pcrPid: number;
   private readonly streams: PmtStream[] = [];
 
-  constructor(tracks: MuxerTracks, private readonly pool = new SegmentBufferPool()) {
+  constructor(tracks: MuxerTracks, private readonly pool = sharedTsChunks) {
     if (!tracks.video && !tracks.audio) throw new RangeError('a TS muxer needs a video or an audio track');
-    this.buffer = pool.take(INITIAL_BUFFER_SIZE);
+    this.chunk = pool.take();
     if (tracks.video) this.streams.push({ streamType: STREAM_TYPE_H264, pid: VIDEO_PID });
     if (tracks.audio) this.streams.push({ streamType: STREAM_TYPE_AAC_ADTS, pid: AUDIO_PID });
     // The PCR rides on video when there is video: its keyframes make natural clock points.
@@ -84,12 +102,13 @@ export class TsMuxer {
 
   /** PAT and PMT open every segment, so each one decodes on its own. */
   beginSegment(): void {
-    this.reserve(2 * TS_PACKET_SIZE);
-    writePatPacket(this.buffer, this.length, this.patCounter, PMT_PID);
+    // nextPacket() first: it may move on to a new chunk.
+    let at = this.nextPacket();
+    writePatPacket(this.chunk, at, this.patCounter, PMT_PID);
     this.patCounter = (this.patCounter + 1) & 0x0f;
-    writePmtPacket(this.buffer, this.length + TS_PACKET_SIZE, this.pmtCounter, PMT_PID, this.pcrPid, this.streams);
+    at = this.nextPacket();
+    writePmtPacket(this.chunk, at, this.pmtCounter, PMT_PID, this.pcrPid, this.streams);
     this.pmtCounter = (this.pmtCounter + 1) & 0x0f;
-    this.length += 2 * TS_PACKET_SIZE;
     // The first PES on the PCR PID in every segment carries a PCR.
     this.lastPcrDts = Number.NaN;
   }
@@ -110,12 +129,15 @@ export class TsMuxer {
   }
 
   /**
-   * Returns the segment's bytes (a view of a buffer the muxer no longer writes to; hand it back to
-   * the pool once written) and starts the next segment in a buffer of the same size.
+   * Returns the segment's bytes, in order: chunks the muxer no longer writes to (give them back to
+   * the pool once written), and starts the next segment in a fresh chunk.
    */
-  endSegment(): Uint8Array {
-    const segment = this.buffer.subarray(0, this.length);
-    this.buffer = this.pool.take(this.buffer.byteLength);
+  endSegment(): Uint8Array[] {
+    const segment = this.chunks;
+    if (this.offset > 0) segment.push(this.chunk.subarray(0, this.offset));
+    this.chunks = [];
+    this.chunk = this.offset > 0 ? this.pool.take() : this.chunk;
+    this.offset = 0;
     this.length = 0;
     return segment;
   }
@@ -141,36 +163,38 @@ export class TsMuxer {
   ): number {
     const total = pesHeaderSize(dts !== pts) + payload.length;
     const firstCapacity = payloadCapacity(pcr, randomAccess);
-    const packets = total <= firstCapacity ? 1 : 1 + Math.ceil((total - firstCapacity) / TS_PAYLOAD_SIZE);
-    this.reserve(packets * TS_PACKET_SIZE);
-    const out = this.buffer;
     // First packet: adaptation field, PES header (at most 19 bytes, it always fits), payload.
     const firstSize = Math.min(total, firstCapacity);
-    let position = writePacketPrefix(out, this.length, pid, true, counter, firstSize, pcr, randomAccess);
+    const first = this.nextPacket();
+    let out = this.chunk;
+    let position = writePacketPrefix(out, first, pid, true, counter, firstSize, pcr, randomAccess);
     const headerEnd = writePesHeader(out, position, streamId, payload.length, pts, dts);
     let read = firstSize - (headerEnd - position);
     out.set(payload.subarray(0, read), headerEnd);
-    this.length += TS_PACKET_SIZE;
     counter = (counter + 1) & 0x0f;
     while (read < payload.length) {
       const size = Math.min(TS_PAYLOAD_SIZE, payload.length - read);
-      position = writePacketPrefix(out, this.length, pid, false, counter, size, NO_PCR, false);
+      const at = this.nextPacket();
+      out = this.chunk;
+      position = writePacketPrefix(out, at, pid, false, counter, size, NO_PCR, false);
       out.set(payload.subarray(read, read + size), position);
       read += size;
-      this.length += TS_PACKET_SIZE;
       counter = (counter + 1) & 0x0f;
     }
     return counter;
   }
 
-  private reserve(bytes: number): void {
-    const needed = this.length + bytes;
-    if (needed <= this.buffer.length) return;
-    let size = this.buffer.length * 2;
-    while (size < needed) size *= 2;
-    const grown = new Uint8Array(size);
-    grown.set(this.buffer.subarray(0, this.length));
-    this.buffer = grown;
+  /** Where the next packet goes in `this.chunk`, moving on to a new chunk when this one is full. */
+  private nextPacket(): number {
+    if (this.offset === this.chunk.length) {
+      this.chunks.push(this.chunk);
+      this.chunk = this.pool.take();
+      this.offset = 0;
+    }
+    const at = this.offset;
+    this.offset += TS_PACKET_SIZE;
+    this.length += TS_PACKET_SIZE;
+    return at;
   }
 }
 

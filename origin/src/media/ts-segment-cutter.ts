@@ -13,7 +13,7 @@ import type { AacFrame, AvcFrame, MediaFrame } from './flv-tag.js';
 import type { FrameStageConsumer, StageEvent, StageTracks } from './frame-stage.js';
 import { MediaFormatError } from './media-format-error.js';
 import type { AudioConfig, AudioTrackInfo, VideoConfig, VideoTrackInfo } from './stream-config.js';
-import { type MuxerTracks, SegmentBufferPool, TsMuxer } from './ts-muxer.js';
+import { type MuxerTracks, sharedTsChunks, TsMuxer } from './ts-muxer.js';
 
 export interface HlsSegmenterOptions {
   /** A segment ends at the first keyframe (audio-only: frame) this long after its start. Default 2. */
@@ -37,10 +37,10 @@ export interface HlsSegmenterOptions {
 
 export interface Segment {
   /**
-   * A complete MPEG-TS file: PAT, PMT, then PES packets starting with a keyframe when there is
-   * video. A view of a pooled buffer: valid until given back with `HlsSegmenter.recycle`.
+   * A complete MPEG-TS file, in order: PAT, PMT, then PES packets starting with a keyframe when
+   * there is video. Views of pooled chunks: valid until given back with `HlsSegmenter.recycle`.
    */
-  data: Uint8Array;
+  chunks: readonly Uint8Array[];
   /** DTS of the next segment's first frame minus this one's, so durations add up to the timeline. */
   durationSeconds: number;
   firstDtsMs: number;
@@ -67,6 +67,18 @@ export const DEFAULT_MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
 /** How far a segment cut at the maximum duration may run past it: less than half a second, so its EXTINF still rounds to the ceiling of the maximum. */
 const MAX_OVERRUN_MS = 400;
 
+/**
+ * The Annex B form of the video frame being muxed, one for the whole process: it is filled and
+ * copied into the segment within one call, so streams take turns. One per stream would hold each
+ * stream's largest frame (a keyframe, 100 KB and more) for its whole life.
+ */
+let annexB = new Uint8Array(64 * 1024);
+
+function annexBScratch(size: number): Uint8Array {
+  if (size > annexB.length) annexB = new Uint8Array(Math.max(size, annexB.length * 2));
+  return annexB;
+}
+
 interface OpenSegment {
   firstDtsMs: number;
   lastDtsMs: number;
@@ -90,8 +102,6 @@ export class TsSegmentCutter implements FrameStageConsumer {
   private cutRequested = false;
   private nextDiscontinuity = false;
   private events: SegmenterEvent[] = [];
-  private accessUnit = new Uint8Array(64 * 1024);
-  private readonly buffers = new SegmentBufferPool();
 
   /** Validates the options the front stage does not take (see HlsSegmenterOptions). */
   constructor(options: Omit<HlsSegmenterOptions, 'trackProbeMs'> = {}) {
@@ -139,9 +149,9 @@ export class TsSegmentCutter implements FrameStageConsumer {
     return events;
   }
 
-  /** Gives a written segment's bytes back for reuse; `segment.data` must not be read afterwards. */
+  /** Gives a written segment's bytes back for reuse; `segment.chunks` must not be read afterwards. */
   recycle(segment: Segment): void {
-    this.buffers.give(new Uint8Array(segment.data.buffer));
+    sharedTsChunks.give(segment.chunks);
   }
 
   /** The first decision opens the program; a change starts a new segment, flagged, at the next point a player can start. */
@@ -150,7 +160,7 @@ export class TsSegmentCutter implements FrameStageConsumer {
     this.audio = tracks.audio;
     if (!changed) {
       this.muxTracks = { video: tracks.video !== undefined, audio: tracks.audio !== undefined };
-      this.muxer = new TsMuxer(this.muxTracks, this.buffers);
+      this.muxer = new TsMuxer(this.muxTracks);
     } else if (this.segment) {
       this.cutRequested = true;
       this.nextDiscontinuity = true;
@@ -177,9 +187,9 @@ export class TsSegmentCutter implements FrameStageConsumer {
     const randomAccess = frame.keyframe || layout.hasIdr;
     const parameterSets = randomAccess && !layout.hasParameterSets ? video.parameterSets : undefined;
     const size = layout.size + (parameterSets?.length ?? 0);
-    if (size > this.accessUnit.length) this.accessUnit = new Uint8Array(Math.max(size, this.accessUnit.length * 2));
-    writeAnnexB(frame.data, video.record.nalLengthSize, parameterSets, this.accessUnit, 0);
-    this.muxer!.writeVideo(this.accessUnit.subarray(0, size), frame.dtsMs, frame.ptsMs, randomAccess);
+    const accessUnit = annexBScratch(size);
+    writeAnnexB(frame.data, video.record.nalLengthSize, parameterSets, accessUnit, 0);
+    this.muxer!.writeVideo(accessUnit.subarray(0, size), frame.dtsMs, frame.ptsMs, randomAccess);
     segment.lastDtsMs = Math.max(segment.lastDtsMs, frame.dtsMs);
     segment.lastAnchorDtsMs = frame.dtsMs;
     segment.anchorFrames++;
@@ -268,7 +278,7 @@ export class TsSegmentCutter implements FrameStageConsumer {
     this.events.push({
       kind: 'segment',
       segment: {
-        data: this.muxer!.endSegment(),
+        chunks: this.muxer!.endSegment(),
         durationSeconds: (endMs - segment.firstDtsMs) / 1000,
         firstDtsMs: segment.firstDtsMs,
         lastDtsMs: segment.lastDtsMs,

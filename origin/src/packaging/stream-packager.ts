@@ -141,13 +141,13 @@ export class StreamPackager {
     this.writes = this.writes
       .then(async () => {
         const writer = await this.options.writer;
-        const written = await writer.writeSegment(segment.data, {
+        const written = await writer.writeSegment(segment.chunks, {
           durationSeconds: segment.durationSeconds,
           programDateTime,
           discontinuity,
         });
         this.options.delays.record(performance.now() - receivedAt);
-        const bytes = segment.data.byteLength;
+        const bytes = segment.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
         segmenter.recycle(segment);
         await recording
           ?.addSegment({

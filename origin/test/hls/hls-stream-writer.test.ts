@@ -45,6 +45,14 @@ function second(n: number) {
   return { durationSeconds: 1, programDateTime: new Date(START + n * 1000) };
 }
 
+t.test('a segment given as chunks is written as their bytes in order, empty chunks and many chunks included', async (t) => {
+  const { writer: hls, folder } = await writer(t);
+  const chunks = [segmentBytes(2, 1), new Uint8Array(0), segmentBytes(1, 2), ...Array.from({ length: 300 }, (_, i) => segmentBytes(1, i % 256))];
+  await hls.writeSegment(chunks, second(0));
+  t.same(await readFile(join(folder, '0.ts')), Buffer.concat(chunks), 'more chunks than one writev takes: still all of them, in order');
+  t.same((await readdir(folder)).sort(), ['0.ts', 'index.m3u8'], 'no .tmp left');
+});
+
 t.test('writes <sequence>.ts and then the playlist naming it', async (t) => {
   const { writer: hls, folder } = await writer(t);
   const first = await hls.writeSegment(segmentBytes(2, 1), second(0));

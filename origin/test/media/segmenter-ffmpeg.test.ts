@@ -36,7 +36,7 @@ function segment(file: string): { events: SegmenterEvent[]; segments: Segment[];
   const segments = events.flatMap((e) => (e.kind === 'segment' ? [e.segment] : []));
   const files = segments.map((s, i) => {
     const path = `${file}.${i}.ts`;
-    writeFileSync(path, s.data);
+    writeFileSync(path, Buffer.concat(s.chunks));
     return path;
   });
   return { events, segments, files };

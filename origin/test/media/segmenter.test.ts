@@ -14,7 +14,7 @@ function run(tags: FlvTag[], segmenter = new HlsSegmenter(), flush = true): Segm
 const segmentsOf = (events: SegmenterEvent[]): Segment[] =>
   events.flatMap((e) => (e.kind === 'segment' ? [e.segment] : []));
 
-const videoPes = (segment: Segment) => readPes(readPackets(segment.data)).filter((p) => p.pid === 0x100);
+const videoPes = (segment: Segment) => readPes(readPackets(segment.chunks)).filter((p) => p.pid === 0x100);
 
 const SPS_320X240 = '00000001 6764000d';
 
@@ -38,7 +38,7 @@ t.test('audio + video: tracks first, then segments cut at keyframes after 2 s', 
     const [first] = videoPes(segment);
     t.ok(first!.randomAccess, 'starts with a random access point');
     t.ok(Buffer.from(first!.data).toString('hex').startsWith(`0000000109f0${SPS_320X240.replace(' ', '')}`), 'AUD, then SPS');
-    t.ok(readPes(readPackets(segment.data)).some((p) => p.pid === 0x101), 'has audio');
+    t.ok(readPes(readPackets(segment.chunks)).some((p) => p.pid === 0x101), 'has audio');
   }
   t.equal(segments[0]!.lastDtsMs, 1984, 'last audio frame before the cut');
 });
@@ -59,7 +59,7 @@ t.test('frames before the first keyframe are dropped', async (t) => {
   const tags = [avcConfigTag(), aacConfigTag(), audioTag(0), videoTag(0, false), videoTag(33, false), audioTag(21), videoTag(67, true), audioTag(64), videoTag(100, false)];
   const [segment] = segmentsOf(run(tags));
   t.equal(segment!.firstDtsMs, 67);
-  const pes = readPes(readPackets(segment!.data));
+  const pes = readPes(readPackets(segment!.chunks));
   t.same(pes.map((p) => p.pid), [0x100, 0x100, 0x101], 'two video frames, then the audio run from 64 ms');
 });
 
@@ -81,7 +81,7 @@ t.test('audio-only streams are decided after the probe window and cut on time', 
   t.same(segments.map((s) => s.firstDtsMs), [0, 2005, 4011], 'first frames at or after each 2 s');
   const total = segments.reduce((sum, s) => sum + s.durationSeconds, 0);
   t.equal(Math.round(total * 1000), 4992 + 21, 'durations add up to the end of the last frame');
-  const pes = readPes(readPackets(segments[0]!.data));
+  const pes = readPes(readPackets(segments[0]!.chunks));
   t.ok(pes.every((p) => p.pid === 0x101));
   t.ok(pes[0]!.pcr !== undefined && pes[0]!.randomAccess, 'PCR and random access on the audio PID');
   t.ok(pes.length >= 18 && pes.length <= 21, `frames grouped about 100 ms per PES (${pes.length} PES for 2 s)`);
@@ -165,7 +165,7 @@ t.test('tag bodies may be reused by the caller after push', async (t) => {
     body.fill(0xee);
   }
   events.push(...segmenter.flush());
-  t.ok(Buffer.from(segmentsOf(events)[0]!.data).equals(segmentsOf(run(reference))[0]!.data));
+  t.ok(Buffer.concat(segmentsOf(events)[0]!.chunks).equals(Buffer.concat(segmentsOf(run(reference))[0]!.chunks)));
 });
 
 t.test('tracks are exposed once decided', async (t) => {
@@ -189,7 +189,7 @@ t.test('no keyframe after the first: segments are cut at the maximum duration an
   t.same(segments.map((s) => s.discontinuity), [false, false, false, false, false], 'the timeline goes on');
   t.ok(videoPes(segments[0]!)[0]!.randomAccess, 'the first segment starts with the keyframe');
   for (const segment of segments.slice(1)) {
-    const pes = readPes(readPackets(segment.data));
+    const pes = readPes(readPackets(segment.chunks));
     t.notOk(videoPes(segment)[0]!.randomAccess, 'later ones start with whatever frame came next');
     t.ok(pes.some((p) => p.pid === 0x100) && pes.some((p) => p.pid === 0x101), 'with video and audio');
     t.ok(pes.find((p) => p.pid === 0x100)!.pcr !== undefined, 'and a PCR on the first video PES');
@@ -232,7 +232,7 @@ t.test('a segment that reaches the byte bound is cut at the next later timestamp
   for (let i = 1; i < 60; i++) tags.push(videoTag(i, false, 0, 20_000)); // 1 ms apart: bytes, not time, decide
   const segments = segmentsOf(run(tags, new HlsSegmenter({ maxSegmentBytes, trackProbeMs: 0 })));
   t.ok(segments.length >= 4, `${segments.length} segments`);
-  for (const segment of segments) t.ok(segment.data.length < maxSegmentBytes + 21_000, `${segment.data.length} bytes: the bound plus one frame at most`);
+  for (const bytes of segments.map((s) => Buffer.concat(s.chunks).length)) t.ok(bytes < maxSegmentBytes + 21_000, `${bytes} bytes: the bound plus one frame at most`);
   t.same(segments.map((s) => s.firstDtsMs).slice(0, 2), [0, segments[0]!.lastDtsMs + 1], 'cut before the next frame');
 });
 

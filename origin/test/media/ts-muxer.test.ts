@@ -1,5 +1,5 @@
 import t from 'tap';
-import { PCR_DELAY_90KHZ, TIMESTAMP_OFFSET_90KHZ, TsMuxer } from '../../src/media/ts-muxer.js';
+import { PCR_DELAY_90KHZ, TIMESTAMP_OFFSET_90KHZ, TS_CHUNK_BYTES, TsChunkPool, TsMuxer } from '../../src/media/ts-muxer.js';
 import { readPackets, readPes, readPmt, readSection, type TsPacket } from './fixtures/ts-reader.js';
 
 const ticks = (ms: number) => ms * 90 + TIMESTAMP_OFFSET_90KHZ;
@@ -100,16 +100,38 @@ t.test('timestamps past 2^33 ticks wrap', async (t) => {
   t.equal(pes!.pcr, (ms * 90 + TIMESTAMP_OFFSET_90KHZ - PCR_DELAY_90KHZ) % 2 ** 33);
 });
 
-t.test('the buffer grows for large segments and the output is an exact copy', async (t) => {
+t.test('a large segment spans many chunks, whole packets each, and the output is an exact copy', async (t) => {
   const muxer = new TsMuxer({ video: true, audio: false });
   muxer.beginSegment();
   const big = accessUnit(3_000_000, 9);
   muxer.writeVideo(big, 0, 0, true);
+  const bytes = muxer.segmentBytes;
   const segment = muxer.endSegment();
-  t.equal(segment.length % 188, 0);
+  t.ok(segment.length > 40, `${segment.length} chunks`);
+  t.same(segment.slice(0, -1).map((chunk) => chunk.length), segment.slice(0, -1).map(() => TS_CHUNK_BYTES), 'every chunk but the last is full');
+  t.equal(segment.reduce((sum, chunk) => sum + chunk.length, 0), bytes);
+  t.ok(segment.every((chunk) => chunk.length % 188 === 0 && chunk[0] === 0x47), 'no packet straddles two chunks');
   const [pes] = readPes(readPackets(segment));
   t.equal(pes!.packetLength, 0, 'unbounded PES length for a large video frame');
   t.ok(Buffer.from(pes!.data).equals(big));
+});
+
+t.test('chunks given back are what later segments are made of, and spares are capped', async (t) => {
+  const pool = new TsChunkPool(4);
+  const muxer = new TsMuxer({ video: true, audio: false }, pool);
+  muxer.beginSegment();
+  muxer.writeVideo(accessUnit(200_000, 1), 0, 0, true);
+  const first = muxer.endSegment();
+  t.equal(first.length, 4, '200 KB: three full chunks and part of a fourth');
+  pool.give(first);
+  t.equal(pool.spareCount, 4, 'all four are spare (the muxer took a fresh one for the next segment)');
+  muxer.beginSegment();
+  muxer.writeVideo(accessUnit(200_000, 2), 40, 40, true);
+  const second = muxer.endSegment();
+  t.equal(new Set([...first, ...second].map((chunk) => chunk.buffer)).size, 5, 'the second segment reuses the first one\'s chunks');
+  t.same(readPes(readPackets(second)).map((p) => Buffer.from(p.data).equals(accessUnit(200_000, 2))), [true], 'and none of the old bytes show');
+  pool.give([...second, ...Array.from({ length: 10 }, () => new Uint8Array(TS_CHUNK_BYTES))]);
+  t.equal(pool.spareCount, 4, 'spares beyond the cap are left to the collector');
 });
 
 t.test('a muxer needs a track', async (t) => {
