@@ -187,6 +187,26 @@ t.test('videos on a real redis-server', async (t) => {
     t.equal(unknown.json().error.code, 'LIVE_ERR_VIDEO_NOT_FOUND');
   });
 
+  t.test('withdrawn by the origin that holds it (retention): unlisted, no tombstone; another origin cannot', async (t) => {
+    const { id } = await createStream(app, alice.token);
+    const uid = newUid();
+    const ready = reportOf(id, { state: 'ready', ended: '2021-09-23T06:00:00.000Z' });
+    await report(internal, uid, ready);
+    const withdraw = (originId: string) => internal.inject({ method: 'DELETE', url: `/internal/videos/${uid}?origin_id=${originId}` });
+    t.equal((await withdraw('origin-b')).statusCode, 204, 'another origin: 204 too');
+    t.equal((await call(app, alice.token, 'GET', `/v1/videos/${uid}`)).statusCode, 200, 'but the video stays');
+    t.equal((await withdraw('origin-a')).statusCode, 204);
+    t.equal((await call(app, alice.token, 'GET', `/v1/videos/${uid}`)).statusCode, 404);
+    t.same((await call(app, alice.token, 'GET', `/v1/streams/${id}/videos`)).json().data, []);
+    t.equal((await internal.inject(`/internal/videos/${uid}`)).statusCode, 404);
+    t.equal((await withdraw('origin-a')).statusCode, 204, 'again: 204');
+    t.equal(await app.redis.exists(`video:${uid}`, `video-deleted:${uid}`), 0, 'nothing left, no tombstone');
+    t.same((await report(internal, uid, ready)).body, { keep: true }, 'a later report registers it again');
+    const missing = await internal.inject({ method: 'DELETE', url: `/internal/videos/${uid}` });
+    t.equal(missing.statusCode, 400);
+    t.match(missing.json().error.message, /^querystring\.origin_id is required$/);
+  });
+
   t.test('open names (RECORD_OPEN_NAMES): kept while the name is open, played openly, never listed', async (t) => {
     const uid = newUid();
     t.same((await report(internal, uid, reportOf('golive'))).body, { keep: true });
@@ -246,9 +266,15 @@ t.test('videos on a real redis-server', async (t) => {
     const put = await internalApp.inject({ method: 'PUT', url: `/internal/videos/${uid}`, payload: reportOf(id) });
     t.equal(put.statusCode, 401);
     t.equal(put.json().error.code, 'LIVE_ERR_UNAUTHORIZED');
-    const wrong = await internalApp.inject({ url: `/internal/videos/${uid}`, headers: { authorization: 'Bearer not-the-token' } });
+    await report(internal, uid, reportOf(id));
+    t.equal((await internalApp.inject({ method: 'DELETE', url: `/internal/videos/${uid}?origin_id=origin-a` })).statusCode, 401);
+    t.equal((await internalApp.inject(`/internal/videos/${uid}`)).statusCode, 401);
+    t.equal(await app.redis.exists(`video:${uid}`), 1, 'still there');
+    const other = newUid();
+    const wrong = await internalApp.inject({ method: 'PUT', url: `/internal/videos/${other}`, payload: reportOf(id), headers: { authorization: 'Bearer not-the-token' } });
     t.equal(wrong.statusCode, 401);
-    t.equal(await app.redis.exists(`video:${uid}`), 0, 'nothing stored');
-    t.equal((await app.inject({ method: 'PUT', url: `/internal/videos/${uid}`, payload: reportOf(id) })).statusCode, 404, 'not a public route');
+    t.equal(await app.redis.exists(`video:${other}`), 0, 'nothing stored');
+    t.equal((await app.inject({ method: 'PUT', url: `/internal/videos/${other}`, payload: reportOf(id) })).statusCode, 404, 'not a public route');
+    t.equal((await app.inject(`/internal/videos/${uid}`)).statusCode, 404, 'nor the lookup');
   });
 });

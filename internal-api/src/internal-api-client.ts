@@ -225,6 +225,12 @@ export class InternalApiClient {
     throw failure;
   }
 
+  /** The origin no longer holds the recording (retention, lost files): it is unlisted; idempotent. */
+  async withdrawVideo(uid: string, originId: string): Promise<void> {
+    const path = `${fillPath(INTERNAL_PATHS.video, { uid })}?${new URLSearchParams({ origin_id: originId })}`;
+    await this.expectNoContent({ route: 'DELETE /internal/videos/:uid', method: 'DELETE', path });
+  }
+
   /** Waits for requests under way, then closes the connections; closing again is a no-op. */
   close(): Promise<void> {
     this.closing ??= Promise.all([this.pool.close(), this.viewerPool.close()]).then(() => undefined);

@@ -71,3 +71,11 @@ export const VideoLocation = Type.Object({
   allowed_origins: Playback.properties.allowed_origins,
 });
 export type VideoLocation = Static<typeof VideoLocation>;
+
+/**
+ * `DELETE /internal/videos/{uid}?origin_id=` (204, idempotent): the origin no longer holds the
+ * recording (its retention removed it, or its files were lost), so the video is no longer listed
+ * nor played. Only the origin that last reported the video withdraws it; another's call changes
+ * nothing. Not a deletion through /v1: no tombstone, a later report registers it again.
+ */
+export const VideoWithdrawQuery = Type.Object({ origin_id: OriginId });

@@ -151,6 +151,12 @@ t.test('against the real API', async (t) => {
     t.equal((await call(app, alice.token, 'DELETE', `/v1/videos/${uid}`)).statusCode, 204);
     t.equal(await client.lookupVideo(uid), null, 'a deleted one');
     t.same(await client.reportVideo(uid, recording), { keep: false }, 'the origin is told to remove it');
+    const kept = 'c0ffee00c0ffee00c0ffee00c0ffee01';
+    t.same(await client.reportVideo(kept, recording), { keep: true });
+    await client.withdrawVideo(kept, 'origin-a');
+    t.equal(await client.lookupVideo(kept), null, 'withdrawn by its origin');
+    await client.withdrawVideo(kept, 'origin-a');
+    t.pass('withdrawing again is fine (idempotent)');
     const refused = await client.reportVideo(uid, { ...recording, duration_s: -1 }).catch((error: unknown) => error);
     t.match(refused, { status: 400, errorCode: 'LIVE_ERR_VALIDATION', request: 'PUT /internal/videos/:uid' });
   });

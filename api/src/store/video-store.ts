@@ -66,6 +66,15 @@ redis.call('SET', KEYS[2], '1', 'EX', ARGV[4])
 return 1
 `);
 
+/** Unlists the video if it is still under the stream read before and `origin_id` last reported it. 1, or 0. */
+const WITHDRAW_VIDEO = new RedisScript(`
+-- KEYS[1] video:<uid>  KEYS[2] stream:<stream>:videos   ARGV uid, stream, origin_id
+if redis.call('HGET', KEYS[1], 'stream') ~= ARGV[2] or redis.call('HGET', KEYS[1], 'origin_id') ~= ARGV[3] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+`);
+
 export interface VideoStoreOptions {
   /** VIDEO_TOMBSTONE_SECONDS: how long a deleted video's uid answers keep: false. */
   tombstoneSeconds: number;
@@ -131,6 +140,12 @@ export class VideoStore {
       [uid, streamId, userId, this.tombstoneSeconds],
     );
     return deleted === 1;
+  }
+
+  /** The origin that holds the video no longer does (retention, lost files); false when another origin last reported it. */
+  async withdraw(video: Pick<Video, 'uid' | 'stream'>, originId: string): Promise<boolean> {
+    const withdrawn = await WITHDRAW_VIDEO.run(this.redis, [videoKey(video.uid), streamVideosKey(video.stream)], [video.uid, video.stream, originId]);
+    return withdrawn === 1;
   }
 }
 

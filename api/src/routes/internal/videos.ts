@@ -1,6 +1,6 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { INTERNAL_PATHS } from '../../../../internal-api/src/paths.js';
-import { VideoLocation, VideoParams, VideoReport, VideoReportAnswer } from '../../../../internal-api/src/video-contract.js';
+import { VideoLocation, VideoParams, VideoReport, VideoReportAnswer, VideoWithdrawQuery } from '../../../../internal-api/src/video-contract.js';
 import { VideoNotFoundError, VideoStreamMismatchError, errorResponses } from '../../errors.js';
 import type { OpenNames } from '../../publish/open-names.js';
 import { isStreamIdShaped } from '../../schemas.js';
@@ -9,7 +9,7 @@ import type { VideoStore } from '../../store/video-store.js';
 import { playbackOf } from './playback-of.js';
 
 export interface VideoReportRoutesOptions {
-  videos: Pick<VideoStore, 'report' | 'get'>;
+  videos: Pick<VideoStore, 'report' | 'get' | 'withdraw'>;
   streams: Pick<StreamStore, 'playback'>;
   openNames: Pick<OpenNames, 'allows'>;
 }
@@ -66,6 +66,26 @@ export const videoReportRoutes: FastifyPluginAsyncTypebox<VideoReportRoutesOptio
         require_signed_urls: playback.requireSignedUrls,
         allowed_origins: playback.allowedOrigins,
       };
+    },
+  );
+
+  app.delete(
+    INTERNAL_PATHS.video,
+    {
+      schema: {
+        summary: 'The origin no longer holds a recording (its retention removed it, or the files were lost): unlisted; idempotent',
+        description:
+          'Only the origin that last reported the video withdraws it; a call from another changes nothing. ' +
+          'Not a deletion through /v1: no tombstone, a later report registers the video again.',
+        params: VideoParams,
+        querystring: VideoWithdrawQuery,
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 503) },
+      },
+    },
+    async (request, reply) => {
+      const video = await videos.get(request.params.uid);
+      if (video) await videos.withdraw(video, request.query.origin_id);
+      return reply.code(204).send(null);
     },
   );
 };
