@@ -20,15 +20,23 @@ export interface BenchOptions {
   help: boolean;
 }
 
-/** Each publisher is a real ffmpeg on the same 2-core machine; more than this measures ffmpeg. */
-export const MAX_STREAMS = 50;
+/**
+ * Each publisher is a real ffmpeg (`-c copy`, ~0.5 % of a core each) on the same machine: at 200
+ * they take about a core of their own, which the table prints beside the server's figures.
+ */
+export const MAX_STREAMS = 200;
+
+/** Publisher starts a second at most: each is an ffmpeg starting up, and a burst of them starves the server. */
+export const MAX_STARTS_PER_SECOND = 20;
 
 export const USAGE = `usage: npm run bench:origin -- [options]
 
-  --streams 1,10,25   publisher counts, one round each per server (BENCH_STREAMS; max ${MAX_STREAMS})
+  --streams 1,10,25   publisher counts, one round each per server (BENCH_STREAMS; max ${MAX_STREAMS});
+                      the cost curve: --streams 10,50,100,200
   --window 20         measurement window in seconds (BENCH_WINDOW_SECONDS)
   --warmup 8          seconds from the last publisher's start to the window (BENCH_WARMUP_SECONDS)
-  --stagger 2         publisher starts are spread over this many seconds (BENCH_STAGGER_SECONDS)
+  --stagger 2         publisher starts are spread over this many seconds (BENCH_STAGGER_SECONDS),
+                      longer when needed for at most ${MAX_STARTS_PER_SECOND} starts a second
   --servers ours,nginx  which servers to run (BENCH_SERVERS; default both if nginx-rtmp is installed)
   --cpu-prof          profile our origin (node --cpu-prof) and print its top functions (BENCH_CPU_PROF=1)
   --help`;

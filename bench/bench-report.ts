@@ -2,7 +2,7 @@
  * Round results and how they are printed: one table row per server and stream count, a ratio row
  * (ours / nginx) when both ran, then per-round details and the issue's targets.
  */
-import type { OriginStats, ServerKind } from './bench-servers.js';
+import type { EventLoopDelay, OriginStats, ServerKind } from './bench-servers.js';
 
 export interface RoundResult {
   server: ServerKind;
@@ -34,6 +34,8 @@ export interface RoundResult {
   /** Largest spread of a publisher's keyframe send times around the ideal `-re` line, ms. */
   pacingSpreadMs: number | undefined;
   originStats: OriginStats | undefined;
+  /** Our origin's event-loop delay over the window; undefined for nginx. */
+  eventLoopDelay: EventLoopDelay | undefined;
   problems: string[];
 }
 
@@ -60,19 +62,39 @@ export function max(values: readonly number[]): number | undefined {
 interface Column {
   title: string;
   width: number;
-  value: (row: RoundResult) => number | undefined;
+  /** `previous`: the same server's round with the next smaller stream count, if any. */
+  value: (row: RoundResult, previous: RoundResult | undefined) => number | undefined;
   digits: number;
 }
 
+/**
+ * RSS growth per stream added since the same server's previous (smaller) round, or since the idle
+ * server in its first round: the slope of the cost curve.
+ */
+export function rssGrowthPerAddedStream(row: RoundResult, previous: RoundResult | undefined): number {
+  if (!previous) return Math.max(0, row.rssPeakBytes - row.rssIdleBytes) / MB / row.streams;
+  return (row.rssPeakBytes - previous.rssPeakBytes) / MB / (row.streams - previous.streams);
+}
+
 const COLUMNS: Column[] = [
-  { title: 'CPU %', width: 8, value: (r) => r.cpuPercent, digits: 1 },
-  { title: 'CPU %/stream', width: 13, value: (r) => r.cpuPercent / r.streams, digits: 2 },
-  { title: 'RSS MB', width: 8, value: (r) => r.rssPeakBytes / MB, digits: 1 },
-  { title: 'RSS MB/stream', width: 14, value: (r) => r.rssPeakBytes / MB / r.streams, digits: 2 },
-  { title: '+RSS MB/stream', width: 15, value: (r) => Math.max(0, r.rssPeakBytes - r.rssIdleBytes) / MB / r.streams, digits: 2 },
-  { title: 'delay p50 ms', width: 13, value: (r) => median(r.seenDelaysMs), digits: 1 },
-  { title: 'delay max ms', width: 13, value: (r) => max(r.seenDelaysMs), digits: 1 },
+  { title: 'CPU %', width: 7, value: (r) => r.cpuPercent, digits: 1 },
+  { title: 'CPU %/str', width: 10, value: (r) => r.cpuPercent / r.streams, digits: 2 },
+  { title: 'RSS MB', width: 7, value: (r) => r.rssPeakBytes / MB, digits: 1 },
+  { title: 'RSS MB/str', width: 11, value: (r) => r.rssPeakBytes / MB / r.streams, digits: 2 },
+  { title: '+RSS MB/added', width: 14, value: rssGrowthPerAddedStream, digits: 2 },
+  { title: 'seg p50 ms', width: 11, value: (r) => median(r.seenDelaysMs), digits: 1 },
+  { title: 'seg p99 ms', width: 11, value: (r) => percentile(r.seenDelaysMs, 99), digits: 1 },
+  { title: 'seg max ms', width: 11, value: (r) => max(r.seenDelaysMs), digits: 1 },
+  { title: 'loop p99 ms', width: 12, value: (r) => r.eventLoopDelay?.p99Ms, digits: 1 },
+  { title: 'loop max ms', width: 12, value: (r) => r.eventLoopDelay?.maxMs, digits: 1 },
 ];
+
+/** The same server's round with the next smaller stream count. */
+function previousRound(results: readonly RoundResult[], row: RoundResult): RoundResult | undefined {
+  return results
+    .filter((r) => r.server === row.server && r.streams < row.streams)
+    .reduce<RoundResult | undefined>((best, r) => (best && best.streams > r.streams ? best : r), undefined);
+}
 
 /** A right-aligned table cell: `value` to `digits` decimals, `-` when there is none. */
 export function cell(value: number | undefined, digits: number, width: number): string {
@@ -97,7 +119,7 @@ export function renderTable(results: readonly RoundResult[]): string {
         [
           String(streams).padStart(7),
           row.server.padEnd(11),
-          ...COLUMNS.map((c) => cell(c.value(row), c.digits, c.width)),
+          ...COLUMNS.map((c) => cell(c.value(row, previousRound(results, row)), c.digits, c.width)),
           String(row.seenDelaysMs.length).padStart(9),
           cell(row.ffmpegCpuPercent, 1, 13),
           cell(row.machineBusyPercent, 0, 15),
@@ -112,8 +134,8 @@ export function renderTable(results: readonly RoundResult[]): string {
           ''.padStart(7),
           'ours/nginx'.padEnd(11),
           ...COLUMNS.map((c) => {
-            const a = c.value(ours);
-            const b = c.value(nginx);
+            const a = c.value(ours, previousRound(results, ours));
+            const b = c.value(nginx, previousRound(results, nginx));
             const ratio = a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(2)}x` : '-';
             return ratio.padStart(c.width);
           }),
@@ -150,23 +172,48 @@ export function renderDetails(results: readonly RoundResult[]): string {
     .join('\n');
 }
 
-/** The issue's targets, at 50 streams: CPU per stream within 1.5x nginx-rtmp's, segment delay < 50 ms. */
+/** Per-stream CPU (% of a core) and RSS (MB) of a round. */
+const perStream = (r: RoundResult) => ({ cpu: r.cpuPercent / r.streams, rss: r.rssPeakBytes / MB / r.streams });
+
+function verdict(met: boolean): string {
+  return met ? 'met' : 'NOT met';
+}
+
+/**
+ * Issue 14's targets, for every stream count both servers ran: RSS per stream <= 2x nginx-rtmp's
+ * and growth per added stream <= 3x (stated at 50 and 200), CPU per stream <= 0.8x (at 200); our
+ * per-stream CPU and RSS no more than 1.3x the 10-stream round's (the smallest round of 10 or
+ * more here); event-loop delay p99 < 20 ms and segment delay max < 50 ms.
+ */
 export function renderTargets(results: readonly RoundResult[]): string {
-  const largest = Math.max(...results.map((r) => r.streams));
-  const ours = results.find((r) => r.server === 'ours' && r.streams === largest);
-  const nginx = results.find((r) => r.server === 'nginx' && r.streams === largest);
-  const lines = [`targets (the issue states them at 50 streams; largest round here: ${largest})`];
-  if (ours && nginx && nginx.cpuPercent > 0) {
-    const ratio = ours.cpuPercent / ours.streams / (nginx.cpuPercent / nginx.streams);
-    lines.push(`  CPU per stream ours/nginx ${ratio.toFixed(2)}x (target <= 1.5x): ${ratio <= 1.5 ? 'met' : 'NOT met'}`);
-  } else {
-    lines.push('  CPU per stream vs nginx-rtmp: not measured (nginx-rtmp did not run)');
-  }
-  if (ours) {
-    const worst = max(ours.seenDelaysMs);
-    const own = ours.originStats?.segmentDelay.maxMs ?? undefined;
-    const met = worst !== undefined && worst < 50 && (own === undefined || own < 50);
-    lines.push(`  segment delay worst: ${ms(worst)} seen from outside, ${ms(own)} by the origin's /stats (target < 50 ms): ${met ? 'met' : 'NOT met'}`);
+  const lines = ['targets (issue 14; stated at 50 and 200 streams)'];
+  const ours = results.filter((r) => r.server === 'ours').sort((a, b) => a.streams - b.streams);
+  for (const row of ours) {
+    const nginx = results.find((r) => r.server === 'nginx' && r.streams === row.streams);
+    const parts: string[] = [];
+    if (nginx && nginx.rssPeakBytes > 0 && nginx.cpuPercent > 0) {
+      const rss = perStream(row).rss / perStream(nginx).rss;
+      const growthNginx = rssGrowthPerAddedStream(nginx, previousRound(results, nginx));
+      const growth = growthNginx > 0 ? rssGrowthPerAddedStream(row, previousRound(results, row)) / growthNginx : Number.NaN;
+      const cpu = perStream(row).cpu / perStream(nginx).cpu;
+      parts.push(`RSS/stream ${rss.toFixed(2)}x nginx (<= 2x): ${verdict(rss <= 2)}`);
+      parts.push(`growth/added stream ${Number.isFinite(growth) ? `${growth.toFixed(2)}x` : '-'} (<= 3x): ${verdict(growth <= 3)}`);
+      parts.push(`CPU/stream ${cpu.toFixed(2)}x (<= 0.8x): ${verdict(cpu <= 0.8)}`);
+    } else {
+      parts.push('no nginx-rtmp round to compare with');
+    }
+    const base = ours.find((r) => r.streams >= 10);
+    if (base && base !== row && row.streams > base.streams) {
+      const cpu = perStream(row).cpu / perStream(base).cpu;
+      const rss = perStream(row).rss / perStream(base).rss;
+      parts.push(`per-stream CPU ${cpu.toFixed(2)}x and RSS ${rss.toFixed(2)}x the ${base.streams}-stream round's (<= 1.3x): ${verdict(cpu <= 1.3 && rss <= 1.3)}`);
+    }
+    const loop = row.eventLoopDelay?.p99Ms;
+    parts.push(`loop p99 ${ms(loop)} (< 20 ms): ${verdict(loop !== undefined && loop < 20)}`);
+    const worst = max(row.seenDelaysMs);
+    const own = row.originStats?.segmentDelay.maxMs ?? undefined;
+    parts.push(`segment delay max ${ms(worst)} seen, ${ms(own)} by /stats (< 50 ms): ${verdict(worst !== undefined && worst < 50 && (own === undefined || own < 50))}`);
+    lines.push(`  ${row.streams} streams: ${parts.join('; ')}`);
   }
   return lines.join('\n');
 }

@@ -21,6 +21,26 @@ export interface OriginStats {
   segmentDelay: { segments: number; medianMs: number | null; maxMs: number | null };
 }
 
+export interface EventLoopDelay {
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** prom-client's event-loop monitor (collectDefaultMetrics) samples with a timer of this period. */
+const EVENT_LOOP_TIMER_MS = 10;
+
+/** p99 and max event-loop delay from prom-client's gauges, beyond the timer's own period. */
+export function eventLoopDelayOf(metricsText: string): EventLoopDelay | undefined {
+  const seconds = (name: string) => {
+    const match = new RegExp(`^${name} ([0-9.eE+-]+)$`, 'm').exec(metricsText);
+    return match ? Number(match[1]) : undefined;
+  };
+  const p99 = seconds('nodejs_eventloop_lag_p99_seconds');
+  const max = seconds('nodejs_eventloop_lag_max_seconds');
+  if (p99 === undefined || max === undefined) return undefined;
+  return { p99Ms: Math.max(0, p99 * 1000 - EVENT_LOOP_TIMER_MS), maxMs: Math.max(0, max * 1000 - EVENT_LOOP_TIMER_MS) };
+}
+
 export interface ServerUnderTest {
   kind: ServerKind;
   rtmpPort: number;
@@ -30,6 +50,8 @@ export interface ServerUnderTest {
   pids(): number[];
   /** Our origin's own `GET /stats`; undefined for nginx. */
   stats(): Promise<OriginStats | undefined>;
+  /** Our origin's event-loop delay since the previous call (undefined for nginx, or at a failed scrape). */
+  eventLoopDelay(): Promise<EventLoopDelay | undefined>;
   stop(): Promise<void>;
 }
 
@@ -181,6 +203,11 @@ export async function startOurOrigin(options: {
       const response = await fetch(`${httpUrl}/stats`).catch(() => undefined);
       return response?.ok ? ((await response.json()) as OriginStats) : undefined;
     },
+    eventLoopDelay: async () => {
+      // prom-client resets the histogram behind these gauges at every scrape.
+      const response = await fetch(`${httpUrl}/metrics`).catch(() => undefined);
+      return response?.ok ? eventLoopDelayOf(await response.text()) : undefined;
+    },
     stop: () => origin.stop(),
   };
 }
@@ -199,6 +226,7 @@ export async function startNginxOrigin(hlsPath: string): Promise<ServerUnderTest
     // Master, worker and the HLS cleanup (cache manager) process.
     pids: () => nginx.pids(),
     stats: async () => undefined,
+    eventLoopDelay: async () => undefined,
     stop: () => nginx.stop(),
   };
 }

@@ -19,6 +19,9 @@
  *   (sub-ms when the machine is idle; more when both cores are busy). The playlist ctime, printed as
  *   a cross-check, is the kernel's rename time but from a coarse clock that lags by up to one
  *   scheduler tick (measured 0-7 ms here), so it reads early. The true delay lies between the two.
+ * - Event-loop delay (our origin only): p99 and max of Node's event-loop delay over the window,
+ *   from the origin's GET /metrics (prom-client's nodejs_eventloop_lag_*, a 10 ms timer whose
+ *   histogram each scrape resets; the 10 ms of the timer's own period are taken off).
  * - Priority: this process and everything it starts (servers, publishers) run at niceness -5 when
  *   allowed, so other work on a shared machine disturbs the measurement less; among themselves
  *   they keep equal priority.
@@ -30,7 +33,7 @@ import { publishFile, type Publisher } from '../test-support/ffmpeg.js';
 import { repoRoot } from '../test-support/repo-root.js';
 import { nginxRtmpAvailable } from '../test-support/nginx-rtmp.js';
 import { clipDescription, ensureBenchClip } from './bench-clip.js';
-import { BenchOptionError, readBenchOptions, USAGE, type BenchOptions } from './bench-options.js';
+import { BenchOptionError, MAX_STARTS_PER_SECOND, readBenchOptions, USAGE, type BenchOptions } from './bench-options.js';
 import { Cleanup, log, raiseBenchPriority, runBench, sleep, stopPublisher } from './bench-process.js';
 import { renderDetails, renderTable, renderTargets, type RoundResult } from './bench-report.js';
 import {
@@ -93,7 +96,7 @@ async function runRound(kind: ServerKind, streams: number, context: RoundContext
   });
 
   const names = Array.from({ length: streams }, (_, i) => `bench${context.round}-${kind}-${i + 1}`);
-  const staggerMs = streams > 1 ? (options.staggerSeconds * 1000) / streams : 0;
+  const staggerMs = streams > 1 ? Math.max(options.staggerSeconds * 1000, (streams * 1000) / MAX_STARTS_PER_SECOND) / streams : 0;
   for (const name of names) {
     const relay = await startTimingRelay(server.rtmpPort);
     relays.push(relay);
@@ -111,6 +114,8 @@ async function runRound(kind: ServerKind, streams: number, context: RoundContext
   const from = wallClockMs();
   serverCpu.start();
   ffmpegCpu.start();
+  // Starts the origin's event-loop delay histogram afresh: it covers the window only.
+  await server.eventLoopDelay();
   let rssPeakBytes = 0;
   const windowEnd = Date.now() + options.windowSeconds * 1000;
   while (Date.now() < windowEnd) {
@@ -129,6 +134,7 @@ async function runRound(kind: ServerKind, streams: number, context: RoundContext
   const benchCpuPercent = (100 * (bench.user + bench.system)) / 1e6 / windowSeconds;
   const machineEnd = machineJiffies();
   const machineBusyPercent = (100 * (machineEnd.busy - machineStart.busy)) / Math.max(1, machineEnd.total - machineStart.total);
+  const eventLoopDelay = await server.eventLoopDelay();
   const originStats = await server.stats();
 
   for (const [i, publisher] of publishers.entries()) {
@@ -184,6 +190,7 @@ async function runRound(kind: ServerKind, streams: number, context: RoundContext
     fewestSamplesPerStream: Number.isFinite(fewestSamplesPerStream) ? fewestSamplesPerStream : 0,
     pacingSpreadMs: spread,
     originStats,
+    eventLoopDelay,
     problems,
   };
 }
@@ -250,9 +257,10 @@ async function main(): Promise<number> {
     },
   };
   const rounds = options.streams.length * servers.length;
-  const perRound = options.staggerSeconds + options.warmupSeconds + options.windowSeconds + 3;
+  const largest = Math.max(...options.streams);
+  const perRound = Math.max(options.staggerSeconds, largest / MAX_STARTS_PER_SECOND) + options.warmupSeconds + options.windowSeconds + 3;
   log(`origin benchmark: ${clipDescription()}; servers ${servers.join(', ')}; streams ${options.streams.join(', ')}`);
-  log(`${rounds} rounds of about ${perRound.toFixed(0)} s (logs in ${logDir})`);
+  log(`${rounds} rounds of up to ${perRound.toFixed(0)} s each (logs in ${logDir})`);
   if (!nginxInstalled) log('note: nginx-rtmp is not installed: no comparison (apt-get install nginx libnginx-mod-rtmp)');
 
   const results: RoundResult[] = [];
