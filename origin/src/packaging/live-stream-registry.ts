@@ -24,7 +24,7 @@ export interface LiveStreamRegistryOptions {
   /** A publish ended (left, cut or refused media); the API releases its lease. */
   onPublishEnded?: (publish: LivePublishInfo) => void;
   /** Records publish sessions whose grant asks for it (RECORDINGS_PATH). */
-  recorder?: Pick<Recorder, 'start'>;
+  recorder?: Pick<Recorder, 'start' | 'endForGood'>;
   /** Copies live streams to their restream targets. */
   restream?: {
     publishStarted(stream: string): (tag: FlvTag) => void;
@@ -146,6 +146,7 @@ export class LiveStreamRegistry implements PublishTarget {
         this.publishEnded(stream, publish, true);
       } else {
         this.endFallback(stream);
+        if (this.options.recorder) this.track(this.options.recorder.endForGood(name));
       }
     }
   }
@@ -263,7 +264,7 @@ export class LiveStreamRegistry implements PublishTarget {
     if (final || this.closing || stream.broken || !this.options.fallback) this.endStream(stream);
     else this.startFallback(stream, this.options.fallback);
     // After the end or the switch above: the session's last segment is cut and goes to its recording.
-    this.track(stream.packager.stopRecording());
+    this.track(stream.packager.stopRecording(final));
   }
 
   /**

@@ -83,13 +83,14 @@ export class StreamPackager {
 
   /**
    * The publish session is over (call after the end or the source switch that wrote its last
-   * segment): once its segments are recorded, the recording learns that the publisher left.
+   * segment): once its segments are recorded, the recording learns that the publisher left;
+   * `final`: for good (see VideoRecording.publisherLeft).
    */
-  stopRecording(): Promise<void> {
+  stopRecording(final = false): Promise<void> {
     const recording = this.recording;
     if (!recording) return Promise.resolve();
     this.recording = undefined;
-    this.writes = this.writes.then(() => recording.publisherLeft());
+    this.writes = this.writes.then(() => recording.publisherLeft(final));
     return this.writes.catch((error: unknown) => this.options.logger.error({ err: error }, 'ending the recording failed'));
   }
 

@@ -28,8 +28,11 @@ export interface RecordedSegment {
 /** One publish session's part of a video: what the packager feeds and tells when the publisher leaves. */
 export interface VideoRecording {
   addSegment(segment: RecordedSegment): Promise<void>;
-  /** The publisher left: the video closes unless one comes back within the stream's timeout. */
-  publisherLeft(): Promise<void>;
+  /**
+   * The publisher left: the video closes unless one comes back within the stream's timeout;
+   * `final` (the stream was deleted): it closes now.
+   */
+  publisherLeft(final?: boolean): Promise<void>;
 }
 
 export interface RecorderOptions {
@@ -112,13 +115,19 @@ export class Recorder {
     const timeoutMs = setting.timeout_seconds * 1000;
     return {
       addSegment: (segment) => this.enqueue(video, () => this.add(video, session, segment)),
-      publisherLeft: async () => {
+      publisherLeft: async (final = false) => {
         // A later session took the video over: its own leave decides.
         if (video.session !== session || video.closing) return;
-        if (timeoutMs === 0) return this.closeVideo(video);
+        if (timeoutMs === 0 || final) return this.closeVideo(video);
         video.cancelTimeout = this.schedule(timeoutMs, () => void this.closeVideo(video));
       },
     };
+  }
+
+  /** The stream was deleted while its video waited for the publisher: the video closes now. */
+  async endForGood(stream: string): Promise<void> {
+    const video = this.videos.get(stream);
+    if (video) await this.closeVideo(video);
   }
 
   /** Closes every open video now (the origin stops): each plays up to here. */

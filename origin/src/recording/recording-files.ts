@@ -124,6 +124,14 @@ export async function segmentBytes(folder: string, playlist: RecordingPlaylist):
   return total;
 }
 
+/** Segment files (and half-written files) of the folder that `playlist` does not name. */
+export async function removeUnlistedSegments(folder: string, playlist: RecordingPlaylist): Promise<void> {
+  const listed = new Set(playlist.segments.map((segment) => segment.uri));
+  for (const name of await readdir(folder)) {
+    if (/^[0-9]+\.ts$/.test(name) ? !listed.has(name) : name.endsWith(TEMPORARY_SUFFIX)) await unlink(join(folder, name)).catch(ignoreMissing);
+  }
+}
+
 /**
  * Removes the files the recorder writes, then the folder, then the stream's folder if that left
  * it empty. Never recursive: a file someone else put there keeps the folder (rmdir fails).

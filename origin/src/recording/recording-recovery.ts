@@ -4,6 +4,7 @@ import {
   readRecordingInfo,
   readRecordingPlaylist,
   removeRecording,
+  removeUnlistedSegments,
   segmentBytes,
   writeRecording,
   type StoredRecording,
@@ -33,6 +34,8 @@ export async function closeUnfinishedRecordings(recordingsPath: string): Promise
       continue;
     }
     if (playlist.ended) continue;
+    // Kept by the crashed run but never listed: not part of the video.
+    await removeUnlistedSegments(recording.folder, playlist);
     playlist.ended = true;
     const endedAt = (await playlistModifiedAt(recording.folder)) ?? new Date();
     const info: RecordingInfo = {

@@ -320,6 +320,33 @@ t.test('a deleted stream with a publisher ends for good: publisher cut, no fallb
   t.same(registry.waitingStreams(), []);
 });
 
+t.test("a deleted stream's recordings close at once, live or waiting for their publisher", async (t) => {
+  const recordingsPath = await mkdtemp(join(os.tmpdir(), 'livestack-registry-recordings-'));
+  t.teardown(() => rm(recordingsPath, { recursive: true, force: true }));
+  const recordingTimers = new ManualTimers();
+  const recorder = new Recorder({ recordingsPath, targetDurationSeconds: 2, logger, schedule: recordingTimers.schedule });
+  const { registry } = await setup(t, { windowMs: 600_000, fallback: true, recorder });
+  const recording = { mode: 'automatic' as const, timeout_seconds: 600 };
+  const closedVideos = async () => {
+    let closed = 0;
+    for (const { folder } of await listRecordings(recordingsPath)) if ((await readRecordingPlaylist(folder))?.ended) closed += 1;
+    return closed;
+  };
+  for (const [name, leaveFirst] of [[STREAM, false], ['waiting1', true]] as const) {
+    const opened = registry.open({ streamName: name, keyGeneration: 1, recording }, fakePublish(`session-${name}`));
+    if ('refused' in opened) throw new Error(opened.refused);
+    await feedFlv(opened.sink, { speed: 2, mediaMs: 4000 }).done;
+    if (leaveFirst) {
+      opened.end();
+      await waitFor('the recording to wait for its publisher', () => recordingTimers.pending.length === 1, { timeoutMs: 60_000 });
+    }
+    const before = await closedVideos();
+    registry.endForGood([name]);
+    await waitFor(`the recording of ${name} to close`, async () => (await closedVideos()) === before + 1, { timeoutMs: 60_000 });
+    t.same(recordingTimers.pending, [], `${leaveFirst ? 'waiting' : 'live'}: no wait for a publisher of a deleted stream`);
+  }
+});
+
 t.test('a deleted stream whose fallback plays: the fallback stops and the playlist ends', async (t) => {
   const { registry, playlist, fallbackSent, fallbackTags, timers } = await setup(t, { windowMs: 60_000, fallback: true });
   await publishFor(registry, 'only', 2500).done;

@@ -115,6 +115,25 @@ t.test("a late leave of an earlier session does not close the video its successo
   t.match(await playlist(1), /#EXT-X-DISCONTINUITY\n#EXTINF:2\.000,\n1\.ts\n#EXT-X-ENDLIST\n$/);
 });
 
+t.test('a deleted stream closes its video now, whatever its timeout', async (t) => {
+  const { recorder, segment, playlist, timers } = setup(t);
+  const setting = { mode: 'automatic' as const, timeout_seconds: 600 };
+  const live = recorder.start(STREAM, setting)!;
+  await segment(live);
+  await live.publisherLeft(true);
+  t.same(timers.pending, [], 'no wait for a publisher of a deleted stream');
+  t.match(await playlist(1), /#EXT-X-ENDLIST\n$/);
+
+  const waiting = recorder.start(STREAM, setting)!;
+  await segment(waiting);
+  await waiting.publisherLeft();
+  t.same(timers.pending, [600_000]);
+  await recorder.endForGood(STREAM);
+  t.same(timers.pending, [], 'the wait is cancelled');
+  t.match(await playlist(2), /#EXT-X-ENDLIST\n$/);
+  t.equal(recorder.size, 0);
+});
+
 t.test('mode off records nothing and closes a video waiting for its publisher', async (t) => {
   const { recorder, segment, playlist, root } = setup(t);
   t.equal(recorder.start(STREAM, { mode: 'off', timeout_seconds: 0 }), undefined);
@@ -164,6 +183,7 @@ t.test('origin start: a recording left open by a crash is closed over what it li
     '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n' +
       '#EXTINF:2.000,\n0.ts\n#EXTINF:2.000,\n1.ts\n#EXT-X-ENDLIST\n',
   );
+  t.same((await readdir(folder(1))).sort(), ['0.ts', '1.ts', 'index.m3u8', 'recording.json'], 'the unlisted segment is gone');
   const closed = await info(1);
   t.equal(closed.duration_s, 4);
   t.equal(closed.size_bytes, 2000);
