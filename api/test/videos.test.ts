@@ -97,6 +97,21 @@ t.test('videos on a real redis-server', async (t) => {
         [first, 'ready'],
       ],
     );
+    const page = async (query: string) =>
+      (await call(app, alice.token, 'GET', `/v1/streams/${id}/videos?${query}`)).json().data.map((video: { uid: string }) => video.uid);
+    t.same(await page('limit=2'), [third, second], 'a page');
+    t.same(await page('limit=2&before=2026-01-02T00:00:00.000Z'), [first], "the next: created before the last one's created");
+    t.same(await page('before=2026-01-01T00:00:00.000Z'), [], 'none before the oldest');
+    for (const [query, message] of [
+      ['limit=0', /^querystring\.limit must match pattern .*; got "0"$/],
+      ['limit=1001', /^querystring\.limit must match pattern .*; got "1001"$/],
+      ['limit=2.5', /^querystring\.limit must match pattern .*; got "2\.5"$/],
+      ['before=yesterday', /^querystring\.before must match format "date-time"/],
+    ] as const) {
+      const refused = await call(app, alice.token, 'GET', `/v1/streams/${id}/videos?${query}`);
+      t.equal(refused.statusCode, 400, query);
+      t.match(refused.json().error.message, message, query);
+    }
     t.same((await call(app, alice.token, 'GET', `/v1/streams/${(await createStream(app, alice.token)).id}/videos`)).json(), { data: [] }, 'none yet');
   });
 

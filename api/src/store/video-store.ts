@@ -122,9 +122,14 @@ export class VideoStore {
     return toVideo(uid, hashOrNull(await call(this.redis.hgetall(videoKey(uid)))));
   }
 
-  /** The stream's videos, newest first (by the creation time the origin reported). */
-  async list(streamId: string): Promise<Video[]> {
-    const uids = await call(this.redis.zrevrange(streamVideosKey(streamId), 0, -1));
+  /**
+   * The stream's videos, newest first (by the creation time the origin reported): at most
+   * `limit`, created before `beforeMs` when given (the next page starts before the last one's;
+   * a stream has one publisher at a time, so two of its videos never start in the same ms).
+   */
+  async list(streamId: string, limit: number, beforeMs?: number): Promise<Video[]> {
+    const max = beforeMs === undefined ? '+inf' : `(${beforeMs}`;
+    const uids = await call(this.redis.zrevrangebyscore(streamVideosKey(streamId), max, '-inf', 'LIMIT', 0, limit));
     if (uids.length === 0) return [];
     const transaction = this.redis.multi();
     for (const uid of uids) transaction.hgetall(videoKey(uid));

@@ -8,6 +8,19 @@ import type { Video, VideoStore } from '../../store/video-store.js';
 import { ownedStream } from './owned-stream.js';
 import { VideoBody, videoBody } from './video-body.js';
 
+/** The most videos one listing answers (Cloudflare Stream's default and most too). */
+export const MAX_VIDEOS_LISTED = 1000;
+
+const VideoListQuery = Type.Object({
+  // A string: query values are never coerced (app.ts), so the pattern is the bound.
+  limit: Type.Optional(
+    Type.String({ pattern: '^(?:[1-9][0-9]{0,2}|1000)$', description: `At most this many videos, 1-${MAX_VIDEOS_LISTED}; default ${MAX_VIDEOS_LISTED}` }),
+  ),
+  before: Type.Optional(
+    Type.String({ format: 'date-time', description: "Only videos created before this time: the last listed video's `created` gives the next page" }),
+  ),
+});
+
 export interface VideoRoutesOptions {
   streams: Pick<StreamStore, 'get'>;
   videos: Pick<VideoStore, 'get' | 'list' | 'delete'>;
@@ -30,12 +43,14 @@ export const videoRoutes: FastifyPluginAsyncTypebox<VideoRoutesOptions> = async 
       schema: {
         summary: "The stream's videos, newest first: the one being recorded (live-inprogress) and the recorded ones (ready)",
         params: StreamIdParams,
+        querystring: VideoListQuery,
         response: { 200: Type.Object({ data: Type.Array(VideoBody) }), ...errorResponses(400, 401, 404, 503) },
       },
     },
     async (request) => {
       const stream = await ownedStream(streams, request.principal, request.params.id);
-      const list = await videos.list(stream.id);
+      const { limit, before } = request.query;
+      const list = await videos.list(stream.id, limit === undefined ? MAX_VIDEOS_LISTED : Number(limit), before === undefined ? undefined : Date.parse(before));
       return { data: list.map((video) => videoBody(video, stream.name, publicPlaybackUrl)) };
     },
   );
