@@ -9,6 +9,20 @@ const report = { name: 'golive', manifest: 'index.m3u8', host: '127.0.0.1:8080' 
 /** How long a request may take here before it counts as waiting for Redis: far below the timeout. */
 const WAITING_MS = 10_000;
 
+const VIDEO_UID = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+const videoReport = (stream: string) => ({
+  stream,
+  origin_id: 'o1',
+  origin_host: '127.0.0.1:8080',
+  state: 'live-inprogress',
+  created: '2026-01-01T00:00:00.000Z',
+  ended: null,
+  duration_s: 1,
+  size_bytes: 1,
+  width: null,
+  height: null,
+});
+
 t.test('Redis down: 503 LIVE_ERR_STORE_UNAVAILABLE at once; back up: the same app recovers', async (t) => {
   // A command timeout no test waits for: a request that waited on Redis instead of failing at
   // once would still be pending after WAITING_MS.
@@ -46,6 +60,13 @@ t.test('Redis down: 503 LIVE_ERR_STORE_UNAVAILABLE at once; back up: the same ap
     'edge sightings': () => internal.inject({ method: 'POST', url: '/views', payload: { streams: { golive: ['session-0001'] } } }),
     'live viewers': () => internal.inject('/streams/golive/views'),
     'owner view counts': () => call(app, user.token, 'GET', `/v1/streams/${stream.id}/views`),
+    'video report': () => internal.inject({ method: 'PUT', url: `/internal/videos/${VIDEO_UID}`, payload: videoReport(stream.id) }),
+    'video lookup': () => internal.inject(`/internal/videos/${VIDEO_UID}`),
+    'video withdrawn': () => internal.inject({ method: 'DELETE', url: `/internal/videos/${VIDEO_UID}?origin_id=o1` }),
+    // The admin token needs no Redis, so these reach the video routes themselves.
+    'admin lists videos': () => call(app, ADMIN_TOKEN, 'GET', `/v1/streams/${stream.id}/videos`),
+    'admin reads a video': () => call(app, ADMIN_TOKEN, 'GET', `/v1/videos/${VIDEO_UID}`),
+    'admin deletes a video': () => call(app, ADMIN_TOKEN, 'DELETE', `/v1/videos/${VIDEO_UID}`),
   };
   for (const [label, send] of Object.entries(requests)) {
     let timer: NodeJS.Timeout | undefined;
