@@ -75,6 +75,21 @@ async function playRecording(folder: string) {
   };
 }
 
+/**
+ * Each segment decoded on its own: across EXT-X-DISCONTINUITY timestamps restart (each session's
+ * encoder starts at 0, as in the live playlist), which players that honour the tag (hls.js,
+ * AVPlayer) follow but ffmpeg's HLS demuxer reports as non-monotonic DTS.
+ */
+async function decodeEachSegment(folder: string): Promise<string> {
+  const playlist = await playlistOf(folder);
+  let errors = '';
+  for (const segment of playlist.split('\n').filter((line) => line.endsWith('.ts'))) {
+    const decode = await execFileAsync('ffmpeg', ['-v', 'error', '-i', path.join(folder, segment), '-f', 'null', '-']);
+    errors += decode.stderr;
+  }
+  return errors.trim();
+}
+
 t.test('a published session becomes a closed VOD recording that plays for as long as it was published', async (t) => {
   const stream = await newStream('recorded');
   const publishedSeconds = 8;
@@ -116,6 +131,33 @@ t.test('a published session becomes a closed VOD recording that plays for as lon
       `${VIDEO_KBPS + AUDIO_KBPS} kb/s encoded (${((recordedKbps / (VIDEO_KBPS + AUDIO_KBPS)) * 100).toFixed(0)} %, MPEG-TS overhead included); ` +
       `stream end to ENDLIST ${closeMs.toFixed(0)} ms`,
   );
+});
+
+t.test('a publisher back within timeoutSeconds continues the video after a discontinuity; after it, a new video', async (t) => {
+  const stream = await newStream('reconnecting', { mode: 'automatic', timeoutSeconds: 20 });
+  const publishFor = async (seconds: number) => {
+    const publisher = publishTestPattern(stream.publishUrl, seconds);
+    t.teardown(() => publisher.stop());
+    t.equal(await publisher.exited, 0, `ffmpeg published ${seconds} s`);
+  };
+  await publishFor(4);
+  await publishFor(4);
+  const [folder] = await videoFolders(stream.id);
+  await waitFor('the video to close once the timeout ran out', async () => (await playlistOf(folder!)).endsWith('#EXT-X-ENDLIST\n'), { timeoutMs: 120_000 });
+  t.equal((await videoFolders(stream.id)).length, 1, 'both sessions in one video');
+  t.equal((await playlistOf(folder!)).match(/#EXT-X-DISCONTINUITY/g)?.length, 1, 'a discontinuity where the publisher came back');
+  const played = await playRecording(folder!);
+  t.equal(await decodeEachSegment(folder!), '', 'ffmpeg decodes every segment of both sessions');
+  t.same(played.codecTypes, ['audio', 'video']);
+  t.ok(Math.abs(played.durationSeconds - 8) <= 1.5, `plays ${played.durationSeconds} s of the 8 s published`);
+
+  await publishFor(4);
+  const folders = await waitFor('a second video', async () => {
+    const found = await videoFolders(stream.id);
+    return found.length === 2 ? found : undefined;
+  }, { timeoutMs: 60_000 });
+  const second = folders.find((one) => one !== folder)!;
+  t.notMatch(await playlistOf(second), /DISCONTINUITY/, 'the later session starts a video of its own');
 });
 
 t.test('an origin killed mid-recording closes the recording at its next start, playable up to the kill', async (t) => {
