@@ -9,11 +9,12 @@
  * .run/bench/; a snapshot starts with a full garbage collection, so the row after it shows what
  * is really retained rather than what waits for the collector.
  */
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { publishFile, type Publisher } from '../test-support/ffmpeg.js';
 import type { ProcessMemory } from '../origin/src/process-memory.js';
+import { forceFullCollection, snapshotOnSignalFlags } from '../test-support/forced-collection.js';
 import { repoRoot } from '../test-support/repo-root.js';
 import { clipDescription, ensureBenchClip } from './bench-clip.js';
 import { counts, flagValues, seconds } from './bench-options.js';
@@ -50,22 +51,8 @@ function row(label: string, memory: Memory, idle: Memory | undefined, streams: n
   return `${label.padEnd(14)} ${cells.join('  ')}`;
 }
 
-/** Asks for a heap snapshot and waits until the file stops growing (the origin is busy meanwhile). */
 async function heapSnapshot(server: ServerUnderTest): Promise<void> {
-  const before = new Set(await readdir(benchDir));
-  process.kill(server.pids()[0]!, 'SIGUSR2');
-  let size = -1;
-  for (;;) {
-    await sleep(1000);
-    const file = (await readdir(benchDir)).find((name) => name.endsWith('.heapsnapshot') && !before.has(name));
-    if (!file) continue;
-    const now = (await stat(path.join(benchDir, file))).size;
-    if (now > 0 && now === size) {
-      log(`  heap snapshot ${path.join(benchDir, file)}`);
-      return;
-    }
-    size = now;
-  }
+  log(`  heap snapshot ${await forceFullCollection(server.pids()[0]!, benchDir, { keep: true })}`);
 }
 
 async function main(): Promise<number> {
@@ -85,7 +72,7 @@ async function main(): Promise<number> {
     hlsPath,
     logDir,
     env: { RTMP_MAX_CONNECTIONS_PER_ADDRESS: String(largest + 10) },
-    nodeArgs: snapshot ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${benchDir}`] : [],
+    nodeArgs: snapshot ? snapshotOnSignalFlags(benchDir) : [],
   });
   cleanup.add('origin', () => server.stop());
   const publishers: Publisher[] = [];

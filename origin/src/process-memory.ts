@@ -4,6 +4,7 @@
  * ArrayBuffers: the media). Comparing these at 0 and N live streams tells which one grows per stream.
  */
 import v8 from 'node:v8';
+import { sharedTsChunks } from './media/ts-muxer.js';
 
 export interface ProcessMemory {
   rssBytes: number;
@@ -16,6 +17,8 @@ export interface ProcessMemory {
   externalBytes: number;
   /** Buffers and typed arrays' backing stores (part of external). */
   arrayBuffersBytes: number;
+  /** Spare MPEG-TS chunks kept for the next segments (part of arrayBuffers): held by no stream. */
+  spareSegmentChunkBytes: number;
 }
 
 export function processMemory(): ProcessMemory {
@@ -28,5 +31,6 @@ export function processMemory(): ProcessMemory {
     newSpaceBytes: newSpace?.space_size ?? 0,
     externalBytes: usage.external,
     arrayBuffersBytes: usage.arrayBuffers,
+    spareSegmentChunkBytes: sharedTsChunks.spareBytes,
   };
 }

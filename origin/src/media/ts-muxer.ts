@@ -51,6 +51,10 @@ export class TsChunkPool {
     return this.spare.length;
   }
 
+  get spareBytes(): number {
+    return this.spare.length * TS_CHUNK_BYTES;
+  }
+
   take(): Uint8Array {
     return this.spare.pop() ?? new Uint8Array(TS_CHUNK_BYTES);
   }
