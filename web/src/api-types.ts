@@ -97,3 +97,20 @@ export interface ApiToken {
 export interface CreatedToken extends ApiToken {
   token: string;
 }
+
+/** Seed 004's video: one recorded session of a stream. */
+export interface Video {
+  uid: string;
+  created: string;
+  modified: string;
+  /** Seconds; -1 while live-inprogress. */
+  duration: number;
+  size: number;
+  input: { width: number; height: number };
+  status: { state: 'live-inprogress' | 'ready' | string };
+  readyToStream: boolean;
+  playback: { hls: string };
+  thumbnail: string;
+  liveInput: string;
+  meta: { name: string };
+}

@@ -91,12 +91,17 @@ function sentence(text: string): string {
 }
 
 /**
- * The API names fields as the request carries them (`body/stream_key`, `body.allowed_origins.0`);
- * the form calls them "Stream key", "Allowed origins".
+ * The API names fields as the request carries them (`body/stream_key`, `body.allowed_origins.0`,
+ * `body/recording/timeoutSeconds`); the form calls them "Stream key", "Allowed origins",
+ * "Recording timeout seconds".
  */
 function fieldWords(text: string): string {
-  return text.replace(/^(?:body|querystring|params)[./]([a-z_]+)(?:[./]\d+)?/i, (_match, field: string) => {
-    const words = field.replace(/_/g, ' ');
+  return text.replace(/^(?:body|querystring|params)[./]([A-Za-z0-9_./]+)/i, (_match, path: string) => {
+    const words = path
+      .split(/[./]/)
+      .filter((part) => part !== '' && !/^\d+$/.test(part))
+      .map((part) => part.replace(/_/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase())
+      .join(' ');
     return words.charAt(0).toUpperCase() + words.slice(1);
   });
 }

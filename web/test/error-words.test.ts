@@ -10,6 +10,7 @@ t.test('each API error becomes a sentence about the user’s problem, never JSON
     [400, error('LIVE_ERR_VALIDATION', 'body/name must NOT have fewer than 1 characters'), /^Please check the form: Name must NOT have fewer than 1 characters\.$/],
     [400, error('LIVE_ERR_VALIDATION', 'body.allowed_origins.0 must be a host'), /^Please check the form: Allowed origins must be a host\.$/],
     [400, error('LIVE_ERR_VALIDATION', 'body/stream_key must match pattern'), /Stream key must match pattern/],
+    [400, error('LIVE_ERR_VALIDATION', 'body/recording/timeoutSeconds must be integer'), /^Please check the form: Recording timeout seconds must be integer\.$/],
     [404, error('LIVE_ERR_STREAM_NOT_FOUND', 'stream "x" does not exist'), /does not exist any more/],
     [409, error('LIVE_ERR_TOO_MANY_TARGETS', 'stream "x" already has 10 restream targets'), /^You have reached a limit: Stream "x" already has 10 restream targets\.$/],
     [400, error('LIVE_ERR_TARGET_ADDRESS_REFUSED', 'stream_url host "10.0.0.1" resolves to a private address'), /must be public internet servers/],

@@ -8,6 +8,7 @@ import { liveDetails } from '../parts/live-details.js';
 import { Notice, act } from '../parts/notice.js';
 import { PlayerPanel } from '../parts/player-panel.js';
 import { TargetsPanel } from '../parts/targets-panel.js';
+import { VideosPanel } from '../parts/videos-panel.js';
 import { ViewerGraph } from '../parts/viewer-graph.js';
 import { repeat } from '../repeat.js';
 
@@ -37,7 +38,8 @@ export function streamPage(context: PageContext, streamId: string): Page {
     const graph = new ViewerGraph();
     const player = new PlayerPanel(api, () => stream);
     const targets = new TargetsPanel(api, stream.id);
-    disposers.push(() => player.dispose(), () => targets.dispose());
+    const videos = new VideosPanel(api, () => stream);
+    disposers.push(() => player.dispose(), () => targets.dispose(), () => videos.dispose());
 
     const refresh = async () => {
       try {
@@ -74,6 +76,7 @@ export function streamPage(context: PageContext, streamId: string): Page {
       new KeysPanel(api, stream.id).element,
       h('section', { class: 'card', 'data-testid': 'watch' }, h('h2', {}, 'Watch'), player.element, graph.element),
       targets.element,
+      videos.element,
       new FallbackPanel(api, stream.id).element,
       settings,
       h('section', { class: 'card' }, h('h2', {}, 'Delete'), remove),
@@ -93,9 +96,14 @@ interface StreamChanges {
   name?: string;
   require_signed_urls?: boolean;
   allowed_origins?: string[];
+  recording?: Stream['recording'];
 }
 
-/** Name and playback settings: rename, signed URLs only, the web sites allowed to embed the player. */
+/**
+ * Name, playback and recording settings: rename, signed URLs only, the web sites allowed to embed
+ * the player, whether sessions are recorded and how long a dropped publisher may take to come back
+ * into the same recording.
+ */
 function settingsSection(stream: Stream, save: (changes: StreamChanges) => Promise<void>): HTMLElement {
   const notice = new Notice();
   const name = h('input', { id: 'stream-name', name: 'name', required: true, maxlength: 100, value: stream.name });
@@ -105,6 +113,8 @@ function settingsSection(stream: Stream, save: (changes: StreamChanges) => Promi
     placeholder: 'example.com, *.example.org (empty: any site)',
     value: stream.allowed_origins.join(', '),
   });
+  const record = h('input', { id: 'recording', type: 'checkbox', checked: stream.recording.mode === 'automatic' });
+  const timeout = h('input', { id: 'recording-timeout', type: 'number', min: 0, max: 3600, value: stream.recording.timeoutSeconds });
   const button = h('button', { type: 'submit' }, 'Save settings');
   const form = h(
     'form',
@@ -114,6 +124,9 @@ function settingsSection(stream: Stream, save: (changes: StreamChanges) => Promi
     h('label', { class: 'check' }, signed, ' Viewers need a signed playback URL (the player here gets one for you)'),
     h('label', { for: 'allowed-origins' }, 'Web sites that may embed the player'),
     origins,
+    h('label', { class: 'check' }, record, ' Record every live session (replay it under Recordings)'),
+    h('label', { for: 'recording-timeout' }, 'Seconds a dropped publisher may take to continue the same recording'),
+    timeout,
     h('div', { class: 'buttons' }, button),
     notice.element,
   );
@@ -127,6 +140,7 @@ function settingsSection(stream: Stream, save: (changes: StreamChanges) => Promi
           .split(',')
           .map((origin) => origin.trim())
           .filter((origin) => origin !== ''),
+        recording: { mode: record.checked ? 'automatic' : 'off', timeoutSeconds: Number(timeout.value) },
       });
       notice.success('Saved. The edges apply playback settings within seconds.');
     });

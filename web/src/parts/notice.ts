@@ -10,6 +10,11 @@ export class Notice {
     if (!(error instanceof ApiProblem)) console.error(error);
   }
 
+  /** A problem the page itself words (not an API answer). */
+  failure(text: string): void {
+    this.show('error', text);
+  }
+
   success(text: string): void {
     this.show('success', text);
   }

@@ -1,7 +1,7 @@
 import type { ApiClient } from '../api-client.js';
 import type { Stream } from '../api-types.js';
 import { h, replaceChildren } from '../dom.js';
-import Hls from '../vendor/hls.min.mjs';
+import { playHls } from '../hls-playback.js';
 
 /**
  * The stream played as a viewer sees it: hls.js on the edge's playback URL (a fresh signed URL
@@ -13,7 +13,7 @@ export class PlayerPanel {
   private readonly state = h('p', { class: 'hint', 'data-testid': 'player-state' }, 'Waiting for the stream to go live.');
   private readonly link = h('code', { class: 'url' });
   readonly element = h('div', { class: 'player' }, this.video, this.state, h('p', {}, 'Playback URL: ', this.link));
-  private hls: Hls | undefined;
+  private stop: (() => void) | undefined;
   private starting = false;
   private disposed = false;
 
@@ -28,13 +28,13 @@ export class PlayerPanel {
 
   /** Called with each lifecycle reading. */
   update(live: boolean): void {
-    if (live && !this.hls && !this.starting && !this.disposed) void this.start();
+    if (live && !this.stop && !this.starting && !this.disposed) void this.start();
   }
 
   dispose(): void {
     this.disposed = true;
-    this.hls?.destroy();
-    this.hls = undefined;
+    this.stop?.();
+    this.stop = undefined;
   }
 
   private async start(): Promise<void> {
@@ -44,22 +44,18 @@ export class PlayerPanel {
       if (this.disposed) return;
       // The URL may carry a token: shown without it.
       replaceChildren(this.link, url.split('?')[0] ?? url);
-      if (!Hls.isSupported()) {
-        this.video.src = url;
-        void this.video.play().catch(() => undefined);
-        return;
-      }
-      const hls = new Hls({ liveSyncDurationCount: 3 });
-      this.hls = hls;
-      hls.on(Hls.Events.MANIFEST_PARSED, () => void this.video.play().catch(() => undefined));
-      hls.on(Hls.Events.ERROR, (_event, data) => {
-        if (!data.fatal) return;
-        this.say(`Playback stopped (${data.details}); retrying while the stream is live.`);
-        hls.destroy();
-        if (this.hls === hls) this.hls = undefined;
-      });
-      hls.loadSource(url);
-      hls.attachMedia(this.video);
+      const stop = playHls(
+        this.video,
+        url,
+        {
+          onFatal: (details) => {
+            this.say(`Playback stopped (${details}); retrying while the stream is live.`);
+            if (this.stop === stop) this.stop = undefined;
+          },
+        },
+        { liveSyncDurationCount: 3 },
+      );
+      this.stop = stop;
       this.say('Loading…');
     } catch (error) {
       this.say(error instanceof Error ? error.message : 'The playback URL could not be read.');

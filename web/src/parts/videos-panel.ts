@@ -1,0 +1,99 @@
+import type { ApiClient } from '../api-client.js';
+import type { Stream, Video } from '../api-types.js';
+import { h, replaceChildren } from '../dom.js';
+import { formatBytes, formatDuration } from '../format.js';
+import { playHls, withToken } from '../hls-playback.js';
+import { repeat } from '../repeat.js';
+import { Notice, act } from './notice.js';
+
+/** Recordings change when a session starts or ends: read again this often. */
+const REFRESH_MS = 5000;
+
+/**
+ * The stream's videos (seed 004): the session being recorded and the recorded ones, newest first,
+ * each replayable here through the edge and deletable after a confirmation.
+ */
+export class VideosPanel {
+  private readonly notice = new Notice();
+  private readonly rows = h('tbody', {});
+  private readonly table = h(
+    'table',
+    { 'data-testid': 'videos' },
+    h('thead', {}, h('tr', {}, ...['Recorded', 'State', 'Duration', 'Size', ''].map((title) => h('th', {}, title)))),
+    this.rows,
+  );
+  private readonly empty = h('p', { class: 'hint' }, 'No recordings yet: each live session is recorded while recording is on (Settings).');
+  private readonly replay = h('video', { controls: true, muted: true, playsinline: true, hidden: true, 'data-testid': 'replay' });
+  readonly element = h(
+    'section',
+    { class: 'card player', 'data-testid': 'recordings' },
+    h('h2', {}, 'Recordings'),
+    h('div', { class: 'scroll' }, this.table),
+    this.empty,
+    this.replay,
+    this.notice.element,
+  );
+  private readonly stopRefresh: () => void;
+  private stopReplay: (() => void) | undefined;
+
+  constructor(
+    private readonly api: ApiClient,
+    private readonly stream: () => Stream,
+  ) {
+    this.stopRefresh = repeat(() => this.refresh(), REFRESH_MS);
+  }
+
+  dispose(): void {
+    this.stopRefresh();
+    this.stopReplay?.();
+  }
+
+  private async refresh(): Promise<void> {
+    try {
+      const { data } = await this.api.get<{ data: Video[] }>(`/streams/${this.stream().id}/videos`);
+      this.empty.hidden = data.length > 0;
+      this.table.hidden = data.length === 0;
+      replaceChildren(this.rows, ...data.map((video) => this.row(video)));
+    } catch (error) {
+      this.notice.error(error);
+    }
+  }
+
+  private row(video: Video): HTMLTableRowElement {
+    const recording = video.status.state === 'live-inprogress';
+    const play = h('button', { type: 'button', class: 'secondary', disabled: !video.readyToStream && !recording }, 'Play');
+    play.addEventListener('click', () => void act(play, this.notice, () => this.play(video)));
+    const remove = h('button', { type: 'button', class: 'danger', disabled: recording }, 'Delete');
+    remove.addEventListener('click', () => {
+      if (!confirm(`Delete the recording of ${new Date(video.created).toLocaleString()}? It cannot be played again.`)) return;
+      void act(remove, this.notice, async () => {
+        await this.api.delete(`/videos/${video.uid}`);
+        await this.refresh();
+      });
+    });
+    const size = video.input.width > 0 ? `${video.input.width}x${video.input.height}, ` : '';
+    return h(
+      'tr',
+      { 'data-video-uid': video.uid },
+      h('td', {}, new Date(video.created).toLocaleString()),
+      h('td', {}, h('span', { class: `badge ${recording ? 'live' : 'push-idle'}`, 'data-state': video.status.state }, recording ? 'recording' : 'ready')),
+      h('td', {}, video.duration >= 0 ? formatDuration(video.duration) : '–'),
+      h('td', {}, `${size}${formatBytes(video.size)}`),
+      h('td', { class: 'actions' }, play, remove),
+    );
+  }
+
+  private async play(video: Video): Promise<void> {
+    const stream = this.stream();
+    let token: string | null = null;
+    if (stream.require_signed_urls) {
+      const { playback_url: url } = await this.api.post<{ playback_url: string }>(`/streams/${stream.id}/playback-token`, {});
+      token = new URL(url).searchParams.get('token');
+    }
+    this.stopReplay?.();
+    this.replay.hidden = false;
+    this.stopReplay = playHls(this.replay, withToken(video.playback.hls, token), {
+      onFatal: (details) => this.notice.failure(`The recording could not be played (${details}). Try again in a moment.`),
+    });
+  }
+}
