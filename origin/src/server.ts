@@ -20,6 +20,7 @@ import { OriginMetrics } from './origin-metrics.js';
 import { Recorder } from './recording/recorder.js';
 import { closeUnfinishedRecordings } from './recording/recording-recovery.js';
 import { RecordingRetention } from './recording/recording-retention.js';
+import { VideoReporter } from './recording/video-reporter.js';
 import { readOriginSettings } from './settings.js';
 
 const logger = createLogger('origin');
@@ -32,13 +33,36 @@ async function main(): Promise<void> {
   if (recovered.closed.length + recovered.removed.length > 0) {
     logger.warn({ closed: recovered.closed, removed: recovered.removed }, 'closed the recordings a previous run left open');
   }
-  const retention = new RecordingRetention({ recordingsPath: settings.recordings.recordingsPath, retentionDays: settings.recordings.retentionDays, logger });
+  const api = new InternalApiClient({
+    apiUrl: settings.apiUrl,
+    token: settings.internalToken,
+    timeoutMs: settings.authorizeTimeoutMs,
+    connections: settings.apiConnections,
+  });
+  // Declared before the recorder, whose changes it reports; it starts once the recorder exists.
+  const videoReporter: VideoReporter = new VideoReporter({
+    registry: api,
+    recordingsPath: settings.recordings.recordingsPath,
+    originId: settings.originId,
+    originHost: settings.originHost,
+    intervalMs: settings.recordings.reportIntervalMs,
+    discard: (uid) => recorder.discard(uid),
+    logger,
+  });
+  const retention = new RecordingRetention({
+    recordingsPath: settings.recordings.recordingsPath,
+    retentionDays: settings.recordings.retentionDays,
+    logger,
+    onRemoved: (folders) => videoReporter.removed(folders),
+  });
   retention.start();
-  const recorder = new Recorder({
+  const recorder: Recorder = new Recorder({
     recordingsPath: settings.recordings.recordingsPath,
     targetDurationSeconds: Math.ceil(settings.segments.targetDurationSeconds),
     logger,
+    onChange: (stream, uid) => videoReporter.changed(stream, uid),
   });
+  videoReporter.start();
 
   const hls = new HlsDirectoryWriter({
     hlsPath: settings.hls.hlsPath,
@@ -65,12 +89,6 @@ async function main(): Promise<void> {
     fallbacksPlaying: () => streams.fallbacks,
     publishes: () => streams.publishes(),
     pushStates: () => restream.pushStates(),
-  });
-  const api = new InternalApiClient({
-    apiUrl: settings.apiUrl,
-    token: settings.internalToken,
-    timeoutMs: settings.authorizeTimeoutMs,
-    connections: settings.apiConnections,
   });
   const fallbackCache = new FallbackCache({
     cachePath: settings.fallback.cachePath,
@@ -163,6 +181,7 @@ async function main(): Promise<void> {
     draining: () => draining,
     metrics,
     metricsToken: settings.metricsToken,
+    recording: (uid) => videoReporter.recording(uid),
   });
 
   await http.listen({ host: settings.httpHost, port: settings.httpPort });
@@ -196,6 +215,7 @@ async function main(): Promise<void> {
     // Every session's last segment is in: each open video closes, playable up to here.
     await recorder.closeAll();
     retention.stop();
+    videoReporter.stop();
     await rtmp.close();
     await restream.stop();
     await heartbeat?.stop();

@@ -9,6 +9,7 @@ import {
   SettingError,
   type Env,
 } from '../../service-kit/src/env-settings.js';
+import { ORIGIN_HOST_PATTERN } from '../../internal-api/src/fields.js';
 import { readInternalToken } from '../../internal-api/src/internal-token.js';
 import type { IngestDescription } from './control/ingest-heartbeat.js';
 import { readFallbackSettings, type FallbackSettings } from './fallback/fallback-settings.js';
@@ -25,6 +26,12 @@ export interface OriginSettings {
   rtmpLimits: RtmpIngestLimits;
   httpHost: string;
   httpPort: number;
+  /**
+   * ORIGIN_HOST: `host:port` of this HTTP server as edges reach it (discovery's setting of the same
+   * name): sent with every video report, the edges fetch recordings from there. Default
+   * 127.0.0.1:<ORIGIN_HTTP_PORT>.
+   */
+  originHost: string;
   /** API_URL: the API's internal listener. */
   apiUrl: string;
   /** INTERNAL_TOKEN: sent with every request to the API. */
@@ -76,6 +83,7 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
     rtmpLimits: readRtmpIngestLimits(env),
     httpHost: readString(env, 'ORIGIN_HTTP_HOST', '0.0.0.0'),
     httpPort: readPort(env, 'ORIGIN_HTTP_PORT', 8080),
+    originHost: readOriginHost(env),
     apiUrl: readHttpUrl(env, 'API_URL', 'http://127.0.0.1:9091'),
     internalToken: readInternalToken(env),
     apiConnections: readInteger(env, 'API_CONNECTIONS', 16, { min: 1, max: 1_024 }),
@@ -102,6 +110,12 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
     restreamStatusIntervalMs: readInteger(env, 'RESTREAM_STATUS_INTERVAL_MS', 2000, { min: 100 }),
     fallback: readFallbackSettings(env),
   };
+}
+
+function readOriginHost(env: Env): string {
+  const value = readString(env, 'ORIGIN_HOST', `127.0.0.1:${readPort(env, 'ORIGIN_HTTP_PORT', 8080)}`);
+  if (!new RegExp(ORIGIN_HOST_PATTERN).test(value)) throw new SettingError('ORIGIN_HOST', value, 'host:port, e.g. 127.0.0.1:8080');
+  return value;
 }
 
 function readOriginId(env: Env, rtmpPort: number): string {

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serveMetrics, type ServiceMetrics } from '../../../service-kit/src/service-metrics.js';
 import { hlsFileRoutes } from './hls-file-routes.js';
+import { recordingRoutes, type RecordingRoutesOptions } from './recording-routes.js';
 import type { LowLatencyOutputs } from './llhls-routes.js';
 import { InternalError, InvalidPathError, RouteNotFoundError, errorBodySchema, sendError } from './http-errors.js';
 
@@ -24,6 +25,8 @@ export interface HttpAppOptions {
   metrics?: ServiceMetrics;
   /** METRICS_TOKEN: the bearer token a scrape must send; unset, /metrics is open. */
   metricsToken?: string;
+  /** The recordings this origin holds, served at `/videos/<uid>/<file>`; without it none are. */
+  recording?: RecordingRoutesOptions['recording'];
 }
 
 /** Longest path parameter the router accepts: a 128-character stream name fits with room to spare. */
@@ -64,7 +67,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
       // The only validated input is the path parameters.
       const name = error.validation[0]?.instancePath.replace(/^\//, '');
       const value = (request.params as Record<string, string | undefined>)[name ?? ''];
-      const what = name === 'file' ? 'playlist or segment name' : 'stream name';
+      const what = name === 'file' ? 'playlist or segment name' : name === 'uid' ? 'video uid' : 'stream name';
       return sendError(
         reply,
         new InvalidPathError(value === undefined ? `${request.url} is not a valid path` : `${JSON.stringify(value)} is not a valid ${what}`),
@@ -117,6 +120,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   if (options.metrics) serveMetrics(app, options.metrics, { token: options.metricsToken });
 
   app.register(hlsFileRoutes, { hlsPath: options.hlsPath, lowLatency: options.lowLatency });
+  if (options.recording) app.register(recordingRoutes, { recording: options.recording });
   return app;
 }
 

@@ -12,7 +12,7 @@ import { errorCode } from '../file-error-code.js';
 /** A playlist or segment name: no leading dot, no slash, no `.tmp`, only the two HLS types. */
 export const HLS_FILE_NAME_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.(m3u8|ts)$/;
 
-type HlsFileType = 'm3u8' | 'ts';
+export type HlsFileType = 'm3u8' | 'ts';
 
 const CONTENT_TYPES: Record<HlsFileType, string> = {
   m3u8: 'application/vnd.apple.mpegurl',
@@ -26,7 +26,7 @@ const CONTENT_TYPES: Record<HlsFileType, string> = {
  * reused (the media sequence only grows, and a new session starts it from the clock), so a
  * segment's bytes never change and may be cached for good.
  */
-const CACHE_CONTROL: Record<HlsFileType, string> = {
+export const CACHE_CONTROL: Record<HlsFileType, string> = {
   m3u8: 'no-cache',
   ts: 'public, max-age=31536000, immutable',
 };
@@ -85,6 +85,7 @@ async function sendFile(
   reply: FastifyReply,
   handle: FileHandle,
   type: HlsFileType,
+  cacheControl: string = CACHE_CONTROL[type],
 ): Promise<FastifyReply> {
   const stat = await handle.stat({ bigint: true });
   if (!stat.isFile()) {
@@ -96,7 +97,7 @@ async function sendFile(
   const modified = new Date(Number(stat.mtimeMs));
   reply
     .header('content-type', CONTENT_TYPES[type])
-    .header('cache-control', CACHE_CONTROL[type])
+    .header('cache-control', cacheControl)
     .header('etag', etag)
     .header('last-modified', modified.toUTCString());
 
@@ -111,6 +112,34 @@ async function sendFile(
     return reply.send(request.method === 'HEAD' ? undefined : '');
   }
   return reply.send(handle.createReadStream({ start: 0, end: size - 1 }));
+}
+
+export function hlsFileType(file: string): HlsFileType {
+  return file.endsWith('.m3u8') ? 'm3u8' : 'ts';
+}
+
+/** Opens `path` and sends it (see sendFile); 404 naming `label` when there is no such file. */
+export async function sendFileAt(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  path: string,
+  label: string,
+  type: HlsFileType,
+  cacheControl: string = CACHE_CONTROL[type],
+): Promise<FastifyReply> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if (['ENOENT', 'ENOTDIR'].includes(errorCode(error) ?? '')) return sendError(reply, new MediaNotFoundError(label));
+    throw error;
+  }
+  try {
+    return await sendFile(request, reply, handle, type, cacheControl);
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw error;
+  }
 }
 
 /** `GET|HEAD /<stream>/<file>`: playlists and segments below HLS_PATH, read-only, and the LL-HLS and DASH files. */
@@ -132,22 +161,7 @@ export const hlsFileRoutes: FastifyPluginAsync<HlsFileRoutesOptions> = async (ap
         const dashName = parseDashMediaName(file);
         if (dashName) return sendDashMedia(request, reply, stream, file, dashName, lowLatency.get(stream));
       }
-      const type: HlsFileType = file.endsWith('.m3u8') ? 'm3u8' : 'ts';
-      let handle: FileHandle;
-      try {
-        handle = await open(join(hlsPath, stream, file), 'r');
-      } catch (error) {
-        if (['ENOENT', 'ENOTDIR'].includes(errorCode(error) ?? '')) {
-          return sendError(reply, new MediaNotFoundError(`${stream}/${file}`));
-        }
-        throw error;
-      }
-      try {
-        return await sendFile(request, reply, handle, type);
-      } catch (error) {
-        await handle.close().catch(() => undefined);
-        throw error;
-      }
+      return sendFileAt(request, reply, join(hlsPath, stream, file), `${stream}/${file}`, hlsFileType(file));
     },
   });
 };

@@ -46,6 +46,11 @@ export interface RecorderOptions {
   now?: () => number;
   /** Video uids; default 16 random bytes as hex. */
   newUid?: () => string;
+  /**
+   * A video's state changed on disk: its first segment is listed (live-inprogress) or it is closed
+   * (ready). The videos reporter tells the API at once rather than at its next period.
+   */
+  onChange?: (stream: string, uid: string) => void;
 }
 
 /** One video being recorded (or waiting for its publisher) on this origin. */
@@ -130,6 +135,25 @@ export class Recorder {
     if (video) await this.closeVideo(video);
   }
 
+  /**
+   * The API answered keep: false for an open video (deleted through /v1 while recording): it is
+   * recorded no further and its files are removed. False when no open video has that uid.
+   */
+  async discard(uid: string): Promise<boolean> {
+    const video = [...this.videos.values()].find((open) => open.info.uid === uid);
+    if (!video) return false;
+    video.cancelTimeout?.();
+    delete video.cancelTimeout;
+    this.videos.delete(video.stream);
+    video.finished = true;
+    video.closing = this.enqueue(video, () => removeRecording(video.folder)).catch((error: unknown) => {
+      this.options.logger.error({ err: error, video: uid }, 'removing a discarded recording failed');
+    });
+    await video.closing;
+    this.options.logger.info({ stream: video.stream, video: uid }, 'recording discarded: the video was deleted');
+    return true;
+  }
+
   /** Closes every open video now (the origin stops): each plays up to here. */
   async closeAll(): Promise<void> {
     this.closing = true;
@@ -180,6 +204,7 @@ export class Recorder {
       video.info.height = segment.height;
     }
     await writeRecording(video.folder, video.playlist, video.info);
+    if (video.playlist.segments.length === 1) this.options.onChange?.(video.stream, video.info.uid);
   }
 
   private closeVideo(video: Video): Promise<void> {
@@ -197,6 +222,7 @@ export class Recorder {
       video.playlist.ended = true;
       video.info.ended = new Date(this.now()).toISOString();
       await writeRecording(video.folder, video.playlist, video.info);
+      this.options.onChange?.(video.stream, video.info.uid);
       this.options.logger.info(
         { stream: video.stream, video: video.info.uid, durationSeconds: video.info.duration_s, bytes: video.info.size_bytes },
         'recording closed',

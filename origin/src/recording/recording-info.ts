@@ -1,3 +1,5 @@
+import { VIDEO_UID_PATTERN as VIDEO_UID_CONTRACT_PATTERN } from '../../../internal-api/src/video-contract.js';
+
 /**
  * `recording.json` beside a recording's playlist: what the videos API lists without reading the
  * media. Pure: data to text and back.
@@ -20,7 +22,8 @@ export interface RecordingInfo {
   height: number | null;
 }
 
-export const VIDEO_UID_PATTERN = /^[0-9a-f]{32}$/;
+/** The contract's video uid (internal-api/src/video-contract.ts), which the API validates reports against. */
+export const VIDEO_UID_PATTERN = new RegExp(VIDEO_UID_CONTRACT_PATTERN);
 
 export class RecordingInfoError extends Error {
   readonly code = 'LIVE_ERR_RECORDING_INFO';

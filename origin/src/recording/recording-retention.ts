@@ -12,6 +12,8 @@ export interface RecordingRetentionOptions {
   logger: Logger;
   schedule?: ScheduleTimer;
   now?: () => number;
+  /** The recording folders a sweep removed (the videos reporter withdraws them from the API). */
+  onRemoved?: (folders: string[]) => void;
 }
 
 /** Removes closed recordings past RECORDING_RETENTION_DAYS: once at start, then every hour. */
@@ -34,7 +36,10 @@ export class RecordingRetention {
     const { recordingsPath, retentionDays, logger, now = Date.now, schedule = scheduleUnrefTimer } = this.options;
     try {
       const removed = await removeExpiredRecordings(recordingsPath, retentionDays * DAY_MS, now());
-      if (removed.length > 0) logger.info({ removed: removed.length, retentionDays }, 'removed recordings past their retention');
+      if (removed.length > 0) {
+        logger.info({ removed: removed.length, retentionDays }, 'removed recordings past their retention');
+        this.options.onRemoved?.(removed);
+      }
     } catch (error) {
       logger.warn({ err: error }, 'the recordings retention sweep failed; it runs again in an hour');
     }

@@ -6,11 +6,14 @@ export interface RecordingStorageSettings {
   recordingsPath: string;
   /** RECORDING_RETENTION_DAYS: closed recordings older than this are removed (at start and hourly). Default 30. */
   retentionDays: number;
+  /** VIDEO_REPORT_INTERVAL_SECONDS: how often every recording is reported to the API again. Default 30. */
+  reportIntervalMs: number;
 }
 
 export function readRecordingStorageSettings(env: Env): RecordingStorageSettings {
   return {
     recordingsPath: resolve(readString(env, 'RECORDINGS_PATH', '.run/recordings')),
     retentionDays: readInteger(env, 'RECORDING_RETENTION_DAYS', 30, { min: 1, max: 36_500 }),
+    reportIntervalMs: readInteger(env, 'VIDEO_REPORT_INTERVAL_SECONDS', 30, { min: 1, max: 3_600 }) * 1000,
   };
 }

@@ -1,0 +1,155 @@
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import { pino } from 'pino';
+import type { VideoReport, VideoReportAnswer } from '../../../internal-api/src/video-contract.js';
+import { ManualTimers } from '../../../test-support/manual-timers.js';
+import { buildHttpApp } from '../../src/http/app.js';
+import { Recorder } from '../../src/recording/recorder.js';
+import { VideoReporter, type VideoRegistry } from '../../src/recording/video-reporter.js';
+
+const logger = pino({ level: 'silent' });
+const STREAM = 'abc12345';
+const UID = '0'.repeat(31) + '1';
+
+/** An API stand-in that records every report and answers `keep` as told. */
+class FakeRegistry implements VideoRegistry {
+  reports: Array<{ uid: string; report: VideoReport }> = [];
+  withdrawn: string[] = [];
+  keep = true;
+  failing = false;
+  private waiters: Array<() => void> = [];
+
+  async reportVideo(uid: string, report: VideoReport): Promise<VideoReportAnswer> {
+    if (this.failing) throw new Error('API down');
+    this.reports.push({ uid, report });
+    for (const wake of this.waiters.splice(0)) wake();
+    return { keep: this.keep };
+  }
+
+  async withdrawVideo(uid: string): Promise<void> {
+    this.withdrawn.push(uid);
+  }
+
+  /** Resolves once `count` reports arrived and were acted on. */
+  async until(count: number): Promise<void> {
+    while (this.reports.length < count) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function setup(t: Test) {
+  const root = t.testdir({ live: {}, recordings: {} });
+  const recordingsPath = join(root, 'recordings');
+  const registry = new FakeRegistry();
+  const timers = new ManualTimers();
+  const recorder: Recorder = new Recorder({
+    recordingsPath,
+    targetDurationSeconds: 2,
+    logger,
+    schedule: timers.schedule,
+    newUid: () => UID,
+    onChange: (stream, uid) => reporter.changed(stream, uid),
+  });
+  const reporter: VideoReporter = new VideoReporter({
+    registry,
+    recordingsPath,
+    originId: 'origin-a',
+    originHost: '127.0.0.1:8080',
+    intervalMs: 30_000,
+    discard: (uid) => recorder.discard(uid),
+    logger,
+    schedule: timers.schedule,
+  });
+  t.teardown(() => reporter.stop());
+  let sequence = 0;
+  const segment = async (recording: NonNullable<ReturnType<Recorder['start']>>) => {
+    const file = join(root, 'live', `${sequence++}.ts`);
+    await writeFile(file, Buffer.alloc(1000, sequence));
+    await recording.addSegment({ file, durationSeconds: 2, bytes: 1000, width: 640, height: 360 });
+  };
+  return { root, recordingsPath, registry, recorder, reporter, timers, segment };
+}
+
+t.test('a recording is reported when its first segment is listed, when it closes, and every period', async (t) => {
+  const { registry, recorder, reporter, timers, segment } = setup(t);
+  const recording = recorder.start(STREAM, { mode: 'automatic', timeout_seconds: 0 });
+  if (!recording) throw new Error('automatic mode records');
+  await segment(recording);
+  await registry.until(1);
+  t.match(registry.reports[0], {
+    uid: UID,
+    report: { stream: STREAM, origin_id: 'origin-a', origin_host: '127.0.0.1:8080', state: 'live-inprogress', ended: null, width: 640 },
+  });
+  t.match(reporter.recording(UID), { stream: STREAM, ready: false });
+  await segment(recording);
+  await recording.publisherLeft();
+  await registry.until(2);
+  t.match(registry.reports[1]?.report, { state: 'ready', duration_s: 4, size_bytes: 2000 });
+  t.match(reporter.recording(UID), { ready: true });
+
+  reporter.start();
+  await registry.until(3);
+  t.match(registry.reports[2]?.report, { state: 'ready' }, 'the start lists the disk and reports what it holds');
+  timers.advance(30_000);
+  await registry.until(4);
+  t.equal(registry.reports[3]?.uid, UID, 'and again at each period');
+});
+
+t.test('keep: false removes the files (an open video stops recording); a failed report waits for the next period', async (t) => {
+  const { registry, recorder, reporter, timers, segment, recordingsPath } = setup(t);
+  const recording = recorder.start(STREAM, { mode: 'automatic', timeout_seconds: 0 });
+  if (!recording) throw new Error('automatic mode records');
+  registry.failing = true;
+  await segment(recording);
+  await reporter.sweep();
+  t.equal(registry.reports.length, 0);
+  registry.failing = false;
+  registry.keep = false;
+  timers.advance(30_000);
+  await registry.until(1);
+  await reporter.sweep();
+  t.same(await readdir(recordingsPath), [], 'the recording and its stream folder are gone');
+  t.equal(recorder.size, 0, 'the open video is no longer recorded');
+  await segment(recording);
+  t.same(await readdir(recordingsPath), [], 'a later segment of the session is not kept');
+  t.equal(reporter.recording(UID), undefined);
+});
+
+t.test('retention removals are withdrawn', async (t) => {
+  const { registry, reporter, recordingsPath } = setup(t);
+  reporter.removed([join(recordingsPath, STREAM, UID)]);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(registry.withdrawn, [UID]);
+});
+
+t.test('GET /videos/<uid>/<file> serves only held recordings, immutable once ready', async (t) => {
+  const { registry, recorder, reporter, segment, root } = setup(t);
+  const app = buildHttpApp({ hlsPath: join(root, 'live'), recording: (uid) => reporter.recording(uid) });
+  t.teardown(() => app.close());
+  const get = (url: string) => app.inject({ method: 'GET', url });
+  t.equal((await get(`/videos/${UID}/index.m3u8`)).statusCode, 404, 'not held yet');
+
+  const recording = recorder.start(STREAM, { mode: 'automatic', timeout_seconds: 0 });
+  if (!recording) throw new Error('automatic mode records');
+  await segment(recording);
+  await registry.until(1);
+  const live = await get(`/videos/${UID}/index.m3u8`);
+  t.equal(live.statusCode, 200);
+  t.match(live.body, /#EXT-X-PLAYLIST-TYPE:EVENT/);
+  t.equal(live.headers['cache-control'], 'no-cache', 'an EVENT playlist still grows');
+  t.equal((await get(`/videos/${UID}/0.ts`)).headers['cache-control'], 'public, max-age=31536000, immutable');
+
+  await recording.publisherLeft();
+  await registry.until(2);
+  const ready = await get(`/videos/${UID}/index.m3u8`);
+  t.match(ready.body, /#EXT-X-ENDLIST/);
+  t.equal(ready.headers['cache-control'], 'public, max-age=31536000, immutable');
+  t.equal((await get(`/videos/${UID}/0.ts`)).body.length, 1000);
+
+  t.equal((await get(`/videos/${UID}/recording.json`)).statusCode, 400, 'only the playlist and segments');
+  t.equal((await get(`/videos/${UID}/..%2F..%2Flive%2F0.ts`)).statusCode, 400);
+  t.equal((await get(`/videos/${'f'.repeat(32)}/index.m3u8`)).statusCode, 404, 'a uid it does not hold');
+  t.equal((await get('/videos/NOT-A-UID/index.m3u8')).statusCode, 400);
+  t.equal((await get(`/videos/${UID}/7.ts`)).statusCode, 404);
+});
