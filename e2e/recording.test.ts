@@ -9,6 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { publishWithFfmpeg } from '../test-support/ffmpeg.js';
+import { sumOf } from '../test-support/prometheus-text.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { startPlatform, type Platform } from './platform-harness.js';
 import { v1Request } from './v1-request.js';
@@ -125,6 +126,9 @@ t.test('a published session becomes a closed VOD recording that plays for as lon
   let bytes = 0;
   for (const segment of segments) bytes += (await stat(path.join(folder!, segment))).size;
   t.equal(info.size_bytes, bytes, 'recording.json counts the bytes of its segments');
+  const metrics = await (await fetch(`${platform.originUrl}/metrics`)).text();
+  t.ok(sumOf(metrics, 'origin_recorded_bytes_total') >= bytes, 'the origin counts the recorded bytes');
+  t.equal(sumOf(metrics, 'origin_recording_failures_total'), 0, 'no recording work failed');
   const recordedKbps = (bytes * 8) / 1000 / info.duration_s;
   t.comment(
     `figures: ${Math.round(bytes / info.duration_s)} bytes/s recorded = ${recordedKbps.toFixed(0)} kb/s for ` +

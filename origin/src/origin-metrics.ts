@@ -21,6 +21,10 @@ export interface OriginMetricSources {
   publishes(): Array<{ stream: string; bytesIn: number }>;
   /** The state of every restream push. */
   pushStates(): RestreamState[];
+  /** Videos being recorded or waiting for their publisher. */
+  recordingsOpen(): number;
+  /** Segment bytes recorded since the origin started, and recording work (a segment, a close) that failed. */
+  recordingTotals(): { bytes: number; failures: number };
 }
 
 const PUSH_STATES: readonly RestreamState[] = ['idle', 'connecting', 'live', 'retrying', 'failed', 'disabled'];
@@ -50,6 +54,23 @@ export class OriginMetrics extends ServiceMetrics implements PublishRefusalCount
         for (const { stream, bytesIn } of sources.publishes()) this.inc({ stream }, bytesIn);
       },
     });
+    this.gauge('origin_recordings_open', 'Videos being recorded on this origin, or waiting for their publisher to come back.', (gauge) =>
+      gauge.set(sources.recordingsOpen()),
+    );
+    for (const [name, help, total] of [
+      ['origin_recorded_bytes_total', 'Segment bytes kept in recordings (hard-linked or copied) since the origin started.', 'bytes'],
+      ['origin_recording_failures_total', 'Recording work that failed: a segment not kept, or a video not closed (the live stream is not affected).', 'failures'],
+    ] as const) {
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc(sources.recordingTotals()[total]);
+        },
+      });
+    }
     this.segmentDelay = this.histogram(
       'origin_segment_delay_seconds',
       'Time from the frame that closes a segment to the playlist naming it being on disk.',

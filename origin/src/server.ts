@@ -89,6 +89,8 @@ async function main(): Promise<void> {
     fallbacksPlaying: () => streams.fallbacks,
     publishes: () => streams.publishes(),
     pushStates: () => restream.pushStates(),
+    recordingsOpen: () => recorder.size,
+    recordingTotals: () => recorder.recordingTotals,
   });
   const fallbackCache = new FallbackCache({
     cachePath: settings.fallback.cachePath,

@@ -88,11 +88,17 @@ export class Recorder {
   private readonly now: () => number;
   private readonly newUid: () => string;
   private closing = false;
+  private readonly totals = { bytes: 0, failures: 0 };
 
   constructor(private readonly options: RecorderOptions) {
     this.schedule = options.schedule ?? scheduleUnrefTimer;
     this.now = options.now ?? Date.now;
     this.newUid = options.newUid ?? randomVideoUid;
+  }
+
+  /** Segment bytes kept since start, and segments or closes that failed. */
+  get recordingTotals(): { bytes: number; failures: number } {
+    return { ...this.totals };
   }
 
   /** Videos open on this origin (recording or waiting for their publisher). */
@@ -119,7 +125,10 @@ export class Recorder {
     const session = video.session;
     const timeoutMs = setting.timeout_seconds * 1000;
     return {
-      addSegment: (segment) => this.enqueue(video, () => this.add(video, session, segment)),
+      addSegment: (segment) => this.enqueue(video, () => this.add(video, session, segment)).catch((error: unknown) => {
+        this.totals.failures += 1;
+        throw error;
+      }),
       publisherLeft: async (final = false) => {
         // A later session took the video over: its own leave decides.
         if (video.session !== session || video.closing) return;
@@ -199,6 +208,7 @@ export class Recorder {
     video.playlist.segments.push({ uri, durationSeconds: Math.round(segment.durationSeconds * 1000) / 1000, discontinuity });
     video.info.duration_s = durationSecondsOf(video.playlist);
     video.info.size_bytes += segment.bytes;
+    this.totals.bytes += segment.bytes;
     if (segment.width && segment.height) {
       video.info.width = segment.width;
       video.info.height = segment.height;
@@ -229,6 +239,7 @@ export class Recorder {
       );
     });
     video.closing = closed.catch((error: unknown) => {
+      this.totals.failures += 1;
       this.options.logger.error({ err: error, video: video.info.uid }, 'closing a recording failed');
     });
     return video.closing;

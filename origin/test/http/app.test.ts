@@ -212,7 +212,14 @@ t.test('GET /ready: 503 draining from the moment the origin drains, /health stil
 });
 
 t.test('GET /metrics: the origin metrics, behind METRICS_TOKEN when set', async (t) => {
-  const metrics = new OriginMetrics({ liveStreams: () => 2, fallbacksPlaying: () => 0, publishes: () => [], pushStates: () => ['live', 'retrying'] });
+  const metrics = new OriginMetrics({
+    liveStreams: () => 2,
+    fallbacksPlaying: () => 0,
+    publishes: () => [],
+    pushStates: () => ['live', 'retrying'],
+    recordingsOpen: () => 3,
+    recordingTotals: () => ({ bytes: 123_456, failures: 1 }),
+  });
   const app = buildHttpApp({ hlsPath: t.testdir(), metrics, metricsToken: 'scrape-secret' });
   t.teardown(() => app.close());
   t.equal((await app.inject({ method: 'GET', url: '/metrics' })).statusCode, 401, 'the HTTP port is public: no figures without the token');
@@ -221,6 +228,9 @@ t.test('GET /metrics: the origin metrics, behind METRICS_TOKEN when set', async 
   t.equal(sumOf(response.body, 'origin_live_streams'), 2);
   t.equal(sumOf(response.body, 'origin_restream_pushes', { state: 'retrying' }), 1);
   t.equal(sumOf(response.body, 'origin_restream_pushes', { state: 'failed' }), 0, 'every state has its series, zero or not');
+  t.equal(sumOf(response.body, 'origin_recordings_open'), 3);
+  t.equal(sumOf(response.body, 'origin_recorded_bytes_total'), 123_456);
+  t.equal(sumOf(response.body, 'origin_recording_failures_total'), 1);
   const open = buildHttpApp({ hlsPath: t.testdir(), metrics });
   t.teardown(() => open.close());
   t.equal((await open.inject({ method: 'GET', url: '/metrics' })).statusCode, 200, 'open without a token');

@@ -69,6 +69,9 @@ t.test('a session becomes a video: EVENT while live, VOD with ENDLIST once the p
   await unlink(first);
   t.equal((await readFile(join(folder(1), '0.ts'))).byteLength, 1200, "the live window's deletion leaves the recording's segment");
 
+  t.same(recorder.recordingTotals, { bytes: 2000, failures: 0 }, 'counted for the metrics');
+  await t.rejects(recording.addSegment({ file: join(root, 'live', 'gone.ts'), durationSeconds: 2, bytes: 10 }), { code: 'ENOENT' });
+  t.same(recorder.recordingTotals, { bytes: 2000, failures: 1 }, 'a segment that could not be kept is a failure');
   await recording.publisherLeft();
   t.match(await playlist(1), /#EXT-X-PLAYLIST-TYPE:VOD\n[\s\S]*1\.ts\n#EXT-X-ENDLIST\n$/);
   t.equal((await info(1)).ended, '2026-11-30T12:00:00.000Z');
