@@ -15,6 +15,9 @@ import { waitFor } from '../test-support/wait-for.js';
 
 export type ServerKind = 'ours' | 'nginx';
 
+/** The origin's young generation cap, as scripts/platform.sh and docker-compose.yml start it. */
+export const ORIGIN_SEMI_SPACE_FLAG = '--max-semi-space-size=4';
+
 
 export interface OriginStats {
   liveStreams: number;
@@ -160,7 +163,9 @@ export async function startOurOrigin(options: {
   nodeArgs?: string[];
 }): Promise<ServerUnderTest> {
   const [rtmpPort, httpPort] = await Promise.all([freePort(), freePort()]);
-  const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
+  // As the origin is run everywhere (scripts/platform.sh, docker-compose.yml): see "Origin memory" in docs/scaling.md.
+  const nodeArgs = [ORIGIN_SEMI_SPACE_FLAG];
+  if (options.cpuProfileDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir);
   nodeArgs.push(...(options.nodeArgs ?? []));
   const startedAt = Date.now();
   const origin = startNodeService(

@@ -41,7 +41,9 @@ export function logEntriesOf(output: string): LogEntry[] {
 export function startService(name: ServiceName, env: Record<string, string>): ServiceProcess {
   const entry = path.join(repoRoot, 'dist', name, 'src', 'server.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
-  const child = spawn(process.execPath, [entry], {
+  // The origin as scripts/platform.sh starts it (see "Origin memory" in docs/scaling.md).
+  const flags = name === 'origin' ? ['--max-semi-space-size=4'] : [];
+  const child = spawn(process.execPath, [...flags, entry], {
     cwd: repoRoot,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -120,7 +120,7 @@ for origin in origin-1 origin-2; do
     ORIGIN_HTTP_HOST=0.0.0.0 ORIGIN_HTTP_PORT=8080 HLS_PATH="$hls" API_URL="$api_url" \
     INGEST_NAME="$origin" INGEST_RTMP_URL="rtmp://$lb:1935/stream/{stream_key}" \
     FALLBACK_CACHE_PATH="$run_dir/$origin/fallback-cache" RECORDINGS_PATH="$run_dir/$origin/recordings" \
-    node dist/origin/src/server.js
+    node --max-semi-space-size=4 dist/origin/src/server.js
   origin_pids+=("${pids[${#pids[@]}-1]}")
   wait_ready "$origin" "/ready does not answer 200" answers_ok "http://$(addr "$origin"):8080/ready"
   ready_file="$run_dir/$origin/discovery.ready"

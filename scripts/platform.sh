@@ -42,7 +42,10 @@ fi
 start() {
   local name="$1"
   echo "==> starting $name"
-  node "dist/$name/src/server.js" >"$log_dir/$name.log" 2>&1 &
+  # The origin's young generation is capped: see "Origin memory" in docs/scaling.md.
+  local flags=()
+  [[ $name == origin ]] && flags=(--max-semi-space-size=4)
+  node "${flags[@]}" "dist/$name/src/server.js" >"$log_dir/$name.log" 2>&1 &
   pids+=($!)
 }
 
