@@ -163,7 +163,7 @@ export function buildApi(options: AppOptions): Api {
       audit: new PublisherAudit(streams, leases, openNames),
       restream: targets,
     });
-    live.register(liveRoutes, { store: routes, streams, openNames });
+    live.register(liveRoutes, { store: routes, streams, openNames, videos });
     live.register(viewerCountRoutes, { viewers });
     live.register(videoReportRoutes, { videos, streams, openNames });
     live.register(restreamRoutes, { targets, statuses, fallbacks, files: fallbackFiles, openNames, platformUrls });

@@ -292,4 +292,21 @@ t.test('videos on a real redis-server', async (t) => {
     t.equal((await app.inject({ method: 'PUT', url: `/internal/videos/${other}`, payload: reportOf(id) })).statusCode, 404, 'not a public route');
     t.equal((await app.inject(`/internal/videos/${uid}`)).statusCode, 404, 'nor the lookup');
   });
+
+  t.test("the route lookup names a live stream's video in progress (the edge's /<id>/lifecycle), else null", async (t) => {
+    const stream = (await call(app, alice.token, 'POST', '/v1/streams', { name: 'Lifecycle' })).json();
+    const lookup = async () => (await internal.inject({ method: 'GET', url: `/streams/${stream.id}` })).json();
+    const registered = await internal.inject({
+      method: 'POST',
+      url: '/streams',
+      payload: { name: stream.id, manifest: 'index.m3u8', host: '127.0.0.1:8080' },
+    });
+    t.equal(registered.statusCode, 200);
+    t.equal((await lookup()).live_video_uid, null, 'live, nothing recorded yet');
+    const uid = newUid();
+    await report(internal, uid, reportOf(stream.id, { created: new Date(clock).toISOString() }));
+    t.equal((await lookup()).live_video_uid, uid);
+    await report(internal, uid, reportOf(stream.id, { created: new Date(clock).toISOString(), state: 'ready', ended: new Date(clock).toISOString() }));
+    t.equal((await lookup()).live_video_uid, null, 'closed: no video in progress');
+  });
 });

@@ -3,7 +3,9 @@ import { InternalApiError } from '../../internal-api/src/internal-api-errors.js'
 import type { NoRoute, StreamRoute } from '../../internal-api/src/route-contract.js';
 import { ApiRequestFailedError, RouteLookupError } from './errors.js';
 import type { RouteAnswer, RouteLookup } from './route-resolver.js';
+import type { VideoLookup } from './video-resolver.js';
 import type { ViewerReporter } from './viewer-sessions.js';
+import type { VideoLocation } from '../../internal-api/src/video-contract.js';
 
 /** A stream's live viewer count across every edge (the API's `GET /streams/:name/views`). */
 export interface LiveViewerCounts {
@@ -27,7 +29,7 @@ export interface ApiClientOptions {
  * on their own connections, so a slow sightings batch never holds one up. Failures become the
  * edge's own errors: the route resolver falls back to a known route, the viewer counts to 0.
  */
-export class ApiClient implements RouteLookup, ViewerReporter, LiveViewerCounts {
+export class ApiClient implements RouteLookup, VideoLookup, ViewerReporter, LiveViewerCounts {
   private readonly client: InternalApiClient;
 
   constructor(options: ApiClientOptions) {
@@ -44,6 +46,12 @@ export class ApiClient implements RouteLookup, ViewerReporter, LiveViewerCounts 
       throw error instanceof InternalApiError ? new RouteLookupError(stream, error.message, { cause: error }) : error;
     });
     return typeof route === 'string' ? route : routeAnswer(stream, route);
+  }
+
+  async lookupVideo(uid: string): Promise<VideoLocation | null> {
+    return this.client.lookupVideo(uid).catch((error: unknown) => {
+      throw error instanceof InternalApiError ? new ApiRequestFailedError(error.request, error.reason, { cause: error }) : error;
+    });
   }
 
   async reportViews(streams: Record<string, string[]>): Promise<void> {
@@ -74,5 +82,6 @@ function routeAnswer(stream: string, route: StreamRoute): RouteAnswer {
     ended,
     endsAtMs: ended ? Math.max(...expiries) : undefined,
     playback: { requireSignedUrls: route.playback.require_signed_urls, allowedOrigins: route.playback.allowed_origins },
+    liveVideoUid: route.live_video_uid ?? undefined,
   };
 }

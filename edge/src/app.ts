@@ -28,6 +28,8 @@ import { PlaybackGuard } from './playback-guard.js';
 import { ViewerSessions, type ViewerReporter } from './viewer-sessions.js';
 import type { EdgeSettings } from './settings.js';
 import { classifyPath, pathOf, STREAM_NAME } from './stream-path.js';
+import { Lifecycle, lifecycleOf } from './lifecycle.js';
+import { VideoResolver, type VideoLookup } from './video-resolver.js';
 
 export interface EdgeAppOptions {
   settings: EdgeSettings;
@@ -35,6 +37,8 @@ export interface EdgeAppOptions {
   routeLookup?: RouteLookup;
   /** Where viewer sightings go and live counts come from; defaults to the HTTP API too. */
   viewerApi?: ViewerReporter & LiveViewerCounts;
+  /** Where recorded videos are (`/videos/<uid>/…`); defaults to the HTTP API too. */
+  videoLookup?: VideoLookup;
   /** Without a logger the app logs nothing. */
   logger?: Logger;
   /** The media cache's settings; defaults to the EDGE_CACHE_* variables of the environment. */
@@ -96,8 +100,8 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
     },
   });
 
-  let { routeLookup, viewerApi } = options;
-  if (!routeLookup || !viewerApi) {
+  let { routeLookup, viewerApi, videoLookup } = options;
+  if (!routeLookup || !viewerApi || !videoLookup) {
     const apiClient = new ApiClient({
       apiUrl: settings.apiUrl,
       internalToken: settings.internalToken,
@@ -107,6 +111,7 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
     app.addHook('onClose', () => apiClient.close());
     routeLookup ??= apiClient;
     viewerApi ??= apiClient;
+    videoLookup ??= apiClient;
   }
   const resolver = new RouteResolver(routeLookup, {
     cacheMs: settings.routeCacheMs,
@@ -116,6 +121,13 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
     failoverMs: settings.originFailoverMs,
     apiRecoveryMs: settings.routeApiRecoveryMs,
     log: app.log.child({ component: 'route-resolver' }),
+    now: options.now,
+  });
+  const videos = new VideoResolver(videoLookup, {
+    cacheMs: settings.routeCacheMs,
+    notFoundCacheMs: settings.routeNotLiveCacheMs,
+    staleMs: settings.routeStaleMs,
+    maxEntries: settings.routeCacheMaxEntries,
     now: options.now,
   });
   const originClient = new OriginClient({
@@ -170,7 +182,7 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
     now,
   });
   const liveCounts = new LiveViewerCache(viewerApi, { cacheMs: settings.viewsCacheMs, now });
-  mediaHandler = new MediaHandler({ resolver, guard, viewers, media, metrics, log: app.log });
+  mediaHandler = new MediaHandler({ resolver, videos, guard, viewers, media, metrics, log: app.log });
 
   // Callback-style hooks: every request runs them, and an async hook costs a promise each.
   app.addHook('onRequest', (_request, reply, done) => {
@@ -213,6 +225,21 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
     async (request, reply) => {
       reply.header('cache-control', `public, max-age=${Math.max(1, Math.round(settings.viewsCacheMs / 1000))}`);
       return { liveViewers: await liveCounts.get(request.params.stream) };
+    },
+  );
+
+  // Seed 004's lifecycle of a live input (stream id) or a video uid, for players deciding what to show.
+  app.get<{ Params: { id: string } }>(
+    '/:id/lifecycle',
+    {
+      schema: {
+        params: Type.Object({ id: Type.String({ pattern: STREAM_NAME.source }) }),
+        response: { 200: Lifecycle, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-cache');
+      return lifecycleOf(request.params.id, resolver, videos);
     },
   );
 

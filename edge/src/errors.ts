@@ -26,7 +26,24 @@ export class MalformedRequestError extends createError('LIVE_ERR_MALFORMED_REQUE
 export class RouteNotFoundError extends createError('LIVE_ERR_ROUTE_NOT_FOUND', (method: string, path: string) => `no route for ${method} ${quote(path)}`) {}
 
 /** No origin serves the stream: the API's answer, or what the edge concluded from it. */
-export class StreamNotLiveError extends createError('LIVE_ERR_STREAM_NOT_LIVE', (stream: string) => `stream ${quote(stream)} is not live`) {}
+export class StreamNotLiveError extends createError('LIVE_ERR_STREAM_NOT_LIVE', (stream: string) => `stream ${quote(stream)} is not live`) {
+  /**
+   * The stream exists but nothing is live (the API's `not-live`, or an ended stream past its
+   * grace), rather than no such stream: its playlists answer 204 No Content (seed 004's live input
+   * URL), its other files 404.
+   */
+  offline = false;
+}
+
+/** A StreamNotLiveError for a stream that exists (see `offline`). */
+export function streamOffline(stream: string): StreamNotLiveError {
+  const error = new StreamNotLiveError(stream);
+  error.offline = true;
+  return error;
+}
+
+/** `/videos/<uid>/…` of a video the API does not know (never recorded, deleted, its stream gone). */
+export class VideoNotFoundError extends createError('LIVE_ERR_VIDEO_NOT_FOUND', (uid: string) => `video ${quote(uid)} does not exist`) {}
 
 /** The stream is live but its origin has no such file (yet, or any more). */
 export class MediaNotFoundError extends createError(

@@ -32,11 +32,19 @@ import { mediaKindOf, type MediaKind } from './stream-path.js';
 export interface MediaRoute extends PlaylistRoute {
   /** `host:port` of the origin holding the stream. */
   origin: string;
+  /**
+   * A closed recording: nothing of it changes any more, so its final playlist (ENDLIST) is cached
+   * and announced like a segment, for good.
+   */
+  immutable?: boolean;
 }
 
 export interface MediaRequest {
+  /** The stream, or `videos/<uid>` for a recorded video: named in errors and logs. */
   stream: string;
   file: string;
+  /** The origin's folder of the file (`videos/<uid>`); default the stream's. */
+  folder?: string;
   /**
    * What of the viewer's query reaches the origin, without `?`: an `ll.m3u8` request's canonical
    * delivery directives (low-latency-query.ts), else ''. Part of the cache key.
@@ -138,7 +146,7 @@ export class MediaDelivery {
           storedAtMs,
           playlist,
         };
-        const ttlMs = playlist && playlistLifetime(playlist, route, storedAtMs).cacheMs;
+        const ttlMs = playlist && !isImmutable(media, route) ? playlistLifetime(playlist, route, storedAtMs).cacheMs : undefined;
         // Stored under the origin that answered, which a failover may have changed; an answer
         // that may not be reused is not stored (a TTL of 0 would keep it until evicted).
         if (ttlMs !== 0) cache.put(cacheKey(head.origin, request), media, ttlMs);
@@ -229,7 +237,7 @@ export class MediaDelivery {
 
   private cacheControl(media: CachedMedia, route: MediaRoute, now: number): string {
     const { settings } = this.options;
-    if (!media.playlist) return segmentCacheControl(settings.segmentMaxAgeS);
+    if (!media.playlist || isImmutable(media, route)) return segmentCacheControl(settings.segmentMaxAgeS);
     return playlistCacheControl(playlistMaxAgeS(playlistLifetime(media.playlist, route, now), settings.endedPlaylistMaxAgeS));
   }
 }
@@ -242,13 +250,18 @@ function ignoreOutcome(): void {}
  * Per origin: after a switch of origin nothing fetched from the other one is served. The origin
  * query (only ever an `ll.m3u8` request's directives) is part of it.
  */
-function cacheKey(origin: string, request: Pick<MediaRequest, 'stream' | 'file' | 'originQuery'>): string {
+function cacheKey(origin: string, request: Pick<MediaRequest, 'stream' | 'folder' | 'file' | 'originQuery'>): string {
   return `${origin}${originPath(request)}`;
 }
 
 /** The request target the origin gets. */
-function originPath({ stream, file, originQuery }: Pick<MediaRequest, 'stream' | 'file' | 'originQuery'>): string {
-  return `/${stream}/${file}${originQuery === '' ? '' : `?${originQuery}`}`;
+function originPath({ stream, folder, file, originQuery }: Pick<MediaRequest, 'stream' | 'folder' | 'file' | 'originQuery'>): string {
+  return `/${folder ?? stream}/${file}${originQuery === '' ? '' : `?${originQuery}`}`;
+}
+
+/** A segment, or the final playlist of a closed recording (an EVENT playlist cached while it was recorded is not). */
+function isImmutable(media: CachedMedia, route: MediaRoute): boolean {
+  return !media.playlist || (route.immutable === true && media.playlist.hasEndList);
 }
 
 /** `_HLS_msn` (first in the canonical form) asks the origin to hold the request until the playlist holds that part. */
@@ -260,8 +273,8 @@ function isBlocking(originQuery: string): boolean {
  * Segments never change. A playlist is fresh for its lifetime under the route as it is now: the
  * final playlist of an ended stream is stale at once when the stream is live again.
  */
-function fresh(media: CachedMedia, route: PlaylistRoute, now: number): boolean {
-  return !media.playlist || now - media.storedAtMs < playlistLifetime(media.playlist, route, media.storedAtMs).cacheMs;
+function fresh(media: CachedMedia, route: MediaRoute, now: number): boolean {
+  return !media.playlist || isImmutable(media, route) || now - media.storedAtMs < playlistLifetime(media.playlist, route, media.storedAtMs).cacheMs;
 }
 
 function viewerCopy(media: CachedMedia, request: MediaRequest): { body: Buffer; etag: string | undefined } {

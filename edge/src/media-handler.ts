@@ -11,11 +11,14 @@ import type { PlaybackGuard } from './playback-guard.js';
 import { withManifestPlaybackToken, withPlaybackToken } from './playlist-token.js';
 import type { ResolvedRoute, RouteResolver } from './route-resolver.js';
 import { originQueryOf } from './low-latency-query.js';
-import { classifyPath, mediaKindOf, type MediaKind } from './stream-path.js';
+import { StreamNotLiveError } from './errors.js';
+import { classifyPath, mediaKindOf, VIDEOS_FOLDER, type MediaKind } from './stream-path.js';
+import type { VideoResolver } from './video-resolver.js';
 import { viewerSessionId, type ViewerSessions } from './viewer-sessions.js';
 
 export interface MediaHandlerOptions {
   resolver: RouteResolver;
+  videos: VideoResolver;
   guard: PlaybackGuard;
   viewers: ViewerSessions;
   media: MediaDelivery;
@@ -25,8 +28,15 @@ export interface MediaHandlerOptions {
 
 /** A media request, once its stream's route is known. */
 interface MediaTarget {
+  /** The stream, or `videos/<uid>` for a recorded video. */
   stream: string;
+  /** The stream whose playback policy applies (and whose tokens admit): a video's is the one it was recorded from. */
+  policyStream: string;
+  /** A recorded video: not counted as a live viewer. */
+  recorded: boolean;
   file: string;
+  /** See MediaRequest.folder. */
+  folder?: string;
   /** The raw request target, with its query. */
   url: string;
   /** See MediaRequest.originQuery. */
@@ -42,13 +52,22 @@ export class MediaHandler {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const url = req.url ?? '';
     const verdict = classifyPath(url);
-    if (verdict.kind !== 'media') return false;
+    if (verdict.kind !== 'media' && verdict.kind !== 'video') return false;
 
     const kind = mediaKindOf(verdict.file);
     try {
-      // Malformed directives are refused before anything is asked of the API or an origin.
-      const originQuery = originQueryOf(verdict.stream, verdict.file, url);
-      const answered = this.serve(req, res, { stream: verdict.stream, file: verdict.file, url, originQuery });
+      const answered =
+        verdict.kind === 'video'
+          ? this.serveVideo(req, res, verdict.uid, verdict.file, url)
+          : // Malformed directives are refused before anything is asked of the API or an origin.
+            this.serve(req, res, {
+              stream: verdict.stream,
+              policyStream: verdict.stream,
+              recorded: false,
+              file: verdict.file,
+              url,
+              originQuery: originQueryOf(verdict.stream, verdict.file, url),
+            });
       if (answered) {
         answered.then(
           () => this.count(kind, res),
@@ -67,18 +86,27 @@ export class MediaHandler {
     return this.options.resolver.resolve(request.stream).then((resolved) => this.answer(req, res, { ...request, route: resolved }));
   }
 
+  /** `/videos/<uid>/<file>`: from the origin that recorded it, under its stream's playback policy. */
+  private async serveVideo(req: IncomingMessage, res: ServerResponse, uid: string, file: string, url: string): Promise<void> {
+    const video = await this.options.videos.resolve(uid);
+    const folder = `${VIDEOS_FOLDER}/${uid}`;
+    const route = { origin: video.origin, ended: video.ready, endsAtMs: undefined, playback: video.playback, immutable: video.ready };
+    return this.answer(req, res, { stream: folder, policyStream: video.stream, recorded: true, file, folder, url, originQuery: '', route });
+  }
+
   private answer(req: IncomingMessage, res: ServerResponse, target: MediaTarget): void | Promise<void> {
     const { guard, viewers, media } = this.options;
-    const { stream, file, url, originQuery, route } = target;
+    const { stream, policyStream, file, url, originQuery, route } = target;
     const { origin, referer } = req.headers;
-    const { token } = guard.admit(stream, route.playback, { token: tokenOf(url), page: origin ?? referer });
+    const { token } = guard.admit(policyStream, route.playback, { token: tokenOf(url), page: origin ?? referer });
     const cors = guard.corsOrigin(route.playback, origin);
     if (cors !== undefined) res.setHeader('access-control-allow-origin', cors);
     if (cors !== '*') res.setHeader('vary', 'origin');
-    viewers.seen(stream, viewerSessionId(stream, req.socket.remoteAddress ?? '', req.headers['user-agent']));
+    if (!target.recorded) viewers.seen(stream, viewerSessionId(stream, req.socket.remoteAddress ?? '', req.headers['user-agent']));
     return media.serve(
       {
         stream,
+        folder: target.folder,
         file,
         originQuery,
         route,
@@ -94,6 +122,12 @@ export class MediaHandler {
   }
 
   private fail(kind: MediaKind, res: ServerResponse, thrown: unknown): void {
+    if (thrown instanceof StreamNotLiveError && thrown.offline && kind === 'playlist' && !res.headersSent) {
+      // Seed 004: the live input's URL answers 204 while nothing is live; players poll it.
+      res.writeHead(204, { 'cache-control': 'no-cache', 'access-control-allow-origin': '*' }).end();
+      this.count(kind, res);
+      return;
+    }
     const error = toEdgeError(thrown);
     logEdgeError(this.options.log, error, thrown);
     if (res.headersSent) res.destroy();

@@ -1,5 +1,5 @@
 import type { NoRoute } from '../../internal-api/src/route-contract.js';
-import { RouteApiUnavailableError, StreamNotLiveError } from './errors.js';
+import { RouteApiUnavailableError, StreamNotLiveError, streamOffline } from './errors.js';
 
 /** Who may play a stream, as the API says (seed 004's requireSignedURLs and allowedOrigins). */
 export interface PlaybackPolicy {
@@ -21,6 +21,8 @@ export interface RouteAnswer {
   /** Unix ms at which the ended stream stops being offered; undefined while live. */
   endsAtMs: number | undefined;
   playback: PlaybackPolicy;
+  /** The video recording the live session (`/<id>/lifecycle`); undefined when none is (or an older API). */
+  liveVideoUid?: string | undefined;
 }
 
 /** The one question the resolver asks. Throws when the answer cannot be had (API down, 5xx). */
@@ -34,6 +36,7 @@ export interface ResolvedRoute {
   ended: boolean;
   endsAtMs: number | undefined;
   playback: PlaybackPolicy;
+  liveVideoUid?: string | undefined;
 }
 
 export interface ResolverLog {
@@ -65,6 +68,8 @@ export interface RouteResolverOptions {
 interface Entry {
   /** The route in use; undefined when the API last said the stream is not live. */
   route: ResolvedRoute | undefined;
+  /** Without a route: the stream exists (its playlists answer 204), rather than no such stream. */
+  offline?: boolean;
   /** Every origin the API listed with it, in its order of preference (its choice first). */
   origins: readonly string[];
   /** Last time the API was asked about the stream; the cache runs from here. */
@@ -144,11 +149,10 @@ export class RouteResolver {
     return now - entry.checkedAt < reuseMs ? this.routeOf(stream, entry) : undefined;
   }
 
-  private routeOf(stream: string, { route }: Entry): ResolvedRoute {
+  private routeOf(stream: string, { route, offline }: Entry): ResolvedRoute {
+    if (route === undefined) throw offline ? streamOffline(stream) : new StreamNotLiveError(stream);
     // An ended stream whose grace ran out is over, even while the API cannot say so.
-    if (route === undefined || (route.endsAtMs !== undefined && this.now() >= route.endsAtMs)) {
-      throw new StreamNotLiveError(stream);
-    }
+    if (route.endsAtMs !== undefined && this.now() >= route.endsAtMs) throw streamOffline(stream);
     return route;
   }
 
@@ -165,7 +169,7 @@ export class RouteResolver {
     if (entry.heldSince !== undefined) {
       // Held only while its origin serves it: nothing vouches for the stream any more.
       this.options.log.info({ stream, origin }, 'the origin of a stream the route API does not list failed: forgetting it');
-      this.entries.set(stream, { route: undefined, origins: [], checkedAt: now, confirmedAt: now, stale: false });
+      this.entries.set(stream, { route: undefined, offline: true, origins: [], checkedAt: now, confirmedAt: now, stale: false });
       return undefined;
     }
     const next = entry.origins.find((candidate) => !this.avoided(stream, candidate, now));
@@ -201,7 +205,8 @@ export class RouteResolver {
       const held = answer === 'not-live' ? this.held(stream, previous, now) : undefined;
       if (held) return this.remember(stream, held);
       if (previous?.route !== undefined) this.options.log.info({ stream, origin: previous.route.origin }, FORGOTTEN[answer]);
-      return this.remember(stream, { route: undefined, origins: [], checkedAt: now, confirmedAt: now, stale: false });
+      const offline = answer === 'not-live';
+      return this.remember(stream, { route: undefined, offline, origins: [], checkedAt: now, confirmedAt: now, stale: false });
     }
     const origins = [answer.host, ...answer.origins.filter((candidate) => candidate !== answer.host)];
     // Every listed origin failed lately: try the API's choice again rather than nothing.
@@ -210,7 +215,13 @@ export class RouteResolver {
     if (previousOrigin !== undefined && previousOrigin !== origin) {
       this.options.log.info({ stream, from: previousOrigin, to: origin }, 'the stream moved to another origin: switching');
     }
-    const route: ResolvedRoute = { origin, ended: answer.ended, endsAtMs: answer.endsAtMs, playback: answer.playback };
+    const route: ResolvedRoute = {
+      origin,
+      ended: answer.ended,
+      endsAtMs: answer.endsAtMs,
+      playback: answer.playback,
+      liveVideoUid: answer.liveVideoUid,
+    };
     return this.remember(stream, { route, origins, checkedAt: now, confirmedAt: now, stale: false });
   }
 

@@ -5,11 +5,16 @@
  */
 
 import { STREAM_NAME_PATTERN } from '../../internal-api/src/stream-name.js';
+import { VIDEO_UID_PATTERN } from '../../internal-api/src/video-contract.js';
 
 /** The contract's stream name (internal-api/src/stream-name.ts). */
 export const STREAM_NAME = new RegExp(STREAM_NAME_PATTERN);
 export const MEDIA_FILE = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.(m3u8|mpd|ts|m4s|mp4|aac)$/;
 export const MAX_MEDIA_FILE_LENGTH = 255;
+/** The contract's video uid (internal-api/src/video-contract.ts). */
+export const VIDEO_UID = new RegExp(VIDEO_UID_PATTERN);
+/** Recorded videos are served under `/videos/<uid>/`. */
+export const VIDEOS_FOLDER = 'videos';
 
 /** Every character a media path may hold; `%`, `\`, `;`, `:` and the rest are refused outright. */
 const PATH_CHARACTERS = /^[A-Za-z0-9_./-]*$/;
@@ -27,6 +32,8 @@ export function mediaKindOf(file: string): MediaKind {
 
 export type PathVerdict =
   | { kind: 'media'; stream: string; file: string }
+  /** `/videos/<uid>/<media file>`: a recorded video's playlist or segment. */
+  | { kind: 'video'; uid: string; file: string }
   /** Unsafe or malformed: answered 400. */
   | { kind: 'refused'; reason: string }
   /** Harmless but not `/<stream>/<media file>`: answered 404. */
@@ -51,18 +58,34 @@ export function classifyPath(rawUrl: string): PathVerdict {
 
   const segments = path.slice(1).split('/');
   if (segments.some((segment) => segment === '.')) return refused('"." segments are not allowed');
+  if (segments.length === 3 && segments[0] === VIDEOS_FOLDER) return classifyVideoPath(segments[1] ?? '', segments[2] ?? '');
   if (segments.length !== 2) return { kind: 'not-media' };
   const [stream = '', file = ''] = segments;
   if (file === '') return { kind: 'not-media' };
   if (!STREAM_NAME.test(stream)) {
     return refused('the stream name must be 1 to 128 letters, digits, "_" or "-"');
   }
+  const fileRefusal = refusedFileName(file);
+  if (fileRefusal) return fileRefusal;
+  if (!MEDIA_FILE.test(file)) return { kind: 'not-media' };
+  return { kind: 'media', stream, file };
+}
+
+function classifyVideoPath(uid: string, file: string): PathVerdict {
+  if (!VIDEO_UID.test(uid)) return refused('a video uid is 32 lowercase hex characters');
+  if (file === '') return { kind: 'not-media' };
+  const fileRefusal = refusedFileName(file);
+  if (fileRefusal) return fileRefusal;
+  if (!MEDIA_FILE.test(file)) return { kind: 'not-media' };
+  return { kind: 'video', uid, file };
+}
+
+function refusedFileName(file: string): PathVerdict | undefined {
   if (file.startsWith('.')) return refused('file names may not start with "."');
   if (file.length > MAX_MEDIA_FILE_LENGTH) {
     return refused(`file names may not be longer than ${MAX_MEDIA_FILE_LENGTH} characters`);
   }
-  if (!MEDIA_FILE.test(file)) return { kind: 'not-media' };
-  return { kind: 'media', stream, file };
+  return undefined;
 }
 
 function refused(reason: string): PathVerdict {

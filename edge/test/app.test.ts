@@ -148,8 +148,10 @@ t.test('a file the origin does not have is a 404 JSON error', async (t) => {
   t.equal(response.headers['x-cache'], 'MISS');
 });
 
-t.test('an unknown stream is a 404 JSON error', async (t) => {
-  const edge = await edgeWith(t, new FakeRouteLookup());
+t.test('a name that is no stream is a 404 JSON error', async (t) => {
+  const lookup = new FakeRouteLookup();
+  lookup.deleted.add('nobody');
+  const edge = await edgeWith(t, lookup);
   const response = await request(edge.port, '/nobody/index.m3u8');
   t.equal(response.status, 404);
   t.match(response.headers['content-type'], /^application\/json/);
@@ -253,8 +255,8 @@ t.test('forgets the origin when the stream is not listed for ROUTE_API_RECOVERY_
   t.equal(await servedBy(edge), 'A', 'maybe not reported again yet: played on from its origin');
   clock.advance(1);
   const gone = await request(edge.port, '/golive/index.m3u8');
-  t.equal(gone.status, 404, 'not listed for ROUTE_API_RECOVERY_MS since it was');
-  t.match(gone.json(), { error: { code: 'LIVE_ERR_STREAM_NOT_LIVE' } });
+  t.equal(gone.status, 204, 'not listed for ROUTE_API_RECOVERY_MS since it was: an existing stream with nothing live (seed 004)');
+  t.equal(gone.body.length, 0);
 
   lookup.register('golive', originB.host);
   lookup.register('golive', originA.host);
@@ -295,7 +297,8 @@ t.test('reuses an answer for ROUTE_CACHE_MS and shares concurrent lookups', asyn
   const missing = await Promise.all([1, 2, 3].map(() => request(edge.port, '/other/index.m3u8')));
   t.same(
     missing.map((r) => r.status),
-    [404, 404, 404],
+    [204, 204, 204],
+    'a stream that is not live: 204 No Content',
   );
   t.same(lookup.calls, ['golive', 'other'], 'a not-live answer is cached too');
 });

@@ -184,7 +184,7 @@ t.test('segments are evicted by bytes, least recently used first', async (t) => 
   t.equal(origin.count('/golive/2.ts'), 2);
 });
 
-t.test('an ended stream\'s final playlist is kept until the grace end, then the edge answers 404', async (t) => {
+t.test('an ended stream\'s final playlist is kept until the grace end, then the edge answers 204', async (t) => {
   const { origin, lookup, edge, clock } = await setup(t);
   lookup.endedUntil.set('golive', clock.now() + 60_000);
   origin.serve('/golive/index.m3u8', playlist(7, true), { contentType: M3U8 });
@@ -201,8 +201,8 @@ t.test('an ended stream\'s final playlist is kept until the grace end, then the 
 
   clock.advance(5_000);
   const over = await request(edge.port, '/golive/index.m3u8');
-  t.equal(over.status, 404);
-  t.match(over.json(), { error: { code: 'LIVE_ERR_STREAM_NOT_LIVE' } });
+  t.equal(over.status, 204, 'over: the stream has nothing live (seed 004)');
+  t.equal(over.body.length, 0);
 });
 
 t.test('a final playlist is not served once the stream is live again', async (t) => {

@@ -41,7 +41,7 @@ t.test('GET /metrics: Prometheus text whose counters follow the traffic', async 
   t.equal(sample('edge_requests_total', { kind: 'segment', status: '404' }), 1);
   t.equal(sample('edge_requests_total', { kind: 'segment', status: '502' }), 1);
   t.equal(sample('edge_requests_total', { kind: 'playlist', status: '200' }), 1);
-  t.equal(sample('edge_requests_total', { kind: 'playlist', status: '404' }), 1, 'a stream that is not live');
+  t.equal(sample('edge_requests_total', { kind: 'playlist', status: '204' }), 1, 'a stream that is not live');
   t.equal(sample('edge_requests_total', { kind: 'other', status: '200' }), 2, '/health and the first /metrics');
 
   t.equal(sample('edge_cache_requests_total', { kind: 'segment', result: 'miss' }), 3);

@@ -24,6 +24,10 @@ export const OriginHost = Type.String({
   description: 'Origin address the edge can reach: host or host:port, e.g. 127.0.0.1:8080',
 });
 
+/** A video's id, chosen by the origin that records it: 32 lowercase hex characters (128 random bits). */
+export const VIDEO_UID_PATTERN = '^[0-9a-f]{32}$';
+export const VideoUid = Type.String({ pattern: VIDEO_UID_PATTERN, description: 'Video uid: 32 lowercase hex characters' });
+
 /** Relative path of `.m3u8` segments; no segment starts with a dot, so no `..` and no `/` prefix. */
 const PATH_SEGMENT = '[A-Za-z0-9_-][A-Za-z0-9._-]*';
 export const MANIFEST_PATTERN = `^(?:${PATH_SEGMENT}/)*${PATH_SEGMENT}\\.m3u8$`;

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { ManifestPath, OriginHost, StreamName, Timestamp } from './fields.js';
+import { ManifestPath, OriginHost, StreamName, Timestamp, VideoUid } from './fields.js';
 
 /** The longest an ended stream may stay playable (a day of DVR would be a recording, not this). */
 export const MAX_ENDED_GRACE_SECONDS = 86_400;
@@ -66,6 +66,13 @@ export const StreamRoute = Type.Object({
   state: RouteState,
   origins: Type.Array(ListedOrigin),
   playback: Playback,
+  live_video_uid: Type.Optional(
+    Type.Union([VideoUid, Type.Null()], {
+      description:
+        "The video (seed 004) recording the live session, for the edge's /<id>/lifecycle; null when none is recorded " +
+        '(recording off, no segment recorded yet); absent from an API without videos',
+    }),
+  ),
 });
 export type StreamRoute = Static<typeof StreamRoute>;
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { OriginHost, OriginId, StreamName, Timestamp } from './fields.js';
+import { OriginHost, OriginId, StreamName, Timestamp, VideoUid } from './fields.js';
 import { Playback } from './route-contract.js';
 
 /**
@@ -8,9 +8,8 @@ import { Playback } from './route-contract.js';
  * `/videos/<uid>/index.m3u8` on the edge.
  */
 
-/** A video's id, chosen by the origin that records it: 32 lowercase hex characters (128 random bits). */
-export const VIDEO_UID_PATTERN = '^[0-9a-f]{32}$';
-export const VideoUid = Type.String({ pattern: VIDEO_UID_PATTERN, description: 'Video uid: 32 lowercase hex characters' });
+// In fields.ts so that the route contract, which this one imports, can name a video too.
+export { VIDEO_UID_PATTERN, VideoUid } from './fields.js';
 export const VideoParams = Type.Object({ uid: VideoUid });
 
 /** Seed 004's states: `live-inprogress` while the session is recorded, `ready` once its VOD playlist is closed. */

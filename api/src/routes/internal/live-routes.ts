@@ -5,16 +5,18 @@ import { StreamNotFoundError, StreamNotLiveError, errorResponses } from '../../e
 import type { OpenNames } from '../../publish/open-names.js';
 import type { RouteStore } from '../../store/route-store.js';
 import type { StreamStore } from '../../store/stream-store.js';
+import type { VideoStore } from '../../store/video-store.js';
 import { playbackOf } from './playback-of.js';
 
 export interface LiveRoutesOptions {
   store: Pick<RouteStore, 'ttlSeconds' | 'register' | 'end' | 'registrations' | 'withdraw'>;
   streams: Pick<StreamStore, 'playback'>;
   openNames: Pick<OpenNames, 'allows'>;
+  videos: Pick<VideoStore, 'list'>;
 }
 
 /** Internal: discovery reports which origin serves each packaged stream; the edge looks it up. */
-export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (app, { store, streams, openNames }) => {
+export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (app, { store, streams, openNames, videos }) => {
   app.post(
     INTERNAL_PATHS.streams,
     {
@@ -52,7 +54,12 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (a
     },
     async (request) => {
       const { name } = request.params;
-      const [listed, playback] = await Promise.all([store.registrations(name), playbackOf(streams, openNames, name)]);
+      const [listed, playback, [newest]] = await Promise.all([
+        store.registrations(name),
+        playbackOf(streams, openNames, name),
+        // The newest video is the live one, if any: a stream has one publisher (one session) at a time.
+        videos.list(name, 1),
+      ]);
       const [first] = listed;
       // Told apart for the edge: a stream not reported (yet) may still be live on its origin, after
       // Redis lost the live state; a stream that does not exist may not be played at all.
@@ -76,6 +83,7 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (a
           expires_at: new Date(origin.expiresAtMs).toISOString(),
         })),
         playback: { require_signed_urls: playback.requireSignedUrls, allowed_origins: playback.allowedOrigins },
+        live_video_uid: state === 'live' && newest?.state === 'live-inprogress' ? newest.uid : null,
       };
     },
   );
