@@ -8,17 +8,13 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { publishWithFfmpeg } from '../test-support/ffmpeg.js';
 import { sumOf } from '../test-support/prometheus-text.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { startPlatform, type Platform } from './platform-harness.js';
-import { v1Request } from './v1-request.js';
+import { AUDIO_KBPS, newStream as newStream_, publishTestPattern, VIDEO_KBPS } from './recorded-stream.js';
 
 const execFileAsync = promisify(execFile);
 const ADMIN_TOKEN = 'adm_e2e_recording_token_0123';
-/** What the encoder is asked for: the figure the recording's size is compared with. */
-const VIDEO_KBPS = 1000;
-const AUDIO_KBPS = 128;
 let platform: Platform;
 
 t.before(async () => {
@@ -26,31 +22,7 @@ t.before(async () => {
 });
 t.teardown(() => platform?.stop());
 
-const api = (token: string, method: string, url: string, body?: object) => v1Request(platform.apiUrl, token, method, url, body);
-
-/** A user's new stream and its RTMP publish URL. */
-async function newStream(name: string, recording?: object): Promise<{ id: string; publishUrl: string }> {
-  const user = await api(ADMIN_TOKEN, 'POST', '/v1/users', { name });
-  const token = (await api(ADMIN_TOKEN, 'POST', `/v1/users/${user.json.id}/tokens`, { name: 'e2e' })).json.token as string;
-  const stream = (await api(token, 'POST', '/v1/streams', { name, ...(recording ? { recording } : {}) })).json;
-  const keys = (await api(token, 'GET', `/v1/streams/${stream.id}/stream-keys`)).json.data as { protocol: string; stream_key: string }[];
-  return { id: stream.id, publishUrl: `${platform.rtmpUrl}/${keys.find((key) => key.protocol === 'rtmp')!.stream_key}` };
-}
-
-/** A 640x360 25 fps test pattern with a tone, keyframes every 2 s, at a set bitrate; `seconds` long, or until stopped. */
-function publishTestPattern(url: string, seconds?: number) {
-  return publishWithFfmpeg(
-    [
-      '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25',
-      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-      ...(seconds ? ['-t', String(seconds)] : []),
-      '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '50', '-keyint_min', '50', '-sc_threshold', '0',
-      '-b:v', `${VIDEO_KBPS}k`, '-maxrate', `${VIDEO_KBPS}k`, '-bufsize', `${2 * VIDEO_KBPS}k`,
-      '-c:a', 'aac', '-b:a', `${AUDIO_KBPS}k`, '-ac', '2',
-    ],
-    url,
-  );
-}
+const newStream = (name: string, recording?: object) => newStream_(platform, ADMIN_TOKEN, name, recording ? { recording } : {});
 
 /** The stream's recording folders (one per video). */
 async function videoFolders(stream: string): Promise<string[]> {
