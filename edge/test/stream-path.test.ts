@@ -61,3 +61,16 @@ t.test('pathOf drops the query string only', async (t) => {
   t.equal(pathOf('/a/b.ts?x=1?y'), '/a/b.ts');
   t.equal(pathOf('/a/b.ts'), '/a/b.ts');
 });
+
+t.test('recorded videos: /videos/<uid>/<media file>, the uid checked against the contract', async (t) => {
+  const uid = '0123456789abcdef0123456789abcdef';
+  t.same(classifyPath(`/videos/${uid}/index.m3u8?token=x`), { kind: 'video', uid, file: 'index.m3u8' });
+  t.same(classifyPath(`/videos/${uid}/12.ts`), { kind: 'video', uid, file: '12.ts' });
+  t.same(classifyPath('/videos/index.m3u8'), { kind: 'media', stream: 'videos', file: 'index.m3u8' }, 'a stream named videos is still a stream');
+  t.match(classifyPath(`/videos/${uid.toUpperCase()}/index.m3u8`), { kind: 'refused', reason: /32 lowercase hex/ });
+  t.match(classifyPath('/videos/abc/index.m3u8'), { kind: 'refused' });
+  t.match(classifyPath(`/videos/${uid}/.hidden.ts`), { kind: 'refused' });
+  t.match(classifyPath(`/videos/${uid}/../x.ts`), { kind: 'refused' });
+  t.same(classifyPath(`/videos/${uid}/recording.json`), { kind: 'not-media' });
+  t.same(classifyPath(`/other/${uid}/index.m3u8`), { kind: 'not-media' });
+});
