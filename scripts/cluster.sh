@@ -116,7 +116,8 @@ origin_pids=()
 for origin in origin-1 origin-2; do
   hls="$run_dir/$origin/hls"
   mkdir -p "$hls"
-  start_on "$origin" "$origin" "${common[@]}" ORIGIN_ID="$origin" RTMP_HOST=0.0.0.0 RTMP_PORT=1935 \
+  # ORIGIN_HOST: where edges fetch this origin's recordings (its video reports carry it), as discovery's.
+  start_on "$origin" "$origin" "${common[@]}" ORIGIN_ID="$origin" ORIGIN_HOST="$(addr "$origin"):8080" RTMP_HOST=0.0.0.0 RTMP_PORT=1935 \
     ORIGIN_HTTP_HOST=0.0.0.0 ORIGIN_HTTP_PORT=8080 HLS_PATH="$hls" API_URL="$api_url" \
     INGEST_NAME="$origin" INGEST_RTMP_URL="rtmp://$lb:1935/stream/{stream_key}" \
     FALLBACK_CACHE_PATH="$run_dir/$origin/fallback-cache" RECORDINGS_PATH="$run_dir/$origin/recordings" \
