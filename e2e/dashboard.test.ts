@@ -3,7 +3,7 @@
  * admin signs in and makes a user; the user signs in with their token, creates a stream, reveals
  * and copies its key, goes live with ffmpeg using the settings the page shows, watches the player
  * play and the viewer count rise, adds a restream target that goes live, uploads a fallback video,
- * and deletes the stream. Screenshots of each page go to .run/screenshots/ (not committed).
+ * ends the broadcast and replays its recording, and deletes the stream. Screenshots of each page go to .run/screenshots/ (not committed).
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -218,12 +218,20 @@ t.test('from sign-in to live with restreaming, in the browser', async (t) => {
   await shoot(page, '6-stream-list-phone');
   await page.setViewportSize({ width: 1280, height: 900 });
 
-  // Delete the stream, after a confirmation: its publisher is cut.
+  // The streamer ends the broadcast: the session becomes a recording that replays in the page.
   await row.getByRole('link', { name: 'Alice live' }).click();
+  await publisher.stop();
+  const recording = page.getByTestId('videos').locator('[data-state="ready"]');
+  await recording.waitFor({ timeout: LIVE_TIMEOUT_MS });
+  await page.getByTestId('videos').getByRole('button', { name: 'Play' }).first().click();
+  await page.waitForFunction(() => (document.querySelector('[data-testid="replay"]')?.currentTime ?? 0) > 1, undefined, { timeout: LIVE_TIMEOUT_MS });
+  t.pass('the recording replays through the edge');
+  await shoot(page, '7-recording');
+
+  // Delete the stream, after a confirmation: its recordings go with it.
   page.once('dialog', (dialog) => void dialog.accept());
   await page.getByTestId('delete-stream').click();
   await page.getByRole('heading', { name: 'Streams' }).waitFor();
   await page.getByText('No streams yet').waitFor();
   t.equal((await v1Request(platform.apiUrl, aliceToken, 'GET', `/v1/streams/${streamId}`)).status, 404, 'gone from the API');
-  t.not(await publisher.exited, undefined, 'the publisher was disconnected');
 });
