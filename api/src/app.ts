@@ -16,6 +16,8 @@ import { FallbackWorkArea } from './fallback/work-area.js';
 import { DOCS_PREFIX, internalOpenApiOptions, publicOpenApiOptions } from './openapi.js';
 import { OpenNames } from './publish/open-names.js';
 import { PublishAuthorizer } from './publish/publish-authorizer.js';
+import { RecordingQuota } from './recording-quota.js';
+import { StaleVideoSweep } from './stale-video-sweep.js';
 import { PublisherAudit } from './publish/publisher-audit.js';
 import { closeRedis, createRedisClient, waitUntilReady } from './redis-client.js';
 import { loggablePath } from './request-redaction.js';
@@ -139,6 +141,10 @@ export function buildApi(options: AppOptions): Api {
   const fallbacks = new FallbackStore(redis, { now });
   const viewers = new ViewerStore(redis, { idleSeconds: options.viewerIdleSeconds, now });
   const videos = new VideoStore(redis, { tombstoneSeconds: options.videoTombstoneSeconds, now });
+  const quota = new RecordingQuota(users, videos, options.recordingQuotaBytes);
+  const staleVideos = new StaleVideoSweep(videos, options.videoReportTimeoutSeconds * 1000, internalApp.log);
+  internalApp.addHook('onReady', async () => staleVideos.start());
+  internalApp.addHook('onClose', async () => staleVideos.stop());
   const fallbackFiles = new FallbackFiles(options.fallbackPath);
   const fallbackWorkArea = new FallbackWorkArea(options.fallbackPath);
   publicApp.addHook('onReady', async () => {
@@ -156,7 +162,7 @@ export function buildApi(options: AppOptions): Api {
   internalApp.register(async (live) => {
     live.addHook('onRequest', internalTokenGuard(options.internalToken));
     live.register(openApiRoutes);
-    live.register(authorizeRoutes, { authorizer: new PublishAuthorizer(streams, leases, openNames, options.recordOpenNames ? DEFAULT_RECORDING : NOT_RECORDED) });
+    live.register(authorizeRoutes, { authorizer: new PublishAuthorizer(streams, leases, openNames, options.recordOpenNames ? DEFAULT_RECORDING : NOT_RECORDED, quota) });
     live.register(ingestHeartbeatRoutes, {
       ingests,
       leases,
@@ -165,7 +171,7 @@ export function buildApi(options: AppOptions): Api {
     });
     live.register(liveRoutes, { store: routes, streams, openNames, videos });
     live.register(viewerCountRoutes, { viewers });
-    live.register(videoReportRoutes, { videos, streams, openNames });
+    live.register(videoReportRoutes, { videos, streams, openNames, quota });
     live.register(restreamRoutes, { targets, statuses, fallbacks, files: fallbackFiles, openNames, platformUrls });
   });
 
@@ -185,6 +191,7 @@ export function buildApi(options: AppOptions): Api {
     leases,
     viewers,
     videos,
+    quota,
     publicPlaybackUrl: options.publicPlaybackUrl,
     publicSrtUrl: options.publicSrtUrl,
     playbackSigningKey: options.playbackSigningKey,

@@ -21,6 +21,11 @@ import { STREAM_NAME_PATTERN, isStreamIdShaped, isStreamName } from './schemas.j
 /** Allow-list entry that lets any valid stream name publish. */
 export const ANY_STREAM = '*';
 
+/** RECORDING_QUOTA_BYTES's default: 100 GiB, about 85 hours of a 2.5 Mb/s stream (1.26 GB/h recorded). */
+export const DEFAULT_RECORDING_QUOTA_BYTES = 100 * 1024 ** 3;
+/** The largest quota a setting or an admin may give: 1 PiB, past any disk an origin holds. */
+export const MAX_QUOTA_BYTES = 2 ** 50;
+
 export interface ApiSettings {
   /** API_PORT: TCP port to listen on. */
   port: number;
@@ -88,6 +93,19 @@ export interface ApiSettings {
    * re-registers the recording when it is back.
    */
   videoTombstoneSeconds: number;
+  /**
+   * VIDEO_REPORT_TIMEOUT_SECONDS: a live-inprogress video whose origin has not reported it for
+   * this long is withdrawn (unlisted, no longer counted against its owner's quota): its origin
+   * vanished. Not a deletion: the origin re-registers it if it comes back. Keep it several times
+   * the origins' VIDEO_REPORT_INTERVAL_SECONDS.
+   */
+  videoReportTimeoutSeconds: number;
+  /**
+   * RECORDING_QUOTA_BYTES: recorded bytes one user's videos may take (live-inprogress and ready,
+   * as their origins report them) before that user's sessions stop being recorded; an admin
+   * overrides it per user (PATCH /v1/users/:id). The built-in admin's streams are not limited.
+   */
+  recordingQuotaBytes: number;
   /** FALLBACK_PATH: folder of the converted fallback videos, `<stream id>.flv`; shared by all API instances. */
   fallbackPath: string;
   /** FALLBACK_MAX_BYTES: largest fallback upload accepted. */
@@ -156,6 +174,8 @@ export function readApiSettings(env: Env = process.env): ApiSettings {
     maxTokensPerUser: readInteger(env, 'MAX_TOKENS_PER_USER', 20, { min: 1, max: 10_000 }),
     restreamStatusTtlSeconds: readInteger(env, 'RESTREAM_STATUS_TTL_SECONDS', 30, { min: 1, max: 3600 }),
     videoTombstoneSeconds: readInteger(env, 'VIDEO_TOMBSTONE_SECONDS', 7 * 86_400, { min: 60, max: 366 * 86_400 }),
+    videoReportTimeoutSeconds: readInteger(env, 'VIDEO_REPORT_TIMEOUT_SECONDS', 300, { min: 2, max: 7 * 86_400 }),
+    recordingQuotaBytes: readInteger(env, 'RECORDING_QUOTA_BYTES', DEFAULT_RECORDING_QUOTA_BYTES, { min: 0, max: MAX_QUOTA_BYTES }),
     fallbackPath: path.resolve(readString(env, 'FALLBACK_PATH', '.run/fallback')),
     fallbackMaxBytes: readInteger(env, 'FALLBACK_MAX_BYTES', 100 * 1024 * 1024, { min: 1024, max: 64 * 1024 ** 3 }),
     fallbackMaxDurationSeconds: readInteger(env, 'FALLBACK_MAX_DURATION_SECONDS', 600, { min: 1, max: 6 * 3600 }),

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { call, createUser } from './fixtures/api-client.js';
+import { DEFAULT_RECORDING_QUOTA_BYTES } from '../src/settings.js';
 import { ADMIN_TOKEN, startTestApi } from './fixtures/test-api.js';
 
 t.test('GET /v1/me: who the token acts for', async (t) => {
@@ -8,11 +9,16 @@ t.test('GET /v1/me: who the token acts for', async (t) => {
 
   const admin = await call(app, ADMIN_TOKEN, 'GET', '/v1/me');
   t.equal(admin.statusCode, 200);
-  t.same(admin.json(), { id: 'admin', name: 'admin', admin: true });
+  t.same(admin.json(), { id: 'admin', name: 'admin', admin: true, storage: { usedBytes: 0, quotaBytes: null } }, 'the admin is not limited');
 
   const user = await call(app, alice.token, 'GET', '/v1/me');
   t.equal(user.statusCode, 200);
-  t.same(user.json(), { id: alice.id, name: 'Alice Example', admin: false });
+  t.same(user.json(), {
+    id: alice.id,
+    name: 'Alice Example',
+    admin: false,
+    storage: { usedBytes: 0, quotaBytes: DEFAULT_RECORDING_QUOTA_BYTES },
+  });
 
   const missing = await call(app, undefined, 'GET', '/v1/me');
   t.equal(missing.statusCode, 401);

@@ -16,7 +16,7 @@ t.test('GET /openapi.json: the public document generated from the route schemas'
 
   const v1 = {
     '/v1/users': ['get', 'post'],
-    '/v1/users/{id}': ['delete', 'get'],
+    '/v1/users/{id}': ['delete', 'get', 'patch'],
     '/v1/users/{id}/tokens': ['get', 'post'],
     '/v1/users/{id}/tokens/{token_id}': ['delete'],
     '/v1/tokens': ['get', 'post'],
@@ -55,6 +55,7 @@ t.test('GET /openapi.json: the public document generated from the route schemas'
     'id',
     'name',
     'recording',
+    'recordingStatus',
     'require_signed_urls',
     'restream_targets',
     'updated_at',
@@ -67,7 +68,7 @@ t.test('GET /openapi.json: the public document generated from the route schemas'
   t.same(Object.keys(ingest.properties).sort(), ['audio', 'bitrate_bps', 'video'], "the publisher's ingest is described");
   t.same(Object.keys(ingest.properties.video.anyOf[0].properties).sort(), ['codec', 'fps', 'height', 'width']);
   t.same(Object.keys(ingest.properties.audio.anyOf[0].properties).sort(), ['channels', 'codec', 'sample_rate']);
-  t.same(Object.keys(document.paths['/v1/me'].get.responses['200'].content['application/json'].schema.properties).sort(), ['admin', 'id', 'name']);
+  t.same(Object.keys(document.paths['/v1/me'].get.responses['200'].content['application/json'].schema.properties).sort(), ['admin', 'id', 'name', 'storage']);
   const target = document.paths['/v1/streams/{id}/restream-targets'].post;
   t.same(target.requestBody.content['application/json'].schema.required, ['platform', 'stream_key']);
   t.same(

@@ -37,6 +37,8 @@ t.test('defaults', async (t) => {
     maxTokensPerUser: 20,
     restreamStatusTtlSeconds: 30,
     videoTombstoneSeconds: 604_800,
+    videoReportTimeoutSeconds: 300,
+    recordingQuotaBytes: 100 * 1024 ** 3,
     fallbackPath: path.resolve('.run/fallback'),
     fallbackMaxBytes: 104_857_600,
     fallbackMaxDurationSeconds: 600,
@@ -79,6 +81,8 @@ t.test('reads every variable', async (t) => {
     RESTREAM_MAX_TARGETS: '3',
     RESTREAM_STATUS_TTL_SECONDS: '15',
     VIDEO_TOMBSTONE_SECONDS: '86400',
+    VIDEO_REPORT_TIMEOUT_SECONDS: '120',
+    RECORDING_QUOTA_BYTES: '5000000000',
     FALLBACK_PATH: '/var/lib/livestack/fallback',
     FALLBACK_MAX_BYTES: '1048576',
     FALLBACK_MAX_DURATION_SECONDS: '60',
@@ -125,6 +129,8 @@ t.test('reads every variable', async (t) => {
     maxTokensPerUser: 3,
     restreamStatusTtlSeconds: 15,
     videoTombstoneSeconds: 86_400,
+    videoReportTimeoutSeconds: 120,
+    recordingQuotaBytes: 5_000_000_000,
     fallbackPath: '/var/lib/livestack/fallback',
     fallbackMaxBytes: 1_048_576,
     fallbackMaxDurationSeconds: 60,
@@ -168,6 +174,8 @@ t.test('invalid values name the variable and the value', async (t) => {
   t.throws(() => read({ RESTREAM_MAX_TARGETS: '0' }), { message: /RESTREAM_MAX_TARGETS="0"/ });
   t.throws(() => read({ RESTREAM_STATUS_TTL_SECONDS: '0' }), { message: /RESTREAM_STATUS_TTL_SECONDS="0"/ });
   t.throws(() => read({ VIDEO_TOMBSTONE_SECONDS: '59' }), { message: /VIDEO_TOMBSTONE_SECONDS="59"/ });
+  t.throws(() => read({ VIDEO_REPORT_TIMEOUT_SECONDS: '1' }), { message: /VIDEO_REPORT_TIMEOUT_SECONDS="1"/ });
+  t.throws(() => read({ RECORDING_QUOTA_BYTES: '-1' }), { message: /RECORDING_QUOTA_BYTES="-1"/ });
   t.throws(() => read({ FALLBACK_MAX_BYTES: '100MB' }), { message: /FALLBACK_MAX_BYTES="100MB"/ });
   t.throws(() => read({ FALLBACK_MAX_DURATION_SECONDS: '0' }), { message: /FALLBACK_MAX_DURATION_SECONDS="0"/ });
   t.throws(() => read({ FALLBACK_KEYFRAME_SECONDS: '0.5' }), { message: /FALLBACK_KEYFRAME_SECONDS="0.5"/ });

@@ -23,6 +23,7 @@ t.test('/v1/streams on a real redis-server', async (t) => {
       'id',
       'name',
       'recording',
+      'recordingStatus',
       'require_signed_urls',
       'restream_targets',
       'updated_at',

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { DEFAULT_RECORDING_QUOTA_BYTES } from '../src/settings.js';
 import { call, createStream, createUser, type Method } from './fixtures/api-client.js';
 import { ADMIN_TOKEN, startTestApi } from './fixtures/test-api.js';
 
@@ -19,7 +20,11 @@ t.test('users and API tokens on a real redis-server', async (t) => {
     t.equal(listed.statusCode, 200);
     t.same(listed.json().data.at(-1), user, 'newest last');
 
-    t.same((await call(app, ADMIN_TOKEN, 'GET', `/v1/users/${user.id}`)).json(), user);
+    t.same(
+      (await call(app, ADMIN_TOKEN, 'GET', `/v1/users/${user.id}`)).json(),
+      { ...user, storage: { usedBytes: 0, quotaBytes: DEFAULT_RECORDING_QUOTA_BYTES } },
+      'one user as the admin views it: with its recordings against its quota',
+    );
     t.equal((await call(app, ADMIN_TOKEN, 'DELETE', `/v1/users/${user.id}`)).statusCode, 204);
     const gone = await call(app, ADMIN_TOKEN, 'GET', `/v1/users/${user.id}`);
     t.equal(gone.statusCode, 404);

@@ -49,10 +49,15 @@ export type VideoReport = Static<typeof VideoReport>;
 /**
  * The answer to a report. `keep: false`: the video was deleted through /v1, or its stream no
  * longer exists (or is no longer an open name): the origin removes the recording's files and stops
- * reporting it.
+ * reporting it. `stop_recording: true` (only with keep: true, for a live-inprogress report): the
+ * stream's owner reached their recording quota: the origin closes the video now, as a ready VOD,
+ * and records no more of the session; the live stream goes on.
  */
 export const VideoReportAnswer = Type.Object({
   keep: Type.Boolean({ description: 'false: remove the recording (deleted through /v1, or its stream is gone)' }),
+  stop_recording: Type.Optional(
+    Type.Boolean({ description: "true: the owner's recording quota is reached: close the video now (it stays, ready); absent: false" }),
+  ),
 });
 export type VideoReportAnswer = Static<typeof VideoReportAnswer>;
 

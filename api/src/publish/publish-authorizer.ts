@@ -1,8 +1,9 @@
 import { secretsEqual } from '../constant-time.js';
 import { AlreadyPublishingError, PublishDeniedError } from '../errors.js';
 import { randomSecret } from '../random-strings.js';
+import type { RecordingQuota } from '../recording-quota.js';
 import type { PublisherLeaseStore } from '../store/publisher-lease-store.js';
-import type { RecordingSettings, StreamStore } from '../store/stream-store.js';
+import type { RecordingSettings, RecordingStatus, StreamStore } from '../store/stream-store.js';
 import type { OpenNames } from './open-names.js';
 import { parseRtmpStreamKey } from './stream-key.js';
 
@@ -23,6 +24,8 @@ export interface PublishGrant {
   managed: boolean;
   /** Whether and how the origin records the session. */
   recording: RecordingSettings;
+  /** Why a stream set to record is not recorded this time (its owner reached the recording quota). */
+  recordingStatus?: RecordingStatus | undefined;
   /** The origin that held the stream for its publisher's return, when this publish took it over. */
   tookOverFrom?: string | undefined;
 }
@@ -34,11 +37,12 @@ export interface PublishGrant {
  */
 export class PublishAuthorizer {
   constructor(
-    private readonly streams: Pick<StreamStore, 'credentials' | 'recording'>,
+    private readonly streams: Pick<StreamStore, 'credentials' | 'recording' | 'setRecordingStatus'>,
     private readonly leases: Pick<PublisherLeaseStore, 'claim'>,
     private readonly openNames: OpenNames,
     /** RECORD_OPEN_NAMES: open names have no stream to hold a setting; this one applies to all of them. */
     private readonly openNameRecording: RecordingSettings,
+    private readonly quota: Pick<RecordingQuota, 'reached'>,
   ) {}
 
   /** Throws PublishDeniedError (403) or AlreadyPublishingError (409). */
@@ -46,6 +50,8 @@ export class PublishAuthorizer {
     const grant = await this.resolve(name);
     const claim = await this.leases.claim(grant.stream, originId ?? '', sessionId ?? `anonymous-${randomSecret(16)}`);
     if (!claim.claimed) throw new AlreadyPublishingError(grant.stream);
+    // The stream says why this session is (not) recorded, once it is the one publishing.
+    if (grant.managed) await this.streams.setRecordingStatus(grant.stream, grant.recordingStatus ?? null);
     return { ...grant, tookOverFrom: claim.tookOverFrom };
   }
 
@@ -57,11 +63,20 @@ export class PublishAuthorizer {
       if (credentials && secretsEqual(key.secret, credentials.secrets.rtmp)) {
         const recording = await this.streams.recording(key.streamId);
         // Deleted between the two reads: as if it had never been there.
-        if (recording) return { stream: key.streamId, keyGeneration: credentials.generations.rtmp, managed: true, recording };
+        if (recording) return { stream: key.streamId, keyGeneration: credentials.generations.rtmp, managed: true, ...(await this.withinQuota(recording)) };
       }
     } else if (this.openNames.allows(name)) {
       return { stream: name, keyGeneration: 0, managed: false, recording: this.openNameRecording };
     }
     throw new PublishDeniedError();
+  }
+
+  /**
+   * An owner at or over the recording quota still goes live, unrecorded: a full storage must
+   * never stop a broadcast.
+   */
+  private async withinQuota({ settings, userId }: { settings: RecordingSettings; userId: string }): Promise<Pick<PublishGrant, 'recording' | 'recordingStatus'>> {
+    if (settings.mode === 'off' || !(await this.quota.reached(userId))) return { recording: settings };
+    return { recording: { ...settings, mode: 'off' }, recordingStatus: 'quota-exceeded' };
   }
 }

@@ -7,14 +7,20 @@
  *   users                      ZSET    member user id, score its creation order: created_at (unix
  *                                      ms), or one more than the newest score when that is not
  *                                      earlier (creation-order.ts), so ties never happen
- *   user:<user>                HASH    id, name, created_at
+ *   user:<user>                HASH    id, name, created_at, recording_quota_bytes (the admin's
+ *                                      override of RECORDING_QUOTA_BYTES; absent: the setting)
  *   user:<user>:tokens         ZSET    member token id, score its creation order (as `users`)
  *   user:<user>:streams        ZSET    member stream id, score its creation order (as `users`)
  *   token:<token>              HASH    id, user_id, name, secret_sha256 (hex), created_at
  *   stream:<stream>            HASH    id, user_id, name, created_at, updated_at,
  *                                      require_signed_urls ('1' or '0'), allowed_origins (JSON
  *                                      array of lowercase host patterns); a stream stored before
- *                                      these two fields has neither: '0' and [] (open playback)
+ *                                      these two fields has neither: '0' and [] (open playback);
+ *                                      recorded_bytes: the sum of its videos' counted_bytes (what
+ *                                      the user's recording quota counts); recording_status
+ *                                      'quota-exceeded' when its latest session was not recorded,
+ *                                      or stopped being, because its owner reached the quota
+ *                                      (absent: nothing stopped it)
  *   stream:<stream>:keys       HASH    rtmp_secret, rtmp_generation, srt_secret, srt_generation:
  *                                      kept apart from the stream so that reading a stream for a
  *                                      listing never loads a secret
@@ -45,13 +51,20 @@
  *   video:<uid>                HASH    stream, origin_id, origin_host, state, created, ended ('':
  *                                      null), duration_s, size_bytes, width, height ('': unknown),
  *                                      modified (the API's time of the last report that changed a
- *                                      field): the origin's last report of the recording, see
+ *                                      field), counted_bytes (the size_bytes added to the stream's
+ *                                      recorded_bytes; absent: 0): the origin's last report of the recording, see
  *                                      video-store.ts. A video of an open name (RECORD_OPEN_NAMES)
  *                                      has no stream to be listed under: video:<uid> only, removed
  *                                      by the report after the name stops being open.
  *                                      Deleting a stream (or its user) deletes its videos' keys in
  *                                      the same script, through stream:<stream>:videos; the files
  *                                      go at the origin's next report (keep: false).
+ *
+ *   videos:in-progress         ZSET    member video uid, score when its origin last reported it
+ *                                      live-inprogress (the API's unix ms); a ready report, a
+ *                                      deletion or a withdrawal removes it. Members older than
+ *                                      VIDEO_REPORT_TIMEOUT_SECONDS are withdrawn (their origin
+ *                                      vanished); a member whose video is gone is just removed.
  *
  *   The built-in admin user (id `admin`) is not stored; its `user:admin:streams` is.
  *
@@ -106,6 +119,7 @@ export const restreamVersionKey = (streamId: string) => `stream:${streamId}:rest
 export const streamVideosKey = (streamId: string) => `stream:${streamId}:videos`;
 export const videoKey = (uid: string) => `video:${uid}`;
 export const videoTombstoneKey = (uid: string) => `video-deleted:${uid}`;
+export const VIDEOS_IN_PROGRESS = 'videos:in-progress';
 
 export const liveOriginsKey = (stream: string) => `live:origins:${stream}`;
 export const liveRegisteredKey = (stream: string) => `live:registered:${stream}`;

@@ -31,6 +31,13 @@ export const DEFAULT_RECORDING: Readonly<RecordingSettings> = Object.freeze({ mo
 /** Open names, unless RECORD_OPEN_NAMES says otherwise. */
 export const NOT_RECORDED: Readonly<RecordingSettings> = Object.freeze({ mode: 'off', timeoutSeconds: 0 });
 
+/**
+ * Why the stream's latest session was not recorded, or stopped being: `quota-exceeded`, its owner
+ * reached their recording quota (RECORDING_QUOTA_BYTES). Null: nothing stopped it.
+ */
+export const RECORDING_STATUSES = ['quota-exceeded'] as const;
+export type RecordingStatus = (typeof RECORDING_STATUSES)[number];
+
 export interface Stream {
   id: string;
   userId: string;
@@ -39,6 +46,7 @@ export interface Stream {
   updatedAt: string;
   playback: PlaybackPolicy;
   recording: RecordingSettings;
+  recordingStatus: RecordingStatus | null;
 }
 
 /** What an update may change; an omitted field keeps its value. */
@@ -53,6 +61,14 @@ export interface StreamCredentials {
   secrets: Record<KeyProtocol, string>;
   generations: Record<KeyProtocol, number>;
 }
+
+/** HSET (or HDEL when ARGV[1] is '') recording_status on a stream that exists. */
+const SET_RECORDING_STATUS = new RedisScript(`
+-- KEYS[1] stream:<id>   ARGV status ('': none)
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[1] == '' then redis.call('HDEL', KEYS[1], 'recording_status') else redis.call('HSET', KEYS[1], 'recording_status', ARGV[1]) end
+return 1
+`);
 
 /**
  * Key generations count resets. RTMP's are odd and SRT's even (each reset adds 2), so a
@@ -160,6 +176,7 @@ export class StreamStore {
         updatedAt: createdAt,
         playback: { ...playback },
         recording: { ...recording },
+        recordingStatus: null,
       };
       const created = await CREATE_STREAM.run(
         this.redis,
@@ -223,12 +240,20 @@ export class StreamStore {
     return exists === 1 ? toPlayback(requireSignedUrls, allowedOrigins) : null;
   }
 
-  /** Whether and how to record the stream's sessions, whoever owns it (for publish authorization); null when it does not exist. */
-  async recording(id: string): Promise<RecordingSettings | null> {
-    const [exists, mode, timeoutSeconds] = (await exec(
-      this.redis.multi().exists(streamKey(id)).hget(streamKey(id), 'recording_mode').hget(streamKey(id), 'recording_timeout_seconds'),
-    )) as [number, string | null, string | null];
-    return exists === 1 ? toRecording(mode, timeoutSeconds) : null;
+  /**
+   * Whether and how to record the stream's sessions, and its owner (whose quota applies), whoever
+   * asks (for publish authorization and video reports); null when it does not exist.
+   */
+  async recording(id: string): Promise<{ settings: RecordingSettings; userId: string } | null> {
+    const [mode, timeoutSeconds, userId] = (await call(
+      this.redis.hmget(streamKey(id), 'recording_mode', 'recording_timeout_seconds', 'user_id'),
+    )) as [string | null, string | null, string | null];
+    return userId ? { settings: toRecording(mode, timeoutSeconds), userId } : null;
+  }
+
+  /** Sets (or clears, null) why the stream's latest session is not recorded; a deleted stream is left deleted. */
+  async setRecordingStatus(id: string, status: RecordingStatus | null): Promise<void> {
+    await SET_RECORDING_STATUS.run(this.redis, [streamKey(id)], [status ?? '']);
   }
 
   async delete(userId: string, id: string): Promise<boolean> {
@@ -285,6 +310,7 @@ function toStream(hash: Record<string, string> | null): Stream | null {
     updatedAt: hash.updated_at,
     playback: toPlayback(hash.require_signed_urls, hash.allowed_origins),
     recording: toRecording(hash.recording_mode, hash.recording_timeout_seconds),
+    recordingStatus: RECORDING_STATUSES.find((known) => known === hash.recording_status) ?? null,
   };
 }
 

@@ -60,6 +60,14 @@ table.insert(streams, 1, 1)
 return streams
 `);
 
+/** HSET (or HDEL when ARGV[1] is '') a stored user's recording quota override; 0 for an unknown user. */
+const SET_RECORDING_QUOTA = new RedisScript(`
+-- KEYS[1] user:<id>   ARGV bytes ('': back to RECORDING_QUOTA_BYTES)
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[1] == '' then redis.call('HDEL', KEYS[1], 'recording_quota_bytes') else redis.call('HSET', KEYS[1], 'recording_quota_bytes', ARGV[1]) end
+return 1
+`);
+
 export interface UserStoreOptions {
   /** Clock for creation times (tests freeze it). */
   now?: () => number;
@@ -98,6 +106,17 @@ export class UserStore {
     for (const id of ids) transaction.hgetall(userKey(id));
     const replies = await exec(transaction);
     return replies.map((reply) => toUser(hashOrNull(reply))).filter((user): user is User => user !== null);
+  }
+
+  /** The admin's override of RECORDING_QUOTA_BYTES for the user; null: none (the setting applies). */
+  async recordingQuotaOverride(id: string): Promise<number | null> {
+    const bytes = await call(this.redis.hget(userKey(id), 'recording_quota_bytes'));
+    return bytes ? Number(bytes) : null;
+  }
+
+  /** Sets the user's recording quota (null: back to the setting); false when the user does not exist. */
+  async setRecordingQuota(id: string, bytes: number | null): Promise<boolean> {
+    return (await SET_RECORDING_QUOTA.run(this.redis, [userKey(id)], [bytes ?? ''])) === 1;
   }
 
   /**

@@ -26,8 +26,8 @@ export const authorizeRoutes: FastifyPluginAsyncTypebox<AuthorizeRoutesOptions> 
     const { app: rtmpApp, addr, origin_id: originId, session_id: sessionId } = request;
     try {
       const grant = await authorizer.authorize({ name: request.name, originId, sessionId });
-      const { stream, managed, tookOverFrom } = grant;
-      log.info({ stream, managed, originId, sessionId, addr, tookOverFrom }, 'publish authorized');
+      const { stream, managed, tookOverFrom, recordingStatus } = grant;
+      log.info({ stream, managed, originId, sessionId, addr, tookOverFrom, recordingStatus }, 'publish authorized');
       return grant;
     } catch (error) {
       if (error instanceof PublishDeniedError) log.info({ app: rtmpApp, addr, originId }, 'publish denied');

@@ -3,6 +3,7 @@ import { INTERNAL_PATHS } from '../../../../internal-api/src/paths.js';
 import { VideoLocation, VideoParams, VideoReport, VideoReportAnswer, VideoWithdrawQuery } from '../../../../internal-api/src/video-contract.js';
 import { VideoNotFoundError, VideoStreamMismatchError, errorResponses } from '../../errors.js';
 import type { OpenNames } from '../../publish/open-names.js';
+import type { RecordingQuota } from '../../recording-quota.js';
 import { isStreamIdShaped } from '../../schemas.js';
 import type { StreamStore } from '../../store/stream-store.js';
 import type { VideoStore } from '../../store/video-store.js';
@@ -10,17 +11,30 @@ import { playbackOf } from './playback-of.js';
 
 export interface VideoReportRoutesOptions {
   videos: Pick<VideoStore, 'report' | 'get' | 'withdraw'>;
-  streams: Pick<StreamStore, 'playback'>;
+  streams: Pick<StreamStore, 'playback' | 'recording' | 'setRecordingStatus'>;
   openNames: Pick<OpenNames, 'allows'>;
+  quota: Pick<RecordingQuota, 'reached'>;
 }
 
 /**
  * Internal: origins report the recordings they hold (and learn which to remove); edges look up
  * where a video is served and who may play it.
  */
-export const videoReportRoutes: FastifyPluginAsyncTypebox<VideoReportRoutesOptions> = async (app, { videos, streams, openNames }) => {
+export const videoReportRoutes: FastifyPluginAsyncTypebox<VideoReportRoutesOptions> = async (app, { videos, streams, openNames, quota }) => {
   /** An open name (ALLOWED_STREAMS) has no stream hash: its videos are kept while the name stays open. */
   const isOpenName = (stream: string) => !isStreamIdShaped(stream) && openNames.allows(stream);
+
+  /**
+   * A recording in progress whose owner is now at or over the recording quota (this report's
+   * bytes counted): the origin closes it, and the stream says why. Checked at each report, so
+   * the quota holds to within one report period of the streams recording.
+   */
+  const overQuota = async (stream: string): Promise<boolean> => {
+    const owner = await streams.recording(stream);
+    if (!owner || !(await quota.reached(owner.userId))) return false;
+    await streams.setRecordingStatus(stream, 'quota-exceeded');
+    return true;
+  };
 
   app.put(
     INTERNAL_PATHS.video,
@@ -30,7 +44,8 @@ export const videoReportRoutes: FastifyPluginAsyncTypebox<VideoReportRoutesOptio
         description:
           'Send at start for every recording held, on each change of state, and periodically, so that a lost report ' +
           'or a deletion converges. keep is false when the video was deleted through /v1 (for VIDEO_TOMBSTONE_SECONDS) ' +
-          'or its stream no longer exists (or is no longer an open name); the video is then not listed.',
+          'or its stream no longer exists (or is no longer an open name); the video is then not listed. stop_recording is true ' +
+          "when a live-inprogress video's owner is at or over their recording quota: close it now (it stays listed, ready).",
         params: VideoParams,
         body: VideoReport,
         response: { 200: VideoReportAnswer, ...errorResponses(400, 401, 409, 503) },
@@ -38,8 +53,14 @@ export const videoReportRoutes: FastifyPluginAsyncTypebox<VideoReportRoutesOptio
     },
     async (request) => {
       const { uid } = request.params;
-      const outcome = await videos.report(uid, request.body, isOpenName(request.body.stream));
-      if ('mismatch' in outcome) throw new VideoStreamMismatchError(uid, outcome.mismatch, request.body.stream);
+      const { body } = request;
+      const openName = isOpenName(body.stream);
+      const outcome = await videos.report(uid, body, openName);
+      if ('mismatch' in outcome) throw new VideoStreamMismatchError(uid, outcome.mismatch, body.stream);
+      if (outcome.keep && body.state === 'live-inprogress' && !openName && (await overQuota(body.stream))) {
+        request.log.info({ stream: body.stream, video: uid }, "recording stopped: its owner's recording quota is reached");
+        return { keep: true, stop_recording: true };
+      }
       return { keep: outcome.keep };
     },
   );

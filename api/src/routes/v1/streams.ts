@@ -16,7 +16,7 @@ import { PlatformName } from '../../restream/restream-schemas.js';
 import { DisplayName, StreamIdParams, Timestamp } from '../../schemas.js';
 import type { RouteStore } from '../../store/route-store.js';
 import type { RestreamTarget, RestreamTargetStore } from '../../store/restream-target-store.js';
-import { DEFAULT_RECORDING, OPEN_PLAYBACK, type Stream, type StreamStore } from '../../store/stream-store.js';
+import { DEFAULT_RECORDING, OPEN_PLAYBACK, RECORDING_STATUSES, type Stream, type StreamStore } from '../../store/stream-store.js';
 import { limitFor } from '../../user-limits.js';
 import { ownedStream } from './owned-stream.js';
 
@@ -79,6 +79,11 @@ const StreamBody = Type.Object({
   require_signed_urls: Type.Boolean(),
   allowed_origins: Type.Array(Type.String()),
   recording: Recording,
+  recordingStatus: Type.Union([Type.Enum([...RECORDING_STATUSES]), Type.Null()], {
+    description:
+      "Why the latest session was not recorded, or stopped being: quota-exceeded, the owner's recording quota is reached " +
+      '(GET /v1/me: storage); null: nothing stopped it',
+  }),
   restream_targets: Type.Array(RestreamTargetSummary),
 });
 
@@ -117,6 +122,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
     require_signed_urls: stream.playback.requireSignedUrls,
     allowed_origins: stream.playback.allowedOrigins,
     recording: { ...stream.recording },
+    recordingStatus: stream.recordingStatus,
     restream_targets: restreamTargets.map((target) => ({
       id: target.id,
       name: target.name,

@@ -17,6 +17,7 @@ import type { VideoStore } from '../../store/video-store.js';
 import type { ViewerStore } from '../../store/viewer-store.js';
 import { ingestRoutes } from './ingests.js';
 import { meRoutes } from './me.js';
+import type { RecordingQuota } from '../../recording-quota.js';
 import { playbackTokenRoutes } from './playback-tokens.js';
 import { restreamTargetRoutes } from './restream-targets.js';
 import { streamFallbackRoutes } from './stream-fallback.js';
@@ -38,6 +39,7 @@ export interface V1RoutesOptions {
   leases: PublisherLeaseStore;
   viewers: ViewerStore;
   videos: VideoStore;
+  quota: RecordingQuota;
   publicPlaybackUrl: string;
   publicSrtUrl: string | undefined;
   /** PLAYBACK_SIGNING_KEY */
@@ -69,8 +71,8 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, 
     request.principal = await authenticator.authenticate(request.headers.authorization);
   });
 
-  await app.register(meRoutes, { users });
-  await app.register(userRoutes, { users, routes: options.routes, fallbackFiles: fallback.files });
+  await app.register(meRoutes, { users, quota: options.quota });
+  await app.register(userRoutes, { users, routes: options.routes, fallbackFiles: fallback.files, quota: options.quota });
   await app.register(tokenRoutes, { tokens, users, maxTokensPerUser: options.limits.maxTokensPerUser });
   await app.register(streamRoutes, {
     streams,
