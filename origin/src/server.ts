@@ -47,18 +47,20 @@ async function main(): Promise<void> {
     originHost: settings.originHost,
     intervalMs: settings.recordings.reportIntervalMs,
     discard: (uid) => recorder.discard(uid),
+    stopRecording: (uid) => recorder.stopRecording(uid),
     logger,
   });
   const retention = new RecordingRetention({
     recordingsPath: settings.recordings.recordingsPath,
     retentionDays: settings.recordings.retentionDays,
     logger,
-    onRemoved: (folders) => videoReporter.removed(folders),
+    onRemoved: () => void videoReporter.removed(),
   });
   retention.start();
   const recorder: Recorder = new Recorder({
     recordingsPath: settings.recordings.recordingsPath,
     targetDurationSeconds: Math.ceil(settings.segments.targetDurationSeconds),
+    maxDurationSeconds: settings.recordings.maxDurationSeconds,
     logger,
     onChange: (stream, uid) => videoReporter.changed(stream, uid),
   });

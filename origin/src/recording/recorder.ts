@@ -40,6 +40,12 @@ export interface RecorderOptions {
   recordingsPath: string;
   /** The segmenter's target segment length, whole seconds: the playlists' least target duration. */
   targetDurationSeconds: number;
+  /**
+   * RECORDING_MAX_SECONDS: a video that reaches this much media is closed and the session goes on
+   * in a new video, so no playlist grows (and is rewritten with every segment) without end.
+   * Default: no cap.
+   */
+  maxDurationSeconds?: number;
   logger: Logger;
   /** Runs the reconnect timeouts. Default: Node's timers, unref'd. */
   schedule?: ScheduleTimer;
@@ -70,6 +76,8 @@ interface Video {
   closing?: Promise<void>;
   /** Set once the closed playlist is written: later segments are not added. */
   finished: boolean;
+  /** Closed at RECORDING_MAX_SECONDS: the session's next segment starts a new video. */
+  full?: boolean;
 }
 
 export function randomVideoUid(): string {
@@ -118,17 +126,25 @@ export class Recorder {
       if (waiting) void this.closeVideo(waiting);
       return undefined;
     }
-    const video = waiting ?? this.newVideo(stream);
+    let video = waiting ?? this.newVideo(stream);
     video.cancelTimeout?.();
     delete video.cancelTimeout;
     video.session += 1;
     const session = video.session;
     const timeoutMs = setting.timeout_seconds * 1000;
+    /** The session's video: a new one once the last reached RECORDING_MAX_SECONDS. */
+    const current = (): Video => {
+      if (video.full && !this.closing) video = this.newVideo(stream, session);
+      return video;
+    };
     return {
-      addSegment: (segment) => this.enqueue(video, () => this.add(video, session, segment)).catch((error: unknown) => {
-        this.totals.failures += 1;
-        throw error;
-      }),
+      addSegment: (segment) => {
+        const into = current();
+        return this.enqueue(into, () => this.add(into, session, segment)).catch((error: unknown) => {
+          this.totals.failures += 1;
+          throw error;
+        });
+      },
       publisherLeft: async (final = false) => {
         // A later session took the video over: its own leave decides.
         if (video.session !== session || video.closing) return;
@@ -163,13 +179,27 @@ export class Recorder {
     return true;
   }
 
+  /**
+   * The API answered stop_recording (its owner reached the recording quota): the open video with
+   * this uid is closed now, as a ready VOD, and its session goes on live, unrecorded. False when
+   * no open video has that uid.
+   */
+  async stopRecording(uid: string): Promise<boolean> {
+    const video = [...this.videos.values()].find((open) => open.info.uid === uid);
+    if (!video) return false;
+    this.options.logger.info({ stream: video.stream, video: uid }, "recording stopped: the owner's recording quota is reached");
+    await this.closeVideo(video);
+    return true;
+  }
+
   /** Closes every open video now (the origin stops): each plays up to here. */
   async closeAll(): Promise<void> {
     this.closing = true;
     await Promise.all([...this.videos.values()].map((open) => this.closeVideo(open)));
   }
 
-  private newVideo(stream: string): Video {
+  /** `session`: the publish session it starts in (one past RECORDING_MAX_SECONDS continues its own). */
+  private newVideo(stream: string, session = 0): Video {
     const uid = this.newUid();
     const video: Video = {
       stream,
@@ -185,7 +215,7 @@ export class Recorder {
         width: null,
         height: null,
       },
-      session: 0,
+      session,
       queue: Promise.resolve(),
       folderReady: false,
       finished: false,
@@ -215,6 +245,12 @@ export class Recorder {
     }
     await writeRecording(video.folder, video.playlist, video.info);
     if (video.playlist.segments.length === 1) this.options.onChange?.(video.stream, video.info.uid);
+    const { maxDurationSeconds } = this.options;
+    if (maxDurationSeconds !== undefined && video.info.duration_s >= maxDurationSeconds) {
+      video.full = true;
+      this.options.logger.info({ stream: video.stream, video: video.info.uid, maxDurationSeconds }, 'recording reached RECORDING_MAX_SECONDS: a new video continues it');
+      void this.closeVideo(video);
+    }
   }
 
   private closeVideo(video: Video): Promise<void> {

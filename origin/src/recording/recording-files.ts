@@ -1,4 +1,4 @@
-import { copyFile, link, mkdir, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../hls/atomic-file.js';
 import { isStreamName, TEMPORARY_SUFFIX } from '../hls/hls-names.js';
@@ -151,6 +151,34 @@ export async function removeRecording(folder: string): Promise<void> {
   await rmdir(join(folder, '..')).catch((error: unknown) => {
     if (!['ENOENT', 'ENOTEMPTY', 'EEXIST'].includes(errorCode(error) ?? '')) throw error;
   });
+}
+
+/**
+ * `RECORDINGS_PATH/.withdrawals/<uid>`: an empty file per removed recording the API has not yet
+ * been told of, so that a failed withdrawal is retried, also after a restart. The leading dot
+ * keeps it out of listRecordings (no stream name starts with one).
+ */
+const WITHDRAWALS_FOLDER = '.withdrawals';
+
+/** Notes, before a recording's files go, that the API must unlist it. */
+export async function noteWithdrawal(recordingsPath: string, uid: string): Promise<void> {
+  await mkdir(join(recordingsPath, WITHDRAWALS_FOLDER), { recursive: true });
+  await writeFile(join(recordingsPath, WITHDRAWALS_FOLDER, uid), '');
+}
+
+/** The uids whose withdrawal the API has not confirmed yet. */
+export async function pendingWithdrawals(recordingsPath: string): Promise<string[]> {
+  try {
+    return (await readdir(join(recordingsPath, WITHDRAWALS_FOLDER))).filter((name) => VIDEO_UID_PATTERN.test(name));
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/** The API confirmed the withdrawal. */
+export async function clearWithdrawal(recordingsPath: string, uid: string): Promise<void> {
+  await unlink(join(recordingsPath, WITHDRAWALS_FOLDER, uid)).catch(ignoreMissing);
 }
 
 function ignoreMissing(error: unknown): void {

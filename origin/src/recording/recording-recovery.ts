@@ -1,5 +1,6 @@
 import {
   listRecordings,
+  noteWithdrawal,
   playlistModifiedAt,
   readRecordingInfo,
   readRecordingPlaylist,
@@ -57,13 +58,15 @@ function blankInfo({ stream, uid }: StoredRecording, endedAt: Date): RecordingIn
 
 /**
  * RECORDING_RETENTION_DAYS: removes closed recordings that ended longer ago than `retentionMs`.
- * Open ones (no end yet) and folders whose recording.json cannot be read are left alone.
+ * Open ones (no end yet) and folders whose recording.json cannot be read are left alone. Each
+ * removal is noted first (noteWithdrawal), so the API hears of it even if telling it fails now.
  */
 export async function removeExpiredRecordings(recordingsPath: string, retentionMs: number, now: number): Promise<string[]> {
   const removed: string[] = [];
   for (const recording of await listRecordings(recordingsPath)) {
     const info = await readRecordingInfo(recording.folder).catch(() => undefined);
     if (!info?.ended || Date.parse(info.ended) > now - retentionMs) continue;
+    await noteWithdrawal(recordingsPath, recording.uid);
     await removeRecording(recording.folder);
     removed.push(recording.folder);
   }

@@ -1,8 +1,14 @@
-import { basename } from 'node:path';
 import type { Logger } from '../../../service-kit/src/logger.js';
 import type { VideoReport, VideoReportAnswer } from '../../../internal-api/src/video-contract.js';
 import { scheduleUnrefTimer, type CancelTimer, type ScheduleTimer } from '../schedule-timer.js';
-import { listRecordings, readRecordingInfo, recordingFolder, removeRecording } from './recording-files.js';
+import {
+  clearWithdrawal,
+  listRecordings,
+  pendingWithdrawals,
+  readRecordingInfo,
+  recordingFolder,
+  removeRecording,
+} from './recording-files.js';
 import type { RecordingInfo } from './recording-info.js';
 
 /** The API's side of the videos registry (internal-api-client's methods). */
@@ -30,6 +36,8 @@ export interface VideoReporterOptions {
   intervalMs: number;
   /** An open video deleted through /v1: the recorder stops it and removes its files (false: it is not open). */
   discard: (uid: string) => Promise<boolean>;
+  /** An open video whose owner reached the recording quota: the recorder closes it, ready (false: it is not open). */
+  stopRecording: (uid: string) => Promise<boolean>;
   logger: Logger;
   schedule?: ScheduleTimer;
 }
@@ -38,12 +46,17 @@ export interface VideoReporterOptions {
  * Tells the API about every recording on this origin's disk (issue 12): at start, on each change
  * of state (the recorder's onChange), and every period, so that a lost report, an API that lost
  * its Redis, or a deletion through /v1 converges at the next one. The disk is the truth: each
- * period lists the recordings folder again. One report in flight per video; a failed one waits
- * for the next period. keep: false removes the files; retention's removals are withdrawn.
+ * period lists the recordings folder again. One report in flight per video (a change meanwhile is
+ * reported once it is answered); a failed one waits for the next period. keep: false removes the
+ * files; stop_recording closes an open video (its owner's quota is reached). Retention's removals
+ * are withdrawn; a failed withdrawal stays noted on disk and is retried every period.
  */
 export class VideoReporter {
   private readonly held = new Map<string, HeldRecording>();
   private readonly inFlight = new Set<string>();
+  /** Changed while its report was in flight: reported again once that one is answered. */
+  private readonly reportAgain = new Set<string>();
+  private withdrawing?: Promise<void>;
   private readonly schedule: ScheduleTimer;
   private cancel?: CancelTimer;
   private sweeping?: Promise<void>;
@@ -73,16 +86,36 @@ export class VideoReporter {
     void this.report(stream, uid, recordingFolder(this.options.recordingsPath, stream, uid));
   }
 
-  /** Retention removed these recording folders: the API stops listing them. */
-  removed(folders: readonly string[]): void {
-    for (const folder of folders) {
-      // The folder is named by the uid (recording-files.ts).
-      const uid = basename(folder);
-      this.held.delete(uid);
-      this.options.registry.withdrawVideo(uid, this.options.originId).catch((error: unknown) => {
-        // Not retried: the API lists it until its owner deletes it, and the edge then gets a 404 here.
-        this.options.logger.warn({ err: error, video: uid }, 'withdrawing a removed recording failed');
-      });
+  /** Retention removed recordings (and noted their withdrawals): the API is told now. */
+  removed(): Promise<void> {
+    return this.withdrawPending();
+  }
+
+  /**
+   * Tells the API of every noted withdrawal, one at a time (one pass at a time); each confirmed
+   * one is cleared, a failed one stays for the next period.
+   */
+  withdrawPending(): Promise<void> {
+    this.withdrawing ??= this.withdrawOnce().finally(() => {
+      this.withdrawing = undefined;
+    });
+    return this.withdrawing;
+  }
+
+  private async withdrawOnce(): Promise<void> {
+    const { recordingsPath, registry, originId, logger } = this.options;
+    try {
+      for (const uid of await pendingWithdrawals(recordingsPath)) {
+        this.held.delete(uid);
+        try {
+          await registry.withdrawVideo(uid, originId);
+          await clearWithdrawal(recordingsPath, uid);
+        } catch (error) {
+          logger.warn({ err: error, video: uid }, 'withdrawing a removed recording failed; trying again at the next period');
+        }
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'listing the withdrawals failed; trying again at the next period');
     }
   }
 
@@ -97,6 +130,7 @@ export class VideoReporter {
 
   private async sweepOnce(): Promise<void> {
     this.cancel?.();
+    await this.withdrawPending();
     try {
       const found = await listRecordings(this.options.recordingsPath);
       const present = new Set(found.map((recording) => recording.uid));
@@ -109,19 +143,26 @@ export class VideoReporter {
   }
 
   private async report(stream: string, uid: string, folder: string): Promise<void> {
-    if (this.inFlight.has(uid) || this.stopped) return;
+    if (this.stopped) return;
+    if (this.inFlight.has(uid)) {
+      this.reportAgain.add(uid);
+      return;
+    }
     this.inFlight.add(uid);
     try {
       const info = await readRecordingInfo(folder).catch(() => undefined);
       // No segment listed yet (or recording.json unreadable): nothing to play, nothing to report.
       if (!info || info.uid !== uid) return;
       this.held.set(uid, { stream, folder, ready: info.ended !== null });
-      const { keep } = await this.options.registry.reportVideo(uid, this.reportOf(info));
-      if (!keep) await this.remove(stream, uid, folder);
+      const answer = await this.options.registry.reportVideo(uid, this.reportOf(info));
+      if (!answer.keep) await this.remove(stream, uid, folder);
+      // Its close changes the state: reported again below, as ready.
+      else if (answer.stop_recording && info.ended === null) await this.options.stopRecording(uid);
     } catch (error) {
       this.options.logger.warn({ err: error, video: uid }, 'reporting a recording failed; trying again at the next period');
     } finally {
       this.inFlight.delete(uid);
+      if (this.reportAgain.delete(uid)) void this.report(stream, uid, folder);
     }
   }
 

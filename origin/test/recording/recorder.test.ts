@@ -13,7 +13,7 @@ const STREAM = 'abc12345';
 const T0 = Date.parse('2026-11-30T12:00:00.000Z');
 
 /** A recorder on real files in a test folder, with a hand-run clock and uids 000…1, 000…2, … */
-function setup(t: Test) {
+function setup(t: Test, { maxDurationSeconds }: { maxDurationSeconds?: number } = {}) {
   const root = t.testdir({ live: {}, recordings: {} });
   const timers = new ManualTimers();
   let clock = T0;
@@ -21,6 +21,7 @@ function setup(t: Test) {
   const recorder = new Recorder({
     recordingsPath: join(root, 'recordings'),
     targetDurationSeconds: 2,
+    ...(maxDurationSeconds === undefined ? {} : { maxDurationSeconds }),
     logger,
     schedule: timers.schedule,
     now: () => clock,
@@ -147,6 +148,38 @@ t.test('mode off records nothing and closes a video waiting for its publisher', 
   t.equal(recorder.start(STREAM, { mode: 'off', timeout_seconds: 60 }), undefined);
   await recorder.closeAll();
   t.match(await playlist(1), /#EXT-X-ENDLIST\n$/);
+});
+
+t.test('RECORDING_MAX_SECONDS: a video that reaches it is closed and the session goes on in a new one', async (t) => {
+  const { recorder, segment, playlist, info } = setup(t, { maxDurationSeconds: 4 });
+  const setting = { mode: 'automatic' as const, timeout_seconds: 30 };
+  const live = recorder.start(STREAM, setting)!;
+  for (let n = 0; n < 5; n++) await segment(live);
+  const closed = '#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:2.000,\n0.ts\n#EXTINF:2.000,\n1.ts\n#EXT-X-ENDLIST\n';
+  t.ok((await playlist(1)).endsWith(closed), 'the first video closed at 4 s, without waiting for the publisher');
+  t.ok((await playlist(2)).endsWith(closed), 'the second one too');
+  t.match(await playlist(3), /EVENT\n#EXTINF:2\.000,\n0\.ts\n$/, 'the third goes on, starting clean (no discontinuity)');
+  t.same([(await info(1)).duration_s, (await info(2)).duration_s], [4, 4]);
+  t.equal(recorder.size, 1, 'one open video');
+  await live.publisherLeft();
+  await segment(recorder.start(STREAM, setting)!);
+  t.match(
+    await playlist(3),
+    /0\.ts\n#EXT-X-DISCONTINUITY\n#EXTINF:2\.000,\n1\.ts\n#EXT-X-ENDLIST\n$/,
+    'a publisher back within the timeout continues the new video, which then reaches the cap in turn',
+  );
+});
+
+t.test('stopRecording closes the open video now (quota): the session goes on unrecorded', async (t) => {
+  const { recorder, segment, playlist, folder } = setup(t);
+  const live = recorder.start(STREAM, { mode: 'automatic', timeout_seconds: 30 })!;
+  await segment(live);
+  t.equal(await recorder.stopRecording('0'.repeat(32)), false, 'an unknown uid');
+  t.equal(await recorder.stopRecording('00000000000000000000000000000001'), true);
+  t.match(await playlist(1), /VOD\n#EXTINF:2\.000,\n0\.ts\n#EXT-X-ENDLIST\n$/);
+  await segment(live);
+  t.same(await readdir(folder(1)), ['0.ts', 'index.m3u8', 'recording.json'], 'a later segment is not kept');
+  t.equal(recorder.size, 0);
 });
 
 t.test('a session that finished no segment leaves no video', async (t) => {

@@ -42,10 +42,12 @@ t.test('sweeps at start, then every hour, removing only recordings past the rete
 
   clock += HOUR_MS;
   timers.advance(HOUR_MS);
-  await waitFor('the hourly sweep and the next one scheduled', async () => (await readdir(recordingsPath)).length === 0 && timers.pending.length === 1, {
+  const streams = async () => (await readdir(recordingsPath)).filter((name) => name !== '.withdrawals');
+  await waitFor('the hourly sweep and the next one scheduled', async () => (await streams()).length === 0 && timers.pending.length === 1, {
     timeoutMs: 10_000,
   });
   t.pass('the other one, past 30 days an hour later, is removed with its stream folder');
+  t.same((await readdir(join(recordingsPath, '.withdrawals'))).sort(), [uid(1), uid(2)], 'each removal noted for the API to hear of');
   retention.stop();
   t.same(timers.pending, [], 'stop cancels the next sweep');
 });

@@ -1,4 +1,4 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { pino } from 'pino';
@@ -7,27 +7,41 @@ import { ManualTimers } from '../../../test-support/manual-timers.js';
 import { buildHttpApp } from '../../src/http/app.js';
 import { Recorder } from '../../src/recording/recorder.js';
 import { VideoReporter, type VideoRegistry } from '../../src/recording/video-reporter.js';
+import { removeExpiredRecordings } from '../../src/recording/recording-recovery.js';
 
 const logger = pino({ level: 'silent' });
 const STREAM = 'abc12345';
 const UID = '0'.repeat(31) + '1';
+/** A closed recording's recording.json, ended long ago. */
+const INFO = {
+  stream: STREAM,
+  created: '2026-01-01T00:00:00.000Z',
+  ended: '2026-01-01T01:00:00.000Z',
+  duration_s: 3600,
+  size_bytes: 1000,
+  width: 640,
+  height: 360,
+};
 
 /** An API stand-in that records every report and answers `keep` as told. */
 class FakeRegistry implements VideoRegistry {
   reports: Array<{ uid: string; report: VideoReport }> = [];
   withdrawn: string[] = [];
   keep = true;
+  stopRecording = false;
   failing = false;
+  failingWithdrawals = false;
   private waiters: Array<() => void> = [];
 
   async reportVideo(uid: string, report: VideoReport): Promise<VideoReportAnswer> {
     if (this.failing) throw new Error('API down');
     this.reports.push({ uid, report });
     for (const wake of this.waiters.splice(0)) wake();
-    return { keep: this.keep };
+    return this.stopRecording && report.state === 'live-inprogress' ? { keep: this.keep, stop_recording: true } : { keep: this.keep };
   }
 
   async withdrawVideo(uid: string): Promise<void> {
+    if (this.failingWithdrawals) throw new Error('API down');
     this.withdrawn.push(uid);
   }
 
@@ -58,6 +72,7 @@ function setup(t: Test) {
     originHost: '127.0.0.1:8080',
     intervalMs: 30_000,
     discard: (uid) => recorder.discard(uid),
+    stopRecording: (uid) => recorder.stopRecording(uid),
     logger,
     schedule: timers.schedule,
   });
@@ -116,11 +131,55 @@ t.test('keep: false removes the files (an open video stops recording); a failed 
   t.equal(reporter.recording(UID), undefined);
 });
 
-t.test('retention removals are withdrawn', async (t) => {
-  const { registry, reporter, recordingsPath } = setup(t);
-  reporter.removed([join(recordingsPath, STREAM, UID)]);
-  await new Promise((resolve) => setImmediate(resolve));
-  t.same(registry.withdrawn, [UID]);
+t.test('stop_recording closes the open video as a ready VOD, reported as such; the session records no more', async (t) => {
+  const { registry, recorder, segment, recordingsPath } = setup(t);
+  const recording = recorder.start(STREAM, { mode: 'automatic', timeout_seconds: 0 });
+  if (!recording) throw new Error('automatic mode records');
+  registry.stopRecording = true;
+  await segment(recording);
+  await registry.until(2);
+  t.match(registry.reports.map(({ report }) => report.state), ['live-inprogress', 'ready'], 'the close is reported at once');
+  t.equal(recorder.size, 0, 'no video open');
+  const folder = join(recordingsPath, STREAM, UID);
+  t.match(await readFile(join(folder, 'index.m3u8'), 'utf8'), /#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:2\.000,\n0\.ts\n#EXT-X-ENDLIST\n$/);
+  await segment(recording);
+  t.same(await readdir(folder), ['0.ts', 'index.m3u8', 'recording.json'], 'a later segment of the session is not kept');
+});
+
+t.test('retention removals are withdrawn; a failed withdrawal is retried every period, also after a restart', async (t) => {
+  const { registry, reporter, recordingsPath, timers } = setup(t);
+  await mkdir(join(recordingsPath, STREAM, UID), { recursive: true });
+  await writeFile(join(recordingsPath, STREAM, UID, 'recording.json'), JSON.stringify({ ...INFO, uid: UID }));
+  registry.failingWithdrawals = true;
+  const removed = await removeExpiredRecordings(recordingsPath, 1000, Date.now());
+  t.same(removed, [join(recordingsPath, STREAM, UID)]);
+  await reporter.removed();
+  t.same(registry.withdrawn, [], 'the API is down');
+  t.same(await readdir(join(recordingsPath, '.withdrawals')), [UID], 'the withdrawal stays noted on disk');
+
+  // The origin restarts: a new reporter finds the note at its first sweep.
+  reporter.stop();
+  const restarted = new VideoReporter({
+    registry,
+    recordingsPath,
+    originId: 'origin-a',
+    originHost: '127.0.0.1:8080',
+    intervalMs: 30_000,
+    discard: async () => false,
+    stopRecording: async () => false,
+    logger,
+    schedule: timers.schedule,
+  });
+  t.teardown(() => restarted.stop());
+  await restarted.sweep();
+  t.same(registry.withdrawn, [], 'still down');
+  registry.failingWithdrawals = false;
+  timers.advance(30_000);
+  await restarted.sweep();
+  t.same(registry.withdrawn, [UID], 'withdrawn once the API answers');
+  t.same(await readdir(join(recordingsPath, '.withdrawals')), [], 'and the note is cleared');
+  await restarted.sweep();
+  t.same(registry.withdrawn, [UID], 'only once');
 });
 
 t.test('GET /videos/<uid>/<file> serves only held recordings, immutable once ready', async (t) => {
