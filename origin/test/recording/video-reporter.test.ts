@@ -6,7 +6,8 @@ import type { VideoReport, VideoReportAnswer } from '../../../internal-api/src/v
 import { ManualTimers } from '../../../test-support/manual-timers.js';
 import { buildHttpApp } from '../../src/http/app.js';
 import { Recorder } from '../../src/recording/recorder.js';
-import { VideoReporter, type VideoRegistry } from '../../src/recording/video-reporter.js';
+import type { VideoReporter, VideoRegistry } from '../../src/recording/video-reporter.js';
+import { testReporter } from './test-reporter.js';
 import { removeExpiredRecordings } from '../../src/recording/recording-recovery.js';
 
 const logger = pino({ level: 'silent' });
@@ -65,15 +66,11 @@ function setup(t: Test) {
     newUid: () => UID,
     onChange: (stream, uid) => reporter.changed(stream, uid),
   });
-  const reporter: VideoReporter = new VideoReporter({
+  const reporter: VideoReporter = testReporter({
     registry,
     recordingsPath,
-    originId: 'origin-a',
-    originHost: '127.0.0.1:8080',
-    intervalMs: 30_000,
     discard: (uid) => recorder.discard(uid),
     stopRecording: (uid) => recorder.stopRecording(uid),
-    logger,
     schedule: timers.schedule,
   });
   t.teardown(() => reporter.stop());
@@ -159,17 +156,7 @@ t.test('retention removals are withdrawn; a failed withdrawal is retried every p
 
   // The origin restarts: a new reporter finds the note at its first sweep.
   reporter.stop();
-  const restarted = new VideoReporter({
-    registry,
-    recordingsPath,
-    originId: 'origin-a',
-    originHost: '127.0.0.1:8080',
-    intervalMs: 30_000,
-    discard: async () => false,
-    stopRecording: async () => false,
-    logger,
-    schedule: timers.schedule,
-  });
+  const restarted = testReporter({ registry, recordingsPath, schedule: timers.schedule });
   t.teardown(() => restarted.stop());
   await restarted.sweep();
   t.same(registry.withdrawn, [], 'still down');
