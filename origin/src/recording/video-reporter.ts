@@ -107,6 +107,9 @@ export class VideoReporter {
     try {
       for (const uid of await pendingWithdrawals(recordingsPath)) {
         this.held.delete(uid);
+        // A report read before the files went may still be on its way: withdrawn before it
+        // arrives, the video would be registered again. The next period withdraws it.
+        if (this.inFlight.has(uid)) continue;
         try {
           await registry.withdrawVideo(uid, originId);
           await clearWithdrawal(recordingsPath, uid);

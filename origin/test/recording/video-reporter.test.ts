@@ -32,10 +32,16 @@ class FakeRegistry implements VideoRegistry {
   stopRecording = false;
   failing = false;
   failingWithdrawals = false;
+  /** While set, reports wait for it before they arrive (a slow network). */
+  delay?: Promise<void>;
+  /** Reports and withdrawals in the order they arrived. */
+  arrivals: string[] = [];
   private waiters: Array<() => void> = [];
 
   async reportVideo(uid: string, report: VideoReport): Promise<VideoReportAnswer> {
     if (this.failing) throw new Error('API down');
+    await this.delay;
+    this.arrivals.push(`report ${report.state}`);
     this.reports.push({ uid, report });
     for (const wake of this.waiters.splice(0)) wake();
     return this.stopRecording && report.state === 'live-inprogress' ? { keep: this.keep, stop_recording: true } : { keep: this.keep };
@@ -43,6 +49,7 @@ class FakeRegistry implements VideoRegistry {
 
   async withdrawVideo(uid: string): Promise<void> {
     if (this.failingWithdrawals) throw new Error('API down');
+    this.arrivals.push('withdrawal');
     this.withdrawn.push(uid);
   }
 
@@ -167,6 +174,26 @@ t.test('retention removals are withdrawn; a failed withdrawal is retried every p
   t.same(await readdir(join(recordingsPath, '.withdrawals')), [], 'and the note is cleared');
   await restarted.sweep();
   t.same(registry.withdrawn, [UID], 'only once');
+});
+
+t.test('a removed recording whose report is still on its way is withdrawn after that report, never before', async (t) => {
+  const { registry, recorder, reporter, segment, recordingsPath, timers } = setup(t);
+  const recording = recorder.start(STREAM, { mode: 'automatic', timeout_seconds: 0 })!;
+  await segment(recording);
+  await registry.until(1);
+  let arrive!: () => void;
+  registry.delay = new Promise((resolve) => (arrive = resolve));
+  await recording.publisherLeft();
+  // The close's report is on its way when retention removes the recording.
+  await removeExpiredRecordings(recordingsPath, 0, Date.now() + 1000);
+  await reporter.removed();
+  t.same(registry.withdrawn, [], 'not withdrawn while its report is in flight');
+  arrive();
+  await registry.until(2);
+  timers.advance(30_000);
+  await reporter.sweep();
+  t.same(registry.arrivals, ['report live-inprogress', 'report ready', 'withdrawal'], 'withdrawn once the report arrived');
+  t.same(await readdir(join(recordingsPath, '.withdrawals')), []);
 });
 
 t.test('GET /videos/<uid>/<file> serves only held recordings, immutable once ready', async (t) => {
