@@ -226,6 +226,9 @@ t.test('from sign-in to live with restreaming, in the browser', async (t) => {
   await page.getByTestId('videos').getByRole('button', { name: 'Play' }).first().click();
   await page.waitForFunction(() => (document.querySelector('[data-testid="replay"]')?.currentTime ?? 0) > 1, undefined, { timeout: LIVE_TIMEOUT_MS });
   t.pass('the recording replays through the edge');
+  const storage = page.getByTestId('storage');
+  await page.waitForFunction(() => /[1-9]/.test(document.querySelector('[data-testid="storage"]')?.textContent ?? ''), undefined, { timeout: LIVE_TIMEOUT_MS });
+  t.match(await storage.textContent(), /^Your recordings take [0-9.]+ [KM]B of your 100\.0 GB quota\.$/, 'the streamer sees the recordings against the quota');
   await shoot(page, '7-recording');
 
   // Delete the stream, after a confirmation: its recordings go with it.

@@ -1,10 +1,17 @@
 /** The /v1 answers the dashboard reads (the API's OpenAPI document at /docs has them all). */
 import type { IngestAudio, IngestVideo } from './format.js';
 
+/** The caller's recordings against their quota (quotaBytes null: not limited). */
+export interface Storage {
+  usedBytes: number;
+  quotaBytes: number | null;
+}
+
 export interface Me {
   id: string;
   name: string;
   admin: boolean;
+  storage: Storage;
 }
 
 export interface Stream {
@@ -17,6 +24,8 @@ export interface Stream {
   allowed_origins: string[];
   /** Seed 004's recording setting. */
   recording: { mode: 'off' | 'automatic'; timeoutSeconds: number };
+  /** Why the latest session was not (or no longer) recorded; null: nothing stopped it. */
+  recordingStatus: 'quota-exceeded' | null;
 }
 
 export interface Ingest {

@@ -1,4 +1,5 @@
 /** How the dashboard writes figures: pure functions, no DOM, tested in Node. */
+import type { Storage } from './api-types.js';
 
 /** 2500000 -> "2.5 Mb/s"; 96000 -> "96 kb/s". */
 export function formatBitrate(bitsPerSecond: number): string {
@@ -17,6 +18,17 @@ export function formatBytes(bytes: number): string {
     unit += 1;
   }
   return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/**
+ * The caller's recording storage in words; `full` when the quota is reached, so that new
+ * sessions go live unrecorded (the API's RECORDING_QUOTA_BYTES or the admin's override).
+ */
+export function storageWords({ usedBytes, quotaBytes }: Storage): { text: string; full: boolean } {
+  if (quotaBytes === null) return { text: `Your recordings take ${formatBytes(usedBytes)}.`, full: false };
+  const taken = `Your recordings take ${formatBytes(usedBytes)} of your ${formatBytes(quotaBytes)} quota`;
+  if (usedBytes < quotaBytes) return { text: `${taken}.`, full: false };
+  return { text: `${taken}: new sessions go live but are not recorded. Delete recordings to record again.`, full: true };
 }
 
 /** Seconds as "1:02:03" or "2:03". */

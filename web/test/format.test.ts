@@ -1,5 +1,5 @@
 import t from 'tap';
-import { elapsedSince, formatBitrate, formatBytes, formatCodecs, formatDuration, formatVideo } from '../src/format.js';
+import { elapsedSince, formatBitrate, formatBytes, formatCodecs, formatDuration, formatVideo, storageWords } from '../src/format.js';
 
 t.test('bitrates, sizes and durations as people read them', async (t) => {
   t.equal(formatBitrate(2_512_000), '2.5 Mb/s');
@@ -28,4 +28,13 @@ t.test('the ingest video and codecs in words', async (t) => {
   t.equal(formatCodecs({ codec: 'avc1.4D401F', width: 1, height: 1, fps: 1 }, null), 'H.264 Main');
   t.equal(formatCodecs(null, { codec: 'mp4a.40.5', sample_rate: 44100, channels: 1 }), 'HE-AAC 44.1 kHz mono');
   t.equal(formatCodecs(null, null), 'unknown');
+});
+
+t.test('recording storage against the quota, and what a full one means', async (t) => {
+  t.same(storageWords({ usedBytes: 1536, quotaBytes: 100 * 1024 ** 3 }), { text: 'Your recordings take 1.5 KB of your 100.0 GB quota.', full: false });
+  t.same(storageWords({ usedBytes: 5 * 1024 ** 3, quotaBytes: 5 * 1024 ** 3 }), {
+    text: 'Your recordings take 5.0 GB of your 5.0 GB quota: new sessions go live but are not recorded. Delete recordings to record again.',
+    full: true,
+  });
+  t.same(storageWords({ usedBytes: 0, quotaBytes: null }), { text: 'Your recordings take 0 B.', full: false }, 'the admin is not limited');
 });

@@ -1,7 +1,7 @@
 import type { ApiClient } from '../api-client.js';
-import type { Stream, Video } from '../api-types.js';
+import type { Me, Stream, Video } from '../api-types.js';
 import { h, replaceChildren } from '../dom.js';
-import { formatBytes, formatDuration } from '../format.js';
+import { formatBytes, formatDuration, storageWords } from '../format.js';
 import { playHls, withToken } from '../hls-playback.js';
 import { repeat } from '../repeat.js';
 import { Notice, act } from './notice.js';
@@ -23,6 +23,8 @@ export class VideosPanel {
     this.rows,
   );
   private readonly empty = h('p', { class: 'hint' }, 'No recordings yet: each live session is recorded while recording is on (Settings).');
+  /** The caller's recordings against their quota: why a session is not recorded when it is full. */
+  private readonly storage = h('p', { class: 'hint', 'data-testid': 'storage', hidden: true });
   private readonly replay = h('video', { controls: true, muted: true, playsinline: true, hidden: true, 'data-testid': 'replay' });
   readonly element = h(
     'section',
@@ -30,6 +32,7 @@ export class VideosPanel {
     h('h2', {}, 'Recordings'),
     h('div', { class: 'scroll' }, this.table),
     this.empty,
+    this.storage,
     this.replay,
     this.notice.element,
   );
@@ -50,7 +53,11 @@ export class VideosPanel {
 
   private async refresh(): Promise<void> {
     try {
-      const { data } = await this.api.get<{ data: Video[] }>(`/streams/${this.stream().id}/videos`);
+      const [{ data }, me] = await Promise.all([this.api.get<{ data: Video[] }>(`/streams/${this.stream().id}/videos`), this.api.get<Me>('/me')]);
+      const storage = storageWords(me.storage);
+      this.storage.className = storage.full ? 'notice error' : 'hint';
+      this.storage.hidden = false;
+      replaceChildren(this.storage, storage.text);
       this.empty.hidden = data.length > 0;
       this.table.hidden = data.length === 0;
       replaceChildren(this.rows, ...data.map((video) => this.row(video)));
