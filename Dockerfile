@@ -15,7 +15,8 @@ RUN npm run build && npm prune --omit=dev
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
-# ffmpeg converts uploaded fallback videos once, in the API (never per live stream).
+# ffmpeg converts uploaded fallback videos once, in the API, and makes thumbnails from one
+# recorded segment each, in the origin (never per live stream).
 RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/*
 COPY --from=build /app /app
 RUN mkdir -p /hls /data/fallback /data/fallback-cache && chown node:node /hls /data/fallback /data/fallback-cache

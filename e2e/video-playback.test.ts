@@ -3,13 +3,16 @@
  * in /v1 whose playback URL plays through the edge (real ffprobe/ffmpeg on the edge's URL), its
  * segments then served from the edge's cache; the live input answers 204 while nothing is live
  * and its lifecycle follows; a deleted video is 404 at the edge and its files leave the origin; a
- * stream that requires signed URLs requires them for its videos too.
+ * stream that requires signed URLs requires them for its videos too. Thumbnails: the live input's
+ * while live (204 before), and the ready video's at a time and height, made once by the origin
+ * and then an edge cache hit, read back by ffprobe; a bad time is 400, a deleted video's is 404.
  */
 import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
+import { isJpeg, probeJpeg } from '../test-support/jpeg-probe.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { startPlatform, type Platform } from './platform-harness.js';
 import { AUDIO_KBPS, newStream, publishTestPattern, VIDEO_KBPS } from './recorded-stream.js';
@@ -39,6 +42,7 @@ interface Video {
   duration: number;
   size: number;
   playback: { hls: string };
+  thumbnail: string;
 }
 
 async function videosOf(stream: { id: string; token: string }): Promise<Video[]> {
@@ -75,6 +79,7 @@ t.test('live input 204 / 200 and lifecycle; the recorded video plays through the
   t.equal(offline.status, 204, 'the live input answers 204 No Content before anything is live');
   t.same(await lifecycle(stream.id), { isInput: true, videoUID: null, live: false });
   t.equal((await edge('/nosuchstream/index.m3u8')).status, 404, 'a name that is no stream stays 404');
+  t.equal((await edge(`/${stream.id}/thumbnails/thumbnail.jpg`)).status, 204, 'the live input\'s thumbnail too');
 
   const publishedSeconds = 8;
   const publisher = publishTestPattern(stream.publishUrl, publishedSeconds);
@@ -86,6 +91,12 @@ t.test('live input 204 / 200 and lifecycle; the recorded video plays through the
   }, { timeoutMs: 60_000, intervalMs: 200 });
   t.match(live, { isInput: true, videoUID: /^[0-9a-f]{32}$/, live: true });
   const uid = (live as { videoUID: string }).videoUID;
+  const liveThumbnail = await edge(`/${stream.id}/thumbnails/thumbnail.jpg?height=180`);
+  t.equal(liveThumbnail.status, 200, 'the live input\'s thumbnail while live');
+  t.match(liveThumbnail.headers.get('cache-control'), /^public, max-age=[12]$/, 'reused for a moment only');
+  const liveJpeg = Buffer.from(await liveThumbnail.arrayBuffer());
+  t.ok(isJpeg(liveJpeg), 'a JPEG');
+  t.same(await probeJpeg(liveJpeg), { codec: 'mjpeg', width: 320, height: 180 }, 'of the newest keyframe, at the requested height');
   t.same(await lifecycle(uid), { isInput: false, videoUID: uid, live: true }, 'the video in progress, by its uid');
 
   t.equal(await publisher.exited, 0, 'ffmpeg published the whole pattern');
@@ -119,11 +130,32 @@ t.test('live input 204 / 200 and lifecycle; the recorded video plays through the
   });
   t.same(await lifecycle(stream.id), { isInput: true, videoUID: null, live: false });
 
+  t.equal(video.thumbnail, `${platform.edgeUrl}/videos/${uid}/thumbnails/thumbnail.jpg`);
+  const thumbnailStarted = performance.now();
+  const thumbnail = await edge(`${video.thumbnail}?time=5s&height=270`);
+  const thumbnailMs = performance.now() - thumbnailStarted;
+  t.equal(thumbnail.status, 200);
+  t.equal(thumbnail.headers.get('content-type'), 'image/jpeg');
+  t.equal(thumbnail.headers.get('x-cache'), 'MISS');
+  t.match(thumbnail.headers.get('cache-control'), /immutable/, 'a ready video\'s thumbnail never changes');
+  const jpeg = Buffer.from(await thumbnail.arrayBuffer());
+  t.ok(isJpeg(jpeg), 'JPEG magic bytes');
+  t.same(await probeJpeg(jpeg), { codec: 'mjpeg', width: 480, height: 270 }, 'ffprobe reads the requested height, the width to the aspect ratio');
+  const cachedThumbnail = await edge(`${video.thumbnail}?height=271&time=5`);
+  t.equal(cachedThumbnail.headers.get('x-cache'), 'HIT', 'the same picture, however spelled, is an edge cache hit');
+  t.same(Buffer.from(await cachedThumbnail.arrayBuffer()), jpeg);
+  const recordingFolder = path.join(platform.recordingsPath, stream.id, uid);
+  t.same((await readdir(recordingFolder)).filter((name) => name.endsWith('.jpg')).length, 1, 'the origin made and kept one picture');
+  const badTime = await edge(`${video.thumbnail}?time=later`);
+  t.equal(badTime.status, 400);
+  t.match(await badTime.json(), { error: { code: 'LIVE_ERR_THUMBNAIL_QUERY', message: /time "later"/ } });
+
   const bytesPerHour = (video.size / video.duration) * 3600;
   const encodedBytesPerHour = ((VIDEO_KBPS + AUDIO_KBPS) * 1000 * 3600) / 8;
   t.comment(
     `figures: ${(bytesPerHour / 1e9).toFixed(3)} GB per hour stored for ${VIDEO_KBPS + AUDIO_KBPS} kb/s encoded ` +
-      `(${((bytesPerHour / encodedBytesPerHour) * 100).toFixed(0)} %); publisher stop to ready in /v1: ${readyMs.toFixed(0)} ms`,
+      `(${((bytesPerHour / encodedBytesPerHour) * 100).toFixed(0)} %); publisher stop to ready in /v1: ${readyMs.toFixed(0)} ms; ` +
+      `first thumbnail through the edge: ${thumbnailMs.toFixed(0)} ms (${jpeg.length} bytes at 270 lines)`,
   );
 
   const deleted = await v1Request(platform.apiUrl, stream.token, 'DELETE', `/v1/videos/${uid}`);
@@ -134,6 +166,7 @@ t.test('live input 204 / 200 and lifecycle; the recorded video plays through the
   }, { timeoutMs: 30_000, intervalMs: 200 });
   t.match(await gone.json(), { error: { code: 'LIVE_ERR_VIDEO_NOT_FOUND' } });
   t.equal((await edge(segmentUrl)).status, 404, 'its cached segments too');
+  t.equal((await edge(`${video.thumbnail}?time=5s&height=270`)).status, 404, 'and its cached thumbnail');
   await waitFor('the origin to remove the files', async () => !(await readdir(path.join(platform.recordingsPath, stream.id)).catch(() => [] as string[])).includes(uid), {
     timeoutMs: 60_000,
     intervalMs: 200,
@@ -152,6 +185,10 @@ t.test("a stream that requires signed URLs: its video needs a token for the stre
   t.match(await refused.json(), { error: { code: 'LIVE_ERR_PLAYBACK_TOKEN_REQUIRED' } });
   const issued = await v1Request(platform.apiUrl, stream.token, 'POST', `/v1/streams/${stream.id}/playback-token`, { expires_in_s: 600 });
   const token = issued.json.token as string;
+  t.equal((await edge(video.thumbnail)).status, 401, 'its thumbnail needs the token too');
+  const thumbnail = await edge(`${video.thumbnail}?token=${token}`);
+  t.equal(thumbnail.status, 200);
+  t.ok(isJpeg(Buffer.from(await thumbnail.arrayBuffer())), 'and is a JPEG with it');
   const played = await playUrl(`${video.playback.hls}?token=${token}`);
   t.equal(played.decodeErrors, '', 'plays with the token (carried into the segment URIs)');
   t.same(played.codecTypes, ['audio', 'video']);

@@ -184,3 +184,20 @@ export class TooManyBlockedRequestsError extends createError(
   'LIVE_ERR_TOO_MANY_BLOCKED_REQUESTS',
   (stream: string, reason: string) => `stream ${quote(stream)}: ${reason}`,
 ) {}
+
+/** A thumbnail's `time` or `height` is malformed or out of bounds; the origin is not asked. */
+export class ThumbnailQueryError extends createError(
+  'LIVE_ERR_THUMBNAIL_QUERY',
+  (stream: string, reason: string) => `bad thumbnail query for ${quote(stream)}: ${reason}`,
+) {}
+
+/** Seconds before a thumbnail refused as busy is worth asking for again (the origin's own figure). */
+const THUMBNAIL_RETRY_AFTER_SECONDS = 1;
+
+/** The origin makes as many thumbnails as it takes and has as many waiting. */
+export class ThumbnailBusyError extends createError('LIVE_ERR_THUMBNAIL_BUSY', (stream: string, reason: string) => `stream ${quote(stream)}: ${reason}`) {
+  constructor(stream: string, reason: string) {
+    super(stream, reason);
+    this.headers = { 'retry-after': String(THUMBNAIL_RETRY_AFTER_SECONDS) };
+  }
+}

@@ -11,6 +11,8 @@ export interface CachedMedia {
   storedAtMs: number;
   /** What a playlist says about its own lifetime; undefined for segments, which never change. */
   playlist: PlaylistFacts | undefined;
+  /** A file replaced over time (a live thumbnail): stale from here, on the cache's clock (the origin's max-age). */
+  expiresAtMs?: number;
 }
 
 export interface MediaCacheOptions {

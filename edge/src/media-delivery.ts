@@ -24,7 +24,7 @@ import {
   type CacheResult,
 } from './media-headers.js';
 import { isLowLatencyFile, isLowLatencyMedia } from './low-latency-query.js';
-import { lowLatencyRefusal } from './low-latency-refusal.js';
+import { originRefusal } from './origin-refusal.js';
 import { originMaxAgeS, playlistLifetime, playlistMaxAgeS, readPlaylistFacts, type PlaylistRoute } from './playlist-policy.js';
 import { mediaKindOf, type MediaKind } from './stream-path.js';
 
@@ -58,6 +58,16 @@ export interface MediaRequest {
   ifNoneMatch: string | undefined;
   /** A signal aborted when the viewer leaves; asked for only when the answer has to wait. */
   viewerLeft: () => AbortSignal;
+  /**
+   * The file is replaced over time (a live stream's thumbnail, or one of a video still recorded):
+   * reused, here and downstream, only as long as the origin's `max-age` says, and answered whole.
+   */
+  mutable?: boolean;
+  /**
+   * The origin makes the answer when asked (a thumbnail): it may wait in the origin's queue
+   * (UPSTREAM_BLOCKING_TIMEOUT_MS for its headers), and the origin's "busy" is relayed.
+   */
+  madeOnRequest?: boolean;
   /**
    * This viewer's own copy of a playlist (e.g. its playback token carried into the URIs); the
    * cache keeps the origin's text, and the ETag is the copy's.
@@ -109,13 +119,13 @@ export class MediaDelivery {
   private async fetch(request: MediaRequest, res: ServerResponse, kind: MediaKind, key: string): Promise<void> {
     const { coalescer, metrics } = this.options;
     metrics.cacheRequest(kind, coalescer.isFetching(key) ? 'coalesced' : 'miss');
-    const streamed = kind === 'segment' && request.method === 'GET';
-    const joined = await coalescer.join(key, this.plan(request, kind), { signal: request.viewerLeft(), stream: streamed });
+    const streamed = kind === 'segment' && !request.mutable;
+    const joined = await coalescer.join(key, this.plan(request, kind), { signal: request.viewerLeft(), stream: streamed && request.method === 'GET' });
     if (joined.head.statusCode === 404) throw notFound(request, kind, 'MISS');
-    if (kind === 'segment') return this.sendStreamed(res, request, joined);
+    if (streamed) return this.sendStreamed(res, request, joined);
     const media = await joined.complete;
     if (!media) {
-      const reason = `the playlist is larger than ${this.options.settings.maxObjectBytes} bytes`;
+      const reason = `the ${kind === 'playlist' ? 'playlist' : 'file'} is larger than ${this.options.settings.maxObjectBytes} bytes`;
       throw new OriginBadAnswerError(request.stream, request.route.origin, reason);
     }
     return this.sendWhole(res, request, kind, media, 'MISS');
@@ -132,7 +142,7 @@ export class MediaDelivery {
         method: 'GET',
         path: originPath(request),
         headers: ORIGIN_REQUEST_HEADERS,
-        headersTimeoutMs: isBlocking(originQuery) || isLowLatencyMedia(file) ? this.options.blockingTimeoutMs : undefined,
+        headersTimeoutMs: isBlocking(originQuery) || request.madeOnRequest || isLowLatencyMedia(file) ? this.options.blockingTimeoutMs : undefined,
       },
       complete: (head, body) => {
         const storedAtMs = now();
@@ -146,7 +156,13 @@ export class MediaDelivery {
           storedAtMs,
           playlist,
         };
-        const ttlMs = playlist && !isImmutable(media, route) ? playlistLifetime(playlist, route, storedAtMs).cacheMs : undefined;
+        if (request.mutable) media.expiresAtMs = storedAtMs + originMaxAgeS(head.headers['cache-control']) * 1_000;
+        const ttlMs =
+          media.expiresAtMs !== undefined
+            ? media.expiresAtMs - storedAtMs
+            : playlist && !isImmutable(media, route)
+              ? playlistLifetime(playlist, route, storedAtMs).cacheMs
+              : undefined;
         // Stored under the origin that answered, which a failover may have changed; an answer
         // that may not be reused is not stored (a TTL of 0 would keep it until evicted).
         if (ttlMs !== 0) cache.put(cacheKey(head.origin, request), media, ttlMs);
@@ -155,7 +171,7 @@ export class MediaDelivery {
       notFound: (head) => {
         if (!isLowLatencyMedia(file)) cache.putNotFound(cacheKey(head.origin, request));
       },
-      refusal: isLowLatencyFile(file) ? (statusCode, body) => lowLatencyRefusal(stream, statusCode, body) : undefined,
+      refusal: isLowLatencyFile(file) || request.madeOnRequest ? (statusCode, body) => originRefusal(stream, statusCode, body) : undefined,
       ended: (outcome, seconds, bytes) => metrics.originFetch(kind, outcome, seconds, bytes),
     };
   }
@@ -237,6 +253,8 @@ export class MediaDelivery {
 
   private cacheControl(media: CachedMedia, route: MediaRoute, now: number): string {
     const { settings } = this.options;
+    // What is left of the origin's max-age, in whole seconds (a fresh object has some left).
+    if (media.expiresAtMs !== undefined) return playlistCacheControl(Math.max(0, Math.ceil((media.expiresAtMs - now) / 1_000)));
     if (!media.playlist || isImmutable(media, route)) return segmentCacheControl(settings.segmentMaxAgeS);
     return playlistCacheControl(playlistMaxAgeS(playlistLifetime(media.playlist, route, now), settings.endedPlaylistMaxAgeS));
   }
@@ -274,6 +292,7 @@ function isBlocking(originQuery: string): boolean {
  * final playlist of an ended stream is stale at once when the stream is live again.
  */
 function fresh(media: CachedMedia, route: MediaRoute, now: number): boolean {
+  if (media.expiresAtMs !== undefined) return now < media.expiresAtMs;
   return !media.playlist || isImmutable(media, route) || now - media.storedAtMs < playlistLifetime(media.playlist, route, media.storedAtMs).cacheMs;
 }
 

@@ -1,6 +1,6 @@
 /**
- * The edge's hot path: `GET|HEAD /<stream>/<media file>` answered on node's own request and
- * response, outside fastify's router and hooks (which cost about as much as a cache hit itself).
+ * The edge's hot path: `GET|HEAD /<stream>/<media file>` (and a recorded video's files, and the
+ * thumbnails of both) answered on node's own request and response, outside fastify's router and hooks (which cost about as much as a cache hit itself).
  * Every other request (health, metrics, views, preflights, bad paths) goes to fastify.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -11,9 +11,10 @@ import type { PlaybackGuard } from './playback-guard.js';
 import { withManifestPlaybackToken, withPlaybackToken } from './playlist-token.js';
 import type { ResolvedRoute, RouteResolver } from './route-resolver.js';
 import { originQueryOf } from './low-latency-query.js';
-import { StreamNotLiveError } from './errors.js';
-import { classifyPath, mediaKindOf, VIDEOS_FOLDER, type MediaKind } from './stream-path.js';
-import type { VideoResolver } from './video-resolver.js';
+import { StreamNotLiveError, ThumbnailQueryError } from './errors.js';
+import { classifyPath, mediaKindOf, THUMBNAIL_FILE, THUMBNAIL_FOLDER, VIDEOS_FOLDER, type MediaKind } from './stream-path.js';
+import { parseThumbnailQuery, thumbnailQueryString } from '../../internal-api/src/thumbnail-query.js';
+import type { ResolvedVideo, VideoResolver } from './video-resolver.js';
 import { viewerSessionId, type ViewerSessions } from './viewer-sessions.js';
 
 export interface MediaHandlerOptions {
@@ -32,8 +33,8 @@ interface MediaTarget {
   stream: string;
   /** The stream whose playback policy applies (and whose tokens admit): a video's is the one it was recorded from. */
   policyStream: string;
-  /** A recorded video: not counted as a live viewer. */
-  recorded: boolean;
+  /** Counted as a live viewer of the stream: not for a recorded video or a thumbnail. */
+  viewer: boolean;
   file: string;
   /** See MediaRequest.folder. */
   folder?: string;
@@ -41,6 +42,9 @@ interface MediaTarget {
   url: string;
   /** See MediaRequest.originQuery. */
   originQuery: string;
+  /** See MediaRequest.mutable and madeOnRequest: a thumbnail. */
+  mutable?: boolean;
+  madeOnRequest?: boolean;
   route: ResolvedRoute;
 }
 
@@ -52,30 +56,47 @@ export class MediaHandler {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const url = req.url ?? '';
     const verdict = classifyPath(url);
-    if (verdict.kind !== 'media' && verdict.kind !== 'video') return false;
+    if (verdict.kind === 'refused' || verdict.kind === 'not-media') return false;
 
-    const kind = mediaKindOf(verdict.file);
+    const kind = mediaKindOf(verdict.kind === 'media' || verdict.kind === 'video' ? verdict.file : THUMBNAIL_FILE);
+    // Seed 004: the live input's URLs answer 204 while nothing is live; players poll them.
+    const offlineAnswer = kind === 'playlist' || verdict.kind === 'live-thumbnail' ? 204 : undefined;
     try {
-      const answered =
-        verdict.kind === 'video'
-          ? this.serveVideo(req, res, verdict.uid, verdict.file, url)
-          : // Malformed directives are refused before anything is asked of the API or an origin.
-            this.serve(req, res, {
-              stream: verdict.stream,
-              policyStream: verdict.stream,
-              recorded: false,
-              file: verdict.file,
-              url,
-              originQuery: originQueryOf(verdict.stream, verdict.file, url),
-            });
+      let answered: void | Promise<void>;
+      if (verdict.kind === 'video') answered = this.serveVideo(req, res, verdict.uid, verdict.file, url);
+      else if (verdict.kind === 'video-thumbnail') answered = this.serveVideoThumbnail(req, res, verdict.uid, url);
+      else if (verdict.kind === 'live-thumbnail') {
+        // A malformed query is refused before anything is asked of the API or an origin.
+        answered = this.serve(req, res, {
+          stream: verdict.stream,
+          policyStream: verdict.stream,
+          viewer: false,
+          file: THUMBNAIL_FILE,
+          folder: `${verdict.stream}/${THUMBNAIL_FOLDER}`,
+          url,
+          originQuery: thumbnailOriginQuery(verdict.stream, url),
+          mutable: true,
+          madeOnRequest: true,
+        });
+      } else {
+        // Malformed directives are refused before anything is asked of the API or an origin.
+        answered = this.serve(req, res, {
+          stream: verdict.stream,
+          policyStream: verdict.stream,
+          viewer: true,
+          file: verdict.file,
+          url,
+          originQuery: originQueryOf(verdict.stream, verdict.file, url),
+        });
+      }
       if (answered) {
         answered.then(
           () => this.count(kind, res),
-          (error: unknown) => this.fail(kind, res, error),
+          (error: unknown) => this.fail(kind, res, error, offlineAnswer),
         );
       } else this.count(kind, res);
     } catch (error) {
-      this.fail(kind, res, error);
+      this.fail(kind, res, error, offlineAnswer);
     }
     return true;
   }
@@ -90,8 +111,31 @@ export class MediaHandler {
   private async serveVideo(req: IncomingMessage, res: ServerResponse, uid: string, file: string, url: string): Promise<void> {
     const video = await this.options.videos.resolve(uid);
     const folder = `${VIDEOS_FOLDER}/${uid}`;
-    const route = { origin: video.origin, ended: video.ready, endsAtMs: undefined, playback: video.playback, immutable: video.ready };
-    return this.answer(req, res, { stream: folder, policyStream: video.stream, recorded: true, file, folder, url, originQuery: '', route });
+    const route = videoRoute(video);
+    return this.answer(req, res, { stream: folder, policyStream: video.stream, viewer: false, file, folder, url, originQuery: '', route });
+  }
+
+  /**
+   * `/videos/<uid>/thumbnails/thumbnail.jpg`: made by the origin that recorded it, under its
+   * stream's playback policy; for good once the video is closed, briefly while it is recorded.
+   */
+  private async serveVideoThumbnail(req: IncomingMessage, res: ServerResponse, uid: string, url: string): Promise<void> {
+    const stream = `${VIDEOS_FOLDER}/${uid}`;
+    const originQuery = thumbnailOriginQuery(stream, url);
+    const video = await this.options.videos.resolve(uid);
+    const route = videoRoute(video);
+    return this.answer(req, res, {
+      stream,
+      policyStream: video.stream,
+      viewer: false,
+      file: THUMBNAIL_FILE,
+      folder: `${stream}/${THUMBNAIL_FOLDER}`,
+      url,
+      originQuery,
+      mutable: !video.ready,
+      madeOnRequest: true,
+      route,
+    });
   }
 
   private answer(req: IncomingMessage, res: ServerResponse, target: MediaTarget): void | Promise<void> {
@@ -102,7 +146,7 @@ export class MediaHandler {
     const cors = guard.corsOrigin(route.playback, origin);
     if (cors !== undefined) res.setHeader('access-control-allow-origin', cors);
     if (cors !== '*') res.setHeader('vary', 'origin');
-    if (!target.recorded) viewers.seen(stream, viewerSessionId(stream, req.socket.remoteAddress ?? '', req.headers['user-agent']));
+    if (target.viewer) viewers.seen(stream, viewerSessionId(stream, req.socket.remoteAddress ?? '', req.headers['user-agent']));
     return media.serve(
       {
         stream,
@@ -110,6 +154,8 @@ export class MediaHandler {
         file,
         originQuery,
         route,
+        mutable: target.mutable,
+        madeOnRequest: target.madeOnRequest,
         method: req.method === 'HEAD' ? 'HEAD' : 'GET',
         range: req.headers.range,
         ifRange: joined(req.headers['if-range']),
@@ -121,10 +167,9 @@ export class MediaHandler {
     );
   }
 
-  private fail(kind: MediaKind, res: ServerResponse, thrown: unknown): void {
-    if (thrown instanceof StreamNotLiveError && thrown.offline && kind === 'playlist' && !res.headersSent) {
-      // Seed 004: the live input's URL answers 204 while nothing is live; players poll it.
-      res.writeHead(204, { 'cache-control': 'no-cache', 'access-control-allow-origin': '*' }).end();
+  private fail(kind: MediaKind, res: ServerResponse, thrown: unknown, offlineAnswer?: 204): void {
+    if (thrown instanceof StreamNotLiveError && thrown.offline && offlineAnswer !== undefined && !res.headersSent) {
+      res.writeHead(offlineAnswer, { 'cache-control': 'no-cache', 'access-control-allow-origin': '*' }).end();
       this.count(kind, res);
       return;
     }
@@ -168,6 +213,19 @@ function abortWhenViewerLeaves(req: IncomingMessage, res: ServerResponse): Abort
     });
   }
   return controller.signal;
+}
+
+/** A recorded video as a route: closed once ready, its files then immutable. */
+function videoRoute(video: ResolvedVideo): ResolvedRoute & { immutable: boolean } {
+  return { origin: video.origin, ended: video.ready, endsAtMs: undefined, playback: video.playback, immutable: video.ready };
+}
+
+/** The thumbnail's `time` and `height` in canonical form, the only part of the query the origin gets; throws ThumbnailQueryError. */
+function thumbnailOriginQuery(stream: string, url: string): string {
+  const query = url.indexOf('?');
+  const parsed = parseThumbnailQuery(query === -1 ? '' : url.slice(query + 1));
+  if (parsed.kind === 'malformed') throw new ThumbnailQueryError(stream, parsed.reason);
+  return thumbnailQueryString(parsed.query);
 }
 
 /** The `token` query parameter (the first, if repeated). */

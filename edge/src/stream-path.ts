@@ -15,6 +15,9 @@ export const MAX_MEDIA_FILE_LENGTH = 255;
 export const VIDEO_UID = new RegExp(VIDEO_UID_PATTERN);
 /** Recorded videos are served under `/videos/<uid>/`. */
 export const VIDEOS_FOLDER = 'videos';
+/** A thumbnail's path below a stream's or a video's folder (seed 004's). */
+export const THUMBNAIL_FOLDER = 'thumbnails';
+export const THUMBNAIL_FILE = 'thumbnail.jpg';
 
 /** Every character a media path may hold; `%`, `\`, `;`, `:` and the rest are refused outright. */
 const PATH_CHARACTERS = /^[A-Za-z0-9_./-]*$/;
@@ -34,6 +37,10 @@ export type PathVerdict =
   | { kind: 'media'; stream: string; file: string }
   /** `/videos/<uid>/<media file>`: a recorded video's playlist or segment. */
   | { kind: 'video'; uid: string; file: string }
+  /** `/<stream>/thumbnails/thumbnail.jpg`: the live stream's newest keyframe. */
+  | { kind: 'live-thumbnail'; stream: string }
+  /** `/videos/<uid>/thumbnails/thumbnail.jpg`: a picture of a recorded video. */
+  | { kind: 'video-thumbnail'; uid: string }
   /** Unsafe or malformed: answered 400. */
   | { kind: 'refused'; reason: string }
   /** Harmless but not `/<stream>/<media file>`: answered 404. */
@@ -58,6 +65,15 @@ export function classifyPath(rawUrl: string): PathVerdict {
 
   const segments = path.slice(1).split('/');
   if (segments.some((segment) => segment === '.')) return refused('"." segments are not allowed');
+  if (isThumbnailPath(segments, 3)) {
+    // Before the videos folder: a uid is never `thumbnails`, so this is a stream's (one named `videos` too).
+    const [stream = ''] = segments;
+    return STREAM_NAME.test(stream) ? { kind: 'live-thumbnail', stream } : refused('the stream name must be 1 to 128 letters, digits, "_" or "-"');
+  }
+  if (isThumbnailPath(segments, 4) && segments[0] === VIDEOS_FOLDER) {
+    const uid = segments[1] ?? '';
+    return VIDEO_UID.test(uid) ? { kind: 'video-thumbnail', uid } : refused('a video uid is 32 lowercase hex characters');
+  }
   if (segments.length === 3 && segments[0] === VIDEOS_FOLDER) return classifyVideoPath(segments[1] ?? '', segments[2] ?? '');
   if (segments.length !== 2) return { kind: 'not-media' };
   const [stream = '', file = ''] = segments;
@@ -69,6 +85,11 @@ export function classifyPath(rawUrl: string): PathVerdict {
   if (fileRefusal) return fileRefusal;
   if (!MEDIA_FILE.test(file)) return { kind: 'not-media' };
   return { kind: 'media', stream, file };
+}
+
+/** `…/thumbnails/thumbnail.jpg` with `length` segments in all. */
+function isThumbnailPath(segments: string[], length: number): boolean {
+  return segments.length === length && segments[length - 2] === THUMBNAIL_FOLDER && segments[length - 1] === THUMBNAIL_FILE;
 }
 
 function classifyVideoPath(uid: string, file: string): PathVerdict {

@@ -72,5 +72,17 @@ t.test('recorded videos: /videos/<uid>/<media file>, the uid checked against the
   t.match(classifyPath(`/videos/${uid}/.hidden.ts`), { kind: 'refused' });
   t.match(classifyPath(`/videos/${uid}/../x.ts`), { kind: 'refused' });
   t.same(classifyPath(`/videos/${uid}/recording.json`), { kind: 'not-media' });
+});
+
+t.test('thumbnails: a video\'s and a live stream\'s, the query left to the handler', async (t) => {
+  const uid = 'f'.repeat(32);
+  t.same(classifyPath(`/videos/${uid}/thumbnails/thumbnail.jpg?time=5s&height=270`), { kind: 'video-thumbnail', uid });
+  t.same(classifyPath('/golive/thumbnails/thumbnail.jpg'), { kind: 'live-thumbnail', stream: 'golive' });
+  t.same(classifyPath('/videos/thumbnails/thumbnail.jpg'), { kind: 'live-thumbnail', stream: 'videos' }, 'a stream named videos');
+  t.match(classifyPath('/videos/abc/thumbnails/thumbnail.jpg'), { kind: 'refused', reason: /32 lowercase hex/ });
+  t.match(classifyPath(`/${'x'.repeat(129)}/thumbnails/thumbnail.jpg`), { kind: 'refused' });
+  t.same(classifyPath('/golive/thumbnails/other.jpg'), { kind: 'not-media' });
+  t.same(classifyPath(`/videos/${uid}/thumbnails/thumbnail.png`), { kind: 'not-media' });
+  t.same(classifyPath('/a/b/thumbnails/thumbnail.jpg'), { kind: 'not-media' });
   t.same(classifyPath(`/other/${uid}/index.m3u8`), { kind: 'not-media' });
 });

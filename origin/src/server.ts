@@ -22,6 +22,8 @@ import { closeUnfinishedRecordings } from './recording/recording-recovery.js';
 import { RecordingRetention } from './recording/recording-retention.js';
 import { VideoReporter } from './recording/video-reporter.js';
 import { readOriginSettings } from './settings.js';
+import { ThumbnailJobs } from './thumbnails/thumbnail-jobs.js';
+import { Thumbnails } from './thumbnails/thumbnails.js';
 
 const logger = createLogger('origin');
 
@@ -171,6 +173,8 @@ async function main(): Promise<void> {
     onPublish: (publish) => gate.admit(publish),
     refusals: metrics,
   });
+  const thumbnailJobs = new ThumbnailJobs(settings.thumbnails);
+  const thumbnails = new Thumbnails({ hlsPath: settings.hls.hlsPath, jobs: thumbnailJobs, timeoutMs: settings.thumbnails.timeoutMs, logger });
   const http = buildHttpApp({
     hlsPath: settings.hls.hlsPath,
     lowLatency,
@@ -180,12 +184,18 @@ async function main(): Promise<void> {
       fallbacksPlaying: streams.fallbacks,
       segmentDelay: delays.summary(),
       memory: processMemory(),
+      thumbnailJobs: thumbnailJobs.counts(),
     }),
     readiness: () => ({ ...readiness }),
     draining: () => draining,
     metrics,
     metricsToken: settings.metricsToken,
     recording: (uid) => videoReporter.recording(uid),
+    thumbnails: {
+      thumbnails,
+      queueLimit: settings.thumbnails.queueLimit,
+      liveMaxAgeS: settings.thumbnails.liveMaxAgeS,
+    },
   });
 
   await http.listen({ host: settings.httpHost, port: settings.httpPort });

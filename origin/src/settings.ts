@@ -19,6 +19,7 @@ import { readRtmpIngestLimits, type RtmpIngestLimits } from './ingest/rtmp-inges
 import { readSegmentSettings, type SegmentSettings } from './packaging/segment-settings.js';
 import { readRecordingStorageSettings, type RecordingStorageSettings } from './recording/recording-settings.js';
 import { readRestreamSettings, type RestreamSettings } from './restream/index.js';
+import { readThumbnailSettings, type ThumbnailSettings } from './thumbnails/thumbnail-settings.js';
 
 export interface OriginSettings {
   rtmpHost: string;
@@ -47,6 +48,8 @@ export interface OriginSettings {
   hls: HlsSettings;
   /** RECORDINGS_PATH and RECORDING_RETENTION_DAYS: where recorded videos are kept, and how long. */
   recordings: RecordingStorageSettings;
+  /** THUMBNAIL_CONCURRENCY, THUMBNAIL_QUEUE_LIMIT, THUMBNAIL_TIMEOUT_MS, LIVE_THUMBNAIL_MAX_AGE_SECONDS. */
+  thumbnails: ThumbnailSettings;
   /** HLS_LOW_LATENCY, HLS_PART_SECONDS and HLS_LOW_LATENCY_WINDOW_SECONDS: the CMAF packaging and its LL-HLS playlist. */
   lowLatency: LowLatencySettings;
   /** Identifies this origin to the API (heartbeats, publish leases). */
@@ -92,6 +95,7 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
     segments,
     hls: readHlsSettings(env),
     recordings: readRecordingStorageSettings(env),
+    thumbnails: readThumbnailSettings(env),
     lowLatency: readLowLatencySettings(env, segments),
     originId: readOriginId(env, rtmpPort),
     ingest: {

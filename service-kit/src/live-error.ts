@@ -15,6 +15,8 @@ export const LIVE_ERRORS = {
   LIVE_ERR_FALLBACK_NOT_VIDEO: 400,
   /** An LL-HLS playlist request whose _HLS_msn/_HLS_part/_HLS_skip is malformed or asks too far ahead (RFC 8216bis 6.2.5.2). */
   LIVE_ERR_DELIVERY_DIRECTIVE: 400,
+  /** A thumbnail's `time` or `height` is malformed or out of bounds. */
+  LIVE_ERR_THUMBNAIL_QUERY: 400,
   /** No token, or a wrong one (an API token, INTERNAL_TOKEN). */
   LIVE_ERR_UNAUTHORIZED: 401,
   LIVE_ERR_PLAYBACK_TOKEN_REQUIRED: 401,
@@ -57,6 +59,8 @@ export const LIVE_ERRORS = {
   LIVE_ERR_CLIENT_CLOSED: 499,
   /** An unexpected failure; its details are logged, never answered. */
   LIVE_ERR_INTERNAL: 500,
+  /** ffmpeg could not make a thumbnail of the segment (it failed, found no picture, or ran out of time). */
+  LIVE_ERR_THUMBNAIL_FAILED: 500,
   LIVE_ERR_ORIGIN_UNREACHABLE: 502,
   LIVE_ERR_ORIGIN_BAD_ANSWER: 502,
   LIVE_ERR_STORE_UNAVAILABLE: 503,
@@ -72,6 +76,8 @@ export const LIVE_ERRORS = {
   LIVE_ERR_PLAYLIST_UPDATE_TIMEOUT: 503,
   /** A stream holds as many blocked playlist and part requests as it takes; the edge coalesces them. */
   LIVE_ERR_TOO_MANY_BLOCKED_REQUESTS: 503,
+  /** The origin makes as many thumbnails as it takes and has as many waiting: retry after Retry-After. */
+  LIVE_ERR_THUMBNAIL_BUSY: 503,
   LIVE_ERR_ORIGIN_TIMEOUT: 504,
 } as const;
 

@@ -2,6 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOpt
 import { serveMetrics, type ServiceMetrics } from '../../../service-kit/src/service-metrics.js';
 import { hlsFileRoutes } from './hls-file-routes.js';
 import { recordingRoutes, type RecordingRoutesOptions } from './recording-routes.js';
+import { thumbnailRoutes, type ThumbnailRoutesOptions } from './thumbnail-routes.js';
 import type { LowLatencyOutputs } from './llhls-routes.js';
 import { InternalError, InvalidPathError, RouteNotFoundError, errorBodySchema, sendError } from './http-errors.js';
 
@@ -27,6 +28,11 @@ export interface HttpAppOptions {
   metricsToken?: string;
   /** The recordings this origin holds, served at `/videos/<uid>/<file>`; without it none are. */
   recording?: RecordingRoutesOptions['recording'];
+  /**
+   * Thumbnails of those recordings (`/videos/<uid>/thumbnails/thumbnail.jpg`) and of live streams
+   * (`/<stream>/thumbnails/thumbnail.jpg`); without them none are made.
+   */
+  thumbnails?: Omit<ThumbnailRoutesOptions, 'recording'>;
 }
 
 /** Longest path parameter the router accepts: a 128-character stream name fits with room to spare. */
@@ -121,6 +127,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
 
   app.register(hlsFileRoutes, { hlsPath: options.hlsPath, lowLatency: options.lowLatency });
   if (options.recording) app.register(recordingRoutes, { recording: options.recording });
+  if (options.thumbnails) app.register(thumbnailRoutes, { ...options.thumbnails, recording: options.recording ?? (() => undefined) });
   return app;
 }
 

@@ -30,6 +30,23 @@ export class TooManyBlockedRequestsError extends createError(
   (stream: string, limit: number) => `stream ${quote(stream)} already holds ${limit} blocked requests`,
 ) {}
 
+/** A thumbnail's query is malformed (see internal-api/src/thumbnail-query.ts). */
+export class ThumbnailQueryError extends createError('LIVE_ERR_THUMBNAIL_QUERY', (reason: string) => reason) {}
+
+/** Seconds a client waits before asking again for a thumbnail refused as busy: about one thumbnail's making. */
+export const THUMBNAIL_RETRY_AFTER_SECONDS = 1;
+
+/** Every thumbnail place (running and waiting) is taken. */
+export class ThumbnailBusyError extends createError('LIVE_ERR_THUMBNAIL_BUSY', (limit: number) => `${limit} thumbnails already wait to be made here: retry later`) {
+  constructor(limit: number) {
+    super(limit);
+    this.headers = { 'retry-after': String(THUMBNAIL_RETRY_AFTER_SECONDS) };
+  }
+}
+
+/** ffmpeg failed on the segment, found no picture in it, or ran past THUMBNAIL_TIMEOUT_MS. */
+export class ThumbnailFailedError extends createError('LIVE_ERR_THUMBNAIL_FAILED', (path: string, detail: string) => `no thumbnail of ${path}: ${detail}`) {}
+
 /** An unexpected failure; its details are logged, never answered. */
 export class InternalError extends createError('LIVE_ERR_INTERNAL', () => 'internal error') {}
 
@@ -55,6 +72,7 @@ export function sendError(reply: FastifyReply, error: LiveError): FastifyReply {
     .code(error.statusCode)
     .header('access-control-allow-origin', '*')
     .header('cache-control', 'no-cache')
+    .headers(error.headers)
     .type('application/json; charset=utf-8')
     .send(error.toBody());
 }

@@ -19,8 +19,16 @@ export function recordingSegmentName(index: number): string {
   return `${index}.ts`;
 }
 
-/** A file the recorder writes into a recording's folder, finished or half-written. */
-const OWN_FILE_PATTERN = /^(?:index\.m3u8|recording\.json|[0-9]+\.ts)(?:\.tmp)?$/;
+/**
+ * A thumbnail made from a recording: named by the segment it comes from, the offset into it in
+ * tenths of a second, and its height (`source`: the video's own), so one name is one picture for good.
+ */
+export function recordingThumbnailName(segmentUri: string, offsetTenths: number, height: number | undefined): string {
+  return `thumbnail-${segmentUri.replace(/\.ts$/, '')}-${offsetTenths}-${height ?? 'source'}.jpg`;
+}
+
+/** A file the recorder (or the thumbnails made from it) writes into a recording's folder, finished or half-written. */
+const OWN_FILE_PATTERN = /^(?:index\.m3u8|recording\.json|[0-9]+\.ts|thumbnail-[0-9]+-[0-9]+-(?:[0-9]+|source)\.jpg)(?:\.tmp)?$/;
 
 export function recordingFolder(recordingsPath: string, stream: string, uid: string): string {
   return join(recordingsPath, stream, uid);
@@ -106,6 +114,21 @@ async function readFileIfPresent(path: string): Promise<string | undefined> {
     if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
   }
+}
+
+/** A thumbnail kept in the folder (see recordingThumbnailName), or undefined when it was never made. */
+export async function readRecordingThumbnail(folder: string, name: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(join(folder, name));
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Kept beside the segments, so that deleting the video removes it too. */
+export async function writeRecordingThumbnail(folder: string, name: string, jpeg: Buffer): Promise<void> {
+  await writeFileAtomic(join(folder, name), jpeg);
 }
 
 /** When the playlist last changed: the last moment the recording is known to have grown. */
