@@ -119,6 +119,13 @@ t.test('from sign-in to live with restreaming, in the browser', async (t) => {
   const aliceToken = (await issued.textContent()) ?? '';
   t.match(aliceToken, /^lst_[a-z0-9]{8}_/, 'a user token is shown once');
   await admin.page.getByTestId('users').getByText('Alice').waitFor();
+  // The admin sets Alice's recording quota: the prompt offers the default, 100 GB.
+  admin.page.once('dialog', (dialog) => {
+    t.equal(dialog.defaultValue(), '100', 'the prompt offers the current quota');
+    void dialog.accept('50');
+  });
+  await admin.page.getByRole('button', { name: 'Recording quota…' }).click();
+  await admin.page.getByText("Alice's recording quota: 50.0 GB; their recordings take 0 B.").waitFor();
   await shoot(admin.page, '2-admin-users');
   await admin.context.close();
 
@@ -228,7 +235,7 @@ t.test('from sign-in to live with restreaming, in the browser', async (t) => {
   t.pass('the recording replays through the edge');
   const storage = page.getByTestId('storage');
   await page.waitForFunction(() => /[1-9]/.test(document.querySelector('[data-testid="storage"]')?.textContent ?? ''), undefined, { timeout: LIVE_TIMEOUT_MS });
-  t.match(await storage.textContent(), /^Your recordings take [0-9.]+ [KM]B of your 100\.0 GB quota\.$/, 'the streamer sees the recordings against the quota');
+  t.match(await storage.textContent(), /^Your recordings take [0-9.]+ [KM]B of your 50\.0 GB quota\.$/, 'the streamer sees the recordings against the quota the admin set');
   await shoot(page, '7-recording');
 
   // Delete the stream, after a confirmation: its recordings go with it.

@@ -97,6 +97,11 @@ export interface User {
   created_at: string;
 }
 
+/** One user as the admin views it (GET /v1/users/:id). */
+export interface UserView extends User {
+  storage: Storage;
+}
+
 export interface ApiToken {
   id: string;
   name: string;

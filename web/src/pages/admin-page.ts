@@ -1,12 +1,14 @@
-import type { CreatedToken, User } from '../api-types.js';
+import type { CreatedToken, User, UserView } from '../api-types.js';
 import { h, replaceChildren } from '../dom.js';
+import { formatBytes } from '../format.js';
 import type { Page, PageContext } from '../page.js';
 import { copyButton } from '../parts/copy-button.js';
 import { Notice, act } from '../parts/notice.js';
+import { parseQuotaGigabytes, quotaGigabytesText } from '../quota-input.js';
 
 /**
- * The admin's page: users and their API tokens. A new token's secret is shown once, here, to be
- * handed to its user (who signs in with it); the API keeps only its digest.
+ * The admin's page: users, their API tokens and recording quotas. A new token's secret is shown
+ * once, here, to be handed to its user (who signs in with it); the API keeps only its digest.
  */
 export function adminPage({ api }: PageContext): Page {
   const notice = new Notice();
@@ -27,6 +29,8 @@ export function adminPage({ api }: PageContext): Page {
         showIssued(user, created);
       }),
     );
+    const quota = h('button', { type: 'button', class: 'secondary' }, 'Recording quota…');
+    quota.addEventListener('click', () => void act(quota, notice, () => changeQuota(user)));
     const remove = h('button', { type: 'button', class: 'danger' }, 'Delete…');
     remove.addEventListener('click', () => {
       if (!confirm(`Delete the user "${user.name}" with their tokens and streams? Their publishers are cut.`)) return;
@@ -41,8 +45,24 @@ export function adminPage({ api }: PageContext): Page {
       h('td', {}, user.name),
       h('td', {}, h('code', {}, user.id)),
       h('td', {}, new Date(user.created_at).toLocaleString()),
-      h('td', { class: 'actions' }, tokenButton, remove),
+      h('td', { class: 'actions' }, tokenButton, quota, remove),
     );
+  };
+
+  /** Shows what the user's recordings take and asks for a new quota in GB (empty: the API's default). */
+  const changeQuota = async (user: User) => {
+    const { storage } = await api.get<UserView>(`/users/${user.id}`);
+    const answer = prompt(
+      `Recording quota of ${user.name} in GB (empty: the default). Their recordings take ${formatBytes(storage.usedBytes)}; ` +
+        'at or over the quota their sessions go live unrecorded.',
+      quotaGigabytesText(storage.quotaBytes),
+    );
+    if (answer === null) return;
+    const quotaBytes = parseQuotaGigabytes(answer);
+    if (quotaBytes === undefined) return notice.failure(`"${answer}" is not a number of GB, such as 50 or 2.5.`);
+    const updated = await api.patch<UserView>(`/users/${user.id}`, { storage: { quotaBytes } });
+    const limit = updated.storage.quotaBytes === null ? 'no limit' : formatBytes(updated.storage.quotaBytes);
+    notice.success(`${user.name}'s recording quota: ${limit}; their recordings take ${formatBytes(updated.storage.usedBytes)}.`);
   };
 
   const showIssued = (user: User, created: CreatedToken) => {
