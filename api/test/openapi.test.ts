@@ -50,6 +50,7 @@ t.test('GET /openapi.json: the public document generated from the route schemas'
   }
   const streamBody = document.paths['/v1/streams'].post.responses['201'].content['application/json'].schema;
   t.same(Object.keys(streamBody.properties).sort(), [
+    'abr',
     'allowed_origins',
     'created_at',
     'id',
@@ -65,7 +66,8 @@ t.test('GET /openapi.json: the public document generated from the route schemas'
   const lifecycle = document.paths['/v1/streams/{id}/lifecycle'].get.responses['200'].content['application/json'].schema;
   t.same(Object.keys(lifecycle.properties).sort(), ['ingest', 'live', 'live_since', 'origin', 'restream']);
   const ingest = lifecycle.properties.ingest.anyOf[0];
-  t.same(Object.keys(ingest.properties).sort(), ['audio', 'bitrate_bps', 'video'], "the publisher's ingest is described");
+  t.same(Object.keys(ingest.properties).sort(), ['abr', 'audio', 'bitrate_bps', 'video'], "the publisher's ingest is described");
+  t.same(Object.keys(ingest.properties.abr.properties).sort(), ['last_stop', 'renditions', 'restarts', 'state'], 'with its ABR ladder when it asks for one');
   t.same(Object.keys(ingest.properties.video.anyOf[0].properties).sort(), ['codec', 'fps', 'height', 'width']);
   t.same(Object.keys(ingest.properties.audio.anyOf[0].properties).sort(), ['channels', 'codec', 'sample_rate']);
   t.same(Object.keys(document.paths['/v1/me'].get.responses['200'].content['application/json'].schema.properties).sort(), ['admin', 'id', 'name', 'storage']);

@@ -18,6 +18,7 @@ t.test('/v1/streams on a real redis-server', async (t) => {
     t.equal(stream.created_at, stream.updated_at);
     t.same(stream.restream_targets, []);
     t.same(Object.keys(stream).sort(), [
+      'abr',
       'allowed_origins',
       'created_at',
       'id',

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { PublishAbrStatus } from './abr-contract.js';
 import { DisplayName, OriginId, SessionId, StreamName } from './fields.js';
 
 /** A URL template for one protocol: its scheme, then somewhere `{stream_key}`. */
@@ -47,6 +48,7 @@ export const PublishIngest = Type.Object({
     ],
     { description: 'null: no audio track (yet)' },
   ),
+  abr: Type.Optional(PublishAbrStatus),
 });
 export type PublishIngest = Static<typeof PublishIngest>;
 

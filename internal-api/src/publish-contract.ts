@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { OriginId, SessionId, StreamName } from './fields.js';
+import { PublishAbr } from './abr-contract.js';
 import { PublishRecording } from './recording-contract.js';
 
 /**
@@ -24,5 +25,7 @@ export const PublishAllowed = Type.Object({
   key_generation: Type.Integer({ minimum: 0, description: 'Report it in heartbeats; 0 for an open name' }),
   /** Absent (an older API): not recorded. */
   recording: Type.Optional(PublishRecording),
+  /** Absent (an older API): no ABR. */
+  abr: Type.Optional(PublishAbr),
 });
 export type PublishAllowed = Static<typeof PublishAllowed>;

@@ -131,6 +131,7 @@ async function main(): Promise<void> {
     },
     refusals: metrics,
     recorder,
+    abr: { settings: settings.abr },
     onPublishEnded: (publish) => heartbeat?.publishEnded(publish),
     restream,
     fallback: {

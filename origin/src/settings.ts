@@ -12,6 +12,7 @@ import {
 import { ORIGIN_HOST_PATTERN } from '../../internal-api/src/fields.js';
 import { readInternalToken } from '../../internal-api/src/internal-token.js';
 import type { IngestDescription } from './control/ingest-heartbeat.js';
+import { readAbrSettings, type AbrSettings } from './abr/abr-settings.js';
 import { readFallbackSettings, type FallbackSettings } from './fallback/fallback-settings.js';
 import { readHlsSettings, type HlsSettings } from './hls/hls-settings.js';
 import { readLowLatencySettings, type LowLatencySettings } from './llhls/llhls-settings.js';
@@ -50,6 +51,8 @@ export interface OriginSettings {
   recordings: RecordingStorageSettings;
   /** THUMBNAIL_CONCURRENCY, THUMBNAIL_QUEUE_LIMIT, THUMBNAIL_TIMEOUT_MS, LIVE_THUMBNAIL_MAX_AGE_SECONDS. */
   thumbnails: ThumbnailSettings;
+  /** ABR_*: the transcoding ladders of streams with ABR on (abr/abr-settings.ts). */
+  abr: AbrSettings;
   /** HLS_LOW_LATENCY, HLS_PART_SECONDS and HLS_LOW_LATENCY_WINDOW_SECONDS: the CMAF packaging and its LL-HLS playlist. */
   lowLatency: LowLatencySettings;
   /** Identifies this origin to the API (heartbeats, publish leases). */
@@ -96,6 +99,7 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
     hls: readHlsSettings(env),
     recordings: readRecordingStorageSettings(env),
     thumbnails: readThumbnailSettings(env),
+    abr: readAbrSettings(env),
     lowLatency: readLowLatencySettings(env, segments),
     originId: readOriginId(env, rtmpPort),
     ingest: {

@@ -3,6 +3,7 @@ import { AlreadyPublishingError, PublishDeniedError } from '../errors.js';
 import { randomSecret } from '../random-strings.js';
 import type { RecordingQuota } from '../recording-quota.js';
 import type { PublisherLeaseStore } from '../store/publisher-lease-store.js';
+import { DEFAULT_ABR_LADDER, type PublishAbr } from '../../../internal-api/src/abr-contract.js';
 import type { RecordingSettings, RecordingStatus, StreamStore } from '../store/stream-store.js';
 import type { OpenNames } from './open-names.js';
 import { parseRtmpStreamKey } from './stream-key.js';
@@ -26,6 +27,8 @@ export interface PublishGrant {
   recording: RecordingSettings;
   /** Why a stream set to record is not recorded this time (its owner reached the recording quota). */
   recordingStatus?: RecordingStatus | undefined;
+  /** Whether the origin transcodes an ABR ladder, the ladder resolved; absent: no ABR (open names). */
+  abr?: PublishAbr;
   /** The origin that held the stream for its publisher's return, when this publish took it over. */
   tookOverFrom?: string | undefined;
 }
@@ -37,7 +40,7 @@ export interface PublishGrant {
  */
 export class PublishAuthorizer {
   constructor(
-    private readonly streams: Pick<StreamStore, 'credentials' | 'recording' | 'setRecordingStatus'>,
+    private readonly streams: Pick<StreamStore, 'credentials' | 'recording' | 'setRecordingStatus'> & Partial<Pick<StreamStore, 'abr'>>,
     private readonly leases: Pick<PublisherLeaseStore, 'claim'>,
     private readonly openNames: OpenNames,
     /** RECORD_OPEN_NAMES: open names have no stream to hold a setting; this one applies to all of them. */
@@ -61,9 +64,13 @@ export class PublishAuthorizer {
       const credentials = await this.streams.credentials(key.streamId);
       // Stream ids are public; only the secret needs the constant-time comparison.
       if (credentials && secretsEqual(key.secret, credentials.secrets.rtmp)) {
-        const recording = await this.streams.recording(key.streamId);
+        const [recording, abr] = await Promise.all([this.streams.recording(key.streamId), this.streams.abr?.(key.streamId)]);
         // Deleted between the two reads: as if it had never been there.
-        if (recording) return { stream: key.streamId, keyGeneration: credentials.generations.rtmp, managed: true, ...(await this.withinQuota(recording)) };
+        if (recording) {
+          const grant: PublishGrant = { stream: key.streamId, keyGeneration: credentials.generations.rtmp, managed: true, ...(await this.withinQuota(recording)) };
+          if (abr?.enabled) grant.abr = { enabled: true, ladder: abr.ladder ?? [...DEFAULT_ABR_LADDER] };
+          return grant;
+        }
       }
     } else if (this.openNames.allows(name)) {
       return { stream: name, keyGeneration: 0, managed: false, recording: this.openNameRecording };

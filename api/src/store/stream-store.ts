@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { InternalError, TooManyStreamsError } from '../errors.js';
+import type { AbrRung } from '../../../internal-api/src/abr-contract.js';
 import { RECORDING_MODES, type RecordingMode } from '../../../internal-api/src/recording-contract.js';
 import type { KeyProtocol } from '../publish/stream-key.js';
 import { MAX_ID_ATTEMPTS, randomId } from '../random-strings.js';
@@ -37,6 +38,14 @@ export const NOT_RECORDED: Readonly<RecordingSettings> = Object.freeze({ mode: '
  */
 export const RECORDING_STATUSES = ['quota-exceeded'] as const;
 export type RecordingStatus = (typeof RECORDING_STATUSES)[number];
+/** Issue 13's ABR setting: `ladder` null means the default ladder (internal-api/src/abr-contract.ts). */
+export interface AbrSettings {
+  enabled: boolean;
+  ladder: AbrRung[] | null;
+}
+
+/** New streams, and those stored before ABR existed, run without it. */
+export const DEFAULT_ABR: Readonly<AbrSettings> = Object.freeze({ enabled: false, ladder: null });
 
 export interface Stream {
   id: string;
@@ -47,6 +56,7 @@ export interface Stream {
   playback: PlaybackPolicy;
   recording: RecordingSettings;
   recordingStatus: RecordingStatus | null;
+  abr: AbrSettings;
 }
 
 /** What an update may change; an omitted field keeps its value. */
@@ -55,6 +65,7 @@ export interface StreamChanges {
   requireSignedUrls?: boolean;
   allowedOrigins?: string[];
   recording?: Partial<RecordingSettings>;
+  abr?: Partial<AbrSettings>;
 }
 
 export interface StreamCredentials {
@@ -86,13 +97,15 @@ const CREATE_STREAM = new RedisScript(`
 -- KEYS[1] stream:<id>  KEYS[2] stream:<id>:keys  KEYS[3] user:<user>:streams  KEYS[4] user:<user>
 -- ARGV id, user_id, name, created_at, created_at_ms, rtmp_secret, rtmp_generation, srt_secret,
 --      srt_generation, owner_must_exist (1 or 0: the built-in admin is not stored),
---      require_signed_urls, allowed_origins, max_streams, recording_mode, recording_timeout_seconds
+--      require_signed_urls, allowed_origins, max_streams, recording_mode, recording_timeout_seconds,
+--      abr_enabled, abr_ladder
 ${ADD_NEWEST_LUA}
 if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 if ARGV[10] == '1' and redis.call('EXISTS', KEYS[4]) == 0 then return -1 end
 if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[13]) then return -2 end
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'user_id', ARGV[2], 'name', ARGV[3], 'created_at', ARGV[4], 'updated_at', ARGV[4],
-  'require_signed_urls', ARGV[11], 'allowed_origins', ARGV[12], 'recording_mode', ARGV[14], 'recording_timeout_seconds', ARGV[15])
+  'require_signed_urls', ARGV[11], 'allowed_origins', ARGV[12], 'recording_mode', ARGV[14], 'recording_timeout_seconds', ARGV[15],
+  'abr_enabled', ARGV[16], 'abr_ladder', ARGV[17])
 redis.call('HSET', KEYS[2], 'rtmp_secret', ARGV[6], 'rtmp_generation', ARGV[7], 'srt_secret', ARGV[8], 'srt_generation', ARGV[9])
 add_newest(KEYS[3], ARGV[5], ARGV[1])
 return 1
@@ -164,6 +177,7 @@ export class StreamStore {
     maxStreams: number,
     playback: PlaybackPolicy = OPEN_PLAYBACK,
     recording: RecordingSettings = DEFAULT_RECORDING,
+    abr: AbrSettings = DEFAULT_ABR,
   ): Promise<Stream | null> {
     for (let attempt = 0; attempt < MAX_ID_ATTEMPTS; attempt++) {
       const now = new Date(this.now());
@@ -177,6 +191,7 @@ export class StreamStore {
         playback: { ...playback },
         recording: { ...recording },
         recordingStatus: null,
+        abr: { ...abr },
       };
       const created = await CREATE_STREAM.run(
         this.redis,
@@ -197,6 +212,8 @@ export class StreamStore {
           maxStreams,
           recording.mode,
           recording.timeoutSeconds,
+          abr.enabled ? 1 : 0,
+          abrLadderField(abr.ladder),
         ],
       );
       if (created === 1) return stream;
@@ -228,6 +245,8 @@ export class StreamStore {
     if (changes.allowedOrigins !== undefined) fields.push('allowed_origins', JSON.stringify(changes.allowedOrigins));
     if (changes.recording?.mode !== undefined) fields.push('recording_mode', changes.recording.mode);
     if (changes.recording?.timeoutSeconds !== undefined) fields.push('recording_timeout_seconds', changes.recording.timeoutSeconds);
+    if (changes.abr?.enabled !== undefined) fields.push('abr_enabled', changes.abr.enabled ? 1 : 0);
+    if (changes.abr?.ladder !== undefined) fields.push('abr_ladder', abrLadderField(changes.abr.ladder));
     const reply = await UPDATE_STREAM.run(this.redis, [streamKey(id)], [userId, new Date(this.now()).toISOString(), ...fields]);
     return toStream(flatHash(reply));
   }
@@ -254,6 +273,14 @@ export class StreamStore {
   /** Sets (or clears, null) why the stream's latest session is not recorded; a deleted stream is left deleted. */
   async setRecordingStatus(id: string, status: RecordingStatus | null): Promise<void> {
     await SET_RECORDING_STATUS.run(this.redis, [streamKey(id)], [status ?? '']);
+  }
+
+  /** Whether the stream's sessions are transcoded into an ABR ladder, whoever owns it (for publish authorization); null when it does not exist. */
+  async abr(id: string): Promise<AbrSettings | null> {
+    const [exists, enabled, ladder] = (await exec(
+      this.redis.multi().exists(streamKey(id)).hget(streamKey(id), 'abr_enabled').hget(streamKey(id), 'abr_ladder'),
+    )) as [number, string | null, string | null];
+    return exists === 1 ? toAbr(enabled, ladder) : null;
   }
 
   async delete(userId: string, id: string): Promise<boolean> {
@@ -311,7 +338,18 @@ function toStream(hash: Record<string, string> | null): Stream | null {
     playback: toPlayback(hash.require_signed_urls, hash.allowed_origins),
     recording: toRecording(hash.recording_mode, hash.recording_timeout_seconds),
     recordingStatus: RECORDING_STATUSES.find((known) => known === hash.recording_status) ?? null,
+    abr: toAbr(hash.abr_enabled, hash.abr_ladder),
   };
+}
+
+/** Empty: the default ladder, so a later change of the default reaches the streams that kept it. */
+function abrLadderField(ladder: AbrRung[] | null): string {
+  return ladder === null ? '' : JSON.stringify(ladder);
+}
+
+/** A stream stored before ABR existed has neither field: no ABR, the default ladder. */
+function toAbr(enabled: string | null | undefined, ladder: string | null | undefined): AbrSettings {
+  return { enabled: enabled === '1', ladder: ladder ? (JSON.parse(ladder) as AbrRung[]) : null };
 }
 
 /** A stream stored before recording existed has neither field: it records, like a new one. */

@@ -4,6 +4,7 @@
  * interval. Every value is kept inside the contract's bounds, so a publisher's odd SPS or
  * timestamps never make the whole heartbeat invalid.
  */
+import type { PublishAbrStatus } from '../../../internal-api/src/abr-contract.js';
 import type { PublishIngest } from '../../../internal-api/src/ingest-contract.js';
 import { aacChannelCount } from '../media/aac-config.js';
 import { framesPerSecond, type VideoFrameCount } from '../media/video-frame-counter.js';
@@ -42,9 +43,16 @@ export function ingestReport(publish: LivePublishInfo, previous: PublishReading 
         }
       : null,
     audio: audio ? { codec: audio.codec, sample_rate: audio.sampleRate, channels: aacChannelCount(audio.channels) } : null,
+    ...(publish.abr ? { abr: abrReport(publish.abr) } : {}),
   };
 }
 
 function pictureSide(pixels: number | undefined): number | null {
   return pixels !== undefined && Number.isInteger(pixels) && pixels >= 1 && pixels <= MAX_PICTURE_SIDE ? pixels : null;
+}
+
+function abrReport(abr: NonNullable<LivePublishInfo['abr']>): PublishAbrStatus {
+  const report: PublishAbrStatus = { state: abr.state, renditions: [...abr.renditions], restarts: abr.restarts };
+  if ('lastStop' in abr && abr.lastStop) report.last_stop = abr.lastStop.slice(0, 512);
+  return report;
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { InvalidStreamNameError, StreamWriterClosedError } from './hls-errors.js';
-import { isStreamName } from './hls-names.js';
+import { isStreamName, renditionPlaylistFileName, renditionSegmentFileName } from './hls-names.js';
 import { HlsStreamWriter } from './hls-stream-writer.js';
 import { scheduleUnrefTimer, type CancelTimer, type ScheduleTimer } from '../schedule-timer.js';
 import { DEFAULT_WINDOW_SECONDS } from './live-playlist.js';
@@ -34,6 +34,12 @@ export interface HlsDirectoryWriterOptions {
   onBackgroundError: (error: Error) => void;
   /** Runs the delayed work (segment deletions, folder cleanups). Default: Node's timers, unref'd. */
   schedule?: ScheduleTimer;
+}
+
+/** How a new stream's folder is laid out; a stream still known keeps the layout it started with. */
+export interface StreamLayout {
+  /** The source's media playlist; default `index.m3u8` (with ABR on, `source.m3u8`). */
+  playlistFileName?: string;
 }
 
 interface StreamEntry {
@@ -82,13 +88,13 @@ export class HlsDirectoryWriter {
    * EXT-X-DISCONTINUITY, continuing the media sequence. Otherwise a new writer starts.
    * The ingest must refuse a second publisher on a live name; this does not.
    */
-  async startStream(streamName: string): Promise<HlsStreamWriter> {
+  async startStream(streamName: string, layout: StreamLayout = {}): Promise<HlsStreamWriter> {
     if (!isStreamName(streamName)) throw new InvalidStreamNameError(streamName);
     if (this.closed) throw new StreamWriterClosedError(join(this.hlsPath, streamName));
     const entry = this.streams.get(streamName);
     if (entry?.removal) {
       await entry.removal;
-      return this.startStream(streamName);
+      return this.startStream(streamName, layout);
     }
     if (entry) {
       entry.cancelCleanup?.();
@@ -97,7 +103,23 @@ export class HlsDirectoryWriter {
       await writer.resume();
       return writer;
     }
-    return this.createStream(streamName);
+    return this.createStream(streamName, layout);
+  }
+
+  /**
+   * An ABR rendition of a live stream: its media playlist `<rendition>.m3u8` and segments
+   * `<rendition>-<n>.ts` in the stream's folder, numbered from `firstMediaSequence` (the source's
+   * number for the same media). The folder's cleanup is the stream's: end() only adds ENDLIST.
+   */
+  startRendition(streamName: string, rendition: string, firstMediaSequence: number): Promise<HlsStreamWriter> {
+    if (!isStreamName(streamName)) return Promise.reject(new InvalidStreamNameError(streamName));
+    if (this.closed) return Promise.reject(new StreamWriterClosedError(join(this.hlsPath, streamName)));
+    return HlsStreamWriter.create({
+      ...this.writerOptions(streamName),
+      firstMediaSequence,
+      playlistFileName: renditionPlaylistFileName(rendition),
+      segmentFileName: (sequence) => renditionSegmentFileName(rendition, sequence),
+    });
   }
 
   /** Cancels cleanups and pending deletions and refuses new streams. Folders stay for the next sweep. */
@@ -114,17 +136,24 @@ export class HlsDirectoryWriter {
     );
   }
 
-  private createStream(streamName: string): Promise<HlsStreamWriter> {
+  private writerOptions(streamName: string) {
+    return {
+      folder: join(this.hlsPath, streamName),
+      targetDurationSeconds: this.options.targetDurationSeconds,
+      windowSeconds: this.playlistLengthSeconds,
+      segmentGraceMs: this.segmentGraceMs,
+      onBackgroundError: this.options.onBackgroundError,
+      schedule: this.schedule,
+    };
+  }
+
+  private createStream(streamName: string, layout: StreamLayout): Promise<HlsStreamWriter> {
     const entry: StreamEntry = {
       writer: HlsStreamWriter.create({
-        folder: join(this.hlsPath, streamName),
-        targetDurationSeconds: this.options.targetDurationSeconds,
-        windowSeconds: this.playlistLengthSeconds,
-        segmentGraceMs: this.segmentGraceMs,
+        ...this.writerOptions(streamName),
         firstMediaSequence: this.firstMediaSequence(streamName),
-        onBackgroundError: this.options.onBackgroundError,
+        playlistFileName: layout.playlistFileName,
         onEnded: () => this.scheduleCleanup(streamName, entry),
-        schedule: this.schedule,
       }),
     };
     this.streams.set(streamName, entry);

@@ -16,8 +16,30 @@ export function segmentFileName(mediaSequenceNumber: number): string {
   return `${mediaSequenceNumber}.ts`;
 }
 
-/** A file this origin writes into a stream folder, finished or half-written. */
-const OWN_FILE_PATTERN = /^(?:index\.m3u8|[0-9]+\.ts)(?:\.tmp)?$/;
+/**
+ * With ABR on, `index.m3u8` is the multivariant playlist and the source's media playlist is this
+ * one, beside the renditions' `<rendition>.m3u8` (see abr/).
+ */
+export const SOURCE_PLAYLIST_FILE_NAME = 'source.m3u8';
+
+/** An ABR rendition's name: its height, `360p`. */
+export const RENDITION_NAME_PATTERN = /^[0-9]{2,4}p$/;
+
+export function renditionName(height: number): string {
+  return `${height}p`;
+}
+
+export function renditionPlaylistFileName(rendition: string): string {
+  return `${rendition}.m3u8`;
+}
+
+/** A rendition's segments sit beside the source's in the stream folder, prefixed with its name. */
+export function renditionSegmentFileName(rendition: string, mediaSequenceNumber: number): string {
+  return `${rendition}-${segmentFileName(mediaSequenceNumber)}`;
+}
+
+/** A file this origin writes into a stream folder, finished or half-written (renditions' too). */
+const OWN_FILE_PATTERN = /^(?:(?:index|source|[0-9]{2,4}p)\.m3u8|(?:[0-9]{2,4}p-)?[0-9]+\.ts)(?:\.tmp)?$/;
 
 export function isOwnFileName(name: string): boolean {
   return OWN_FILE_PATTERN.test(name);

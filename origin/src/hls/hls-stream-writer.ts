@@ -23,6 +23,10 @@ export interface HlsStreamWriterOptions {
   /** How long a segment that left the playlist stays on disk, in milliseconds. */
   segmentGraceMs: number;
   firstMediaSequence: number;
+  /** The media playlist's name in the folder. Default `index.m3u8`. */
+  playlistFileName?: string;
+  /** Each segment's name from its media sequence number. Default `<n>.ts`. */
+  segmentFileName?: (mediaSequenceNumber: number) => string;
   /** Failures of work nobody awaits (deleting old segments). */
   onBackgroundError: (error: Error) => void;
   /** Called once end() has written (or failed to write) the ENDLIST playlist. */
@@ -42,12 +46,14 @@ export class HlsStreamWriter {
   private readonly playlist: LivePlaylist;
   private readonly deletions = new Set<CancelTimer>();
   private readonly schedule: ScheduleTimer;
+  private readonly segmentName: (mediaSequenceNumber: number) => string;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   private constructor(private readonly options: HlsStreamWriterOptions) {
     this.folder = options.folder;
-    this.playlistPath = join(options.folder, PLAYLIST_FILE_NAME);
+    this.playlistPath = join(options.folder, options.playlistFileName ?? PLAYLIST_FILE_NAME);
+    this.segmentName = options.segmentFileName ?? segmentFileName;
     this.schedule = options.schedule ?? scheduleUnrefTimer;
     this.playlist = new LivePlaylist({
       targetDurationSeconds: options.targetDurationSeconds,
@@ -70,6 +76,11 @@ export class HlsStreamWriter {
     return this.playlist.ended;
   }
 
+  /** The media sequence number the next segment gets. */
+  get nextMediaSequence(): number {
+    return this.playlist.nextMediaSequence;
+  }
+
   /**
    * Writes `<sequence>.ts`, then the playlist that names it. If the segment cannot be written the
    * playlist is unchanged and the sequence number is reused by the next segment. If only the
@@ -77,7 +88,7 @@ export class HlsStreamWriter {
    */
   writeSegment(data: Uint8Array | readonly Uint8Array[], timing: SegmentTiming): Promise<PlaylistSegment> {
     return this.enqueue(async () => {
-      const uri = segmentFileName(this.playlist.nextMediaSequence);
+      const uri = this.segmentName(this.playlist.nextMediaSequence);
       const path = join(this.folder, uri);
       await writeFileAtomic(path, data);
       let removed: PlaylistSegment[];

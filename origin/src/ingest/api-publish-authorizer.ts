@@ -18,7 +18,7 @@ export class ApiPublishAuthorizer implements PublishAuthorizer {
     try {
       const allowed = await this.client.authorize({ name, app, addr, origin_id: this.originId, session_id: sessionId });
       const recording = allowed.recording ?? NO_RECORDING;
-      return { allowed: true, streamName: allowed.name, keyGeneration: allowed.key_generation, recording };
+      return { allowed: true, streamName: allowed.name, keyGeneration: allowed.key_generation, recording, ...(allowed.abr ? { abr: allowed.abr } : {}) };
     } catch (error) {
       if (!(error instanceof InternalApiError)) throw error;
       return { allowed: false, reason: error.message, refusal: error instanceof InternalApiRefusedError ? 'denied' : 'api_unavailable' };

@@ -1,3 +1,4 @@
+import type { PublishAbr } from '../../../internal-api/src/abr-contract.js';
 import type { PublishRecording } from '../../../internal-api/src/recording-contract.js';
 import type { PublishRefusal } from './publish-refusal.js';
 
@@ -17,6 +18,8 @@ export interface PublishGrant {
   keyGeneration: number;
   /** Whether and how to record the session; absent: not recorded. */
   recording?: PublishRecording;
+  /** Whether to transcode an ABR ladder (ABR_MAX_STREAMS permitting); absent: no ABR. */
+  abr?: PublishAbr;
 }
 
 /** A refusal's `reason` is for the log; `refusal` says whether the API said no or could not answer. */

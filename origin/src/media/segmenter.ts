@@ -55,6 +55,11 @@ export class HlsSegmenter {
     return this.cutter.tracks;
   }
 
+  /** PTS of the segment in progress's first frame (see TsSegmentCutter.openSegmentPtsMs). */
+  get openSegmentPtsMs(): number | undefined {
+    return this.cutter.openSegmentPtsMs;
+  }
+
   /** Takes one RTMP message's FLV tag; `tag.body` is not kept past the call. */
   push(tag: FlvTag): readonly SegmenterEvent[] {
     if (this.rejected) return NO_EVENTS;

@@ -33,6 +33,12 @@ export interface HlsSegmenterOptions {
   audioBatchMs?: number;
   /** Media time to wait for a second sequence header before muxing one track. Default 1000. */
   trackProbeMs?: number;
+  /**
+   * Where video segments start, instead of the target duration: a keyframe starts a segment
+   * only when this says so (an ABR rendition follows its source's cuts, see abr/). The maximum
+   * duration and size still hold.
+   */
+  startsSegment?: (keyframe: { dtsMs: number; ptsMs: number }) => boolean;
 }
 
 export interface Segment {
@@ -44,6 +50,8 @@ export interface Segment {
   /** DTS of the next segment's first frame minus this one's, so durations add up to the timeline. */
   durationSeconds: number;
   firstDtsMs: number;
+  /** PTS of the first frame: the keyframe's presentation time when there is video. */
+  firstPtsMs: number;
   lastDtsMs: number;
   /** Timestamps jumped or the codec configuration changed: the playlist needs EXT-X-DISCONTINUITY. */
   discontinuity: boolean;
@@ -81,6 +89,7 @@ function annexBScratch(size: number): Uint8Array {
 
 interface OpenSegment {
   firstDtsMs: number;
+  firstPtsMs: number;
   lastDtsMs: number;
   /** Frames and last DTS on the track that decides cuts (video if any), to measure a final segment. */
   anchorFrames: number;
@@ -93,6 +102,7 @@ export class TsSegmentCutter implements FrameStageConsumer {
   private readonly maxMs: number;
   private readonly maxBytes: number;
   private readonly audioBatch: AdtsBatch;
+  private readonly startsSegment: HlsSegmenterOptions['startsSegment'];
   private video: VideoConfig | undefined;
   private audio: AudioConfig | undefined;
   private muxTracks: MuxerTracks | undefined;
@@ -119,6 +129,12 @@ export class TsSegmentCutter implements FrameStageConsumer {
     this.maxMs = maxDurationSeconds * 1000;
     this.maxBytes = maxSegmentBytes;
     this.audioBatch = new AdtsBatch(audioBatchMs);
+    this.startsSegment = options.startsSegment;
+  }
+
+  /** PTS of the segment in progress's first frame; undefined before the first one opens. */
+  get openSegmentPtsMs(): number | undefined {
+    return this.segment?.firstPtsMs;
   }
 
   /** The tracks being muxed, once decided. */
@@ -179,7 +195,8 @@ export class TsSegmentCutter implements FrameStageConsumer {
     // Walk the NAL units first: a malformed frame is refused before any state changes.
     const layout = layoutAvcc(frame.data, video.record.nalLengthSize);
     if (timestampJump) this.onTimestampJump();
-    this.cutBefore(frame.dtsMs, frame.keyframe);
+    const startPoint = frame.keyframe && (this.startsSegment?.(frame) ?? true);
+    this.cutBefore(frame.dtsMs, startPoint, frame.ptsMs, this.startsSegment !== undefined);
     const segment = this.segment;
     // Until the first keyframe there is nothing a player could start from.
     if (!segment) return;
@@ -200,7 +217,7 @@ export class TsSegmentCutter implements FrameStageConsumer {
     if (!audio || !this.muxTracks?.audio) return;
     if (timestampJump) this.onTimestampJump();
     const audioOnly = !this.muxTracks.video;
-    this.cutBefore(frame.dtsMs, audioOnly);
+    this.cutBefore(frame.dtsMs, audioOnly, frame.dtsMs, false);
     const segment = this.segment;
     // With video, audio waits for the first keyframe so every segment starts with one.
     if (!segment) return;
@@ -216,12 +233,13 @@ export class TsSegmentCutter implements FrameStageConsumer {
   /**
    * Before a frame: ends the segment when it is long enough and the frame is a point a player can
    * start from (`startPoint`), or when it reached the maximum duration or size whatever the frame
-   * is; then opens the next segment with this frame.
+   * is; then opens the next segment with this frame. `chosen`: the start point was picked by
+   * `startsSegment`, so the target duration does not apply.
    */
-  private cutBefore(dtsMs: number, startPoint: boolean): void {
+  private cutBefore(dtsMs: number, startPoint: boolean, ptsMs: number, chosen: boolean): void {
     const segment = this.segment;
     let forced = false;
-    if (segment && startPoint && (this.cutRequested || dtsMs - segment.firstDtsMs >= this.targetMs)) {
+    if (segment && startPoint && (chosen || this.cutRequested || dtsMs - segment.firstDtsMs >= this.targetMs)) {
       this.closeSegment(dtsMs);
     } else if (segment && dtsMs - segment.firstDtsMs >= this.maxMs) {
       this.cutAtMaxDuration(segment, dtsMs);
@@ -239,6 +257,7 @@ export class TsSegmentCutter implements FrameStageConsumer {
     this.muxer!.beginSegment();
     this.segment = {
       firstDtsMs: dtsMs,
+      firstPtsMs: ptsMs,
       lastDtsMs: dtsMs,
       anchorFrames: 0,
       lastAnchorDtsMs: dtsMs,
@@ -281,6 +300,7 @@ export class TsSegmentCutter implements FrameStageConsumer {
         chunks: this.muxer!.endSegment(),
         durationSeconds: (endMs - segment.firstDtsMs) / 1000,
         firstDtsMs: segment.firstDtsMs,
+        firstPtsMs: segment.firstPtsMs,
         lastDtsMs: segment.lastDtsMs,
         discontinuity: segment.discontinuity,
       },

@@ -1,4 +1,7 @@
 import type { Logger } from '../../../service-kit/src/logger.js';
+import { AbrStream, type AbrStatus } from '../abr/abr-stream.js';
+import type { AbrSettings } from '../abr/abr-settings.js';
+import { SOURCE_PLAYLIST_FILE_NAME } from '../hls/hls-names.js';
 import { FallbackLoop, FallbackPlayer } from '../fallback/index.js';
 import type { HlsDirectoryWriter } from '../hls/hls-directory-writer.js';
 import type { FlvTag, IncomingPublish } from '../ingest/flv-tag-source.js';
@@ -32,6 +35,8 @@ export interface LiveStreamRegistryOptions {
     /** Where the fallback's tags go; undefined when the stream's pushes have ended. */
     fallbackStarted(stream: string): ((tag: FlvTag) => void) | undefined;
   };
+  /** ABR ladders for streams whose grant asks for one, at most `settings.maxStreams` at once. */
+  abr?: { settings: AbrSettings };
   /** Fallback videos, played to viewers and targets while a stream's publisher is away. */
   fallback?: {
     /** The stream's fallback video as FLV tags; undefined when it has none. */
@@ -52,7 +57,12 @@ export interface LivePublishInfo {
   bytesIn: number;
   /** Its tracks and frame count, as its packager reads them. */
   media: SourceMedia;
+  /** Its ABR ladder's state; absent when ABR was not asked for. */
+  abr?: PublishAbrState;
 }
+
+/** ABR as asked for by the grant: running (with its status), or refused for the origin's limit. */
+export type PublishAbrState = AbrStatus | { state: 'over-limit'; renditions: []; restarts: 0 };
 
 interface LivePublish {
   publish: IncomingPublish;
@@ -74,6 +84,10 @@ interface LiveStream {
   name: string;
   logger: Logger;
   packager: StreamPackager;
+  /** Its ABR ladder, decided when the stream starts on this origin. */
+  abr?: AbrStream;
+  /** ABR was asked for but ABR_MAX_STREAMS were already transcoding. */
+  abrOverLimit: boolean;
   publish?: LivePublish;
   fallback?: FallbackRun;
   /** The HLS folder cannot be written: nothing more is fed to it. */
@@ -178,9 +192,10 @@ export class LiveStreamRegistry implements PublishTarget {
       stream.logger = this.options.logger.child({ stream: streamName, session: publish.id });
       this.stopFallback(stream);
       stream.packager.switchSource();
+      stream.abr?.sourceChanged();
       stream.logger.info('publisher back: the live stream replaces the fallback video');
     } else {
-      stream = this.createStream(streamName, publish.id);
+      stream = this.createStream(streamName, publish.id, grant);
     }
     const entry: LivePublish = { publish, grant, bytesIn: 0 };
     stream.publish = entry;
@@ -194,6 +209,7 @@ export class LiveStreamRegistry implements PublishTarget {
         entry.bytesIn += tag.body.byteLength;
         stream.packager.push(tag);
         restream?.(tag);
+        stream.abr?.sourceTag(tag);
       },
       end: () => this.publishEnded(stream, entry),
     };
@@ -215,9 +231,34 @@ export class LiveStreamRegistry implements PublishTarget {
     await Promise.all(this.ending);
   }
 
-  private createStream(name: string, sessionId: string): LiveStream {
-    const writer = this.options.hls.startStream(name);
+  /** Streams whose ABR ladder runs here, counted against ABR_MAX_STREAMS. */
+  get abrStreams(): number {
+    let count = 0;
+    for (const stream of this.streams.values()) if (stream.abr) count += 1;
+    return count;
+  }
+
+  private createStream(name: string, sessionId: string, grant: PublishGrant): LiveStream {
+    const abrSettings = grant.abr?.enabled ? this.options.abr?.settings : undefined;
+    const abrOverLimit = abrSettings !== undefined && this.abrStreams >= abrSettings.maxStreams;
+    const withAbr = abrSettings !== undefined && !abrOverLimit;
+    const writer = this.options.hls.startStream(name, withAbr ? { playlistFileName: SOURCE_PLAYLIST_FILE_NAME } : {});
+    const abr =
+      withAbr && grant.abr
+        ? new AbrStream({
+            streamName: name,
+            ladder: grant.abr.ladder,
+            settings: abrSettings,
+            segments: this.options.segments,
+            hls: this.options.hls,
+            sourceWriter: writer,
+            logger: this.options.logger.child({ stream: name, abr: true }),
+          })
+        : undefined;
+    if (abrOverLimit) this.options.logger.warn({ stream: name, maxStreams: abrSettings.maxStreams }, 'ABR_MAX_STREAMS reached: the stream runs without ABR');
     const stream: LiveStream = {
+      abr,
+      abrOverLimit,
       name,
       logger: this.options.logger.child({ stream: name, session: sessionId }),
       packager: new StreamPackager({
@@ -227,6 +268,7 @@ export class LiveStreamRegistry implements PublishTarget {
         logger: this.options.logger.child({ stream: name }),
         delays: this.options.delays,
         lowLatency: this.options.lowLatency?.start(name),
+        ...(abr ? { segmentObserver: abr } : {}),
         onRejected: (reason) => this.sourceRejected(stream, reason),
       }),
       broken: false,
@@ -283,6 +325,7 @@ export class LiveStreamRegistry implements PublishTarget {
     };
     stream.fallback = run;
     stream.packager.switchSource();
+    stream.abr?.sourceChanged();
     const leftAt = performance.now();
     fallback
       .tags(stream.name)
@@ -298,6 +341,7 @@ export class LiveStreamRegistry implements PublishTarget {
           sink: (tag) => {
             stream.packager.push(tag);
             restream?.(tag);
+            stream.abr?.sourceTag(tag);
           },
           onError: (error) => {
             stream.logger.error({ err: error }, 'the fallback video failed: the stream ends');
@@ -342,7 +386,9 @@ export class LiveStreamRegistry implements PublishTarget {
     if (stream.ended) return;
     stream.ended = true;
     if (this.streams.get(stream.name) === stream) this.streams.delete(stream.name);
-    this.track(close());
+    const abr = stream.abr;
+    // The source's last segment first (its number ends the renditions' too), then the ladder.
+    this.track(close().then(() => abr?.end()));
     this.options.lowLatency?.finished(stream.name);
   }
 
@@ -360,5 +406,6 @@ function info(stream: LiveStream, entry: LivePublish): LivePublishInfo {
     keyGeneration: entry.grant.keyGeneration,
     bytesIn: entry.bytesIn,
     media: stream.packager.media,
+    ...(stream.abr ? { abr: stream.abr.status } : stream.abrOverLimit ? { abr: { state: 'over-limit', renditions: [], restarts: 0 } } : {}),
   };
 }

@@ -5,6 +5,7 @@ import type { FlvTag } from '../ingest/flv-tag-source.js';
 import { HlsSegmenter, type Segment, type SegmenterEvent, type TrackInfo } from '../media/index.js';
 import { VideoFrameCounter, type VideoFrameCount } from '../media/video-frame-counter.js';
 import type { VideoRecording } from '../recording/recorder.js';
+import type { SourceSegment } from '../abr/abr-stream.js';
 import type { LowLatencyStream } from './low-latency-stream.js';
 import type { SegmentSettings } from './segment-settings.js';
 
@@ -22,8 +23,17 @@ export interface StreamPackagerOptions {
   delays: SegmentDelaySink;
   /** The stream's LL-HLS output (HLS_LOW_LATENCY), fed the same frames as the MPEG-TS one. */
   lowLatency?: LowLatencyStream;
+  /** Told where segments start and how each was written (an ABR ladder follows them). */
+  segmentObserver?: SegmentObserver;
   /** The publisher sent something we cannot package: it is disconnected. */
   onRejected: (reason: string) => void;
+}
+
+/** Follows the source's segments as they are cut and written. */
+export interface SegmentObserver {
+  /** A segment opened with the keyframe at `ptsMs`, while the tag that holds it is pushed. */
+  segmentStarted(ptsMs: number): void;
+  segmentWritten(segment: SourceSegment): void;
 }
 
 /** What the current source sends, as far as the packager knows it. */
@@ -46,6 +56,7 @@ export class StreamPackager {
   private writes: Promise<void> = Promise.resolve();
   private sourceStart?: { wallMs: number; dtsMs: number };
   private producedSegment = false;
+  private openSegmentPtsMs: number | undefined;
   private nextDiscontinuity = false;
   /** Where the current publish session's segments are also kept; none while the fallback plays. */
   private recording?: VideoRecording;
@@ -62,6 +73,11 @@ export class StreamPackager {
   push(tag: FlvTag): void {
     this.sourceStart ??= { wallMs: Date.now(), dtsMs: tag.timestampMs };
     this.handle(this.segmenter.push(tag), performance.now());
+    const observer = this.options.segmentObserver;
+    if (!observer) return;
+    const started = this.segmenter.openSegmentPtsMs;
+    if (started !== undefined && started !== this.openSegmentPtsMs) observer.segmentStarted(started);
+    this.openSegmentPtsMs = started;
   }
 
   /**
@@ -124,6 +140,7 @@ export class StreamPackager {
 
   private newSegmenter(): void {
     const { lowLatency } = this.options;
+    this.openSegmentPtsMs = undefined;
     this.videoFrames = new VideoFrameCounter();
     this.segmenter = new HlsSegmenter(this.options.segments, lowLatency ? [lowLatency, this.videoFrames] : [this.videoFrames]);
   }
@@ -138,7 +155,12 @@ export class StreamPackager {
     const segmenter = this.segmenter;
     // The session that was live when the segment was cut, even if it has ended since.
     const recording = this.recording;
-    const video = segmenter.tracks?.video;
+    const tracks = segmenter.tracks;
+    const video = tracks?.video;
+    const frames = this.videoFrames.count;
+    const observer = this.options.segmentObserver;
+    let mediaSequence: number | undefined;
+    const bytes = segment.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
     this.writes = this.writes
       .then(async () => {
         const writer = await this.options.writer;
@@ -148,7 +170,7 @@ export class StreamPackager {
           discontinuity,
         });
         this.options.delays.record(performance.now() - receivedAt);
-        const bytes = segment.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+        mediaSequence = written.mediaSequenceNumber;
         segmenter.recycle(segment);
         await recording
           ?.addSegment({
@@ -162,6 +184,9 @@ export class StreamPackager {
       })
       .catch((error: unknown) => {
         this.options.logger.error({ err: error }, 'writing a segment failed: it is skipped');
-      });
+      })
+      .finally(() =>
+        observer?.segmentWritten({ firstPtsMs: segment.firstPtsMs, mediaSequence, bytes, durationSeconds: segment.durationSeconds, tracks, frames }),
+      );
   }
 }

@@ -59,3 +59,11 @@ t.test("values a publisher's odd SPS or timestamps make stay inside the contract
   t.match(ingestReport(unknownSize, undefined, 1), { video: { width: null, height: null } });
   t.match(ingestReport(publish({}, 0), readingOf(publish({}, 100)), 0), { bitrate_bps: 0 }, 'never negative, never a division by zero');
 });
+
+t.test("a publish's ABR ladder, as lifecycle shows it", async (t) => {
+  const restarting = { ...publish(), abr: { state: 'restarting' as const, renditions: ['360p'], restarts: 2, lastStop: 'ffmpeg exited (SIGKILL)' } };
+  t.same(ingestReport(restarting, undefined, 1).abr, { state: 'restarting', renditions: ['360p'], restarts: 2, last_stop: 'ffmpeg exited (SIGKILL)' });
+  const overLimit = { ...publish(), abr: { state: 'over-limit' as const, renditions: [] as [], restarts: 0 as const } };
+  t.same(ingestReport(overLimit, undefined, 1).abr, { state: 'over-limit', renditions: [], restarts: 0 }, 'past ABR_MAX_STREAMS: said so');
+  t.notOk('abr' in ingestReport(publish(), undefined, 1), 'absent when the stream does not ask for ABR');
+});

@@ -39,6 +39,7 @@ export const authorizeRoutes: FastifyPluginAsyncTypebox<AuthorizeRoutesOptions> 
     name: grant.stream,
     key_generation: grant.keyGeneration,
     recording: { mode: grant.recording.mode, timeout_seconds: grant.recording.timeoutSeconds },
+    ...(grant.abr ? { abr: grant.abr } : {}),
   });
 
   app.get(

@@ -5,6 +5,7 @@ import {
   isAllowedOriginPattern,
   normalizeAllowedOrigin,
 } from '../../../../playback-token/src/allowed-origins.js';
+import { AbrLadder, DEFAULT_ABR_LADDER, duplicateHeight } from '../../../../internal-api/src/abr-contract.js';
 import { RecordingModeField, RecordingTimeoutSeconds } from '../../../../internal-api/src/recording-contract.js';
 import { ADMIN_USER_ID } from '../../auth/authenticator.js';
 import { StreamNotFoundError, UnauthorizedError, ValidationError, errorResponses } from '../../errors.js';
@@ -16,7 +17,7 @@ import { PlatformName } from '../../restream/restream-schemas.js';
 import { DisplayName, StreamIdParams, Timestamp } from '../../schemas.js';
 import type { RouteStore } from '../../store/route-store.js';
 import type { RestreamTarget, RestreamTargetStore } from '../../store/restream-target-store.js';
-import { DEFAULT_RECORDING, OPEN_PLAYBACK, RECORDING_STATUSES, type Stream, type StreamStore } from '../../store/stream-store.js';
+import { DEFAULT_ABR, DEFAULT_RECORDING, OPEN_PLAYBACK, RECORDING_STATUSES, type AbrSettings, type Stream, type StreamStore } from '../../store/stream-store.js';
 import { limitFor } from '../../user-limits.js';
 import { ownedStream } from './owned-stream.js';
 
@@ -69,6 +70,31 @@ const RecordingChanges = Type.Object(
   },
 );
 
+const DEFAULT_LADDER_TEXT = DEFAULT_ABR_LADDER.map((rung) => `${rung.height}p ${rung.bitrate_bps / 1e6} Mb/s`).join(', ');
+
+/** Issue 13's adaptive bitrate setting. */
+const Abr = Type.Object({
+  enabled: Type.Boolean({ description: 'Transcode each session into the ladder beside the source; index.m3u8 becomes a multivariant playlist' }),
+  ladder: Type.Union([AbrLadder, Type.Null()], { description: `null: the default ladder (${DEFAULT_LADDER_TEXT})` }),
+});
+
+const AbrChanges = Type.Object(
+  { enabled: Type.Optional(Abr.properties.enabled), ladder: Type.Optional(Abr.properties.ladder) },
+  {
+    description:
+      'Adaptive bitrate: renditions at or above the source height are skipped (never upscaled), the source always plays as it is; ' +
+      'an omitted field keeps its value (new streams: off, the default ladder); applies from the next publish. ' +
+      'An origin already transcoding ABR_MAX_STREAMS streams runs the stream without ABR and says so in lifecycle',
+  },
+);
+
+/** 400 naming a height the ladder lists twice. */
+function checkAbr(abr: Partial<AbrSettings> | undefined): Partial<AbrSettings> | undefined {
+  const height = abr?.ladder ? duplicateHeight(abr.ladder) : undefined;
+  if (height !== undefined) throw new ValidationError('body.abr.ladder', 'must list each height once', { got: height });
+  return abr;
+}
+
 /** Seed 000's stream, with seed 004's playback and recording settings. */
 const StreamBody = Type.Object({
   id: Type.String(),
@@ -84,6 +110,7 @@ const StreamBody = Type.Object({
       "Why the latest session was not recorded, or stopped being: quota-exceeded, the owner's recording quota is reached " +
       '(GET /v1/me: storage); null: nothing stopped it',
   }),
+  abr: Abr,
   restream_targets: Type.Array(RestreamTargetSummary),
 });
 
@@ -93,6 +120,7 @@ const StreamFields = Type.Object({
   require_signed_urls: Type.Optional(RequireSignedUrls),
   allowed_origins: Type.Optional(AllowedOrigins),
   recording: Type.Optional(RecordingChanges),
+  abr: Type.Optional(AbrChanges),
 });
 
 /** Lowercase and without duplicates; 400 naming the first pattern that is not a host. */
@@ -123,6 +151,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
     allowed_origins: stream.playback.allowedOrigins,
     recording: { ...stream.recording },
     recordingStatus: stream.recordingStatus,
+    abr: { enabled: stream.abr.enabled, ladder: stream.abr.ladder },
     restream_targets: restreamTargets.map((target) => ({
       id: target.id,
       name: target.name,
@@ -160,7 +189,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
     },
     async (request, reply) => {
       const { userId } = request.principal;
-      const { name, require_signed_urls: requireSignedUrls, allowed_origins: allowedOrigins, recording } = request.body;
+      const { name, require_signed_urls: requireSignedUrls, allowed_origins: allowedOrigins, recording, abr } = request.body;
       const playback = {
         requireSignedUrls: requireSignedUrls ?? OPEN_PLAYBACK.requireSignedUrls,
         allowedOrigins: allowedOrigins === undefined ? [] : checkAllowedOrigins(allowedOrigins),
@@ -169,7 +198,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
       const stream = await streams.create(userId, name, secrets, userId !== ADMIN_USER_ID, limitFor(userId, maxStreamsPerUser), playback, {
         ...DEFAULT_RECORDING,
         ...recording,
-      });
+      }, { ...DEFAULT_ABR, ...checkAbr(abr) });
       // The user was deleted while this request was under way: its token is no longer valid.
       if (!stream) throw new UnauthorizedError('invalid');
       return reply.code(201).send(toBody(stream, []));
@@ -193,19 +222,20 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
     {
       schema: {
         summary:
-          'Change one of your streams: its name, and its playback and recording settings when given (the edges apply playback settings within seconds; recording applies from the next publish)',
+          'Change one of your streams: its name, and its playback, recording and ABR settings when given (the edges apply playback settings within seconds; recording and ABR apply from the next publish)',
         params: StreamIdParams,
         body: StreamFields,
         response: { 200: StreamBody, ...errorResponses(400, 401, 404, 503) },
       },
     },
     async (request) => {
-      const { name, require_signed_urls: requireSignedUrls, allowed_origins: allowedOrigins, recording } = request.body;
+      const { name, require_signed_urls: requireSignedUrls, allowed_origins: allowedOrigins, recording, abr } = request.body;
       const stream = await streams.update(request.principal.userId, request.params.id, {
         name,
         requireSignedUrls,
         allowedOrigins: allowedOrigins === undefined ? undefined : checkAllowedOrigins(allowedOrigins),
         recording,
+        abr: checkAbr(abr),
       });
       if (!stream) throw new StreamNotFoundError(request.params.id);
       return oneWithTargets(stream);
