@@ -132,9 +132,13 @@ export class Recorder {
     video.session += 1;
     const session = video.session;
     const timeoutMs = setting.timeout_seconds * 1000;
-    /** The session's video: a new one once the last reached RECORDING_MAX_SECONDS. */
+    /**
+     * The session's video: a new one once the last reached RECORDING_MAX_SECONDS, unless a later
+     * session of the stream has a video by then (that one is the stream's; this session's late
+     * segments go to the closed one, which takes no more).
+     */
     const current = (): Video => {
-      if (video.full && !this.closing) video = this.newVideo(stream, session);
+      if (video.full && !this.closing && !this.videos.has(stream)) video = this.newVideo(stream, session);
       return video;
     };
     return {

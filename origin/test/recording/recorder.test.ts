@@ -170,6 +170,21 @@ t.test('RECORDING_MAX_SECONDS: a video that reaches it is closed and the session
   );
 });
 
+t.test('a session past RECORDING_MAX_SECONDS does not take the stream from a later session', async (t) => {
+  const { recorder, segment, playlist } = setup(t, { maxDurationSeconds: 2 });
+  const setting = { mode: 'automatic' as const, timeout_seconds: 0 };
+  const old = recorder.start(STREAM, setting)!;
+  await segment(old);
+  t.match(await playlist(1), /#EXT-X-ENDLIST\n$/, 'the first video is full and closed');
+  const replacing = recorder.start(STREAM, setting)!;
+  await segment(old);
+  t.equal(recorder.size, 1, "the old session's late segment started no video");
+  await segment(replacing, 1);
+  t.match(await playlist(2), /EVENT\n#EXTINF:1\.000,\n0\.ts\n$/, 'the later session records on');
+  await recorder.closeAll();
+  t.match(await playlist(2), /#EXT-X-ENDLIST\n$/, 'and its video is closed with the others');
+});
+
 t.test('stopRecording closes the open video now (quota): the session goes on unrecorded', async (t) => {
   const { recorder, segment, playlist, folder } = setup(t);
   const live = recorder.start(STREAM, { mode: 'automatic', timeout_seconds: 30 })!;
