@@ -2,7 +2,8 @@ import { watch, type FSWatcher } from 'chokidar';
 import { mkdir, open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../../service-kit/src/logger.js';
-import { readPlaylistState, type PlaylistState } from './playlist-state.js';
+import { ABR_SOURCE_PLAYLIST } from '../../internal-api/src/abr-contract.js';
+import { isMultivariantPlaylist, readPlaylistState, type PlaylistState } from './playlist-state.js';
 
 /** What the watcher tells whoever tracks streams. */
 export interface ManifestListener {
@@ -48,6 +49,10 @@ interface ManifestRead {
  * chokidar's `atomic` mode stays on: an unlink followed by a re-add within 100 ms becomes one
  * change, so a writer that deletes before writing does not make a stream flap; the price is that
  * deleting a manifest alone is seen 100 ms late (deleting the folder is seen at once).
+ *
+ * A stream with ABR on (issue 13) has a multivariant `index.m3u8`, written once, beside the
+ * source's media playlist `source.m3u8`, which changes with every segment: its events count as
+ * the manifest's, and its state and mtime stand for the stream's.
  */
 export class ManifestWatcher {
   readonly #root: string;
@@ -110,7 +115,7 @@ export class ManifestWatcher {
     if (parts === undefined) return true;
     if (parts.length === 0) return false;
     if (parts.length === 1) return isDirectory === false;
-    return parts.length > 2 || parts[1] !== this.#manifestName;
+    return parts.length > 2 || (parts[1] !== this.#manifestName && parts[1] !== ABR_SOURCE_PLAYLIST);
   }
 
   /** Path segments below the root, or undefined outside it. */
@@ -124,6 +129,12 @@ export class ManifestWatcher {
   #streamOfManifest(file: string): string | undefined {
     const parts = this.#parts(file);
     return parts?.length === 2 && parts[1] === this.#manifestName ? parts[0] : undefined;
+  }
+
+  /** The stream whose manifest, or ABR source playlist, `file` is. */
+  #streamOfPlaylist(file: string): string | undefined {
+    const parts = this.#parts(file);
+    return parts?.length === 2 && (parts[1] === this.#manifestName || parts[1] === ABR_SOURCE_PLAYLIST) ? parts[0] : undefined;
   }
 
   #streamOfFolder(dir: string): string | undefined {
@@ -174,9 +185,10 @@ export class ManifestWatcher {
     }
   }
 
-  #onManifestEvent(file: string): void {
-    const name = this.#streamOfManifest(file);
+  #onManifestEvent(playlist: string): void {
+    const name = this.#streamOfPlaylist(playlist);
     if (name === undefined || this.#closed) return;
+    const file = path.join(this.#root, name, this.#manifestName);
     this.#read(name, file);
     clearTimeout(this.#trailingReads.get(name));
     this.#trailingReads.set(
@@ -218,6 +230,7 @@ export class ManifestWatcher {
       try {
         const stats = await handle.stat();
         const text = await handle.readFile('utf8');
+        if (isMultivariantPlaylist(text) && path.basename(file) === this.#manifestName) return await this.#readManifest(name, path.join(path.dirname(file), ABR_SOURCE_PLAYLIST));
         return { state: readPlaylistState(text), modifiedAt: stats.mtimeMs };
       } finally {
         await handle.close();

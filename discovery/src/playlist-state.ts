@@ -35,6 +35,11 @@ export function readPlaylistState(text: string): PlaylistState {
   return { kind: 'live', targetDurationSeconds: playlist.targetDuration, durationSeconds };
 }
 
+/** A multivariant playlist (an ABR stream's `index.m3u8`): its variants, not it, tell the stream's state. */
+export function isMultivariantPlaylist(text: string): boolean {
+  return /^#EXT-X-STREAM-INF:/m.test(text);
+}
+
 function notReady(reason: string): PlaylistState {
   return { kind: 'not-ready', reason };
 }

@@ -39,7 +39,7 @@ interface Harness {
   reporter: FakeReporter;
   discovery: Discovery;
   /** Writes the stream's manifest like the origin: temp file, then rename. Returns Date.now() at the rename. */
-  publish(name: string, text: string): Promise<number>;
+  publish(name: string, text: string, file?: string): Promise<number>;
 }
 
 async function startHarness(
@@ -69,12 +69,12 @@ async function startHarness(
     hlsPath,
     reporter,
     discovery,
-    async publish(name, text) {
+    async publish(name, text, file = 'index.m3u8') {
       const dir = path.join(hlsPath, name);
       await mkdir(dir, { recursive: true });
-      await writeFile(path.join(dir, 'index.m3u8.tmp'), text);
+      await writeFile(path.join(dir, `${file}.tmp`), text);
       const at = Date.now();
-      await rename(path.join(dir, 'index.m3u8.tmp'), path.join(dir, 'index.m3u8'));
+      await rename(path.join(dir, `${file}.tmp`), path.join(dir, file));
       return at;
     },
   };
@@ -189,6 +189,25 @@ t.test('an ENDLIST written right after the previous playlist is still seen', asy
   const endedAt = await h.publish('burst', playlist(2, { ended: true }));
   const end = await waitFor('end', () => h.reporter.delivered('burst', 'end')[0]);
   t.comment(`end latency for a back-to-back ENDLIST: ${end.at - endedAt} ms`);
+  t.same(h.discovery.tracker.liveStreams(), []);
+});
+
+t.test('an ABR stream: its multivariant index.m3u8 is live, ends and goes stale as its source.m3u8 does', async (t) => {
+  const h = await startHarness(t, undefined, { heartbeatSeconds: HEARTBEAT_SECONDS });
+  const master = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=900000,RESOLUTION=640x360\nsource.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=300000,RESOLUTION=320x180\n180p.m3u8\n';
+  await h.publish('ladder', playlist(0, { td: 1 }), 'source.m3u8');
+  await h.publish('ladder', master);
+  const registered = await waitFor('register', () => h.reporter.delivered('ladder', 'register')[0]);
+  t.equal(registered.manifest, 'index.m3u8', 'viewers still play index.m3u8');
+  // The master is written once; the source's playlist keeps the stream live.
+  for (let sequence = 1; sequence <= 4; sequence++) {
+    await sleep(400);
+    await h.publish('ladder', playlist(sequence, { td: 1 }), 'source.m3u8');
+  }
+  t.same(h.reporter.delivered('ladder', 'end'), [], 'not stale while source.m3u8 changes, though index.m3u8 does not');
+  await h.publish('ladder', playlist(5, { td: 1, ended: true }), 'source.m3u8');
+  const end = await waitFor('end', () => h.reporter.delivered('ladder', 'end')[0]);
+  t.same({ manifest: end.manifest, graceSeconds: end.graceSeconds }, { manifest: 'index.m3u8', graceSeconds: 3 }, "the source's ENDLIST ends the stream");
   t.same(h.discovery.tracker.liveStreams(), []);
 });
 

@@ -7,6 +7,12 @@ import { Type, type Static } from 'typebox';
  */
 export const MAX_LADDER_RUNGS = 4;
 
+/**
+ * With ABR on, a stream's `index.m3u8` is the multivariant playlist and the source's media
+ * playlist is this one beside it: discovery reads it to tell whether the stream is live.
+ */
+export const ABR_SOURCE_PLAYLIST = 'source.m3u8';
+
 export const AbrRung = Type.Object(
   {
     height: Type.Integer({ minimum: 90, maximum: 2160, multipleOf: 2, description: 'Rendition height in pixels (even); the width keeps the source aspect' }),

@@ -20,7 +20,7 @@ export function segmentFileName(mediaSequenceNumber: number): string {
  * With ABR on, `index.m3u8` is the multivariant playlist and the source's media playlist is this
  * one, beside the renditions' `<rendition>.m3u8` (see abr/).
  */
-export const SOURCE_PLAYLIST_FILE_NAME = 'source.m3u8';
+export { ABR_SOURCE_PLAYLIST as SOURCE_PLAYLIST_FILE_NAME } from '../../../internal-api/src/abr-contract.js';
 
 /** An ABR rendition's name: its height, `360p`. */
 export const RENDITION_NAME_PATTERN = /^[0-9]{2,4}p$/;
