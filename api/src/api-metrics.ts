@@ -30,6 +30,10 @@ const AUTH_FAILURES_BY_LISTENER: Record<Listener, readonly AuthFailure[]> = {
   internal: ['internal_token_missing', 'internal_token_invalid', 'stream_key_denied'],
 };
 
+/** Where the recording quota stopped a recording: at a publish (not recorded) or at a report (closed early). */
+export const QUOTA_STOPS = ['publish', 'report'] as const;
+export type QuotaStop = (typeof QUOTA_STOPS)[number];
+
 const REDIS_ERROR_KINDS = ['request', 'connection'] as const;
 type RedisErrorKind = (typeof REDIS_ERROR_KINDS)[number];
 
@@ -48,6 +52,8 @@ export class ApiMetrics extends ServiceMetrics {
   private readonly durations: Histogram<'listener' | 'method' | 'route' | 'status'>;
   private readonly authFailures: Counter<'listener' | 'kind'>;
   private readonly redisErrors: Counter<'kind'>;
+  private readonly quotaStops: Counter<'at'>;
+  private readonly staleVideos: Counter;
 
   /** `redisReady`: whether the Redis client is connected now. */
   constructor(redisReady: () => boolean) {
@@ -72,6 +78,16 @@ export class ApiMetrics extends ServiceMetrics {
       ['kind'],
     );
     this.startAtZero(this.redisErrors, { kind: REDIS_ERROR_KINDS });
+    this.quotaStops = this.counter(
+      'api_recording_quota_stops_total',
+      "Recordings stopped by their owner's recording quota: at a publish (the session goes live unrecorded) or at a report (the video is closed early).",
+      ['at'],
+    );
+    this.startAtZero(this.quotaStops, { at: QUOTA_STOPS });
+    this.staleVideos = this.counter(
+      'api_stale_videos_withdrawn_total',
+      'Live-inprogress videos withdrawn because their origin stopped reporting them for VIDEO_REPORT_TIMEOUT_SECONDS.',
+    );
     this.gauge('api_redis_up', '1 while the Redis client is connected and ready.', (gauge) => gauge.set(redisReady() ? 1 : 0));
   }
 
@@ -87,6 +103,14 @@ export class ApiMetrics extends ServiceMetrics {
     const auth = authFailureOf(error);
     if (auth) this.child(this.authFailures, listener, auth).inc();
     if (error instanceof StoreUnavailableError) this.child(this.redisErrors, 'request' satisfies RedisErrorKind).inc();
+  }
+
+  recordingQuotaStop(at: QuotaStop): void {
+    this.child(this.quotaStops, at).inc();
+  }
+
+  staleVideosWithdrawn(count: number): void {
+    this.staleVideos.inc(count);
   }
 
   redisConnectionError(): void {

@@ -142,7 +142,7 @@ export function buildApi(options: AppOptions): Api {
   const viewers = new ViewerStore(redis, { idleSeconds: options.viewerIdleSeconds, now });
   const videos = new VideoStore(redis, { tombstoneSeconds: options.videoTombstoneSeconds, now });
   const quota = new RecordingQuota(users, videos, options.recordingQuotaBytes);
-  const staleVideos = new StaleVideoSweep(videos, options.videoReportTimeoutSeconds * 1000, internalApp.log);
+  const staleVideos = new StaleVideoSweep(videos, options.videoReportTimeoutSeconds * 1000, internalApp.log, (count) => metrics.staleVideosWithdrawn(count));
   internalApp.addHook('onReady', async () => staleVideos.start());
   internalApp.addHook('onClose', async () => staleVideos.stop());
   const fallbackFiles = new FallbackFiles(options.fallbackPath);
@@ -162,7 +162,7 @@ export function buildApi(options: AppOptions): Api {
   internalApp.register(async (live) => {
     live.addHook('onRequest', internalTokenGuard(options.internalToken));
     live.register(openApiRoutes);
-    live.register(authorizeRoutes, { authorizer: new PublishAuthorizer(streams, leases, openNames, options.recordOpenNames ? DEFAULT_RECORDING : NOT_RECORDED, quota) });
+    live.register(authorizeRoutes, { authorizer: new PublishAuthorizer(streams, leases, openNames, options.recordOpenNames ? DEFAULT_RECORDING : NOT_RECORDED, quota), metrics });
     live.register(ingestHeartbeatRoutes, {
       ingests,
       leases,
@@ -171,7 +171,7 @@ export function buildApi(options: AppOptions): Api {
     });
     live.register(liveRoutes, { store: routes, streams, openNames, videos });
     live.register(viewerCountRoutes, { viewers });
-    live.register(videoReportRoutes, { videos, streams, openNames, quota });
+    live.register(videoReportRoutes, { videos, streams, openNames, quota, metrics });
     live.register(restreamRoutes, { targets, statuses, fallbacks, files: fallbackFiles, openNames, platformUrls });
   });
 

@@ -20,6 +20,7 @@ export class StaleVideoSweep {
     private readonly videos: Pick<VideoStore, 'withdrawStale'>,
     private readonly timeoutMs: number,
     private readonly logger: FastifyBaseLogger,
+    private readonly onWithdrawn: (count: number) => void,
   ) {
     this.intervalMs = Math.min(MAX_SWEEP_INTERVAL_MS, Math.max(1000, timeoutMs / 2));
   }
@@ -41,6 +42,7 @@ export class StaleVideoSweep {
   private async sweep(): Promise<void> {
     try {
       const withdrawn = await this.videos.withdrawStale(this.timeoutMs);
+      this.onWithdrawn(withdrawn);
       if (withdrawn > 0) this.logger.warn({ withdrawn, timeoutSeconds: this.timeoutMs / 1000 }, 'withdrew recordings whose origin stopped reporting them');
     } catch (error) {
       this.logger.warn({ err: error }, 'the stale videos sweep failed; it runs again at the next interval');

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
+import { sumOf } from '../../test-support/prometheus-text.js';
 import { waitFor } from '../../test-support/wait-for.js';
 import { DEFAULT_RECORDING_QUOTA_BYTES } from '../src/settings.js';
 import { call, createStream, createUser } from './fixtures/api-client.js';
@@ -37,6 +38,7 @@ async function report(internal: InternalCaller, uid: string, body: ReturnType<ty
 }
 
 const storageOf = async (app: App, token: string) => (await call(app, token, 'GET', '/v1/me')).json().storage;
+const metric = async (internalApp: App, name: string, labels: Record<string, string> = {}) => sumOf((await internalApp.inject('/metrics')).body, name, labels);
 
 let sessions = 0;
 /** Authorizes a publish of `key` as origin-1 would, then ends it (the lease goes) so the next one may publish. */
@@ -114,7 +116,7 @@ t.test('an admin sets a user’s quota; the admin’s user view shows the storag
 });
 
 t.test('a user at or over the quota goes live unrecorded, and the stream says why', async (t) => {
-  const { app, internal } = await startTestApi(t, { recordingQuotaBytes: 5 * MB });
+  const { app, internal, internalApp } = await startTestApi(t, { recordingQuotaBytes: 5 * MB });
   const alice = await createUser(app, 'alice');
   const stream = await createStream(app, alice.token);
   const streamBody = async () => (await call(app, alice.token, 'GET', `/v1/streams/${stream.id}`)).json();
@@ -129,6 +131,7 @@ t.test('a user at or over the quota goes live unrecorded, and the stream says wh
   t.same(over.body, { allowed: true, name: stream.id, key_generation: 1, recording: { mode: 'off', timeout_seconds: 0 } }, 'not recorded');
   t.equal((await streamBody()).recordingStatus, 'quota-exceeded');
   t.same((await call(app, alice.token, 'GET', `/v1/streams/${stream.id}/videos`)).json().data.length, 1, 'nothing recorded was deleted');
+  t.equal(await metric(internalApp, 'api_recording_quota_stops_total', { at: 'publish' }), 1, 'counted for the operator');
 
   const raised = await call(app, ADMIN_TOKEN, 'PATCH', `/v1/users/${alice.id}`, { storage: { quotaBytes: 6 * MB } });
   t.equal(raised.statusCode, 200);
@@ -142,7 +145,7 @@ t.test('a user at or over the quota goes live unrecorded, and the stream says wh
 });
 
 t.test('a live-inprogress report that reaches the quota answers stop_recording; the video stays', async (t) => {
-  const { app, internal } = await startTestApi(t, { recordingQuotaBytes: 5 * MB });
+  const { app, internal, internalApp } = await startTestApi(t, { recordingQuotaBytes: 5 * MB });
   const alice = await createUser(app, 'alice');
   const stream = await createStream(app, alice.token);
   const uid = newUid();
@@ -152,6 +155,8 @@ t.test('a live-inprogress report that reaches the quota answers stop_recording; 
   t.same(await report(internal, uid, reportOf(stream.id, 5 * MB, 'ready')), { keep: true }, 'its close is kept, not stopped again');
   const video = await call(app, alice.token, 'GET', `/v1/videos/${uid}`);
   t.match(video.json(), { status: { state: 'ready' }, size: 5 * MB });
+  t.equal(await metric(internalApp, 'api_recording_quota_stops_total', { at: 'report' }), 1);
+  t.equal(await metric(internalApp, 'api_recording_quota_stops_total', { at: 'publish' }), 0);
 
   const admins = await createStream(app, ADMIN_TOKEN, 'operator');
   t.same(await report(internal, newUid(), reportOf(admins.id, 10 * 5 * MB)), { keep: true }, 'the built-in admin is not limited');
@@ -159,7 +164,7 @@ t.test('a live-inprogress report that reaches the quota answers stop_recording; 
 
 t.test('live-inprogress videos whose origin stopped reporting are withdrawn; a later report registers them again', async (t) => {
   let clock = Date.parse('2026-12-01T00:00:00.000Z');
-  const { app, internal } = await startTestApi(t, { videoReportTimeoutSeconds: 2, now: () => clock });
+  const { app, internal, internalApp } = await startTestApi(t, { videoReportTimeoutSeconds: 2, now: () => clock });
   const alice = await createUser(app, 'alice');
   const stream = await createStream(app, alice.token);
   const [vanished, reporting, ready] = [newUid(), newUid(), newUid()];
@@ -173,6 +178,7 @@ t.test('live-inprogress videos whose origin stopped reporting are withdrawn; a l
   await waitFor('the vanished origin’s video to be withdrawn', async () => !(await listed()).includes(vanished), { timeoutMs: 30_000 });
   t.same(await listed(), [reporting, ready].sort(), 'a video still reported, and a ready one, stay');
   t.equal((await storageOf(app, alice.token)).usedBytes, 3 * MB, 'the withdrawn one is no longer counted');
+  t.equal(await metric(internalApp, 'api_stale_videos_withdrawn_total'), 1);
 
   await report(internal, vanished, reportOf(stream.id, 1 * MB, 'ready'));
   t.same(await listed(), [vanished, reporting, ready].sort(), 'its origin came back and closed it: listed again');

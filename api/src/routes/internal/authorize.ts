@@ -1,19 +1,21 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger } from 'fastify';
 import { INTERNAL_PATHS } from '../../../../internal-api/src/paths.js';
+import type { ApiMetrics } from '../../api-metrics.js';
 import { PublishAllowed, PublishRequest } from '../../../../internal-api/src/publish-contract.js';
 import { PublishDeniedError, errorResponses } from '../../errors.js';
 import type { PublishAuthorizer, PublishGrant } from '../../publish/publish-authorizer.js';
 
 export interface AuthorizeRoutesOptions {
   authorizer: PublishAuthorizer;
+  metrics: Pick<ApiMetrics, 'recordingQuotaStop'>;
 }
 
 /** Bodies nginx-rtmp's callbacks post; larger ones are not a publish request. */
 const FORM_BODY_LIMIT_BYTES = 16 * 1024;
 
 /** Seed-compatible publish authorization for origins (GET) and nginx-rtmp's on_publish (POST). */
-export const authorizeRoutes: FastifyPluginAsyncTypebox<AuthorizeRoutesOptions> = async (app, { authorizer }) => {
+export const authorizeRoutes: FastifyPluginAsyncTypebox<AuthorizeRoutesOptions> = async (app, { authorizer, metrics }) => {
   // nginx-rtmp posts its callbacks as HTML forms; the parser is scoped to this plugin's routes.
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
@@ -28,6 +30,7 @@ export const authorizeRoutes: FastifyPluginAsyncTypebox<AuthorizeRoutesOptions> 
       const grant = await authorizer.authorize({ name: request.name, originId, sessionId });
       const { stream, managed, tookOverFrom, recordingStatus } = grant;
       log.info({ stream, managed, originId, sessionId, addr, tookOverFrom, recordingStatus }, 'publish authorized');
+      if (recordingStatus === 'quota-exceeded') metrics.recordingQuotaStop('publish');
       return grant;
     } catch (error) {
       if (error instanceof PublishDeniedError) log.info({ app: rtmpApp, addr, originId }, 'publish denied');

@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { INTERNAL_PATHS } from '../../../../internal-api/src/paths.js';
+import type { ApiMetrics } from '../../api-metrics.js';
 import { VideoLocation, VideoParams, VideoReport, VideoReportAnswer, VideoWithdrawQuery } from '../../../../internal-api/src/video-contract.js';
 import { VideoNotFoundError, VideoStreamMismatchError, errorResponses } from '../../errors.js';
 import type { OpenNames } from '../../publish/open-names.js';
@@ -14,13 +15,14 @@ export interface VideoReportRoutesOptions {
   streams: Pick<StreamStore, 'playback' | 'recording' | 'setRecordingStatus'>;
   openNames: Pick<OpenNames, 'allows'>;
   quota: Pick<RecordingQuota, 'reached'>;
+  metrics: Pick<ApiMetrics, 'recordingQuotaStop'>;
 }
 
 /**
  * Internal: origins report the recordings they hold (and learn which to remove); edges look up
  * where a video is served and who may play it.
  */
-export const videoReportRoutes: FastifyPluginAsyncTypebox<VideoReportRoutesOptions> = async (app, { videos, streams, openNames, quota }) => {
+export const videoReportRoutes: FastifyPluginAsyncTypebox<VideoReportRoutesOptions> = async (app, { videos, streams, openNames, quota, metrics }) => {
   /** An open name (ALLOWED_STREAMS) has no stream hash: its videos are kept while the name stays open. */
   const isOpenName = (stream: string) => !isStreamIdShaped(stream) && openNames.allows(stream);
 
@@ -59,6 +61,7 @@ export const videoReportRoutes: FastifyPluginAsyncTypebox<VideoReportRoutesOptio
       if ('mismatch' in outcome) throw new VideoStreamMismatchError(uid, outcome.mismatch, body.stream);
       if (outcome.keep && body.state === 'live-inprogress' && !openName && (await overQuota(body.stream))) {
         request.log.info({ stream: body.stream, video: uid }, "recording stopped: its owner's recording quota is reached");
+        metrics.recordingQuotaStop('report');
         return { keep: true, stop_recording: true };
       }
       return { keep: outcome.keep };
