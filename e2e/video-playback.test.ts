@@ -12,7 +12,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { isJpeg, probeJpeg } from '../test-support/jpeg-probe.js';
+import { frameAt, isJpeg, picturePsnr, probeJpeg } from '../test-support/jpeg-probe.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { startPlatform, type Platform } from './platform-harness.js';
 import { AUDIO_KBPS, newStream, publishTestPattern, VIDEO_KBPS } from './recorded-stream.js';
@@ -141,6 +141,10 @@ t.test('live input 204 / 200 and lifecycle; the recorded video plays through the
   const jpeg = Buffer.from(await thumbnail.arrayBuffer());
   t.ok(isJpeg(jpeg), 'JPEG magic bytes');
   t.same(await probeJpeg(jpeg), { codec: 'mjpeg', width: 480, height: 270 }, 'ffprobe reads the requested height, the width to the aspect ratio');
+  // From the requested time: the frame a player shows at 5 s, far closer than one 4 s earlier.
+  const atFive = await picturePsnr(jpeg, await frameAt(video.playback.hls, 5, 270));
+  const atOne = await picturePsnr(jpeg, await frameAt(video.playback.hls, 1, 270));
+  t.ok(atFive > 30 && atFive > atOne + 5, `the frame at 5 s (PSNR ${atFive.toFixed(1)} dB against the player's frame there, ${atOne.toFixed(1)} dB against 1 s)`);
   const cachedThumbnail = await edge(`${video.thumbnail}?height=271&time=5`);
   t.equal(cachedThumbnail.headers.get('x-cache'), 'HIT', 'the same picture, however spelled, is an edge cache hit');
   t.same(Buffer.from(await cachedThumbnail.arrayBuffer()), jpeg);

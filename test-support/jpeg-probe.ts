@@ -26,3 +26,32 @@ export async function probeJpeg(bytes: Buffer): Promise<{ codec: string; width: 
     await rm(folder, { recursive: true, force: true });
   }
 }
+
+/**
+ * How alike two pictures of one size are: ffmpeg's PSNR in dB (higher is closer; two encodings of
+ * one frame score far above two different frames).
+ */
+export async function picturePsnr(a: Buffer, b: Buffer): Promise<number> {
+  const folder = await mkdtemp(path.join(tmpdir(), 'jpeg-psnr-'));
+  try {
+    const [first, second] = [path.join(folder, 'a.jpg'), path.join(folder, 'b.jpg')];
+    await writeFile(first, a);
+    await writeFile(second, b);
+    const { stderr } = await execFileAsync('ffmpeg', ['-hide_banner', '-i', first, '-i', second, '-lavfi', 'psnr', '-f', 'null', '-']);
+    const average = /PSNR .* average:([0-9.]+|inf)/.exec(stderr)?.[1];
+    if (average === undefined) throw new Error(`ffmpeg gave no PSNR: ${stderr.slice(-300)}`);
+    return average === 'inf' ? Infinity : Number(average);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+/** One frame of a video (a file or URL) at `seconds`, `height` lines high, as JPEG: what a player would show there. */
+export async function frameAt(input: string, seconds: number, height: number): Promise<Buffer> {
+  const { stdout } = await execFileAsync(
+    'ffmpeg',
+    ['-v', 'error', '-ss', String(seconds), '-i', input, '-map', '0:v:0', '-frames:v', '1', '-vf', `scale=-2:${height}`, '-c:v', 'mjpeg', '-q:v', '4', '-f', 'image2pipe', 'pipe:1'],
+    { encoding: 'buffer', maxBuffer: 16 * 1024 * 1024 },
+  );
+  return stdout;
+}

@@ -1,7 +1,9 @@
 /**
  * One JPEG from one segment file, with ffmpeg in a child process: the event loop never decodes,
  * and an ffmpeg that runs past its deadline is killed. Only the segment is read (one file, a few
- * seconds of media), never the whole recording. The picture comes back on stdout, bounded.
+ * seconds of media), never the whole recording. The picture comes back on stdout, bounded. The
+ * offset counts from the file's first timestamp, which is where the segment starts on the
+ * playlist's timeline (within the few tens of milliseconds its audio leads its video).
  */
 import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
@@ -36,8 +38,9 @@ export class ThumbnailMakerError extends Error {
 }
 
 /**
- * The frame at the offset, as JPEG bytes. A seek past the segment's last frame gives no picture
- * (ffmpeg exits 0 with nothing): the segment's first frame, a keyframe, is taken instead.
+ * The frame at the offset, as JPEG bytes. An offset past the segment's last frame gives no picture
+ * (ffmpeg exits 0 with nothing; the timeline keeps offsets a tenth from the end, so only a segment
+ * with fewer than 10 frames a second gets here): the segment's first frame is taken instead.
  */
 export async function makeThumbnail(job: ThumbnailJob): Promise<Buffer> {
   const jpeg = await runFfmpeg(job);
@@ -54,9 +57,12 @@ export function thumbnailFfmpegArgs(job: Pick<ThumbnailJob, 'segmentPath' | 'off
     '-v', 'error', '-nostdin',
     // The input is our own segment: only the file protocol and the MPEG-TS demuxer are needed.
     '-protocol_whitelist', 'file', '-f', 'mpegts',
-    // Before -i: a seek in the input, counted from the file's start, decoding only from the keyframe before it.
-    '-ss', (job.offsetTenths / 10).toFixed(1),
     '-i', job.segmentPath,
+    // After -i: the segment is decoded from its start and frames before the offset are dropped.
+    // A seek in the input instead lands by bytes in a file that holds one keyframe, before its
+    // first frame or past it, and then yields no picture (measured on our own recordings). One
+    // segment is a few seconds of media: decoding it whole is cheap.
+    '-ss', (job.offsetTenths / 10).toFixed(1),
     '-map', '0:v:0', '-frames:v', '1',
     // -2: the width that keeps the aspect ratio, made even.
     ...(job.height === undefined ? [] : ['-vf', `scale=-2:${job.height}`]),
