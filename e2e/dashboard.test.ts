@@ -32,7 +32,9 @@ const screenshots = path.join(repoRoot, '.run', 'screenshots');
  * The page's document, for functions that run in the page (this file is compiled without the DOM's
  * types). Functions, not strings: the dashboard's policy forbids evaluating strings.
  */
-declare const document: { querySelector(selector: string): { textContent: string | null; currentTime?: number } | null };
+declare const document: {
+  querySelector(selector: string): { textContent: string | null; currentTime?: number; naturalHeight?: number } | null;
+};
 const videoTime = () => document.querySelector('video')?.currentTime ?? 0;
 
 let platform: Platform;
@@ -230,6 +232,15 @@ t.test('from sign-in to live with restreaming, in the browser', async (t) => {
   await publisher.stop();
   const recording = page.getByTestId('videos').locator('[data-state="ready"]');
   await recording.waitFor({ timeout: LIVE_TIMEOUT_MS });
+  // Functions run in the page: each names its element itself.
+  await page.waitForFunction(() => (document.querySelector('[data-testid="videos"] img[data-testid="thumbnail"]')?.naturalHeight ?? 0) > 0, undefined, {
+    timeout: LIVE_TIMEOUT_MS,
+  });
+  t.equal(
+    await page.evaluate(() => document.querySelector('[data-testid="videos"] img[data-testid="thumbnail"]')?.naturalHeight),
+    54,
+    'the ready recording shows its thumbnail from the edge, at the height asked',
+  );
   await page.getByTestId('videos').getByRole('button', { name: 'Play' }).first().click();
   await page.waitForFunction(() => (document.querySelector('[data-testid="replay"]')?.currentTime ?? 0) > 1, undefined, { timeout: LIVE_TIMEOUT_MS });
   t.pass('the recording replays through the edge');

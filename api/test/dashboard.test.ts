@@ -25,6 +25,7 @@ t.test('the public listener serves the dashboard under / with a strict content s
   const policy = String(page.headers['content-security-policy']);
   t.match(policy, /script-src 'self'(;|$)/, 'no inline or foreign scripts');
   t.match(policy, /connect-src 'self' https:\/\/play\.example\.com(;|$)/, 'the player may fetch from the edge, nothing else but the API');
+  t.match(policy, /img-src 'self' data: https:\/\/play\.example\.com(;|$)/, 'pictures from the edge too (recordings\' thumbnails)');
   t.match(policy, /frame-ancestors 'none'/);
   t.equal(page.headers['x-content-type-options'], 'nosniff');
   t.equal(page.headers['cache-control'], 'no-cache');

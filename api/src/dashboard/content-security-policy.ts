@@ -1,14 +1,15 @@
 /**
  * The dashboard's Content-Security-Policy: its own scripts and styles only (no inline code, so an
- * injected string cannot run), API calls to itself, playlists and segments from the edge, media
- * through MediaSource (blob:) and hls.js's worker (blob:); never framed by another site.
+ * injected string cannot run), API calls to itself, playlists and segments from the edge, the
+ * recordings' thumbnails from the edge, media through MediaSource (blob:) and hls.js's worker
+ * (blob:); never framed by another site.
  */
 export function contentSecurityPolicy(playbackOrigin: string): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data:",
+    `img-src 'self' data: ${playbackOrigin}`,
     `connect-src 'self' ${playbackOrigin}`,
     "media-src 'self' blob:",
     "worker-src 'self' blob:",

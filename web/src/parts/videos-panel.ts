@@ -8,6 +8,8 @@ import { Notice, act } from './notice.js';
 
 /** Recordings change when a session starts or ends: read again this often. */
 const REFRESH_MS = 5000;
+/** Pixels of a recording's preview picture (the edge's thumbnail at that height: a few KB). */
+const PREVIEW_HEIGHT = 54;
 
 /**
  * The stream's videos (seed 004): the session being recorded and the recorded ones, newest first,
@@ -82,12 +84,24 @@ export class VideosPanel {
     return h(
       'tr',
       { 'data-video-uid': video.uid },
-      h('td', {}, new Date(video.created).toLocaleString()),
+      h('td', { class: 'recorded' }, this.preview(video), new Date(video.created).toLocaleString()),
       h('td', {}, h('span', { class: `badge ${recording ? 'live' : 'push-idle'}`, 'data-state': video.status.state }, recording ? 'recording' : 'ready')),
       h('td', {}, video.duration >= 0 ? formatDuration(video.duration) : '–'),
       h('td', {}, `${size}${formatBytes(video.size)}`),
       h('td', { class: 'actions' }, play, remove),
     );
+  }
+
+  /**
+   * A ready video's first frame, from the edge (cached there for good). Not for a stream that
+   * requires signed URLs: each refresh would need a token. A page its allowed origins refuse
+   * shows none.
+   */
+  private preview(video: Video): HTMLImageElement | undefined {
+    if (video.status.state !== 'ready' || this.stream().require_signed_urls) return undefined;
+    const image = h('img', { class: 'thumbnail', src: `${video.thumbnail}?height=${PREVIEW_HEIGHT}`, alt: '', height: PREVIEW_HEIGHT, 'data-testid': 'thumbnail' });
+    image.addEventListener('error', () => image.remove());
+    return image;
   }
 
   private async play(video: Video): Promise<void> {
