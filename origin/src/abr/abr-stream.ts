@@ -48,6 +48,7 @@ export interface SourceSegment {
   firstPtsMs: number;
   /** Undefined when the segment could not be written. */
   mediaSequence: number | undefined;
+  programDateTime: Date;
   bytes: number;
   durationSeconds: number;
   tracks: TrackInfo | undefined;
@@ -112,8 +113,9 @@ export class AbrStream {
   }
 
   segmentWritten(segment: SourceSegment): void {
-    this.boundaries.written(segment.firstPtsMs, segment.mediaSequence);
-    if (segment.mediaSequence === undefined) return;
+    const { mediaSequence, programDateTime } = segment;
+    this.boundaries.written(segment.firstPtsMs, mediaSequence === undefined ? undefined : { mediaSequence, programDateTime });
+    if (mediaSequence === undefined) return;
     this.sourceMeter.segment(segment.bytes, segment.durationSeconds, segment.tracks, segment.frames);
     this.firstSourceSegmentAt ??= this.now();
     this.updateMaster();

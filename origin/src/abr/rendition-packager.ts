@@ -98,11 +98,12 @@ export class RenditionPackager {
     const frames = this.frames.count;
     this.writes = this.writes
       .then(async () => {
-        const mediaSequence = await boundary.mediaSequence;
-        if (mediaSequence === undefined) {
+        const listed = await boundary.listed;
+        if (listed === undefined) {
           this.nextDiscontinuity = true;
           return;
         }
+        const { mediaSequence, programDateTime } = listed;
         let discontinuity = segment.discontinuity || this.nextDiscontinuity;
         if (this.writer?.nextMediaSequence !== mediaSequence) {
           // The first segment, or one after a gap: a playlist numbered from here (numbers are implicit in HLS).
@@ -112,7 +113,7 @@ export class RenditionPackager {
         }
         await this.writer.writeSegment(segment.chunks, {
           durationSeconds: segment.durationSeconds,
-          programDateTime: new Date(),
+          programDateTime,
           discontinuity,
         });
         this.nextDiscontinuity = discontinuity = false;

@@ -10,15 +10,21 @@ export const BOUNDARY_TOLERANCE_MS = 2;
 /** Boundaries kept: far more than the renditions lag behind the source. */
 const KEPT_BOUNDARIES = 64;
 
+/** How the source's segment was listed: renditions list theirs alike, so players align them. */
+export interface ListedSegment {
+  mediaSequence: number;
+  programDateTime: Date;
+}
+
 export interface Boundary {
   /** The presentation time of the keyframe the source's segment starts with. */
   ptsMs: number;
-  /** Its media sequence number once written; undefined when the source's write failed. */
-  mediaSequence: Promise<number | undefined>;
+  /** How it was listed once written; undefined when the source's write failed. */
+  listed: Promise<ListedSegment | undefined>;
 }
 
 interface Entry extends Boundary {
-  settle: (mediaSequence: number | undefined) => void;
+  settle: (listed: ListedSegment | undefined) => void;
   settled: boolean;
 }
 
@@ -28,16 +34,16 @@ export class SourceBoundaries {
   /** The source opened a segment with the keyframe at `ptsMs`. */
   started(ptsMs: number): void {
     let settle!: Entry['settle'];
-    const mediaSequence = new Promise<number | undefined>((resolve) => (settle = resolve));
-    const entry: Entry = { ptsMs, mediaSequence, settled: false, settle: (value) => ((entry.settled = true), settle(value)) };
+    const listed = new Promise<ListedSegment | undefined>((resolve) => (settle = resolve));
+    const entry: Entry = { ptsMs, listed, settled: false, settle: (value) => ((entry.settled = true), settle(value)) };
     this.entries.push(entry);
     while (this.entries.length > KEPT_BOUNDARIES) this.entries.shift()?.settle(undefined);
   }
 
-  /** The source's segment starting at `ptsMs` was written as `mediaSequence` (undefined: not written). */
-  written(ptsMs: number, mediaSequence: number | undefined): void {
+  /** The source's segment starting at `ptsMs` was listed so (undefined: not written). */
+  written(ptsMs: number, listed: ListedSegment | undefined): void {
     const entry = this.find(ptsMs) as Entry | undefined;
-    if (entry && !entry.settled) entry.settle(mediaSequence);
+    if (entry && !entry.settled) entry.settle(listed);
   }
 
   find(ptsMs: number): Boundary | undefined {

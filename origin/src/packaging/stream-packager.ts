@@ -160,6 +160,7 @@ export class StreamPackager {
     const frames = this.videoFrames.count;
     const observer = this.options.segmentObserver;
     let mediaSequence: number | undefined;
+    let listedAt = programDateTime;
     const bytes = segment.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
     this.writes = this.writes
       .then(async () => {
@@ -171,6 +172,7 @@ export class StreamPackager {
         });
         this.options.delays.record(performance.now() - receivedAt);
         mediaSequence = written.mediaSequenceNumber;
+        listedAt = written.programDateTime;
         segmenter.recycle(segment);
         await recording
           ?.addSegment({
@@ -186,7 +188,7 @@ export class StreamPackager {
         this.options.logger.error({ err: error }, 'writing a segment failed: it is skipped');
       })
       .finally(() =>
-        observer?.segmentWritten({ firstPtsMs: segment.firstPtsMs, mediaSequence, bytes, durationSeconds: segment.durationSeconds, tracks, frames }),
+        observer?.segmentWritten({ firstPtsMs: segment.firstPtsMs, mediaSequence, programDateTime: listedAt, bytes, durationSeconds: segment.durationSeconds, tracks, frames }),
       );
   }
 }

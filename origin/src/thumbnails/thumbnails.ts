@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Logger } from '../../../service-kit/src/logger.js';
 import type { ThumbnailQuery } from '../../../internal-api/src/thumbnail-query.js';
 import { errorCode } from '../file-error-code.js';
-import { PLAYLIST_FILE_NAME } from '../hls/hls-names.js';
+import { PLAYLIST_FILE_NAME, SOURCE_PLAYLIST_FILE_NAME } from '../hls/hls-names.js';
 import { readRecordingPlaylist, readRecordingThumbnail, recordingThumbnailName, writeRecordingThumbnail } from '../recording/recording-files.js';
 import { segmentAtTime } from '../recording/recording-timeline.js';
 import { makeThumbnail, type ThumbnailJob } from './thumbnail-maker.js';
@@ -83,15 +83,21 @@ export class Thumbnails {
     });
   }
 
+  /** With ABR on, `index.m3u8` lists variants: the source's own playlist names its segments. */
   private async newestSegment(stream: string): Promise<string | undefined> {
-    let text: string;
+    const text = await this.readPlaylist(stream, PLAYLIST_FILE_NAME);
+    if (text === undefined || !/^#EXT-X-STREAM-INF:/m.test(text)) return text === undefined ? undefined : newestSegmentUri(text);
+    const source = await this.readPlaylist(stream, SOURCE_PLAYLIST_FILE_NAME);
+    return source === undefined ? undefined : newestSegmentUri(source);
+  }
+
+  private async readPlaylist(stream: string, file: string): Promise<string | undefined> {
     try {
-      text = await readFile(join(this.options.hlsPath, stream, PLAYLIST_FILE_NAME), 'utf8');
+      return await readFile(join(this.options.hlsPath, stream, file), 'utf8');
     } catch (error) {
       if (['ENOENT', 'ENOTDIR'].includes(errorCode(error) ?? '')) return undefined;
       throw error;
     }
-    return newestSegmentUri(text);
   }
 }
 

@@ -108,7 +108,7 @@ t.test('a stream with ABR on becomes a ladder aligned with its source', async (t
   t.ok(master.variants[2]!.bandwidth < master.variants[0]!.bandwidth, 'the lowest rendition needs less than the source');
 
   const mediaPlaylist = async (name: string) => HLS.parse(await readFile(join(folder, `${name}.m3u8`), 'utf8')) as HLS.types.MediaPlaylist;
-  const numbered = (playlist: HLS.types.MediaPlaylist) => new Map(playlist.segments.map((segment) => [segment.mediaSequenceNumber, segment.uri]));
+  const numbered = (playlist: HLS.types.MediaPlaylist) => new Map(playlist.segments.map((segment) => [segment.mediaSequenceNumber, segment]));
 
   // Same media sequence number, same first frame, in every variant; each rendition at its size.
   await waitFor('three segments in each rendition', async () => (await mediaPlaylist('90p')).segments.length >= 3 && (await mediaPlaylist('120p')).segments.length >= 3);
@@ -116,9 +116,10 @@ t.test('a stream with ABR on becomes a ladder aligned with its source', async (t
   for (const [name, width, height] of [['120p', 214, 120], ['90p', 160, 90]] as const) {
     const rendition = numbered(await mediaPlaylist(name));
     let compared = 0;
-    for (const [sequence, uri] of rendition) {
-      const sourceUri = source.get(sequence);
-      if (!sourceUri) continue;
+    for (const [sequence, { uri }] of rendition) {
+      const sourceSegment = source.get(sequence);
+      if (!sourceSegment) continue;
+      const sourceUri = sourceSegment.uri;
       const file = join(folder, uri);
       // -count_frames decodes every frame, not just the headers.
       const [decodedWidth, decodedHeight, frames] = probe(file, '-count_frames -show_entries stream=width,height,nb_read_frames').split('\n')[0]!.split(',');

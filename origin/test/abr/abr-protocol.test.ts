@@ -77,12 +77,13 @@ t.test('boundaries: found within rounding, numbered once written, forgotten on a
   boundaries.started(2133);
   t.equal(boundaries.find(1134)?.ptsMs, 1133, 'a millisecond of rounding');
   t.equal(boundaries.find(1140), undefined, 'a frame off is no boundary');
-  boundaries.written(2133, 42);
+  const programDateTime = new Date('2026-12-01T01:00:00Z');
+  boundaries.written(2133, { mediaSequence: 42, programDateTime });
   boundaries.written(1133, undefined);
-  t.equal(await boundaries.find(2133)?.mediaSequence, 42);
-  t.equal(await boundaries.find(1133)?.mediaSequence, undefined, 'a segment the source could not write');
+  t.same(await boundaries.find(2133)?.listed, { mediaSequence: 42, programDateTime });
+  t.equal(await boundaries.find(1133)?.listed, undefined, 'a segment the source could not write');
   boundaries.started(3133);
-  const pending = boundaries.find(3133)!.mediaSequence;
+  const pending = boundaries.find(3133)!.listed;
   boundaries.clear();
   t.equal(await pending, undefined, 'a new source settles what the old one left open');
   t.equal(boundaries.find(2133), undefined);

@@ -67,6 +67,12 @@ async function serve(t: Test, options: { concurrency?: number; queueLimit?: numb
   await writeFile(join(liveFolder, 'index.m3u8'), '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:7\n#EXTINF:2.000,\n7.ts\n#EXTINF:2.000,\n8.ts\n');
   await execFileAsync('cp', [segments.first, join(liveFolder, '7.ts')]);
   await execFileAsync('cp', [segments.second, join(liveFolder, '8.ts')]);
+  // An ABR stream (issue 13): index.m3u8 lists the variants, source.m3u8 the source's segments.
+  const ladderFolder = join(root, 'hls', 'ladder');
+  await mkdir(ladderFolder);
+  await writeFile(join(ladderFolder, 'index.m3u8'), '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=900000\nsource.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=300000\n180p.m3u8\n');
+  await writeFile(join(ladderFolder, 'source.m3u8'), '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:3\n#EXTINF:2.000,\n3.ts\n');
+  await execFileAsync('cp', [segments.first, join(ladderFolder, '3.ts')]);
 
   const held: Record<string, HeldRecording> = {
     [UID]: { stream: 'golive', folder: recordingFolder, ready: true },
@@ -158,6 +164,9 @@ t.test('a live stream: its newest segment\'s first frame, reused for a moment', 
   t.same({ segment: made[0]!.segmentPath.slice(-4), offsetTenths: made[0]!.offsetTenths }, { segment: '8.ts', offsetTenths: 0 });
   await request('/golive/thumbnails/thumbnail.jpg?height=180');
   t.equal(made.length, 1, 'kept while 8.ts is the newest segment');
+  const ladder = await request('/ladder/thumbnails/thumbnail.jpg?height=180');
+  t.equal(ladder.status, 200, 'an ABR stream: from its source');
+  t.equal(made.at(-1)!.segmentPath.slice(-4), '3.ts');
   const none = await request('/offline/thumbnails/thumbnail.jpg');
   t.equal(none.status, 404);
   t.match(none.json(), { error: { code: 'LIVE_ERR_MEDIA_NOT_FOUND' } });
