@@ -26,6 +26,8 @@ export interface Stream {
   recording: { mode: 'off' | 'automatic'; timeoutSeconds: number };
   /** Why the latest session was not (or no longer) recorded; null: nothing stopped it. */
   recordingStatus: 'quota-exceeded' | null;
+  /** Issue 13's adaptive bitrate: renditions beside the source; ladder null is the default one. */
+  abr: { enabled: boolean; ladder: { height: number; bitrate_bps: number }[] | null };
 }
 
 export interface Ingest {

@@ -97,12 +97,13 @@ interface StreamChanges {
   require_signed_urls?: boolean;
   allowed_origins?: string[];
   recording?: Stream['recording'];
+  abr?: { enabled: boolean };
 }
 
 /**
  * Name, playback and recording settings: rename, signed URLs only, the web sites allowed to embed
  * the player, whether sessions are recorded and how long a dropped publisher may take to come back
- * into the same recording.
+ * into the same recording, and whether the stream is transcoded into an ABR ladder.
  */
 function settingsSection(stream: Stream, save: (changes: StreamChanges) => Promise<void>): HTMLElement {
   const notice = new Notice();
@@ -115,6 +116,7 @@ function settingsSection(stream: Stream, save: (changes: StreamChanges) => Promi
   });
   const record = h('input', { id: 'recording', type: 'checkbox', checked: stream.recording.mode === 'automatic' });
   const timeout = h('input', { id: 'recording-timeout', type: 'number', min: 0, max: 3600, value: stream.recording.timeoutSeconds });
+  const abr = h('input', { id: 'abr', type: 'checkbox', checked: stream.abr.enabled });
   const button = h('button', { type: 'submit' }, 'Save settings');
   const form = h(
     'form',
@@ -127,6 +129,7 @@ function settingsSection(stream: Stream, save: (changes: StreamChanges) => Promi
     h('label', { class: 'check' }, record, ' Record every live session (replay it under Recordings)'),
     h('label', { for: 'recording-timeout' }, 'Seconds a dropped publisher may take to continue the same recording'),
     timeout,
+    h('label', { class: 'check' }, abr, ' Adaptive bitrate: also offer lower renditions for slow connections (from the next broadcast)'),
     h('div', { class: 'buttons' }, button),
     notice.element,
   );
@@ -141,6 +144,7 @@ function settingsSection(stream: Stream, save: (changes: StreamChanges) => Promi
           .map((origin) => origin.trim())
           .filter((origin) => origin !== ''),
         recording: { mode: record.checked ? 'automatic' : 'off', timeoutSeconds: Number(timeout.value) },
+        abr: { enabled: abr.checked },
       });
       notice.success('Saved. The edges apply playback settings within seconds.');
     });
