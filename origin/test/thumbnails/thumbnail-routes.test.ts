@@ -192,21 +192,25 @@ t.test('over the bound: 503 with Retry-After; a stuck ffmpeg is killed at the de
   const held = new Promise<void>((resolve) => {
     release = resolve;
   });
+  let entered!: () => void;
+  const running = new Promise<void>((resolve) => {
+    entered = resolve;
+  });
   const { request } = await serve(t, {
     concurrency: 1,
     queueLimit: 0,
     make: async (job) => {
+      entered();
       await held;
       return makeThumbnail(job);
     },
   });
   const first = request(`/videos/${UID}/thumbnails/thumbnail.jpg?time=1`);
-  // The first one holds the only place once the route has read the playlist; ask until refused.
-  let busy;
-  for (let attempt = 0; attempt < 200 && busy?.status !== 503; attempt += 1) busy = await request(`/videos/${UID}/thumbnails/thumbnail.jpg?time=2`);
-  t.equal(busy?.status, 503);
-  t.equal(busy?.headers['retry-after'], '1');
-  t.match(busy?.json(), { error: { code: 'LIVE_ERR_THUMBNAIL_BUSY' } });
+  await running;
+  const busy = await request(`/videos/${UID}/thumbnails/thumbnail.jpg?time=2`);
+  t.equal(busy.status, 503, 'the only place is taken and none may wait');
+  t.equal(busy.headers['retry-after'], '1');
+  t.match(busy.json(), { error: { code: 'LIVE_ERR_THUMBNAIL_BUSY' } });
   release();
   t.equal((await first).status, 200, 'the one in place is answered');
 
