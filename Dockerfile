@@ -17,7 +17,8 @@ WORKDIR /app
 ENV NODE_ENV=production
 # ffmpeg converts uploaded fallback videos once, in the API, and makes thumbnails from one
 # recorded segment each, in the origin (never per live stream).
-RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/*
+# openssl makes the self-signed certificate for HAProxy's TLS (the tls-cert service in docker-compose.yml).
+RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg openssl && rm -rf /var/lib/apt/lists/*
 COPY --from=build /app /app
 RUN mkdir -p /hls /data/fallback /data/fallback-cache && chown node:node /hls /data/fallback /data/fallback-cache
 USER node

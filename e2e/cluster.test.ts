@@ -15,6 +15,7 @@ import { withScrapeInterval } from '../prometheus-config/src/scrape-config.js';
 import type { Publisher } from '../test-support/ffmpeg.js';
 import { newestSegment } from '../test-support/newest-segment.js';
 import { startPrometheus } from '../test-support/prometheus-server.js';
+import { curlTrusting } from '../test-support/tls-front.js';
 import { waitFor } from '../test-support/wait-for.js';
 import {
   haproxyState,
@@ -120,6 +121,10 @@ t.test('npm run start:cluster: two origins behind HAProxy, either edge plays, a 
     t.equal(await status(`${edge}/fourth-one/${segment}`), 200, `a new publisher is authorized and plays through ${edge} with one API left`);
   }
   t.equal(await status(`${cluster.apiUrl}/health`), 200, 'the public API answers through HAProxy');
+  // TLS at the front: HTTPS through HAProxy with the cluster's self-signed certificate trusted.
+  const headers = await curlTrusting(path.join(runDir, 'tls', 'local.pem'), ['-f', '-o', '/dev/null', '-D', '-', `https://${cluster.haproxy}:8443/fourth-one/index.m3u8`]);
+  t.match(headers, /^HTTP\/2 200/, 'the stream plays through HAProxy over HTTPS (its certificate names its address)');
+  t.match(headers, /^strict-transport-security: max-age=\d+/im, 'with Strict-Transport-Security');
   t.equal(cluster.child.exitCode, null, 'the cluster goes on');
 
   // Ctrl-C: everything stops, nothing is left behind.

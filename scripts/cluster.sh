@@ -40,6 +40,12 @@ secrets_dir="$repo_root/.run"
 mkdir -p "$log_dir" "$secrets_dir"
 source scripts/lib/run-support.sh
 run_dir="$secrets_dir" export_run_secrets
+# HAProxy terminates RTMPS (1936) and HTTPS (8443): TLS_CERT_PEM, or a self-signed certificate for
+# HAProxy's address made once beside the cluster's other files.
+if [ -z "${TLS_CERT_PEM:-}" ]; then
+  TLS_CERT_PEM="$run_dir/tls/local.pem"
+  bash scripts/make-tls-cert.sh "$TLS_CERT_PEM" "$lb"
+fi
 
 # Removes this cluster's namespaces (and whatever still runs in them) and its bridge.
 remove_network() {
@@ -99,14 +105,15 @@ common=(env INTERNAL_TOKEN="$INTERNAL_TOKEN" PLAYBACK_SIGNING_KEY="$PLAYBACK_SIG
   ALLOW_PRIVATE_TARGETS="${ALLOW_PRIVATE_TARGETS:-false}")
 
 start_on lb haproxy env ORIGIN_1="$(addr origin-1)" ORIGIN_2="$(addr origin-2)" EDGE_1="$(addr edge-1)" \
-  EDGE_2="$(addr edge-2)" API_1="$(addr api-1)" API_2="$(addr api-2)" haproxy -db -f deploy/haproxy/haproxy.cfg
+  EDGE_2="$(addr edge-2)" API_1="$(addr api-1)" API_2="$(addr api-2)" TLS_CERT_PEM="$TLS_CERT_PEM" \
+  haproxy -db -f deploy/haproxy/haproxy.cfg
 stop_signal[${pids[${#pids[@]}-1]}]=TERM
 wait_ready haproxy "no answer at http://$lb:8404/stats" answers_ok "http://$lb:8404/stats"
 
 for api in api-1 api-2; do
   start_on "$api" "$api" "${common[@]}" API_HOST=0.0.0.0 API_PORT=9090 API_INTERNAL_HOST=0.0.0.0 API_INTERNAL_PORT=9091 \
     REDIS_URL="redis://$(addr redis):6379" ADMIN_TOKEN="$ADMIN_TOKEN" ALLOWED_STREAMS="${ALLOWED_STREAMS-golive}" \
-    PUBLIC_PLAYBACK_URL="http://$lb:8081" FALLBACK_PATH="$run_dir/fallback" \
+    PUBLIC_PLAYBACK_URL="https://$lb:8443" FALLBACK_PATH="$run_dir/fallback" \
     node dist/api/src/server.js
   wait_ready "$api" "no answer at /health" answers_ok "http://$(addr "$api"):9091/health"
 done
@@ -119,7 +126,7 @@ for origin in origin-1 origin-2; do
   # ORIGIN_HOST: where edges fetch this origin's recordings (its video reports carry it), as discovery's.
   start_on "$origin" "$origin" "${common[@]}" ORIGIN_ID="$origin" ORIGIN_HOST="$(addr "$origin"):8080" RTMP_HOST=0.0.0.0 RTMP_PORT=1935 \
     ORIGIN_HTTP_HOST=0.0.0.0 ORIGIN_HTTP_PORT=8080 HLS_PATH="$hls" API_URL="$api_url" \
-    INGEST_NAME="$origin" INGEST_RTMP_URL="rtmp://$lb:1935/stream/{stream_key}" \
+    INGEST_NAME="$origin" INGEST_RTMP_URL="rtmps://$lb:1936/stream/{stream_key}" \
     FALLBACK_CACHE_PATH="$run_dir/$origin/fallback-cache" RECORDINGS_PATH="$run_dir/$origin/recordings" \
     node --max-semi-space-size=4 dist/origin/src/server.js
   origin_pids+=("${pids[${#pids[@]}-1]}")
@@ -163,7 +170,9 @@ cat <<BANNER
   livestack cluster is up (HAProxy at $lb; every host on bridge $bridge, $net.0/24)
   ---------------------------------------------------------------
 ${demo:-  (no demo stream: see ${log_dir}/demo.log)}
-  Open name:  stream key golive also publishes, to http://$lb:8081/golive/index.m3u8
+  Open name:  stream key golive also publishes, to https://$lb:8443/golive/index.m3u8
+  TLS:        RTMPS rtmps://$lb:1936/stream, HTTPS https://$lb:8443 (certificate: $TLS_CERT_PEM);
+              plain RTMP :1935 and HTTP :8081 too
   Dashboard:  http://$lb:9090/   (sign in with the admin token below)
   API:        http://$lb:9090   docs: http://$lb:9090/docs   (two instances behind HAProxy)
               admin token: ${secrets_dir}/admin-token

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Installs what is missing: the system packages (apt-get), npm packages from the lockfile, and the
 # build. Run by platform.sh and test.sh so either can be the first command a new user runs.
-#   bash scripts/ensure-deps.sh          what the platform needs to run: ffmpeg/ffprobe, redis-server
+#   bash scripts/ensure-deps.sh          what the platform needs to run: ffmpeg/ffprobe, redis-server,
+#                                        haproxy, openssl and curl (TLS at the front: HAProxy
+#                                        terminates RTMPS and HTTPS with a certificate openssl makes)
 #   bash scripts/ensure-deps.sh --tests  also what the tests use: nginx with libnginx-mod-rtmp (the
-#                                        nginx-rtmp compatibility tests), openssl (the RTMPS test),
-#                                        haproxy and ip (the cluster tests), chromium (the player
+#                                        nginx-rtmp compatibility tests), ip (the cluster tests), chromium (the player
 #                                        tests: hls.js and dash.js in headless Chromium), Firefox
 #                                        (firefox-esr on Debian: the dashboard's Firefox test), prometheus
 #                                        and promtool (the metrics tests check scrapes and the scrape
 #                                        config with promtool, and run every dashboard query on a
 #                                        real Prometheus)
 #   bash scripts/ensure-deps.sh --metrics   what npm run prometheus needs: prometheus
-#   bash scripts/ensure-deps.sh --cluster   what npm run start:cluster needs: haproxy and ip too
+#   bash scripts/ensure-deps.sh --cluster   what npm run start:cluster needs: ip too
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -46,10 +47,12 @@ find_missing() {
   need_packages=()
   command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need_packages+=(ffmpeg)
   command -v redis-server >/dev/null 2>&1 || need_packages+=(redis-server)
+  command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need_packages+=(haproxy)
+  command -v openssl >/dev/null 2>&1 || need_packages+=(openssl)
+  command -v curl >/dev/null 2>&1 || need_packages+=(curl)
   if [ "$for_tests" -eq 1 ]; then
     has_nginx || need_packages+=(nginx)
     [ -f "$nginx_rtmp_module" ] || need_packages+=(libnginx-mod-rtmp)
-    command -v openssl >/dev/null 2>&1 || need_packages+=(openssl)
     [ -x "$chromium_path" ] || need_packages+=(chromium)
     has_firefox || need_packages+=("$(firefox_package)")
   fi
@@ -57,7 +60,6 @@ find_missing() {
     { command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; } || need_packages+=(prometheus)
   fi
   if [ "$for_cluster" -eq 1 ]; then
-    command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need_packages+=(haproxy)
     command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || need_packages+=(iproute2)
   fi
   return 0

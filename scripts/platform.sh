@@ -14,9 +14,24 @@ export RECORDINGS_PATH="${RECORDINGS_PATH:-$repo_root/.run/recordings}"
 export API_URL="${API_URL:-http://127.0.0.1:${API_INTERNAL_PORT}}"
 export ORIGIN_HOST="${ORIGIN_HOST:-127.0.0.1:${ORIGIN_HTTP_PORT}}"
 export ALLOWED_STREAMS="${ALLOWED_STREAMS-golive}"
-export PUBLIC_PLAYBACK_URL="${PUBLIC_PLAYBACK_URL:-http://localhost:${EDGE_PORT}}"
-export INGEST_RTMP_URL="${INGEST_RTMP_URL:-rtmp://localhost:${RTMP_PORT}/stream/{stream_key}}"
 run_dir="$repo_root/.run"
+# TLS=1 (the default): HAProxy terminates RTMPS (RTMPS_PORT) and HTTPS (HTTPS_PORT) in front of the
+# origin's RTMP and the edge's HTTP, and the ingest list and playback URLs are the TLS ones. The
+# certificate is TLS_CERT_PEM (chain and key in one PEM); unset, a self-signed one made once in
+# .run/tls/. TLS=0: plain RTMP and HTTP only, no HAProxy. The plain ports listen either way.
+export TLS="${TLS:-1}"
+if [ "$TLS" = "1" ]; then
+  if [ -z "${TLS_CERT_PEM:-}" ]; then
+    TLS_CERT_PEM="$run_dir/tls/local.pem"
+    bash scripts/make-tls-cert.sh "$TLS_CERT_PEM"
+  fi
+  export TLS_CERT_PEM TLS_BIND="${TLS_BIND:-0.0.0.0}"
+  export PUBLIC_PLAYBACK_URL="${PUBLIC_PLAYBACK_URL:-https://localhost:${HTTPS_PORT}}"
+  export INGEST_RTMP_URL="${INGEST_RTMP_URL:-rtmps://localhost:${RTMPS_PORT}/stream/{stream_key}}"
+else
+  export PUBLIC_PLAYBACK_URL="${PUBLIC_PLAYBACK_URL:-http://localhost:${EDGE_PORT}}"
+  export INGEST_RTMP_URL="${INGEST_RTMP_URL:-rtmp://localhost:${RTMP_PORT}/stream/{stream_key}}"
+fi
 export DISCOVERY_READY_FILE="${DISCOVERY_READY_FILE:-$run_dir/discovery.ready}"
 log_dir="$run_dir/logs"
 mkdir -p "$log_dir" "$HLS_PATH" "$RECORDINGS_PATH"
@@ -62,6 +77,13 @@ start discovery
 wait_ready discovery "no $DISCOVERY_READY_FILE" test -f "$DISCOVERY_READY_FILE"
 start edge
 wait_ready edge "no answer at /health" answers_ok "http://127.0.0.1:${EDGE_PORT}/health"
+if [ "$TLS" = "1" ]; then
+  echo "==> starting haproxy (RTMPS :${RTMPS_PORT}, HTTPS :${HTTPS_PORT})"
+  haproxy -db -f deploy/haproxy/tls-single-host.cfg >"$log_dir/haproxy.log" 2>&1 &
+  pids+=($!)
+  stop_signal[$!]=TERM
+  wait_ready haproxy "no HTTPS answer at /health" curl -fsS --cacert "$TLS_CERT_PEM" "https://localhost:${HTTPS_PORT}/health"
+fi
 
 # The demo stream (owned by the admin user), made once and reused: its key, OBS settings and
 # playback URL go in the banner, so a new user is live in one step. DEMO_STREAM=0 skips it.
@@ -70,14 +92,22 @@ if [ "${DEMO_STREAM:-1}" = "1" ]; then
   demo="$(node scripts/demo-stream.mjs "http://127.0.0.1:${API_PORT}" "$run_dir/demo-stream-id" 2>>"$log_dir/demo.log" || true)"
 fi
 
+tls_note="  TLS:        off (TLS=0): plain RTMP :${RTMP_PORT} and HTTP :${EDGE_PORT} only
+"
+if [ "$TLS" = "1" ]; then
+  tls_note="  TLS:        HAProxy: RTMPS :${RTMPS_PORT}, HTTPS :${HTTPS_PORT} (certificate ${TLS_CERT_PEM};
+              a browser must accept the self-signed one once: open https://localhost:${HTTPS_PORT}/health);
+              plain RTMP :${RTMP_PORT} and HTTP :${EDGE_PORT} listen too
+"
+fi
 cat <<BANNER
 
   livestack is up
   ---------------------------------------------------------------
 ${demo:-  (no demo stream: see ${log_dir}/demo.log)}
-  Open name:  stream key golive also publishes, to http://localhost:${EDGE_PORT}/golive/index.m3u8
+  Open name:  stream key golive also publishes, to ${PUBLIC_PLAYBACK_URL}/golive/index.m3u8
               (ALLOWED_STREAMS=${ALLOWED_STREAMS}; set it empty to allow managed keys only)
-  Dashboard:  http://localhost:${API_PORT}/   (sign in with the admin token below)
+${tls_note}  Dashboard:  http://localhost:${API_PORT}/   (sign in with the admin token below)
   API:        http://localhost:${API_PORT}   docs: http://localhost:${API_PORT}/docs   (see api.http)
               admin token: ${run_dir}/admin-token   (ADMIN_TOKEN to choose your own)
               internal listener: http://127.0.0.1:${API_INTERNAL_PORT} (services only; token in ${run_dir}/internal-token)

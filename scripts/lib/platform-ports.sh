@@ -6,3 +6,6 @@ export API_PORT="${API_PORT:-9090}"
 export API_INTERNAL_PORT="${API_INTERNAL_PORT:-9091}"
 export EDGE_PORT="${EDGE_PORT:-8081}"
 export DISCOVERY_HTTP_PORT="${DISCOVERY_HTTP_PORT:-8082}"
+# TLS at the front (HAProxy, when TLS=1): RTMPS for publishers, HTTPS for viewers.
+export RTMPS_PORT="${RTMPS_PORT:-1936}"
+export HTTPS_PORT="${HTTPS_PORT:-8443}"
