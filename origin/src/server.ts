@@ -175,7 +175,13 @@ async function main(): Promise<void> {
     refusals: metrics,
   });
   const thumbnailJobs = new ThumbnailJobs(settings.thumbnails);
-  const thumbnails = new Thumbnails({ hlsPath: settings.hls.hlsPath, jobs: thumbnailJobs, timeoutMs: settings.thumbnails.timeoutMs, logger });
+  const thumbnails = new Thumbnails({
+    hlsPath: settings.hls.hlsPath,
+    jobs: thumbnailJobs,
+    timeoutMs: settings.thumbnails.timeoutMs,
+    keptPerVideo: settings.thumbnails.keptPerVideo,
+    logger,
+  });
   const http = buildHttpApp({
     hlsPath: settings.hls.hlsPath,
     lowLatency,

@@ -27,6 +27,8 @@ export function recordingThumbnailName(segmentUri: string, offsetTenths: number,
   return `thumbnail-${segmentUri.replace(/\.ts$/, '')}-${offsetTenths}-${height ?? 'source'}.jpg`;
 }
 
+const THUMBNAIL_FILE_PATTERN = /^thumbnail-[0-9]+-[0-9]+-(?:[0-9]+|source)\.jpg$/;
+
 /** A file the recorder (or the thumbnails made from it) writes into a recording's folder, finished or half-written. */
 const OWN_FILE_PATTERN = /^(?:index\.m3u8|recording\.json|[0-9]+\.ts|thumbnail-[0-9]+-[0-9]+-(?:[0-9]+|source)\.jpg)(?:\.tmp)?$/;
 
@@ -124,6 +126,11 @@ export async function readRecordingThumbnail(folder: string, name: string): Prom
     if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
   }
+}
+
+/** Thumbnails kept in the folder. */
+export async function countRecordingThumbnails(folder: string): Promise<number> {
+  return (await readdir(folder)).filter((name) => THUMBNAIL_FILE_PATTERN.test(name)).length;
 }
 
 /** Kept beside the segments, so that deleting the video removes it too. */

@@ -10,7 +10,7 @@ import type { Logger } from '../../../service-kit/src/logger.js';
 import type { ThumbnailQuery } from '../../../internal-api/src/thumbnail-query.js';
 import { errorCode } from '../file-error-code.js';
 import { PLAYLIST_FILE_NAME, SOURCE_PLAYLIST_FILE_NAME } from '../hls/hls-names.js';
-import { readRecordingPlaylist, readRecordingThumbnail, recordingThumbnailName, writeRecordingThumbnail } from '../recording/recording-files.js';
+import { countRecordingThumbnails, readRecordingPlaylist, readRecordingThumbnail, recordingThumbnailName, writeRecordingThumbnail } from '../recording/recording-files.js';
 import { segmentAtTime } from '../recording/recording-timeline.js';
 import { makeThumbnail, type ThumbnailJob } from './thumbnail-maker.js';
 import type { ThumbnailJobs } from './thumbnail-jobs.js';
@@ -23,6 +23,8 @@ export interface ThumbnailsOptions {
   jobs: ThumbnailJobs;
   /** THUMBNAIL_TIMEOUT_MS */
   timeoutMs: number;
+  /** THUMBNAILS_KEPT_PER_VIDEO */
+  keptPerVideo: number;
   logger: Logger;
   /** The maker; tests may count its calls. */
   make?: (job: ThumbnailJob) => Promise<Buffer>;
@@ -57,9 +59,18 @@ export class Thumbnails {
         timeoutMs: this.options.timeoutMs,
       });
       // Not kept (the video was deleted meanwhile, the disk is full): answered all the same.
-      await writeRecordingThumbnail(folder, name, jpeg).catch((error: unknown) => this.options.logger.warn({ err: error, folder }, 'a thumbnail was made but not kept'));
+      await this.keep(folder, name, jpeg).catch((error: unknown) => this.options.logger.warn({ err: error, folder }, 'a thumbnail was made but not kept'));
       return jpeg;
     });
+  }
+
+  /**
+   * Kept up to THUMBNAILS_KEPT_PER_VIDEO pictures a video: every distinct time and height is a
+   * file, and viewers choose them. Past it a picture is still made and answered (edges keep it),
+   * within the same bound on the work.
+   */
+  private async keep(folder: string, name: string, jpeg: Buffer): Promise<void> {
+    if ((await countRecordingThumbnails(folder)) < this.options.keptPerVideo) await writeRecordingThumbnail(folder, name, jpeg);
   }
 
   /** The first frame (a keyframe) of the live stream's newest segment; undefined when it has none. */

@@ -46,7 +46,7 @@ interface Served {
   made: ThumbnailJob[];
 }
 
-async function serve(t: Test, options: { concurrency?: number; queueLimit?: number; timeoutMs?: number; make?: (job: ThumbnailJob) => Promise<Buffer> } = {}): Promise<Served> {
+async function serve(t: Test, options: { concurrency?: number; queueLimit?: number; timeoutMs?: number; keptPerVideo?: number; make?: (job: ThumbnailJob) => Promise<Buffer> } = {}): Promise<Served> {
   const root = t.testdir({ hls: {}, recordings: {} });
   const recordingFolder = join(root, 'recordings', 'golive', UID);
   const openFolder = join(root, 'recordings', 'golive', OPEN_UID);
@@ -85,6 +85,7 @@ async function serve(t: Test, options: { concurrency?: number; queueLimit?: numb
     hlsPath: join(root, 'hls'),
     jobs: new ThumbnailJobs({ concurrency: options.concurrency ?? 2, queueLimit }),
     timeoutMs: options.timeoutMs ?? 20_000,
+    keptPerVideo: options.keptPerVideo ?? 100,
     logger: { warn: () => undefined } as never,
     make: (job) => {
       made.push(job);
@@ -134,6 +135,17 @@ t.test('a ready recording: a JPEG of the requested height from the segment holdi
 
   await removeRecording(recordingFolder);
   await t.rejects(readdir(recordingFolder), { code: 'ENOENT' }, 'deleting the video removes its thumbnails with it (the folder went: nothing was left in it)');
+});
+
+t.test('past THUMBNAILS_KEPT_PER_VIDEO a picture is made and answered, not kept', async (t) => {
+  const { request, made, recordingFolder } = await serve(t, { keptPerVideo: 1 });
+  t.equal((await request(`/videos/${UID}/thumbnails/thumbnail.jpg?time=1`)).status, 200);
+  const notKept = await request(`/videos/${UID}/thumbnails/thumbnail.jpg?time=2`);
+  t.equal(notKept.status, 200);
+  t.ok(isJpeg(notKept.body));
+  t.same((await readdir(recordingFolder)).filter((name) => name.endsWith('.jpg')), ['thumbnail-0-10-source.jpg'], 'only the first is on disk');
+  await request(`/videos/${UID}/thumbnails/thumbnail.jpg?time=2`);
+  t.equal(made.length, 3, 'the one not kept is made again when asked again (the edge keeps it in front)');
 });
 
 t.test('the video height by default; time past the end is the last segment; concurrent requests make one picture', async (t) => {
