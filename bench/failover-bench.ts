@@ -32,6 +32,7 @@ import {
   EDGE_NAMES,
   ORIGIN_NAMES,
   haproxyState,
+  ORIGIN_REQUEST_HEADERS,
   originOf,
   publishThroughHaproxy,
   servicePid,
@@ -89,7 +90,7 @@ async function waitSteady(cluster: Cluster): Promise<OriginName> {
       const origin = await originOf(cluster, STREAM);
       if (origin === undefined) return undefined;
       for (const name of ORIGIN_NAMES) if ((await haproxyState(cluster, 'origins', name, request)) !== 'UP') return undefined;
-      const originSegments = new Set((await playlistSegments(originUrl(cluster, origin), STREAM, request)) ?? []);
+      const originSegments = new Set((await playlistSegments(originUrl(cluster, origin), STREAM, { ...request, headers: { ...ORIGIN_REQUEST_HEADERS } })) ?? []);
       for (const edge of EDGE_NAMES) {
         const newest = await newestSegment(cluster.edgeUrl(edge), STREAM, request);
         if (newest === undefined || !originSegments.has(newest)) return undefined;
@@ -179,7 +180,7 @@ async function killAndMeasure(cluster: Cluster, run: number, runDir: string, pub
   const survivorLog = path.join(runDir, 'logs', `${survivor}.log`);
   const logOffset = (await stat(survivorLog)).size;
   // Every segment named before the kill, by the killed origin or by either edge.
-  const originBefore = (await playlistSegments(originUrl(cluster, killed), STREAM, request)) ?? [];
+  const originBefore = (await playlistSegments(originUrl(cluster, killed), STREAM, { ...request, headers: { ...ORIGIN_REQUEST_HEADERS } })) ?? [];
   const edgesBefore = await Promise.all(EDGE_NAMES.map((edge) => playlistSegments(cluster.edgeUrl(edge), STREAM, request)));
   const before = new Set([...originBefore, ...edgesBefore.flatMap((segments) => segments ?? [])]);
 

@@ -21,6 +21,7 @@ import {
   CLUSTER_ADMIN_TOKEN,
   CLUSTER_CLIP,
   haproxyState,
+  ORIGIN_REQUEST_HEADERS,
   originOf,
   publishThroughHaproxy,
   servicePid,
@@ -75,7 +76,7 @@ async function streamWithTarget(name: string): Promise<{ id: string; key: string
 
 /** The segment URIs an origin's own playlist of `stream` names (none when it serves none). */
 async function originSegments(origin: OriginName, stream: string): Promise<Set<string>> {
-  return new Set((await playlistSegments(`http://${cluster.originAddress(origin)}:8080`, stream)) ?? []);
+  return new Set((await playlistSegments(`http://${cluster.originAddress(origin)}:8080`, stream, { headers: { ...ORIGIN_REQUEST_HEADERS } })) ?? []);
 }
 
 /** Waits until `edge` serves, as its newest segment, one that `origin` packaged; returns when. */

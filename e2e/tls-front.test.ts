@@ -4,7 +4,10 @@
  * by scripts/make-tls-cert.sh). The ingest list and the playback URL are the TLS forms; real ffmpeg
  * publishes OBS-style to rtmps:// verifying the certificate against it as a CA; curl plays the
  * stream through HTTPS with the CA trusted (Strict-Transport-Security, no Server banner); hls.js in
- * headless Chromium plays the same https:// URL.
+ * headless Chromium plays the same https:// URL. The origin behind is private (ORIGIN_SECRET): a
+ * direct request without the edges' secret is refused, the edge (which sends it) plays. Then the
+ * stream requires signed URLs mid-rotation of the signing key: tokens of the old key (the API's)
+ * and of the new one play through HTTPS, others and none are refused, hls.js plays the signed URL.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -15,6 +18,7 @@ import t from 'tap';
 import { launchChromium } from '../test-support/chromium.js';
 import { ffprobe, publishWithFfmpeg, testAsset } from '../test-support/ffmpeg.js';
 import { freePort } from '../test-support/free-port.js';
+import { signPlaybackToken } from '../playback-token/src/playback-token.js';
 import { openHlsPlayer } from '../test-support/hls-player.js';
 import { curlTrusting, startTlsFront } from '../test-support/tls-front.js';
 import { waitFor } from '../test-support/wait-for.js';
@@ -23,6 +27,9 @@ import { v1Request } from './v1-request.js';
 
 const execFileAsync = promisify(execFile);
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
+const ORIGIN_SECRET = 'e2e-edge-to-origin-secret-0123456789';
+const OLD_SIGNING_KEY = 'e2e-playback-signing-key-before-rotation-0123';
+const NEW_SIGNING_KEY = 'e2e-playback-signing-key-after-rotation-01234';
 const WAIT = { timeoutMs: 60_000, intervalMs: 250 };
 
 t.test('RTMPS ingest and HTTPS playback through HAProxy with a self-signed certificate', async (t) => {
@@ -31,6 +38,13 @@ t.test('RTMPS ingest and HTTPS playback through HAProxy with a self-signed certi
     ADMIN_TOKEN,
     PUBLIC_PLAYBACK_URL: `https://localhost:${httpsPort}`,
     INGEST_RTMP_URL: `rtmps://localhost:${rtmpsPort}/stream/{stream_key}`,
+    // Edges send it, the origin serves only requests carrying it.
+    ORIGIN_SECRET,
+  }, {
+    // Mid-rotation of the playback signing key: the API still signs with the old key, the edge
+    // already has the new one and accepts the old one as the previous.
+    api: { PLAYBACK_SIGNING_KEY: OLD_SIGNING_KEY },
+    edge: { PLAYBACK_SIGNING_KEY: NEW_SIGNING_KEY, PLAYBACK_SIGNING_KEY_PREVIOUS: OLD_SIGNING_KEY },
   });
   t.teardown(() => platform.stop());
   const front = await startTlsFront({
@@ -68,6 +82,18 @@ t.test('RTMPS ingest and HTTPS playback through HAProxy with a self-signed certi
   t.match(headers, /^strict-transport-security: max-age=31536000\r?$/im, 'HTTPS answers carry Strict-Transport-Security');
   t.notMatch(headers, /^server:/im, 'no Server banner');
 
+  // The origin is private: asked directly without the edges' secret it refuses, so nothing plays
+  // around the edge; with it (as the edge asks) it serves.
+  const direct = await fetch(`${platform.originUrl}/${stream.id}/index.m3u8`);
+  t.equal(direct.status, 403, 'a direct origin request without the secret is refused');
+  t.match(await direct.json(), { error: { code: 'LIVE_ERR_FORBIDDEN', message: /edges only/ } }, 'with a JSON body saying why');
+  const segmentDirect = await fetch(`${platform.originUrl}/${stream.id}/${playlist.split('\n').find((line) => line.endsWith('.ts'))}`);
+  t.equal(segmentDirect.status, 403, 'segments too');
+  const withSecret = await fetch(`${platform.originUrl}/${stream.id}/index.m3u8`, { headers: { 'x-origin-secret': ORIGIN_SECRET } });
+  t.equal(withSecret.status, 200, 'with the secret, as the edge asks, the origin serves');
+  await withSecret.body?.cancel();
+  t.equal((await fetch(`${platform.originUrl}/ready`)).status, 200, 'health checks need no secret');
+
   const dir = await mkdtemp(path.join(os.tmpdir(), 'livestack-tls-segment-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const segment = playlist.split('\n').find((line) => line.endsWith('.ts'))!;
@@ -80,10 +106,29 @@ t.test('RTMPS ingest and HTTPS playback through HAProxy with a self-signed certi
   const untrusted = await execFileAsync('curl', ['-sS', '--max-time', '20', '-o', '/dev/null', hlsUrl]).then(() => 'accepted', (error: Error) => error.message);
   t.match(untrusted, /SSL certificate problem/, 'a client that does not trust the certificate is refused (the checks above are real)');
 
+  // Signed playback through HTTPS during a key rotation. No path plays without a token: not the
+  // edge, not the origin (it refuses anything without the edges' secret, asserted above).
+  t.equal((await api('PUT', `/v1/streams/${stream.id}`, { name: 'TLS', require_signed_urls: true })).status, 200);
+  const unsigned = await waitFor('the edge to require signed URLs', async () => {
+    const answer = await execFileAsync('curl', ['-sS', '--cacert', front.certPem, '-o', '/dev/null', '-w', '%{http_code}', hlsUrl]);
+    return answer.stdout === '401' ? answer.stdout : undefined;
+  }, WAIT);
+  t.equal(unsigned, '401', 'without a token the HTTPS playlist is refused');
+  const issued = (await api('POST', `/v1/streams/${stream.id}/playback-token`, { expires_in_s: 600 })).json as { token: string; playback_url: string };
+  t.match(issued.playback_url, new RegExp(`^https://localhost:${httpsPort}/`), 'the signed playback URL is HTTPS');
+  t.match(await curlTrusting(front.certPem, ['-f', issued.playback_url]), /#EXTINF/, 'a token the API signed with the previous key plays');
+  const afterRotation = signPlaybackToken({ streamId: stream.id, issuedAtMs: Date.now(), expiresAtMs: Date.now() + 600_000 }, NEW_SIGNING_KEY);
+  t.match(await curlTrusting(front.certPem, ['-f', `${hlsUrl}?token=${afterRotation}`]), /#EXTINF/, 'a token signed with the new key plays');
+  const foreign = signPlaybackToken({ streamId: stream.id, issuedAtMs: Date.now(), expiresAtMs: Date.now() + 600_000 }, 'e2e-a-key-the-edge-does-not-hold-0123456789');
+  const refused = await execFileAsync('curl', ['-sS', '--cacert', front.certPem, '-o', '/dev/null', '-w', '%{http_code}', `${hlsUrl}?token=${foreign}`]);
+  t.equal(refused.stdout, '401', 'a token signed with neither key is refused');
+  t.equal(await fetch(`${platform.originUrl}/${stream.id}/index.m3u8?token=${issued.token}`).then((r) => r.status), 403, 'the origin refuses even a valid token without the edges\' secret');
+  const signedHls = issued.playback_url;
+
   // hls.js in Chromium, the page on another origin (CORS), the certificate accepted by the browser's flag.
   const browser = await launchChromium(['--ignore-certificate-errors']);
   t.teardown(() => browser.close());
-  const player = await openHlsPlayer(browser, hlsUrl);
+  const player = await openHlsPlayer(browser, signedHls);
   t.teardown(() => player.close());
   const playing = await waitFor('hls.js to play the HTTPS stream', async () => {
     const snapshot = await player.snapshot();

@@ -101,7 +101,7 @@ wait_ready redis "no answer to PING" redis-cli -h "$(addr redis)" ping
 
 # Every service reaches the API's internal listener through HAProxy, which balances over both APIs.
 api_url="http://$lb:9091"
-common=(env INTERNAL_TOKEN="$INTERNAL_TOKEN" PLAYBACK_SIGNING_KEY="$PLAYBACK_SIGNING_KEY"
+common=(env INTERNAL_TOKEN="$INTERNAL_TOKEN" PLAYBACK_SIGNING_KEY="$PLAYBACK_SIGNING_KEY" ORIGIN_SECRET="$ORIGIN_SECRET"
   ALLOW_PRIVATE_TARGETS="${ALLOW_PRIVATE_TARGETS:-false}")
 
 start_on lb haproxy env ORIGIN_1="$(addr origin-1)" ORIGIN_2="$(addr origin-2)" EDGE_1="$(addr edge-1)" \
@@ -177,7 +177,8 @@ ${demo:-  (no demo stream: see ${log_dir}/demo.log)}
   API:        http://$lb:9090   docs: http://$lb:9090/docs   (two instances behind HAProxy)
               admin token: ${secrets_dir}/admin-token
   Hosts:      $(for host in "${hosts[@]}"; do printf '%s %s  ' "${host%%:*}" "$net.${host##*:}"; done)
-              origins: http://$(addr origin-1):8080 and http://$(addr origin-2):8080 (discovery beside each)
+              origins: http://$(addr origin-1):8080 and http://$(addr origin-2):8080 (discovery beside each;
+              media only for the edges: x-origin-secret, ${secrets_dir}/origin-secret)
   Drain:      kill -TERM ${origin_pids[0]}   (origin-1 drains: new publishers go to origin-2)
   HAProxy:    http://$lb:8404/stats
   Metrics:    /metrics of every API (:9091), origin (:8080), discovery (:8082, on its origin's host) and edge (:8081);

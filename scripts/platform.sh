@@ -36,8 +36,9 @@ export DISCOVERY_READY_FILE="${DISCOVERY_READY_FILE:-$run_dir/discovery.ready}"
 log_dir="$run_dir/logs"
 mkdir -p "$log_dir" "$HLS_PATH" "$RECORDINGS_PATH"
 
-# The admin token, the internal listener's secret and the playback signing key: made once and
-# kept in .run/ (readable by this user only); set ADMIN_TOKEN etc. to choose your own.
+# The admin token, the internal listener's secret, the playback signing key and the edges' secret
+# with the origin: made once and kept in .run/ (readable by this user only); set ADMIN_TOKEN etc.
+# to choose your own.
 source scripts/lib/run-support.sh
 export_run_secrets
 
@@ -113,7 +114,7 @@ ${tls_note}  Dashboard:  http://localhost:${API_PORT}/   (sign in with the admin
               internal listener: http://127.0.0.1:${API_INTERNAL_PORT} (services only; token in ${run_dir}/internal-token)
   Low latency: ll.m3u8 in place of index.m3u8 is LL-HLS (hls.js lowLatencyMode, Safari),
               index.mpd is DASH (dash.js, ffplay); both through the edge
-  Origin:     http://localhost:${ORIGIN_HTTP_PORT}/golive/index.m3u8
+  Origin:     http://localhost:${ORIGIN_HTTP_PORT} serves media to the edge only (x-origin-secret: ${run_dir}/origin-secret)
   Metrics:    http://127.0.0.1:${API_INTERNAL_PORT}/metrics (API), http://localhost:${ORIGIN_HTTP_PORT}/metrics (origin),
               http://127.0.0.1:${DISCOVERY_HTTP_PORT}/metrics (discovery), http://localhost:${EDGE_PORT}/metrics (edge)
               Prometheus scraping them all: npm run prometheus (in another terminal)

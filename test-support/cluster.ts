@@ -7,6 +7,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ORIGIN_SECRET_HEADER } from '../service-kit/src/origin-secret.js';
 import { publishFile, testAsset, type Publisher } from './ffmpeg.js';
 import { TEST_INTERNAL_TOKEN } from './internal-token.js';
 import { repoRoot } from './repo-root.js';
@@ -18,6 +19,10 @@ export type OriginName = 'origin-1' | 'origin-2';
 export const ORIGIN_NAMES: readonly OriginName[] = ['origin-1', 'origin-2'];
 export type EdgeName = 'edge-1' | 'edge-2';
 export const EDGE_NAMES: readonly EdgeName[] = ['edge-1', 'edge-2'];
+
+/** The edges' secret the cluster's origins require (ORIGIN_SECRET); a test asking an origin directly sends it as an edge does. */
+export const CLUSTER_ORIGIN_SECRET = 'cluster-test-origin-secret-0123456789';
+export const ORIGIN_REQUEST_HEADERS: Readonly<Record<string, string>> = { [ORIGIN_SECRET_HEADER]: CLUSTER_ORIGIN_SECRET };
 
 /** The clip a publisher through HAProxy loops (in test-assets/). */
 export const CLUSTER_CLIP = 'h264-aac.flv';
@@ -59,6 +64,7 @@ export function startCluster(net: string, name: string, runDir: string, env: Rec
       ADMIN_TOKEN: CLUSTER_ADMIN_TOKEN,
       INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
       PLAYBACK_SIGNING_KEY: 'cluster-test-playback-signing-key-0123456789',
+      ORIGIN_SECRET: CLUSTER_ORIGIN_SECRET,
       ...env,
     },
     // Its own process group, so that a SIGINT to the group is Ctrl-C in a terminal.
@@ -105,8 +111,8 @@ export function namespaces(name: string): string[] {
 }
 
 /** The status of a GET; 0 when there was no answer within `timeoutMs`. */
-export async function status(url: string, { timeoutMs = 10_000 } = {}): Promise<number> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).catch(() => undefined);
+export async function status(url: string, { timeoutMs = 10_000, headers = {} }: { timeoutMs?: number; headers?: Record<string, string> } = {}): Promise<number> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers }).catch(() => undefined);
   await response?.body?.cancel();
   return response?.status ?? 0;
 }
@@ -114,7 +120,7 @@ export async function status(url: string, { timeoutMs = 10_000 } = {}): Promise<
 /** The origin that packages `stream` (its own HTTP serves the playlist). */
 export async function originOf(cluster: Cluster, stream: string): Promise<OriginName | undefined> {
   for (const origin of ORIGIN_NAMES) {
-    if ((await status(`http://${cluster.originAddress(origin)}:8080/${stream}/index.m3u8`)) === 200) return origin;
+    if ((await status(`http://${cluster.originAddress(origin)}:8080/${stream}/index.m3u8`, { headers: { ...ORIGIN_REQUEST_HEADERS } })) === 200) return origin;
   }
   return undefined;
 }

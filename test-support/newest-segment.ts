@@ -7,9 +7,13 @@ const PLAYLIST_TIMEOUT_MS = 10_000;
  * The segment URIs, oldest first, in `stream`'s playlist as the HTTP server at `baseUrl` (an edge,
  * an origin, HAProxy) serves it; undefined while it serves none (not live yet, unreachable).
  */
-export async function playlistSegments(baseUrl: string, stream: string, { timeoutMs = PLAYLIST_TIMEOUT_MS } = {}): Promise<string[] | undefined> {
+export async function playlistSegments(
+  baseUrl: string,
+  stream: string,
+  { timeoutMs = PLAYLIST_TIMEOUT_MS, headers = {} }: { timeoutMs?: number; headers?: Record<string, string> } = {},
+): Promise<string[] | undefined> {
   const signal = AbortSignal.timeout(timeoutMs);
-  const response = await fetch(`${baseUrl}/${stream}/index.m3u8`, { signal }).catch(() => undefined);
+  const response = await fetch(`${baseUrl}/${stream}/index.m3u8`, { signal, headers }).catch(() => undefined);
   if (response?.status !== 200) {
     await response?.body?.cancel();
     return undefined;

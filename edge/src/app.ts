@@ -135,6 +135,7 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
     connectTimeoutMs: settings.upstreamConnectTimeoutMs,
     connections: settings.upstreamConnections,
     keepAliveMs: settings.upstreamKeepAliveMs,
+    originSecret: settings.originSecret,
   });
   app.addHook('onClose', () => originClient.close());
   const origins: OriginFetcher = new FailoverFetcher(originClient, resolver);
@@ -153,7 +154,7 @@ export async function buildApp(options: EdgeAppOptions): Promise<FastifyInstance
     maxObjectBytes: cacheSettings.maxObjectBytes,
     timeoutMs: settings.upstreamTimeoutMs,
   });
-  const guard = new PlaybackGuard({ signingKey: settings.playbackSigningKey, now });
+  const guard = new PlaybackGuard({ signingKey: settings.playbackSigningKey, previousSigningKey: settings.previousPlaybackSigningKey, now });
   const viewers = new ViewerSessions({
     reporter: viewerApi,
     intervalMs: settings.viewerReportIntervalMs,

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { Agent } from 'undici';
+import { ORIGIN_SECRET_HEADER } from '../../service-kit/src/origin-secret.js';
 import { ClientClosedError, OriginTimeoutError, OriginUnreachableError } from './errors.js';
 
 /** One request for a playlist or segment, as the edge sends it to an origin. */
@@ -46,6 +47,8 @@ export interface OriginClientOptions {
   connections: number;
   /** UPSTREAM_KEEPALIVE_MS */
   keepAliveMs: number;
+  /** ORIGIN_SECRET: added to every request (origins serve only requests carrying it). */
+  originSecret?: string;
 }
 
 /** undici's code for a connection the other side closed, e.g. an idle keep-alive one just as it was reused. */
@@ -90,7 +93,7 @@ export class OriginClient implements OriginFetcher {
       origin: `http://${request.origin}`,
       method: request.method,
       path: request.path,
-      headers: request.headers,
+      headers: this.options.originSecret === undefined ? request.headers : { ...request.headers, [ORIGIN_SECRET_HEADER]: this.options.originSecret },
       signal: request.signal,
       headersTimeout: request.headersTimeoutMs,
     });

@@ -1,4 +1,4 @@
-import { verifyPlaybackToken } from '../../playback-token/src/playback-token.js';
+import { verifyPlaybackTokenWithKeys } from '../../playback-token/src/playback-token.js';
 import { AllowedOrigins } from '../../playback-token/src/allowed-origins.js';
 import {
   OriginNotAllowedError,
@@ -20,6 +20,8 @@ export interface ViewerCredentials {
 export interface PlaybackGuardOptions {
   /** PLAYBACK_SIGNING_KEY; unset, streams that require signed URLs cannot be played here. */
   signingKey: string | undefined;
+  /** PLAYBACK_SIGNING_KEY_PREVIOUS: also accepted during a rotation, so tokens signed before it play until they expire. */
+  previousSigningKey?: string | undefined;
   now: () => number;
 }
 
@@ -41,7 +43,8 @@ export class PlaybackGuard {
     if (token === undefined || token === '') throw new PlaybackTokenRequiredError(stream);
     const { signingKey } = this.options;
     if (signingKey === undefined) throw new PlaybackTokenInvalidError(stream, 'this edge has no PLAYBACK_SIGNING_KEY');
-    const check = verifyPlaybackToken(token, stream, signingKey, this.options.now());
+    const keys = this.options.previousSigningKey === undefined ? [signingKey] : [signingKey, this.options.previousSigningKey];
+    const check = verifyPlaybackTokenWithKeys(token, stream, keys, this.options.now());
     switch (check.result) {
       case 'ok':
         return { token };

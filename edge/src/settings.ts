@@ -7,6 +7,7 @@ import {
   SettingError,
   type Env,
 } from '../../service-kit/src/env-settings.js';
+import { readOriginSecrets } from '../../service-kit/src/origin-secret.js';
 import { readInternalToken } from '../../internal-api/src/internal-token.js';
 import { MIN_SIGNING_KEY_LENGTH } from '../../playback-token/src/playback-token.js';
 import { API_RECOVERY_MS } from './route-resolver.js';
@@ -67,6 +68,8 @@ export interface EdgeSettings {
    * announces a shorter `Keep-Alive: timeout` wins.
    */
   upstreamKeepAliveMs: number;
+  /** ORIGIN_SECRET: sent to origins in `x-origin-secret` (they serve only requests carrying it); unset, none is sent. */
+  originSecret: string | undefined;
   /** SHUTDOWN_TIMEOUT_MS: how long in-flight requests may take to finish on SIGTERM/SIGINT. */
   shutdownTimeoutMs: number;
   /**
@@ -74,6 +77,11 @@ export interface EdgeSettings {
    * the API; unset, streams that require signed URLs are refused.
    */
   playbackSigningKey: string | undefined;
+  /**
+   * PLAYBACK_SIGNING_KEY_PREVIOUS: the key before a rotation, still accepted, so tokens the API
+   * signed with it play until they expire (set it on the edges before the API gets the new key).
+   */
+  previousPlaybackSigningKey: string | undefined;
   /** VIEWER_REPORT_INTERVAL_MS: viewer sightings are sent to the API in one batch this often. */
   viewerReportIntervalMs: number;
   /** VIEWS_CACHE_MS: how long a stream's public live viewer count (`/<stream>/views`) is reused. */
@@ -105,17 +113,27 @@ export function readEdgeSettings(env: Env): EdgeSettings {
     }),
     upstreamConnections: readInteger(env, 'UPSTREAM_CONNECTIONS', 128, { min: 1, max: 65_536 }),
     upstreamKeepAliveMs: readInteger(env, 'UPSTREAM_KEEPALIVE_MS', 30_000, { min: 1, max: HOUR_MS }),
+    originSecret: readOriginSecrets(env).current,
     shutdownTimeoutMs: readInteger(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, { min: 1, max: 600_000 }),
-    playbackSigningKey: readSigningKey(env),
+    playbackSigningKey: readSigningKey(env, 'PLAYBACK_SIGNING_KEY'),
+    previousPlaybackSigningKey: readPreviousSigningKey(env),
     viewerReportIntervalMs: readInteger(env, 'VIEWER_REPORT_INTERVAL_MS', 1_000, { min: 100, max: 60_000 }),
     viewsCacheMs: readInteger(env, 'VIEWS_CACHE_MS', 1_000, { min: 0, max: 60_000 }),
   };
 }
 
-function readSigningKey(env: Env): string | undefined {
-  const key = readOptionalString(env, 'PLAYBACK_SIGNING_KEY');
+function readSigningKey(env: Env, name: string): string | undefined {
+  const key = readOptionalString(env, name);
   if (key !== undefined && (key.length < MIN_SIGNING_KEY_LENGTH || key.length > 512)) {
-    throw new SettingError('PLAYBACK_SIGNING_KEY', '<hidden>', `${MIN_SIGNING_KEY_LENGTH} to 512 characters (the API's key)`);
+    throw new SettingError(name, '<hidden>', `${MIN_SIGNING_KEY_LENGTH} to 512 characters (the API's key)`);
   }
   return key;
+}
+
+function readPreviousSigningKey(env: Env): string | undefined {
+  const previous = readSigningKey(env, 'PLAYBACK_SIGNING_KEY_PREVIOUS');
+  if (previous !== undefined && readOptionalString(env, 'PLAYBACK_SIGNING_KEY') === undefined) {
+    throw new SettingError('PLAYBACK_SIGNING_KEY_PREVIOUS', '<hidden>', 'unset while PLAYBACK_SIGNING_KEY is unset (it is the old key during a rotation)');
+  }
+  return previous;
 }

@@ -70,3 +70,31 @@ t.test('both at once: the page is checked first, then the token', async (t) => {
     code: 'LIVE_ERR_PLAYBACK_TOKEN_REQUIRED',
   });
 });
+
+t.test('key rotation: tokens signed with the previous key play until they expire; new ones use the new key', async (t) => {
+  const NEW_KEY = 'edge-test-rotated-signing-key-0123456789';
+  const OTHER_KEY = 'edge-test-unrelated-signing-key-01234567';
+  let now = NOW;
+  const rotating = new PlaybackGuard({ signingKey: NEW_KEY, previousSigningKey: KEY, now: () => now });
+  const signed = (key: string, expiresInMs: number, streamId = 'abcd1234') =>
+    signPlaybackToken({ streamId, issuedAtMs: NOW - 1_000, expiresAtMs: NOW + expiresInMs }, key);
+  const code = (value: string, stream = 'abcd1234') => {
+    try {
+      rotating.admit(stream, SIGNED, { token: value, page: undefined });
+      return 'admitted';
+    } catch (error) {
+      return (error as { code: string }).code;
+    }
+  };
+  const old = signed(KEY, 60_000);
+  const fresh = signed(NEW_KEY, 120_000);
+  t.equal(code(old), 'admitted', 'a token signed with the previous key plays');
+  t.equal(code(fresh), 'admitted', 'a token signed with the new key plays');
+  t.equal(code(signed(OTHER_KEY, 60_000)), 'LIVE_ERR_PLAYBACK_TOKEN_INVALID', 'a token signed with neither is refused');
+  t.equal(code(signed(KEY, 60_000, 'zzzz9999')), 'LIVE_ERR_PLAYBACK_TOKEN_WRONG_STREAM', 'an old-key token for another stream is still told apart');
+  now = NOW + 60_000;
+  t.equal(code(old), 'LIVE_ERR_PLAYBACK_TOKEN_EXPIRED', 'the old token expires at its own exp');
+  t.equal(code(fresh), 'admitted', 'the new one plays on');
+  const withoutPrevious = new PlaybackGuard({ signingKey: NEW_KEY, now: () => NOW });
+  t.throws(() => withoutPrevious.admit('abcd1234', SIGNED, { token: old, page: undefined }), { code: 'LIVE_ERR_PLAYBACK_TOKEN_INVALID' }, 'once the previous key is dropped, its tokens no longer play');
+});

@@ -197,6 +197,7 @@ async function main(): Promise<void> {
     draining: () => draining,
     metrics,
     metricsToken: settings.metricsToken,
+    originSecrets: settings.originSecrets,
     recording: (uid) => videoReporter.recording(uid),
     thumbnails: {
       thumbnails,

@@ -9,6 +9,7 @@ import {
   SettingError,
   type Env,
 } from '../../service-kit/src/env-settings.js';
+import { readOriginSecrets } from '../../service-kit/src/origin-secret.js';
 import { ORIGIN_HOST_PATTERN } from '../../internal-api/src/fields.js';
 import { readInternalToken } from '../../internal-api/src/internal-token.js';
 import type { IngestDescription } from './control/ingest-heartbeat.js';
@@ -78,6 +79,11 @@ export interface OriginSettings {
    * `Authorization: Bearer <token>`; unset, it is open like the HLS it sits beside.
    */
   metricsToken: string | undefined;
+  /**
+   * ORIGIN_SECRET and ORIGIN_SECRET_PREVIOUS (during a rotation): the edges' shared secret; when
+   * set, the HTTP port serves media only to requests carrying one of them (`x-origin-secret`).
+   */
+  originSecrets: string[];
 }
 
 export function readOriginSettings(env: Env = process.env): OriginSettings {
@@ -115,6 +121,7 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
     restreamReconnectWindowMs: readNumber(env, 'RESTREAM_RECONNECT_WINDOW_SECONDS', 600, { min: 0 }) * 1000,
     drainTimeoutMs: readNumber(env, 'DRAIN_TIMEOUT_SECONDS', 300, { min: 0 }) * 1000,
     metricsToken: readOptionalString(env, 'METRICS_TOKEN'),
+    originSecrets: originSecretList(readOriginSecrets(env)),
     restreamStatusIntervalMs: readInteger(env, 'RESTREAM_STATUS_INTERVAL_MS', 2000, { min: 100 }),
     fallback: readFallbackSettings(env),
   };
@@ -131,4 +138,8 @@ function readOriginId(env: Env, rtmpPort: number): string {
   const value = readOptionalString(env, 'ORIGIN_ID') ?? fallback;
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw new SettingError('ORIGIN_ID', value, 'letters, digits, _ or -, at most 64');
   return value;
+}
+
+function originSecretList({ current, previous }: { current: string | undefined; previous: string | undefined }): string[] {
+  return [current, previous].filter((secret): secret is string => secret !== undefined);
 }

@@ -80,6 +80,22 @@ export function verifyPlaybackToken(token: string, streamId: string, signingKey:
   return { result: 'ok', expiresAtMs };
 }
 
+/**
+ * verifyPlaybackToken against each of `signingKeys` (the current key, then the previous one during
+ * a rotation): a token signed with any of them is judged by its claims; one signed with none is
+ * the current key's verdict. So tokens issued before a rotation play until they expire.
+ */
+export function verifyPlaybackTokenWithKeys(token: string, streamId: string, signingKeys: readonly string[], nowMs: number): PlaybackTokenCheck {
+  let first: PlaybackTokenCheck | undefined;
+  for (const key of signingKeys) {
+    const check = verifyPlaybackToken(token, streamId, key, nowMs);
+    if (!(check.result === 'invalid' && check.reason === 'bad-signature')) return check;
+    first ??= check;
+  }
+  if (first === undefined) throw new RangeError('no playback signing key to verify with');
+  return first;
+}
+
 /** A token made for the stream its `sub` names, shown on another stream's URL. */
 function signedForAnotherStream(token: string, streamId: string, signingKey: string): boolean {
   const sub = unverifiedPayload(token)?.sub;

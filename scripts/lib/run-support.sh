@@ -18,13 +18,15 @@ run_secret() {
   cat "$file"
 }
 
-# The platform's three secrets, as npm start and the cluster share them.
+# The platform's secrets, as npm start and the cluster share them.
 export_run_secrets() {
   ADMIN_TOKEN="$(run_secret admin-token "'adm_' + require('crypto').randomBytes(24).toString('base64url')" ADMIN_TOKEN)"
   # The internal listener's secret: hex, so it also fits nginx-rtmp's on_publish URL as is.
   INTERNAL_TOKEN="$(run_secret internal-token "require('crypto').randomBytes(32).toString('hex')" INTERNAL_TOKEN)"
   PLAYBACK_SIGNING_KEY="$(run_secret playback-signing-key "require('crypto').randomBytes(32).toString('base64url')" PLAYBACK_SIGNING_KEY)"
-  export ADMIN_TOKEN INTERNAL_TOKEN PLAYBACK_SIGNING_KEY
+  # The edges' secret with the origins: an origin's HTTP serves media only to requests carrying it.
+  ORIGIN_SECRET="$(run_secret origin-secret "require('crypto').randomBytes(32).toString('base64url')" ORIGIN_SECRET)"
+  export ADMIN_TOKEN INTERNAL_TOKEN PLAYBACK_SIGNING_KEY ORIGIN_SECRET
 }
 
 # Waits until the service started last ($1, logging to $log_dir/$1.log) passes the command "$@"

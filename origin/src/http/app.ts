@@ -4,7 +4,8 @@ import { hlsFileRoutes } from './hls-file-routes.js';
 import { recordingRoutes, type RecordingRoutesOptions } from './recording-routes.js';
 import { thumbnailRoutes, type ThumbnailRoutesOptions } from './thumbnail-routes.js';
 import type { LowLatencyOutputs } from './llhls-routes.js';
-import { InternalError, InvalidPathError, RouteNotFoundError, errorBodySchema, sendError } from './http-errors.js';
+import { ORIGIN_SECRET_HEADER, matchesOriginSecret } from '../../../service-kit/src/origin-secret.js';
+import { EdgeSecretRequiredError, InternalError, InvalidPathError, RouteNotFoundError, errorBodySchema, sendError } from './http-errors.js';
 
 export interface HttpAppOptions {
   /** HLS_PATH: the folder of stream folders, served read-only. */
@@ -26,6 +27,12 @@ export interface HttpAppOptions {
   metrics?: ServiceMetrics;
   /** METRICS_TOKEN: the bearer token a scrape must send; unset, /metrics is open. */
   metricsToken?: string;
+  /**
+   * ORIGIN_SECRET (and its previous value during a rotation): when any, every request but the
+   * health checks (`/health`, `/ready`) and `/metrics` (its own token) must carry one in
+   * `x-origin-secret`, or is answered 403.
+   */
+  originSecrets?: readonly string[];
   /** The recordings this origin holds, served at `/videos/<uid>/<file>`; without it none are. */
   recording?: RecordingRoutesOptions['recording'];
   /**
@@ -39,6 +46,9 @@ export interface HttpAppOptions {
 const MAX_PARAM_LENGTH = 256;
 
 const PREFLIGHT_MAX_AGE_SECONDS = 86_400;
+
+/** What answers without the edges' secret: health checks (load balancers) and /metrics (METRICS_TOKEN guards it). */
+const OPEN_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics']);
 
 /**
  * The origin's HTTP face, for edges and players: `GET|HEAD /<stream>/<file>` below HLS_PATH,
@@ -63,6 +73,13 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('access-control-allow-origin', '*');
   });
+  const originSecrets = options.originSecrets ?? [];
+  if (originSecrets.length > 0) {
+    app.addHook('onRequest', async (request, reply) => {
+      if (OPEN_PATHS.has(request.url.split('?', 1)[0]!)) return;
+      if (!matchesOriginSecret(originSecrets, request.headers[ORIGIN_SECRET_HEADER])) return sendError(reply, new EdgeSecretRequiredError());
+    });
+  }
 
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new RouteNotFoundError(request.method, request.url)),

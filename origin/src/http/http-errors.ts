@@ -47,6 +47,12 @@ export class ThumbnailBusyError extends createError('LIVE_ERR_THUMBNAIL_BUSY', (
 /** ffmpeg failed on the segment, found no picture in it, or ran past THUMBNAIL_TIMEOUT_MS. */
 export class ThumbnailFailedError extends createError('LIVE_ERR_THUMBNAIL_FAILED', (path: string, detail: string) => `no thumbnail of ${path}: ${detail}`) {}
 
+/** A request for media without the edges' shared secret (ORIGIN_SECRET): only edges fetch from an origin. */
+export class EdgeSecretRequiredError extends createError(
+  'LIVE_ERR_FORBIDDEN',
+  () => 'this origin serves edges only: play through an edge (the request lacks the edges\' secret)',
+) {}
+
 /** An unexpected failure; its details are logged, never answered. */
 export class InternalError extends createError('LIVE_ERR_INTERNAL', () => 'internal error') {}
 
