@@ -9,7 +9,7 @@ import { waitFor } from '../../test-support/wait-for.js';
 
 const serverPath = fileURLToPath(new URL('../src/server.ts', import.meta.url));
 // The TypeScript loader tap runs this test with.
-const tsLoader = import.meta.resolve('@tapjs/typescript/import');
+const tsLoader = import.meta.resolve('tsx');
 
 function startServer(env: Record<string, string>) {
   const child = spawn(process.execPath, [`--import=${tsLoader}`, serverPath], {
