@@ -170,6 +170,11 @@ t.test('the publisher drops out and returns twice: targets and viewers get the f
     const segment = path.join(scratch, `away-${round}.ts`);
     await writeFile(segment, new Uint8Array(await (await fetch(`${platform.edgeUrl}/${stream.id}/${newest}`)).arrayBuffer()));
     t.same(runs(await decodedSizes(segment)), ['320x240'], `round ${round}: viewers see the fallback (${newest})`);
+    t.match(
+      (await api('GET', `/v1/streams/${stream.id}/lifecycle`)).json,
+      { live: true, publisher: 'away', ingest: null },
+      `round ${round}: lifecycle says the publisher is away while the fallback plays`,
+    );
 
     const backAt = Date.now();
     step(`round ${round}: starting the publisher again`);
@@ -177,6 +182,7 @@ t.test('the publisher drops out and returns twice: targets and viewers get the f
     await waitFor(`round ${round}: the live stream back at the target`, () => widthsSoFar().length > headersBefore + 1, { timeoutMs: 60_000 });
     toLiveMs.push(Date.now() - backAt);
     await nextDiscontinuity(backAt);
+    await waitFor(`round ${round}: lifecycle shows the publisher connected again`, async () => (await api('GET', `/v1/streams/${stream.id}/lifecycle`)).json.publisher === 'connected', { timeoutMs: 30_000 });
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, backAt + 3500 - Date.now())));
   }
 

@@ -22,15 +22,18 @@ t.test("lifecycle shows what the live publisher sends, as its origin's heartbeat
     t.equal(lifecycle.statusCode, 200);
     return lifecycle.json().ingest;
   };
+  const publisherShown = async () => (await call(app, token, 'GET', `/v1/streams/${stream.id}/lifecycle`)).json().publisher;
   const publish = { session_id: 'session-1', stream: stream.id, key_generation: 0 };
 
   t.equal((await authorize(internal, stream.rtmpKey, 'origin-a', 'session-1')).statusCode, 200);
   t.equal((await originHeartbeat(internal, 'origin-a', [{ ...publish, ingest: INGEST }])).statusCode, 200);
   t.equal(await ingestShown(), null, 'not live until an origin packages it');
+  t.equal(await publisherShown(), null, 'no publisher shown while not live');
 
   const route = { name: stream.id, manifest: 'index.m3u8', host: '10.0.0.7:8080' };
   t.equal((await internal.inject({ method: 'POST', url: '/streams', payload: route })).statusCode, 200);
   t.same(await ingestShown(), INGEST);
+  t.equal(await publisherShown(), 'connected');
 
   t.equal((await originHeartbeat(internal, 'origin-a', [publish])).statusCode, 200, 'an origin that does not report ingests still beats');
   t.equal(await ingestShown(), null, 'nothing reported yet');
@@ -44,6 +47,7 @@ t.test("lifecycle shows what the live publisher sends, as its origin's heartbeat
   const left = await internal.inject({ method: 'DELETE', url: `/ingests/origin-a/publishes/session-1?stream=${stream.id}` });
   t.equal(left.statusCode, 204);
   t.equal(await ingestShown(), null, 'the publisher left (a fallback may play): nothing is received');
+  t.equal(await publisherShown(), 'away', 'the stream is still live while its publisher is away');
 });
 
 t.test("the origin's last heartbeat expires, and its publishes' ingest with it", async (t) => {

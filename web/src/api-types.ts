@@ -53,6 +53,8 @@ export interface Lifecycle {
   live: boolean;
   live_since: string | null;
   origin: string | null;
+  /** away: the publisher left and the origin holds the stream for its return (the fallback video plays, when set). */
+  publisher: 'connected' | 'away' | null;
   ingest?: Ingest | null;
   restream: ({ id: string; name: string; platform: string; enabled: boolean } & PushStatus)[];
 }

@@ -45,6 +45,23 @@ export function elapsedSince(iso: string, nowMs: number): string {
   return formatDuration((nowMs - Date.parse(iso)) / 1000);
 }
 
+/** The live badge's words: its state (a CSS class too), its text and its tooltip. */
+export function liveStateWords(
+  lifecycle: { live: boolean; live_since: string | null; publisher: 'connected' | 'away' | null },
+  nowMs: number,
+): { state: 'offline' | 'live' | 'away'; text: string; title: string } {
+  if (!lifecycle.live) return { state: 'offline', text: 'Offline', title: 'Nothing is live: viewers get an empty answer (204)' };
+  const since = lifecycle.live_since ? ` ${elapsedSince(lifecycle.live_since, nowMs)}` : '';
+  if (lifecycle.publisher === 'away') {
+    return {
+      state: 'away',
+      text: `● Publisher away${since}`,
+      title: 'The publisher left: viewers see the fallback video (when one is set) until it returns',
+    };
+  }
+  return { state: 'live', text: `● Live${since}`, title: 'The publisher is sending and viewers see it live' };
+}
+
 export interface IngestVideo {
   codec: string;
   /** Null when the origin could not read the encoder's SPS. */

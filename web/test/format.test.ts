@@ -1,5 +1,5 @@
 import t from 'tap';
-import { elapsedSince, formatBitrate, formatBytes, formatCodecs, formatDuration, formatVideo, storageWords } from '../src/format.js';
+import { elapsedSince, formatBitrate, formatBytes, formatCodecs, formatDuration, formatVideo, liveStateWords, storageWords } from '../src/format.js';
 
 t.test('bitrates, sizes and durations as people read them', async (t) => {
   t.equal(formatBitrate(2_512_000), '2.5 Mb/s');
@@ -13,6 +13,19 @@ t.test('bitrates, sizes and durations as people read them', async (t) => {
   t.equal(formatDuration(3723), '1:02:03');
   t.equal(formatDuration(-5), '0:00', 'a clock a little ahead of the API never shows a negative time');
   t.equal(elapsedSince('2026-11-30T10:00:00.000Z', Date.parse('2026-11-30T10:02:03.000Z')), '2:03');
+});
+
+t.test('the live badge tells a live publisher from one that is away (fallback playing)', async (t) => {
+  const now = Date.parse('2026-11-30T10:02:03.000Z');
+  const since = '2026-11-30T10:00:00.000Z';
+  t.match(liveStateWords({ live: false, live_since: null, publisher: null }, now), { state: 'offline', text: 'Offline' });
+  t.match(liveStateWords({ live: true, live_since: since, publisher: 'connected' }, now), { state: 'live', text: '● Live 2:03' });
+  t.match(liveStateWords({ live: true, live_since: since, publisher: 'away' }, now), {
+    state: 'away',
+    text: '● Publisher away 2:03',
+    title: /fallback video/,
+  });
+  t.match(liveStateWords({ live: true, live_since: null, publisher: null }, now), { state: 'live', text: '● Live' }, 'a live stream whose publisher is not known reads live');
 });
 
 t.test('the ingest video and codecs in words', async (t) => {

@@ -33,7 +33,7 @@ export function streamPage(context: PageContext, streamId: string): Page {
   function build(initial: Stream): void {
     let stream = initial;
     const title = h('h1', {}, stream.name);
-    const badge = h('span', {}, liveBadge(false, null));
+    const badge = h('span', {}, liveBadge({ live: false, live_since: null, publisher: null }));
     const details = h('div', {});
     const graph = new ViewerGraph();
     const player = new PlayerPanel(api, () => stream);
@@ -47,7 +47,7 @@ export function streamPage(context: PageContext, streamId: string): Page {
           api.get<Lifecycle>(`/streams/${stream.id}/lifecycle`),
           api.get<Views>(`/streams/${stream.id}/views`),
         ]);
-        replaceChildren(badge, liveBadge(lifecycle.live, lifecycle.live_since));
+        replaceChildren(badge, liveBadge(lifecycle));
         replaceChildren(details, liveDetails(lifecycle));
         graph.add(views.liveViewers, views.views);
         player.update(lifecycle.live);

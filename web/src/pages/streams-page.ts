@@ -50,7 +50,7 @@ export function streamsPage({ api, navigate }: PageContext): Page {
           'tr',
           { 'data-stream-id': stream.id },
           h('td', {}, h('a', { href: `#/streams/${stream.id}` }, stream.name)),
-          h('td', {}, lifecycle ? liveBadge(lifecycle.live, lifecycle.live_since) : '…'),
+          h('td', {}, lifecycle ? liveBadge(lifecycle) : '…'),
           h('td', {}, ingest ? formatBitrate(ingest.bitrate_bps) : '–'),
           h('td', {}, ingest ? formatVideo(ingest.video) : '–'),
           h('td', {}, ingest ? formatCodecs(ingest.video, ingest.audio) : '–'),

@@ -1,8 +1,9 @@
+import type { Lifecycle } from '../api-types.js';
 import { h } from '../dom.js';
-import { elapsedSince } from '../format.js';
+import { liveStateWords } from '../format.js';
 
-/** "● Live 2:03" or "Offline", as the stream list and the stream page show it. */
-export function liveBadge(live: boolean, liveSince: string | null): HTMLElement {
-  if (!live) return h('span', { class: 'badge offline', 'data-state': 'offline' }, 'Offline');
-  return h('span', { class: 'badge live', 'data-state': 'live' }, liveSince ? `● Live ${elapsedSince(liveSince, Date.now())}` : '● Live');
+/** "● Live 2:03", "● Publisher away 2:03" or "Offline", as the stream list and the stream page show it. */
+export function liveBadge(lifecycle: Pick<Lifecycle, 'live' | 'live_since' | 'publisher'>): HTMLElement {
+  const { state, text, title } = liveStateWords(lifecycle, Date.now());
+  return h('span', { class: `badge ${state}`, 'data-state': state, title }, text);
 }

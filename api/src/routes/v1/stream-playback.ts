@@ -36,6 +36,11 @@ const Lifecycle = Type.Object({
   live: Type.Boolean({ description: 'Whether an origin is packaging the stream now' }),
   live_since: Type.Union([Timestamp, Type.Null()], { description: 'When the current live run began' }),
   origin: Type.Union([Type.String(), Type.Null()], { description: 'host:port of the origin serving it' }),
+  publisher: Type.Union([Type.Literal('connected'), Type.Literal('away'), Type.Null()], {
+    description:
+      'connected: a publisher is sending; away: the publisher left and the origin holds the stream for its return ' +
+      '(its fallback video plays, when it has one); null when not live',
+  }),
   ingest: Type.Union([PublishIngest, Type.Null()], {
     description:
       "What the publisher sends, as the origin holding the publish reported it in its last heartbeat (every " +
@@ -60,9 +65,11 @@ export const streamPlaybackRoutes: FastifyPluginAsyncTypebox<StreamPlaybackRoute
   app,
   { streams, routes, targets, statuses, leases, ingests, publicPlaybackUrl, publicSrtUrl },
 ) => {
-  const reportedIngest = async (stream: string) => {
+  /** The live publisher (null while it is away or nobody publishes) and what its origin last reported it sends. */
+  const livePublisher = async (stream: string) => {
     const publisher = await leases.publisher(stream);
-    return publisher ? ingests.publishIngest(publisher.originId, publisher.sessionId, stream) : null;
+    if (!publisher) return null;
+    return { ingest: await ingests.publishIngest(publisher.originId, publisher.sessionId, stream) };
   };
 
   app.get(
@@ -95,11 +102,11 @@ export const streamPlaybackRoutes: FastifyPluginAsyncTypebox<StreamPlaybackRoute
     },
     async (request) => {
       const { id } = await ownedStream(streams, request.principal, request.params.id);
-      const [[first], list, reported, ingest] = await Promise.all([
+      const [[first], list, reported, publisher] = await Promise.all([
         routes.liveOrigins(id),
         targets.list(id),
         statuses.read(id),
-        reportedIngest(id),
+        livePublisher(id),
       ]);
       const restream = list.map((target) => {
         const status = statusBody(reported.get(target.id));
@@ -121,8 +128,15 @@ export const streamPlaybackRoutes: FastifyPluginAsyncTypebox<StreamPlaybackRoute
           }),
         };
       });
-      if (!first) return { live: false, live_since: null, origin: null, ingest: null, restream };
-      return { live: true, live_since: new Date(first.registeredAtMs).toISOString(), origin: first.host, ingest, restream };
+      if (!first) return { live: false, live_since: null, origin: null, publisher: null, ingest: null, restream };
+      return {
+        live: true,
+        live_since: new Date(first.registeredAtMs).toISOString(),
+        origin: first.host,
+        publisher: publisher ? ('connected' as const) : ('away' as const),
+        ingest: publisher?.ingest ?? null,
+        restream,
+      };
     },
   );
 };
