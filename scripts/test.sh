@@ -9,6 +9,14 @@ set -uo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 bash scripts/ensure-deps.sh --tests || { echo "tests: 0 passed, 1 failed"; exit 1; }
+# tap compiles its Test class from the plugins in package.json when it is installed; npm ci
+# builds it with tap's defaults, TypeScript through ts-node among them. package.json drops that
+# plugin for tsx (--import=tsx), and tap would only notice in the middle of the first run, after
+# that run had loaded both. Rebuild it first when it still names the ts-node plugin.
+if grep -q '@tapjs/typescript' node_modules/@tapjs/test/test-built/dist/esm/index.js 2>/dev/null; then
+  echo "==> building tap with the plugins in package.json"
+  npx tap build >/dev/null || { echo "tests: 0 passed, 1 failed"; exit 1; }
+fi
 
 mkdir -p .run
 mapfile -t files < <(ls api/test/*.test.ts edge/test/*.test.ts discovery/test/*.test.ts \
