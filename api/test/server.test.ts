@@ -4,15 +4,15 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../test-support/free-port.js';
 import { TEST_INTERNAL_TOKEN } from '../../test-support/internal-token.js';
+import { TYPESCRIPT_LOADER_ARG } from '../../test-support/typescript-loader.js';
 import { startRedisServer } from '../../test-support/redis-server.js';
 import { waitFor } from '../../test-support/wait-for.js';
 
 const serverPath = fileURLToPath(new URL('../src/server.ts', import.meta.url));
 // The TypeScript loader tap runs this test with.
-const tsLoader = import.meta.resolve('tsx');
 
 function startServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, [`--import=${tsLoader}`, serverPath], {
+  const child = spawn(process.execPath, [TYPESCRIPT_LOADER_ARG, serverPath], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

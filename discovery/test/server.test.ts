@@ -9,6 +9,7 @@ import t from 'tap';
 import { freePort } from '../../test-support/free-port.js';
 import { TEST_INTERNAL_TOKEN } from '../../test-support/internal-token.js';
 import { sumOf } from '../../test-support/prometheus-text.js';
+import { TYPESCRIPT_LOADER_ARG } from '../../test-support/typescript-loader.js';
 import { waitFor } from '../../test-support/wait-for.js';
 
 const serverPath = fileURLToPath(new URL('../src/server.ts', import.meta.url));
@@ -34,8 +35,7 @@ t.test('the service registers a live stream, counts it in /metrics, and withdraw
 
   const httpPort = await freePort();
   const local = `http://127.0.0.1:${httpPort}`;
-  // Run server.ts with the same TypeScript loader tap uses for this file.
-  const child = spawn(process.execPath, [...process.execArgv.filter((arg) => arg.includes('typescript')), serverPath], {
+  const child = spawn(process.execPath, [TYPESCRIPT_LOADER_ARG, serverPath], {
     env: {
       PATH: process.env.PATH,
       // As tap runs this file: compiled without type checking (the build checks the types), so
@@ -86,7 +86,7 @@ t.test('the service registers a live stream, counts it in /metrics, and withdraw
 });
 
 t.test('a bad setting stops the service at start-up with a message naming it', async (t) => {
-  const child = spawn(process.execPath, [...process.execArgv.filter((arg) => arg.includes('typescript')), serverPath], {
+  const child = spawn(process.execPath, [TYPESCRIPT_LOADER_ARG, serverPath], {
     env: { PATH: process.env.PATH, TS_NODE_TRANSPILE_ONLY: '1', ORIGIN_HOST: 'no-port', INTERNAL_TOKEN: TEST_INTERNAL_TOKEN },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
