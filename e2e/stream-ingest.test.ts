@@ -66,8 +66,18 @@ t.test('the lifecycle shows what a live encoder sends, and nothing once the stre
 
 t.test('GET /v1/me over HTTP: the admin, a user, and no token', async (t) => {
   const { id, token } = await newUser('Alice');
-  t.same((await api(ADMIN_TOKEN, 'GET', '/v1/me')).json, { id: 'admin', name: 'admin', admin: true });
-  t.same((await api(token, 'GET', '/v1/me')).json, { id, name: 'Alice', admin: false });
+  t.same((await api(ADMIN_TOKEN, 'GET', '/v1/me')).json, {
+    id: 'admin',
+    name: 'admin',
+    admin: true,
+    storage: { usedBytes: 0, quotaBytes: null },
+  }, 'the built-in admin has no recording quota');
+  t.same((await api(token, 'GET', '/v1/me')).json, {
+    id,
+    name: 'Alice',
+    admin: false,
+    storage: { usedBytes: 0, quotaBytes: 100 * 1024 ** 3 },
+  }, 'a new user has nothing recorded and the default quota (RECORDING_QUOTA_BYTES)');
   const anonymous = await fetch(`${platform.apiUrl}/v1/me`);
   t.equal(anonymous.status, 401);
   t.equal(((await anonymous.json()) as { error: { code: string } }).error.code, 'LIVE_ERR_UNAUTHORIZED');
