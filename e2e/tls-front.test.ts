@@ -81,6 +81,11 @@ t.test('RTMPS ingest and HTTPS playback through HAProxy with a self-signed certi
   const headers = await curlTrusting(front.certPem, ['-f', '-o', '/dev/null', '-D', '-', hlsUrl]);
   t.match(headers, /^strict-transport-security: max-age=31536000\r?$/im, 'HTTPS answers carry Strict-Transport-Security');
   t.notMatch(headers, /^server:/im, 'no Server banner');
+  for (const url of [`${platform.apiUrl}/health`, `${platform.edgeUrl}/health`, `${platform.originUrl}/health`]) {
+    const response = await fetch(url);
+    t.same([response.headers.get('server'), response.headers.get('x-powered-by')], [null, null], `no server banner from ${new URL(url).port === new URL(platform.apiUrl).port ? 'the API' : url}`);
+    await response.body?.cancel();
+  }
 
   // The origin is private: asked directly without the edges' secret it refuses, so nothing plays
   // around the edge; with it (as the edge asks) it serves.
@@ -138,4 +143,17 @@ t.test('RTMPS ingest and HTTPS playback through HAProxy with a self-signed certi
     throw new Error(`${error.message}\n${(await player.eventLog()).join('\n')}`);
   });
   t.same(playing.errors.filter((e) => e.fatal), [], 'no fatal hls.js error');
+
+  // CORS as configured per stream, through HTTPS: only the allowed site's pages read it.
+  t.equal((await api('PUT', `/v1/streams/${stream.id}`, { name: 'TLS', allowed_origins: ['player.example.com'] })).status, 200);
+  const fromAllowed = await waitFor('the edge to apply the allowed site', async () => {
+    const answer = await curlTrusting(front.certPem, ['-sS', '-o', '/dev/null', '-D', '-', '-H', 'Origin: https://player.example.com', issued.playback_url]);
+    return /^access-control-allow-origin: https:\/\/player\.example\.com\r?$/im.test(answer) ? answer : undefined;
+  }, WAIT);
+  t.match(fromAllowed, /^HTTP\/2 200/, 'the allowed site plays, its origin echoed in Access-Control-Allow-Origin');
+  const fromOther = await curlTrusting(front.certPem, ['-sS', '-D', '-', '-H', 'Origin: https://elsewhere.example', issued.playback_url]);
+  t.match(fromOther, /^HTTP\/2 403/, 'another site is refused');
+  // Only the error is readable by any page (players show why), never the playlist.
+  t.match(fromOther, /"code":"LIVE_ERR_ORIGIN_NOT_ALLOWED"/, 'with the JSON error');
+  t.notMatch(fromOther, /#EXTM3U/, 'and no playlist');
 });
