@@ -12,6 +12,7 @@ import { buildHttpApp } from './http/app.js';
 import { ApiPublishAuthorizer } from './ingest/api-publish-authorizer.js';
 import { PublishGate } from './ingest/publish-gate.js';
 import { RtmpListener } from './ingest/rtmp-listener.js';
+import { WebSocketIngest } from './ingest/websocket-ingest.js';
 import { LiveStreamRegistry } from './packaging/live-stream-registry.js';
 import { LowLatencyStreams } from './packaging/low-latency-streams.js';
 import { SegmentDelayStats } from './packaging/segment-delay-stats.js';
@@ -174,6 +175,15 @@ async function main(): Promise<void> {
     onPublish: (publish) => gate.admit(publish),
     refusals: metrics,
   });
+  // Browser go-live: the same authorizer and target as RTMP, on the HTTP port.
+  const webSocketIngest = new WebSocketIngest({
+    authorizer: new ApiPublishAuthorizer(api, settings.originId),
+    target: streams,
+    limits: settings.webSocketLimits,
+    ffmpegPath: settings.abr.ffmpegPath,
+    logger,
+    refusals: metrics,
+  });
   const thumbnailJobs = new ThumbnailJobs(settings.thumbnails);
   const thumbnails = new Thumbnails({
     hlsPath: settings.hls.hlsPath,
@@ -206,6 +216,7 @@ async function main(): Promise<void> {
     },
   });
 
+  webSocketIngest.attach(http.server);
   await http.listen({ host: settings.httpHost, port: settings.httpPort });
   const rtmpPort = await rtmp.listen();
   readiness.rtmp = true;
@@ -221,6 +232,7 @@ async function main(): Promise<void> {
   const drain = async (): Promise<void> => {
     draining = true;
     rtmp.stopAccepting();
+    webSocketIngest.stopAccepting();
     logger.info({ publishers: rtmp.publishers, drainTimeoutSeconds: settings.drainTimeoutMs / 1000 }, 'draining: taking no new publishers');
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
@@ -239,6 +251,7 @@ async function main(): Promise<void> {
     retention.stop();
     videoReporter.stop();
     await rtmp.close();
+    webSocketIngest.close();
     await restream.stop();
     await heartbeat?.stop();
     // Its last requests (the leave, the pushes' final statuses) are answered by now.

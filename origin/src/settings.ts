@@ -18,6 +18,7 @@ import { readFallbackSettings, type FallbackSettings } from './fallback/fallback
 import { readHlsSettings, type HlsSettings } from './hls/hls-settings.js';
 import { readLowLatencySettings, type LowLatencySettings } from './llhls/llhls-settings.js';
 import { readRtmpIngestLimits, type RtmpIngestLimits } from './ingest/rtmp-ingest-settings.js';
+import { readWebSocketIngestLimits, type WebSocketIngestLimits } from './ingest/websocket-ingest-settings.js';
 import { readSegmentSettings, type SegmentSettings } from './packaging/segment-settings.js';
 import { readRecordingStorageSettings, type RecordingStorageSettings } from './recording/recording-settings.js';
 import { readRestreamSettings, type RestreamSettings } from './restream/index.js';
@@ -27,6 +28,8 @@ export interface OriginSettings {
   rtmpHost: string;
   rtmpPort: number;
   rtmpLimits: RtmpIngestLimits;
+  /** Browser go-live over WebSocket (WS_INGEST_*); its ffmpeg is ABR_FFMPEG_PATH's. */
+  webSocketLimits: WebSocketIngestLimits;
   httpHost: string;
   httpPort: number;
   /**
@@ -93,6 +96,7 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
     rtmpHost: readString(env, 'RTMP_HOST', '0.0.0.0'),
     rtmpPort,
     rtmpLimits: readRtmpIngestLimits(env),
+    webSocketLimits: readWebSocketIngestLimits(env),
     httpHost: readString(env, 'ORIGIN_HTTP_HOST', '0.0.0.0'),
     httpPort: readPort(env, 'ORIGIN_HTTP_PORT', 8080),
     originHost: readOriginHost(env),

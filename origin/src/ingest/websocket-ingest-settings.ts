@@ -1,0 +1,24 @@
+import { readInteger, type Env } from '../../../service-kit/src/env-settings.js';
+
+/** Bounds of the WebSocket ingest (browser go-live): what one publisher may hold of the origin. */
+export interface WebSocketIngestLimits {
+  /** WS_INGEST_MAX_MESSAGE_BYTES: largest WebSocket message (one MediaRecorder chunk); more closes with 1009. */
+  maxMessageBytes: number;
+  /** WS_INGEST_MAX_BYTES_PER_SECOND: a publisher sending faster than this (over a 5 s window) is dropped. */
+  maxBytesPerSecond: number;
+  /** WS_INGEST_IDLE_TIMEOUT_MS: a publisher that sends nothing this long is dropped (its lease is released). */
+  idleTimeoutMs: number;
+  /** WS_INGEST_MAX_PENDING_BYTES: bytes ffmpeg has not taken yet; past it the publisher is dropped, not buffered. */
+  maxPendingBytes: number;
+}
+
+const MiB = 1024 * 1024;
+
+export function readWebSocketIngestLimits(env: Env): WebSocketIngestLimits {
+  return {
+    maxMessageBytes: readInteger(env, 'WS_INGEST_MAX_MESSAGE_BYTES', 2 * MiB, { min: 16 * 1024 }),
+    maxBytesPerSecond: readInteger(env, 'WS_INGEST_MAX_BYTES_PER_SECOND', 4 * MiB, { min: 64 * 1024 }),
+    idleTimeoutMs: readInteger(env, 'WS_INGEST_IDLE_TIMEOUT_MS', 10_000, { min: 100 }),
+    maxPendingBytes: readInteger(env, 'WS_INGEST_MAX_PENDING_BYTES', 8 * MiB, { min: 64 * 1024 }),
+  };
+}

@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { Logger } from '../../../service-kit/src/logger.js';
+import type { PublishTarget } from './publish-gate.js';
+import type { PublishAuthorizer } from './publish-authorizer.js';
+import type { PublishRefusalCounter } from './publish-refusal.js';
+import { WebSocketPublisher, WS_CLOSE } from './websocket-publisher.js';
+import type { WebSocketIngestLimits } from './websocket-ingest-settings.js';
+
+/** The path on the origin's HTTP port where browsers publish: `/ingest/ws?stream_key=…`. */
+export const WEBSOCKET_INGEST_PATH = '/ingest/ws';
+
+export interface WebSocketIngestOptions {
+  authorizer: PublishAuthorizer;
+  target: PublishTarget;
+  limits: WebSocketIngestLimits;
+  ffmpegPath: string;
+  logger: Logger;
+  refusals?: PublishRefusalCounter;
+}
+
+/**
+ * WebSocket ingest on the origin's HTTP server. The stream key is authorized through the API (as
+ * an RTMP key is) during the HTTP upgrade, before the WebSocket exists: a refused page gets a 4xx
+ * JSON answer and no byte of its media is read. An allowed one becomes a WebSocketPublisher fed
+ * into the same publish target (packaging, restream, fallback, discovery) as RTMP.
+ */
+export class WebSocketIngest {
+  private readonly server: WebSocketServer;
+  private readonly publishers = new Set<WebSocketPublisher>();
+  private accepting = true;
+
+  constructor(private readonly options: WebSocketIngestOptions) {
+    // ws closes a connection whose message is larger with 1009 "Max payload size exceeded".
+    this.server = new WebSocketServer({ noServer: true, maxPayload: options.limits.maxMessageBytes, perMessageDeflate: false });
+  }
+
+  attach(http: Server): void {
+    http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      void this.upgrade(request, socket, head).catch((error: unknown) => {
+        this.options.logger.error({ err: error }, 'WebSocket publish failed to start');
+        this.options.refusals?.publishRefused('failed');
+        refuseUpgrade(socket, 500, 'LIVE_ERR_INTERNAL', 'the publish could not start');
+      });
+    });
+  }
+
+  get size(): number {
+    return this.publishers.size;
+  }
+
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  close(): void {
+    this.accepting = false;
+    for (const publisher of this.publishers) publisher.drop(WS_CLOSE.goingAway, 'origin stopping');
+    this.server.close();
+  }
+
+  private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://origin');
+    if (url.pathname !== WEBSOCKET_INGEST_PATH) return refuseUpgrade(socket, 404, 'LIVE_ERR_NOT_FOUND', 'no WebSocket endpoint here');
+    const key = url.searchParams.get('stream_key');
+    if (!key) return refuseUpgrade(socket, 400, 'LIVE_ERR_VALIDATION', 'stream_key is required');
+    const { logger, refusals } = this.options;
+    if (!this.accepting) {
+      refusals?.publishRefused('shutting_down');
+      return refuseUpgrade(socket, 503, 'LIVE_ERR_UNAVAILABLE', 'this origin takes no new publishers');
+    }
+    const id = randomBytes(9).toString('base64url');
+    const remoteAddress = request.socket.remoteAddress ?? '';
+    const log = logger.child({ session: id, protocol: 'websocket', addr: remoteAddress });
+    const decision = await this.options.authorizer.authorize({ app: 'stream', name: key, addr: remoteAddress, sessionId: id });
+    if (!decision.allowed) {
+      log.warn({ reason: decision.reason }, 'publish refused');
+      refusals?.publishRefused(decision.refusal);
+      if (decision.refusal === 'denied') return refuseUpgrade(socket, 403, 'LIVE_ERR_FORBIDDEN', 'the stream key is not allowed to publish');
+      return refuseUpgrade(socket, 503, 'LIVE_ERR_UNAVAILABLE', 'the publish could not be authorized now; retry');
+    }
+    if (socket.destroyed) return;
+    this.server.handleUpgrade(request, socket, head, (ws) => {
+      const publisher = new WebSocketPublisher({
+        id,
+        requestedName: key,
+        remoteAddress,
+        socket: ws,
+        limits: this.options.limits,
+        ffmpegPath: this.options.ffmpegPath,
+        onDropped: (reason) => log.warn({ stream: decision.streamName, reason }, 'WebSocket publisher dropped'),
+      });
+      const opened = this.options.target.open(decision, publisher);
+      if ('refused' in opened) {
+        log.warn({ stream: decision.streamName, reason: opened.refused }, 'publish refused');
+        refusals?.publishRefused(opened.reason);
+        publisher.drop(WS_CLOSE.policy, opened.refused);
+        return;
+      }
+      log.info({ stream: decision.streamName }, 'publish started');
+      this.publishers.add(publisher);
+      publisher.setSink(opened.sink);
+      publisher.onClose(() => {
+        this.publishers.delete(publisher);
+        log.info({ stream: decision.streamName }, 'publish ended');
+        opened.end();
+      });
+    });
+  }
+}
+
+/** An HTTP answer on the raw socket of a refused upgrade: the page sees the status, curl the JSON. */
+function refuseUpgrade(socket: Duplex, status: number, code: string, message: string): void {
+  if (socket.destroyed) return;
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
