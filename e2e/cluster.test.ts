@@ -121,6 +121,11 @@ t.test('npm run start:cluster: two origins behind HAProxy, either edge plays, a 
     t.equal(await status(`${edge}/fourth-one/${segment}`), 200, `a new publisher is authorized and plays through ${edge} with one API left`);
   }
   t.equal(await status(`${cluster.apiUrl}/health`), 200, 'the public API answers through HAProxy');
+  // Private origins: asked directly without the edges' secret, an origin refuses; the edges play (above).
+  const holder = await originOf(cluster, 'fourth-one');
+  t.ok(holder, 'an origin holds fourth-one (asked with the secret)');
+  t.equal(await status(`http://${cluster.originAddress(holder!)}:8080/fourth-one/index.m3u8`), 403, 'without the secret the origin refuses');
+
   // TLS at the front: HTTPS through HAProxy with the cluster's self-signed certificate trusted.
   const headers = await curlTrusting(path.join(runDir, 'tls', 'local.pem'), ['-f', '-o', '/dev/null', '-D', '-', `https://${cluster.haproxy}:8443/fourth-one/index.m3u8`]);
   t.match(headers, /^HTTP\/2 200/, 'the stream plays through HAProxy over HTTPS (its certificate names its address)');

@@ -160,7 +160,7 @@ export function buildApi(options: AppOptions): Api {
   serveMetrics(internalApp, metrics);
   // Everything else on the internal listener needs INTERNAL_TOKEN, its document included.
   internalApp.register(async (live) => {
-    live.addHook('onRequest', internalTokenGuard(options.internalToken));
+    live.addHook('onRequest', internalTokenGuard(options.internalToken, options.previousInternalToken));
     live.register(openApiRoutes);
     live.register(authorizeRoutes, { authorizer: new PublishAuthorizer(streams, leases, openNames, options.recordOpenNames ? DEFAULT_RECORDING : NOT_RECORDED, quota), metrics });
     live.register(ingestHeartbeatRoutes, {

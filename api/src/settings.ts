@@ -10,7 +10,7 @@ import {
   readString,
   type Env,
 } from '../../service-kit/src/env-settings.js';
-import { readInternalToken } from '../../internal-api/src/internal-token.js';
+import { readInternalToken, readPreviousInternalToken } from '../../internal-api/src/internal-token.js';
 import { MIN_SIGNING_KEY_LENGTH } from '../../playback-token/src/playback-token.js';
 import { parseResolution, type Resolution } from './fallback/output-resolution.js';
 import { STREAM_KEY_PREFIX } from './publish/stream-key.js';
@@ -40,6 +40,8 @@ export interface ApiSettings {
   internalHost: string;
   /** INTERNAL_TOKEN: the secret every internal request must carry (required). */
   internalToken: string;
+  /** INTERNAL_TOKEN_PREVIOUS: also accepted during a rotation of INTERNAL_TOKEN (services move to the new one meanwhile). */
+  previousInternalToken?: string | undefined;
   /** REDIS_URL: redis:// or rediss:// URL of the store (durable data and live state). */
   redisUrl: string;
   /** REDIS_TIMEOUT_MS: connect and per-command timeout; bounds how long a request waits for Redis. */
@@ -156,6 +158,7 @@ export function readApiSettings(env: Env = process.env): ApiSettings {
     internalPort,
     internalHost: readString(env, 'API_INTERNAL_HOST', '127.0.0.1'),
     internalToken,
+    previousInternalToken: readPreviousInternalToken(env),
     redisUrl: readRedisUrl(env, 'REDIS_URL', 'redis://127.0.0.1:6379'),
     redisTimeoutMs: readInteger(env, 'REDIS_TIMEOUT_MS', 1000, { min: 50, max: 60_000 }),
     routeTtlSeconds: readInteger(env, 'ROUTE_TTL_SECONDS', 30, { min: 1, max: 86_400 }),

@@ -135,3 +135,13 @@ t.test('the public listener answers no internal route, even with the token; /hea
     t.same(health.json(), { status: 'ok' });
   }
 });
+
+t.test('rotating INTERNAL_TOKEN: the current and the previous token both work, any other is 401', async (t) => {
+  const previous = 'previous-internal-token-0123456789abcdef';
+  const { internalApp } = await startTestApi(t, { previousInternalToken: previous });
+  const ask = (token: string) => internalApp.inject({ method: 'GET', url: '/streams/nothing-here', headers: { authorization: `Bearer ${token}` } });
+  t.not((await ask(TEST_INTERNAL_TOKEN)).statusCode, 401, 'the new token works');
+  t.not((await ask(previous)).statusCode, 401, 'the previous token still works while services move');
+  t.equal((await ask(`${previous.slice(0, -1)}x`)).statusCode, 401, 'anything else is refused');
+  t.equal((await ask('')).statusCode, 401);
+});

@@ -30,6 +30,16 @@ export function readInternalToken(env: Env): string {
   return value;
 }
 
+/**
+ * INTERNAL_TOKEN_PREVIOUS, read by the API only: the token before a rotation, still accepted while
+ * the services move to the new one (so none of them is refused meanwhile). Unset outside a rotation.
+ */
+export function readPreviousInternalToken(env: Env): string | undefined {
+  const value = readOptionalString(env, 'INTERNAL_TOKEN_PREVIOUS');
+  if (value !== undefined && !INTERNAL_TOKEN_PATTERN.test(value)) throw new SettingError('INTERNAL_TOKEN_PREVIOUS', '[redacted]', EXPECTED);
+  return value;
+}
+
 /** The Authorization header value that carries the token. */
 export function bearerOf(token: string): string {
   return `Bearer ${token}`;

@@ -15,11 +15,11 @@ declare module 'fastify' {
 }
 
 /**
- * An onRequest hook that lets a request through only with INTERNAL_TOKEN (compared in constant
- * time). It runs before the body is read or validated: a caller without the token learns nothing
+ * An onRequest hook that lets a request through only with INTERNAL_TOKEN, or during a rotation
+ * INTERNAL_TOKEN_PREVIOUS (compared in constant time). It runs before the body is read or validated: a caller without the token learns nothing
  * and changes nothing, not even by a 400.
  */
-export function internalTokenGuard(expected: string) {
+export function internalTokenGuard(expected: string, previous?: string) {
   return async (request: FastifyRequest): Promise<void> => {
     let presented = bearerToken(request.headers.authorization);
     if (presented === undefined && request.routeOptions.config.internalTokenInQuery) {
@@ -27,6 +27,9 @@ export function internalTokenGuard(expected: string) {
       if (typeof value === 'string') presented = value;
     }
     if (presented === undefined) throw new UnauthorizedError('missing', 'internalToken');
-    if (!secretsEqual(presented, expected)) throw new UnauthorizedError('invalid', 'internalToken');
+    // Both compared every time, so the answer's timing does not tell which one matched.
+    const current = secretsEqual(presented, expected);
+    const old = previous !== undefined && secretsEqual(presented, previous);
+    if (!current && !old) throw new UnauthorizedError('invalid', 'internalToken');
   };
 }
