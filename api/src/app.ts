@@ -196,7 +196,11 @@ export function buildApi(options: AppOptions): Api {
     publicSrtUrl: options.publicSrtUrl,
     playbackSigningKey: options.playbackSigningKey,
     now,
-    limits: { maxStreamsPerUser: options.maxStreamsPerUser, maxTokensPerUser: options.maxTokensPerUser },
+    limits: {
+      maxStreamsPerUser: options.maxStreamsPerUser,
+      maxTokensPerUser: options.maxTokensPerUser,
+      abrLadderBounds: options.abrLadderBounds,
+    },
     restream: {
       targets,
       statuses,

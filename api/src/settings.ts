@@ -12,6 +12,7 @@ import {
 } from '../../service-kit/src/env-settings.js';
 import { readInternalToken, readPreviousInternalToken } from '../../internal-api/src/internal-token.js';
 import { MIN_SIGNING_KEY_LENGTH } from '../../playback-token/src/playback-token.js';
+import { readAbrLadderBounds, type AbrLadderBounds } from './abr-ladder-bounds.js';
 import { parseResolution, type Resolution } from './fallback/output-resolution.js';
 import { STREAM_KEY_PREFIX } from './publish/stream-key.js';
 import { INGEST_URL_SETTINGS, WELL_KNOWN_PLATFORMS, type WellKnownPlatform } from './restream/platforms.js';
@@ -139,6 +140,8 @@ export interface ApiSettings {
   playbackSigningKey: string | undefined;
   /** VIEWER_IDLE_SECONDS: a viewing session with no request this long has left. */
   viewerIdleSeconds: number;
+  /** ABR_MAX_RENDITIONS, ABR_MAX_HEIGHT, ABR_MAX_BITRATE_KBPS: the largest ABR ladder a stream may ask for. */
+  abrLadderBounds: AbrLadderBounds;
 }
 
 export function readApiSettings(env: Env = process.env): ApiSettings {
@@ -193,6 +196,7 @@ export function readApiSettings(env: Env = process.env): ApiSettings {
     fallbackMaxBytesPerUser: readInteger(env, 'FALLBACK_MAX_BYTES_PER_USER', 1024 ** 3, { min: 1024, max: 2 ** 50 }),
     playbackSigningKey: readPlaybackSigningKey(env, 'PLAYBACK_SIGNING_KEY'),
     viewerIdleSeconds: readInteger(env, 'VIEWER_IDLE_SECONDS', 30, { min: 5, max: 3600 }),
+    abrLadderBounds: readAbrLadderBounds(env),
   };
 }
 

@@ -53,6 +53,7 @@ t.test('defaults', async (t) => {
     fallbackMaxBytesPerUser: 1_073_741_824,
     playbackSigningKey: undefined,
     viewerIdleSeconds: 30,
+    abrLadderBounds: { maxRenditions: 3, maxHeight: 1080, maxBitrateBps: 6_000_000 },
   });
 });
 
@@ -99,6 +100,9 @@ t.test('reads every variable', async (t) => {
     MAX_TOKENS_PER_USER: '3',
     PLAYBACK_SIGNING_KEY: 'playback-signing-key-0123456789abcdef',
     VIEWER_IDLE_SECONDS: '45',
+    ABR_MAX_RENDITIONS: '4',
+    ABR_MAX_HEIGHT: '1440',
+    ABR_MAX_BITRATE_KBPS: '8000',
   });
   t.same(settings, {
     port: 9191,
@@ -145,6 +149,7 @@ t.test('reads every variable', async (t) => {
     fallbackMaxBytesPerUser: 5_000_000,
     playbackSigningKey: 'playback-signing-key-0123456789abcdef',
     viewerIdleSeconds: 45,
+    abrLadderBounds: { maxRenditions: 4, maxHeight: 1440, maxBitrateBps: 8_000_000 },
   });
   t.same(read({ ALLOWED_STREAMS: '*' }).allowedStreams, ['*']);
   t.same(read({ ALLOWED_STREAMS: ',' }).allowedStreams, [], 'empty: managed keys only');
@@ -231,4 +236,28 @@ t.test('INTERNAL_TOKEN is required, checked and never echoed; it is neither ADMI
   t.match(same.message, /^setting INTERNAL_TOKEN="\[redacted\]" is invalid: expected a secret other than ADMIN_TOKEN/);
   t.throws(() => read({ API_PORT: '9300', API_INTERNAL_PORT: '9300' }), { message: /API_INTERNAL_PORT="9300" is invalid: expected a port other than API_PORT/ });
   t.equal(read({ API_PORT: '0', API_INTERNAL_PORT: '0' }).internalPort, 0, 'port 0 picks a free port for each');
+});
+
+t.test("ABR ladder bounds: never below the default ladder (720p 2.5 Mb/s, 3 rungs), never past the ladder schema's", async (t) => {
+  t.same(read({ ABR_MAX_RENDITIONS: '3', ABR_MAX_HEIGHT: '720', ABR_MAX_BITRATE_KBPS: '2500' }).abrLadderBounds, {
+    maxRenditions: 3,
+    maxHeight: 720,
+    maxBitrateBps: 2_500_000,
+  }, 'the default ladder exactly: accepted');
+  t.same(read({ ABR_MAX_RENDITIONS: '4', ABR_MAX_HEIGHT: '2160', ABR_MAX_BITRATE_KBPS: '20000' }).abrLadderBounds, {
+    maxRenditions: 4,
+    maxHeight: 2160,
+    maxBitrateBps: 20_000_000,
+  }, "the schema's own limits: accepted");
+  const refused: [string, string, RegExp][] = [
+    ['ABR_MAX_RENDITIONS', '2', /^setting ABR_MAX_RENDITIONS="2" is invalid: expected an integer between 3 and 4/],
+    ['ABR_MAX_RENDITIONS', '5', /ABR_MAX_RENDITIONS="5".*between 3 and 4/],
+    ['ABR_MAX_HEIGHT', '718', /ABR_MAX_HEIGHT="718".*between 720 and 2160/],
+    ['ABR_MAX_HEIGHT', '2162', /ABR_MAX_HEIGHT="2162".*between 720 and 2160/],
+    ['ABR_MAX_HEIGHT', '1080p', /ABR_MAX_HEIGHT="1080p"/],
+    ['ABR_MAX_BITRATE_KBPS', '2499', /ABR_MAX_BITRATE_KBPS="2499".*between 2500 and 20000/],
+    ['ABR_MAX_BITRATE_KBPS', '20001', /ABR_MAX_BITRATE_KBPS="20001".*between 2500 and 20000/],
+    ['ABR_MAX_BITRATE_KBPS', '6000.5', /ABR_MAX_BITRATE_KBPS="6000.5"/],
+  ];
+  for (const [name, value, message] of refused) t.throws(() => read({ [name]: value }), { code: 'LIVE_ERR_SETTING', message }, `${name}=${value}`);
 });

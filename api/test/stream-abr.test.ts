@@ -1,6 +1,6 @@
 import t from 'tap';
 import { call, createStream, createUser, expectStreamBodiesRefused } from './fixtures/api-client.js';
-import { startTestApi } from './fixtures/test-api.js';
+import { buildTestApp, startTestApi } from './fixtures/test-api.js';
 
 const DEFAULT_LADDER = [
   { height: 720, bitrate_bps: 2_500_000 },
@@ -57,5 +57,68 @@ t.test("issue 13's ABR setting on a real redis-server", async (t) => {
 
   t.test('open names run without ABR', async (t) => {
     t.notOk('abr' in (await authorize('golive', 'open-1')));
+  });
+});
+
+t.test("the operator's bounds on a ladder (ABR_MAX_RENDITIONS, ABR_MAX_HEIGHT, ABR_MAX_BITRATE_KBPS)", async (t) => {
+  const { app, redis } = await startTestApi(t);
+  const alice = await createUser(app, 'alice');
+
+  t.test('the defaults (3 rungs, 1080p, 6000 kb/s): at the bound accepted, past it 400 naming the field and the bound', async (t) => {
+    const { id } = await createStream(app, alice.token);
+    const atBounds = [
+      { height: 1080, bitrate_bps: 6_000_000 },
+      { height: 720, bitrate_bps: 2_500_000 },
+      { height: 360, bitrate_bps: 600_000 },
+    ];
+    for (const [method, url] of [['POST', '/v1/streams'], ['PUT', `/v1/streams/${id}`]] as const) {
+      const answer = await call(app, alice.token, method, url, { name: 'At the bounds', abr: { enabled: true, ladder: atBounds } });
+      t.equal(answer.statusCode, method === 'POST' ? 201 : 200, method);
+      t.same(answer.json().abr, { enabled: true, ladder: atBounds });
+    }
+    const { id: untouched } = await createStream(app, alice.token);
+    const cases: [object, RegExp][] = [
+      [
+        { name: 'x', abr: { ladder: [...atBounds, { height: 240, bitrate_bps: 300_000 }] } },
+        /^body\.abr\.ladder may have at most 3 renditions \(ABR_MAX_RENDITIONS\); got 4$/,
+      ],
+      [
+        { name: 'x', abr: { ladder: [{ height: 720, bitrate_bps: 2_500_000 }, { height: 1082, bitrate_bps: 3_000_000 }] } },
+        /^body\.abr\.ladder\.1\.height must be at most 1080 \(ABR_MAX_HEIGHT\); got 1082$/,
+      ],
+      [
+        { name: 'x', abr: { ladder: [{ height: 1080, bitrate_bps: 6_000_001 }] } },
+        /^body\.abr\.ladder\.0\.bitrate_bps must be at most 6000000 \(ABR_MAX_BITRATE_KBPS=6000\); got 6000001$/,
+      ],
+    ];
+    await expectStreamBodiesRefused(t, app, alice.token, untouched, cases);
+    t.same((await call(app, alice.token, 'GET', `/v1/streams/${untouched}`)).json().abr, { enabled: false, ladder: null }, 'unchanged');
+  });
+
+  t.test('the default ladder fits the default bounds', async (t) => {
+    const created = await call(app, alice.token, 'POST', '/v1/streams', { name: 'Default', abr: { enabled: true, ladder: DEFAULT_LADDER } });
+    t.equal(created.statusCode, 201);
+    t.same(created.json().abr.ladder, DEFAULT_LADDER);
+  });
+
+  t.test("an operator's own bounds: 4 rungs up to 2160p at 12000 kb/s", async (t) => {
+    const { app: roomy } = await buildTestApp(t, redis.url, {
+      abrLadderBounds: { maxRenditions: 4, maxHeight: 2160, maxBitrateBps: 12_000_000 },
+    });
+    const bob = await createUser(roomy, 'bob');
+    const { id } = await createStream(roomy, bob.token);
+    const atBounds = [
+      { height: 2160, bitrate_bps: 12_000_000 },
+      { height: 1080, bitrate_bps: 6_000_000 },
+      { height: 720, bitrate_bps: 2_500_000 },
+      { height: 360, bitrate_bps: 600_000 },
+    ];
+    const accepted = await call(roomy, bob.token, 'PUT', `/v1/streams/${id}`, { name: 'Roomy', abr: { ladder: atBounds } });
+    t.equal(accepted.statusCode, 200);
+    t.same(accepted.json().abr.ladder, atBounds);
+    await expectStreamBodiesRefused(t, roomy, bob.token, id, [
+      [{ name: 'x', abr: { ladder: [{ height: 2160, bitrate_bps: 12_000_001 }] } }, /^body\.abr\.ladder\.0\.bitrate_bps must be at most 12000000 \(ABR_MAX_BITRATE_KBPS=12000\); got 12000001$/],
+    ]);
+    t.same((await call(roomy, bob.token, 'GET', `/v1/streams/${id}`)).json().abr.ladder, atBounds, 'unchanged by the refused PUT');
   });
 });

@@ -7,6 +7,7 @@ import {
 } from '../../../../playback-token/src/allowed-origins.js';
 import { AbrLadder, DEFAULT_ABR_LADDER, duplicateHeight } from '../../../../internal-api/src/abr-contract.js';
 import { RecordingModeField, RecordingTimeoutSeconds } from '../../../../internal-api/src/recording-contract.js';
+import { checkLadderBounds, type AbrLadderBounds } from '../../abr-ladder-bounds.js';
 import { ADMIN_USER_ID } from '../../auth/authenticator.js';
 import { StreamNotFoundError, UnauthorizedError, ValidationError, errorResponses } from '../../errors.js';
 import { STREAM_SECRET_LENGTH } from '../../publish/stream-key.js';
@@ -30,6 +31,8 @@ export interface StreamRoutesOptions {
   platformUrls: Readonly<Record<WellKnownPlatform, string>>;
   /** MAX_STREAMS_PER_USER */
   maxStreamsPerUser: number;
+  /** ABR_MAX_RENDITIONS, ABR_MAX_HEIGHT, ABR_MAX_BITRATE_KBPS */
+  abrLadderBounds: AbrLadderBounds;
 }
 
 /** Seed 000's restream target in a stream: a summary, never the key (full targets: …/restream-targets). */
@@ -75,7 +78,11 @@ const DEFAULT_LADDER_TEXT = DEFAULT_ABR_LADDER.map((rung) => `${rung.height}p ${
 /** Issue 13's adaptive bitrate setting. */
 const Abr = Type.Object({
   enabled: Type.Boolean({ description: 'Transcode each session into the ladder beside the source; index.m3u8 becomes a multivariant playlist' }),
-  ladder: Type.Union([AbrLadder, Type.Null()], { description: `null: the default ladder (${DEFAULT_LADDER_TEXT})` }),
+  ladder: Type.Union([AbrLadder, Type.Null()], {
+    description:
+      `null: the default ladder (${DEFAULT_LADDER_TEXT}); a ladder of its own is bounded by the operator's ` +
+      'ABR_MAX_RENDITIONS, ABR_MAX_HEIGHT and ABR_MAX_BITRATE_KBPS (per rendition): past them, 400 naming the field and the bound',
+  }),
 });
 
 const AbrChanges = Type.Object(
@@ -88,10 +95,12 @@ const AbrChanges = Type.Object(
   },
 );
 
-/** 400 naming a height the ladder lists twice. */
-function checkAbr(abr: Partial<AbrSettings> | undefined): Partial<AbrSettings> | undefined {
-  const height = abr?.ladder ? duplicateHeight(abr.ladder) : undefined;
+/** 400 naming a height the ladder lists twice, or the part of it past the operator's bounds. */
+function checkAbr(abr: Partial<AbrSettings> | undefined, bounds: AbrLadderBounds): Partial<AbrSettings> | undefined {
+  if (!abr?.ladder) return abr;
+  const height = duplicateHeight(abr.ladder);
   if (height !== undefined) throw new ValidationError('body.abr.ladder', 'must list each height once', { got: height });
+  checkLadderBounds(abr.ladder, bounds);
   return abr;
 }
 
@@ -139,7 +148,7 @@ function checkAllowedOrigins(patterns: readonly string[]): string[] {
 
 /** The caller's streams (seed 000): nobody sees, changes or learns of another user's stream. */
 export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = async (app, options) => {
-  const { streams, targets, fallbackFiles, routes, platformUrls, maxStreamsPerUser } = options;
+  const { streams, targets, fallbackFiles, routes, platformUrls, maxStreamsPerUser, abrLadderBounds } = options;
 
   const toBody = (stream: Stream, restreamTargets: readonly RestreamTarget[]) => ({
     id: stream.id,
@@ -198,7 +207,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
       const stream = await streams.create(userId, name, secrets, userId !== ADMIN_USER_ID, limitFor(userId, maxStreamsPerUser), playback, {
         ...DEFAULT_RECORDING,
         ...recording,
-      }, { ...DEFAULT_ABR, ...checkAbr(abr) });
+      }, { ...DEFAULT_ABR, ...checkAbr(abr, abrLadderBounds) });
       // The user was deleted while this request was under way: its token is no longer valid.
       if (!stream) throw new UnauthorizedError('invalid');
       return reply.code(201).send(toBody(stream, []));
@@ -235,7 +244,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
         requireSignedUrls,
         allowedOrigins: allowedOrigins === undefined ? undefined : checkAllowedOrigins(allowedOrigins),
         recording,
-        abr: checkAbr(abr),
+        abr: checkAbr(abr, abrLadderBounds),
       });
       if (!stream) throw new StreamNotFoundError(request.params.id);
       return oneWithTargets(stream);

@@ -25,6 +25,7 @@ import { streamKeyRoutes } from './stream-keys.js';
 import { streamPlaybackRoutes } from './stream-playback.js';
 import { streamViewRoutes } from './stream-views.js';
 import { streamRoutes } from './streams.js';
+import type { AbrLadderBounds } from '../../abr-ladder-bounds.js';
 import { tokenRoutes } from './tokens.js';
 import { userRoutes } from './users.js';
 import { videoRoutes } from './videos.js';
@@ -46,8 +47,8 @@ export interface V1RoutesOptions {
   playbackSigningKey: string | undefined;
   /** Clock of playback tokens' `iat` and `exp`. */
   now: () => number;
-  /** MAX_STREAMS_PER_USER and MAX_TOKENS_PER_USER */
-  limits: { maxStreamsPerUser: number; maxTokensPerUser: number };
+  /** MAX_STREAMS_PER_USER, MAX_TOKENS_PER_USER and the ABR_MAX_* bounds on a stream's ladder */
+  limits: { maxStreamsPerUser: number; maxTokensPerUser: number; abrLadderBounds: AbrLadderBounds };
   restream: {
     targets: RestreamTargetStore;
     statuses: RestreamStatusStore;
@@ -81,6 +82,7 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, 
     fallbackFiles: fallback.files,
     platformUrls: restream.platformUrls,
     maxStreamsPerUser: options.limits.maxStreamsPerUser,
+    abrLadderBounds: options.limits.abrLadderBounds,
   });
   await app.register(streamKeyRoutes, { streams });
   await app.register(streamPlaybackRoutes, {
