@@ -61,7 +61,12 @@ function refusedUpgrade(url: string): Promise<{ status: number; body: { error: {
 t.test('a WebM over the WebSocket goes live, plays through the edge, and ends with the page', async (t) => {
   const { id, key, token } = await newStream();
   t.match(key, new RegExp(`^publish_${id}_`), 'the websocket key is the stream key');
-  const publisher = publishWebmOverWebSocket(ingestUrl(key));
+  const ingests = (await api(token, 'GET', '/v1/ingests?protocol=websocket')).json.ingests as Array<{ url_template: string }>;
+  const originPort = new URL(platform.originUrl).port;
+  t.same(ingests.map((ingest) => ingest.url_template), [`ws://localhost:${originPort}/ingest/ws?stream_key={stream_key}`], 'the origin lists its WebSocket URL');
+  // The template's own URL (localhost may name ::1 first; the origin listens on 127.0.0.1).
+  const url = ingests[0]!.url_template.replace('{stream_key}', encodeURIComponent(key)).replace('localhost', '127.0.0.1');
+  const publisher = publishWebmOverWebSocket(url);
   t.teardown(() => publisher.stop());
 
   const segments = await waitFor('the edge to serve the stream', async () => {

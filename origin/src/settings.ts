@@ -18,7 +18,7 @@ import { readFallbackSettings, type FallbackSettings } from './fallback/fallback
 import { readHlsSettings, type HlsSettings } from './hls/hls-settings.js';
 import { readLowLatencySettings, type LowLatencySettings } from './llhls/llhls-settings.js';
 import { readRtmpIngestLimits, type RtmpIngestLimits } from './ingest/rtmp-ingest-settings.js';
-import { readWebSocketIngestLimits, type WebSocketIngestLimits } from './ingest/websocket-ingest-settings.js';
+import { readWebSocketIngestLimits, WEBSOCKET_INGEST_PATH, type WebSocketIngestLimits } from './ingest/websocket-ingest-settings.js';
 import { readSegmentSettings, type SegmentSettings } from './packaging/segment-settings.js';
 import { readRecordingStorageSettings, type RecordingStorageSettings } from './recording/recording-settings.js';
 import { readRestreamSettings, type RestreamSettings } from './restream/index.js';
@@ -91,6 +91,7 @@ export interface OriginSettings {
 
 export function readOriginSettings(env: Env = process.env): OriginSettings {
   const rtmpPort = readPort(env, 'RTMP_PORT', 1935);
+  const httpPort = readPort(env, 'ORIGIN_HTTP_PORT', 8080);
   const segments = readSegmentSettings(env);
   return {
     rtmpHost: readString(env, 'RTMP_HOST', '0.0.0.0'),
@@ -98,7 +99,7 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
     rtmpLimits: readRtmpIngestLimits(env),
     webSocketLimits: readWebSocketIngestLimits(env),
     httpHost: readString(env, 'ORIGIN_HTTP_HOST', '0.0.0.0'),
-    httpPort: readPort(env, 'ORIGIN_HTTP_PORT', 8080),
+    httpPort,
     originHost: readOriginHost(env),
     apiUrl: readHttpUrl(env, 'API_URL', 'http://127.0.0.1:9091'),
     internalToken: readInternalToken(env),
@@ -118,6 +119,8 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
       priority: readInteger(env, 'INGEST_PRIORITY', 1, { min: 0 }),
       urlTemplates: {
         rtmp: readString(env, 'INGEST_RTMP_URL', `rtmp://localhost:${rtmpPort}/stream/{stream_key}`),
+        // Browser go-live lands on the HTTP port; behind TLS, the public wss:// URL.
+        websocket: readString(env, 'INGEST_WEBSOCKET_URL', `ws://localhost:${httpPort}${WEBSOCKET_INGEST_PATH}?stream_key={stream_key}`),
       },
     },
     heartbeatMs: readInteger(env, 'INGEST_HEARTBEAT_MS', 1000, { min: 100 }),

@@ -1,5 +1,8 @@
 import { readInteger, type Env } from '../../../service-kit/src/env-settings.js';
 
+/** The path on the origin's HTTP port where browsers publish: `/ingest/ws?stream_key=…`. */
+export const WEBSOCKET_INGEST_PATH = '/ingest/ws';
+
 /** Bounds of the WebSocket ingest (browser go-live): what one publisher may hold of the origin. */
 export interface WebSocketIngestLimits {
   /** WS_INGEST_MAX_MESSAGE_BYTES: largest WebSocket message (one MediaRecorder chunk); more closes with 1009. */

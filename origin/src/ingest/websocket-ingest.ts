@@ -7,10 +7,7 @@ import type { PublishTarget } from './publish-gate.js';
 import type { PublishAuthorizer } from './publish-authorizer.js';
 import type { PublishRefusalCounter } from './publish-refusal.js';
 import { WebSocketPublisher, WS_CLOSE } from './websocket-publisher.js';
-import type { WebSocketIngestLimits } from './websocket-ingest-settings.js';
-
-/** The path on the origin's HTTP port where browsers publish: `/ingest/ws?stream_key=…`. */
-export const WEBSOCKET_INGEST_PATH = '/ingest/ws';
+import { WEBSOCKET_INGEST_PATH, type WebSocketIngestLimits } from './websocket-ingest-settings.js';
 
 export interface WebSocketIngestOptions {
   authorizer: PublishAuthorizer;
