@@ -4,7 +4,10 @@
  * sending or too-fast page is dropped with a close code it can read, and every dropped or closed
  * publisher ends its publish exactly once.
  */
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
@@ -17,7 +20,7 @@ import type { WebSocketIngestLimits } from '../../src/ingest/websocket-ingest-se
 const LIMITS: WebSocketIngestLimits = { maxMessageBytes: 64 * 1024, maxBytesPerSecond: 64 * 1024, idleTimeoutMs: 300, maxPendingBytes: 1024 * 1024 };
 const ALLOWED: PublishDecision = { allowed: true, streamName: 'abcd1234', keyGeneration: 1 };
 
-async function startIngest(t: Test, decision: PublishDecision, limits = LIMITS) {
+async function startIngest(t: Test, decision: PublishDecision, limits = LIMITS, ffmpegPath = 'ffmpeg') {
   const ended: string[] = [];
   const target: PublishTarget = {
     open: (grant) => ({ sink: () => undefined, end: () => ended.push(grant.streamName) }),
@@ -27,7 +30,7 @@ async function startIngest(t: Test, decision: PublishDecision, limits = LIMITS) 
     authorizer: { authorize: async (request) => (asked.push(request.name), decision) },
     target,
     limits,
-    ffmpegPath: 'ffmpeg',
+    ffmpegPath,
     logger: pino({ level: 'silent' }),
   });
   const server: Server = createServer((_request, response) => response.end());
@@ -119,5 +122,25 @@ t.test('the page closing ends the publish', async (t) => {
   page.socket.close(1000, 'bye');
   t.equal((await page.closed).code, 1000);
   while (ingest.ended.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  t.same(ingest.ended, ['abcd1234']);
+});
+
+t.test('a transcoder that does not read is not buffered for: the publisher is dropped with 1011', async (t) => {
+  // Stands in for an ffmpeg that has stalled: it never reads its stdin.
+  const folder = await mkdtemp(path.join(os.tmpdir(), 'ws-ingest-'));
+  t.teardown(() => rm(folder, { recursive: true, force: true }));
+  const stalled = path.join(folder, 'stalled-ffmpeg');
+  await writeFile(stalled, '#!/bin/sh\nexec sleep 600\n');
+  await chmod(stalled, 0o755);
+  const limits = { ...LIMITS, idleTimeoutMs: 60_000, maxBytesPerSecond: 64 * 1024 * 1024, maxPendingBytes: 256 * 1024 };
+  const ingest = await startIngest(t, ALLOWED, limits, stalled);
+  const page = connect(ingest.url());
+  await page.status;
+  // Far more than the pipe and the bound hold together; sent until the server closes.
+  for (let i = 0; i < 64 && page.socket.readyState === WebSocket.OPEN; i += 1) {
+    page.socket.send(Buffer.alloc(32 * 1024));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  t.same(await page.closed, { code: 1011, reason: 'the transcoder cannot keep up' });
   t.same(ingest.ended, ['abcd1234']);
 });
