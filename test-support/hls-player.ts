@@ -15,7 +15,7 @@ const PAGE = `<!doctype html>
 <script src="/hls.js"></script>
 <script>${VIDEO_WATCH_SCRIPT}</script>
 <script>
-  window.watch = { playingAt: null, stalls: [], errors: [], parts: 0, segments: 0, partUrls: [], log: [] };
+  window.watch = { playingAt: null, stalls: [], errors: [], parts: 0, segments: 0, partUrls: [], head: [], log: [] };
   window.startPlayer = (src, config) => {
     const video = document.getElementById('video');
     const watch = window.watch;
@@ -25,10 +25,16 @@ const PAGE = `<!doctype html>
     hls.on(Hls.Events.ERROR, (_event, data) => {
       watch.errors.push({ type: data.type, details: data.details, fatal: data.fatal, url: data.frag?.url ?? data.url ?? null });
     });
-    // What hls.js asked for and got, for a failure message: the last entries only, bounded.
+    // What hls.js asked for and got, for a failure message, bounded: the first entries (how it
+    // joined) and the last ones, each with the wall clock (seconds since the page loaded) and
+    // the playhead.
     const note = (text) => {
-      watch.log.push(video.currentTime.toFixed(3) + ' ' + text);
-      if (watch.log.length > 400) watch.log.shift();
+      const entry = (performance.now() / 1000).toFixed(3) + ' @' + video.currentTime.toFixed(3) + ' ' + text;
+      if (watch.head.length < 150) watch.head.push(entry);
+      else {
+        watch.log.push(entry);
+        if (watch.log.length > 300) watch.log.shift();
+      }
     };
     const name = (data) => {
       const piece = data.part ?? data.frag;
@@ -110,7 +116,11 @@ export async function openHlsPlayer(browser: Browser, src: string, config: Recor
   return {
     page,
     snapshot: () => page.evaluate(() => (globalThis as unknown as { playerSnapshot(): PlayerSnapshot }).playerSnapshot()),
-    eventLog: () => page.evaluate(() => (globalThis as unknown as { watch: { log: string[] } }).watch.log.slice()),
+    eventLog: () =>
+      page.evaluate(() => {
+        const { head, log } = (globalThis as unknown as { watch: { head: string[]; log: string[] } }).watch;
+        return [...head, ...(log.length > 0 ? ['…', ...log] : [])];
+      }),
     close,
   };
 }
