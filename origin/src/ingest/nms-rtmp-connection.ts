@@ -18,11 +18,11 @@
  * - answers a client does not read: NMS writes without looking at backpressure.
  * A breach closes the connection: what the client sent is garbage or an attack, not an encoder.
  */
-import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type net from 'node:net';
 import type { ChunkStateBudget } from './chunk-state-budget.js';
 import type { FlvTagSink } from './flv-tag-source.js';
+import { newPublishSessionId } from './publish-session-id.js';
 
 const require = createRequire(import.meta.url);
 
@@ -149,7 +149,7 @@ class RtmpRejection extends Error {}
 
 /** Serves one RTMP connection (plain or TLS) until it closes; reading starts at once. */
 export function serveRtmpConnection(socket: net.Socket, options: RtmpConnectionOptions): RtmpConnection {
-  const id = randomBytes(9).toString('base64url');
+  const id = newPublishSessionId();
   const { bounds } = options;
   const rtmp = newNmsRtmp();
   let held = 0;

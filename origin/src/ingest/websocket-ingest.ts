@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
@@ -8,6 +7,7 @@ import type { PublishAuthorizer } from './publish-authorizer.js';
 import type { PublishRefusalCounter } from './publish-refusal.js';
 import { WebSocketPublisher, WS_CLOSE } from './websocket-publisher.js';
 import { WEBSOCKET_INGEST_PATH, type WebSocketIngestLimits } from './websocket-ingest-settings.js';
+import { newPublishSessionId } from './publish-session-id.js';
 
 export interface WebSocketIngestOptions {
   authorizer: PublishAuthorizer;
@@ -68,7 +68,7 @@ export class WebSocketIngest {
       refusals?.publishRefused('shutting_down');
       return refuseUpgrade(socket, 503, 'LIVE_ERR_UNAVAILABLE', 'this origin takes no new publishers');
     }
-    const id = randomBytes(9).toString('base64url');
+    const id = newPublishSessionId();
     const remoteAddress = request.socket.remoteAddress ?? '';
     const log = logger.child({ session: id, protocol: 'websocket', addr: remoteAddress });
     const decision = await this.options.authorizer.authorize({ app: 'stream', name: key, addr: remoteAddress, sessionId: id });
