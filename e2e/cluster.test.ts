@@ -6,18 +6,19 @@
  * (SIGTERM) gets no new publishers while its live one goes on, then leaves the cluster running; a
  * killed API instance leaves the other serving; Ctrl-C removes every namespace. Needs root (ip netns), as CI runs.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { withScrapeInterval } from '../prometheus-config/src/scrape-config.js';
-import type { Publisher } from '../test-support/ffmpeg.js';
+import { testAsset, type Publisher } from '../test-support/ffmpeg.js';
 import { newestSegment } from '../test-support/newest-segment.js';
 import { startPrometheus } from '../test-support/prometheus-server.js';
 import { curlTrusting } from '../test-support/tls-front.js';
 import { waitFor } from '../test-support/wait-for.js';
 import {
+  curlFromPublic,
   haproxyState,
   namespaces,
   originOf,
@@ -26,6 +27,8 @@ import {
   startCluster,
   status,
   CLUSTER_ADMIN_TOKEN,
+  CLUSTER_CLIP,
+  ORIGIN_REQUEST_HEADERS,
   type OriginName,
 } from '../test-support/cluster.js';
 
@@ -48,7 +51,7 @@ t.test('npm run start:cluster: two origins behind HAProxy, either edge plays, a 
   });
 
   if (!t.ok(await cluster.up(), 'it came up')) t.comment(cluster.output().slice(-3000));
-  t.same(namespaces(NAME).sort(), ['api-1', 'api-2', 'edge-1', 'edge-2', 'lb', 'origin-1', 'origin-2', 'redis'].map((host) => `${NAME}-${host}`), 'one namespace per host');
+  t.same(namespaces(NAME).sort(), ['api-1', 'api-2', 'edge-1', 'edge-2', 'lb', 'origin-1', 'origin-2', 'public', 'redis'].map((host) => `${NAME}-${host}`), 'one namespace per host, and the internet');
 
   // leastconn: the second publisher goes to the origin without one.
   publishers.push(publish('first-one'));
@@ -130,14 +133,48 @@ t.test('npm run start:cluster: two origins behind HAProxy, either edge plays, a 
   const headers = await curlTrusting(path.join(runDir, 'tls', 'local.pem'), ['-f', '-o', '/dev/null', '-D', '-', `https://${cluster.haproxy}:8443/fourth-one/index.m3u8`]);
   t.match(headers, /^HTTP\/2 200/, 'the stream plays through HAProxy over HTTPS (its certificate names its address)');
   t.match(headers, /^strict-transport-security: max-age=\d+/im, 'with Strict-Transport-Security');
+
+  // From the internet (the public namespace) only HAProxy's public ports answer: a streamer goes
+  // live over RTMPS and a viewer plays over HTTPS at its public address; no origin, edge, API
+  // instance or Redis is reachable, even with the edges' secret, nor HAProxy's internal frontends.
+  const certPem = path.join(runDir, 'tls', 'local.pem');
+  const streamer = spawn('ip', ['netns', 'exec', cluster.publicNamespace, 'ffmpeg', '-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1',
+    '-i', testAsset(CLUSTER_CLIP), '-c', 'copy', '-tls_verify', '1', '-ca_file', certPem, '-f', 'flv', `rtmps://${cluster.haproxyPublic}:1936/stream/fifth-one`], { stdio: 'ignore' });
+  const streamerExited = new Promise((resolve) => streamer.once('exit', resolve));
+  t.teardown(() => {
+    streamer.kill('SIGINT');
+    return streamerExited;
+  });
+  const publicPlaylist = `https://${cluster.haproxyPublic}:8443/fifth-one/index.m3u8`;
+  const played = await waitFor('fifth-one, published from the internet, to play there', async () => {
+    const answer = await curlFromPublic(cluster, ['--cacert', certPem, publicPlaylist]);
+    return answer.status === 200 ? answer : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 500 });
+  t.equal(played.status, 200, 'from the internet: RTMPS in and HTTPS out at HAProxy\'s public address (the certificate names it)');
+  t.equal((await curlFromPublic(cluster, [`http://${cluster.haproxyPublic}:9090/health`])).status, 200, 'and the public API');
+  const fifthHolder = await originOf(cluster, 'fifth-one');
+  const secret = Object.entries(ORIGIN_REQUEST_HEADERS).map(([name, value]) => ['-H', `${name}: ${value}`]).flat();
+  const privateOnes: Array<[string, string[]]> = [
+    ['an origin (with the edges\' secret)', [...secret, `http://${cluster.originAddress(fifthHolder!)}:8080/fifth-one/index.m3u8`]],
+    ['an edge', [`${cluster.edgeUrl('edge-1')}/fifth-one/index.m3u8`]],
+    ['an API instance\'s internal listener', [`http://${NET}.11:9091/health`]],
+    ['Redis', [`http://${NET}.10:6379/`]],
+    ['HAProxy\'s internal API frontend', [`http://${cluster.haproxyPublic}:9091/health`]],
+    ['HAProxy\'s stats page', [`http://${cluster.haproxyPublic}:8404/stats`]],
+  ];
+  for (const [what, args] of privateOnes) {
+    const answer = await curlFromPublic(cluster, args);
+    // 7: refused or no route; 28: no answer to the connection attempt. Anything else means it connected.
+    t.ok(answer.status === 0 && [7, 28].includes(answer.exitCode), `${what}: not reachable from the internet (curl exit ${answer.exitCode})`);
+  }
   t.equal(cluster.child.exitCode, null, 'the cluster goes on');
 
   // Ctrl-C: everything stops, nothing is left behind.
   cluster.interrupt();
   t.equal(await cluster.exited, 0, 'Ctrl-C stops the cluster cleanly');
-  t.match(cluster.output(), /stopped \(namespaces and bridge removed\)/, 'it says so');
+  t.match(cluster.output(), /stopped \(namespaces and bridges removed\)/, 'it says so');
   t.same(namespaces(NAME), [], 'no namespace left');
-  t.throws(() => execFileSync('ip', ['link', 'show', `${NAME}0`], { stdio: 'ignore' }), 'no bridge left');
+  for (const bridge of [`${NAME}0`, `${NAME}p`]) t.throws(() => execFileSync('ip', ['link', 'show', bridge], { stdio: 'ignore' }), `no bridge ${bridge} left`);
   const logs = await readdir(path.join(runDir, 'logs'));
   const text = (await Promise.all(logs.map((file) => readFile(path.join(runDir, 'logs', file), 'utf8')))).join('\n');
   t.notMatch(text, new RegExp(CLUSTER_ADMIN_TOKEN), 'no secret in any log');

@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # Brings the scaled-out platform up on this machine, one network namespace per host, each with its
-# own address on a bridge: HAProxy in front (deploy/haproxy/haproxy.cfg), two API instances, two
-# origins each with its discovery sidecar, two edges and Redis with AOF. A service that dies is
-# reported and the rest runs on; Ctrl-C stops everything and removes the namespaces and the bridge. Needs root (ip netns); HAProxy comes from the distribution.
-# Settings: CLUSTER_NET (the /24's first three numbers, default 10.77.0), CLUSTER_NAME (prefix of
-# the namespaces and the bridge, default lsc), CLUSTER_RUN_DIR (logs, HLS and Redis data, default
+# own address on a private bridge: HAProxy in front (deploy/haproxy/haproxy.cfg), two API instances,
+# two origins each with its discovery sidecar, two edges and Redis with AOF. A service that dies is
+# reported and the rest runs on; Ctrl-C stops everything and removes the namespaces and the bridges.
+# Needs root (ip netns); HAProxy comes from the distribution.
+# Two networks, as in a data centre: the private one (every host, and this machine as the
+# operators' side, at .1) and the public one, where namespace <name>-public stands for the
+# internet: it reaches HAProxy's public ports (RTMP(S), HTTP(S) to the edges, the public API) on
+# HAProxy's public address and nothing else; HAProxy does not route, so no origin, edge, API or
+# Redis is reachable from there, and HAProxy's internal API frontend and stats page listen on its
+# private address only.
+# Settings: CLUSTER_NET (the private /24's first three numbers, default 10.77.0),
+# CLUSTER_PUBLIC_NET (the public /24's, default CLUSTER_NET's third number plus 100: 10.77.100),
+# CLUSTER_NAME (prefix of the namespaces and the bridges, default lsc), CLUSTER_RUN_DIR (logs, HLS and Redis data, default
 # .run/cluster), SKIP_DEPS=1 (the build is there: the tests use it), DEMO_STREAM=0 (none),
 # ALLOW_PRIVATE_TARGETS=true (restream targets on private addresses, e.g. a lab RTMP server).
 set -euo pipefail
@@ -19,8 +27,11 @@ fi
 [ "${SKIP_DEPS:-0}" = "1" ] || bash scripts/ensure-deps.sh --cluster
 
 net="${CLUSTER_NET:-10.77.0}"
+public_net="${CLUSTER_PUBLIC_NET:-${net%.*}.$(( ${net##*.} + 100 ))}"
 prefix="${CLUSTER_NAME:-lsc}"
 bridge="${prefix}0"
+public_bridge="${prefix}p"
+public_ns="${prefix}-public"
 # One host per service: name and last address number. Discovery runs on its origin's host.
 hosts=(lb:2 redis:10 api-1:11 api-2:12 origin-1:21 origin-2:22 edge-1:31 edge-2:32)
 addr() {
@@ -32,6 +43,8 @@ addr() {
   exit 1
 }
 lb="$(addr lb)"
+# HAProxy's public address; the internet's host (namespace $public_ns) is .10.
+lb_public="$public_net.2"
 
 run_dir="${CLUSTER_RUN_DIR:-$repo_root/.run/cluster}"
 log_dir="$run_dir/logs"
@@ -44,24 +57,26 @@ run_dir="$secrets_dir" export_run_secrets
 # HAProxy's address made once beside the cluster's other files.
 if [ -z "${TLS_CERT_PEM:-}" ]; then
   TLS_CERT_PEM="$run_dir/tls/local.pem"
-  bash scripts/make-tls-cert.sh "$TLS_CERT_PEM" "$lb"
+  bash scripts/make-tls-cert.sh "$TLS_CERT_PEM" "$lb" "$lb_public"
 fi
 
-# Removes this cluster's namespaces (and whatever still runs in them) and its bridge.
+# Removes this cluster's namespaces (and whatever still runs in them) and its bridges.
 remove_network() {
-  local host ns pid
-  for host in "${hosts[@]}"; do
-    ns="${prefix}-${host%%:*}"
+  local host ns pid link
+  for ns in "${hosts[@]/#/${prefix}-}" "$public_ns"; do
+    ns="${ns%%:*}"
     if ip netns list | grep -qw "^$ns"; then
       for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
       ip netns del "$ns"
     fi
   done
-  if ip link show "$bridge" >/dev/null 2>&1; then ip link del "$bridge"; fi
+  for link in "$bridge" "$public_bridge"; do
+    if ip link show "$link" >/dev/null 2>&1; then ip link del "$link"; fi
+  done
 }
 
 after_stop() { remove_network; }
-stopped_note=" (namespaces and bridge removed)"
+stopped_note=" (namespaces and bridges removed)"
 
 # Left over by a run that was killed: start clean.
 remove_network
@@ -82,6 +97,24 @@ for host in "${hosts[@]}"; do
   ip -n "$ns" link set eth0 up
   ip -n "$ns" route add default via "$net.1"
 done
+
+echo "==> public network: bridge $public_bridge ($public_net.0/24): HAProxy at $lb_public, the internet ($public_ns) at $public_net.10"
+ip link add "$public_bridge" type bridge
+ip link set "$public_bridge" up
+ip link add "${prefix}-p2" type veth peer name eth1 netns "${prefix}-lb"
+ip link set "${prefix}-p2" master "$public_bridge" up
+ip -n "${prefix}-lb" addr add "$lb_public/24" dev eth1
+ip -n "${prefix}-lb" link set eth1 up
+ip netns add "$public_ns"
+ip link add "${prefix}-p10" type veth peer name eth0 netns "$public_ns"
+ip link set "${prefix}-p10" master "$public_bridge" up
+ip -n "$public_ns" link set lo up
+ip -n "$public_ns" addr add "$public_net.10/24" dev eth0
+ip -n "$public_ns" link set eth0 up
+# Everything through HAProxy's host, as the internet would send it: it delivers to its own ports
+# and forwards nothing (a fresh namespace does not forward; said here so that nobody turns it on).
+ip -n "$public_ns" route add default via "$lb_public"
+ip netns exec "${prefix}-lb" sysctl -qw net.ipv4.ip_forward=0
 
 # Starts "$@" on host $1 as service $2 (its log: $log_dir/$2.log).
 start_on() {
@@ -104,7 +137,7 @@ api_url="http://$lb:9091"
 common=(env INTERNAL_TOKEN="$INTERNAL_TOKEN" PLAYBACK_SIGNING_KEY="$PLAYBACK_SIGNING_KEY" ORIGIN_SECRET="$ORIGIN_SECRET"
   ALLOW_PRIVATE_TARGETS="${ALLOW_PRIVATE_TARGETS:-false}")
 
-start_on lb haproxy env ORIGIN_1="$(addr origin-1)" ORIGIN_2="$(addr origin-2)" EDGE_1="$(addr edge-1)" \
+start_on lb haproxy env PRIVATE_ADDRESS="$lb" ORIGIN_1="$(addr origin-1)" ORIGIN_2="$(addr origin-2)" EDGE_1="$(addr edge-1)" \
   EDGE_2="$(addr edge-2)" API_1="$(addr api-1)" API_2="$(addr api-2)" TLS_CERT_PEM="$TLS_CERT_PEM" \
   haproxy -db -f deploy/haproxy/haproxy.cfg
 stop_signal[${pids[${#pids[@]}-1]}]=TERM
@@ -167,7 +200,10 @@ fi
 
 cat <<BANNER
 
-  livestack cluster is up (HAProxy at $lb; every host on bridge $bridge, $net.0/24)
+  livestack cluster is up (HAProxy at $lb; every host on private bridge $bridge, $net.0/24)
+  Public:     HAProxy's public address $lb_public (bridge $public_bridge); the internet is namespace
+              $public_ns, which reaches only HAProxy's public ports there, e.g.
+              ip netns exec $public_ns curl --cacert $TLS_CERT_PEM https://$lb_public:8443/<stream>/index.m3u8
   ---------------------------------------------------------------
 ${demo:-  (no demo stream: see ${log_dir}/demo.log)}
   Open name:  stream key golive also publishes, to https://$lb:8443/golive/index.m3u8

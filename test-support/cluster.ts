@@ -4,7 +4,7 @@
  * alone), and what they ask of it: which origin holds a stream, a service's process, HAProxy's
  * view of a server. Needs root (ip netns), as CI runs.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ORIGIN_SECRET_HEADER } from '../service-kit/src/origin-secret.js';
@@ -28,10 +28,14 @@ export const ORIGIN_REQUEST_HEADERS: Readonly<Record<string, string>> = { [ORIGI
 export const CLUSTER_CLIP = 'h264-aac.flv';
 
 export interface Cluster {
-  /** The hosts' /24, e.g. 10.78.0 (the host itself is .1, on the bridge). */
+  /** The hosts' private /24, e.g. 10.78.0 (the host itself is .1, on the bridge, as the operators' side). */
   net: string;
   name: string;
   haproxy: string;
+  /** HAProxy's address on the public network, the only one the internet (namespace `<name>-public`) reaches. */
+  haproxyPublic: string;
+  /** The namespace standing for the internet. */
+  publicNamespace: string;
   /** RTMP through HAProxy. */
   rtmpUrl: string;
   /** The public API through HAProxy. */
@@ -76,11 +80,16 @@ export function startCluster(net: string, name: string, runDir: string, env: Rec
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const haproxy = `${net}.2`;
+  // cluster.sh's default public network: the private one's third number plus 100.
+  const [a, b, c] = net.split('.');
+  const haproxyPublic = `${a}.${b}.${Number(c) + 100}.2`;
   const edgeUrl = (edge: EdgeName) => `http://${net}.${edge === 'edge-1' ? 31 : 32}:8081`;
   return {
     net,
     name,
     haproxy,
+    haproxyPublic,
+    publicNamespace: `${name}-public`,
     rtmpUrl: `rtmp://${haproxy}:1935/stream`,
     apiUrl: `http://${haproxy}:9090`,
     edges: [...EDGE_NAMES.map(edgeUrl), `http://${haproxy}:8081`],
@@ -115,6 +124,24 @@ export async function status(url: string, { timeoutMs = 10_000, headers = {} }: 
   const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers }).catch(() => undefined);
   await response?.body?.cancel();
   return response?.status ?? 0;
+}
+
+/**
+ * What curl gets from the internet's side (the cluster's public namespace): its exit code (0, or
+ * 7 refused / 28 timed out, …) and the HTTP status it read (0 when none).
+ */
+export function curlFromPublic(cluster: Cluster, args: string[]): Promise<{ exitCode: number; status: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      'ip',
+      ['netns', 'exec', cluster.publicNamespace, 'curl', '-sS', '--connect-timeout', '5', '--max-time', '20', '-o', '/dev/null', '-D', '-', '-w', '%{http_code}', ...args],
+      { encoding: 'latin1' },
+      (error, stdout, stderr) => {
+        const exitCode = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ exitCode, status: Number(stdout.slice(-3)) || 0, output: `${stdout}${stderr}` });
+      },
+    );
+  });
 }
 
 /** The origin that packages `stream` (its own HTTP serves the playlist). */
