@@ -2,6 +2,7 @@
  * FLV as a byte stream, read as it arrives (ffmpeg's output pipes): chunks in, tags out. Holds at
  * most one tag's worth of bytes (FLV's DataSize is 24 bits: under 16 MiB). No I/O.
  */
+import { concatBytes } from '../media/byte-arrays.js';
 import type { FlvTag } from '../media/flv-tag.js';
 import { MediaFormatError } from '../media/media-format-error.js';
 
@@ -15,7 +16,7 @@ export class FlvStreamReader {
 
   /** Every complete audio, video and script tag in the bytes so far; bodies are copies. */
   push(chunk: Uint8Array): FlvTag[] {
-    this.pending = this.pending.byteLength === 0 ? chunk : concat(this.pending, chunk);
+    this.pending = this.pending.byteLength === 0 ? chunk : concatBytes(this.pending, chunk);
     const tags: FlvTag[] = [];
     let offset = 0;
     const data = this.pending;
@@ -46,12 +47,6 @@ export class FlvStreamReader {
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a);
-  out.set(b, a.byteLength);
-  return out;
-}
 
 function readU24(data: Uint8Array, offset: number): number {
   return (data[offset]! << 16) | (data[offset + 1]! << 8) | data[offset + 2]!;

@@ -11,14 +11,15 @@ export interface AacConfig {
   objectType: number;
   /** Object type of the core AAC stream, the one ADTS carries (1 to 4). */
   coreObjectType: number;
-  /** Index into SAMPLE_RATES of the core stream. */
+  /** Index into AAC_SAMPLE_RATES of the core stream. */
   samplingFrequencyIndex: number;
   /** Core sample rate: every raw AAC frame holds 1024 samples at this rate. */
   sampleRate: number;
   channelConfig: number;
 }
 
-const SAMPLE_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+/** By sampling_frequency_index (ISO/IEC 14496-3 1.6.3.4); 13 and 14 are reserved, 15 explicit. */
+export const AAC_SAMPLE_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 
 export const AAC_SAMPLES_PER_FRAME = 1024;
 
@@ -43,7 +44,7 @@ export function parseAacConfig(data: Uint8Array): AacConfig {
   if (objectType < 1 || objectType > 4) {
     throw new MediaFormatError(`AAC object type ${objectType} cannot be carried in ADTS (needs 1 to 4)`);
   }
-  const sampleRate = SAMPLE_RATES[samplingFrequencyIndex];
+  const sampleRate = AAC_SAMPLE_RATES[samplingFrequencyIndex];
   if (sampleRate === undefined) {
     throw new MediaFormatError(`AAC sampling frequency index ${samplingFrequencyIndex} cannot be carried in ADTS`);
   }
@@ -51,6 +52,16 @@ export function parseAacConfig(data: Uint8Array): AacConfig {
     throw new MediaFormatError(`AAC channel configuration ${channelConfig} cannot be carried in ADTS (needs 1 to 7)`);
   }
   return { objectType: signalledType, coreObjectType: objectType, samplingFrequencyIndex, sampleRate, channelConfig };
+}
+
+/**
+ * The two-byte AudioSpecificConfig an RTMP encoder sends for AAC with this object type (1 to
+ * 30), sampling frequency index and channel configuration, e.g. from an ADTS header.
+ */
+export function writeAacConfig(objectType: number, samplingFrequencyIndex: number, channelConfig: number): Uint8Array {
+  // audioObjectType (5 bits), samplingFrequencyIndex (4), channelConfiguration (4), GASpecificConfig's three 0 bits.
+  const bits = (objectType << 11) | (samplingFrequencyIndex << 7) | (channelConfig << 3);
+  return new Uint8Array([bits >> 8, bits & 0xff]);
 }
 
 /** audioObjectType (5 bits), escaped to 32 + 6 bits when it reads 31. */

@@ -6,10 +6,11 @@
  */
 import { MediaFormatError } from './media-format-error.js';
 
-const NAL_TYPE_IDR = 5;
-const NAL_TYPE_SPS = 7;
-const NAL_TYPE_PPS = 8;
-const NAL_TYPE_AUD = 9;
+export const NAL_TYPE_IDR = 5;
+export const NAL_TYPE_SPS = 7;
+export const NAL_TYPE_PPS = 8;
+export const NAL_TYPE_AUD = 9;
+export const NAL_TYPE_FILLER = 12;
 
 const START_CODE = new Uint8Array([0, 0, 0, 1]);
 /** AUD: start code, NAL header type 9, primary_pic_type 7 (any slice type) + stop bit. */

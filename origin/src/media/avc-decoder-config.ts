@@ -64,3 +64,39 @@ export function avcCodecString(config: AvcDecoderConfig): string {
 function hex2(value: number): string {
   return value.toString(16).padStart(2, '0');
 }
+
+/**
+ * An AVCDecoderConfigurationRecord for these parameter sets (what an RTMP encoder sends as its
+ * sequence header), with 4-byte NAL lengths. Profile, compatibility and level come from the
+ * first SPS's bytes 1-3. The High-profile extension fields are left out: the SPS carries the
+ * same values and readers (ours, ffmpeg, browsers' MSE) take the record without them.
+ */
+export function writeAvcDecoderConfig(sps: readonly Uint8Array[], pps: readonly Uint8Array[]): Uint8Array {
+  const first = sps[0];
+  if (!first || first.length < 4 || pps.length === 0) throw new MediaFormatError('an AVC decoder configuration needs an SPS and a PPS');
+  let size = 7;
+  for (const unit of [...sps, ...pps]) size += 2 + unit.length;
+  const out = new Uint8Array(size);
+  // configurationVersion 1, AVCProfileIndication, profile_compatibility, AVCLevelIndication.
+  out.set([1, first[1]!, first[2]!, first[3]!]);
+  // reserved (6 bits) all ones, lengthSizeMinusOne (2 bits) = 3.
+  out[4] = 0xff;
+  // reserved (3 bits) all ones, numOfSequenceParameterSets (5 bits).
+  out[5] = 0xe0 | sps.length;
+  let offset = writeParameterSets(out, 6, sps);
+  // numOfPictureParameterSets (8 bits).
+  out[offset] = pps.length;
+  offset = writeParameterSets(out, offset + 1, pps);
+  return out;
+}
+
+function writeParameterSets(out: Uint8Array, offset: number, units: readonly Uint8Array[]): number {
+  for (const unit of units) {
+    // sequence/pictureParameterSetLength (16 bits), then the NAL unit.
+    out[offset] = unit.length >> 8;
+    out[offset + 1] = unit.length & 0xff;
+    out.set(unit, offset + 2);
+    offset += 2 + unit.length;
+  }
+  return offset;
+}

@@ -5,9 +5,9 @@
  */
 
 /** A DTS step back within one track beyond this is a timestamp reset, not jitter. */
-const MAX_BACKWARD_STEP_MS = 500;
+export const MAX_BACKWARD_STEP_MS = 500;
 /** A DTS step forward within one track beyond this is a timestamp jump, not a pause. */
-const MAX_FORWARD_STEP_MS = 10_000;
+export const MAX_FORWARD_STEP_MS = 10_000;
 
 export class RtmpTimeline {
   private lastRaw = Number.NaN;

@@ -3,6 +3,7 @@
  * metadata, map timestamps, queue frames for the connection, and when the backlog passes its
  * bound drop the queue and restart at the next keyframe with the headers sent again.
  */
+import { sameBytes } from '../media/byte-arrays.js';
 import type { FlvTag } from '../ingest/flv-tag-source.js';
 import { classifyTag, publishableMetadata } from './flv-tag-kind.js';
 import { RestreamClock, type Track } from './restream-clock.js';
@@ -215,9 +216,3 @@ export class PushPipeline {
   }
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
-  return true;
-}
