@@ -182,7 +182,7 @@ export function buildApi(options: AppOptions): Api {
   publicApp.register(dashboardRoutes, { root: options.dashboardPath, publicPlaybackUrl: options.publicPlaybackUrl });
   publicApp.register(v1Routes, {
     prefix: '/v1',
-    authenticator: new Authenticator(tokens, options.adminToken),
+    authenticator: new Authenticator(tokens, [options.adminToken, options.previousAdminToken].filter((token): token is string => token !== undefined)),
     users,
     tokens,
     streams,

@@ -1,4 +1,5 @@
 import { createLogger } from '../../service-kit/src/logger.js';
+import { withSecretFiles } from '../../service-kit/src/secret-files.js';
 import { onShutdownSignal } from '../../service-kit/src/shutdown.js';
 import { buildApi } from './app.js';
 import { readApiSettings, type ApiSettings } from './settings.js';
@@ -7,7 +8,7 @@ const logger = createLogger('api');
 
 function loadSettings(): ApiSettings {
   try {
-    return readApiSettings();
+    return readApiSettings(withSecretFiles(process.env));
   } catch (error) {
     logger.fatal({ err: error }, 'invalid settings');
     process.exit(1);

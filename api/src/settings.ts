@@ -61,6 +61,11 @@ export interface ApiSettings {
   recordOpenNames: boolean;
   /** ADMIN_TOKEN: the built-in admin user's API token; unset, no admin token works. */
   adminToken: string | undefined;
+  /**
+   * ADMIN_TOKEN_PREVIOUS: also the admin's token during a rotation (every API instance takes the
+   * new one while the old keeps working; then it is dropped).
+   */
+  previousAdminToken?: string | undefined;
   /** PUBLIC_PLAYBACK_URL: the edge's public base URL, for HLS playlist URLs. */
   publicPlaybackUrl: string;
   /** PUBLIC_SRT_URL: `srt://host:port` to play over SRT; unset, no SRT playlist is advertised. */
@@ -152,9 +157,15 @@ export function readApiSettings(env: Env = process.env): ApiSettings {
     throw new SettingError('API_INTERNAL_PORT', String(internalPort), `a port other than API_PORT (${port})`);
   }
   const adminToken = readAdminToken(env, 'ADMIN_TOKEN');
+  const previousAdminToken = readAdminToken(env, 'ADMIN_TOKEN_PREVIOUS');
+  if (previousAdminToken !== undefined && adminToken === undefined) {
+    throw new SettingError('ADMIN_TOKEN_PREVIOUS', '[redacted]', 'unset while ADMIN_TOKEN is unset (it is the old token during a rotation)');
+  }
   const internalToken = readInternalToken(env);
   // One leaked secret must not open both doors.
-  if (internalToken === adminToken) throw new SettingError('INTERNAL_TOKEN', '[redacted]', 'a secret other than ADMIN_TOKEN');
+  if (internalToken === adminToken || (previousAdminToken !== undefined && internalToken === previousAdminToken)) {
+    throw new SettingError('INTERNAL_TOKEN', '[redacted]', 'a secret other than ADMIN_TOKEN and ADMIN_TOKEN_PREVIOUS');
+  }
   return {
     port,
     host: readString(env, 'API_HOST', '0.0.0.0'),
@@ -168,6 +179,7 @@ export function readApiSettings(env: Env = process.env): ApiSettings {
     allowedStreams: readAllowedStreams(env, 'ALLOWED_STREAMS'),
     recordOpenNames: readBoolean(env, 'RECORD_OPEN_NAMES', false),
     adminToken,
+    ...(previousAdminToken !== undefined ? { previousAdminToken } : {}),
     publicPlaybackUrl: readHttpUrl(env, 'PUBLIC_PLAYBACK_URL', 'http://localhost:8081'),
     publicSrtUrl: readSrtUrl(env, 'PUBLIC_SRT_URL'),
     dashboardPath: path.resolve(readString(env, 'DASHBOARD_PATH', 'dist/dashboard')),

@@ -1,6 +1,9 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../test-support/free-port.js';
 import { TEST_INTERNAL_TOKEN } from '../../test-support/internal-token.js';
@@ -28,6 +31,10 @@ t.test('server.ts listens with its settings and shuts down cleanly on SIGTERM', 
   const [port, internalPort] = await Promise.all([freePort(), freePort()]);
   const adminToken = 'server-test-admin-token';
   const playbackSigningKey = 'server-test-playback-signing-key-0123456789';
+  // The admin token as docker-compose gives it: a file in the secrets volume.
+  const secrets = await mkdtemp(path.join(os.tmpdir(), 'api-secrets-'));
+  t.teardown(() => rm(secrets, { recursive: true, force: true }));
+  await writeFile(path.join(secrets, 'admin-token'), `${adminToken}\n`, { mode: 0o600 });
   const { child, output } = startServer({
     PLAYBACK_SIGNING_KEY: playbackSigningKey,
     API_PORT: String(port),
@@ -37,7 +44,7 @@ t.test('server.ts listens with its settings and shuts down cleanly on SIGTERM', 
     INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
     REDIS_URL: redis.url,
     ALLOWED_STREAMS: 'golive',
-    ADMIN_TOKEN: adminToken,
+    ADMIN_TOKEN_FILE: path.join(secrets, 'admin-token'),
   });
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
@@ -107,4 +114,15 @@ t.test('server.ts refuses to start without INTERNAL_TOKEN', async (t) => {
   const [code] = await once(child, 'exit');
   t.equal(code, 1);
   t.match(output(), /setting INTERNAL_TOKEN=\\"\\" is invalid: expected 32-256/);
+});
+
+t.test('a secret given both as a value and as a file: the API refuses to start and names the file, not the value', async (t) => {
+  const secrets = await mkdtemp(path.join(os.tmpdir(), 'api-secrets-'));
+  t.teardown(() => rm(secrets, { recursive: true, force: true }));
+  await writeFile(path.join(secrets, 'internal-token'), TEST_INTERNAL_TOKEN, { mode: 0o600 });
+  const { child, output } = startServer({ INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, INTERNAL_TOKEN_FILE: path.join(secrets, 'internal-token'), API_PORT: '0', API_INTERNAL_PORT: '0' });
+  const [code] = await once(child, 'exit');
+  t.equal(code, 1, 'exit code 1');
+  t.match(output(), /INTERNAL_TOKEN_FILE=.*internal-token.* is invalid: expected unset while INTERNAL_TOKEN is set/);
+  t.notMatch(output(), TEST_INTERNAL_TOKEN, 'the token itself is not logged');
 });

@@ -218,6 +218,18 @@ t.test('an invalid ADMIN_TOKEN is named but never echoed', async (t) => {
   }
 });
 
+t.test('ADMIN_TOKEN_PREVIOUS: the old admin token during a rotation, checked like ADMIN_TOKEN', async (t) => {
+  const settings = read({ ADMIN_TOKEN: 'adm_new-admin-token-0123', ADMIN_TOKEN_PREVIOUS: 'adm_old-admin-token-0123' });
+  t.same([settings.adminToken, settings.previousAdminToken], ['adm_new-admin-token-0123', 'adm_old-admin-token-0123']);
+  t.equal(read({ ADMIN_TOKEN: 'adm_new-admin-token-0123' }).previousAdminToken, undefined, 'unset outside a rotation');
+  const alone = t.throws(() => read({ ADMIN_TOKEN_PREVIOUS: 'adm_old-admin-token-0123' })) as Error;
+  t.match(alone.message, /ADMIN_TOKEN_PREVIOUS="\[redacted\]" is invalid: expected unset while ADMIN_TOKEN is unset/);
+  const invalid = t.throws(() => read({ ADMIN_TOKEN: 'adm_new-admin-token-0123', ADMIN_TOKEN_PREVIOUS: 'short' })) as Error;
+  t.match(invalid.message, /ADMIN_TOKEN_PREVIOUS="\[redacted\]" is invalid: expected 16-256 printable ASCII/);
+  const sameAsInternal = t.throws(() => read({ ADMIN_TOKEN: 'adm_new-admin-token-0123', ADMIN_TOKEN_PREVIOUS: TEST_INTERNAL_TOKEN })) as Error;
+  t.match(sameAsInternal.message, /INTERNAL_TOKEN="\[redacted\]" is invalid: expected a secret other than ADMIN_TOKEN and ADMIN_TOKEN_PREVIOUS/);
+});
+
 t.test('a password in REDIS_URL never appears in the error', async (t) => {
   const error = t.throws(() => read({ REDIS_URL: 'ftp://user:hunter2@host' })) as Error;
   t.notMatch(error.message, /hunter2/);
@@ -233,7 +245,7 @@ t.test('INTERNAL_TOKEN is required, checked and never echoed; it is neither ADMI
   }
   t.equal(read({ INTERNAL_TOKEN: 'a'.repeat(32) }).internalToken, 'a'.repeat(32), '32 characters are enough');
   const same = t.throws(() => read({ ADMIN_TOKEN: TEST_INTERNAL_TOKEN })) as Error;
-  t.match(same.message, /^setting INTERNAL_TOKEN="\[redacted\]" is invalid: expected a secret other than ADMIN_TOKEN/);
+  t.match(same.message, /^setting INTERNAL_TOKEN="\[redacted\]" is invalid: expected a secret other than ADMIN_TOKEN and ADMIN_TOKEN_PREVIOUS/);
   t.throws(() => read({ API_PORT: '9300', API_INTERNAL_PORT: '9300' }), { message: /API_INTERNAL_PORT="9300" is invalid: expected a port other than API_PORT/ });
   t.equal(read({ API_PORT: '0', API_INTERNAL_PORT: '0' }).internalPort, 0, 'port 0 picks a free port for each');
 });

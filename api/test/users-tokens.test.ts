@@ -189,3 +189,19 @@ t.test('without ADMIN_TOKEN no admin token works', async (t) => {
   const response = await call(app, ADMIN_TOKEN, 'GET', '/v1/users');
   t.equal(response.statusCode, 401);
 });
+
+t.test('rotating ADMIN_TOKEN: the old token and the new one are both the admin until the old one is dropped', async (t) => {
+  const newToken = 'adm_rotated-admin-token-0123456789';
+  const { app } = await startTestApi(t, { adminToken: newToken, previousAdminToken: ADMIN_TOKEN });
+  const withNew = await call(app, newToken, 'GET', '/v1/me');
+  t.equal(withNew.statusCode, 200);
+  t.match(withNew.json(), { id: 'admin', admin: true }, 'the new token is the admin');
+  const withOld = await call(app, ADMIN_TOKEN, 'GET', '/v1/me');
+  t.equal(withOld.statusCode, 200);
+  t.match(withOld.json(), { id: 'admin', admin: true }, 'the old token is the admin too, during the rotation');
+  t.equal((await call(app, `${newToken}x`, 'GET', '/v1/me')).statusCode, 401, 'anything else is not');
+
+  const after = await startTestApi(t, { adminToken: newToken });
+  t.equal((await call(after.app, ADMIN_TOKEN, 'GET', '/v1/me')).statusCode, 401, 'once ADMIN_TOKEN_PREVIOUS is dropped, the old token stops working');
+  t.equal((await call(after.app, newToken, 'GET', '/v1/me')).statusCode, 200, 'and the new one goes on');
+});

@@ -1,5 +1,6 @@
 import { SettingError } from '../../service-kit/src/env-settings.js';
 import { createLogger } from '../../service-kit/src/logger.js';
+import { withSecretFiles } from '../../service-kit/src/secret-files.js';
 import { onShutdownSignal } from '../../service-kit/src/shutdown.js';
 import { InternalApiClient } from '../../internal-api/src/internal-api-client.js';
 import { ApiReporter } from './api-reporter.js';
@@ -12,7 +13,7 @@ const logger = createLogger('discovery');
 
 let settings: DiscoverySettings;
 try {
-  settings = readDiscoverySettings();
+  settings = readDiscoverySettings(withSecretFiles(process.env));
 } catch (error) {
   if (!(error instanceof SettingError)) throw error;
   logger.fatal({ err: error }, error.message);

@@ -1,4 +1,5 @@
 import { createLogger } from '../../service-kit/src/logger.js';
+import { withSecretFiles } from '../../service-kit/src/secret-files.js';
 import { onShutdownSignal } from '../../service-kit/src/shutdown.js';
 import { buildApp } from './app.js';
 import { readEdgeCacheSettings, type EdgeCacheSettings } from './cache-settings.js';
@@ -9,7 +10,7 @@ const logger = createLogger('edge');
 let settings: EdgeSettings;
 let cacheSettings: EdgeCacheSettings;
 try {
-  settings = readEdgeSettings(process.env);
+  settings = readEdgeSettings(withSecretFiles(process.env));
   cacheSettings = readEdgeCacheSettings(process.env);
 } catch (error) {
   logger.fatal({ err: error }, 'invalid settings');

@@ -1,4 +1,5 @@
 import { createLogger, loggerOptions } from '../../service-kit/src/logger.js';
+import { withSecretFiles } from '../../service-kit/src/secret-files.js';
 import { onShutdownSignal } from '../../service-kit/src/shutdown.js';
 import { HlsDirectoryWriter } from './hls/hls-directory-writer.js';
 import { sweepStaleStreamFolders } from './hls/stream-folder.js';
@@ -29,7 +30,7 @@ import { Thumbnails } from './thumbnails/thumbnails.js';
 const logger = createLogger('origin');
 
 async function main(): Promise<void> {
-  const settings = readOriginSettings();
+  const settings = readOriginSettings(withSecretFiles(process.env));
   const swept = await sweepStaleStreamFolders(settings.hls.hlsPath);
   if (swept.removed.length > 0) logger.info({ removed: swept.removed.length }, 'removed stream folders left by a previous run');
   const recovered = await closeUnfinishedRecordings(settings.recordings.recordingsPath);

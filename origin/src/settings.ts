@@ -83,8 +83,9 @@ export interface OriginSettings {
    */
   metricsToken: string | undefined;
   /**
-   * ORIGIN_SECRET and ORIGIN_SECRET_PREVIOUS (during a rotation): the edges' shared secret; when
-   * set, the HTTP port serves media only to requests carrying one of them (`x-origin-secret`).
+   * ORIGIN_SECRET and ORIGIN_SECRET_PREVIOUS (during a rotation): the edges' shared secret; the
+   * HTTP port serves media only to requests carrying one of them (`x-origin-secret`). Required
+   * unless ORIGIN_HTTP_HOST is a loopback address (an origin beside its edge on one host, and tests).
    */
   originSecrets: string[];
 }
@@ -93,12 +94,19 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
   const rtmpPort = readPort(env, 'RTMP_PORT', 1935);
   const httpPort = readPort(env, 'ORIGIN_HTTP_PORT', 8080);
   const segments = readSegmentSettings(env);
+  const httpHost = readString(env, 'ORIGIN_HTTP_HOST', '0.0.0.0');
+  const originSecrets = originSecretList(readOriginSecrets(env));
+  // Fail closed: an origin other hosts can reach serves its media to the edges only, never to
+  // anyone who finds its port (and around the edges' signed-playback checks).
+  if (originSecrets.length === 0 && !isLoopbackHost(httpHost)) {
+    throw new SettingError('ORIGIN_SECRET', '', `set when ORIGIN_HTTP_HOST (${httpHost}) is reachable from other hosts (or ORIGIN_HTTP_HOST=127.0.0.1 for an origin beside its edge)`);
+  }
   return {
     rtmpHost: readString(env, 'RTMP_HOST', '0.0.0.0'),
     rtmpPort,
     rtmpLimits: readRtmpIngestLimits(env),
     webSocketLimits: readWebSocketIngestLimits(env),
-    httpHost: readString(env, 'ORIGIN_HTTP_HOST', '0.0.0.0'),
+    httpHost,
     httpPort,
     originHost: readOriginHost(env),
     apiUrl: readHttpUrl(env, 'API_URL', 'http://127.0.0.1:9091'),
@@ -128,7 +136,7 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
     restreamReconnectWindowMs: readNumber(env, 'RESTREAM_RECONNECT_WINDOW_SECONDS', 600, { min: 0 }) * 1000,
     drainTimeoutMs: readNumber(env, 'DRAIN_TIMEOUT_SECONDS', 300, { min: 0 }) * 1000,
     metricsToken: readOptionalString(env, 'METRICS_TOKEN'),
-    originSecrets: originSecretList(readOriginSecrets(env)),
+    originSecrets,
     restreamStatusIntervalMs: readInteger(env, 'RESTREAM_STATUS_INTERVAL_MS', 2000, { min: 100 }),
     fallback: readFallbackSettings(env),
   };
@@ -145,6 +153,11 @@ function readOriginId(env: Env, rtmpPort: number): string {
   const value = readOptionalString(env, 'ORIGIN_ID') ?? fallback;
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw new SettingError('ORIGIN_ID', value, 'letters, digits, _ or -, at most 64');
   return value;
+}
+
+/** 127.0.0.0/8, ::1 and localhost: reachable from this host only. */
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function originSecretList({ current, previous }: { current: string | undefined; previous: string | undefined }): string[] {

@@ -4,28 +4,24 @@
 pids=()
 stopping=0
 
-# Prints the secret kept in "$run_dir/$1", made once by the node expression $2 (readable by this
-# user only), unless the environment already holds one in the variable $3.
+# Prints the secret kept in "$run_dir/$1", unless the environment already holds one in the variable $2.
 run_secret() {
-  local file="$run_dir/$1" make="$2" given="${!3:-}"
+  local given="${!2:-}"
   if [ -n "$given" ]; then
     printf '%s' "$given"
     return
   fi
-  if [ ! -s "$file" ]; then
-    (umask 077 && node -e "process.stdout.write($make)" >"$file")
-  fi
-  cat "$file"
+  cat "$run_dir/$1"
 }
 
-# The platform's secrets, as npm start and the cluster share them.
+# The platform's secrets, as npm start and the cluster share them: made once in $run_dir
+# (scripts/make-secrets.sh, owner-only), or given in the environment.
 export_run_secrets() {
-  ADMIN_TOKEN="$(run_secret admin-token "'adm_' + require('crypto').randomBytes(24).toString('base64url')" ADMIN_TOKEN)"
-  # The internal listener's secret: hex, so it also fits nginx-rtmp's on_publish URL as is.
-  INTERNAL_TOKEN="$(run_secret internal-token "require('crypto').randomBytes(32).toString('hex')" INTERNAL_TOKEN)"
-  PLAYBACK_SIGNING_KEY="$(run_secret playback-signing-key "require('crypto').randomBytes(32).toString('base64url')" PLAYBACK_SIGNING_KEY)"
-  # The edges' secret with the origins: an origin's HTTP serves media only to requests carrying it.
-  ORIGIN_SECRET="$(run_secret origin-secret "require('crypto').randomBytes(32).toString('base64url')" ORIGIN_SECRET)"
+  bash "$repo_root/scripts/make-secrets.sh" "$run_dir"
+  ADMIN_TOKEN="$(run_secret admin-token ADMIN_TOKEN)"
+  INTERNAL_TOKEN="$(run_secret internal-token INTERNAL_TOKEN)"
+  PLAYBACK_SIGNING_KEY="$(run_secret playback-signing-key PLAYBACK_SIGNING_KEY)"
+  ORIGIN_SECRET="$(run_secret origin-secret ORIGIN_SECRET)"
   export ADMIN_TOKEN INTERNAL_TOKEN PLAYBACK_SIGNING_KEY ORIGIN_SECRET
 }
 

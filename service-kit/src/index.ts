@@ -4,3 +4,4 @@ export * from './live-error.js';
 export * from './logger.js';
 export * from './shutdown.js';
 export * from './service-metrics.js';
+export * from './secret-files.js';

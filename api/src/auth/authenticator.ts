@@ -20,19 +20,22 @@ export interface Principal {
   admin: boolean;
 }
 
-/** Resolves `Authorization: Bearer <token>` to a principal, or throws UnauthorizedError (401). */
+/**
+ * Resolves `Authorization: Bearer <token>` to a principal, or throws UnauthorizedError (401).
+ * `adminTokens`: ADMIN_TOKEN, and ADMIN_TOKEN_PREVIOUS during a rotation; none, no admin.
+ */
 export class Authenticator {
   constructor(
     private readonly tokens: Pick<TokenStore, 'get'>,
-    private readonly adminToken: string | undefined,
+    private readonly adminTokens: readonly string[],
   ) {}
 
   async authenticate(authorization: string | undefined): Promise<Principal> {
     const presented = bearerToken(authorization);
     if (presented === undefined) throw new UnauthorizedError('missing');
-    if (this.adminToken !== undefined && secretsEqual(presented, this.adminToken)) {
-      return { userId: ADMIN_USER_ID, admin: true };
-    }
+    // Every candidate is compared, so the time taken does not say which one matched.
+    const admin = this.adminTokens.map((token) => secretsEqual(presented, token)).includes(true);
+    if (admin) return { userId: ADMIN_USER_ID, admin: true };
     const parsed = parseApiToken(presented);
     if (!parsed) throw new UnauthorizedError('invalid');
     const token = await this.tokens.get(parsed.tokenId);
