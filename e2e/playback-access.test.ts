@@ -5,6 +5,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import t, { type Test } from 'tap';
+import { dashInitFileName, DASH_MANIFEST_FILE_NAME } from '../llhls-contract/src/dash-names.js';
+import { LOW_LATENCY_PLAYLIST_FILE_NAME, partFileName } from '../llhls-contract/src/llhls-names.js';
 import { signPlaybackToken } from '../playback-token/src/playback-token.js';
 import { publishFile, testAsset } from '../test-support/ffmpeg.js';
 import { waitFor } from '../test-support/wait-for.js';
@@ -73,6 +75,10 @@ t.test('signed URLs: the token opens the playlist and the segments it names; not
     ['no token, playlist', `/${id}/index.m3u8`, 401, 'LIVE_ERR_PLAYBACK_TOKEN_REQUIRED'],
     ['no token, segment', `/${id}/${bareSegment}`, 401, 'LIVE_ERR_PLAYBACK_TOKEN_REQUIRED'],
   ];
+  // Every other way the edge serves a stream asks for the token too, before it looks for the file.
+  for (const file of [LOW_LATENCY_PLAYLIST_FILE_NAME, partFileName(1, 0), DASH_MANIFEST_FILE_NAME, dashInitFileName('video', 0), 'source.m3u8', '720p.m3u8', 'thumbnails/thumbnail.jpg?time=1']) {
+    refusals.push([`no token, ${file}`, `/${id}/${file}`, 401, 'LIVE_ERR_PLAYBACK_TOKEN_REQUIRED']);
+  }
   const expired = signPlaybackToken({ streamId: id, issuedAtMs: Date.now() - 120_000, expiresAtMs: Date.now() - 60_000 }, SIGNING_KEY);
   refusals.push(['expired', `/${id}/index.m3u8?token=${expired}`, 401, 'LIVE_ERR_PLAYBACK_TOKEN_EXPIRED']);
   const [header, payload, signature] = token.split('.');
