@@ -4,12 +4,14 @@
  * by scripts/make-tls-cert.sh). The ingest list and the playback URL are the TLS forms; real ffmpeg
  * publishes OBS-style to rtmps:// verifying the certificate against it as a CA; curl plays the
  * stream through HTTPS with the CA trusted (Strict-Transport-Security, no Server banner); hls.js in
- * headless Chromium plays the same https:// URL. The origin behind is private (ORIGIN_SECRET): a
+ * headless Chromium plays the same https:// URL with the certificate trusted by its key pin (and
+ * cannot without it). The origin behind is private (ORIGIN_SECRET): a
  * direct request without the edges' secret is refused, the edge (which sends it) plays. Then the
  * stream requires signed URLs mid-rotation of the signing key: tokens of the old key (the API's)
  * and of the new one play through HTTPS, others and none are refused, hls.js plays the signed URL.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +22,7 @@ import { ffprobe, publishWithFfmpeg, testAsset } from '../test-support/ffmpeg.js
 import { freePort } from '../test-support/free-port.js';
 import { signPlaybackToken } from '../playback-token/src/playback-token.js';
 import { openHlsPlayer } from '../test-support/hls-player.js';
-import { curlTrusting, startTlsFront } from '../test-support/tls-front.js';
+import { curlTrusting, spkiPin, startTlsFront } from '../test-support/tls-front.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { startPlatform } from './platform-harness.js';
 import { v1Request } from './v1-request.js';
@@ -130,8 +132,18 @@ t.test('RTMPS ingest and HTTPS playback through HAProxy with a self-signed certi
   t.equal(await fetch(`${platform.originUrl}/${stream.id}/index.m3u8?token=${issued.token}`).then((r) => r.status), 403, 'the origin refuses even a valid token without the edges\' secret');
   const signedHls = issued.playback_url;
 
-  // hls.js in Chromium, the page on another origin (CORS), the certificate accepted by the browser's flag.
-  const browser = await launchChromium(['--ignore-certificate-errors']);
+  // hls.js in Chromium, the page on another origin (CORS), the certificate trusted by its key's
+  // pin: a browser pinning another key gets no answer at all.
+  const untrusting = await launchChromium([`--ignore-certificate-errors-spki-list=${createHash('sha256').update('another key').digest('base64')}`]);
+  t.teardown(() => untrusting.close());
+  const refusedPlayer = await openHlsPlayer(untrusting, signedHls);
+  t.teardown(() => refusedPlayer.close());
+  const refusal = await waitFor('hls.js without the certificate trusted to fail', async () => {
+    const snapshot = await refusedPlayer.snapshot();
+    return snapshot.errors.some((e) => e.fatal) || snapshot.playingAt !== null ? snapshot : undefined;
+  }, WAIT);
+  t.ok(refusal.playingAt === null && refusal.errors.some((e) => e.fatal), 'without the certificate trusted, hls.js cannot load the stream');
+  const browser = await launchChromium([`--ignore-certificate-errors-spki-list=${await spkiPin(front.certPem)}`]);
   t.teardown(() => browser.close());
   const player = await openHlsPlayer(browser, signedHls);
   t.teardown(() => player.close());

@@ -5,7 +5,8 @@
  * client trusts (curl --cacert, ffmpeg -ca_file).
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -31,6 +32,16 @@ export interface TlsFrontPorts {
   /** Where HAProxy listens for RTMPS and HTTPS (on 127.0.0.1). */
   rtmpsPort: number;
   httpsPort: number;
+}
+
+/**
+ * The certificate's public key pin (base64 SHA-256 of its SubjectPublicKeyInfo), as Chromium's
+ * `--ignore-certificate-errors-spki-list` takes it: the browser trusts this one key and no other
+ * certificate error.
+ */
+export async function spkiPin(certPem: string): Promise<string> {
+  const certificate = new X509Certificate(await readFile(certPem));
+  return createHash('sha256').update(certificate.publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
 }
 
 /** Runs curl with the front's certificate trusted; resolves with what it printed (curl fails on 4xx/5xx with -f). */
