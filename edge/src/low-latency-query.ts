@@ -5,16 +5,16 @@
  * so viewers asking for the same playlist part share one origin request however they spell it.
  */
 import { directivesQuery, parseDeliveryDirectives } from '../../llhls-contract/src/delivery-directives.js';
-import { LOW_LATENCY_PLAYLIST_FILE_NAME, parseLowLatencyMediaName } from '../../llhls-contract/src/llhls-names.js';
+import { isLowLatencyPlaylistName, parseLowLatencyMediaName } from '../../llhls-contract/src/llhls-names.js';
 import { DeliveryDirectiveError } from './errors.js';
 
 /**
  * The query to send to the origin for `file` (without `?`): the canonical directives of an
- * `ll.m3u8` request, '' for any other file or without directives. Throws DeliveryDirectiveError
+ * LL playlist request (`ll.m3u8`, or an ABR variant's `<variant>-ll.m3u8`), '' for any other file or without directives. Throws DeliveryDirectiveError
  * for malformed directives.
  */
 export function originQueryOf(stream: string, file: string, rawUrl: string): string {
-  if (file !== LOW_LATENCY_PLAYLIST_FILE_NAME) return '';
+  if (!isLowLatencyPlaylistName(file)) return '';
   const start = rawUrl.indexOf('?');
   if (start === -1) return '';
   const parsed = parseDeliveryDirectives(rawUrl.slice(start + 1));
@@ -30,7 +30,7 @@ export function isLowLatencyMedia(file: string): boolean {
   return parseLowLatencyMediaName(file) !== undefined;
 }
 
-/** `ll.m3u8` or one of the files it lists. */
+/** An LL playlist (`ll.m3u8`, a variant's `<variant>-ll.m3u8`) or one of the files it lists. */
 export function isLowLatencyFile(file: string): boolean {
-  return file === LOW_LATENCY_PLAYLIST_FILE_NAME || isLowLatencyMedia(file);
+  return isLowLatencyPlaylistName(file) || isLowLatencyMedia(file);
 }

@@ -100,6 +100,18 @@ t.test('different directives are different origin requests; the plain playlist i
   );
 });
 
+t.test("an ABR variant's LL playlist (`<variant>-ll.m3u8`) is blocking too: its directives reach the origin, its parts are LL media", async (t) => {
+  const { origin, edge } = await startGatedEdge(t, { now: new ManualClock().now });
+  const path = '/golive/360p-ll.m3u8';
+  origin.serve(path, llPlaylist(3).replaceAll('URI="', 'URI="360p-'), BLOCKING);
+  const answer = await request(edge.port, `${path}?_HLS_part=2&token=x&_HLS_msn=5`);
+  t.equal(answer.status, 200);
+  t.same(origin.requests.map((r) => r.url), [`${path}?_HLS_msn=5&_HLS_part=2`], 'only the canonical directives reach the origin');
+  const malformed = await request(edge.port, '/golive/source-ll.m3u8?_HLS_msn=x');
+  t.equal(malformed.status, 400, 'malformed directives are refused at the edge for a variant too');
+  t.equal(origin.requests.length, 1, 'without asking the origin');
+});
+
 t.test('a plain ll.m3u8 is reused for half a PART-TARGET, and a CDN is told to revalidate', async (t) => {
   const clock = new ManualClock();
   const { origin, edge } = await startGatedEdge(t, { now: clock.now });

@@ -30,9 +30,42 @@
  * Parts are separate files rather than byte ranges of the segment: a hinted part is then an
  * ordinary request for one small object that the edge can hold, coalesce and cache, instead of an
  * open-ended range of a file still being written.
+ *
+ * ABR (a stream with renditions, see origin/src/abr/): `ll.m3u8` becomes the multivariant
+ * playlist, as `index.m3u8` does for MPEG-TS. Each variant's LL media playlist is
+ * `<variant>-ll.m3u8`: `source-ll.m3u8` (whose media keep the names above) and
+ * `<height>p-ll.m3u8` for a rendition, whose media are the names above prefixed with
+ * `<height>p-` (`360p-<msn>.<part>.m4s`, `360p-<msn>.m4s`, `360p-init-<msn>.mp4`), as its MPEG-TS
+ * segments are `360p-<n>.ts`. Still flat under `/<stream>/`: the edge's one route per stream
+ * serves every variant, and the name alone tells it a blocking playlist from a part.
  */
 
 export const LOW_LATENCY_PLAYLIST_FILE_NAME = 'll.m3u8';
+
+/** The variant whose LL media playlist is `source-ll.m3u8` under ABR. */
+export const SOURCE_VARIANT = 'source';
+
+/** `source-ll.m3u8`, `360p-ll.m3u8`: one variant's LL media playlist under ABR. */
+export function variantLowLatencyPlaylistFileName(variant: string): string {
+  return `${variant}-${LOW_LATENCY_PLAYLIST_FILE_NAME}`;
+}
+
+/** Which LL playlist a name is: the stream's entry point (`ll.m3u8`) or one variant's; undefined for any other name. */
+export type LowLatencyPlaylistName = { kind: 'entry' } | { kind: 'variant'; variant: string };
+
+const RENDITION = '[1-9][0-9]{1,3}p';
+const VARIANT_PLAYLIST_NAME = new RegExp(`^(${SOURCE_VARIANT}|${RENDITION})-ll\\.m3u8$`);
+
+export function parseLowLatencyPlaylistName(name: string): LowLatencyPlaylistName | undefined {
+  if (name === LOW_LATENCY_PLAYLIST_FILE_NAME) return { kind: 'entry' };
+  const variant = VARIANT_PLAYLIST_NAME.exec(name);
+  return variant ? { kind: 'variant', variant: variant[1]! } : undefined;
+}
+
+/** Any LL playlist, blocking reload and all: the entry point or a variant's. */
+export function isLowLatencyPlaylistName(name: string): boolean {
+  return parseLowLatencyPlaylistName(name) !== undefined;
+}
 
 export function lowLatencySegmentFileName(mediaSequenceNumber: number): string {
   return `${mediaSequenceNumber}.m4s`;
@@ -46,15 +79,17 @@ export function initSectionFileName(mediaSequenceNumber: number): string {
   return `init-${mediaSequenceNumber}.mp4`;
 }
 
-/** What a low-latency media file name refers to. */
-export type LowLatencyMediaName =
+/** What a low-latency media file name refers to; `rendition` for an ABR rendition's (`360p`), absent for the source's. */
+export type LowLatencyMediaName = (
   | { kind: 'segment'; mediaSequenceNumber: number }
   | { kind: 'part'; mediaSequenceNumber: number; partIndex: number }
-  | { kind: 'init'; mediaSequenceNumber: number };
+  | { kind: 'init'; mediaSequenceNumber: number }
+) & { rendition?: string };
 
-const SEGMENT_NAME = /^(0|[1-9][0-9]*)\.m4s$/;
-const PART_NAME = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.m4s$/;
-const INIT_NAME = /^init-(0|[1-9][0-9]*)\.mp4$/;
+const PREFIX = `(?:(${RENDITION})-)?`;
+const SEGMENT_NAME = new RegExp(`^${PREFIX}(0|[1-9][0-9]*)\\.m4s$`);
+const PART_NAME = new RegExp(`^${PREFIX}(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.m4s$`);
+const INIT_NAME = new RegExp(`^${PREFIX}init-(0|[1-9][0-9]*)\\.mp4$`);
 
 /** Any of the names above, as one pattern (JSON schema `pattern`). */
 export const LOW_LATENCY_MEDIA_NAME_PATTERN = [PART_NAME, SEGMENT_NAME, INIT_NAME].map((name) => `(${name.source})`).join('|');
@@ -62,17 +97,18 @@ export const LOW_LATENCY_MEDIA_NAME_PATTERN = [PART_NAME, SEGMENT_NAME, INIT_NAM
 /** Reads a name written by the functions above; undefined for any other name (also `007.m4s`). */
 export function parseLowLatencyMediaName(name: string): LowLatencyMediaName | undefined {
   const part = PART_NAME.exec(name);
-  if (part) return safe({ kind: 'part', mediaSequenceNumber: Number(part[1]), partIndex: Number(part[2]) });
+  if (part) return safe({ kind: 'part', mediaSequenceNumber: Number(part[2]), partIndex: Number(part[3]) }, part[1]);
   const segment = SEGMENT_NAME.exec(name);
-  if (segment) return safe({ kind: 'segment', mediaSequenceNumber: Number(segment[1]) });
+  if (segment) return safe({ kind: 'segment', mediaSequenceNumber: Number(segment[2]) }, segment[1]);
   const init = INIT_NAME.exec(name);
-  if (init) return safe({ kind: 'init', mediaSequenceNumber: Number(init[1]) });
+  if (init) return safe({ kind: 'init', mediaSequenceNumber: Number(init[2]) }, init[1]);
   return undefined;
 }
 
-function safe(name: LowLatencyMediaName): LowLatencyMediaName | undefined {
+function safe(name: LowLatencyMediaName, rendition: string | undefined): LowLatencyMediaName | undefined {
   const numbers = name.kind === 'part' ? [name.mediaSequenceNumber, name.partIndex] : [name.mediaSequenceNumber];
-  return numbers.every(Number.isSafeInteger) ? name : undefined;
+  if (!numbers.every(Number.isSafeInteger)) return undefined;
+  return rendition === undefined ? name : { ...name, rendition };
 }
 
 /**
@@ -90,3 +126,12 @@ export const LOW_LATENCY_FILE_NAMING: LowLatencyNaming = {
   part: partFileName,
   init: initSectionFileName,
 };
+
+/** A rendition's media: the source's names prefixed with `<rendition>-`. */
+export function renditionLowLatencyNaming(rendition: string): LowLatencyNaming {
+  return {
+    segment: (msn) => `${rendition}-${lowLatencySegmentFileName(msn)}`,
+    part: (msn, partIndex) => `${rendition}-${partFileName(msn, partIndex)}`,
+    init: (msn) => `${rendition}-${initSectionFileName(msn)}`,
+  };
+}

@@ -17,12 +17,16 @@ import { parseFlvTag, type FlvTag } from '../media/flv-tag.js';
 import type { TrackInfo } from '../media/index.js';
 import { videoConfigFrom } from '../media/stream-config.js';
 import type { VideoFrameCount } from '../media/video-frame-counter.js';
+import type { LowLatencyStream } from '../packaging/low-latency-stream.js';
 import type { SegmentSettings } from '../packaging/segment-settings.js';
 import { scheduleTimer, type CancelTimer, type ScheduleTimer } from '../schedule-timer.js';
 import { renditionsFor } from './abr-ladder.js';
 import type { AbrSettings } from './abr-settings.js';
 import { encodeFlvTag, flvHeader } from './flv-stream-writer.js';
 import { LadderProcess, type LadderStop } from './ladder-process.js';
+import { LowLatencyBoundaries } from './low-latency-boundaries.js';
+import { LowLatencyLadder } from './low-latency-ladder.js';
+import type { CreateLowLatencyStream } from './rendition-low-latency.js';
 import { renderMasterPlaylist } from './master-playlist.js';
 import { RenditionPackager } from './rendition-packager.js';
 import { SourceBoundaries } from './source-boundaries.js';
@@ -63,6 +67,8 @@ export interface AbrStreamOptions {
   hls: Pick<HlsDirectoryWriter, 'startRendition'>;
   /** The source's writer: the multivariant playlist goes into its folder. */
   sourceWriter: Promise<HlsStreamWriter>;
+  /** The source's LL-HLS output (HLS_LOW_LATENCY): the renditions get one each, cut where it cuts. */
+  lowLatency?: { source: LowLatencyStream; create: CreateLowLatencyStream };
   logger: Logger;
   schedule?: ScheduleTimer;
   now?: () => number;
@@ -70,6 +76,8 @@ export interface AbrStreamOptions {
 
 export class AbrStream {
   private readonly boundaries = new SourceBoundaries();
+  private readonly lowLatencyBoundaries = new LowLatencyBoundaries();
+  private lowLatencyLadder: LowLatencyLadder | undefined;
   private readonly sourceMeter = new VariantMeter(SOURCE_PLAYLIST_FILE_NAME);
   private readonly schedule: ScheduleTimer;
   private readonly now: () => number;
@@ -91,6 +99,8 @@ export class AbrStream {
   constructor(private readonly options: AbrStreamOptions) {
     this.schedule = options.schedule ?? scheduleTimer;
     this.now = options.now ?? (() => performance.now());
+    const source = options.lowLatency?.source;
+    if (source) source.onSegmentStarted = (ptsMs, number) => this.lowLatencyBoundaries.started(ptsMs, number);
   }
 
   get status(): AbrStatus {
@@ -154,6 +164,7 @@ export class AbrStream {
   sourceChanged(): void {
     if (this.ended) return;
     this.boundaries.clear();
+    this.lowLatencyBoundaries.clear();
     this.videoConfig = undefined;
     this.audioConfig = undefined;
     if (!this.process) return;
@@ -171,6 +182,10 @@ export class AbrStream {
     this.process?.kill({ kind: 'stopped' });
     this.process = undefined;
     this.boundaries.clear();
+    this.lowLatencyBoundaries.clear();
+    const source = this.options.lowLatency?.source;
+    if (source?.onSegmentStarted) source.onSegmentStarted = undefined;
+    this.lowLatencyLadder?.end();
     await Promise.all((this.packagers ?? []).map((packager) => packager.end()));
     await this.masterWrites;
   }
@@ -186,6 +201,10 @@ export class AbrStream {
   private decideLadder(videoConfig: Uint8Array): void {
     const { width, height } = videoConfigFrom(videoConfig).info;
     const renditions = width && height ? renditionsFor(this.options.ladder, { width, height }) : [];
+    const { lowLatency } = this.options;
+    const ladder = lowLatency && renditions.length > 0 ? new LowLatencyLadder(renditions.map((rendition) => rendition.name), this.lowLatencyBoundaries, lowLatency.create) : undefined;
+    this.lowLatencyLadder = ladder;
+    if (ladder) lowLatency?.source.attachVariants(ladder);
     this.packagers = renditions.map(
       (rendition) =>
         new RenditionPackager({
@@ -194,6 +213,7 @@ export class AbrStream {
           boundaries: this.boundaries,
           startWriter: (first) => this.options.hls.startRendition(this.options.streamName, rendition.name, first),
           onSegmentWritten: () => this.updateMaster(),
+          ...(ladder ? { lowLatency: ladder.consumer(rendition.name) } : {}),
           logger: this.options.logger.child({ rendition: rendition.name }),
         }),
     );
@@ -253,6 +273,7 @@ export class AbrStream {
     const graceMs = this.options.segments.targetDurationSeconds * 4000 + 5000;
     if (this.masterText === '' && !ready && this.now() - this.firstSourceSegmentAt < graceMs) return;
     const variants = [this.sourceMeter, ...packagers.map((packager) => packager.meter)].filter((meter) => meter.measured);
+    this.lowLatencyLadder?.update(variants.map((meter) => meter.variant()));
     const text = renderMasterPlaylist(variants.map((meter) => meter.variant()));
     if (text === this.masterText) return;
     this.masterText = text;

@@ -8,6 +8,7 @@
 import type { Logger } from '../../../service-kit/src/logger.js';
 import type { HlsStreamWriter } from '../hls/hls-stream-writer.js';
 import type { FlvTag } from '../media/flv-tag.js';
+import type { FrameStageConsumer } from '../media/frame-stage.js';
 import { HlsSegmenter, type Segment, type SegmenterEvent } from '../media/index.js';
 import { VideoFrameCounter } from '../media/video-frame-counter.js';
 import type { SegmentSettings } from '../packaging/segment-settings.js';
@@ -26,6 +27,8 @@ export interface RenditionPackagerOptions {
   startWriter: (firstMediaSequence: number) => Promise<HlsStreamWriter>;
   /** A segment was listed in the rendition's playlist. */
   onSegmentWritten: (mediaSequence: number) => void;
+  /** The rendition's LL-HLS output (HLS_LOW_LATENCY), fed the same frames. */
+  lowLatency?: FrameStageConsumer;
   logger: Logger;
 }
 
@@ -75,7 +78,7 @@ export class RenditionPackager {
     const { boundaries } = this.options;
     this.segmenter = new HlsSegmenter(
       { ...this.options.segments, startsSegment: (keyframe) => boundaries.find(keyframe.ptsMs) !== undefined },
-      [this.frames],
+      this.options.lowLatency ? [this.frames, this.options.lowLatency] : [this.frames],
     );
   }
 

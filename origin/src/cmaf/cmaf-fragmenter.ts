@@ -64,6 +64,13 @@ export interface CmafFragmenterOptions {
    * chunk per track per part.
    */
   chunkTargetSeconds?: number;
+  /**
+   * Where segments may start, for a packager that must cut where another did (an ABR rendition
+   * cut where its source was): a run starts, and a segment ends before, only a lead-track
+   * keyframe whose presentation time (ms, as pushed) this accepts; maxSegmentSeconds still cuts.
+   * Default: every keyframe at about the segment target.
+   */
+  startsSegment?: (keyframePtsMs: number) => boolean;
 }
 
 export interface CmafInit {
@@ -143,6 +150,9 @@ export class CmafFragmenter {
   private readonly maxSegmentSeconds: number;
   private readonly maxPendingBytes: number;
   private readonly chunkSeconds: number;
+  private readonly startsSegment: ((keyframePtsMs: number) => boolean) | undefined;
+  /** The presentation time (ms, as pushed) of the lead frame the segment in progress starts with. */
+  private segmentStartPtsMs: number | undefined;
   /** Video first: the order of `trak` and `traf` boxes. The first queue leads the cuts. */
   private queues: SampleQueue[] = [];
   private nalLengthSize = 4;
@@ -185,6 +195,12 @@ export class CmafFragmenter {
     this.maxSegmentSeconds = maxSegmentSeconds;
     this.maxPendingBytes = maxPendingBytes;
     this.chunkSeconds = chunkTargetSeconds;
+    this.startsSegment = options.startsSegment;
+  }
+
+  /** The presentation time (ms, as pushed) of the frame the segment in progress starts with; undefined between runs. */
+  get openSegmentPtsMs(): number | undefined {
+    return this.started ? this.segmentStartPtsMs : undefined;
   }
 
   /**
@@ -219,8 +235,9 @@ export class CmafFragmenter {
     if (!queue) return NO_EVENTS;
     const sync = frame.kind === 'aac-frame' || this.isSync(frame);
     const lead = this.queues[0]!;
+    const ptsMs = frame.kind === 'avc-frame' ? frame.ptsMs : frame.dtsMs;
     // Until the first keyframe there is nothing a player could start from.
-    if (!this.started && (queue !== lead || !sync)) return NO_EVENTS;
+    if (!this.started && (queue !== lead || !sync || this.startsSegment?.(ptsMs) === false)) return NO_EVENTS;
     const pending = this.queues.reduce((sum, q) => sum + q.pendingBytes, frame.data.length);
     if (pending > this.maxPendingBytes) {
       throw new MediaFormatError(`${pending} bytes of media wait for a CMAF part, more than ${this.maxPendingBytes}: the ${lead.track.kind} track is not advancing`);
@@ -233,9 +250,11 @@ export class CmafFragmenter {
       this.started = true;
       this.partStart = this.chunkStart = this.segmentStart = queue.newest!.decodeTime;
       this.segmentLeadFrames = 1;
+      this.segmentStartPtsMs = ptsMs;
       return NO_EVENTS;
     }
-    return queue === lead ? this.cutBeforeNewest(lead, sync) : NO_EVENTS;
+    if (queue !== lead) return NO_EVENTS;
+    return this.cutBeforeNewest(lead, sync, ptsMs);
   }
 
   /**
@@ -272,12 +291,13 @@ export class CmafFragmenter {
    * target as it will get, or when the sample would take it past maxPartSeconds, taking the
    * sample to last as long as the previous one.
    */
-  private cutBeforeNewest(lead: SampleQueue, sync: boolean): readonly CmafEvent[] {
+  private cutBeforeNewest(lead: SampleQueue, sync: boolean, ptsMs: number): readonly CmafEvent[] {
     const cutTime = lead.newest!.decodeTime;
     const timescale = lead.track.timescale;
     const halfFrame = lead.lastKnownDuration / 2;
     const segment = cutTime - this.segmentStart;
-    const endsSegment = (sync && (segment + halfFrame) / timescale >= this.segmentSeconds) || segment / timescale >= this.maxSegmentSeconds;
+    const keyframeStarts = sync && (this.startsSegment ? this.startsSegment(ptsMs) : (segment + halfFrame) / timescale >= this.segmentSeconds);
+    const endsSegment = keyframeStarts || segment / timescale >= this.maxSegmentSeconds;
     const part = cutTime - this.partStart;
     const plannedEnd = this.evenParts && evenPartEnd(this.evenParts, this.partsInSegment + 1);
     const nearTarget = plannedEnd !== undefined ? segment + halfFrame >= plannedEnd : (part + halfFrame) / timescale >= this.partSeconds;
@@ -285,7 +305,8 @@ export class CmafFragmenter {
     this.segmentLeadFrames++;
     if (endsSegment) {
       // A segment cut at a keyframe plans the next one's parts; one cut at the maximum has no rhythm to follow.
-      const atKeyframe = sync && (segment + halfFrame) / timescale >= this.segmentSeconds;
+      const atKeyframe = keyframeStarts;
+      this.segmentStartPtsMs = ptsMs;
       const frames = this.segmentLeadFrames - 1;
       this.evenParts = atKeyframe ? planEvenParts(frames, segment / frames, this.maxPartSeconds * timescale, timescale / 1000) : undefined;
       this.segmentLeadFrames = 1;

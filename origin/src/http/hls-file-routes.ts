@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { STREAM_NAME_PATTERN } from '../hls/hls-names.js';
 import { DASH_FILE_NAME_PATTERN, DASH_MANIFEST_FILE_NAME, parseDashMediaName } from '../../../llhls-contract/src/dash-names.js';
-import { LOW_LATENCY_MEDIA_NAME_PATTERN, LOW_LATENCY_PLAYLIST_FILE_NAME, parseLowLatencyMediaName } from '../../../llhls-contract/src/llhls-names.js';
+import { LOW_LATENCY_MEDIA_NAME_PATTERN, parseLowLatencyMediaName, parseLowLatencyPlaylistName } from '../../../llhls-contract/src/llhls-names.js';
 import { sendDashManifest, sendDashMedia } from './dash-routes.js';
 import { MediaNotFoundError, errorBodySchema, sendError } from './http-errors.js';
-import { sendLowLatencyMedia, sendLowLatencyPlaylist, type LowLatencyOutputs } from './llhls-routes.js';
+import { lowLatencyVariantOutput, sendLowLatencyMedia, sendLowLatencyPlaylist, sendMultivariantPlaylist, type LowLatencyOutputs } from './llhls-routes.js';
 import { errorCode } from '../file-error-code.js';
 
 /** A playlist or segment name: no leading dot, no slash, no `.tmp`, only the two HLS types. */
@@ -154,9 +154,16 @@ export const hlsFileRoutes: FastifyPluginAsync<HlsFileRoutesOptions> = async (ap
     handler: async (request, reply) => {
       const { stream, file } = request.params;
       if (lowLatency) {
-        if (file === LOW_LATENCY_PLAYLIST_FILE_NAME) return sendLowLatencyPlaylist(request, reply, stream, lowLatency.get(stream));
+        const playlist = parseLowLatencyPlaylistName(file);
+        if (playlist?.kind === 'entry') {
+          const output = lowLatency.get(stream);
+          // With ABR the entry point is the multivariant playlist (404 until it is written).
+          if (output?.variants) return sendMultivariantPlaylist(request, reply, stream, file, output.variants.multivariantPlaylist());
+          return sendLowLatencyPlaylist(request, reply, stream, file, output);
+        }
+        if (playlist) return sendLowLatencyPlaylist(request, reply, stream, file, lowLatencyVariantOutput(lowLatency.get(stream), playlist.variant));
         const name = parseLowLatencyMediaName(file);
-        if (name) return sendLowLatencyMedia(request, reply, stream, file, name, lowLatency.get(stream));
+        if (name) return sendLowLatencyMedia(request, reply, stream, file, name, lowLatencyVariantOutput(lowLatency.get(stream), name.rendition));
         if (file === DASH_MANIFEST_FILE_NAME) return sendDashManifest(request, reply, stream, lowLatency.get(stream));
         const dashName = parseDashMediaName(file);
         if (dashName) return sendDashMedia(request, reply, stream, file, dashName, lowLatency.get(stream));

@@ -11,7 +11,8 @@ import {
   type WaitOutcome,
 } from '../llhls/index.js';
 import type { DashOutput } from './dash-routes.js';
-import type { HintedPartFollower } from '../packaging/low-latency-stream.js';
+import { SOURCE_VARIANT } from '../../../llhls-contract/src/llhls-names.js';
+import type { HintedPartFollower, LowLatencyVariants } from '../packaging/low-latency-stream.js';
 import {
   DeliveryDirectiveError,
   MediaNotFoundError,
@@ -34,6 +35,8 @@ export interface LowLatencyOutput extends DashOutput {
   /** See LowLatencyStream.followHintedPart. */
   followHintedPart(uri: string, follower: HintedPartFollower): (() => void) | undefined;
   readonly partFollowerCount: number;
+  /** Its ABR variants while its stream has a ladder (LowLatencyLadder). */
+  readonly variants?: Pick<LowLatencyVariants, 'multivariantPlaylist' | 'rendition'>;
 }
 
 /** The LL-HLS outputs by stream name; LowLatencyStreams is one. */
@@ -66,14 +69,35 @@ const BLOCKING_PLAYLIST_CACHE_CONTROL = 'public, max-age=1';
 /** Names hold the media sequence number, which only grows: a name's bytes never change. */
 export const MEDIA_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
-/** `GET|HEAD /<stream>/ll.m3u8[?_HLS_msn=&_HLS_part=&_HLS_skip=]`. */
+/**
+ * The output an ABR variant's LL files come from: the source's own (`source-ll.m3u8`, and its
+ * unprefixed media, which stay served with ABR or without) or a rendition's; undefined for a
+ * variant the stream does not have (`source` without ABR included: its playlist is `ll.m3u8`).
+ */
+export function lowLatencyVariantOutput(source: LowLatencyOutput | undefined, variant: string | undefined): LowLatencyOutput | undefined {
+  if (variant === undefined) return source;
+  if (variant === SOURCE_VARIANT) return source?.variants ? source : undefined;
+  return source?.variants?.rendition(variant);
+}
+
+/** `GET|HEAD /<stream>/ll.m3u8` of an ABR stream: the multivariant playlist, whatever the query asks (it is not a media playlist). */
+export function sendMultivariantPlaylist(request: FastifyRequest, reply: FastifyReply, stream: string, file: string, text: string | undefined): FastifyReply {
+  if (text === undefined) return sendError(reply, new MediaNotFoundError(`${stream}/${file}`));
+  return reply
+    .header('content-type', LOW_LATENCY_CONTENT_TYPES.playlist)
+    .header('cache-control', PLAYLIST_CACHE_CONTROL)
+    .send(request.method === 'HEAD' ? undefined : text);
+}
+
+/** `GET|HEAD /<stream>/ll.m3u8[?_HLS_msn=&_HLS_part=&_HLS_skip=]`, or an ABR variant's `<variant>-ll.m3u8`. */
 export async function sendLowLatencyPlaylist(
   request: FastifyRequest,
   reply: FastifyReply,
   stream: string,
+  file: string,
   output: LowLatencyOutput | undefined,
 ): Promise<FastifyReply> {
-  const path = `${stream}/ll.m3u8`;
+  const path = `${stream}/${file}`;
   if (!output) return sendError(reply, new MediaNotFoundError(path));
   const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
   const parsed = parseDeliveryDirectives(query);

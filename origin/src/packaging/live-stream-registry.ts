@@ -243,6 +243,10 @@ export class LiveStreamRegistry implements PublishTarget {
     const abrOverLimit = abrSettings !== undefined && this.abrStreams >= abrSettings.maxStreams;
     const withAbr = abrSettings !== undefined && !abrOverLimit;
     const writer = this.options.hls.startStream(name, withAbr ? { playlistFileName: SOURCE_PLAYLIST_FILE_NAME } : {});
+    const lowLatencyStreams = this.options.lowLatency;
+    const lowLatency = lowLatencyStreams?.start(name);
+    // A stream of the same name that had a ladder before: its LL variants went with it.
+    lowLatency?.attachVariants(undefined);
     const abr =
       withAbr && grant.abr
         ? new AbrStream({
@@ -252,6 +256,7 @@ export class LiveStreamRegistry implements PublishTarget {
             segments: this.options.segments,
             hls: this.options.hls,
             sourceWriter: writer,
+            ...(lowLatency && lowLatencyStreams ? { lowLatency: { source: lowLatency, create: (options) => lowLatencyStreams.createUnlisted(options) } } : {}),
             logger: this.options.logger.child({ stream: name, abr: true }),
           })
         : undefined;
@@ -267,7 +272,7 @@ export class LiveStreamRegistry implements PublishTarget {
         writer,
         logger: this.options.logger.child({ stream: name }),
         delays: this.options.delays,
-        lowLatency: this.options.lowLatency?.start(name),
+        lowLatency,
         ...(abr ? { segmentObserver: abr } : {}),
         onRejected: (reason) => this.sourceRejected(stream, reason),
       }),

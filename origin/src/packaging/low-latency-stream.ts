@@ -2,6 +2,7 @@ import { dashInitFileName, dashSegmentFileName } from '../../../llhls-contract/s
 import { CmafFragmenter, type CmafEvent, type CmafInit, type CmafPart, type CmafTrack } from '../cmaf/index.js';
 import { DashTimeline, type DashTrackSegment } from '../dash/dash-timeline.js';
 import { renderMpd } from '../dash/mpd.js';
+import type { LowLatencyNaming } from '../../../llhls-contract/src/llhls-names.js';
 import { blockingTimeoutMs, LowLatencyPlaylist, ReloadWaiters, type FinishedSegment, type SegmentEnd } from '../llhls/index.js';
 import type { FrameStageConsumer, StageEvent } from '../media/frame-stage.js';
 import { scheduleUnrefTimer, type CancelTimer, type ScheduleTimer } from '../schedule-timer.js';
@@ -24,6 +25,25 @@ export interface LowLatencyStreamOptions {
   reloadSchedule?: ScheduleTimer;
   /** The wall clock, for EXT-X-PROGRAM-DATE-TIME. Default Date.now. */
   now?: () => number;
+  /** How its media are named. Default: the source's names (llhls-contract/src/llhls-names.ts). */
+  naming?: LowLatencyNaming;
+  /** Where its segments may start (an ABR rendition's: where the source's did); see CmafFragmenterOptions. */
+  startsSegment?: (keyframePtsMs: number) => boolean;
+}
+
+/** Told when a segment starts: the presentation time (ms) of its first frame and its media sequence number. */
+export type SegmentStartObserver = (keyframePtsMs: number, mediaSequenceNumber: number) => void;
+
+/**
+ * An ABR stream's LL variants, kept with its source's output so the HTTP layer finds them under
+ * the stream's name (see abr/low-latency-ladder.ts).
+ */
+export interface LowLatencyVariants {
+  /** `ll.m3u8`'s text; undefined until the first one is written. */
+  multivariantPlaylist(): string | undefined;
+  /** A rendition's output by its name (`360p`). */
+  rendition(name: string): LowLatencyStream | undefined;
+  close(): void;
 }
 
 /**
@@ -91,6 +111,9 @@ export class LowLatencyStream implements FrameStageConsumer {
   /** Another origin took the stream over and nothing fed it since: the hinted part will not be made here. */
   private handedOver = false;
   private closed = false;
+  /** Told where each segment starts (an ABR ladder cuts its renditions' there). */
+  onSegmentStarted: SegmentStartObserver | undefined;
+  private abrVariants: LowLatencyVariants | undefined;
 
   constructor(private readonly options: LowLatencyStreamOptions) {
     const { partTargetSeconds, segments } = options;
@@ -101,17 +124,34 @@ export class LowLatencyStream implements FrameStageConsumer {
       maxSegmentSeconds: segments.maxDurationSeconds,
       maxPendingBytes: segments.maxSegmentBytes,
       chunkTargetSeconds: partTargetSeconds / CHUNKS_PER_PART,
+      ...(options.startsSegment ? { startsSegment: options.startsSegment } : {}),
     });
     this.playlist = new LowLatencyPlaylist({
       targetDurationSeconds: Math.ceil(segments.targetDurationSeconds),
       partTargetSeconds,
       windowSeconds: options.windowSeconds,
       firstMediaSequence: options.firstMediaSequence,
+      ...(options.naming ? { naming: options.naming } : {}),
     });
     this.reloadSchedule = options.reloadSchedule ?? scheduleUnrefTimer;
     this.waiters = new ReloadWaiters(this.reloadSchedule);
     this.now = options.now ?? Date.now;
     this.dash = new DashTimeline({ segmentTargetSeconds: segments.targetDurationSeconds, windowSeconds: options.windowSeconds });
+  }
+
+  /** Its ABR variants while its stream has a ladder; the ladder attaches them (undefined: detach). */
+  get variants(): LowLatencyVariants | undefined {
+    return this.abrVariants;
+  }
+
+  attachVariants(variants: LowLatencyVariants | undefined): void {
+    if (this.abrVariants !== variants) this.abrVariants?.close();
+    this.abrVariants = this.closed ? undefined : variants;
+  }
+
+  /** A segment is open: the next keyframe it is cut at starts the one after it. */
+  get segmentOpen(): boolean {
+    return this.fragmenter.openSegmentPtsMs !== undefined;
   }
 
   /** The DASH manifest as of now; undefined before the first segment is complete. */
@@ -161,8 +201,15 @@ export class LowLatencyStream implements FrameStageConsumer {
   /** Throws MediaFormatError for media the fragmenter refuses (see CmafFragmenter.push). */
   take(events: readonly StageEvent[]): void {
     for (const event of events) {
-      if (event.kind === 'tracks') this.handle(this.fragmenter.start(event.tracks));
-      else this.handle(this.fragmenter.push(event.frame));
+      if (event.kind === 'tracks') {
+        this.handle(this.fragmenter.start(event.tracks));
+        continue;
+      }
+      const before = this.fragmenter.openSegmentPtsMs;
+      this.handle(this.fragmenter.push(event.frame));
+      const after = this.fragmenter.openSegmentPtsMs;
+      // After the part that ended the previous segment was listed: the next number is this segment's.
+      if (after !== undefined && after !== before) this.onSegmentStarted?.(after, this.playlist.nextMediaSequence);
     }
   }
 
@@ -203,6 +250,7 @@ export class LowLatencyStream implements FrameStageConsumer {
   /** The stream is gone: blocked requests are answered as for a missing playlist, files and timers dropped. */
   close(): void {
     this.closed = true;
+    this.attachVariants(undefined);
     this.dropHintedPart();
     this.waiters.close();
     for (const cancel of this.deletions) cancel();

@@ -48,6 +48,15 @@ export class LowLatencyStreams {
     return stream;
   }
 
+  /**
+   * A stream with this origin's LL settings that is not listed here by name: an ABR rendition's,
+   * which its ladder keeps (attached to the source's, whose cleanup closes it).
+   */
+  createUnlisted(options: Pick<LowLatencyStreamOptions, 'firstMediaSequence' | 'naming' | 'startsSegment'>): LowLatencyStream {
+    const { cleanupAfterEndSeconds: _cleanup, firstMediaSequence: _first, ...settings } = this.options;
+    return new LowLatencyStream({ ...settings, ...options, schedule: this.schedule });
+  }
+
   /** Nothing feeds `name` any more (ended or handed over): it goes after HLS_CLEANUP_AFTER_END_SECONDS. */
   finished(name: string): void {
     const entry = this.streams.get(name);

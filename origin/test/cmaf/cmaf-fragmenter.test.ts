@@ -347,6 +347,37 @@ t.test('chunkTargetSeconds: a part comes out in chunks as its media completes, t
   t.ok(chunkedParts.every((part) => part.chunks[0]!.trackId === 1), 'each part starts with video: a player can start on its keyframe');
 });
 
+t.test('startsSegment: runs start and segments end only at the keyframes it accepts, however long or short (an ABR rendition cut where its source was)', async (t) => {
+  // Keyframes every 0.5 s; the source's segments started at 1.0 and 1.5 s, then at 3.0 s.
+  const accepted = new Set([1000, 1500, 3000]);
+  const asked: number[] = [];
+  const fragmenter = started({
+    startsSegment: (ptsMs) => {
+      asked.push(ptsMs);
+      return accepted.has(ptsMs);
+    },
+  });
+  const frames = avFrames(4, { gop: 15 });
+  const events: CmafEvent[] = [];
+  const openAt: (number | undefined)[] = [];
+  for (const frame of frames) {
+    events.push(...fragmenter.push(frame));
+    if (frame.kind === 'avc-frame' && frame.keyframe) openAt.push(fragmenter.openSegmentPtsMs);
+  }
+  events.push(...fragmenter.flush());
+  t.equal(fragmenter.openSegmentPtsMs, undefined, 'no segment open after the flush');
+  t.same(openAt, [undefined, undefined, 1000, 1500, 1500, 1500, 3000, 3000], 'the segment in progress starts at each accepted keyframe');
+  t.same(asked.filter((ms) => ms % 500 === 0), [0, 500, 1000, 1500, 2000, 2500, 3000, 3500], 'only keyframes are asked about');
+  const segments: number[] = [];
+  for (const part of partsOf(events)) {
+    if (segments.length === 0) segments.push(part.startSeconds);
+    if (part.endsSegment) segments.push(part.startSeconds + part.durationSeconds);
+  }
+  t.same(segments.slice(0, 3).map((seconds) => Math.round(seconds * 1000)), [1000, 1500, 3000], 'segments 1.0-1.5 s, 1.5-3.0 s, then from 3.0 s');
+  t.equal(segments.length, 4, 'the last one to the end of the media');
+  t.ok(partsOf(events)[0]!.independent, 'the first part starts with the accepted keyframe');
+});
+
 t.test('options are checked', async (t) => {
   t.throws(() => new CmafFragmenter({ partTargetSeconds: 0 }), /partTargetSeconds must be a positive number, got 0/);
   t.throws(() => new CmafFragmenter({ segmentTargetSeconds: 0.1 }), /segmentTargetSeconds must be a number >= partTargetSeconds/);

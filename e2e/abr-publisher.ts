@@ -1,0 +1,36 @@
+/**
+ * What the ABR end-to-end tests share: a tiny test pattern published with real ffmpeg (320x180 at
+ * 15 fps, one keyframe a second, because the transcoding shares this machine with the rest of
+ * the suite), the ladder below it, and the checks every multivariant playlist's variants pass.
+ */
+import type HLS from 'hls-parser';
+import type { Test } from 'tap';
+import { publishWithFfmpeg, type Publisher } from '../test-support/ffmpeg.js';
+
+export const ABR_TEST_FPS = 15;
+
+/** Renditions 214x120 and 160x90 below the 320x180 source. */
+export const ABR_TEST_LADDER = [
+  { height: 120, bitrate_bps: 150_000 },
+  { height: 90, bitrate_bps: 100_000 },
+];
+
+export function publishAbrTestPattern(publishUrl: string): Publisher {
+  return publishWithFfmpeg(
+    [
+      '-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=${ABR_TEST_FPS}`, '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+      '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', `${ABR_TEST_FPS}`, '-keyint_min', `${ABR_TEST_FPS}`, '-sc_threshold', '0', '-b:v', '300k',
+      '-c:a', 'aac', '-b:a', '48k',
+    ],
+    publishUrl,
+  );
+}
+
+/** BANDWIDTH, AVERAGE-BANDWIDTH, CODECS and FRAME-RATE of every variant, as measured from its media. */
+export function checkVariantAttributes(t: Test, variants: readonly HLS.types.Variant[]): void {
+  for (const variant of variants) {
+    t.ok(variant.averageBandwidth! > 0 && variant.averageBandwidth! <= variant.bandwidth, `${variant.uri}: BANDWIDTH ${variant.bandwidth}, AVERAGE-BANDWIDTH ${variant.averageBandwidth}`);
+    t.match(variant.codecs, /^avc1\.[0-9a-f]{6},mp4a\.40\.2$/, `${variant.uri}: CODECS`);
+    t.equal(variant.frameRate, ABR_TEST_FPS, `${variant.uri}: FRAME-RATE`);
+  }
+}
