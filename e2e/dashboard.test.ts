@@ -170,6 +170,14 @@ t.test('from sign-in to live with restreaming, in the browser', async (t) => {
   t.match(server, /^rtmp:\/\/localhost:\d+\/stream$/);
   await shoot(page, '3-stream-offline');
 
+  // ABR is a switch in Settings, saved through the API (from the next broadcast: this one).
+  const settings = page.getByTestId('stream-settings');
+  await settings.getByLabel(/Adaptive bitrate/).check();
+  await settings.getByRole('button', { name: 'Save settings' }).click();
+  await settings.locator('.notice').getByText(/^Saved\./).waitFor();
+  const saved = await fetch(`${platform.apiUrl}/v1/streams/${streamId}`, { headers: { authorization: `Bearer ${aliceToken}` } });
+  t.match(await saved.json(), { abr: { enabled: true } }, 'the switch turned ABR on for the stream');
+
   // Go live with what the page says to type into OBS.
   const publisher = publishTestPattern(`${server.replace('localhost', '127.0.0.1')}/${key}`, { audioChannels: 2 });
   publishers.push(publisher);
@@ -214,6 +222,8 @@ t.test('from sign-in to live with restreaming, in the browser', async (t) => {
   // The lifecycle names what the encoder sends.
   await page.getByTestId('lifecycle').getByText('640x360').waitFor({ timeout: LIVE_TIMEOUT_MS });
   t.match(await page.getByTestId('lifecycle').textContent(), /H\.264 High, AAC-LC 48 kHz stereo/);
+  // The origin's ABR state in words: a 360p source has no rung below it, so no ladder is made.
+  await page.getByTestId('lifecycle').getByText("Source only: no rendition is below the source's height").waitFor({ timeout: LIVE_TIMEOUT_MS });
   await shoot(page, '4-stream-live');
 
   // The list shows it live with its figures.

@@ -34,6 +34,15 @@ export interface Ingest {
   bitrate_bps: number;
   video: IngestVideo | null;
   audio: IngestAudio | null;
+  /** Present when the stream asks for ABR (internal-api/src/abr-contract.ts). */
+  abr?: AbrStatus;
+}
+
+export interface AbrStatus {
+  state: 'over-limit' | 'waiting-for-source' | 'source-only' | 'starting' | 'running' | 'restarting' | 'ended' | string;
+  renditions: string[];
+  restarts: number;
+  last_stop?: string;
 }
 
 export type PushState = 'idle' | 'disabled' | 'connecting' | 'live' | 'retrying' | 'failed' | string;

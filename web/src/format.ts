@@ -1,5 +1,5 @@
 /** How the dashboard writes figures: pure functions, no DOM, tested in Node. */
-import type { Storage } from './api-types.js';
+import type { AbrStatus, Storage } from './api-types.js';
 
 /** 2500000 -> "2.5 Mb/s"; 96000 -> "96 kb/s". */
 export function formatBitrate(bitsPerSecond: number): string {
@@ -113,4 +113,27 @@ function channelName(channels: number): string {
   if (channels === 1) return 'mono';
   if (channels === 2) return 'stereo';
   return `${channels} ch`;
+}
+
+/** A stream's ABR ladder as its streamer reads it (the origin's state in lifecycle). */
+export function formatAbr(abr: AbrStatus): string {
+  const renditions = abr.renditions.join(', ');
+  switch (abr.state) {
+    case 'running':
+      return `Source + ${renditions}`;
+    case 'starting':
+      return `Starting: source + ${renditions}`;
+    case 'restarting':
+      return `Restarting after a stop (${abr.restarts} so far${abr.last_stop ? `: ${abr.last_stop}` : ''}); the source plays on`;
+    case 'source-only':
+      return "Source only: no rendition is below the source's height";
+    case 'waiting-for-source':
+      return 'Waiting for the video';
+    case 'over-limit':
+      return 'Off for this broadcast: the origin already transcodes as many streams as it may';
+    case 'ended':
+      return 'Ended';
+    default:
+      return abr.state;
+  }
 }

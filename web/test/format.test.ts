@@ -1,5 +1,5 @@
 import t from 'tap';
-import { elapsedSince, formatBitrate, formatBytes, formatCodecs, formatDuration, formatVideo, liveStateWords, storageWords } from '../src/format.js';
+import { elapsedSince, formatAbr, formatBitrate, formatBytes, formatCodecs, formatDuration, formatVideo, liveStateWords, storageWords } from '../src/format.js';
 
 t.test('bitrates, sizes and durations as people read them', async (t) => {
   t.equal(formatBitrate(2_512_000), '2.5 Mb/s');
@@ -50,4 +50,15 @@ t.test('recording storage against the quota, and what a full one means', async (
     full: true,
   });
   t.same(storageWords({ usedBytes: 0, quotaBytes: null }), { text: 'Your recordings take 0 B.', full: false }, 'the admin is not limited');
+});
+
+t.test('the ABR ladder in words, for each state the origin reports', async (t) => {
+  const abr = (state: string, extra: object = {}) => formatAbr({ state, renditions: ['720p', '480p', '360p'], restarts: 0, ...extra });
+  t.equal(abr('running'), 'Source + 720p, 480p, 360p');
+  t.equal(abr('starting'), 'Starting: source + 720p, 480p, 360p');
+  t.equal(abr('restarting', { restarts: 2, last_stop: 'ffmpeg exited with code 1' }), 'Restarting after a stop (2 so far: ffmpeg exited with code 1); the source plays on');
+  t.equal(formatAbr({ state: 'source-only', renditions: [], restarts: 0 }), "Source only: no rendition is below the source's height");
+  t.equal(formatAbr({ state: 'over-limit', renditions: [], restarts: 0 }), 'Off for this broadcast: the origin already transcodes as many streams as it may');
+  t.equal(abr('waiting-for-source'), 'Waiting for the video');
+  t.equal(abr('ended'), 'Ended');
 });

@@ -1,6 +1,6 @@
 import type { Lifecycle } from '../api-types.js';
 import { definitionList, h } from '../dom.js';
-import { formatBitrate, formatCodecs, formatVideo } from '../format.js';
+import { formatAbr, formatBitrate, formatCodecs, formatVideo } from '../format.js';
 
 /** The lifecycle as a streamer reads it: live since when, on which origin, what the encoder sends. */
 export function liveDetails(lifecycle: Lifecycle): HTMLElement {
@@ -15,6 +15,7 @@ export function liveDetails(lifecycle: Lifecycle): HTMLElement {
       ['Bitrate', ingest ? formatBitrate(ingest.bitrate_bps) : 'measuring…'],
       ['Video', ingest ? formatVideo(ingest.video) : '–'],
       ['Codecs', ingest ? formatCodecs(ingest.video, ingest.audio) : '–'],
+      ...(ingest?.abr ? [['Adaptive bitrate', formatAbr(ingest.abr)] as [string, string]] : []),
     ],
     { 'data-testid': 'lifecycle' },
   );
