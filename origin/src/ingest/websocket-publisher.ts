@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { FlvStreamReader } from '../abr/flv-stream-reader.js';
-import type { FlvTagSink, IncomingPublish } from './flv-tag-source.js';
+import { IncomingPublishBase } from './incoming-publish-base.js';
 import { webmHasH264Video, webmToFlvArgs } from './webm-transcode.js';
 import type { WebSocketIngestLimits } from './websocket-ingest-settings.js';
 
@@ -34,39 +34,21 @@ export interface WebSocketPublisherOptions {
  * ffmpeg, whose FLV comes out as tags, like an RTMP publish. Dropped (socket closed, ffmpeg killed)
  * when it goes silent, sends too fast, or ffmpeg cannot keep up: nothing is buffered without bound.
  */
-export class WebSocketPublisher implements IncomingPublish {
-  readonly id: string;
-  readonly app = 'stream';
-  readonly requestedName: string;
-  readonly remoteAddress: string;
-  private sink: FlvTagSink = () => undefined;
-  private readonly closeListeners: Array<() => void> = [];
+export class WebSocketPublisher extends IncomingPublishBase {
   private ffmpeg: ChildProcess | undefined;
   private readonly reader = new FlvStreamReader();
-  private closed = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private windowStart = Date.now();
   private windowBytes = 0;
   private stderrTail = '';
 
   constructor(private readonly options: WebSocketPublisherOptions) {
-    this.id = options.id;
-    this.requestedName = options.requestedName;
-    this.remoteAddress = options.remoteAddress;
+    super(options.id, options.requestedName, options.remoteAddress);
     const { socket } = options;
     socket.on('message', (data, isBinary) => this.received(data as Buffer, isBinary));
     socket.on('close', () => this.finish());
     socket.on('error', () => this.finish());
     this.armIdleTimer();
-  }
-
-  setSink(sink: FlvTagSink): void {
-    this.sink = sink;
-  }
-
-  onClose(listener: () => void): void {
-    if (this.closed) listener();
-    else this.closeListeners.push(listener);
   }
 
   disconnect(): void {
@@ -137,6 +119,6 @@ export class WebSocketPublisher implements IncomingPublish {
     clearTimeout(this.idleTimer);
     this.ffmpeg?.kill('SIGKILL');
     if (this.options.socket.readyState === this.options.socket.OPEN) this.options.socket.close(WS_CLOSE.goingAway, 'publish ended');
-    for (const listener of this.closeListeners.splice(0)) listener();
+    this.notifyClosed();
   }
 }

@@ -11,21 +11,17 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import HLS from 'hls-parser';
 import t from 'tap';
-import { pino } from 'pino';
 import { waitFor } from '../../../test-support/wait-for.js';
 import type { AbrSettings } from '../../src/abr/abr-settings.js';
 import { FallbackLoop } from '../../src/fallback/fallback-loop.js';
 import { FallbackPlayer } from '../../src/fallback/fallback-player.js';
-import { HlsDirectoryWriter } from '../../src/hls/hls-directory-writer.js';
 import type { IncomingPublish } from '../../src/ingest/flv-tag-source.js';
 import { readFlvTags } from '../../src/media/flv-file-reader.js';
-import { LiveStreamRegistry } from '../../src/packaging/live-stream-registry.js';
-import { SegmentDelayStats } from '../../src/packaging/segment-delay-stats.js';
+import { oneSecondRegistry } from '../packaging/fixtures/one-second-registry.js';
 
 const STREAM = 'abr12345';
 const FPS = 15;
 const FRAME_MS = 1000 / FPS;
-const logger = pino({ level: 'silent' });
 const LADDER = [
   { height: 120, bitrate_bps: 150_000 },
   { height: 90, bitrate_bps: 100_000 },
@@ -66,18 +62,8 @@ function ffmpegChildren(): number[] {
 }
 
 t.test('a stream with ABR on becomes a ladder aligned with its source', async (t) => {
-  const hlsPath = t.testdir();
+  const { registry, hlsPath } = oneSecondRegistry(t, { abr: { settings: SETTINGS } });
   const folder = join(hlsPath, STREAM);
-  const hls = new HlsDirectoryWriter({ hlsPath, targetDurationSeconds: 1, onBackgroundError: (error) => t.fail(error.message) });
-  t.teardown(() => hls.close());
-  const registry = new LiveStreamRegistry({
-    hls,
-    segments: { targetDurationSeconds: 1, maxDurationSeconds: 10, maxSegmentBytes: 16 * 1024 * 1024 },
-    logger,
-    delays: new SegmentDelayStats(),
-    abr: { settings: SETTINGS },
-  });
-  t.teardown(() => registry.closeAll());
   const clip = [...readFlvTags(new Uint8Array(await readFile(encodeClip(t.testdir()))))];
 
   const opened = registry.open({ streamName: STREAM, keyGeneration: 1, abr: { enabled: true, ladder: LADDER } }, fakePublish('s1'));
