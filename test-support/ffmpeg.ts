@@ -30,7 +30,11 @@ export function publishFile(file: string, rtmpUrl: string, { loops = 0 } = {}): 
  * (e.g. a lavfi test source encoded with libx264), everything between `-re` and `-f flv`.
  */
 export function publishWithFfmpeg(args: string[], rtmpUrl: string): Publisher {
-  const child = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', ...args, '-f', 'flv', rtmpUrl], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return watchFfmpeg(spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', ...args, '-f', 'flv', rtmpUrl], { stdio: ['ignore', 'ignore', 'pipe'] }));
+}
+
+/** A running ffmpeg as a test holds it: its exit, what it printed, a way to stop it (SIGINT: it finishes its output). */
+export function watchFfmpeg(child: ChildProcess): Publisher & { readonly stderr: string } {
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -46,7 +50,7 @@ export function publishWithFfmpeg(args: string[], rtmpUrl: string): Publisher {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
       return exited;
     },
-  } as Publisher;
+  };
 }
 
 export interface ProbedPacket {
