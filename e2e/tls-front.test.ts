@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
+import { WebSocket } from 'ws';
 import { launchChromium } from '../test-support/chromium.js';
 import { ffprobe, publishWithFfmpeg, testAsset } from '../test-support/ffmpeg.js';
 import { freePort } from '../test-support/free-port.js';
@@ -24,6 +25,7 @@ import { signPlaybackToken } from '../playback-token/src/playback-token.js';
 import { openHlsPlayer } from '../test-support/hls-player.js';
 import { curlTrusting, spkiPin, startTlsFront } from '../test-support/tls-front.js';
 import { waitFor } from '../test-support/wait-for.js';
+import { publishWebmOverWebSocket } from '../test-support/webm-websocket-publisher.js';
 import { startPlatform } from './platform-harness.js';
 import { v1Request } from './v1-request.js';
 
@@ -40,6 +42,7 @@ t.test('RTMPS ingest and HTTPS playback through HAProxy with a self-signed certi
     ADMIN_TOKEN,
     PUBLIC_PLAYBACK_URL: `https://localhost:${httpsPort}`,
     INGEST_RTMP_URL: `rtmps://localhost:${rtmpsPort}/stream/{stream_key}`,
+    INGEST_WEBSOCKET_URL: `wss://localhost:${httpsPort}/ingest/ws?stream_key={stream_key}`,
     // Edges send it, the origin serves only requests carrying it.
     ORIGIN_SECRET,
   }, {
@@ -51,6 +54,7 @@ t.test('RTMPS ingest and HTTPS playback through HAProxy with a self-signed certi
   t.teardown(() => platform.stop());
   const front = await startTlsFront({
     rtmpPort: Number(new URL(platform.rtmpUrl).port),
+    originHttpPort: Number(new URL(platform.originUrl).port),
     edgePort: Number(new URL(platform.edgeUrl).port),
     rtmpsPort,
     httpsPort,
@@ -112,6 +116,37 @@ t.test('RTMPS ingest and HTTPS playback through HAProxy with a self-signed certi
 
   const untrusted = await execFileAsync('curl', ['-sS', '--max-time', '20', '-o', '/dev/null', hlsUrl]).then(() => 'accepted', (error: Error) => error.message);
   t.match(untrusted, /SSL certificate problem/, 'a client that does not trust the certificate is refused (the checks above are real)');
+
+  // A browser going live: wss:// on the same HTTPS front, which sends only /ingest/ws to the
+  // origin; the stream key authorizes it there (no edges' secret), and it plays through HTTPS.
+  const webStream = (await api('POST', '/v1/streams', { name: 'TLS browser' })).json;
+  const webKey = (await api('GET', `/v1/streams/${webStream.id}/stream-keys`)).json.data.find((k: { protocol: string }) => k.protocol === 'websocket').stream_key as string;
+  const wsIngest = (await api('GET', '/v1/ingests?protocol=websocket')).json.ingests[0];
+  t.equal(wsIngest.url_template, `wss://localhost:${httpsPort}/ingest/ws?stream_key={stream_key}`, 'the ingest list gives the wss:// URL');
+  const trusted = { ca: await readFile(front.certPem) };
+  const wrongKey = await new Promise<number>((resolve, reject) => {
+    const socket = new WebSocket(wsIngest.url_template.replace('{stream_key}', `publish_${webStream.id}_AAAAAAAAAAAAAAAAAAAAAAAA`), trusted);
+    socket.on('open', () => resolve(101));
+    socket.on('unexpected-response', (request, response) => {
+      resolve(response.statusCode ?? 0);
+      request.destroy();
+    });
+    socket.on('error', reject);
+  });
+  t.equal(wrongKey, 403, 'through wss://, a wrong key is refused by the origin at the upgrade');
+  const webPublisher = publishWebmOverWebSocket(wsIngest.url_template.replace('{stream_key}', encodeURIComponent(webKey)), { socketOptions: trusted });
+  t.teardown(() => webPublisher.stop());
+  const webHls = `https://localhost:${httpsPort}/${webStream.id}/index.m3u8`;
+  await waitFor('the browser-published stream to play through HTTPS', async () => {
+    const text = await curlTrusting(front.certPem, ['-f', webHls]).catch(() => '');
+    return text.includes('#EXTINF') ? text : undefined;
+  }, WAIT).catch((error: Error) => {
+    throw new Error(`${error.message}\nhaproxy: ${front.logs()}\norigin: ${platform.logs('origin').slice(-3000)}`);
+  });
+  t.pass('a WebM published over wss:// through HAProxy plays through HTTPS');
+  const notUpgraded = await execFileAsync('curl', ['-sS', '--cacert', front.certPem, '-o', '/dev/null', '-w', '%{http_code}', `https://localhost:${httpsPort}/ingest/ws`]);
+  t.equal(notUpgraded.stdout, '403', 'a plain request for the ingest path reaches only the origin\'s refusal (no edges\' secret), never its media');
+  await webPublisher.stop();
 
   // Signed playback through HTTPS during a key rotation. No path plays without a token: not the
   // edge, not the origin (it refuses anything without the edges' secret, asserted above).

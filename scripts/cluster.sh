@@ -134,6 +134,9 @@ wait_ready redis "no answer to PING" redis-cli -h "$(addr redis)" ping
 
 # Every service reaches the API's internal listener through HAProxy, which balances over both APIs.
 api_url="http://$lb:9091"
+# Browsers go live through HAProxy's HTTPS front, which sends /ingest/ws to an origin; the APIs'
+# dashboard may connect there.
+ingest_websocket_url="wss://$lb:8443/ingest/ws?stream_key={stream_key}"
 common=(env INTERNAL_TOKEN="$INTERNAL_TOKEN" PLAYBACK_SIGNING_KEY="$PLAYBACK_SIGNING_KEY" ORIGIN_SECRET="$ORIGIN_SECRET"
   ALLOW_PRIVATE_TARGETS="${ALLOW_PRIVATE_TARGETS:-false}")
 
@@ -146,7 +149,7 @@ wait_ready haproxy "no answer at http://$lb:8404/stats" answers_ok "http://$lb:8
 for api in api-1 api-2; do
   start_on "$api" "$api" "${common[@]}" API_HOST=0.0.0.0 API_PORT=9090 API_INTERNAL_HOST=0.0.0.0 API_INTERNAL_PORT=9091 \
     REDIS_URL="redis://$(addr redis):6379" ADMIN_TOKEN="$ADMIN_TOKEN" ALLOWED_STREAMS="${ALLOWED_STREAMS-golive}" \
-    PUBLIC_PLAYBACK_URL="https://$lb:8443" FALLBACK_PATH="$run_dir/fallback" \
+    PUBLIC_PLAYBACK_URL="https://$lb:8443" FALLBACK_PATH="$run_dir/fallback" INGEST_WEBSOCKET_URL="$ingest_websocket_url" \
     node dist/api/src/server.js
   wait_ready "$api" "no answer at /health" answers_ok "http://$(addr "$api"):9091/health"
 done
@@ -159,7 +162,7 @@ for origin in origin-1 origin-2; do
   # ORIGIN_HOST: where edges fetch this origin's recordings (its video reports carry it), as discovery's.
   start_on "$origin" "$origin" "${common[@]}" ORIGIN_ID="$origin" ORIGIN_HOST="$(addr "$origin"):8080" RTMP_HOST=0.0.0.0 RTMP_PORT=1935 \
     ORIGIN_HTTP_HOST=0.0.0.0 ORIGIN_HTTP_PORT=8080 HLS_PATH="$hls" API_URL="$api_url" \
-    INGEST_NAME="$origin" INGEST_RTMP_URL="rtmps://$lb:1936/stream/{stream_key}" \
+    INGEST_NAME="$origin" INGEST_RTMP_URL="rtmps://$lb:1936/stream/{stream_key}" INGEST_WEBSOCKET_URL="$ingest_websocket_url" \
     FALLBACK_CACHE_PATH="$run_dir/$origin/fallback-cache" RECORDINGS_PATH="$run_dir/$origin/recordings" \
     node --max-semi-space-size=4 dist/origin/src/server.js
   origin_pids+=("${pids[${#pids[@]}-1]}")

@@ -28,9 +28,12 @@ if [ "$TLS" = "1" ]; then
   export TLS_CERT_PEM TLS_BIND="${TLS_BIND:-0.0.0.0}"
   export PUBLIC_PLAYBACK_URL="${PUBLIC_PLAYBACK_URL:-https://localhost:${HTTPS_PORT}}"
   export INGEST_RTMP_URL="${INGEST_RTMP_URL:-rtmps://localhost:${RTMPS_PORT}/stream/{stream_key}}"
+  # Browsers go live through HAProxy's HTTPS front too (it sends /ingest/ws to the origin).
+  export INGEST_WEBSOCKET_URL="${INGEST_WEBSOCKET_URL:-wss://localhost:${HTTPS_PORT}/ingest/ws?stream_key={stream_key}}"
 else
   export PUBLIC_PLAYBACK_URL="${PUBLIC_PLAYBACK_URL:-http://localhost:${EDGE_PORT}}"
   export INGEST_RTMP_URL="${INGEST_RTMP_URL:-rtmp://localhost:${RTMP_PORT}/stream/{stream_key}}"
+  export INGEST_WEBSOCKET_URL="${INGEST_WEBSOCKET_URL:-ws://localhost:${ORIGIN_HTTP_PORT}/ingest/ws?stream_key={stream_key}}"
 fi
 export DISCOVERY_READY_FILE="${DISCOVERY_READY_FILE:-$run_dir/discovery.ready}"
 log_dir="$run_dir/logs"
@@ -79,7 +82,7 @@ wait_ready discovery "no $DISCOVERY_READY_FILE" test -f "$DISCOVERY_READY_FILE"
 start edge
 wait_ready edge "no answer at /health" answers_ok "http://127.0.0.1:${EDGE_PORT}/health"
 if [ "$TLS" = "1" ]; then
-  echo "==> starting haproxy (RTMPS :${RTMPS_PORT}, HTTPS :${HTTPS_PORT})"
+  echo "==> starting haproxy (RTMPS :${RTMPS_PORT}, HTTPS and WebSocket ingest :${HTTPS_PORT})"
   haproxy -db -f deploy/haproxy/tls-single-host.cfg >"$log_dir/haproxy.log" 2>&1 &
   pids+=($!)
   stop_signal[$!]=TERM
@@ -96,7 +99,7 @@ fi
 tls_note="  TLS:        off (TLS=0): plain RTMP :${RTMP_PORT} and HTTP :${EDGE_PORT} only
 "
 if [ "$TLS" = "1" ]; then
-  tls_note="  TLS:        HAProxy: RTMPS :${RTMPS_PORT}, HTTPS :${HTTPS_PORT} (certificate ${TLS_CERT_PEM};
+  tls_note="  TLS:        HAProxy: RTMPS :${RTMPS_PORT}, HTTPS and wss:// go-live :${HTTPS_PORT} (certificate ${TLS_CERT_PEM};
               a browser must accept the self-signed one once: open https://localhost:${HTTPS_PORT}/health);
               plain RTMP :${RTMP_PORT} and HTTP :${EDGE_PORT} listen too
 "
@@ -108,7 +111,8 @@ cat <<BANNER
 ${demo:-  (no demo stream: see ${log_dir}/demo.log)}
   Open name:  stream key golive also publishes, to ${PUBLIC_PLAYBACK_URL}/golive/index.m3u8
               (ALLOWED_STREAMS=${ALLOWED_STREAMS}; set it empty to allow managed keys only)
-${tls_note}  Dashboard:  http://localhost:${API_PORT}/   (sign in with the admin token below)
+${tls_note}  Dashboard:  http://localhost:${API_PORT}/   (sign in with the admin token below; a stream's page
+              goes live from the browser's camera or screen, over ${INGEST_WEBSOCKET_URL%%\?*})
   API:        http://localhost:${API_PORT}   docs: http://localhost:${API_PORT}/docs   (see api.http)
               admin token: ${run_dir}/admin-token   (ADMIN_TOKEN to choose your own)
               internal listener: http://127.0.0.1:${API_INTERNAL_PORT} (services only; token in ${run_dir}/internal-token)

@@ -26,8 +26,9 @@ export interface TlsFront {
 }
 
 export interface TlsFrontPorts {
-  /** The origin's plain RTMP port and the edge's plain HTTP port (on 127.0.0.1). */
+  /** The origin's plain RTMP and HTTP ports (WebSocket ingest) and the edge's plain HTTP port (on 127.0.0.1). */
   rtmpPort: number;
+  originHttpPort: number;
   edgePort: number;
   /** Where HAProxy listens for RTMPS and HTTPS (on 127.0.0.1). */
   rtmpsPort: number;
@@ -50,7 +51,7 @@ export async function curlTrusting(certPem: string, args: string[]): Promise<str
   return stdout;
 }
 
-export async function startTlsFront({ rtmpPort, edgePort, rtmpsPort, httpsPort }: TlsFrontPorts): Promise<TlsFront> {
+export async function startTlsFront({ rtmpPort, originHttpPort, edgePort, rtmpsPort, httpsPort }: TlsFrontPorts): Promise<TlsFront> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'livestack-tls-'));
   const certPem = path.join(dir, 'local.pem');
   await execFileAsync('bash', [path.join(repoRoot, 'scripts/make-tls-cert.sh'), certPem]);
@@ -63,6 +64,7 @@ export async function startTlsFront({ rtmpPort, edgePort, rtmpsPort, httpsPort }
       HTTPS_PORT: String(httpsPort),
       RTMP_PORT: String(rtmpPort),
       EDGE_PORT: String(edgePort),
+      ORIGIN_HTTP_PORT: String(originHttpPort),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { WebSocket } from 'ws';
+import { WebSocket, type ClientOptions } from 'ws';
 
 export interface WebmWebSocketPublisher {
   socket: WebSocket;
@@ -14,8 +14,11 @@ export interface WebmWebSocketPublisher {
  * tone, what MediaRecorder sends) and every piece of its output goes over a WebSocket as a binary
  * message of at most `chunkBytes`, in order.
  */
-export function publishWebmOverWebSocket(url: string, { chunkBytes = 16 * 1024 } = {}): WebmWebSocketPublisher {
-  const socket = new WebSocket(url);
+export function publishWebmOverWebSocket(
+  url: string,
+  { chunkBytes = 16 * 1024, socketOptions = {} }: { chunkBytes?: number; socketOptions?: ClientOptions } = {},
+): WebmWebSocketPublisher {
+  const socket = new WebSocket(url, socketOptions);
   const ffmpeg = spawn(
     'ffmpeg',
     [

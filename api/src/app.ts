@@ -179,7 +179,11 @@ export function buildApi(options: AppOptions): Api {
   publicApp.register(swaggerUi, { routePrefix: DOCS_PREFIX });
   publicApp.register(openApiRoutes);
   publicApp.register(healthRoutes, { store: routes });
-  publicApp.register(dashboardRoutes, { root: options.dashboardPath, publicPlaybackUrl: options.publicPlaybackUrl });
+  publicApp.register(dashboardRoutes, {
+    root: options.dashboardPath,
+    publicPlaybackUrl: options.publicPlaybackUrl,
+    ingestWebSocketUrl: options.ingestWebSocketUrl,
+  });
   publicApp.register(v1Routes, {
     prefix: '/v1',
     authenticator: new Authenticator(tokens, [options.adminToken, options.previousAdminToken].filter((token): token is string => token !== undefined)),

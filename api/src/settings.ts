@@ -1,6 +1,7 @@
 import path from 'node:path';
 import {
   SettingError,
+  parseUrlSetting,
   readBoolean,
   readHttpUrl,
   readInteger,
@@ -8,6 +9,7 @@ import {
   readOptionalString,
   readPort,
   readString,
+  readWebSocketUrlTemplate,
   type Env,
 } from '../../service-kit/src/env-settings.js';
 import { readInternalToken, readPreviousInternalToken } from '../../internal-api/src/internal-token.js';
@@ -70,6 +72,11 @@ export interface ApiSettings {
   publicPlaybackUrl: string;
   /** PUBLIC_SRT_URL: `srt://host:port` to play over SRT; unset, no SRT playlist is advertised. */
   publicSrtUrl: string | undefined;
+  /**
+   * INGEST_WEBSOCKET_URL: where browsers go live, as the origins list it (set both the same); the
+   * dashboard's policy lets its go-live section connect to that origin and no other.
+   */
+  ingestWebSocketUrl: string;
   /** DASHBOARD_PATH: the built dashboard the public listener serves under `/` (default dist/dashboard). */
   dashboardPath: string;
   /**
@@ -182,6 +189,8 @@ export function readApiSettings(env: Env = process.env): ApiSettings {
     ...(previousAdminToken !== undefined ? { previousAdminToken } : {}),
     publicPlaybackUrl: readHttpUrl(env, 'PUBLIC_PLAYBACK_URL', 'http://localhost:8081'),
     publicSrtUrl: readSrtUrl(env, 'PUBLIC_SRT_URL'),
+    // The origin's own default (its HTTP port, 8080).
+    ingestWebSocketUrl: readWebSocketUrlTemplate(env, 'INGEST_WEBSOCKET_URL', 'ws://localhost:8080/ingest/ws?stream_key={stream_key}'),
     dashboardPath: path.resolve(readString(env, 'DASHBOARD_PATH', 'dist/dashboard')),
     publishLeaseSeconds: readInteger(env, 'PUBLISH_LEASE_SECONDS', 3, { min: 1, max: 3600 }),
     ingestTtlSeconds: readInteger(env, 'INGEST_TTL_SECONDS', 5, { min: 1, max: 3600 }),
@@ -261,12 +270,7 @@ function readSrtUrl(env: Env, name: string): string | undefined {
   const value = readOptionalString(env, name);
   if (value === undefined) return undefined;
   const expected = 'srt://host:port';
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new SettingError(name, value, expected);
-  }
+  const url = parseUrlSetting(name, value, expected);
   if (url.protocol !== 'srt:' || url.hostname === '' || url.port === '' || (url.pathname !== '' && url.pathname !== '/') || url.search !== '') {
     throw new SettingError(name, value, expected);
   }

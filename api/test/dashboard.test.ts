@@ -17,14 +17,22 @@ async function dashboardFolder(t: Test): Promise<string> {
 }
 
 t.test('the public listener serves the dashboard under / with a strict content security policy', async (t) => {
-  const { app, internalApp } = await startTestApi(t, { dashboardPath: await dashboardFolder(t), publicPlaybackUrl: 'https://play.example.com' });
+  const { app, internalApp } = await startTestApi(t, {
+    dashboardPath: await dashboardFolder(t),
+    publicPlaybackUrl: 'https://play.example.com',
+    ingestWebSocketUrl: 'wss://live.example.com:8443/ingest/ws?stream_key={stream_key}',
+  });
   const page = await app.inject('/');
   t.equal(page.statusCode, 200);
   t.match(page.headers['content-type'], /^text\/html/);
   t.match(page.body, /\/app\/main\.js/);
   const policy = String(page.headers['content-security-policy']);
   t.match(policy, /script-src 'self'(;|$)/, 'no inline or foreign scripts');
-  t.match(policy, /connect-src 'self' https:\/\/play\.example\.com(;|$)/, 'the player may fetch from the edge, nothing else but the API');
+  t.match(
+    policy,
+    /connect-src 'self' https:\/\/play\.example\.com wss:\/\/live\.example\.com:8443(;|$)/,
+    'the player may fetch from the edge and the go-live section open the ingest WebSocket, nothing else but the API',
+  );
   t.match(policy, /img-src 'self' data: https:\/\/play\.example\.com(;|$)/, 'pictures from the edge too (recordings\' thumbnails)');
   t.match(policy, /frame-ancestors 'none'/);
   t.equal(page.headers['x-content-type-options'], 'nosniff');

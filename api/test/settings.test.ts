@@ -22,6 +22,7 @@ t.test('defaults', async (t) => {
     adminToken: undefined,
     publicPlaybackUrl: 'http://localhost:8081',
     publicSrtUrl: undefined,
+    ingestWebSocketUrl: 'ws://localhost:8080/ingest/ws?stream_key={stream_key}',
     dashboardPath: path.resolve('dist/dashboard'),
     publishLeaseSeconds: 3,
     ingestTtlSeconds: 5,
@@ -71,6 +72,7 @@ t.test('reads every variable', async (t) => {
     ADMIN_TOKEN: 'adm_0123456789abcdef',
     PUBLIC_PLAYBACK_URL: 'https://video-edge.example/',
     PUBLIC_SRT_URL: 'srt://fsn1.ingest.example:1337',
+    INGEST_WEBSOCKET_URL: 'wss://live.example:8443/ingest/ws?stream_key={stream_key}',
     DASHBOARD_PATH: '/srv/livestack/dashboard',
     PUBLISH_LEASE_SECONDS: '3',
     INGEST_TTL_SECONDS: '20',
@@ -118,6 +120,7 @@ t.test('reads every variable', async (t) => {
     adminToken: 'adm_0123456789abcdef',
     publicPlaybackUrl: 'https://video-edge.example',
     publicSrtUrl: 'srt://fsn1.ingest.example:1337',
+    ingestWebSocketUrl: 'wss://live.example:8443/ingest/ws?stream_key={stream_key}',
     dashboardPath: '/srv/livestack/dashboard',
     publishLeaseSeconds: 3,
     ingestTtlSeconds: 20,
@@ -164,6 +167,8 @@ t.test('invalid values name the variable and the value', async (t) => {
   t.throws(() => read({ ALLOWED_STREAMS: 'publish_mine' }), { message: /ALLOWED_STREAMS="publish_mine"/ });
   t.throws(() => read({ ALLOWED_STREAMS: 'abcd1234' }), { message: /shaped like a stream id/ });
   t.throws(() => read({ PUBLIC_PLAYBACK_URL: 'edge:8081' }), { message: /PUBLIC_PLAYBACK_URL="edge:8081"/ });
+  t.throws(() => read({ INGEST_WEBSOCKET_URL: 'https://live.example/ingest/ws?stream_key={stream_key}' }), { message: /INGEST_WEBSOCKET_URL=.*ws:\/\/ or wss:\/\//s });
+  t.throws(() => read({ INGEST_WEBSOCKET_URL: 'wss://live.example/ingest/ws' }), { message: /\{stream_key\}/ });
   for (const srt of ['http://h:1', 'srt://h', 'srt://h:1/path', 'srt://h:1?streamid=x']) {
     t.throws(() => read({ PUBLIC_SRT_URL: srt }), { message: /PUBLIC_SRT_URL=.*expected srt:\/\/host:port/ }, srt);
   }

@@ -6,6 +6,7 @@ import {
   readOptionalString,
   readPort,
   readString,
+  readWebSocketUrlTemplate,
   SettingError,
   type Env,
 } from '../../service-kit/src/env-settings.js';
@@ -128,7 +129,7 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
       urlTemplates: {
         rtmp: readString(env, 'INGEST_RTMP_URL', `rtmp://localhost:${rtmpPort}/stream/{stream_key}`),
         // Browser go-live lands on the HTTP port; behind TLS, the public wss:// URL.
-        websocket: readString(env, 'INGEST_WEBSOCKET_URL', `ws://localhost:${httpPort}${WEBSOCKET_INGEST_PATH}?stream_key={stream_key}`),
+        websocket: readWebSocketUrlTemplate(env, 'INGEST_WEBSOCKET_URL', `ws://localhost:${httpPort}${WEBSOCKET_INGEST_PATH}?stream_key={stream_key}`),
       },
     },
     heartbeatMs: readInteger(env, 'INGEST_HEARTBEAT_MS', 1000, { min: 100 }),

@@ -80,14 +80,31 @@ export function readList(env: Env, name: string, fallback: string[]): string[] {
 /** An http(s) URL without a trailing slash. */
 export function readHttpUrl(env: Env, name: string, fallback: string): string {
   const value = raw(env, name) ?? fallback;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new SettingError(name, value, 'an http:// or https:// URL');
-  }
+  const url = parseUrlSetting(name, value, 'an http:// or https:// URL');
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new SettingError(name, value, 'an http:// or https:// URL');
   }
   return value.replace(/\/+$/, '');
+}
+
+/**
+ * Where browsers publish over WebSocket: a ws:// or wss:// URL template with `{stream_key}` where
+ * the key goes (e.g. `wss://live.example:8443/ingest/ws?stream_key={stream_key}`). The origins list
+ * it for GET /v1/ingests and the API lets its dashboard connect to it, so both read the same setting.
+ */
+export function readWebSocketUrlTemplate(env: Env, name: string, fallback: string): string {
+  const value = raw(env, name) ?? fallback;
+  const expected = 'a ws:// or wss:// URL with {stream_key}';
+  const url = parseUrlSetting(name, value, expected);
+  if ((url.protocol !== 'ws:' && url.protocol !== 'wss:') || !value.includes('{stream_key}')) throw new SettingError(name, value, expected);
+  return value;
+}
+
+/** The setting's value as a URL, or a SettingError saying what was `expected`. */
+export function parseUrlSetting(name: string, value: string, expected: string): URL {
+  try {
+    return new URL(value);
+  } catch {
+    throw new SettingError(name, value, expected);
+  }
 }

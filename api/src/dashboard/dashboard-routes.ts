@@ -9,12 +9,14 @@ export interface DashboardRoutesOptions {
   root: string;
   /** PUBLIC_PLAYBACK_URL: the page's player fetches playlists and segments from there. */
   publicPlaybackUrl: string;
+  /** INGEST_WEBSOCKET_URL: the go-live section's WebSocket connects there. */
+  ingestWebSocketUrl: string;
 }
 
 /** Headers of every dashboard file: a strict policy, and revalidation (the files are not fingerprinted). */
-function dashboardHeaders(publicPlaybackUrl: string): Record<string, string> {
+function dashboardHeaders(publicPlaybackUrl: string, ingestWebSocketUrl: string): Record<string, string> {
   return {
-    'content-security-policy': contentSecurityPolicy(new URL(publicPlaybackUrl).origin),
+    'content-security-policy': contentSecurityPolicy(new URL(publicPlaybackUrl).origin, new URL(ingestWebSocketUrl).origin),
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
     'cache-control': 'no-cache',
@@ -26,12 +28,12 @@ function dashboardHeaders(publicPlaybackUrl: string): Record<string, string> {
  * `/` is the page, `/app/*.js` its scripts, `/dashboard.css` its style. Everything it does goes
  * through /v1 with the token the user signs in with, so serving it grants nothing.
  */
-export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async (app, { root, publicPlaybackUrl }) => {
+export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async (app, { root, publicPlaybackUrl, ingestWebSocketUrl }) => {
   if (!existsSync(path.join(root, 'index.html'))) {
     app.log.warn({ root }, 'no dashboard at DASHBOARD_PATH (run npm run build); / answers 404');
     return;
   }
-  const headers = dashboardHeaders(publicPlaybackUrl);
+  const headers = dashboardHeaders(publicPlaybackUrl, ingestWebSocketUrl);
   await app.register(fastifyStatic, {
     root,
     // One route per file that exists now: every other path stays the API's JSON 404.

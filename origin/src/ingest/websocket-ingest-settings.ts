@@ -13,6 +13,12 @@ export interface WebSocketIngestLimits {
   idleTimeoutMs: number;
   /** WS_INGEST_MAX_PENDING_BYTES: bytes ffmpeg has not taken yet; past it the publisher is dropped, not buffered. */
   maxPendingBytes: number;
+  /**
+   * WS_INGEST_MAX_CONNECTIONS: WebSocket publishers held at once (those being authorized count);
+   * more get 503 at the upgrade. Each runs its own ffmpeg, which may be encoding VP8/VP9 to H.264,
+   * so this origin's CPU, not its sockets, is what runs out first.
+   */
+  maxConnections: number;
 }
 
 const MiB = 1024 * 1024;
@@ -23,5 +29,6 @@ export function readWebSocketIngestLimits(env: Env): WebSocketIngestLimits {
     maxBytesPerSecond: readInteger(env, 'WS_INGEST_MAX_BYTES_PER_SECOND', 4 * MiB, { min: 64 * 1024 }),
     idleTimeoutMs: readInteger(env, 'WS_INGEST_IDLE_TIMEOUT_MS', 10_000, { min: 100 }),
     maxPendingBytes: readInteger(env, 'WS_INGEST_MAX_PENDING_BYTES', 8 * MiB, { min: 64 * 1024 }),
+    maxConnections: readInteger(env, 'WS_INGEST_MAX_CONNECTIONS', 20, { min: 1 }),
   };
 }

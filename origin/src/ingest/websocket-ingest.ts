@@ -27,6 +27,8 @@ export interface WebSocketIngestOptions {
 export class WebSocketIngest {
   private readonly server: WebSocketServer;
   private readonly publishers = new Set<WebSocketPublisher>();
+  /** Upgrades being authorized plus publishers open: what WS_INGEST_MAX_CONNECTIONS bounds. */
+  private admitted = 0;
   private accepting = true;
 
   constructor(private readonly options: WebSocketIngestOptions) {
@@ -34,8 +36,18 @@ export class WebSocketIngest {
     this.server = new WebSocketServer({ noServer: true, maxPayload: options.limits.maxMessageBytes, perMessageDeflate: false });
   }
 
+  /**
+   * Takes upgrades on the origin's HTTP server. They never reach its routes, so the edges' secret
+   * (ORIGIN_SECRET, which guards the media an origin serves) is not asked: a publisher is
+   * authorized by its stream key, as on the RTMP port, and HAProxy's fronts forward only this
+   * path here, so no playlist or segment becomes reachable through it.
+   */
   attach(http: Server): void {
     http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      // Node's HTTP server lets go of an upgrading socket's errors: a client resetting it while the
+      // key is authorized (or after a refusal) would otherwise be an uncaught 'error' that ends
+      // the origin. ws adds its own handlers once it takes the socket.
+      socket.on('error', () => socket.destroy());
       void this.upgrade(request, socket, head).catch((error: unknown) => {
         this.options.logger.error({ err: error }, 'WebSocket publish failed to start');
         this.options.refusals?.publishRefused('failed');
@@ -68,6 +80,29 @@ export class WebSocketIngest {
       refusals?.publishRefused('shutting_down');
       return refuseUpgrade(socket, 503, 'LIVE_ERR_UNAVAILABLE', 'this origin takes no new publishers');
     }
+    if (this.admitted >= this.options.limits.maxConnections) {
+      logger.warn({ protocol: 'websocket', limit: this.options.limits.maxConnections }, 'WebSocket publisher refused: WS_INGEST_MAX_CONNECTIONS reached');
+      return refuseUpgrade(socket, 503, 'LIVE_ERR_UNAVAILABLE', 'this origin holds as many browser publishers as it may; retry later');
+    }
+    // Held until the publish ends, or the upgrade is refused or abandoned: released once, by
+    // whichever comes first (the socket's close covers a handshake ws aborts without telling).
+    this.admitted += 1;
+    let held = true;
+    const release = () => {
+      if (held) this.admitted -= 1;
+      held = false;
+    };
+    socket.once('close', release);
+    const opened = await this.admit(request, socket, head, key, release).catch((error: unknown) => {
+      release();
+      throw error;
+    });
+    if (!opened) release();
+  }
+
+  /** Authorizes `key` and opens the publisher; false when refused (the caller releases its admission), else the publisher calls `release` when it closes. */
+  private async admit(request: IncomingMessage, socket: Duplex, head: Buffer, key: string, release: () => void): Promise<boolean> {
+    const { logger, refusals } = this.options;
     const id = newPublishSessionId();
     const remoteAddress = request.socket.remoteAddress ?? '';
     const log = logger.child({ session: id, protocol: 'websocket', addr: remoteAddress });
@@ -75,10 +110,11 @@ export class WebSocketIngest {
     if (!decision.allowed) {
       log.warn({ reason: decision.reason }, 'publish refused');
       refusals?.publishRefused(decision.refusal);
-      if (decision.refusal === 'denied') return refuseUpgrade(socket, 403, 'LIVE_ERR_FORBIDDEN', 'the stream key is not allowed to publish');
-      return refuseUpgrade(socket, 503, 'LIVE_ERR_UNAVAILABLE', 'the publish could not be authorized now; retry');
+      if (decision.refusal === 'denied') refuseUpgrade(socket, 403, 'LIVE_ERR_FORBIDDEN', 'the stream key is not allowed to publish');
+      else refuseUpgrade(socket, 503, 'LIVE_ERR_UNAVAILABLE', 'the publish could not be authorized now; retry');
+      return false;
     }
-    if (socket.destroyed) return;
+    if (socket.destroyed) return false;
     this.server.handleUpgrade(request, socket, head, (ws) => {
       const publisher = new WebSocketPublisher({
         id,
@@ -100,11 +136,13 @@ export class WebSocketIngest {
       this.publishers.add(publisher);
       publisher.setSink(opened.sink);
       publisher.onClose(() => {
+        release();
         this.publishers.delete(publisher);
         log.info({ stream: decision.streamName }, 'publish ended');
         opened.end();
       });
     });
+    return true;
   }
 }
 

@@ -8,7 +8,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { connect as connectTcp, type AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import { WebSocket } from 'ws';
@@ -17,17 +17,17 @@ import type { PublishTarget } from '../../src/ingest/publish-gate.js';
 import { WebSocketIngest } from '../../src/ingest/websocket-ingest.js';
 import type { WebSocketIngestLimits } from '../../src/ingest/websocket-ingest-settings.js';
 
-const LIMITS: WebSocketIngestLimits = { maxMessageBytes: 64 * 1024, maxBytesPerSecond: 64 * 1024, idleTimeoutMs: 300, maxPendingBytes: 1024 * 1024 };
+const LIMITS: WebSocketIngestLimits = { maxMessageBytes: 64 * 1024, maxBytesPerSecond: 64 * 1024, idleTimeoutMs: 300, maxPendingBytes: 1024 * 1024, maxConnections: 20 };
 const ALLOWED: PublishDecision = { allowed: true, streamName: 'abcd1234', keyGeneration: 1 };
 
-async function startIngest(t: Test, decision: PublishDecision, limits = LIMITS, ffmpegPath = 'ffmpeg') {
+async function startIngest(t: Test, decision: PublishDecision | (() => Promise<PublishDecision>), limits = LIMITS, ffmpegPath = 'ffmpeg') {
   const ended: string[] = [];
   const target: PublishTarget = {
     open: (grant) => ({ sink: () => undefined, end: () => ended.push(grant.streamName) }),
   };
   const asked: string[] = [];
   const ingest = new WebSocketIngest({
-    authorizer: { authorize: async (request) => (asked.push(request.name), decision) },
+    authorizer: { authorize: async (request) => (asked.push(request.name), typeof decision === 'function' ? decision() : decision) },
     target,
     limits,
     ffmpegPath,
@@ -41,22 +41,24 @@ async function startIngest(t: Test, decision: PublishDecision, limits = LIMITS, 
     server.closeAllConnections();
     return new Promise<void>((resolve) => server.close(() => resolve()));
   });
+  const port = () => (server.address() as AddressInfo).port;
   const url = (key = 'publish_abcd1234_secret') => `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ingest/ws?stream_key=${key}`;
-  return { ingest, ended, asked, url };
+  return { ingest, ended, asked, url, port };
 }
 
 function connect(url: string) {
   const socket = new WebSocket(url);
   socket.on('error', () => undefined);
   const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  let refusal = '';
   const status = new Promise<number>((resolve) => {
     socket.on('open', () => resolve(101));
     socket.on('unexpected-response', (_request, response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
+      response.setEncoding('utf8').on('data', (piece: string) => (refusal += piece));
+      response.on('end', () => resolve(response.statusCode ?? 0));
     });
   });
-  return { socket, closed, status };
+  return { socket, closed, status, refusal: () => refusal };
 }
 
 t.test('a refused key gets 403, an API that cannot answer 503; the upgrade never happens', async (t) => {
@@ -143,4 +145,48 @@ t.test('a transcoder that does not read is not buffered for: the publisher is dr
   }
   t.same(await page.closed, { code: 1011, reason: 'the transcoder cannot keep up' });
   t.same(ingest.ended, ['abcd1234']);
+});
+
+t.test('WS_INGEST_MAX_CONNECTIONS bounds the publishers held at once; a refused or ended one frees its place', async (t) => {
+  const limits = { ...LIMITS, idleTimeoutMs: 60_000, maxConnections: 1 };
+  const denied = await startIngest(t, { allowed: false, reason: 'unknown key', refusal: 'denied' }, limits);
+  t.same([await connect(denied.url()).status, await connect(denied.url()).status], [403, 403], 'a refused key holds no place');
+
+  const ingest = await startIngest(t, ALLOWED, limits);
+  const first = connect(ingest.url());
+  t.equal(await first.status, 101);
+  const second = connect(ingest.url());
+  t.equal(await second.status, 503, 'one more than the bound is refused at the upgrade');
+  t.match(JSON.parse(second.refusal()), { error: { code: 'LIVE_ERR_UNAVAILABLE', message: /browser publishers/ } });
+  t.same(ingest.asked, ['publish_abcd1234_secret'], 'without asking the API');
+  first.socket.close(1000, 'bye');
+  await first.closed;
+  while (ingest.ended.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  const third = connect(ingest.url());
+  t.equal(await third.status, 101, 'the place is free again once the first publish ended');
+  third.socket.close(1000, 'bye');
+  await third.closed;
+});
+
+t.test('a client resetting its connection while the key is authorized leaves the origin standing', async (t) => {
+  const DENIED: PublishDecision = { allowed: false, reason: 'unknown key', refusal: 'denied' };
+  // The first key is held until the test answers; the next ones are refused at once.
+  let answer: ((decision: PublishDecision) => void) | undefined;
+  const held = new Promise<PublishDecision>((resolve) => (answer = resolve));
+  let calls = 0;
+  const ingest = await startIngest(t, () => (calls++ === 0 ? held : Promise.resolve(DENIED)), { ...LIMITS, maxConnections: 1 });
+  const raw = connectTcp(ingest.port(), '127.0.0.1');
+  raw.on('error', () => undefined);
+  await new Promise((resolve) => raw.once('connect', resolve));
+  raw.write(
+    'GET /ingest/ws?stream_key=publish_abcd1234_secret HTTP/1.1\r\nHost: origin\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+  );
+  while (ingest.asked.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  // An RST, not a FIN: the server's socket sees ECONNRESET (an uncaught error would end this process).
+  raw.resetAndDestroy();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  answer!(DENIED);
+  const next = connect(ingest.url());
+  t.equal(await next.status, 403, 'the server answers the next page, and the reset one holds no place');
 });
