@@ -162,7 +162,7 @@ export async function startOurOrigin(options: {
   /** More node flags for the origin. */
   nodeArgs?: string[];
 }): Promise<ServerUnderTest> {
-  const [rtmpPort, httpPort] = await Promise.all([freePort(), freePort()]);
+  const [rtmpPort, httpPort, srtPort] = await Promise.all([freePort(), freePort(), freePort()]);
   // As the origin is run everywhere (scripts/platform.sh, docker-compose.yml): see "Origin memory" in docs/scaling.md.
   const nodeArgs = [ORIGIN_SEMI_SPACE_FLAG];
   if (options.cpuProfileDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir);
@@ -175,6 +175,8 @@ export async function startOurOrigin(options: {
       INTERNAL_TOKEN: options.api.token,
       RTMP_PORT: String(rtmpPort),
       RTMP_HOST: '127.0.0.1',
+      SRT_PORT: String(srtPort),
+      SRT_HOST: '127.0.0.1',
       ORIGIN_HTTP_PORT: String(httpPort),
       ORIGIN_HTTP_HOST: '127.0.0.1',
       HLS_PATH: options.hlsPath,

@@ -39,6 +39,8 @@ export interface Platform {
   /** Discovery's /health, /ready and /metrics. */
   discoveryUrl: string;
   rtmpUrl: string;
+  /** The origin's SRT listener (UDP, 127.0.0.1). */
+  srtPort: number;
   hlsPath: string;
   /** The origin's RECORDINGS_PATH (beside HLS_PATH, so recordings hard-link the live segments). */
   recordingsPath: string;
@@ -78,7 +80,8 @@ export async function startPlatform(
   await mkdir(hlsPath);
   const recordingsPath = path.join(runDir, 'recordings');
   const discoveryReadyFile = path.join(runDir, 'discovery.ready');
-  const [apiPort, internalApiPort, originPort, rtmpPort, edgePort, discoveryPort] = await Promise.all([
+  const [apiPort, internalApiPort, originPort, rtmpPort, edgePort, discoveryPort, srtPort] = await Promise.all([
+    freePort(),
     freePort(),
     freePort(),
     freePort(),
@@ -98,6 +101,8 @@ export async function startPlatform(
     ORIGIN_HTTP_HOST: '127.0.0.1',
     RTMP_PORT: String(rtmpPort),
     RTMP_HOST: '127.0.0.1',
+    SRT_PORT: String(srtPort),
+    SRT_HOST: '127.0.0.1',
     ORIGIN_HOST: `127.0.0.1:${originPort}`,
     EDGE_PORT: String(edgePort),
     EDGE_HOST: '127.0.0.1',
@@ -133,6 +138,7 @@ export async function startPlatform(
     originUrl: `http://127.0.0.1:${originPort}`,
     discoveryUrl: `http://127.0.0.1:${discoveryPort}`,
     rtmpUrl: `rtmp://127.0.0.1:${rtmpPort}/stream`,
+    srtPort,
     hlsPath,
     recordingsPath,
     redis,

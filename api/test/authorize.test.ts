@@ -128,6 +128,13 @@ t.test('managed stream keys', async (t) => {
     await internal.inject({ method: 'DELETE', url: `/ingests/origin-1/publishes/managed-1?stream=${stream.id}` });
   });
 
+  t.test('the SRT key (publish/<id>/<secret>) publishes the same stream under its own generation', async (t) => {
+    const response = await internal.inject(authorizeUrl(stream.srtKey, 'managed-srt'));
+    t.equal(response.statusCode, 200);
+    t.same(response.json(), { allowed: true, name: stream.id, key_generation: 2, recording: { mode: 'automatic', timeout_seconds: 0 } });
+    await internal.inject({ method: 'DELETE', url: `/ingests/origin-1/publishes/managed-srt?stream=${stream.id}` });
+  });
+
   t.test('POST (nginx-rtmp) answers 302 with Location: the stream id', async (t) => {
     const response = await internal.inject(postForm(onPublishForm(stream.rtmpKey)));
     t.equal(response.statusCode, 302);
@@ -135,19 +142,22 @@ t.test('managed stream keys', async (t) => {
     t.equal(response.body, '');
   });
 
-  t.test('a wrong secret, an unknown stream and an SRT key are refused without echoing the key', async (t) => {
+  t.test('a wrong secret, an unknown stream or one protocol\'s secret in the other\'s key is refused without echoing the key', async (t) => {
     const secret = stream.rtmpKey.slice(-24);
+    const srtSecret = stream.srtKey.slice(-24);
     const wrongSecret = stream.rtmpKey.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');
     const unknownStream = `publish_zzzzzzzz_${secret}`;
-    for (const name of [wrongSecret, unknownStream, stream.rtmpKey.toUpperCase()]) {
+    const names = [wrongSecret, unknownStream, stream.rtmpKey.toUpperCase(), `publish/${stream.id}/${secret}`, `publish_${stream.id}_${srtSecret}`, `publish/zzzzzzzz/${srtSecret}`];
+    for (const name of names) {
       const response = await internal.inject(authorizeUrl(name, 'managed-2'));
-      t.equal(response.statusCode, 403);
+      t.equal(response.statusCode, 403, name.replace(/[A-Za-z0-9]{24}$/, '…'));
       t.same(response.json(), DENIED);
       t.notMatch(response.body, secret);
+      t.notMatch(response.body, srtSecret);
     }
-    const srt = await internal.inject(`/authorize?name=${encodeURIComponent(stream.srtKey)}`);
-    t.equal(srt.statusCode, 400, 'the SRT key is not an RTMP stream name');
-    t.match(srt.json().error.message, /^querystring\.name must match pattern .*; got "\[redacted\]"$/, 'nor echoed');
+    const malformed = await internal.inject(`/authorize?name=${encodeURIComponent(`${stream.srtKey}/more`)}`);
+    t.equal(malformed.statusCode, 400, 'neither a stream name nor an SRT key');
+    t.match(malformed.json().error.message, /^querystring\.name must match pattern .*; got "\[redacted\]"$/, 'nor echoed');
   });
 
   t.test("the key of a deleted stream is refused", async (t) => {

@@ -11,6 +11,15 @@ export const StreamName = Type.String({
   description: 'Stream name: 1-128 characters of A-Z, a-z, 0-9, _ and -',
 });
 
+/**
+ * What a publisher asks to publish as: a stream name (an RTMP key or an open name), or an SRT
+ * stream key `publish/<stream id>/<secret>` (an SRT streamid; the API tells the two apart).
+ */
+export const PublishName = Type.String({
+  pattern: `(?:${STREAM_NAME_PATTERN})|(?:^publish/[A-Za-z0-9_-]{1,64}/[A-Za-z0-9_-]{1,128}$)`,
+  description: 'A stream name, an RTMP stream key or an SRT stream key (publish/<stream id>/<secret>)',
+});
+
 const HOST_LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
 const HOST_NAME = `${HOST_LABEL}(?:\\.${HOST_LABEL})*`;
 const IPV6_LITERAL = '\\[[0-9A-Fa-f:.]{2,45}\\]';

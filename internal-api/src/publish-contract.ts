@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { OriginId, SessionId, StreamName } from './fields.js';
+import { OriginId, PublishName, SessionId } from './fields.js';
 import { PublishAbr } from './abr-contract.js';
 import { PublishRecording } from './recording-contract.js';
 
@@ -10,7 +10,7 @@ import { PublishRecording } from './recording-contract.js';
  * a secret that is never logged.
  */
 export const PublishRequest = Type.Object({
-  name: StreamName,
+  name: PublishName,
   app: Type.Optional(Type.String({ maxLength: 256 })),
   addr: Type.Optional(Type.String({ maxLength: 256 })),
   origin_id: Type.Optional(OriginId),

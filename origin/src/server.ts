@@ -13,6 +13,7 @@ import { buildHttpApp } from './http/app.js';
 import { ApiPublishAuthorizer } from './ingest/api-publish-authorizer.js';
 import { PublishGate } from './ingest/publish-gate.js';
 import { RtmpListener } from './ingest/rtmp-listener.js';
+import { SrtIngest } from './ingest/srt-ingest.js';
 import { WebSocketIngest } from './ingest/websocket-ingest.js';
 import { LiveStreamRegistry } from './packaging/live-stream-registry.js';
 import { LowLatencyStreams } from './packaging/low-latency-streams.js';
@@ -185,6 +186,14 @@ async function main(): Promise<void> {
     logger,
     refusals: metrics,
   });
+  // SRT callers: the same authorizer and target again, their MPEG-TS demuxed in process.
+  const srtIngest = new SrtIngest({
+    settings: settings.srt,
+    authorizer: new ApiPublishAuthorizer(api, settings.originId),
+    target: streams,
+    logger,
+    refusals: metrics,
+  });
   const thumbnailJobs = new ThumbnailJobs(settings.thumbnails);
   const thumbnails = new Thumbnails({
     hlsPath: settings.hls.hlsPath,
@@ -220,10 +229,11 @@ async function main(): Promise<void> {
   webSocketIngest.attach(http.server);
   await http.listen({ host: settings.httpHost, port: settings.httpPort });
   const rtmpPort = await rtmp.listen();
+  const srtPort = await srtIngest.listen();
   readiness.rtmp = true;
   heartbeat.start();
   logger.info(
-    { originId: settings.originId, rtmp: `${settings.rtmpHost}:${rtmpPort}`, http: `${settings.httpHost}:${settings.httpPort}`, hlsPath: settings.hls.hlsPath },
+    { originId: settings.originId, rtmp: `${settings.rtmpHost}:${rtmpPort}`, srt: `${settings.srt.host}:${srtPort}`, http: `${settings.httpHost}:${settings.httpPort}`, hlsPath: settings.hls.hlsPath },
     'origin listening',
   );
 
@@ -234,6 +244,7 @@ async function main(): Promise<void> {
     draining = true;
     rtmp.stopAccepting();
     webSocketIngest.stopAccepting();
+    srtIngest.stopAccepting();
     logger.info({ publishers: rtmp.publishers, drainTimeoutSeconds: settings.drainTimeoutMs / 1000 }, 'draining: taking no new publishers');
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
@@ -253,6 +264,7 @@ async function main(): Promise<void> {
     videoReporter.stop();
     await rtmp.close();
     webSocketIngest.close();
+    await srtIngest.close();
     await restream.stop();
     await heartbeat?.stop();
     // Its last requests (the leave, the pushes' final statuses) are answered by now.

@@ -20,6 +20,7 @@ import { readHlsSettings, type HlsSettings } from './hls/hls-settings.js';
 import { readLowLatencySettings, type LowLatencySettings } from './llhls/llhls-settings.js';
 import { readRtmpIngestLimits, type RtmpIngestLimits } from './ingest/rtmp-ingest-settings.js';
 import { readWebSocketIngestLimits, WEBSOCKET_INGEST_PATH, type WebSocketIngestLimits } from './ingest/websocket-ingest-settings.js';
+import { readSrtIngestSettings, type SrtIngestSettings } from './ingest/srt-ingest-settings.js';
 import { readSegmentSettings, type SegmentSettings } from './packaging/segment-settings.js';
 import { readRecordingStorageSettings, type RecordingStorageSettings } from './recording/recording-settings.js';
 import { readRestreamSettings, type RestreamSettings } from './restream/index.js';
@@ -31,6 +32,8 @@ export interface OriginSettings {
   rtmpLimits: RtmpIngestLimits;
   /** Browser go-live over WebSocket (WS_INGEST_*); its ffmpeg is ABR_FFMPEG_PATH's. */
   webSocketLimits: WebSocketIngestLimits;
+  /** The SRT listener (SRT_*). */
+  srt: SrtIngestSettings;
   httpHost: string;
   httpPort: number;
   /**
@@ -95,6 +98,7 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
   const rtmpPort = readPort(env, 'RTMP_PORT', 1935);
   const httpPort = readPort(env, 'ORIGIN_HTTP_PORT', 8080);
   const segments = readSegmentSettings(env);
+  const srt = readSrtIngestSettings(env);
   const httpHost = readString(env, 'ORIGIN_HTTP_HOST', '0.0.0.0');
   const originSecrets = originSecretList(readOriginSecrets(env));
   // Fail closed: an origin other hosts can reach serves its media to the edges only, never to
@@ -107,6 +111,7 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
     rtmpPort,
     rtmpLimits: readRtmpIngestLimits(env),
     webSocketLimits: readWebSocketIngestLimits(env),
+    srt,
     httpHost,
     httpPort,
     originHost: readOriginHost(env),
@@ -130,6 +135,8 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
         rtmp: readString(env, 'INGEST_RTMP_URL', `rtmp://localhost:${rtmpPort}/stream/{stream_key}`),
         // Browser go-live lands on the HTTP port; behind TLS, the public wss:// URL.
         websocket: readWebSocketUrlTemplate(env, 'INGEST_WEBSOCKET_URL', `ws://localhost:${httpPort}${WEBSOCKET_INGEST_PATH}?stream_key={stream_key}`),
+        // The SRT key is the whole streamid (publish/<stream id>/<secret>).
+        srt: readString(env, 'INGEST_SRT_URL', `srt://localhost:${srt.port}?streamid={stream_key}`),
       },
     },
     heartbeatMs: readInteger(env, 'INGEST_HEARTBEAT_MS', 1000, { min: 100 }),

@@ -1,6 +1,7 @@
 # npm start's ports (each setting's default unless it is set): sourced by platform.sh, which
 # listens on them, and prometheus.sh, which scrapes them.
 export RTMP_PORT="${RTMP_PORT:-1935}"
+export SRT_PORT="${SRT_PORT:-1337}"
 export ORIGIN_HTTP_PORT="${ORIGIN_HTTP_PORT:-8080}"
 export API_PORT="${API_PORT:-9090}"
 export API_INTERNAL_PORT="${API_INTERNAL_PORT:-9091}"

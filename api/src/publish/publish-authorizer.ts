@@ -6,10 +6,10 @@ import type { PublisherLeaseStore } from '../store/publisher-lease-store.js';
 import { DEFAULT_ABR_LADDER, type PublishAbr } from '../../../internal-api/src/abr-contract.js';
 import type { RecordingSettings, RecordingStatus, StreamStore } from '../store/stream-store.js';
 import type { OpenNames } from './open-names.js';
-import { parseRtmpStreamKey } from './stream-key.js';
+import { parseStreamKey } from './stream-key.js';
 
 export interface PublishRequest {
-  /** A stream key (`publish_<id>_<secret>`) or an open name. */
+  /** A stream key (RTMP's `publish_<id>_<secret>`, SRT's `publish/<id>/<secret>`) or an open name. */
   name: string;
   /** Who asks; nginx-rtmp sends neither, and gets a lease under a session id made up here. */
   originId?: string | undefined;
@@ -59,15 +59,16 @@ export class PublishAuthorizer {
   }
 
   private async resolve(name: string): Promise<PublishGrant> {
-    const key = parseRtmpStreamKey(name);
+    const key = parseStreamKey(name);
     if (key) {
       const credentials = await this.streams.credentials(key.streamId);
-      // Stream ids are public; only the secret needs the constant-time comparison.
-      if (credentials && secretsEqual(key.secret, credentials.secrets.rtmp)) {
+      // Stream ids are public; only the secret needs the constant-time comparison. Each protocol
+      // has its own secret: an RTMP secret in an SRT key's shape is refused.
+      if (credentials && secretsEqual(key.secret, credentials.secrets[key.protocol])) {
         const [recording, abr] = await Promise.all([this.streams.recording(key.streamId), this.streams.abr?.(key.streamId)]);
         // Deleted between the two reads: as if it had never been there.
         if (recording) {
-          const grant: PublishGrant = { stream: key.streamId, keyGeneration: credentials.generations.rtmp, managed: true, ...(await this.withinQuota(recording)) };
+          const grant: PublishGrant = { stream: key.streamId, keyGeneration: credentials.generations[key.protocol], managed: true, ...(await this.withinQuota(recording)) };
           if (abr?.enabled) grant.abr = { enabled: true, ladder: abr.ladder ?? [...DEFAULT_ABR_LADDER] };
           return grant;
         }

@@ -29,10 +29,16 @@ export function streamKeys(streamId: string, secrets: StreamSecrets): StreamKeyE
   ];
 }
 
-const RTMP_KEY = new RegExp(`^${STREAM_KEY_PREFIX}([a-z0-9]{8})_([A-Za-z0-9]{${STREAM_SECRET_LENGTH}})$`);
+const KEY_SHAPES: Record<KeyProtocol, RegExp> = {
+  rtmp: new RegExp(`^${STREAM_KEY_PREFIX}([a-z0-9]{8})_([A-Za-z0-9]{${STREAM_SECRET_LENGTH}})$`),
+  srt: new RegExp(`^publish/([a-z0-9]{8})/([A-Za-z0-9]{${STREAM_SECRET_LENGTH}})$`),
+};
 
-/** The stream id and secret of an RTMP key, or null when `name` is not shaped like one. */
-export function parseRtmpStreamKey(name: string): { streamId: string; secret: string } | null {
-  const match = RTMP_KEY.exec(name);
-  return match ? { streamId: match[1]!, secret: match[2]! } : null;
+/** Which key `name` is (RTMP's or SRT's), its stream id and secret; null when shaped like neither. */
+export function parseStreamKey(name: string): { protocol: KeyProtocol; streamId: string; secret: string } | null {
+  for (const protocol of KEY_PROTOCOLS) {
+    const match = KEY_SHAPES[protocol].exec(name);
+    if (match) return { protocol, streamId: match[1]!, secret: match[2]! };
+  }
+  return null;
 }

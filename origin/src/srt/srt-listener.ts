@@ -17,9 +17,10 @@ import { SynCookies } from './srt-syn-cookie.js';
 import { ACK_INTERVAL_MS, SrtReceiverSession, type SessionOutput } from './srt-receiver-session.js';
 import { SrtConnection, type SrtConnectionEnd } from './srt-connection.js';
 
-export type SrtAuthorization = { accept: true } | { accept: false; code: number };
+/** The authorize hook's answer; an accepted caller's `grant` is handed to onConnection with it. */
+export type SrtAuthorization<Grant> = { accept: true; grant: Grant } | { accept: false; code: number };
 
-export interface SrtListenerOptions {
+export interface SrtListenerOptions<Grant> {
   host: string;
   /** 0 picks a free port (tests). */
   port: number;
@@ -34,9 +35,13 @@ export interface SrtListenerOptions {
   /** Callers authorizing or connected at once; more are refused (SRT_REJ_RESOURCE). */
   maxConnections: number;
   /** Decides during the conclusion handshake; a refusal's code goes to the caller. */
-  authorize(streamId: string, remoteAddress: string): Promise<SrtAuthorization>;
-  /** An accepted caller; attach to it at once (its first payloads follow). */
-  onConnection(connection: SrtConnection): void;
+  authorize(streamId: string, remoteAddress: string): Promise<SrtAuthorization<Grant>>;
+  /**
+   * Every accepted caller, with what authorize granted it; attach to it at once (its first
+   * payloads follow). Accepted while the listener closed: it comes already ended, so the grant
+   * is released all the same.
+   */
+  onConnection(connection: SrtConnection, grant: Grant): void;
   logger: Logger;
 }
 
@@ -50,7 +55,7 @@ interface Caller {
   answer: Uint8Array;
 }
 
-export class SrtListener {
+export class SrtListener<Grant> {
   private readonly socket: dgram.Socket;
   private readonly cookies = new SynCookies();
   private readonly callers = new Map<number, Caller>();
@@ -58,8 +63,9 @@ export class SrtListener {
   private readonly authorizing = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private accepting = true;
+  private closed = false;
 
-  constructor(private readonly options: SrtListenerOptions) {
+  constructor(private readonly options: SrtListenerOptions<Grant>) {
     this.socket = dgram.createSocket({ type: options.host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
     this.socket.on('message', (message, remote) => this.receive(message, remote.address, remote.port));
     this.socket.on('error', (error) => options.logger.error({ err: error }, 'SRT socket error'));
@@ -89,6 +95,7 @@ export class SrtListener {
 
   async close(): Promise<void> {
     this.accepting = false;
+    this.closed = true;
     for (const caller of [...this.callers.values()]) this.end(caller, 'listener_closed', caller.session.shutdown(Date.now()));
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
@@ -150,19 +157,21 @@ export class SrtListener {
     this.authorizing.add(peerKey);
     void this.options
       .authorize(step.request.streamId, address)
-      .catch((error: unknown): SrtAuthorization => {
+      .catch((error: unknown): SrtAuthorization<Grant> => {
         this.options.logger.error({ err: error, addr: address }, 'SRT authorization failed');
         return { accept: false, code: SRT_REJECTION.overload };
       })
       .then((decision) => {
         this.authorizing.delete(peerKey);
-        if (!this.accepting) return this.sendHandshake(rejectionAnswer(request, SRT_REJECTION.close), address, port);
-        if (!decision.accept) return this.sendHandshake(rejectionAnswer(request, decision.code), address, port);
-        this.connect(step.request, address, port, peerKey, peerIp);
+        if (!decision.accept) {
+          if (!this.closed) this.sendHandshake(rejectionAnswer(request, decision.code), address, port);
+          return;
+        }
+        this.connect(step.request, address, port, peerKey, peerIp, decision.grant);
       });
   }
 
-  private connect(request: ConclusionRequest, address: string, port: number, peerKey: string, peerIp: Uint8Array): void {
+  private connect(request: ConclusionRequest, address: string, port: number, peerKey: string, peerIp: Uint8Array, grant: Grant): void {
     let socketId = randomInt(1, 2 ** 30);
     while (this.callers.has(socketId)) socketId = randomInt(1, 2 ** 30);
     const session = new SrtReceiverSession({
@@ -187,12 +196,17 @@ export class SrtListener {
       },
       () => session.stats,
     );
+    if (this.closed) {
+      connection.ended('listener_closed');
+      this.options.onConnection(connection, grant);
+      return;
+    }
     const caller: Caller = { session, connection, address, port, peerKey, answer };
     this.callers.set(socketId, caller);
     this.callersByPeer.set(peerKey, caller);
     this.send(answer, address, port);
     this.timer ??= setInterval(() => this.tick(), ACK_INTERVAL_MS);
-    this.options.onConnection(connection);
+    this.options.onConnection(connection, grant);
   }
 
   private tick(): void {

@@ -27,6 +27,8 @@ export const SRT_REJECTION = {
   badMode: 1405,
   /** SRT_REJX_CONFLICT: the stream is published already. */
   conflict: 1407,
+  /** SRT_REJX_ISE: an unexpected failure on our side. */
+  internalError: 1500,
   /** SRT_REJX_DOWN: the service is down for now (the origin drains). */
   down: 1503,
 } as const;

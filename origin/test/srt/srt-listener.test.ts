@@ -40,9 +40,9 @@ async function startListener(t: Test, { latencyMs = 120 } = {}) {
     idleTimeoutMs: 5000,
     maxConnections: 4,
     logger: pino({ level: 'silent' }),
-    authorize: async (streamId): Promise<SrtAuthorization> => {
+    authorize: async (streamId): Promise<SrtAuthorization<undefined>> => {
       asked.push(streamId);
-      return streamId === ALLOWED_STREAM_ID ? { accept: true } : { accept: false, code: SRT_REJECTION.forbidden };
+      return streamId === ALLOWED_STREAM_ID ? { accept: true, grant: undefined } : { accept: false, code: SRT_REJECTION.forbidden };
     },
     onConnection: (connection) => {
       const chunks: Buffer[] = [];
