@@ -7,7 +7,7 @@
  * segments still decode.
  */
 import t, { type Test } from 'tap';
-import { ffprobe, testAsset } from '../test-support/ffmpeg.js';
+import { ffprobe, publishFile, testAsset } from '../test-support/ffmpeg.js';
 import { startLossyUdpRelay } from '../test-support/lossy-udp-relay.js';
 import { playlistSegments } from '../test-support/newest-segment.js';
 import { sendOverSrt } from '../test-support/srt-caller.js';
@@ -37,11 +37,12 @@ async function newStream(name: string): Promise<{ id: string; key: string; token
 /** ffmpeg's SRT options: latency in µs. */
 const srtUrl = (port: number, streamId: string, latencyMs = 200) => `srt://127.0.0.1:${port}?streamid=${streamId}&latency=${latencyMs * 1000}`;
 
-async function decodedSegment(t: Test, id: string): Promise<void> {
+/** Waits for the edge's playlist of `id` to list two segments not in `seen`; ffprobe decodes the newest. */
+async function decodedSegment(t: Test, id: string, seen: ReadonlySet<string> = new Set()): Promise<string[]> {
   const segments = await waitFor(
     'the edge to serve the stream',
     async () => {
-      const uris = await playlistSegments(platform.edgeUrl, id);
+      const uris = (await playlistSegments(platform.edgeUrl, id))?.filter((uri) => !seen.has(uri));
       return uris && uris.length >= 2 ? uris : undefined;
     },
     { timeoutMs: 90_000 },
@@ -50,6 +51,7 @@ async function decodedSegment(t: Test, id: string): Promise<void> {
   t.equal(probe.errors, '', 'ffprobe decodes a segment served by the edge');
   t.same(probe.streams.map((stream) => stream.codec_name).sort(), ['aac', 'h264']);
   t.ok(probe.packets.some((packet) => packet.codec_type === 'video'), 'the segment has video');
+  return segments;
 }
 
 t.test("ffmpeg publishes over SRT with the stream's SRT key through the listed URL: live through the edge", async (t) => {
@@ -98,4 +100,27 @@ t.test('through a relay losing 5 % of the packets both ways, the segments still 
   t.teardown(() => caller.stop());
   await decodedSegment(t, id);
   t.ok(relay.dropped.toTarget > 0 && relay.dropped.toCaller > 0, `the relay lost packets both ways (${JSON.stringify(relay.dropped)})`);
+});
+
+t.test('a stream published over RTMP goes on over SRT at the same playback URL', async (t) => {
+  const { id, key: srtKey, token } = await newStream('rtmp-then-srt');
+  const keys = (await api(token, 'GET', `/v1/streams/${id}/stream-keys`)).json;
+  const rtmpKey = keys.data.find((entry: { protocol: string }) => entry.protocol === 'rtmp').stream_key as string;
+  const rtmp = publishFile(testAsset('h264-aac.flv'), `${platform.rtmpUrl}/${rtmpKey}`, { loops: -1 });
+  t.teardown(() => rtmp.stop());
+  const overRtmp = await decodedSegment(t, id);
+  await rtmp.stop();
+  // Until the origin has told the API the RTMP publisher left, the stream's lease is still held
+  // and the SRT caller is refused (1407): it tries again, as an encoder does.
+  let caller = sendOverSrt(testAsset('h264-aac.flv'), srtUrl(platform.srtPort, srtKey), { loops: -1 });
+  const retry = setInterval(() => {
+    if (caller.child.exitCode !== null) caller = sendOverSrt(testAsset('h264-aac.flv'), srtUrl(platform.srtPort, srtKey), { loops: -1 });
+  }, 500);
+  t.teardown(async () => {
+    clearInterval(retry);
+    await caller.stop();
+  });
+  await decodedSegment(t, id, new Set(overRtmp));
+  clearInterval(retry);
+  t.match((await api(token, 'GET', `/v1/streams/${id}/lifecycle`)).json, { live: true, publisher: 'connected' }, 'live again, over SRT');
 });

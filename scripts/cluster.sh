@@ -163,6 +163,7 @@ for origin in origin-1 origin-2; do
   start_on "$origin" "$origin" "${common[@]}" ORIGIN_ID="$origin" ORIGIN_HOST="$(addr "$origin"):8080" RTMP_HOST=0.0.0.0 RTMP_PORT=1935 \
     ORIGIN_HTTP_HOST=0.0.0.0 ORIGIN_HTTP_PORT=8080 HLS_PATH="$hls" API_URL="$api_url" \
     INGEST_NAME="$origin" INGEST_RTMP_URL="rtmps://$lb:1936/stream/{stream_key}" INGEST_WEBSOCKET_URL="$ingest_websocket_url" \
+    INGEST_SRT_URL="srt://$(addr "$origin"):1337?streamid={stream_key}" \
     FALLBACK_CACHE_PATH="$run_dir/$origin/fallback-cache" RECORDINGS_PATH="$run_dir/$origin/recordings" \
     node --max-semi-space-size=4 dist/origin/src/server.js
   origin_pids+=("${pids[${#pids[@]}-1]}")
