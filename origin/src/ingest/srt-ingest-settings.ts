@@ -1,4 +1,4 @@
-import { readInteger, readPort, readString, type Env } from '../../../service-kit/src/env-settings.js';
+import { readInteger, readOptionalString, readPort, readString, SettingError, type Env } from '../../../service-kit/src/env-settings.js';
 
 /** The origin's SRT listener (SRT_*): where it listens and what one caller may hold of it. */
 export interface SrtIngestSettings {
@@ -16,10 +16,16 @@ export interface SrtIngestSettings {
   receiveBufferPackets: number;
   /** SRT_UDP_RECEIVE_BUFFER_BYTES: the socket's kernel buffer (capped by net.core.rmem_max). */
   udpReceiveBufferBytes: number;
+  /** SRT_PASSPHRASE: set, every caller must encrypt with it (AES-CTR); unset, none may. */
+  passphrase?: string;
 }
 
 export function readSrtIngestSettings(env: Env): SrtIngestSettings {
+  const passphrase = readOptionalString(env, 'SRT_PASSPHRASE');
+  // SRT's own bounds (SRTO_PASSPHRASE): a caller could not use another.
+  if (passphrase !== undefined && (passphrase.length < 10 || passphrase.length > 79)) throw new SettingError('SRT_PASSPHRASE', '[redacted]', '10 to 79 characters');
   return {
+    ...(passphrase !== undefined ? { passphrase } : {}),
     host: readString(env, 'SRT_HOST', '0.0.0.0'),
     port: readPort(env, 'SRT_PORT', 1337),
     // SRT's TSBPD latency travels in 16 bits of milliseconds.

@@ -25,6 +25,8 @@ import {
   type Handshake,
 } from './srt-handshake-packet.js';
 import { SRT_REJECTION } from './srt-rejection.js';
+import { SrtDecryptor } from './srt-decryptor.js';
+import { SrtBadSecretError } from './srt-key-material.js';
 
 /** The SRT version we answer with (1.5.0: the protocol as libsrt 1.5 speaks it). */
 export const OUR_SRT_VERSION = 0x01_05_00;
@@ -35,6 +37,8 @@ export interface ListenerHandshakeSettings {
   latencyMs: number;
   /** Receive buffer size in packets: the flow window we grant. */
   flowWindowPackets: number;
+  /** Set: callers must encrypt with it (AES-CTR); unset: callers must not encrypt. */
+  passphrase?: string | undefined;
 }
 
 /** A conclusion the listener can accept, waiting for its stream id to be authorized. */
@@ -48,6 +52,8 @@ export interface ConclusionRequest {
   callerReceiverLatencyMs: number;
   mtu: number;
   flowWindow: number;
+  /** An encrypting caller's key material (KMREQ, echoed as KMRSP), its encryption field and our decryptor. */
+  encryption?: { keyMaterial: Uint8Array; field: number; decryptor: SrtDecryptor };
 }
 
 export type HandshakeStep =
@@ -87,8 +93,15 @@ export function listenerHandshakeStep(request: Handshake, context: HandshakeCont
   if (!hsreq || (request.extensionField & EXTENSION_FLAG.hsreq) === 0) return reject(request, SRT_REJECTION.rogue);
   const info = parseSrtHandshakeInfo(hsreq.content);
   if ((info.flags & SRT_FLAG.stream) !== 0 || (info.flags & SRT_FLAG.tsbpdSend) === 0) return reject(request, SRT_REJECTION.messageApi);
-  if (request.encryption !== 0 || request.extensions.some((extension) => extension.type === EXTENSION_TYPE.kmreq)) {
-    return reject(request, SRT_REJECTION.unsecure);
+  const kmreq = request.extensions.find((extension) => extension.type === EXTENSION_TYPE.kmreq);
+  if ((kmreq !== undefined || request.encryption !== 0) !== (settings.passphrase !== undefined)) return reject(request, SRT_REJECTION.unsecure);
+  let encryption: ConclusionRequest['encryption'];
+  if (kmreq && settings.passphrase !== undefined) {
+    try {
+      encryption = { keyMaterial: kmreq.content, field: request.encryption, decryptor: new SrtDecryptor(settings.passphrase, kmreq.content) };
+    } catch (error) {
+      return reject(request, error instanceof SrtBadSecretError ? SRT_REJECTION.badSecret : SRT_REJECTION.rogue);
+    }
   }
   const sid = request.extensions.find((extension) => extension.type === EXTENSION_TYPE.sid);
   return {
@@ -101,6 +114,7 @@ export function listenerHandshakeStep(request: Handshake, context: HandshakeCont
       callerReceiverLatencyMs: info.receiverLatencyMs,
       mtu: Math.min(request.mtu, UDP_MTU),
       flowWindow: Math.min(request.flowWindow, settings.flowWindowPackets),
+      ...(encryption ? { encryption } : {}),
     },
   };
 }
@@ -109,8 +123,8 @@ export function listenerHandshakeStep(request: Handshake, context: HandshakeCont
 export function acceptConclusion(request: ConclusionRequest, listenerSocketId: number, peerIp: Uint8Array): Handshake {
   return {
     version: 5,
-    encryption: 0,
-    extensionField: EXTENSION_FLAG.hsreq,
+    encryption: request.encryption?.field ?? 0,
+    extensionField: EXTENSION_FLAG.hsreq | (request.encryption ? EXTENSION_FLAG.kmreq : 0),
     initialSequence: request.initialSequence,
     mtu: request.mtu,
     flowWindow: request.flowWindow,
@@ -129,6 +143,8 @@ export function acceptConclusion(request: ConclusionRequest, listenerSocketId: n
           senderLatencyMs: request.callerReceiverLatencyMs,
         }),
       },
+      // Our key material answer: the caller's own, which we could unwrap.
+      ...(request.encryption ? [{ type: EXTENSION_TYPE.kmrsp, content: request.encryption.keyMaterial }] : []),
     ],
   };
 }

@@ -34,6 +34,8 @@ export interface SrtListenerOptions<Grant> {
   idleTimeoutMs: number;
   /** Callers authorizing or connected at once; more are refused (SRT_REJ_RESOURCE). */
   maxConnections: number;
+  /** Set: callers must encrypt with this passphrase (SRT_REJ_BADSECRET otherwise); unset: they must not. */
+  passphrase?: string | undefined;
   /** Decides during the conclusion handshake; a refusal's code goes to the caller. */
   authorize(streamId: string, remoteAddress: string): Promise<SrtAuthorization<Grant>>;
   /**
@@ -142,7 +144,7 @@ export class SrtListener<Grant> {
           cookieIsValid: (cookie) => this.cookies.verify(cookie, cookieAddress, nowMs),
           peerIp,
         },
-        { latencyMs: this.options.latencyMs, flowWindowPackets: this.options.receiveBufferPackets },
+        { latencyMs: this.options.latencyMs, flowWindowPackets: this.options.receiveBufferPackets, passphrase: this.options.passphrase },
       );
     } catch {
       return this.sendHandshake(rejectionAnswer(request, SRT_REJECTION.rogue), address, port);
@@ -182,6 +184,7 @@ export class SrtListener<Grant> {
       capacityPackets: this.options.receiveBufferPackets,
       idleTimeoutMs: this.options.idleTimeoutMs,
       startMs: Date.now(),
+      decryptor: request.encryption?.decryptor,
     });
     const answer = this.handshakePacket(acceptConclusion(request, socketId, peerIp), request.callerSocketId);
     const connection = new SrtConnection(

@@ -12,12 +12,16 @@ import { CONTROL_TYPE, writeControlPacket, type SrtPacket } from './srt-packet.j
 import { EMPTY_CIF, parseDropRequest, writeAck, writeLossList } from './srt-control-fields.js';
 import { SrtReceiveBuffer } from './srt-receive-buffer.js';
 import { sequenceDistance } from './srt-sequence.js';
+import type { SrtDecryptor } from './srt-decryptor.js';
 
 export const ACK_INTERVAL_MS = 10;
 const MIN_NAK_INTERVAL_MS = 20;
 const KEEPALIVE_INTERVAL_MS = 1000;
 /** ACKs remembered for their ACKACK (about a second's worth at one per 10 ms). */
 const ACKS_REMEMBERED = 128;
+/** Subtypes of the user-defined control type that carry key material in-band. */
+const KMREQ_SUBTYPE = 3;
+const KMRSP_SUBTYPE = 4;
 
 export interface ReceiverSessionSettings {
   localSocketId: number;
@@ -28,6 +32,8 @@ export interface ReceiverSessionSettings {
   idleTimeoutMs: number;
   /** Local clock (ms) when the connection started: our packets' timestamps count from it. */
   startMs: number;
+  /** An encrypting caller's keys. */
+  decryptor?: SrtDecryptor | undefined;
 }
 
 export type SessionEnd = 'shutdown' | 'idle';
@@ -86,7 +92,13 @@ export class SrtReceiverSession {
       if (packet.retransmitted) this.counts.retransmittedPackets += 1;
       this.rate.packets += 1;
       this.rate.bytes += packet.payload.byteLength;
-      const result = this.buffer.receive(packet.sequence, packet.timestampUs, packet.payload, nowMs);
+      const payload = packet.encryption === 0 ? packet.payload : this.settings.decryptor?.decrypt(packet.payload, packet.sequence, packet.encryption);
+      if (!payload) {
+        // Encrypted with a key we were not given (or encrypted when no passphrase was agreed).
+        this.counts.refusedPackets += 1;
+        return output;
+      }
+      const result = this.buffer.receive(packet.sequence, packet.timestampUs, payload, nowMs);
       if (result.outcome === 'overflow') this.counts.refusedPackets += 1;
       this.dataSinceAck = true;
       output.payloads = result.delivered;
@@ -105,6 +117,17 @@ export class SrtReceiverSession {
       }
       case CONTROL_TYPE.dropRequest:
         output.payloads = this.buffer.dropRequested(parseDropRequest(packet.cif));
+        break;
+      case CONTROL_TYPE.userDefined:
+        // The sender's new keys (KMREQ), answered with the same material (KMRSP) once they unwrap.
+        if (packet.subtype === KMREQ_SUBTYPE && this.settings.decryptor) {
+          try {
+            this.settings.decryptor.refresh(packet.cif);
+            output.send.push(this.control(CONTROL_TYPE.userDefined, 0, packet.cif, nowMs, KMRSP_SUBTYPE));
+          } catch {
+            // Not our passphrase's keys: its packets will not decrypt and are counted as refused.
+          }
+        }
         break;
       case CONTROL_TYPE.shutdown:
         this.ended = 'shutdown';
@@ -172,11 +195,11 @@ export class SrtReceiverSession {
     return this.control(CONTROL_TYPE.ack, ackNumber, cif, nowMs);
   }
 
-  private control(controlType: number, typeInfo: number, cif: Uint8Array, nowMs: number): Uint8Array {
+  private control(controlType: number, typeInfo: number, cif: Uint8Array, nowMs: number, subtype = 0): Uint8Array {
     this.lastSentMs = nowMs;
     return writeControlPacket({
       controlType,
-      subtype: 0,
+      subtype,
       typeInfo,
       timestampUs: Math.max(0, Math.round((nowMs - this.settings.startMs) * 1000)) % 2 ** 32,
       destinationSocketId: this.settings.peerSocketId,

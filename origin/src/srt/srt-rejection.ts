@@ -11,7 +11,9 @@ export const SRT_REJECTION = {
   close: 7,
   /** SRT_REJ_VERSION: not an HSv5 caller. */
   version: 8,
-  /** SRT_REJ_UNSECURE: the caller wants encryption the listener does not do (or the reverse). */
+  /** SRT_REJ_BADSECRET: the caller's passphrase is not ours. */
+  badSecret: 10,
+  /** SRT_REJ_UNSECURE: the caller encrypts and the listener has no passphrase, or the reverse. */
   unsecure: 11,
   /** SRT_REJ_MESSAGEAPI: not live mode (file/stream API). */
   messageApi: 12,

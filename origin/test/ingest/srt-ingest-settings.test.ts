@@ -19,4 +19,6 @@ t.test('a bad value names the variable', async (t) => {
   t.throws(() => readSrtIngestSettings({ SRT_LATENCY_MS: '65536' }), /SRT_LATENCY_MS="65536"/, 'the handshake carries 16 bits of ms');
   t.throws(() => readSrtIngestSettings({ SRT_MAX_CONNECTIONS: '0' }), /SRT_MAX_CONNECTIONS="0"/);
   t.throws(() => readSrtIngestSettings({ SRT_IDLE_TIMEOUT_SECONDS: 'soon' }), /SRT_IDLE_TIMEOUT_SECONDS="soon"/);
+  t.throws(() => readSrtIngestSettings({ SRT_PASSPHRASE: 'short' }), /SRT_PASSPHRASE="\[redacted\]" is invalid: expected 10 to 79 characters/, 'never quoted');
+  t.equal(readSrtIngestSettings({ SRT_PASSPHRASE: 'ten chars!' }).passphrase, 'ten chars!');
 });

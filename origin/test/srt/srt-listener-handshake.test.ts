@@ -14,6 +14,7 @@ import {
 } from '../../src/srt/srt-handshake-packet.js';
 import { acceptConclusion, listenerHandshakeStep, rejectionAnswer } from '../../src/srt/srt-listener-handshake.js';
 import { SRT_REJECTION } from '../../src/srt/srt-rejection.js';
+import { KEY_FLAG, writeKeyMaterial } from '../../src/srt/srt-key-material.js';
 
 const PEER_IP = new Uint8Array(16);
 const CONTEXT = { cookie: 0xc00c1e, cookieIsValid: (cookie: number) => cookie === 0xc00c1e, peerIp: PEER_IP };
@@ -88,4 +89,24 @@ t.test('refusals: wrong cookie, HSv4, not live, encryption, no HSREQ', async (t)
   t.equal(rejection({ ...conclusion(), extensions: [] }), SRT_REJECTION.rogue);
   t.equal(listenerHandshakeStep({ ...conclusion(), type: HANDSHAKE_TYPE.agreement }, CONTEXT, SETTINGS).kind, 'ignore', 'rendezvous');
   t.equal(rejectionAnswer(conclusion(), SRT_REJECTION.forbidden).type, 2403, "the caller's reading: 1000 + SRT_REJX_FORBIDDEN");
+});
+
+t.test('with a passphrase: the caller must send key material that unwraps with it, and gets it back as KMRSP', async (t) => {
+  const withPassphrase = { ...SETTINGS, passphrase: 'the deployment passphrase' };
+  const keyMaterial = (passphrase: string) => writeKeyMaterial(new Map([[KEY_FLAG.even, new Uint8Array(16).fill(7)]]), new Uint8Array(16).fill(1), passphrase);
+  const encrypting = (passphrase: string) => ({ ...conclusion({ extra: [{ type: EXTENSION_TYPE.kmreq, content: keyMaterial(passphrase) }] }), encryption: 2 });
+  const rejection = (handshake: Handshake) => {
+    const step = listenerHandshakeStep(handshake, CONTEXT, withPassphrase);
+    return step.kind === 'answer' ? step.handshake.type - REJECTION_TYPE_BASE : undefined;
+  };
+  t.equal(rejection(conclusion()), SRT_REJECTION.unsecure, 'a caller that does not encrypt');
+  t.equal(rejection(encrypting('not the passphrase')), SRT_REJECTION.badSecret, 'another passphrase');
+  const step = listenerHandshakeStep(encrypting('the deployment passphrase'), CONTEXT, withPassphrase);
+  t.equal(step.kind, 'conclusion');
+  if (step.kind !== 'conclusion') return;
+  t.ok(step.request.encryption?.decryptor, 'keys to decrypt with');
+  const answer = acceptConclusion(step.request, 99, PEER_IP);
+  t.equal(answer.extensionField & EXTENSION_FLAG.kmreq, EXTENSION_FLAG.kmreq);
+  t.equal(answer.encryption, 2);
+  t.same(answer.extensions.find((extension) => extension.type === EXTENSION_TYPE.kmrsp)?.content, keyMaterial('the deployment passphrase'), 'KMRSP echoes the key material');
 });

@@ -28,7 +28,7 @@ interface Received {
   ended: Promise<SrtConnectionEnd>;
 }
 
-async function startListener(t: Test, { latencyMs = 120 } = {}) {
+async function startListener(t: Test, { latencyMs = 120, passphrase = undefined as string | undefined } = {}) {
   const asked: string[] = [];
   const received: Received[] = [];
   const listener = new SrtListener({
@@ -39,6 +39,7 @@ async function startListener(t: Test, { latencyMs = 120 } = {}) {
     udpReceiveBufferBytes: 4 * 1024 * 1024,
     idleTimeoutMs: 5000,
     maxConnections: 4,
+    passphrase,
     logger: pino({ level: 'silent' }),
     authorize: async (streamId): Promise<SrtAuthorization<undefined>> => {
       asked.push(streamId);
@@ -113,4 +114,28 @@ t.test('a refused stream id makes ffmpeg give up, and nothing connects', async (
   t.match(caller.stderr, /reject|forbidden|refused/i, `ffmpeg says it was refused (${caller.stderr.trim()})`);
   t.same(asked, ['publish/abcd1234/wrong']);
   t.equal(received.length, 0);
+});
+
+t.test('with SRT_PASSPHRASE: an AES-128 or AES-256 caller with it gets through byte for byte; a wrong or missing passphrase is refused', async (t) => {
+  const passphrase = 'livestack-srt-passphrase';
+  const { port, received } = await startListener(t, { passphrase });
+  const expected = await knownTsFile(t);
+  const sent = await readFile(expected);
+  for (const keyLength of [16, 32]) {
+    const caller = sendBytesOverSrt(sent, `${srtUrl(port, ALLOWED_STREAM_ID, 200)}&passphrase=${passphrase}&pbkeylen=${keyLength}`);
+    t.teardown(() => caller.stop());
+    t.equal(await caller.exited, 0, `ffmpeg succeeds (${caller.stderr})`);
+    const last = await waitFor('the connection', () => received.length === keyLength / 16 && received.at(-1));
+    await last.ended;
+    t.ok(Buffer.concat(last.chunks).equals(sent), `AES-${keyLength * 8}: the ${sent.byteLength} bytes arrive decrypted, identical`);
+  }
+  for (const [what, extra] of [
+    ['a wrong passphrase', '&passphrase=not-the-passphrase&pbkeylen=16'],
+    ['no passphrase', ''],
+  ]) {
+    const caller = sendBytesOverSrt(sent, `${srtUrl(port, ALLOWED_STREAM_ID, 200)}${extra}`);
+    t.teardown(() => caller.stop());
+    t.not(await caller.exited, 0, `${what}: ffmpeg is refused (${caller.stderr.trim().slice(0, 200)})`);
+  }
+  t.equal(received.length, 2, 'the refused callers never connected');
 });
