@@ -2,6 +2,7 @@
  * AVCDecoderConfigurationRecord (ISO/IEC 14496-15 5.3.3.1), the FLV/RTMP H.264 sequence header:
  * the SPS and PPS NAL units plus the size of the length prefix in front of every frame's NALs.
  */
+import { HIGH_PROFILES, parseSpsSampleFormat } from './h264-sps.js';
 import { MediaFormatError } from './media-format-error.js';
 
 export interface AvcDecoderConfig {
@@ -68,13 +69,15 @@ function hex2(value: number): string {
 /**
  * An AVCDecoderConfigurationRecord for these parameter sets (what an RTMP encoder sends as its
  * sequence header), with 4-byte NAL lengths. Profile, compatibility and level come from the
- * first SPS's bytes 1-3. The High-profile extension fields are left out: the SPS carries the
- * same values and readers (ours, ffmpeg, browsers' MSE) take the record without them.
+ * first SPS's bytes 1-3; High profiles get the chroma format and bit depths after the PPS, as
+ * ISO/IEC 14496-15 asks (fMP4 init segments carry the record as it is). Throws MediaFormatError
+ * for an SPS too short to read.
  */
 export function writeAvcDecoderConfig(sps: readonly Uint8Array[], pps: readonly Uint8Array[]): Uint8Array {
   const first = sps[0];
   if (!first || first.length < 4 || pps.length === 0) throw new MediaFormatError('an AVC decoder configuration needs an SPS and a PPS');
-  let size = 7;
+  const format = HIGH_PROFILES.has(first[1]!) ? parseSpsSampleFormat(first) : undefined;
+  let size = 7 + (format ? 4 : 0);
   for (const unit of [...sps, ...pps]) size += 2 + unit.length;
   const out = new Uint8Array(size);
   // configurationVersion 1, AVCProfileIndication, profile_compatibility, AVCLevelIndication.
@@ -87,6 +90,11 @@ export function writeAvcDecoderConfig(sps: readonly Uint8Array[], pps: readonly 
   // numOfPictureParameterSets (8 bits).
   out[offset] = pps.length;
   offset = writeParameterSets(out, offset + 1, pps);
+  if (format) {
+    // reserved (6 bits) all ones, chroma_format (2); reserved (5) all ones, bit_depth_luma_minus8 (3);
+    // the same for chroma; numOfSequenceParameterSetExt (8 bits) = 0.
+    out.set([0xfc | format.chromaFormatIdc, 0xf8 | format.bitDepthLumaMinus8, 0xf8 | format.bitDepthChromaMinus8, 0], offset);
+  }
   return out;
 }
 

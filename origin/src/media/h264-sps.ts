@@ -10,31 +10,51 @@ export interface PictureSize {
 }
 
 /** Profiles whose SPS carries chroma format, bit depths and scaling matrices. */
-const HIGH_PROFILES = new Set([100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135]);
+export const HIGH_PROFILES = new Set([100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135]);
 
-/** Reads width and height (after cropping) from an SPS NAL unit, header byte included. */
-export function parseSpsPictureSize(sps: Uint8Array): PictureSize {
-  const bits = new BitReader(removeEmulationPrevention(sps), 'H.264 SPS');
+/** The SPS's sample format: what an AVCDecoderConfigurationRecord repeats for High profiles. */
+export interface SpsSampleFormat {
+  profileIdc: number;
+  /** 0 monochrome, 1 4:2:0, 2 4:2:2, 3 4:4:4. */
+  chromaFormatIdc: number;
+  separateColourPlane: boolean;
+  bitDepthLumaMinus8: number;
+  bitDepthChromaMinus8: number;
+}
+
+/** Reads the sample format from an SPS NAL unit, header byte included. */
+export function parseSpsSampleFormat(sps: Uint8Array): SpsSampleFormat {
+  return readSampleFormat(new BitReader(removeEmulationPrevention(sps), 'H.264 SPS'));
+}
+
+/** Profiles without the fields default to 8-bit 4:2:0; leaves `bits` after the scaling matrices. */
+function readSampleFormat(bits: BitReader): SpsSampleFormat {
   bits.skipBits(8); // NAL unit header
   const profileIdc = bits.readBits(8);
   bits.skipBits(16); // constraint_set flags + reserved, level_idc
   bits.readUE(); // seq_parameter_set_id
-  let chromaFormatIdc = 1;
-  let separateColourPlane = false;
+  const format = { profileIdc, chromaFormatIdc: 1, separateColourPlane: false, bitDepthLumaMinus8: 0, bitDepthChromaMinus8: 0 };
   if (HIGH_PROFILES.has(profileIdc)) {
-    chromaFormatIdc = bits.readUE();
-    if (chromaFormatIdc === 3) separateColourPlane = bits.readBit();
-    bits.readUE(); // bit_depth_luma_minus8
-    bits.readUE(); // bit_depth_chroma_minus8
+    format.chromaFormatIdc = bits.readUE();
+    if (format.chromaFormatIdc === 3) format.separateColourPlane = bits.readBit();
+    format.bitDepthLumaMinus8 = bits.readUE();
+    format.bitDepthChromaMinus8 = bits.readUE();
     bits.skipBits(1); // qpprime_y_zero_transform_bypass_flag
     if (bits.readBit()) {
       // seq_scaling_matrix_present_flag: 6 lists of 16 coefficients, then 2 or 6 of 64.
-      const lists = chromaFormatIdc === 3 ? 12 : 8;
+      const lists = format.chromaFormatIdc === 3 ? 12 : 8;
       for (let i = 0; i < lists; i++) {
         if (bits.readBit()) skipScalingList(bits, i < 6 ? 16 : 64);
       }
     }
   }
+  return format;
+}
+
+/** Reads width and height (after cropping) from an SPS NAL unit, header byte included. */
+export function parseSpsPictureSize(sps: Uint8Array): PictureSize {
+  const bits = new BitReader(removeEmulationPrevention(sps), 'H.264 SPS');
+  const { chromaFormatIdc, separateColourPlane } = readSampleFormat(bits);
   bits.readUE(); // log2_max_frame_num_minus4
   const picOrderCntType = bits.readUE();
   if (picOrderCntType === 0) {

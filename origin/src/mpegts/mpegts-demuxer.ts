@@ -195,7 +195,12 @@ export class MpegTsDemuxer {
     video.waitingForKeyframe = false;
     const { dtsMs, ptsMs } = this.timeline.place('video', header.dts, header.pts);
     if (unit.sps.length > 0 || unit.pps.length > 0 || !video.config) {
-      const config = writeAvcDecoderConfig(video.sps, video.pps);
+      const config = decoderConfig(video.sps, video.pps);
+      if (typeof config === 'string') {
+        video.sps = [];
+        video.waitingForKeyframe = true;
+        return this.dropped('video', config);
+      }
       if (!video.config || !sameBytes(config, video.config)) {
         video.config = config;
         this.tag(FLV_TAG_VIDEO, dtsMs, avcSequenceHeaderBody(config));
@@ -268,6 +273,15 @@ export class MpegTsDemuxer {
 
   private dropped(track: MpegTsTrack, reason: string): void {
     this.events.push({ kind: 'dropped', track, reason });
+  }
+}
+
+/** The record for these parameter sets, or what is wrong with them. */
+function decoderConfig(sps: Uint8Array[], pps: Uint8Array[]): Uint8Array | string {
+  try {
+    return writeAvcDecoderConfig(sps, pps);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
   }
 }
 

@@ -64,6 +64,8 @@ t.test('sequence headers come first and describe the stream', async (t) => {
   const avc = parseAvcDecoderConfig(firstVideo.data);
   t.same(parseSpsPictureSize(avc.sps[0]!), { width: 320, height: 180 });
   t.equal(avc.nalLengthSize, 4);
+  t.equal(avc.profile, 100, 'x264 chose High profile');
+  t.same([...firstVideo.data.subarray(-4)], [0xfc | 1, 0xf8, 0xf8, 0], 'with the High-profile fields: 4:2:0, 8 bits, no SPS extension');
   t.match(parseAacConfig(firstAudio.data), { objectType: 2, sampleRate: 44100, channelConfig: 1 });
   t.equal(tags.filter((tag) => parseFlvTag(tag).kind === 'avc-config').length, 1, 'the unchanged SPS/PPS of later keyframes are not sent again');
   t.equal(decodeErrors(dir, tags), '', 'ffmpeg decodes every frame of the output');

@@ -8,8 +8,10 @@ import t from 'tap';
 import { crc32Mpeg } from '../../src/media/crc32-mpeg.js';
 import { STREAM_ID_VIDEO, writePesHeader } from '../../src/media/pes.js';
 import { NO_PCR, TS_PACKET_SIZE, writePacketPrefix } from '../../src/media/ts-packet.js';
+import { TsMuxer } from '../../src/media/ts-muxer.js';
 import { readAdtsFrame } from '../../src/mpegts/adts-frame.js';
 import { readAnnexBAccessUnit } from '../../src/mpegts/annex-b-access-unit.js';
+import { MpegTsDemuxer, type MpegTsEvent } from '../../src/mpegts/mpegts-demuxer.js';
 import { PesAssembler, type PesOutcome } from '../../src/mpegts/pes-assembler.js';
 import { readPesHeader } from '../../src/mpegts/pes-header.js';
 import { readProgramMap } from '../../src/mpegts/program-tables.js';
@@ -169,4 +171,22 @@ t.test('ADTS: header with and without CRC, partial frames, and what RTMP cannot 
   twoBlocks.set(header(20, true, 2));
   t.match(readAdtsFrame(twoBlocks, 0), /2 raw data blocks/);
   t.match(readAdtsFrame(new Uint8Array(20), 0), /no ADTS sync word/);
+});
+
+t.test('an SPS too short to read drops its frame with the reason, never throws', async (t) => {
+  const muxer = new TsMuxer({ video: true, audio: false });
+  muxer.beginSegment();
+  const accessUnit = (sps: number[]) => new Uint8Array([0, 0, 0, 1, ...sps, 0, 0, 0, 1, 0x68, 0xee, 0x3c, 0x80, 0, 0, 0, 1, 0x65, 0x88, 0x84]);
+  muxer.writeVideo(accessUnit([0x67, 0x64]), 0, 0, true);
+  // High profile, but the record's fields cannot be read from what follows.
+  muxer.writeVideo(accessUnit([0x67, 0x64, 0x00, 0x1f]), 40, 40, true);
+  muxer.writeVideo(accessUnit([0x67]), 80, 80, true);
+  const bytes = new Uint8Array(Buffer.concat(muxer.endSegment()));
+  let events: MpegTsEvent[] = [];
+  t.doesNotThrow(() => {
+    const demuxer = new MpegTsDemuxer();
+    events = [...demuxer.push(bytes), ...demuxer.end()];
+  });
+  t.same(events.filter((event) => event.kind === 'tag'), [], 'nothing made of them comes out');
+  t.match(events.filter((event) => event.kind === 'dropped'), [{ track: 'video', reason: /SPS/ }, { track: 'video', reason: /SPS/ }, { track: 'video', reason: /SPS/ }]);
 });
