@@ -47,6 +47,8 @@ export function eventLoopDelayOf(metricsText: string): EventLoopDelay | undefine
 export interface ServerUnderTest {
   kind: ServerKind;
   rtmpPort: number;
+  /** Our origin's SRT listener (UDP); undefined for nginx. */
+  srtPort?: number;
   /** Wall-clock time the server process was spawned (ms since the epoch). */
   startedAt: number;
   /** Processes whose CPU and memory count as the server's. */
@@ -204,6 +206,7 @@ export async function startOurOrigin(options: {
   return {
     kind: 'ours',
     rtmpPort,
+    srtPort,
     startedAt,
     pids: () => (origin.child.exitCode === null ? [pid] : []),
     stats: async () => {
