@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { createLogger, loggerOptions } from '../../service-kit/src/logger.js';
 import { withSecretFiles } from '../../service-kit/src/secret-files.js';
 import { onShutdownSignal } from '../../service-kit/src/shutdown.js';
@@ -17,6 +18,7 @@ import { SrtIngest } from './ingest/srt-ingest.js';
 import { WebSocketIngest } from './ingest/websocket-ingest.js';
 import { LiveStreamRegistry } from './packaging/live-stream-registry.js';
 import { LowLatencyStreams } from './packaging/low-latency-streams.js';
+import { SpillFolder } from './packaging/segment-spill.js';
 import { SegmentDelayStats } from './packaging/segment-delay-stats.js';
 import { processMemory } from './process-memory.js';
 import { OriginMetrics } from './origin-metrics.js';
@@ -87,6 +89,10 @@ async function main(): Promise<void> {
         windowSeconds: settings.lowLatency.windowSeconds,
         graceSeconds: settings.lowLatency.graceSeconds,
         cleanupAfterEndSeconds: settings.hls.cleanupAfterEndSeconds,
+        // Beside the stream's MPEG-TS files: the start-up sweep and the folder's cleanup take them too.
+        spill: (stream) => new SpillFolder(join(settings.hls.hlsPath, stream)),
+        onSpillError: (stream, error) =>
+          logger.warn({ err: error, stream }, 'LL-HLS segments could not be written to disk: they stay in memory until a write succeeds'),
       })
     : undefined;
   const delays = new SegmentDelayStats();

@@ -51,7 +51,7 @@ export interface SweepResult {
  * stream starts; HLS_PATH must belong to this origin process alone.
  *
  * Only a plain subfolder named like a stream whose entries are all plain files named like ours
- * (`index.m3u8`, `<n>.ts`, either with `.tmp`) is removed. Symbolic links, other files, nested
+ * (`index.m3u8`, `<n>.ts`, spilled LL-HLS segments `<msn>.m4s`, any with `.tmp`; see isOwnFileName) is removed. Symbolic links, other files, nested
  * folders and empty folders are never touched. A missing `hlsPath` is an empty sweep.
  */
 export async function sweepStaleStreamFolders(hlsPath: string): Promise<SweepResult> {

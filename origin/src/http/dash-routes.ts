@@ -1,11 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DASH_MANIFEST_FILE_NAME, type DashMediaName } from '../../../llhls-contract/src/dash-names.js';
 import { MediaNotFoundError, sendError } from './http-errors.js';
+import { sendStoredFile } from './send-file.js';
 // The manifest changes with every segment (revalidated on every use, as ll.m3u8); names never repeat (immutable).
 import { MEDIA_CACHE_CONTROL, PLAYLIST_CACHE_CONTROL } from './llhls-routes.js';
 
 /**
- * The origin's DASH answers, from the LL-HLS memory store (LowLatencyStream): `/<stream>/index.mpd`
+ * The origin's DASH answers, from the LL-HLS store (LowLatencyStream: memory, older segments on disk): `/<stream>/index.mpd`
  * and the per-track segments and inits it names. Called by hlsFileRoutes for those names.
  */
 
@@ -13,7 +14,10 @@ import { MEDIA_CACHE_CONTROL, PLAYLIST_CACHE_CONTROL } from './llhls-routes.js';
 export interface DashOutput {
   /** undefined before the first segment is complete. */
   dashManifest(): string | undefined;
+  /** A file held in memory, as buffers to send back to back. */
   file(name: string): readonly Uint8Array[] | undefined;
+  /** Where a file no longer held in memory is on disk (a finished segment older than the parts listed). */
+  spilledFile(name: string): string | undefined;
 }
 
 export const DASH_CONTENT_TYPES = {
@@ -40,9 +44,12 @@ export function sendDashMedia(
   file: string,
   name: DashMediaName,
   output: DashOutput | undefined,
-): FastifyReply {
+): FastifyReply | Promise<FastifyReply> {
+  const label = `${stream}/${file}`;
   const buffers = output?.file(file);
-  if (!buffers) return sendError(reply, new MediaNotFoundError(`${stream}/${file}`));
+  const spilled = buffers ? undefined : output?.spilledFile(file);
+  if (spilled) return sendStoredFile(request, reply, { path: spilled, label, contentType: DASH_CONTENT_TYPES[name.track], cacheControl: MEDIA_CACHE_CONTROL });
+  if (!buffers) return sendError(reply, new MediaNotFoundError(label));
   const body = Buffer.concat(buffers);
   return reply
     .header('content-type', DASH_CONTENT_TYPES[name.track])

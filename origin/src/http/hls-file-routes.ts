@@ -1,13 +1,12 @@
-import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { STREAM_NAME_PATTERN } from '../hls/hls-names.js';
 import { DASH_FILE_NAME_PATTERN, DASH_MANIFEST_FILE_NAME, parseDashMediaName } from '../../../llhls-contract/src/dash-names.js';
 import { LOW_LATENCY_MEDIA_NAME_PATTERN, parseLowLatencyMediaName, parseLowLatencyPlaylistName } from '../../../llhls-contract/src/llhls-names.js';
 import { sendDashManifest, sendDashMedia } from './dash-routes.js';
-import { MediaNotFoundError, errorBodySchema, sendError } from './http-errors.js';
+import { errorBodySchema } from './http-errors.js';
 import { lowLatencyVariantOutput, sendLowLatencyMedia, sendLowLatencyPlaylist, sendMultivariantPlaylist, type LowLatencyOutputs } from './llhls-routes.js';
-import { errorCode } from '../file-error-code.js';
+import { sendStoredFile } from './send-file.js';
 
 /** A playlist or segment name: no leading dot, no slash, no `.tmp`, only the two HLS types. */
 export const HLS_FILE_NAME_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.(m3u8|ts)$/;
@@ -52,74 +51,16 @@ function paramsSchema(lowLatency: boolean) {
 
 export interface HlsFileRoutesOptions {
   hlsPath: string;
-  /** LL-HLS outputs (HLS_LOW_LATENCY), served from memory; without them only HLS_PATH is. */
+  /** LL-HLS outputs (HLS_LOW_LATENCY), served from LowLatencyStream (memory, older segments from disk); without them only HLS_PATH is. */
   lowLatency?: LowLatencyOutputs;
-}
-
-/** RFC 9110 §13.1.2: weak comparison, any listed tag or `*` matches. */
-function matchesIfNoneMatch(header: string, etag: string): boolean {
-  return header.split(',').some((tag) => {
-    const trimmed = tag.trim();
-    return trimmed === '*' || trimmed.replace(/^W\//, '') === etag;
-  });
-}
-
-function notModified(request: FastifyRequest, etag: string, modified: Date): boolean {
-  const ifNoneMatch = request.headers['if-none-match'];
-  if (ifNoneMatch !== undefined) return matchesIfNoneMatch(ifNoneMatch, etag);
-  const ifModifiedSince = request.headers['if-modified-since'];
-  if (ifModifiedSince === undefined) return false;
-  const since = Date.parse(ifModifiedSince);
-  // HTTP dates have whole seconds.
-  return !Number.isNaN(since) && Math.floor(modified.getTime() / 1000) * 1000 <= since;
-}
-
-/**
- * Sends one file of an open handle. The file is opened before it is measured and read through
- * the same handle: the writer replaces playlists by rename, and a handle keeps the version it
- * opened, so the length header and the bytes always belong to one complete version. (Serving by
- * path, as @fastify/send does, stats one version and may read the next.)
- */
-async function sendFile(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  handle: FileHandle,
-  type: HlsFileType,
-  cacheControl: string = CACHE_CONTROL[type],
-): Promise<FastifyReply> {
-  const stat = await handle.stat({ bigint: true });
-  if (!stat.isFile()) {
-    await handle.close();
-    return sendError(reply, new MediaNotFoundError(request.url));
-  }
-  // A new version is a new inode (written aside, then renamed in), so the inode tells versions apart.
-  const etag = `"${stat.ino.toString(36)}-${stat.size.toString(36)}-${stat.mtimeNs.toString(36)}"`;
-  const modified = new Date(Number(stat.mtimeMs));
-  reply
-    .header('content-type', CONTENT_TYPES[type])
-    .header('cache-control', cacheControl)
-    .header('etag', etag)
-    .header('last-modified', modified.toUTCString());
-
-  const size = Number(stat.size);
-  if (notModified(request, etag, modified)) {
-    await handle.close();
-    return reply.code(304).send();
-  }
-  reply.header('content-length', size);
-  if (request.method === 'HEAD' || size === 0) {
-    await handle.close();
-    return reply.send(request.method === 'HEAD' ? undefined : '');
-  }
-  return reply.send(handle.createReadStream({ start: 0, end: size - 1 }));
 }
 
 export function hlsFileType(file: string): HlsFileType {
   return file.endsWith('.m3u8') ? 'm3u8' : 'ts';
 }
 
-/** Opens `path` and sends it (see sendFile); 404 naming `label` when there is no such file. */
-export async function sendFileAt(
+/** Opens `path` and sends it as one of the HLS types (see sendStoredFile); 404 naming `label` when there is no such file. */
+export function sendFileAt(
   request: FastifyRequest,
   reply: FastifyReply,
   path: string,
@@ -127,19 +68,7 @@ export async function sendFileAt(
   type: HlsFileType,
   cacheControl: string = CACHE_CONTROL[type],
 ): Promise<FastifyReply> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    if (['ENOENT', 'ENOTDIR'].includes(errorCode(error) ?? '')) return sendError(reply, new MediaNotFoundError(label));
-    throw error;
-  }
-  try {
-    return await sendFile(request, reply, handle, type, cacheControl);
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    throw error;
-  }
+  return sendStoredFile(request, reply, { path, label, contentType: CONTENT_TYPES[type], cacheControl });
 }
 
 /** `GET|HEAD /<stream>/<file>`: playlists and segments below HLS_PATH, read-only, and the LL-HLS and DASH files. */

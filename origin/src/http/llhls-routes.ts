@@ -20,18 +20,19 @@ import {
   TooManyBlockedRequestsError,
   sendError,
 } from './http-errors.js';
+import { sendStoredFile } from './send-file.js';
 
 /**
- * The origin's LL-HLS answers, from memory: `/<stream>/ll.m3u8` with blocking reload and delta
- * updates, and the init sections, parts and segments it lists. Called by hlsFileRoutes for those
- * names; everything else is served from HLS_PATH.
+ * The origin's LL-HLS answers, from LowLatencyStream: `/<stream>/ll.m3u8` with blocking reload
+ * and delta updates, and the init sections, parts and segments it lists, from memory or, for
+ * finished segments older than the parts listed, from the file the stream spilled them to.
+ * Called by hlsFileRoutes for those names; everything else is served from HLS_PATH.
  */
 
 /** What the routes read of a stream's LL-HLS (and DASH) output; LowLatencyStream is one. */
 export interface LowLatencyOutput extends DashOutput {
   readonly playlist: LowLatencyPlaylist;
   readonly waiters: ReloadWaiters;
-  file(name: string): readonly Uint8Array[] | undefined;
   /** See LowLatencyStream.followHintedPart. */
   followHintedPart(uri: string, follower: HintedPartFollower): (() => void) | undefined;
   readonly partFollowerCount: number;
@@ -136,6 +137,8 @@ export async function sendLowLatencyMedia(
 ): Promise<FastifyReply> {
   const path = `${stream}/${file}`;
   const buffers = output?.file(file);
+  const spilled = buffers ? undefined : output?.spilledFile(file);
+  if (spilled) return sendStoredFile(request, reply, { path: spilled, label: path, contentType: contentTypeOf(name), cacheControl: MEDIA_CACHE_CONTROL });
   if (!buffers && output && name.kind === 'part') {
     if (blockedCount(output) >= MAX_BLOCKED_REQUESTS_PER_STREAM) {
       return sendError(reply, new TooManyBlockedRequestsError(stream, MAX_BLOCKED_REQUESTS_PER_STREAM));
@@ -156,10 +159,14 @@ export async function sendLowLatencyMedia(
   return sendWhole(request, reply, name, buffers);
 }
 
+function contentTypeOf(name: LowLatencyMediaName): string {
+  return name.kind === 'init' ? LOW_LATENCY_CONTENT_TYPES.init : LOW_LATENCY_CONTENT_TYPES.media;
+}
+
 function sendWhole(request: FastifyRequest, reply: FastifyReply, name: LowLatencyMediaName, buffers: readonly Uint8Array[]): FastifyReply {
   const body = buffers.length === 1 ? toBuffer(buffers[0]!) : Buffer.concat(buffers.map(toBuffer));
   return reply
-    .header('content-type', name.kind === 'init' ? LOW_LATENCY_CONTENT_TYPES.init : LOW_LATENCY_CONTENT_TYPES.media)
+    .header('content-type', contentTypeOf(name))
     .header('cache-control', MEDIA_CACHE_CONTROL)
     .header('content-length', body.length)
     .send(request.method === 'HEAD' ? undefined : body);

@@ -49,7 +49,7 @@ const SKIP_BOUNDARY_TARGET_DURATIONS = 6;
  * at once: clients number parts from the first one listed under a segment, so dropping some of
  * them would renumber the rest.
  */
-const PART_LISTING_TARGET_DURATIONS = 3;
+export const PART_LISTING_TARGET_DURATIONS = 3;
 
 /** Seconds as the playlist writes them: always three decimals. */
 function seconds(ms: number): string {

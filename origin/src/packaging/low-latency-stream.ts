@@ -3,10 +3,18 @@ import { CmafFragmenter, type CmafEvent, type CmafInit, type CmafPart, type Cmaf
 import { DashTimeline, type DashTrackSegment } from '../dash/dash-timeline.js';
 import { renderMpd } from '../dash/mpd.js';
 import type { LowLatencyNaming } from '../../../llhls-contract/src/llhls-names.js';
-import { blockingTimeoutMs, LowLatencyPlaylist, ReloadWaiters, type FinishedSegment, type SegmentEnd } from '../llhls/index.js';
+import {
+  blockingTimeoutMs,
+  LowLatencyPlaylist,
+  PART_LISTING_TARGET_DURATIONS,
+  ReloadWaiters,
+  type FinishedSegment,
+  type SegmentEnd,
+} from '../llhls/index.js';
 import type { FrameStageConsumer, StageEvent } from '../media/frame-stage.js';
 import { scheduleUnrefTimer, type CancelTimer, type ScheduleTimer } from '../schedule-timer.js';
 import { GrowingPart, type PartProgress } from './growing-part.js';
+import type { SegmentSpill } from './segment-spill.js';
 import type { SegmentSettings } from './segment-settings.js';
 
 export interface LowLatencyStreamOptions {
@@ -29,6 +37,16 @@ export interface LowLatencyStreamOptions {
   naming?: LowLatencyNaming;
   /** Where its segments may start (an ABR rendition's: where the source's did); see CmafFragmenterOptions. */
   startsSegment?: (keyframePtsMs: number) => boolean;
+  /**
+   * Where finished segments go once no playlist lists their parts (SpillFolder: the stream's HLS
+   * folder). Without it every file stays in memory until it is deleted.
+   */
+  spill?: SegmentSpill;
+  /**
+   * A spill write failed: the segment stays in memory. Told once, not for every segment of a
+   * full disk; told again after a write succeeded.
+   */
+  onSpillError?: (error: unknown) => void;
 }
 
 /** Told when a segment starts: the presentation time (ms) of its first frame and its media sequence number. */
@@ -47,6 +65,17 @@ export interface LowLatencyVariants {
 }
 
 /**
+ * Finished segments stay in memory, with their parts, while they start less than this many target
+ * durations before the newest one ends: the parts the playlist lists (PART_LISTING_TARGET_DURATIONS)
+ * plus one more target duration, so a player or edge working from a playlist up to a target
+ * duration old still finds every part it names.
+ */
+const IN_MEMORY_TARGET_DURATIONS = PART_LISTING_TARGET_DURATIONS + 1;
+
+/** Where a finished segment's file (LL-HLS or DASH) handed to the spill is. */
+type SpillState = 'writing' | 'on-disk';
+
+/**
  * Chunks a part is sent in while it is made (CmafFragmenterOptions.chunkTargetSeconds): three,
  * about a tenth of a second each at the default part target. A player reading the hinted part
  * progressively gets its first frames a third of a part after they arrive instead of a whole
@@ -58,19 +87,29 @@ const CHUNKS_PER_PART = 3;
 export type HintedPartFollower = (progress: PartProgress | { kind: 'timed-out' }) => void;
 
 /**
- * The LL-HLS output of one stream, held in memory: the front stage's frames go through the CMAF
- * fragmenter, each part and whole segment is stored under the name the playlist gives it and
- * only then listed, blocked playlist requests are released after every change, and files that
- * left the playlist are deleted after the grace period.
+ * The LL-HLS output of one stream, held in memory at the live edge: the front stage's frames go
+ * through the CMAF fragmenter, each part and whole segment is stored under the name the playlist
+ * gives it and only then listed, blocked playlist requests are released after every change, and
+ * files that left the playlist are deleted after the grace period.
  *
- * Memory rather than disk: a part is a few tens of kilobytes that lives for a minute or two and
- * is read within a second of being made, three times a second per stream. On disk that is a
- * write, a rename and a playlist rewrite per part, and a blocked request would still need telling
- * in memory when its part exists. Here a whole segment is its parts' buffers, not a copy, so a
- * stream costs its bitrate times (window + grace) once: 24 + 26 s at 3 Mbit/s is 19 MB. Every
- * buffer is bounded: the fragmenter refuses more than HLS_MAX_SEGMENT_BYTES waiting for a part,
- * the playlist holds the window, deletions follow the grace period, and init sections go with
- * the last segment that needs them.
+ * Memory rather than disk at the live edge: a part is a few tens of kilobytes that is read
+ * within a second of being made, three times a second per stream. On disk that is a write, a
+ * rename and a playlist rewrite per part, and a blocked request would still need telling in
+ * memory when its part exists. A whole segment is its parts' buffers, not a copy.
+ *
+ * Disk behind it: the playlist lists parts only for the last three target durations, but keeps
+ * whole segments for its window and serves them for the grace period after: 24 + 26 s, 16 MB at
+ * 2.6 Mb/s if all of it stayed in memory. So once a finished segment starts more than
+ * IN_MEMORY_TARGET_DURATIONS before the newest one ends, its whole-segment file and its DASH
+ * files are written to the spill (one asynchronous write each, from the same buffers) and,
+ * once written, served from there; its parts are dropped at once (no playlist lists them any
+ * more; a request for one is a 404, as for any part that left the window). A stream then holds
+ * about four segments and the one in progress, about 3 MB at 2.6 Mb/s. A failed write keeps the
+ * segment in memory, as before; the grace deletion removes the file.
+ *
+ * Every buffer is bounded: the fragmenter refuses more than HLS_MAX_SEGMENT_BYTES waiting for a
+ * part, the playlist holds the window, deletions follow the grace period, and init sections (a
+ * few hundred bytes, always in memory) go with the last segment that needs them.
  *
  * DASH (`index.mpd`) comes from the same chunks: a finished segment is also stored per track
  * (`v-<msn>.m4s`, `a-<msn>.m4s`) as that track's chunks, the same buffers, and the per-track
@@ -82,6 +121,12 @@ export class LowLatencyStream implements FrameStageConsumer {
   readonly waiters: ReloadWaiters;
   private readonly fragmenter: CmafFragmenter;
   private readonly files = new Map<string, readonly Uint8Array[]>();
+  /** Finished segments whose files are in memory, oldest first; they go to the spill as they age. */
+  private readonly inMemory: FinishedSegment[] = [];
+  /** Files handed to the spill, by name; a file deleted while it was written is removed once written. */
+  private readonly spilled = new Map<string, SpillState>();
+  /** A spill failure was reported and no write succeeded since. */
+  private spillFailing = false;
   private readonly deletions = new Set<CancelTimer>();
   /** How many finished segments still stored use each init section. */
   private readonly initUsers = new Map<string, number>();
@@ -160,9 +205,14 @@ export class LowLatencyStream implements FrameStageConsumer {
     return mpd && renderMpd(mpd);
   }
 
-  /** A stored file (init section, part or segment) by its name in the playlist, as buffers to send back to back. */
+  /** A file held in memory (init section, part or segment) by its name in the playlist, as buffers to send back to back. */
   file(name: string): readonly Uint8Array[] | undefined {
     return this.files.get(name);
+  }
+
+  /** Where a finished segment (LL-HLS or DASH) is on disk once written there; undefined while it is in memory. */
+  spilledFile(name: string): string | undefined {
+    return this.spilled.get(name) === 'on-disk' ? this.options.spill?.path(name) : undefined;
   }
 
   /**
@@ -256,6 +306,9 @@ export class LowLatencyStream implements FrameStageConsumer {
     for (const cancel of this.deletions) cancel();
     this.deletions.clear();
     this.files.clear();
+    this.inMemory.length = 0;
+    // Files still being written are removed when their write ends (they are no longer listed here).
+    for (const name of [...this.spilled.keys()]) this.dropSpilled(name);
     this.dashInits.clear();
     this.dashSegments.clear();
   }
@@ -382,6 +435,57 @@ export class LowLatencyStream implements FrameStageConsumer {
       this.dash.remove(end.removed.map((segment) => segment.mediaSequenceNumber));
       this.deleteLater(end.removed);
     }
+    this.inMemory.push(end.segment);
+    if (this.options.spill) this.spillOld(this.options.spill);
+  }
+
+  /** Finished segments that start IN_MEMORY_TARGET_DURATIONS or more before the newest one ends go to the spill. */
+  private spillOld(spill: SegmentSpill): void {
+    const horizonMs = IN_MEMORY_TARGET_DURATIONS * this.playlist.targetDurationSeconds * 1000;
+    let fromEdgeMs = 0;
+    let kept = 0;
+    for (let i = this.inMemory.length - 1; i >= 0; i -= 1) {
+      fromEdgeMs += Math.round(this.inMemory[i]!.durationSeconds * 1000);
+      if (fromEdgeMs >= horizonMs) break;
+      kept += 1;
+    }
+    for (const segment of this.inMemory.splice(0, this.inMemory.length - kept)) this.spillSegment(spill, segment);
+  }
+
+  /** Drops the segment's parts now (no playlist lists them), and its files once the spill has them. */
+  private spillSegment(spill: SegmentSpill, segment: FinishedSegment): void {
+    for (const part of segment.parts) this.files.delete(part.uri);
+    const names = [segment.uri, ...(this.dashSegments.get(segment.mediaSequenceNumber) ?? [])];
+    for (const name of names) {
+      const buffers = this.files.get(name);
+      if (!buffers) continue;
+      this.spilled.set(name, 'writing');
+      spill.write(name, buffers).then(
+        () => {
+          this.spillFailing = false;
+          if (this.spilled.get(name) !== 'writing') {
+            // Deleted (grace period over, or the stream closed) while it was written.
+            spill.remove(name).catch((error: unknown) => this.options.onSpillError?.(error));
+            return;
+          }
+          this.spilled.set(name, 'on-disk');
+          this.files.delete(name);
+        },
+        (error: unknown) => {
+          if (this.spilled.get(name) === 'writing') this.spilled.delete(name);
+          if (this.spillFailing) return;
+          this.spillFailing = true;
+          this.options.onSpillError?.(error);
+        },
+      );
+    }
+  }
+
+  /** A deleted file leaves the spill: removed now if written, or once its write ends. */
+  private dropSpilled(name: string): void {
+    const state = this.spilled.get(name);
+    this.spilled.delete(name);
+    if (state === 'on-disk') this.options.spill?.remove(name).catch((error: unknown) => this.options.onSpillError?.(error));
   }
 
   /** Segments that left the playlist stay downloadable, with their parts, for the grace period. */
@@ -389,9 +493,13 @@ export class LowLatencyStream implements FrameStageConsumer {
     const cancel = this.options.schedule(this.options.graceSeconds * 1000, () => {
       this.deletions.delete(cancel);
       for (const segment of segments) {
-        this.files.delete(segment.uri);
+        const held = this.inMemory.indexOf(segment);
+        if (held >= 0) this.inMemory.splice(held, 1);
+        for (const name of [segment.uri, ...(this.dashSegments.get(segment.mediaSequenceNumber) ?? [])]) {
+          this.files.delete(name);
+          this.dropSpilled(name);
+        }
         for (const part of segment.parts) this.files.delete(part.uri);
-        for (const name of this.dashSegments.get(segment.mediaSequenceNumber) ?? []) this.files.delete(name);
         this.dashSegments.delete(segment.mediaSequenceNumber);
         this.releaseInit(segment.initSectionUri);
       }

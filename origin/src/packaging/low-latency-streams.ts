@@ -1,13 +1,18 @@
 import { scheduleUnrefTimer, type CancelTimer, type ScheduleTimer } from '../schedule-timer.js';
 import { LowLatencyStream, type LowLatencyStreamOptions } from './low-latency-stream.js';
+import type { SegmentSpill } from './segment-spill.js';
 
-export interface LowLatencyStreamsOptions extends Omit<LowLatencyStreamOptions, 'firstMediaSequence' | 'schedule'> {
+export interface LowLatencyStreamsOptions extends Omit<LowLatencyStreamOptions, 'firstMediaSequence' | 'schedule' | 'spill' | 'onSpillError'> {
   /** HLS_CLEANUP_AFTER_END_SECONDS: how long an ended stream stays, ENDLIST and all, unless it starts again. */
   cleanupAfterEndSeconds: number;
   /** Default: the clock in milliseconds, so that a stream started afresh never reuses a name an edge cached as immutable. */
   firstMediaSequence?: (streamName: string) => number;
   /** Runs deletions and cleanups. Default: Node's timers, unref'd. */
   schedule?: ScheduleTimer;
+  /** Where a stream's older finished segments go (LowLatencyStreamOptions.spill); without it all stay in memory. */
+  spill?: (streamName: string) => SegmentSpill;
+  /** A stream's spill failed (LowLatencyStreamOptions.onSpillError). */
+  onSpillError?: (streamName: string, error: unknown) => void;
 }
 
 interface Entry {
@@ -42,8 +47,14 @@ export class LowLatencyStreams {
       known.stream.resume();
       return known.stream;
     }
-    const { cleanupAfterEndSeconds: _cleanup, firstMediaSequence = () => Date.now(), ...options } = this.options;
-    const stream = new LowLatencyStream({ ...options, firstMediaSequence: firstMediaSequence(name), schedule: this.schedule });
+    const { cleanupAfterEndSeconds: _cleanup, firstMediaSequence = () => Date.now(), spill, onSpillError, ...options } = this.options;
+    const stream = new LowLatencyStream({
+      ...options,
+      firstMediaSequence: firstMediaSequence(name),
+      schedule: this.schedule,
+      spill: spill?.(name),
+      onSpillError: onSpillError && ((error) => onSpillError(name, error)),
+    });
     this.streams.set(name, { stream });
     return stream;
   }
@@ -53,7 +64,8 @@ export class LowLatencyStreams {
    * which its ladder keeps (attached to the source's, whose cleanup closes it).
    */
   createUnlisted(options: Pick<LowLatencyStreamOptions, 'firstMediaSequence' | 'naming' | 'startsSegment'>): LowLatencyStream {
-    const { cleanupAfterEndSeconds: _cleanup, firstMediaSequence: _first, ...settings } = this.options;
+    // Its segments stay in memory: the spill is by stream name, and a rendition's names are not the stream's.
+    const { cleanupAfterEndSeconds: _cleanup, firstMediaSequence: _first, spill: _spill, onSpillError: _onSpillError, ...settings } = this.options;
     return new LowLatencyStream({ ...settings, ...options, schedule: this.schedule });
   }
 

@@ -18,6 +18,10 @@ t.test('the start-up sweep removes only folders that hold nothing but our files'
       // Left by a previous run, including writes cut short by the crash.
       golive: { 'index.m3u8': '#EXTM3U\n', '7.ts': 'x', '8.ts': 'x', '9.ts.tmp': 'x', 'index.m3u8.tmp': '' },
       also_ours: { '1.ts': 'x' },
+      // LL-HLS and DASH segments spilled to disk (LowLatencyStream), one cut short by the crash.
+      spilled: { 'index.m3u8': '#EXTM3U\n', '1700000000000.m4s': 'x', 'v-1700000000000-3.m4s': 'x', 'a-1700000000000-3.m4s.tmp': 'x' },
+      // Parts and init sections are never written to disk: not ours.
+      part: { '1700000000000.0.m4s': 'x' },
       // Someone else's files next to ours: not ours to delete.
       mixed: { 'index.m3u8': '#EXTM3U\n', 'notes.txt': 'keep me' },
       nested: { 'index.m3u8': '#EXTM3U\n', sub: { '1.ts': 'x' } },
@@ -30,9 +34,9 @@ t.test('the start-up sweep removes only folders that hold nothing but our files'
   await symlink(join(root, 'elsewhere'), join(hlsPath, 'linked'));
 
   const result = await sweepStaleStreamFolders(hlsPath);
-  t.same(result.removed.sort(), [join(hlsPath, 'also_ours'), join(hlsPath, 'golive')]);
-  t.same(result.kept.sort(), [join(hlsPath, 'empty'), join(hlsPath, 'mixed'), join(hlsPath, 'nested')]);
-  t.same((await readdir(hlsPath)).sort(), ['empty', 'linked', 'mixed', 'nested', 'not.a.stream', 'readme.txt']);
+  t.same(result.removed.sort(), [join(hlsPath, 'also_ours'), join(hlsPath, 'golive'), join(hlsPath, 'spilled')]);
+  t.same(result.kept.sort(), [join(hlsPath, 'empty'), join(hlsPath, 'mixed'), join(hlsPath, 'nested'), join(hlsPath, 'part')]);
+  t.same((await readdir(hlsPath)).sort(), ['empty', 'linked', 'mixed', 'nested', 'not.a.stream', 'part', 'readme.txt']);
   t.ok(await exists(join(hlsPath, 'mixed', 'index.m3u8')), 'a kept folder is untouched');
   t.ok(await exists(join(root, 'elsewhere', '1.ts')), 'links are not followed');
 });

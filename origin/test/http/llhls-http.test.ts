@@ -22,6 +22,7 @@ import { LowLatencyStreams } from '../../src/packaging/low-latency-streams.js';
 import { SegmentDelayStats } from '../../src/packaging/segment-delay-stats.js';
 import { readSegmentSettings } from '../../src/packaging/segment-settings.js';
 import { StreamPackager } from '../../src/packaging/stream-packager.js';
+import { SpillFolder } from '../../src/packaging/segment-spill.js';
 import { find, readBoxes, readTfhd } from '../cmaf/fixtures/box-reader.js';
 import { descendants, readXml } from '../dash/fixtures/xml-reader.js';
 
@@ -29,7 +30,7 @@ const execFileAsync = promisify(execFile);
 const STREAM = 'llstream1';
 const segments = readSegmentSettings({});
 
-async function setup(t: Test, options: { lowLatency?: boolean } = {}) {
+async function setup(t: Test, options: { lowLatency?: boolean; spill?: boolean } = {}) {
   const hlsPath = t.testdir();
   const hls = new HlsDirectoryWriter({ hlsPath, targetDurationSeconds: 2, onBackgroundError: (error) => t.fail(error.message) });
   const reloadTimers = new ManualTimers();
@@ -44,6 +45,10 @@ async function setup(t: Test, options: { lowLatency?: boolean } = {}) {
           cleanupAfterEndSeconds: 300,
           schedule: new ManualTimers().schedule,
           reloadSchedule: reloadTimers.schedule,
+          spill: options.spill ? (stream) => new SpillFolder(join(hlsPath, stream)) : undefined,
+          // The same names on two origins, to compare them.
+          firstMediaSequence: () => 1_000_000,
+          onSpillError: (_stream, error) => t.fail(String(error)),
         });
   const packager = new StreamPackager({
     streamName: STREAM,
@@ -390,3 +395,46 @@ for (const [asset, kinds] of [
     }
       });
 }
+
+t.test('segments older than the parts listed are served from disk: the same bytes and headers; their parts are 404', async (t) => {
+  const memory = await setup(t);
+  const disk = await setup(t, { spill: true });
+  const tags = await clip('h264-aac.flv');
+  for (const { packager } of [memory, disk]) {
+    for (let run = 0; run < 3; run += 1) {
+      packager.switchSource();
+      for (const tag of tags) packager.push(tag);
+    }
+  }
+  const output = disk.output!;
+  const oldest = output.playlist.segments[0]!;
+  await waitFor('the oldest segment on disk', () => output.spilledFile(oldest.uri));
+  const newest = output.playlist.segments.at(-1)!;
+  t.ok(output.file(newest.uri) && !output.spilledFile(newest.uri), 'the newest segment is still in memory');
+  t.same(
+    memory.output!.playlist.segments.map((segment) => segment.uri),
+    output.playlist.segments.map((segment) => segment.uri),
+    'both origins made the same segments',
+  );
+  const fromMemory = await memory.get(oldest.uri);
+  const fromDisk = await disk.get(oldest.uri);
+  t.equal(fromDisk.status, 200);
+  for (const header of ['content-type', 'cache-control', 'content-length']) {
+    t.equal(fromDisk.headers.get(header), fromMemory.headers.get(header), `${header} as from memory`);
+  }
+  t.same(Buffer.from(await fromDisk.arrayBuffer()), Buffer.from(await fromMemory.arrayBuffer()), 'the same bytes');
+  const head = await disk.get(oldest.uri, { method: 'HEAD' });
+  t.equal(head.headers.get('content-length'), fromMemory.headers.get('content-length'), 'HEAD: the length');
+  t.equal((await disk.get(oldest.parts[0]!.uri)).status, 404, 'a part of it: no longer listed, 404');
+  t.equal((await memory.get(oldest.parts[0]!.uri)).status, 200, 'which the all-in-memory origin still had');
+
+  const mpd = readXml((await (await disk.get('index.mpd')).text()));
+  const first = descendants(mpd, 'Period')[0]!;
+  const template = descendants(first, 'SegmentTemplate')[0]!;
+  const name = template.attributes.media!.replace('$Number$', String(oldest.mediaSequenceNumber - Number(first.attributes.id)));
+  t.ok(output.spilledFile(name), `${name}: the DASH segment on disk too`);
+  const dashFromDisk = await disk.get(name);
+  const dashFromMemory = await memory.get(name);
+  t.equal(dashFromDisk.headers.get('content-type'), dashFromMemory.headers.get('content-type'));
+  t.same(Buffer.from(await dashFromDisk.arrayBuffer()), Buffer.from(await dashFromMemory.arrayBuffer()), `${name}: the same bytes`);
+});
