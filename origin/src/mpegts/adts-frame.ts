@@ -14,7 +14,7 @@ export interface AdtsFrame {
   frameEnd: number;
 }
 
-export const ADTS_MIN_HEADER_SIZE = 7;
+const ADTS_MIN_HEADER_SIZE = 7;
 
 /**
  * Reads the frame at `offset`: the frame, 'partial' when its end is beyond `data`, or a

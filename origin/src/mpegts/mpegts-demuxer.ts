@@ -106,11 +106,6 @@ export class MpegTsDemuxer {
     return this.take();
   }
 
-  /** Bytes held between calls (partial packets, PES in progress): bounded by the options. */
-  get heldBytes(): number {
-    return this.sync.heldBytes;
-  }
-
   private take(): MpegTsEvent[] {
     const events = this.events;
     this.events = [];

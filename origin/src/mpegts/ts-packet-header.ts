@@ -5,7 +5,6 @@
 import { TS_PACKET_SIZE } from '../media/ts-packet.js';
 
 export const PAT_PID = 0x0000;
-export const NULL_PID = 0x1fff;
 
 export interface TsPacketHeader {
   pid: number;

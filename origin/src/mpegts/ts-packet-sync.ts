@@ -8,7 +8,7 @@
 import { concatBytes } from '../media/byte-arrays.js';
 import { TS_PACKET_SIZE } from '../media/ts-packet.js';
 
-export const TS_SYNC_BYTE = 0x47;
+const TS_SYNC_BYTE = 0x47;
 /** Sync bytes in a row, 188 apart, that make a position trusted. */
 const SYNC_CONFIRMATIONS = 3;
 const CONFIRM_SPAN = (SYNC_CONFIRMATIONS - 1) * TS_PACKET_SIZE;

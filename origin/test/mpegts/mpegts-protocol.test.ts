@@ -17,6 +17,7 @@ import { readPesHeader } from '../../src/mpegts/pes-header.js';
 import { readProgramMap } from '../../src/mpegts/program-tables.js';
 import { PsiSectionAssembler } from '../../src/mpegts/psi-section-assembler.js';
 import { readTsPacketHeader } from '../../src/mpegts/ts-packet-header.js';
+import { TsPacketSync } from '../../src/mpegts/ts-packet-sync.js';
 import { TIMELINE_START_MS, TsTimeline } from '../../src/mpegts/ts-timeline.js';
 
 /** One packet of `pid` carrying `payload` (at most 182 bytes with `discontinuity`, else 184). */
@@ -189,4 +190,28 @@ t.test('an SPS too short to read drops its frame with the reason, never throws',
   });
   t.same(events.filter((event) => event.kind === 'tag'), [], 'nothing made of them comes out');
   t.match(events.filter((event) => event.kind === 'dropped'), [{ track: 'video', reason: /SPS/ }, { track: 'video', reason: /SPS/ }, { track: 'video', reason: /SPS/ }]);
+});
+
+t.test('packet sync holds at most a packet and a confirmation between calls, whatever arrives', async (t) => {
+  const sync = new TsPacketSync();
+  const packets: number[] = [];
+  const visit = (data: Uint8Array, offset: number) => packets.push(data[offset + 1]!);
+  let most = 0;
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let i = 0; i < 2000; i += 1) {
+    // Mostly sync bytes, so candidates keep waiting for their confirmation.
+    const chunk = new Uint8Array(1 + Math.floor(random() * 300)).map(() => (random() < 0.5 ? 0x47 : 0));
+    sync.push(chunk, visit);
+    most = Math.max(most, sync.heldBytes);
+  }
+  t.ok(most <= 2 * TS_PACKET_SIZE, `held at most ${most} bytes`);
+  const aligned = new Uint8Array(5 * TS_PACKET_SIZE);
+  for (let i = 0; i < 5; i += 1) aligned.set([0x47, i], i * TS_PACKET_SIZE);
+  const fresh = new TsPacketSync();
+  packets.length = 0;
+  t.equal(fresh.push(new Uint8Array([1, 2, 3, ...aligned.subarray(0, 400)]), visit), 3, 'three bytes skipped');
+  fresh.push(aligned.subarray(400), visit);
+  t.same(packets, [0, 1, 2, 3, 4], 'every packet once, in order, across the split');
+  t.equal(fresh.heldBytes, 0);
 });
