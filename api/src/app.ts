@@ -28,6 +28,8 @@ import { authorizeRoutes } from './routes/internal/authorize.js';
 import { ingestHeartbeatRoutes } from './routes/internal/ingest-heartbeats.js';
 import { liveRoutes } from './routes/internal/live-routes.js';
 import { restreamRoutes } from './routes/internal/restream.js';
+import { pullClaimRoutes } from './routes/internal/pulls.js';
+import { PullStore } from './store/pull-store.js';
 import { viewerCountRoutes } from './routes/internal/viewer-counts.js';
 import { videoReportRoutes } from './routes/internal/videos.js';
 import { v1Routes } from './routes/v1/v1-routes.js';
@@ -139,6 +141,8 @@ export function buildApi(options: AppOptions): Api {
   const targets = new RestreamTargetStore(redis, { now });
   const statuses = new RestreamStatusStore(redis, { ttlSeconds: options.restreamStatusTtlSeconds, now });
   const fallbacks = new FallbackStore(redis, { now });
+  const pulls = new PullStore(redis, { leaseSeconds: options.pullLeaseSeconds, now });
+  const addressPolicy = new TargetAddressPolicy(options.allowPrivateTargets);
   const viewers = new ViewerStore(redis, { idleSeconds: options.viewerIdleSeconds, now });
   const videos = new VideoStore(redis, { tombstoneSeconds: options.videoTombstoneSeconds, now });
   const quota = new RecordingQuota(users, videos, options.recordingQuotaBytes);
@@ -173,6 +177,7 @@ export function buildApi(options: AppOptions): Api {
     live.register(viewerCountRoutes, { viewers });
     live.register(videoReportRoutes, { videos, streams, openNames, quota, metrics });
     live.register(restreamRoutes, { targets, statuses, fallbacks, files: fallbackFiles, openNames, platformUrls });
+    live.register(pullClaimRoutes, { pulls, streams, leaseSeconds: options.pullLeaseSeconds });
   });
 
   publicApp.register(swagger, publicOpenApiOptions);
@@ -205,10 +210,11 @@ export function buildApi(options: AppOptions): Api {
       maxTokensPerUser: options.maxTokensPerUser,
       abrLadderBounds: options.abrLadderBounds,
     },
+    pull: { pulls, addressPolicy },
     restream: {
       targets,
       statuses,
-      addressPolicy: new TargetAddressPolicy(options.allowPrivateTargets),
+      addressPolicy,
       platformUrls,
       maxTargets: options.restreamMaxTargets,
     },

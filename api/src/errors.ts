@@ -123,13 +123,20 @@ export class TargetNotFoundError extends createError(
 export class TargetAddressRefusedError extends createError(
   'LIVE_ERR_TARGET_ADDRESS_REFUSED',
   (field: string, host: string, addressClass: string) =>
-    `${field} host ${quote(host)} resolves to a ${addressClass} address; restream targets must be ` +
+    `${field} host ${quote(host)} resolves to a ${addressClass} address; restream targets and pull sources must be ` +
     'reachable on the internet (the operator may allow private targets with ALLOW_PRIVATE_TARGETS=1)',
 ) {}
 
 export class TooManyTargetsError extends createError(
   'LIVE_ERR_TOO_MANY_TARGETS',
   (streamId: string, max: number) => `stream ${quote(streamId)} already has ${max} restream targets, the most RESTREAM_MAX_TARGETS allows`,
+) {}
+
+export class PullNotFoundError extends createError('LIVE_ERR_PULL_NOT_FOUND', (streamId: string) => `stream ${quote(streamId)} has no pull source`) {}
+
+export class PullExistsError extends createError(
+  'LIVE_ERR_PULL_EXISTS',
+  (streamId: string) => `stream ${quote(streamId)} already has a pull source; DELETE it first`,
 ) {}
 
 export class FallbackNotFoundError extends createError('LIVE_ERR_FALLBACK_NOT_FOUND', (streamId: string) => `stream ${quote(streamId)} has no fallback video`) {}

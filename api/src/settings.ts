@@ -102,6 +102,8 @@ export interface ApiSettings {
   maxTokensPerUser: number;
   /** RESTREAM_STATUS_TTL_SECONDS: how long an origin's report of a target's status is shown without a refresh. */
   restreamStatusTtlSeconds: number;
+  /** PULL_LEASE_SECONDS: an origin that stops claiming its pull sources loses them to another origin after this. Default 6. */
+  pullLeaseSeconds: number;
   /**
    * VIDEO_TOMBSTONE_SECONDS: how long a video deleted through /v1 is remembered, so that its
    * origin's next report answers keep: false and the files go. An origin offline for longer
@@ -200,6 +202,7 @@ export function readApiSettings(env: Env = process.env): ApiSettings {
     maxStreamsPerUser: readInteger(env, 'MAX_STREAMS_PER_USER', 100, { min: 1, max: 100_000 }),
     maxTokensPerUser: readInteger(env, 'MAX_TOKENS_PER_USER', 20, { min: 1, max: 10_000 }),
     restreamStatusTtlSeconds: readInteger(env, 'RESTREAM_STATUS_TTL_SECONDS', 30, { min: 1, max: 3600 }),
+    pullLeaseSeconds: readInteger(env, 'PULL_LEASE_SECONDS', 6, { min: 2, max: 3600 }),
     videoTombstoneSeconds: readInteger(env, 'VIDEO_TOMBSTONE_SECONDS', 7 * 86_400, { min: 60, max: 366 * 86_400 }),
     videoReportTimeoutSeconds: readInteger(env, 'VIDEO_REPORT_TIMEOUT_SECONDS', 300, { min: 2, max: 7 * 86_400 }),
     recordingQuotaBytes: readInteger(env, 'RECORDING_QUOTA_BYTES', DEFAULT_RECORDING_QUOTA_BYTES, { min: 0, max: MAX_QUOTA_BYTES }),

@@ -64,7 +64,7 @@ t.test('GET /openapi.json: the public document generated from the route schemas'
   ]);
   t.same(Object.keys(streamBody.properties.restream_targets.items.properties).sort(), ['enabled', 'id', 'name', 'platform', 'stream_url']);
   const lifecycle = document.paths['/v1/streams/{id}/lifecycle'].get.responses['200'].content['application/json'].schema;
-  t.same(Object.keys(lifecycle.properties).sort(), ['ingest', 'live', 'live_since', 'origin', 'publisher', 'restream']);
+  t.same(Object.keys(lifecycle.properties).sort(), ['ingest', 'live', 'live_since', 'origin', 'publisher', 'pull', 'restream']);
   const ingest = lifecycle.properties.ingest.anyOf[0];
   t.same(Object.keys(ingest.properties).sort(), ['abr', 'audio', 'bitrate_bps', 'video'], "the publisher's ingest is described");
   t.same(Object.keys(ingest.properties.abr.properties).sort(), ['last_stop', 'renditions', 'restarts', 'state'], 'with its ABR ladder when it asks for one');
@@ -129,6 +129,7 @@ t.test('GET /openapi.json on the internal listener: the internal routes, each be
     '/internal/streams/{id}/restream-status',
     '/internal/streams/{id}/fallback',
     '/internal/videos/{uid}',
+    '/internal/pulls/claim',
   ];
   t.same(Object.keys(document.paths).sort(), [...internalPaths, '/health'].sort(), 'nothing of /v1');
   for (const path of internalPaths) {

@@ -37,6 +37,7 @@ t.test('defaults', async (t) => {
     maxStreamsPerUser: 100,
     maxTokensPerUser: 20,
     restreamStatusTtlSeconds: 30,
+    pullLeaseSeconds: 6,
     videoTombstoneSeconds: 604_800,
     videoReportTimeoutSeconds: 300,
     recordingQuotaBytes: 100 * 1024 ** 3,
@@ -83,6 +84,7 @@ t.test('reads every variable', async (t) => {
     FACEBOOK_INGEST_URL: 'rtmps://facebook.example:443/rtmp',
     RESTREAM_MAX_TARGETS: '3',
     RESTREAM_STATUS_TTL_SECONDS: '15',
+    PULL_LEASE_SECONDS: '9',
     VIDEO_TOMBSTONE_SECONDS: '86400',
     VIDEO_REPORT_TIMEOUT_SECONDS: '120',
     RECORDING_QUOTA_BYTES: '5000000000',
@@ -135,6 +137,7 @@ t.test('reads every variable', async (t) => {
     maxStreamsPerUser: 7,
     maxTokensPerUser: 3,
     restreamStatusTtlSeconds: 15,
+    pullLeaseSeconds: 9,
     videoTombstoneSeconds: 86_400,
     videoReportTimeoutSeconds: 120,
     recordingQuotaBytes: 5_000_000_000,
@@ -183,6 +186,7 @@ t.test('invalid values name the variable and the value', async (t) => {
   t.notMatch(withPassword.message, /hunter2/, 'a password in an ingest URL is never echoed');
   t.throws(() => read({ RESTREAM_MAX_TARGETS: '0' }), { message: /RESTREAM_MAX_TARGETS="0"/ });
   t.throws(() => read({ RESTREAM_STATUS_TTL_SECONDS: '0' }), { message: /RESTREAM_STATUS_TTL_SECONDS="0"/ });
+  t.throws(() => read({ PULL_LEASE_SECONDS: '1' }), { message: /PULL_LEASE_SECONDS="1"/ });
   t.throws(() => read({ VIDEO_TOMBSTONE_SECONDS: '59' }), { message: /VIDEO_TOMBSTONE_SECONDS="59"/ });
   t.throws(() => read({ VIDEO_REPORT_TIMEOUT_SECONDS: '1' }), { message: /VIDEO_REPORT_TIMEOUT_SECONDS="1"/ });
   t.throws(() => read({ RECORDING_QUOTA_BYTES: '-1' }), { message: /RECORDING_QUOTA_BYTES="-1"/ });

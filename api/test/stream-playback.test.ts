@@ -34,7 +34,7 @@ t.test('lifecycle follows the live routes discovery reports under the stream id'
 
   const offline = await lifecycle();
   t.equal(offline.statusCode, 200);
-  t.same(offline.json(), { live: false, live_since: null, origin: null, publisher: null, ingest: null, restream: [] });
+  t.same(offline.json(), { live: false, live_since: null, origin: null, publisher: null, ingest: null, restream: [], pull: null });
 
   const report = { name: id, manifest: 'index.m3u8', host: '10.0.0.7:8080' };
   const registered = await timed(() => internal.inject({ method: 'POST', url: '/streams', payload: report }));
@@ -45,7 +45,7 @@ t.test('lifecycle follows the live routes discovery reports under the stream id'
   t.ok(liveSince >= registered.before && liveSince <= registered.after, 'live_since is when the route was registered');
 
   t.equal((await internal.inject({ method: 'DELETE', url: `/streams/${id}` })).statusCode, 204);
-  t.same((await lifecycle()).json(), { live: false, live_since: null, origin: null, publisher: null, ingest: null, restream: [] });
+  t.same((await lifecycle()).json(), { live: false, live_since: null, origin: null, publisher: null, ingest: null, restream: [], pull: null });
 
   await internal.inject({ method: 'POST', url: '/streams', payload: report });
   t.equal((await call(app, token, 'DELETE', `/v1/streams/${id}`)).statusCode, 204);

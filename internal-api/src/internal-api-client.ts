@@ -8,6 +8,7 @@ import { InternalApiBadAnswerError, InternalApiRefusedError, InternalApiUnavaila
 import { bearerOf } from './internal-token.js';
 import { INTERNAL_PATHS, fillPath } from './paths.js';
 import { PublishAllowed, type PublishRequest } from './publish-contract.js';
+import { PullClaimAnswer, type PullClaim } from './pull-contract.js';
 import { FALLBACK_VERSION_HEADER, RestreamConfig, type StatusReport } from './restream-contract.js';
 import { StreamRegistered, StreamRoute, type NoRoute, type StreamReport } from './route-contract.js';
 import { VideoLocation, VideoReportAnswer, type VideoReport } from './video-contract.js';
@@ -64,6 +65,7 @@ const answers = {
   restream: Compile(RestreamConfig),
   videoReport: Compile(VideoReportAnswer),
   videoLocation: Compile(VideoLocation),
+  pullClaim: Compile(PullClaimAnswer),
   error: Compile(ErrorAnswer),
 };
 
@@ -229,6 +231,12 @@ export class InternalApiClient {
   async withdrawVideo(uid: string, originId: string): Promise<void> {
     const path = `${fillPath(INTERNAL_PATHS.video, { uid })}?${new URLSearchParams({ origin_id: originId })}`;
     await this.expectNoContent({ route: 'DELETE /internal/videos/:uid', method: 'DELETE', path });
+  }
+
+  /** An origin claims its pull sources (and reports how each is doing); the answer holds their URLs and publish keys. */
+  async claimPulls(claim: PullClaim): Promise<PullClaimAnswer> {
+    const exchange = { route: 'POST /internal/pulls/claim', method: 'POST' as const, path: INTERNAL_PATHS.pullClaim, body: claim };
+    return this.expect(exchange, 200, answers.pullClaim);
   }
 
   /** Waits for requests under way, then closes the connections; closing again is a no-op. */

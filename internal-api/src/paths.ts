@@ -14,6 +14,7 @@ export const INTERNAL_PATHS = {
   restreamStatus: '/internal/streams/:id/restream-status',
   fallback: '/internal/streams/:id/fallback',
   video: '/internal/videos/:uid',
+  pullClaim: '/internal/pulls/claim',
 } as const;
 
 export type InternalPath = (typeof INTERNAL_PATHS)[keyof typeof INTERNAL_PATHS];

@@ -16,6 +16,8 @@ import { PublishGate } from './ingest/publish-gate.js';
 import { RtmpListener } from './ingest/rtmp-listener.js';
 import { SrtIngest } from './ingest/srt-ingest.js';
 import { WebSocketIngest } from './ingest/websocket-ingest.js';
+import { PullSources } from './pull/pull-sources.js';
+import { AddressPolicy } from '../../network-policy/src/address-policy.js';
 import { LiveStreamRegistry } from './packaging/live-stream-registry.js';
 import { LowLatencyStreams } from './packaging/low-latency-streams.js';
 import { SpillFolder } from './packaging/segment-spill.js';
@@ -200,6 +202,22 @@ async function main(): Promise<void> {
     logger,
     refusals: metrics,
   });
+  // Pull sources publish through the same gate as RTMP, WebSocket and SRT publishers, with the stream's key.
+  const pulls = new PullSources({
+    client: api,
+    originId: settings.originId,
+    settings: settings.pull,
+    ffmpegPath: settings.abr.ffmpegPath,
+    retry: {
+      attempts: 0,
+      delayS: settings.restream.retryDelayS,
+      maxDelayS: settings.restream.retryMaxDelayS,
+      jitter: settings.restream.retryJitter,
+    },
+    addressPolicy: new AddressPolicy({ allowPrivate: settings.restream.allowPrivateTargets }),
+    admit: (publish) => gate.admit(publish),
+    logger,
+  });
   const thumbnailJobs = new ThumbnailJobs(settings.thumbnails);
   const thumbnails = new Thumbnails({
     hlsPath: settings.hls.hlsPath,
@@ -238,6 +256,7 @@ async function main(): Promise<void> {
   const srtPort = await srtIngest.listen();
   readiness.rtmp = true;
   heartbeat.start();
+  pulls.start();
   logger.info(
     { originId: settings.originId, rtmp: `${settings.rtmpHost}:${rtmpPort}`, srt: `${settings.srt.host}:${srtPort}`, http: `${settings.httpHost}:${settings.httpPort}`, hlsPath: settings.hls.hlsPath },
     'origin listening',
@@ -251,6 +270,8 @@ async function main(): Promise<void> {
     rtmp.stopAccepting();
     webSocketIngest.stopAccepting();
     srtIngest.stopAccepting();
+    // A draining origin's pulls go to another origin once their leases lapse.
+    await pulls.stop();
     logger.info({ publishers: rtmp.publishers, drainTimeoutSeconds: settings.drainTimeoutMs / 1000 }, 'draining: taking no new publishers');
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
@@ -271,6 +292,7 @@ async function main(): Promise<void> {
     await rtmp.close();
     webSocketIngest.close();
     await srtIngest.close();
+    await pulls.stop();
     await restream.stop();
     await heartbeat?.stop();
     // Its last requests (the leave, the pushes' final statuses) are answered by now.

@@ -24,6 +24,7 @@ import { readSrtIngestSettings, type SrtIngestSettings } from './ingest/srt-inge
 import { readSegmentSettings, type SegmentSettings } from './packaging/segment-settings.js';
 import { readRecordingStorageSettings, type RecordingStorageSettings } from './recording/recording-settings.js';
 import { readRestreamSettings, type RestreamSettings } from './restream/index.js';
+import { readPullSettings, type PullSettings } from './pull/pull-settings.js';
 import { readThumbnailSettings, type ThumbnailSettings } from './thumbnails/thumbnail-settings.js';
 
 export interface OriginSettings {
@@ -76,6 +77,8 @@ export interface OriginSettings {
   restreamReconnectWindowMs: number;
   restreamStatusIntervalMs: number;
   fallback: FallbackSettings;
+  /** PULL_*: the pull sources this origin claims and runs (ffmpeg: ABR_FFMPEG_PATH's; retries: RESTREAM_RETRY_*). */
+  pull: PullSettings;
   /**
    * DRAIN_TIMEOUT_SECONDS: after SIGTERM, how long live publishers may go on before they are cut
    * (they reconnect, through the load balancer, to another origin). Default 300.
@@ -147,6 +150,7 @@ export function readOriginSettings(env: Env = process.env): OriginSettings {
     originSecrets,
     restreamStatusIntervalMs: readInteger(env, 'RESTREAM_STATUS_INTERVAL_MS', 2000, { min: 100 }),
     fallback: readFallbackSettings(env),
+    pull: readPullSettings(env),
   };
 }
 

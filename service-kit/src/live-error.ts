@@ -38,6 +38,8 @@ export const LIVE_ERRORS = {
   LIVE_ERR_TOKEN_NOT_FOUND: 404,
   LIVE_ERR_TARGET_NOT_FOUND: 404,
   LIVE_ERR_FALLBACK_NOT_FOUND: 404,
+  /** The stream has no pull source. */
+  LIVE_ERR_PULL_NOT_FOUND: 404,
   /** The video does not exist, was deleted, its stream is gone, or it is not the caller's. */
   LIVE_ERR_VIDEO_NOT_FOUND: 404,
   LIVE_ERR_UPLOAD_STALLED: 408,
@@ -46,6 +48,8 @@ export const LIVE_ERRORS = {
   /** A report names another stream than the one the video was first reported with. */
   LIVE_ERR_VIDEO_STREAM_MISMATCH: 409,
   LIVE_ERR_TOO_MANY_TARGETS: 409,
+  /** The stream has a pull source already: one per stream. */
+  LIVE_ERR_PULL_EXISTS: 409,
   LIVE_ERR_TOO_MANY_STREAMS: 409,
   LIVE_ERR_TOO_MANY_TOKENS: 409,
   LIVE_ERR_FALLBACK_IN_PROGRESS: 409,

@@ -14,27 +14,42 @@ const HOST_NAME = new RegExp(`^${HOST_LABEL}(?:\\.${HOST_LABEL})*\\.?$`);
 export type TargetUrlCheck = { ok: true; host: string } | { ok: false; problem: string };
 
 export function checkTargetUrl(value: string): TargetUrlCheck {
-  if (value.length > TARGET_URL_MAX_LENGTH) return { ok: false, problem: `must be at most ${TARGET_URL_MAX_LENGTH} characters` };
-  if (/[\s\u0000-\u001f\u007f]/.test(value)) return { ok: false, problem: 'must not contain spaces or control characters' };
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return { ok: false, problem: 'must be a URL like rtmp://host/app or rtmps://host:443/app' };
-  }
+  const parsed = parseUserUrl(value, TARGET_URL_MAX_LENGTH, 'rtmp://host/app or rtmps://host:443/app');
+  if (!parsed.ok) return parsed;
+  const { url } = parsed;
   if (url.protocol !== 'rtmp:' && url.protocol !== 'rtmps:') return { ok: false, problem: 'must start with rtmp:// or rtmps://' };
   if (url.username !== '' || url.password !== '') {
     return { ok: false, problem: 'must not contain credentials (user:password@); put the secret in stream_key' };
   }
-  // rtmp: is not a WHATWG special scheme, so the host is opaque: check its shape here.
+  const host = checkHost(url);
+  if (!host.ok) return host;
+  if (url.hash !== '') return { ok: false, problem: 'must not contain a #fragment' };
+  if (url.pathname.split('/').every((segment) => segment === '')) {
+    return { ok: false, problem: 'must include the application path, e.g. rtmp://host/app' };
+  }
+  return { ok: true, host: host.host };
+}
+
+/** A URL a user typed: at most `maxLength`, no spaces or control characters, parsed. */
+export function parseUserUrl(value: string, maxLength: number, example: string): { ok: true; url: URL } | { ok: false; problem: string } {
+  if (value.length > maxLength) return { ok: false, problem: `must be at most ${maxLength} characters` };
+  if (/[\s\u0000-\u001f\u007f]/.test(value)) return { ok: false, problem: 'must not contain spaces or control characters' };
+  try {
+    return { ok: true, url: new URL(value) };
+  } catch {
+    return { ok: false, problem: `must be a URL like ${example}` };
+  }
+}
+
+/**
+ * The URL's host, without brackets, when it is a host name or an IP address. rtmp: and srt: are
+ * not WHATWG special schemes, so their host is opaque to URL: its shape is checked here.
+ */
+export function checkHost(url: URL): TargetUrlCheck {
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   if (host === '') return { ok: false, problem: 'must name a host' };
   if (url.hostname.startsWith('[') ? !isIPv6(host) : !HOST_NAME.test(host)) {
     return { ok: false, problem: 'must name a host name or an IP address' };
-  }
-  if (url.hash !== '') return { ok: false, problem: 'must not contain a #fragment' };
-  if (url.pathname.split('/').every((segment) => segment === '')) {
-    return { ok: false, problem: 'must include the application path, e.g. rtmp://host/app' };
   }
   return { ok: true, host };
 }

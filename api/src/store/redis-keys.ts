@@ -37,6 +37,11 @@
  *                              STRING  counter, INCR on every create, update and delete of a
  *                                      target and every fallback put and delete: origins refetch
  *                                      the restream configuration when it changes (0 if absent)
+ *   stream:<stream>:pull       HASH    url (secret: may carry credentials or a secret query),
+ *                                      created_at: the stream's pull source (issue 15)
+ *   pulls                      SET     member stream id: every stream with a pull, the index
+ *                                      origins claim from; a member whose stream:<stream>:pull is
+ *                                      gone is removed by the next claim
  *   views:<stream>             STRING  counter: viewing sessions started (a session the edges had
  *                                      not seen within VIEWER_IDLE_SECONDS); see viewer-store.ts
  *   time-viewed:<stream>       STRING  counter: ms viewed, summed over sessions' gaps between
@@ -85,6 +90,10 @@
  *                                      reported for it, with origin_id and reported_at_ms; the
  *                                      key PEXPIREs RESTREAM_STATUS_TTL_SECONDS after each report,
  *                                      and a field older than that is not shown
+ *   pull-lease:<stream>        STRING  origin id running the stream's pull; PX PULL_LEASE_SECONDS,
+ *                                      renewed by each of that origin's claims (pull-store.ts)
+ *   pull-status:<stream>       STRING  JSON of the pull's last status its origin reported, with
+ *                                      origin_id and reported_at; PX PULL_LEASE_SECONDS
  *   user:<user>:fallback-reservations
  *                              HASH    field stream id, value "<bytes> <expiry unix ms>": the size
  *                                      of a converted fallback about to be recorded, counted for
@@ -120,6 +129,10 @@ export const streamVideosKey = (streamId: string) => `stream:${streamId}:videos`
 export const videoKey = (uid: string) => `video:${uid}`;
 export const videoTombstoneKey = (uid: string) => `video-deleted:${uid}`;
 export const VIDEOS_IN_PROGRESS = 'videos:in-progress';
+export const streamPullKey = (streamId: string) => `stream:${streamId}:pull`;
+export const PULLS = 'pulls';
+export const pullLeaseKey = (stream: string) => `pull-lease:${stream}`;
+export const pullStatusKey = (stream: string) => `pull-status:${stream}`;
 
 export const liveOriginsKey = (stream: string) => `live:origins:${stream}`;
 export const liveRegisteredKey = (stream: string) => `live:registered:${stream}`;
@@ -144,6 +157,9 @@ export function streamOwnedKeys(streamId: string): string[] {
     streamTargetsKey(streamId),
     streamTargetKeysKey(streamId),
     streamFallbackKey(streamId),
+    streamPullKey(streamId),
+    pullLeaseKey(streamId),
+    pullStatusKey(streamId),
     restreamVersionKey(streamId),
     streamVideosKey(streamId),
     viewsKey(streamId),

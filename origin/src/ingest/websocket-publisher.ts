@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Readable } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { FlvStreamReader } from '../abr/flv-stream-reader.js';
-import { IncomingPublishBase } from './incoming-publish-base.js';
+import { ByteRateWindow } from './byte-rate-window.js';
+import { FfmpegFlvPublisher } from './ffmpeg-flv-publisher.js';
 import { webmHasH264Video, webmToFlvArgs } from './webm-transcode.js';
 import type { WebSocketIngestLimits } from './websocket-ingest-settings.js';
 
@@ -14,8 +13,6 @@ export const WS_CLOSE = {
   goingAway: 1001,
 } as const;
 
-const STDERR_TAIL_BYTES = 2048;
-const RATE_WINDOW_MS = 5_000;
 
 export interface WebSocketPublisherOptions {
   id: string;
@@ -34,16 +31,14 @@ export interface WebSocketPublisherOptions {
  * ffmpeg, whose FLV comes out as tags, like an RTMP publish. Dropped (socket closed, ffmpeg killed)
  * when it goes silent, sends too fast, or ffmpeg cannot keep up: nothing is buffered without bound.
  */
-export class WebSocketPublisher extends IncomingPublishBase {
+export class WebSocketPublisher extends FfmpegFlvPublisher {
   private ffmpeg: ChildProcess | undefined;
-  private readonly reader = new FlvStreamReader();
   private idleTimer: NodeJS.Timeout | undefined;
-  private windowStart = Date.now();
-  private windowBytes = 0;
-  private stderrTail = '';
+  private readonly rate: ByteRateWindow;
 
   constructor(private readonly options: WebSocketPublisherOptions) {
     super(options.id, options.requestedName, options.remoteAddress);
+    this.rate = new ByteRateWindow(options.limits.maxBytesPerSecond);
     const { socket } = options;
     socket.on('message', (data, isBinary) => this.received(data as Buffer, isBinary));
     socket.on('close', () => this.finish());
@@ -59,13 +54,7 @@ export class WebSocketPublisher extends IncomingPublishBase {
     if (this.closed) return;
     if (!isBinary) return this.drop(WS_CLOSE.policy, 'binary WebM messages only');
     this.armIdleTimer();
-    const now = Date.now();
-    if (now - this.windowStart > RATE_WINDOW_MS) {
-      this.windowStart = now;
-      this.windowBytes = 0;
-    }
-    this.windowBytes += data.byteLength;
-    if (this.windowBytes > (this.options.limits.maxBytesPerSecond * RATE_WINDOW_MS) / 1000) {
+    if (!this.rate.add(data.byteLength)) {
       return this.drop(WS_CLOSE.policy, `more than ${this.options.limits.maxBytesPerSecond} bytes/s`);
     }
     const ffmpeg = this.ffmpeg ?? this.startFfmpeg(data);
@@ -82,20 +71,10 @@ export class WebSocketPublisher extends IncomingPublishBase {
     this.ffmpeg = ffmpeg;
     // EPIPE once ffmpeg is gone: its exit reports it.
     ffmpeg.stdin!.on('error', () => undefined);
-    ffmpeg.stderr!.setEncoding('utf8').on('data', (text: string) => {
-      this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL_BYTES);
-    });
-    (ffmpeg.stdout as Readable).on('data', (chunk: Buffer) => {
-      if (this.closed) return;
-      try {
-        for (const tag of this.reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))) this.sink(tag);
-      } catch (error) {
-        this.drop(WS_CLOSE.serverError, `bad transcoder output: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    });
+    this.readFrom(ffmpeg, () => true, (message) => this.drop(WS_CLOSE.serverError, `bad transcoder output: ${message}`));
     ffmpeg.on('error', (error) => this.drop(WS_CLOSE.serverError, `transcoder failed: ${error.message}`));
     ffmpeg.on('exit', (code, signal) => {
-      if (!this.closed) this.drop(WS_CLOSE.policy, `transcoder stopped (${code ?? signal}): ${this.stderrTail.trim() || 'not WebM?'}`);
+      if (!this.closed) this.drop(WS_CLOSE.policy, `transcoder stopped (${code ?? signal}): ${this.lastStderrLine() || 'not WebM?'}`);
     });
     return ffmpeg;
   }

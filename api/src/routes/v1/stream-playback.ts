@@ -9,6 +9,8 @@ import type { RouteStore } from '../../store/route-store.js';
 import type { IngestStore } from '../../store/ingest-store.js';
 import type { PublisherLeaseStore } from '../../store/publisher-lease-store.js';
 import type { StreamStore } from '../../store/stream-store.js';
+import type { PullStore } from '../../store/pull-store.js';
+import { PullBody, pullBody } from '../../pull/pull-schemas.js';
 import { ownedStream } from './owned-stream.js';
 
 export interface StreamPlaybackRoutesOptions {
@@ -16,6 +18,7 @@ export interface StreamPlaybackRoutesOptions {
   routes: Pick<RouteStore, 'liveOrigins'>;
   targets: Pick<RestreamTargetStore, 'list'>;
   statuses: Pick<RestreamStatusStore, 'read'>;
+  pulls: Pick<PullStore, 'get' | 'status'>;
   /** Who publishes the stream now, and what their origin's heartbeats say they send. */
   leases: Pick<PublisherLeaseStore, 'publisher'>;
   ingests: Pick<IngestStore, 'publishIngest'>;
@@ -58,12 +61,13 @@ const Lifecycle = Type.Object({
     }),
     { description: 'Each restream target and its push, as the origin holding the stream reports it' },
   ),
+  pull: Type.Union([PullBody, Type.Null()], { description: 'The pull source publishing the stream and its status; null without one' }),
 });
 
 /** Where to watch one of your streams, and whether it is live (seed 000 and seed 004's lifecycle). */
 export const streamPlaybackRoutes: FastifyPluginAsyncTypebox<StreamPlaybackRoutesOptions> = async (
   app,
-  { streams, routes, targets, statuses, leases, ingests, publicPlaybackUrl, publicSrtUrl },
+  { streams, routes, targets, statuses, pulls, leases, ingests, publicPlaybackUrl, publicSrtUrl },
 ) => {
   /** The live publisher (null while it is away or nobody publishes) and what its origin last reported it sends. */
   const livePublisher = async (stream: string) => {
@@ -102,12 +106,15 @@ export const streamPlaybackRoutes: FastifyPluginAsyncTypebox<StreamPlaybackRoute
     },
     async (request) => {
       const { id } = await ownedStream(streams, request.principal, request.params.id);
-      const [[first], list, reported, publisher] = await Promise.all([
+      const [[first], list, reported, publisher, pullSource, pullStatus] = await Promise.all([
         routes.liveOrigins(id),
         targets.list(id),
         statuses.read(id),
         livePublisher(id),
+        pulls.get(id),
+        pulls.status(id),
       ]);
+      const pull = pullSource && pullBody(pullSource, pullStatus);
       const restream = list.map((target) => {
         const status = statusBody(reported.get(target.id));
         return {
@@ -128,7 +135,7 @@ export const streamPlaybackRoutes: FastifyPluginAsyncTypebox<StreamPlaybackRoute
           }),
         };
       });
-      if (!first) return { live: false, live_since: null, origin: null, publisher: null, ingest: null, restream };
+      if (!first) return { live: false, live_since: null, origin: null, publisher: null, ingest: null, restream, pull };
       return {
         live: true,
         live_since: new Date(first.registeredAtMs).toISOString(),
@@ -136,6 +143,7 @@ export const streamPlaybackRoutes: FastifyPluginAsyncTypebox<StreamPlaybackRoute
         publisher: publisher ? ('connected' as const) : ('away' as const),
         ingest: publisher?.ingest ?? null,
         restream,
+        pull,
       };
     },
   );

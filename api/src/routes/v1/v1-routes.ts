@@ -12,6 +12,7 @@ import type { RestreamTargetStore } from '../../store/restream-target-store.js';
 import type { RouteStore } from '../../store/route-store.js';
 import type { StreamStore } from '../../store/stream-store.js';
 import type { TokenStore } from '../../store/token-store.js';
+import type { PullStore } from '../../store/pull-store.js';
 import type { UserStore } from '../../store/user-store.js';
 import type { VideoStore } from '../../store/video-store.js';
 import type { ViewerStore } from '../../store/viewer-store.js';
@@ -22,6 +23,7 @@ import { playbackTokenRoutes } from './playback-tokens.js';
 import { restreamTargetRoutes } from './restream-targets.js';
 import { streamFallbackRoutes } from './stream-fallback.js';
 import { streamKeyRoutes } from './stream-keys.js';
+import { streamPullRoutes } from './stream-pull.js';
 import { streamPlaybackRoutes } from './stream-playback.js';
 import { streamViewRoutes } from './stream-views.js';
 import { streamRoutes } from './streams.js';
@@ -56,6 +58,8 @@ export interface V1RoutesOptions {
     platformUrls: Readonly<Record<WellKnownPlatform, string>>;
     maxTargets: number;
   };
+  /** Pull sources: their store and the restream targets' address policy. */
+  pull: { pulls: PullStore; addressPolicy: TargetAddressPolicy };
   fallback: {
     store: FallbackStore;
     files: FallbackFiles;
@@ -90,6 +94,7 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, 
     routes: options.routes,
     targets: restream.targets,
     statuses: restream.statuses,
+    pulls: options.pull.pulls,
     leases: options.leases,
     ingests: options.ingests,
     publicPlaybackUrl: options.publicPlaybackUrl,
@@ -104,6 +109,7 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, 
   await app.register(streamViewRoutes, { streams, viewers: options.viewers });
   await app.register(restreamTargetRoutes, { streams, ...restream });
   await app.register(streamFallbackRoutes, { streams, ...fallback });
+  await app.register(streamPullRoutes, { streams, ...options.pull });
   await app.register(ingestRoutes, { ingests: options.ingests });
   await app.register(videoRoutes, { streams, videos: options.videos, publicPlaybackUrl: options.publicPlaybackUrl });
 };
