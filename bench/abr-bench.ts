@@ -9,7 +9,13 @@
  * - rendition delay: each variant's media playlist is polled every 20 ms; for each media sequence
  *   number, the time from the source listing it to the last rendition listing it. The target is
  *   one segment duration;
- * - restarts of the ladders (a ladder that falls behind real time is restarted: not sustainable).
+ * - restarts of the ladders (a ladder that falls behind real time is restarted: not sustainable);
+ * - this process's memory at the end of the window (RSS, heap, array buffers: the in-memory LL
+ *   windows are array buffers).
+ * `--low-latency` also packages LL-HLS (CMAF, in memory) as HLS_LOW_LATENCY=on does, with the
+ * origin's default LL settings; run it with `--seconds 60` or more so the LL windows fill (24 s
+ * + a segment of grace after the warm-up). `--ladder 540,360,240` sets the rung heights (default:
+ * the default ladder's, at its bitrates; an own ladder's rungs get 1.2 Mb/s x height / 480).
  * The machine is shared with whatever else runs: the figures say what this run saw.
  */
 import { readFile, rm } from 'node:fs/promises';
@@ -23,7 +29,9 @@ import { FallbackPlayer } from '../origin/src/fallback/fallback-player.js';
 import { HlsDirectoryWriter } from '../origin/src/hls/hls-directory-writer.js';
 import type { IncomingPublish } from '../origin/src/ingest/flv-tag-source.js';
 import { readFlvTags } from '../origin/src/media/flv-file-reader.js';
+import { readLowLatencySettings } from '../origin/src/llhls/llhls-settings.js';
 import { LiveStreamRegistry } from '../origin/src/packaging/live-stream-registry.js';
+import { LowLatencyStreams } from '../origin/src/packaging/low-latency-streams.js';
 import { SegmentDelayStats } from '../origin/src/packaging/segment-delay-stats.js';
 import { repoRoot } from '../test-support/repo-root.js';
 import { DEFAULT_ABR_LADDER } from '../internal-api/src/abr-contract.js';
@@ -56,13 +64,25 @@ async function newestSequence(file: string): Promise<number | undefined> {
   return Number(sequence) + text.split('#EXTINF').length - 2;
 }
 
+function ladder(): { height: number; bitrate_bps: number }[] {
+  const heights = option('ladder', '');
+  if (heights === '') return [...DEFAULT_ABR_LADDER];
+  return heights.split(',').map((height) => ({ height: Number(height), bitrate_bps: Math.round((1_200_000 * Number(height)) / 480) }));
+}
+
 async function round(streams: number, seconds: number, clip: string, cleanup: Cleanup): Promise<string> {
+  const segments = { targetDurationSeconds: 2, maxDurationSeconds: 20, maxSegmentBytes: 64 * 1024 * 1024 };
+  const lowLatencySettings = readLowLatencySettings({}, segments);
+  const lowLatency = process.argv.includes('--low-latency')
+    ? new LowLatencyStreams({ ...lowLatencySettings, segments, cleanupAfterEndSeconds: 1 })
+    : undefined;
   const hlsPath = path.join(os.tmpdir(), `abr-bench-${process.pid}-${streams}`);
   cleanup.add('remove the HLS folder', () => rm(hlsPath, { recursive: true, force: true }));
   const hls = new HlsDirectoryWriter({ hlsPath, targetDurationSeconds: 2, onBackgroundError: (error) => log(`background: ${error.message}`) });
   const registry = new LiveStreamRegistry({
     hls,
-    segments: { targetDurationSeconds: 2, maxDurationSeconds: 20, maxSegmentBytes: 64 * 1024 * 1024 },
+    segments,
+    ...(lowLatency ? { lowLatency } : {}),
     logger: pino({ level: 'silent' }),
     delays: new SegmentDelayStats(),
     abr: { settings: { ...readAbrSettings(process.env), maxStreams: streams } },
@@ -72,7 +92,7 @@ async function round(streams: number, seconds: number, clip: string, cleanup: Cl
   const names = Array.from({ length: streams }, (_unused, index) => `abrbench${index}`);
   for (const name of names) {
     const publish: IncomingPublish = { id: name, app: 'stream', requestedName: name, remoteAddress: '127.0.0.1', setSink: () => undefined, onClose: () => undefined, disconnect: () => undefined };
-    const opened = registry.open({ streamName: name, keyGeneration: 0, abr: { enabled: true, ladder: [...DEFAULT_ABR_LADDER] } }, publish);
+    const opened = registry.open({ streamName: name, keyGeneration: 0, abr: { enabled: true, ladder: ladder() } }, publish);
     if ('refused' in opened) throw new Error(opened.refused);
     const player = new FallbackPlayer({ loop: new FallbackLoop(tags), sink: opened.sink, onError: (error) => log(`player: ${String(error)}`) });
     player.start();
@@ -105,6 +125,7 @@ async function round(streams: number, seconds: number, clip: string, cleanup: Cl
   const ffmpegCpu = ffmpeg.stop().total;
   const selfCpu = self.stop().total;
   const restarts = registry.publishes().reduce((sum, publish) => sum + (publish.abr?.restarts ?? 0), 0) - restartsBefore;
+  const memory = process.memoryUsage();
   const delays: number[] = [];
   for (const [key, at] of seen) {
     const [name, variant, sequence] = key.split(' ');
@@ -115,13 +136,19 @@ async function round(streams: number, seconds: number, clip: string, cleanup: Cl
   for (const player of players) player.stop();
   await registry.closeAll();
   await hls.close();
+  lowLatency?.close();
   const pct = (cpuSeconds: number) => `${((cpuSeconds / wallSeconds) * 100).toFixed(0)} %`;
   return [
     `streams ${streams}, renditions ${renditions.join(' ')} (+ source), window ${wallSeconds.toFixed(0)} s`,
     `  ffmpeg CPU: ${pct(ffmpegCpu)} of one core in all, ${pct(ffmpegCpu / streams)} per stream; this process (packaging): ${pct(selfCpu)}`,
     `  rendition delay after the source (${delays.length} segments): p50 ${percentile(delays, 50).toFixed(0)} ms, p95 ${percentile(delays, 95).toFixed(0)} ms, max ${Math.max(...delays).toFixed(0)} ms (target: one segment, 2000 ms)`,
     `  ladder restarts in the window: ${restarts}`,
+    `  memory at the end (LL-HLS ${lowLatency ? 'on' : 'off'}): RSS ${mb(memory.rss)}, heap ${mb(memory.heapUsed)}, array buffers ${mb(memory.arrayBuffers)}`,
   ].join('\n');
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 }
 
 const cleanup = new Cleanup();

@@ -3,7 +3,9 @@
  * Through the edge, `ll.m3u8` is the multivariant playlist over the source's and each rendition's
  * LL media playlist (right attributes); a rendition's LL playlist has parts and a preload hint and
  * answers a blocking reload for its hinted part; a rendition's CMAF segment (init + parts) decodes
- * at its size; the same media sequence number starts at the same frame in every variant. Tiny
+ * at its size; the same media sequence number starts at the same frame in every variant. Its
+ * `index.mpd` lists every rendition as a Representation of the one video AdaptationSet, which
+ * ffprobe reads, and a rendition's DASH segment decodes at its size. Tiny
  * picture (320x180 at 15 fps, renditions 120p and 90p) because the transcoding shares this
  * machine with the rest of the suite. Outcomes only, no timing assertions.
  */
@@ -98,8 +100,10 @@ t.test("an ABR stream's LL-HLS: a multivariant ll.m3u8 over every variant's LL p
     const [msn, part] = [Number(hint![1]), Number(hint![2])];
     const blocked = await fetch(`${platform.edgeUrl}/${stream.id}/${name}-ll.m3u8?_HLS_msn=${msn}&_HLS_part=${part}`);
     t.equal(blocked.status, 200, `${name}-ll.m3u8?_HLS_msn=${msn}&_HLS_part=${part} answered`);
-    t.match(await blocked.text(), new RegExp(`URI="${name}-${msn}\\.${part}\\.m4s"`), 'once it lists the part that was only hinted');
-    const hinted = await fetch(`${platform.edgeUrl}/${stream.id}/${name}-${msn}.${part + 1}.m4s`);
+    const answered = await blocked.text();
+    t.match(answered, new RegExp(`URI="${name}-${msn}\\.${part}\\.m4s"`), 'once it lists the part that was only hinted');
+    const next = new RegExp(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="(${name}-\\d+\\.\\d+\\.m4s)"`).exec(answered)?.[1];
+    const hinted = await fetch(`${platform.edgeUrl}/${stream.id}/${next}`);
     t.equal(hinted.status, 200, 'the edge fetches a part asked for before it exists');
     t.equal(hinted.headers.get('content-type'), 'video/iso.segment');
   }
@@ -122,5 +126,26 @@ t.test("an ABR stream's LL-HLS: a multivariant ll.m3u8 over every variant's LL p
     firstPts.push(Number.parseFloat(await probe(file, ['-show_entries', 'packet=pts_time', '-read_intervals', '%+#1'])) * 1000);
   }
   t.ok(Math.max(...firstPts) - Math.min(...firstPts) < 1000 / FPS, `LL segment ${sequence} starts at the same frame in every variant: ${firstPts.join(', ')} ms`);
+
+  // DASH: every rendition is a Representation of the one video AdaptationSet, and ffprobe reads them all.
+  const manifest = await waitFor('index.mpd with every rendition through the edge', async () => {
+    const text = await edgeText(`/${stream.id}/index.mpd`).catch(() => '');
+    return text.includes('id="120p"') && text.includes('id="90p"') ? text : undefined;
+  }, { timeoutMs: 60_000 });
+  const video = /<AdaptationSet[^>]*contentType="video"[^>]*>([\s\S]*?)<\/AdaptationSet>/.exec(manifest)?.[1] ?? '';
+  t.equal([...manifest.matchAll(/<AdaptationSet /g)].length, 2, 'one video and one audio AdaptationSet');
+  const representations = [...video.matchAll(/<Representation id="([^"]+)" codecs="(avc1\.[0-9a-f]{6})" bandwidth="(\d+)" width="(\d+)" height="(\d+)"/g)];
+  t.same(representations.map((match) => `${match[1]} ${match[4]}x${match[5]}`), ['video 320x180', '120p 214x120', '90p 160x90'], 'the source and each rendition, tallest first');
+  t.ok(representations.every((match) => Number(match[3]) > 0), 'each with its bandwidth');
+  const { stdout } = await execFileAsync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,width,height', '-of', 'csv=p=0', `${platform.edgeUrl}/${stream.id}/index.mpd`], { timeout: 120_000 });
+  // Each stream once (ffprobe also lists them again under the manifest's program).
+  t.same([...new Set(stdout.trim().split('\n').filter((line) => line.startsWith('video')))].sort(), ['video,160,90', 'video,214,120', 'video,320,180'], 'ffprobe finds every Representation in the edge\'s index.mpd');
+  const template = /<Representation id="90p"[\s\S]*?startNumber="(\d+)" initialization="([^"]+)" media="([^"]+)"/.exec(video);
+  t.ok(template, "the 90p Representation's template");
+  const [, startNumber, initialization, media] = template!;
+  t.match(initialization, /^90p-v-init-\d+\.mp4$/, 'its own init');
+  const dashFile = join(folder, '90p-dash.mp4');
+  await writeFile(dashFile, Buffer.concat([await edgeGet(`/${stream.id}/${initialization}`), await edgeGet(`/${stream.id}/${media!.replace('$Number$', startNumber!)}`)]));
+  t.equal((await probe(dashFile, ['-show_entries', 'stream=width,height'])).replace(',', 'x'), '160x90', "a 90p DASH segment decodes at its size");
   await publisher.stop();
 });

@@ -5,6 +5,7 @@
  * `<height>p-ll.m3u8`, with the attributes `index.m3u8` gives the same variants.
  */
 import { SOURCE_VARIANT, variantLowLatencyPlaylistFileName } from '../../../llhls-contract/src/llhls-names.js';
+import type { DashRendition } from '../dash/dash-renditions.js';
 import type { LowLatencyStream, LowLatencyVariants } from '../packaging/low-latency-stream.js';
 import type { LowLatencyBoundaries } from './low-latency-boundaries.js';
 import { renderMasterPlaylist, type Variant } from './master-playlist.js';
@@ -33,6 +34,13 @@ export class LowLatencyLadder implements LowLatencyVariants {
 
   rendition(name: string): LowLatencyStream | undefined {
     return this.renditions.get(name)?.output;
+  }
+
+  /** Tallest first, as `index.mpd` lists them after the source. */
+  dashRenditions(): DashRendition[] {
+    const listed: DashRendition[] = [];
+    for (const [name, rendition] of this.renditions) if (rendition.output) listed.push({ name, timeline: rendition.output.dash });
+    return listed;
   }
 
   /**

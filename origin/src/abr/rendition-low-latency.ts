@@ -7,30 +7,26 @@
  * and skipped some), the rendition starts a playlist of its own numbered from there, and the old
  * one goes (requests it held are answered as for a missing playlist).
  */
-import { renditionLowLatencyNaming, type LowLatencyNaming } from '../../../llhls-contract/src/llhls-names.js';
 import type { FrameStageConsumer, StageEvent } from '../media/frame-stage.js';
 import type { LowLatencyStream, LowLatencyStreamOptions } from '../packaging/low-latency-stream.js';
 import type { LowLatencyBoundaries } from './low-latency-boundaries.js';
 
 /** Makes an LL output with the origin's settings (LowLatencyStreams.createUnlisted). */
-export type CreateLowLatencyStream = (options: Pick<LowLatencyStreamOptions, 'firstMediaSequence' | 'naming' | 'startsSegment'>) => LowLatencyStream;
+export type CreateLowLatencyStream = (options: Pick<LowLatencyStreamOptions, 'firstMediaSequence' | 'rendition' | 'startsSegment'>) => LowLatencyStream;
 
 type TracksEvent = Extract<StageEvent, { kind: 'tracks' }>;
 
 export class RenditionLowLatency implements FrameStageConsumer {
-  private readonly naming: LowLatencyNaming;
   private stream: LowLatencyStream | undefined;
   /** The tracks of the run in progress: a playlist started afresh needs them first. */
   private tracks: TracksEvent | undefined;
   private ended = false;
 
   constructor(
-    rendition: string,
+    private readonly rendition: string,
     private readonly boundaries: LowLatencyBoundaries,
     private readonly create: CreateLowLatencyStream,
-  ) {
-    this.naming = renditionLowLatencyNaming(rendition);
-  }
+  ) {}
 
   /** What the HTTP layer serves; undefined before the first segment starts. */
   get output(): LowLatencyStream | undefined {
@@ -73,7 +69,7 @@ export class RenditionLowLatency implements FrameStageConsumer {
     current?.close();
     this.stream = this.create({
       firstMediaSequence: number,
-      naming: this.naming,
+      rendition: this.rendition,
       startsSegment: (keyframePtsMs) => this.boundaries.find(keyframePtsMs) !== undefined,
     });
     if (this.tracks) this.stream.take([this.tracks]);

@@ -42,6 +42,17 @@ export interface DashTimelineSettings {
    * slack on a busy machine. Default 3.
    */
   presentationDelaySegments?: number;
+  /** An ABR rendition's timeline: its files are named with its name (llhls-contract/src/dash-names.ts). */
+  rendition?: string;
+}
+
+/** A rendition's video over some of the source's segment numbers (DashTimeline.videoOver). */
+export interface DashVideoRun {
+  /** The Representation as its own timeline gives it: times on its own track, names of its own Period. */
+  set: MpdAdaptationSet;
+  /** The media sequence number of its first segment, and that segment's start on its track. */
+  firstNumber: number;
+  firstStart: number;
 }
 
 interface PeriodTrack {
@@ -118,6 +129,23 @@ export class DashTimeline {
     return mpd;
   }
 
+  /**
+   * Its video segments numbered `from` to `to`, of the newest Period that has any (after a gap
+   * only the run since): what the source's manifest lists as this rendition's Representation.
+   */
+  videoOver(from: number, to: number): DashVideoRun | undefined {
+    for (let index = this.periods.length - 1; index >= 0; index--) {
+      const period = this.periods[index]!;
+      const video = period.tracks.find((periodTrack) => periodTrack.track.kind === 'video');
+      const segments = period.segments.filter((segment) => segment.number >= from && segment.number <= to);
+      if (!video || segments.length === 0) continue;
+      const set = adaptationSet({ ...period, segments }, video, this.settings.rendition);
+      const first = set.segments[0];
+      return first ? { set, firstNumber: period.number + set.startNumber, firstStart: first.start } : undefined;
+    }
+    return undefined;
+  }
+
   private startPeriod(first: DashSegment, tracks: readonly CmafTrack[]): void {
     this.availabilityStartMs ??= first.programDateTime.getTime();
     const lead = tracks.map((track) => ({ track, run: first.tracks.find((t) => t.trackId === track.id) })).find(({ run }) => run);
@@ -134,12 +162,12 @@ export class DashTimeline {
     return {
       id: String(period.number),
       startSeconds: (period.startWallMs - ast) / 1000,
-      adaptationSets: period.tracks.map((periodTrack) => adaptationSet(period, periodTrack)),
+      adaptationSets: period.tracks.map((periodTrack) => adaptationSet(period, periodTrack, this.settings.rendition)),
     };
   }
 }
 
-function adaptationSet(period: Period, periodTrack: PeriodTrack): MpdAdaptationSet {
+function adaptationSet(period: Period, periodTrack: PeriodTrack, rendition: string | undefined): MpdAdaptationSet {
   const { track, startTime } = periodTrack;
   const kind: DashTrackKind = track.kind;
   const all = period.segments.flatMap((segment) => {
@@ -160,8 +188,8 @@ function adaptationSet(period: Period, periodTrack: PeriodTrack): MpdAdaptationS
         : { kind: 'audio', codec: info.codec, sampleRate: track.config.info.sampleRate, channels: track.config.info.channels },
     timescale: track.timescale,
     bandwidth,
-    initialization: dashInitFileName(kind, period.number),
-    media: dashMediaTemplate(kind, period.number),
+    initialization: dashInitFileName(kind, period.number, rendition),
+    media: dashMediaTemplate(kind, period.number, rendition),
     presentationTimeOffset: startTime,
     startNumber: (runs[0]?.number ?? period.number) - period.number,
     segments: runs.map(({ run }) => ({ start: run.baseDecodeTime, duration: run.duration })),

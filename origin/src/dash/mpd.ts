@@ -47,6 +47,16 @@ export interface MpdAdaptationSet {
   startNumber: number;
   /** The segments in the window, numbered from startNumber one by one. */
   segments: readonly MpdTimelineEntry[];
+  /**
+   * Other Representations of the same content (an ABR stream's renditions of the video), each
+   * with its own template; segments with the same number cover the same time (segmentAlignment).
+   */
+  alternatives?: readonly MpdAlternative[];
+}
+
+export interface MpdAlternative extends Omit<MpdAdaptationSet, 'alternatives'> {
+  /** Representation@id: the rendition's name, `360p`. */
+  id: string;
 }
 
 export interface MpdPeriod {
@@ -102,18 +112,27 @@ export function renderMpd(mpd: Mpd): string {
 }
 
 function adaptationSet(set: MpdAdaptationSet): string[] {
-  const { track } = set;
-  const video = track.kind === 'video';
-  const lines = [
+  const video = set.track.kind === 'video';
+  return [
     `    <AdaptationSet${attributes({
       id: video ? '0' : '1',
-      contentType: track.kind,
+      contentType: set.track.kind,
       mimeType: video ? 'video/mp4' : 'audio/mp4',
       segmentAlignment: 'true',
       startWithSAP: '1',
     })}>`,
+    ...representation(set, set.track.kind),
+    ...(set.alternatives ?? []).flatMap((alternative) => representation(alternative, alternative.id)),
+    '    </AdaptationSet>',
+  ];
+}
+
+function representation(set: Omit<MpdAdaptationSet, 'alternatives'>, id: string): string[] {
+  const { track } = set;
+  const video = track.kind === 'video';
+  const lines = [
     `      <Representation${attributes({
-      id: track.kind,
+      id,
       codecs: track.codec,
       bandwidth: String(set.bandwidth),
       width: video ? optional(track.width) : undefined,
@@ -136,7 +155,6 @@ function adaptationSet(set: MpdAdaptationSet): string[] {
     '          </SegmentTimeline>',
     '        </SegmentTemplate>',
     '      </Representation>',
-    '    </AdaptationSet>',
   );
   return lines;
 }

@@ -95,7 +95,7 @@ export const hlsFileRoutes: FastifyPluginAsync<HlsFileRoutesOptions> = async (ap
         if (name) return sendLowLatencyMedia(request, reply, stream, file, name, lowLatencyVariantOutput(lowLatency.get(stream), name.rendition));
         if (file === DASH_MANIFEST_FILE_NAME) return sendDashManifest(request, reply, stream, lowLatency.get(stream));
         const dashName = parseDashMediaName(file);
-        if (dashName) return sendDashMedia(request, reply, stream, file, dashName, lowLatency.get(stream));
+        if (dashName) return sendDashMedia(request, reply, stream, file, dashName, lowLatencyVariantOutput(lowLatency.get(stream), dashName.rendition));
       }
       return sendFileAt(request, reply, join(hlsPath, stream, file), `${stream}/${file}`, hlsFileType(file));
     },

@@ -2,7 +2,8 @@ import { dashInitFileName, dashSegmentFileName } from '../../../llhls-contract/s
 import { CmafFragmenter, type CmafEvent, type CmafInit, type CmafPart, type CmafTrack } from '../cmaf/index.js';
 import { DashTimeline, type DashTrackSegment } from '../dash/dash-timeline.js';
 import { renderMpd } from '../dash/mpd.js';
-import type { LowLatencyNaming } from '../../../llhls-contract/src/llhls-names.js';
+import { renditionLowLatencyNaming } from '../../../llhls-contract/src/llhls-names.js';
+import { withRenditions, type DashRendition } from '../dash/dash-renditions.js';
 import {
   blockingTimeoutMs,
   LowLatencyPlaylist,
@@ -33,8 +34,8 @@ export interface LowLatencyStreamOptions {
   reloadSchedule?: ScheduleTimer;
   /** The wall clock, for EXT-X-PROGRAM-DATE-TIME. Default Date.now. */
   now?: () => number;
-  /** How its media are named. Default: the source's names (llhls-contract/src/llhls-names.ts). */
-  naming?: LowLatencyNaming;
+  /** An ABR rendition's output (`360p`): its LL-HLS and DASH files are named with it. Default: the source's. */
+  rendition?: string;
   /** Where its segments may start (an ABR rendition's: where the source's did); see CmafFragmenterOptions. */
   startsSegment?: (keyframePtsMs: number) => boolean;
   /**
@@ -61,6 +62,8 @@ export interface LowLatencyVariants {
   multivariantPlaylist(): string | undefined;
   /** A rendition's output by its name (`360p`). */
   rendition(name: string): LowLatencyStream | undefined;
+  /** The renditions' DASH timelines, listed in the source's manifest. */
+  dashRenditions(): DashRendition[];
   close(): void;
 }
 
@@ -176,12 +179,16 @@ export class LowLatencyStream implements FrameStageConsumer {
       partTargetSeconds,
       windowSeconds: options.windowSeconds,
       firstMediaSequence: options.firstMediaSequence,
-      ...(options.naming ? { naming: options.naming } : {}),
+      ...(options.rendition ? { naming: renditionLowLatencyNaming(options.rendition) } : {}),
     });
     this.reloadSchedule = options.reloadSchedule ?? scheduleUnrefTimer;
     this.waiters = new ReloadWaiters(this.reloadSchedule);
     this.now = options.now ?? Date.now;
-    this.dash = new DashTimeline({ segmentTargetSeconds: segments.targetDurationSeconds, windowSeconds: options.windowSeconds });
+    this.dash = new DashTimeline({
+      segmentTargetSeconds: segments.targetDurationSeconds,
+      windowSeconds: options.windowSeconds,
+      ...(options.rendition ? { rendition: options.rendition } : {}),
+    });
   }
 
   /** Its ABR variants while its stream has a ladder; the ladder attaches them (undefined: detach). */
@@ -202,7 +209,7 @@ export class LowLatencyStream implements FrameStageConsumer {
   /** The DASH manifest as of now; undefined before the first segment is complete. */
   dashManifest(): string | undefined {
     const mpd = this.dash.manifest(new Date(this.now()));
-    return mpd && renderMpd(mpd);
+    return mpd && renderMpd(withRenditions(mpd, this.abrVariants?.dashRenditions() ?? []));
   }
 
   /** A file held in memory (init section, part or segment) by its name in the playlist, as buffers to send back to back. */
@@ -338,7 +345,7 @@ export class LowLatencyStream implements FrameStageConsumer {
       const msn = this.playlist.nextMediaSequence;
       this.files.set(this.playlist.nextInitSectionUri, [init.data]);
       const dashInits = init.trackInits.map(({ track, data }) => {
-        const name = dashInitFileName(track.kind, msn);
+        const name = dashInitFileName(track.kind, msn, this.options.rendition);
         this.files.set(name, [data]);
         return name;
       });
@@ -399,7 +406,7 @@ export class LowLatencyStream implements FrameStageConsumer {
     const segment = this.playlist.segmentInProgress!;
     const number = segment.mediaSequenceNumber;
     const names = [...this.segmentTracks.values()].map(({ track, chunks }) => {
-      const name = dashSegmentFileName(track.kind, this.period, number);
+      const name = dashSegmentFileName(track.kind, this.period, number, this.options.rendition);
       this.files.set(name, chunks);
       return name;
     });
