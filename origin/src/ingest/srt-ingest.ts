@@ -34,6 +34,8 @@ interface SrtPublish {
 export class SrtIngest {
   private readonly listener: SrtListener<SrtPublish>;
   private readonly publishers = new Set<MpegTsPublisher>();
+  /** Told each time a publish ends (a drain waits for the last). */
+  private readonly publishEnded = new Set<() => void>();
   private accepting = true;
 
   constructor(private readonly options: SrtIngestOptions) {
@@ -55,6 +57,19 @@ export class SrtIngest {
 
   stopAccepting(): void {
     this.accepting = false;
+  }
+
+  /** Resolves once no SRT publish is live (at once when none is): the drain waits for it. */
+  whenNoPublishers(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.publishers.size > 0) return;
+        this.publishEnded.delete(check);
+        resolve();
+      };
+      this.publishEnded.add(check);
+      check();
+    });
   }
 
   async close(): Promise<void> {
@@ -106,6 +121,7 @@ export class SrtIngest {
       this.publishers.delete(publish.publisher);
       log.info({ stream: decision.streamName, media: publish.publisher.stats, srt: publish.connection?.stats }, 'publish ended');
       opened.end();
+      for (const listener of [...this.publishEnded]) listener();
     });
     return { accept: true, grant: publish };
   }

@@ -85,3 +85,18 @@ t.test('refusals: the API says no, cannot answer, the stream is live already, th
   t.not(await draining.publish(`#!::r=${KEY},m=request`).exited, 0, 'm=request: refused');
   t.same(draining.asked, [], 'the API is not asked for either');
 });
+
+t.test('a drain waits for the SRT publishes: whenNoPublishers resolves once the last caller leaves', async (t) => {
+  const { ingest, tagTypes, publish } = await startIngest(t, ALLOWED);
+  const caller = publish(KEY, { loops: -1 });
+  await waitFor('media to flow', () => tagTypes.length > 10);
+  ingest.stopAccepting();
+  let drained = false;
+  const whenDrained = ingest.whenNoPublishers().then(() => (drained = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal(drained, false, 'not while the caller publishes');
+  await caller.stop();
+  await whenDrained;
+  t.equal(ingest.size, 0);
+  t.equal(await ingest.whenNoPublishers(), undefined, 'at once when none is live');
+});
