@@ -64,9 +64,9 @@ t.test('Firefox: sign in, create a stream, go live, watch it play, delete it', a
 
   publisher = publishTestPattern(`${server.replace('localhost', '127.0.0.1')}/${key}`);
   await page.waitForSelector('.badge[data-state="live"]', { timeout: LIVE_TIMEOUT_MS });
-  await page.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 1, { timeout: LIVE_TIMEOUT_MS });
-  const first = await page.evaluate(() => document.querySelector('video')?.currentTime ?? 0);
-  await page.waitForFunction((since: number) => (document.querySelector('video')?.currentTime ?? 0) > since + 1, { timeout: LIVE_TIMEOUT_MS }, first);
+  await page.waitForFunction(() => (document.querySelector('[data-testid="player"]')?.currentTime ?? 0) > 1, { timeout: LIVE_TIMEOUT_MS });
+  const first = await page.evaluate(() => document.querySelector('[data-testid="player"]')?.currentTime ?? 0);
+  await page.waitForFunction((since: number) => (document.querySelector('[data-testid="player"]')?.currentTime ?? 0) > since + 1, { timeout: LIVE_TIMEOUT_MS }, first);
   t.pass('the hls.js player plays the stream in Firefox');
 
   page.once('dialog', (dialog) => void dialog.accept());

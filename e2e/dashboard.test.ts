@@ -19,6 +19,7 @@ import { repoRoot } from '../test-support/repo-root.js';
 import { startRtmpReceiver, type RtmpReceiver } from '../test-support/rtmp-receiver.js';
 import { publishTestPattern } from '../test-support/test-pattern-publisher.js';
 import { waitFor } from '../test-support/wait-for.js';
+import { reportPageProblems } from './dashboard-page-problems.js';
 import { startPlatform, type Platform } from './platform-harness.js';
 import { v1Request } from './v1-request.js';
 
@@ -35,7 +36,7 @@ const screenshots = path.join(repoRoot, '.run', 'screenshots');
 declare const document: {
   querySelector(selector: string): { textContent: string | null; currentTime?: number; naturalHeight?: number } | null;
 };
-const videoTime = () => document.querySelector('video')?.currentTime ?? 0;
+const videoTime = () => document.querySelector('[data-testid="player"]')?.currentTime ?? 0;
 
 let platform: Platform;
 let receiver: RtmpReceiver;
@@ -66,14 +67,7 @@ async function newTab(): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: platform.apiUrl });
   const page = await context.newPage();
-  page.on('pageerror', (error) => t.fail(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() !== 'error') return;
-    // The page must work within its own policy: a blocked script, worker or fetch is a defect.
-    if (message.text().includes('Content Security Policy')) t.fail(`blocked by the page's policy: ${message.text()}`);
-    else t.comment(`console error: ${message.text()}`);
-  });
-  page.on('requestfailed', (request) => t.comment(`request failed: ${request.url()} ${request.failure()?.errorText}`));
+  reportPageProblems(page, t);
   return { context, page };
 }
 
@@ -184,9 +178,9 @@ t.test('from sign-in to live with restreaming, in the browser', async (t) => {
   await page.locator('[data-state="live"].badge').first().waitFor({ timeout: LIVE_TIMEOUT_MS });
 
   // The player plays: its clock advances.
-  await page.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 1, undefined, { timeout: LIVE_TIMEOUT_MS });
+  await page.waitForFunction(() => (document.querySelector('[data-testid="player"]')?.currentTime ?? 0) > 1, undefined, { timeout: LIVE_TIMEOUT_MS });
   const first = await page.evaluate(videoTime);
-  await page.waitForFunction((since) => (document.querySelector('video')?.currentTime ?? 0) > since + 1, first, { timeout: LIVE_TIMEOUT_MS });
+  await page.waitForFunction((since) => (document.querySelector('[data-testid="player"]')?.currentTime ?? 0) > since + 1, first, { timeout: LIVE_TIMEOUT_MS });
   t.pass('the embedded player plays the stream through the edge');
   // The player is a viewer the edge counts.
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="live-viewers"]')?.textContent) >= 1, undefined, {

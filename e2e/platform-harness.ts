@@ -108,6 +108,9 @@ export async function startPlatform(
     EDGE_HOST: '127.0.0.1',
     // Playback URLs the API hands out (and the dashboard's player uses) name this edge.
     PUBLIC_PLAYBACK_URL: `http://127.0.0.1:${edgePort}`,
+    // The origin's own WebSocket ingest URL, given to the API too: the dashboard's policy lets it
+    // connect there (the go-live section), as npm start sets both.
+    INGEST_WEBSOCKET_URL: `ws://localhost:${originPort}/ingest/ws?stream_key={stream_key}`,
     HLS_PATH: hlsPath,
     RECORDINGS_PATH: recordingsPath,
     DISCOVERY_READY_FILE: discoveryReadyFile,

@@ -1,6 +1,7 @@
 import type { Lifecycle, Stream, Views } from '../api-types.js';
 import { h, replaceChildren } from '../dom.js';
 import type { Page, PageContext } from '../page.js';
+import { BrowserGoLivePanel } from '../parts/browser-go-live-panel.js';
 import { FallbackPanel } from '../parts/fallback-panel.js';
 import { KeysPanel } from '../parts/keys-panel.js';
 import { liveBadge } from '../parts/live-badge.js';
@@ -15,7 +16,7 @@ import { repeat } from '../repeat.js';
 /** How often the lifecycle and the viewer count are read again. */
 const REFRESH_MS = 2000;
 
-/** One stream: go-live settings, player, viewers, lifecycle, restream targets, fallback video. */
+/** One stream: go-live settings (OBS, or this browser's camera or screen), player, viewers, lifecycle, restream targets, fallback video. */
 export function streamPage(context: PageContext, streamId: string): Page {
   const { api, navigate } = context;
   const notice = new Notice();
@@ -39,7 +40,8 @@ export function streamPage(context: PageContext, streamId: string): Page {
     const player = new PlayerPanel(api, () => stream);
     const targets = new TargetsPanel(api, stream.id);
     const videos = new VideosPanel(api, () => stream);
-    disposers.push(() => player.dispose(), () => targets.dispose(), () => videos.dispose());
+    const browserGoLive = new BrowserGoLivePanel(api, stream.id);
+    disposers.push(() => player.dispose(), () => targets.dispose(), () => videos.dispose(), () => browserGoLive.dispose());
 
     const refresh = async () => {
       try {
@@ -51,6 +53,7 @@ export function streamPage(context: PageContext, streamId: string): Page {
         replaceChildren(details, liveDetails(lifecycle));
         graph.add(views.liveViewers, views.views);
         player.update(lifecycle.live);
+        browserGoLive.update(lifecycle.live);
       } catch (error) {
         notice.error(error);
       }
@@ -74,6 +77,7 @@ export function streamPage(context: PageContext, streamId: string): Page {
       h('div', { class: 'title-row' }, title, badge),
       h('section', { class: 'card' }, h('h2', {}, 'Live'), details),
       new KeysPanel(api, stream.id).element,
+      browserGoLive.element,
       h('section', { class: 'card', 'data-testid': 'watch' }, h('h2', {}, 'Watch'), player.element, graph.element),
       targets.element,
       videos.element,
