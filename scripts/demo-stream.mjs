@@ -27,10 +27,20 @@ const rtmpKey = keys.find((key) => key.protocol === 'rtmp').stream_key;
 const hls = (await call('GET', `/v1/streams/${id}/playlists`)).playlists.find((p) => p.protocol === 'hls').url;
 const ingest = (await call('GET', '/v1/ingests?protocol=rtmp')).ingests[0];
 const server = ingest ? ingest.url_template.replace(/\/\{stream_key\}$/, '') : 'rtmp://localhost:1935/stream';
+// SRT: the key is the whole streamid; the origin lists its own URL (UDP, not through HAProxy).
+const srtKey = keys.find((key) => key.protocol === 'srt').stream_key;
+const srtIngest = (await call('GET', '/v1/ingests?protocol=srt')).ingests[0];
+const srtUrl = srtIngest ? srtIngest.url_template.replace('{stream_key}', srtKey) : undefined;
 
 console.log(`  Demo stream "${id}" (owned by the admin user)
   OBS:        Settings > Stream > Service: Custom
               Server:     ${server}
               Stream Key: ${rtmpKey}
   Test:       npm run publish:test -- ${rtmpKey}${server === 'rtmp://localhost:1935/stream' ? '' : ` ${server}`}
-  Play:       ${hls}   (VLC, ffplay, hls.js)`);
+  Play:       ${hls}   (VLC, ffplay, hls.js)${
+    srtUrl
+      ? `
+  SRT:        ffmpeg -re -i <file> -c copy -f mpegts '${srtUrl}'
+              (OBS: Server ${srtUrl}, Stream Key empty)`
+      : ''
+  }`);
