@@ -40,6 +40,9 @@ const textOf = (page: Page, selector: string) => page.$eval(selector, (element) 
 
 t.test('Firefox: sign in, create a stream, go live, watch it play, delete it', async (t) => {
   const page = await browser.newPage();
+  // Each step waits for its outcome as long as a loaded 2-core CI may need (puppeteer's default is
+  // 30 s; at load 30 creating a stream took longer).
+  page.setDefaultTimeout(120_000);
   page.on('pageerror', (error) => t.fail(`page error: ${error instanceof Error ? error.message : String(error)}`));
   page.on('console', (message) => {
     if (/Content[- ]Security[- ]Policy/i.test(message.text())) t.fail(`blocked by the page's policy: ${message.text()}`);
