@@ -5,7 +5,8 @@
  * answers a blocking reload for its hinted part; a rendition's CMAF segment (init + parts) decodes
  * at its size; the same media sequence number starts at the same frame in every variant. Its
  * `index.mpd` lists every rendition as a Representation of the one video AdaptationSet, which
- * ffprobe reads, and a rendition's DASH segment decodes at its size. Tiny
+ * ffprobe reads, and a rendition's DASH segment decodes at its size. Segments are dated
+ * (EXT-X-PROGRAM-DATE-TIME) as the source's. Tiny
  * picture (320x180 at 15 fps, renditions 120p and 90p) because the transcoding shares this
  * machine with the rest of the suite. Outcomes only, no timing assertions.
  */
@@ -114,6 +115,8 @@ t.test("an ABR stream's LL-HLS: a multivariant ll.m3u8 over every variant's LL p
     const common = Math.min(...playlists.map(newestSequence));
     const found = playlists.map((playlist) => playlist.segments.find((segment) => segment.mediaSequenceNumber === common && segment.duration > 0 && segment.parts?.length));
     if (!found.every((segment) => segment !== undefined)) return undefined;
+    t.ok(found[0]!.programDateTime, `segment ${common} is dated`);
+    t.same(found.map((segment) => segment!.programDateTime?.toISOString()), VARIANTS.map(() => found[0]!.programDateTime?.toISOString()), `segment ${common} has the same EXT-X-PROGRAM-DATE-TIME in every variant`);
     // Fetched at once: its parts stay downloadable a while after the playlist stops listing them.
     return { sequence: common, files: await Promise.all(VARIANTS.map(([name], i) => segmentFile(stream.id, name, found[i]!))) };
   }, { timeoutMs: 60_000 });

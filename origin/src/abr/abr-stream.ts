@@ -202,7 +202,10 @@ export class AbrStream {
     const { width, height } = videoConfigFrom(videoConfig).info;
     const renditions = width && height ? renditionsFor(this.options.ladder, { width, height }) : [];
     const { lowLatency } = this.options;
-    const ladder = lowLatency && renditions.length > 0 ? new LowLatencyLadder(renditions.map((rendition) => rendition.name), this.lowLatencyBoundaries, lowLatency.create) : undefined;
+    const ladder = lowLatency && renditions.length > 0 ? new LowLatencyLadder(renditions.map((rendition) => rendition.name), this.lowLatencyBoundaries, (options) =>
+            // Dated as the source dated the same segment, so players line the variants up by wall clock.
+            lowLatency.create({ ...options, segmentDates: (number) => lowLatency.source.programDateTimeOf(number) }),
+          ) : undefined;
     this.lowLatencyLadder = ladder;
     if (ladder) lowLatency?.source.attachVariants(ladder);
     this.packagers = renditions.map(

@@ -12,7 +12,7 @@ import type { LowLatencyStream, LowLatencyStreamOptions } from '../packaging/low
 import type { LowLatencyBoundaries } from './low-latency-boundaries.js';
 
 /** Makes an LL output with the origin's settings (LowLatencyStreams.createUnlisted). */
-export type CreateLowLatencyStream = (options: Pick<LowLatencyStreamOptions, 'firstMediaSequence' | 'rendition' | 'startsSegment'>) => LowLatencyStream;
+export type CreateLowLatencyStream = (options: Pick<LowLatencyStreamOptions, 'firstMediaSequence' | 'rendition' | 'startsSegment' | 'segmentDates'>) => LowLatencyStream;
 
 type TracksEvent = Extract<StageEvent, { kind: 'tracks' }>;
 

@@ -39,6 +39,11 @@ export interface LowLatencyStreamOptions {
   /** Where its segments may start (an ABR rendition's: where the source's did); see CmafFragmenterOptions. */
   startsSegment?: (keyframePtsMs: number) => boolean;
   /**
+   * The date another output gave segment `n` (an ABR rendition's: the source's), so players line
+   * the variants up by wall clock; undefined when it has none, then the own clock dates it.
+   */
+  segmentDates?: (mediaSequenceNumber: number) => Date | undefined;
+  /**
    * Where finished segments go once no playlist lists their parts (SpillFolder: the stream's HLS
    * folder). Without it every file stays in memory until it is deleted.
    */
@@ -189,6 +194,13 @@ export class LowLatencyStream implements FrameStageConsumer {
       windowSeconds: options.windowSeconds,
       ...(options.rendition ? { rendition: options.rendition } : {}),
     });
+  }
+
+  /** EXT-X-PROGRAM-DATE-TIME of segment `mediaSequenceNumber` (finished or in progress); undefined when not listed. */
+  programDateTimeOf(mediaSequenceNumber: number): Date | undefined {
+    const inProgress = this.playlist.segmentInProgress;
+    if (inProgress?.mediaSequenceNumber === mediaSequenceNumber) return inProgress.programDateTime;
+    return this.playlist.segments[mediaSequenceNumber - this.playlist.mediaSequence]?.programDateTime;
   }
 
   /** Its ABR variants while its stream has a ladder; the ladder attaches them (undefined: detach). */
@@ -355,6 +367,8 @@ export class LowLatencyStream implements FrameStageConsumer {
       this.tracks = init.tracks;
       this.period = msn;
     }
+    const sharedDate = this.playlist.openPartCount === 0 ? this.options.segmentDates?.(this.playlist.nextMediaSequence) : undefined;
+    if (sharedDate) this.clock = { wallMs: sharedDate.getTime(), mediaSeconds: part.startSeconds };
     // A part comes out once the frame after it arrives: it started about its duration ago.
     this.clock ??= { wallMs: this.now() - part.durationSeconds * 1000, mediaSeconds: part.startSeconds };
     const programDateTime = new Date(this.clock.wallMs + (part.startSeconds - this.clock.mediaSeconds) * 1000);

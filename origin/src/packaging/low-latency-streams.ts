@@ -63,7 +63,7 @@ export class LowLatencyStreams {
    * A stream with this origin's LL settings that is not listed here by name: an ABR rendition's,
    * which its ladder keeps (attached to the source's, whose cleanup closes it).
    */
-  createUnlisted(options: Pick<LowLatencyStreamOptions, 'firstMediaSequence' | 'rendition' | 'startsSegment'>): LowLatencyStream {
+  createUnlisted(options: Pick<LowLatencyStreamOptions, 'firstMediaSequence' | 'rendition' | 'startsSegment' | 'segmentDates'>): LowLatencyStream {
     // Its segments stay in memory: the spill is by stream name, and a rendition's names are not the stream's.
     const { cleanupAfterEndSeconds: _cleanup, firstMediaSequence: _first, spill: _spill, onSpillError: _onSpillError, ...settings } = this.options;
     return new LowLatencyStream({ ...settings, ...options, schedule: this.schedule });

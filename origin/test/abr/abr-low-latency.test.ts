@@ -56,7 +56,9 @@ async function setUp(t: Test) {
   };
   const tags = [...readFlvTags(new Uint8Array(await readFile(testAsset('h264-aac.flv'))))];
   feed(source, tags);
-  const ladder = new LowLatencyLadder(['120p'], boundaries, (options) => streams.createUnlisted(options));
+  const ladder = new LowLatencyLadder(['120p'], boundaries, (options) =>
+    streams.createUnlisted({ ...options, segmentDates: (number) => source.programDateTimeOf(number) }),
+  );
   source.attachVariants(ladder);
   return { source, boundaries, starts, tags, ladder };
 }
@@ -77,6 +79,7 @@ t.test("a rendition's LL segments start where the source's did, under the source
   for (const segment of listed) {
     const mine = source.playlist.segments.find((one) => one.mediaSequenceNumber === segment.mediaSequenceNumber)!;
     t.equal(segment.durationSeconds, mine.durationSeconds, `segment ${segment.mediaSequenceNumber} lasts as the source's`);
+    t.same(segment.programDateTime, mine.programDateTime, `and is dated as the source's`);
     t.ok(rendition.file(segment.uri), `${segment.uri} stored`);
   }
   t.ok(listed.length >= starts.length - 3, `${listed.length} segments, every one the source finished after the start`);
