@@ -1,12 +1,13 @@
 /**
  * Issue 15's pull sources, end to end with real ffmpeg, Redis and HTTP: the platform itself
- * publishes a stream from an RTMP source (ffmpeg as an RTMP server, `-listen 1`) and from a media
- * file served over HTTP. The pulled stream plays through the edge, its status shows in the
+ * publishes a stream from an RTMP source (ffmpeg as an RTMP server, `-listen 1`), from an SRT
+ * source (ffmpeg as an SRT listener sending MPEG-TS) and from a media file served over HTTP. The pulled stream plays through the edge, its status shows in the
  * lifecycle, it resumes on the same playback URL after the source restarts, DELETE takes it
  * offline, and neither the source's secrets nor the stream key reach a log or an answer.
  * ALLOW_PRIVATE_TARGETS=1 lets the pulls reach 127.0.0.1 (api/test/stream-pull.test.ts checks
  * the refusal without it).
  */
+import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -87,6 +88,23 @@ t.test('an RTMP pull goes live, plays through the edge, resumes after its source
   t.equal((await lifecycle(token, id)).pull, null, 'the lifecycle has no pull');
   t.equal((await api(token, 'GET', `/v1/streams/${id}/pull`)).status, 404);
   for (const service of ['origin', 'api'] as const) t.notOk(platform.logs(service).includes(key), `the stream key is not in the ${service} log`);
+});
+
+t.test('an SRT pull (MPEG-TS from an SRT listener) goes live and plays through the edge', async (t) => {
+  const { id, token } = await newStream('srt-source');
+  const sourceUrl = `srt://127.0.0.1:${await freePort()}`;
+  // An encoder waiting for the platform to call it, as SRT cameras and contribution links do.
+  const source = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=426x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=1000',
+    '-c:v', 'libx264', '-preset', 'veryfast', '-g', '50', '-c:a', 'aac', '-f', 'mpegts', `${sourceUrl}?mode=listener`], { stdio: 'ignore' });
+  const sourceExited = new Promise((resolve) => source.once('exit', resolve));
+  t.teardown(() => {
+    source.kill('SIGKILL');
+    return sourceExited;
+  });
+  t.equal((await api(token, 'POST', `/v1/streams/${id}/pull`, { url: sourceUrl })).status, 201);
+  await playsThroughEdge(t, id);
+  await waitFor('the pull to report live', async () => (await lifecycle(token, id)).pull?.status?.state === 'live', { timeoutMs: 30_000 });
+  t.equal((await api(token, 'DELETE', `/v1/streams/${id}/pull`)).status, 204);
 });
 
 t.test('a media file served over HTTP goes live in real time, its URL secrets masked everywhere', async (t) => {

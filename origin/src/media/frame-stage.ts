@@ -89,11 +89,16 @@ export class FlvFrameStage {
           `${frame.track} codec ${frame.codec} is not supported: HLS packaging takes H.264 video and AAC audio`,
         );
       case 'avc-config':
+        // An empty header says "not known yet", not "broken": ffmpeg's FLV muxer writes one when a
+        // track's configuration only comes with its first packet (H.264 and ADTS AAC copied from
+        // MPEG-TS: SRT, HLS, a relayed .ts), then the real one. Frames before it are dropped.
+        if (frame.data.length === 0) return;
         // A header for a track the stream was decided not to have cannot be used without a new program.
         if (sameConfig(this.video, frame.data) || (this.decided && !this.decided.video)) return;
         this.video = videoConfigFrom(frame.data);
         return this.configChanged();
       case 'aac-config':
+        if (frame.data.length === 0) return;
         if (sameConfig(this.audio, frame.data) || (this.decided && !this.decided.audio)) return;
         this.audio = audioConfigFrom(frame.data);
         return this.configChanged();

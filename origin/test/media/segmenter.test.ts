@@ -119,6 +119,20 @@ t.test('malformed data is rejected with what was wrong', async (t) => {
   t.match(run([{ type: 9, timestampMs: 0, body: hex('17 00 000000 02 64000d ff e1 0000') }]), [{ kind: 'rejected', reason: /version 2/ }]);
 });
 
+t.test('an empty sequence header is "not known yet": the real one after it is used, nothing is rejected', async (t) => {
+  // As ffmpeg writes FLV from MPEG-TS with -c copy (an SRT or HLS pull, a relayed .ts): empty
+  // headers first, the real ones with the first packets.
+  const emptyAudio: FlvTag = { type: 8, timestampMs: 0, body: hex('af 00') };
+  const emptyVideo: FlvTag = { type: 9, timestampMs: 0, body: hex('17 00 000000') };
+  const [, , ...rest] = avStream(3);
+  const events = run([emptyVideo, emptyAudio, audioTag(0), avcConfigTag(0), aacConfigTag(0), ...rest]);
+  t.notOk(events.some((e) => e.kind === 'rejected'), 'not rejected');
+  t.match(events[0], { kind: 'tracks', tracks: { video: { codec: 'avc1.64000d' }, audio: { codec: 'mp4a.40.2', sampleRate: 48000 } } }, 'both tracks, from the real headers');
+  t.same(segmentsOf(events).map((s) => s.firstDtsMs), [0, 2000], 'segmented as usual');
+  const later = run([...avStream(3), emptyAudio, audioTag(3100)]);
+  t.notOk(later.some((e) => e.kind === 'rejected' || (e.kind === 'tracks' && e.tracks !== undefined && later.indexOf(e) > 0)), 'an empty header mid-stream changes nothing');
+});
+
 t.test('a new SPS mid-stream: new tracks, cut at the next keyframe, discontinuity', async (t) => {
   const tags = avStream(3);
   const at = tags.findIndex((tag) => tag.timestampMs >= 1500);
