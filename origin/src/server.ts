@@ -263,7 +263,7 @@ async function main(): Promise<void> {
   );
 
   // SIGTERM drains: /ready fails (the load balancer sends new publishers elsewhere), no new RTMP,
-  // WebSocket or SRT publisher is taken, live RTMP and SRT publishers go on (their viewers and targets too) until they stop or
+  // WebSocket or SRT publisher is taken, live publishers of every kind go on (their viewers and targets too) until they stop or
   // DRAIN_TIMEOUT_SECONDS; then the origin stops. SIGINT stops at once.
   const drain = async (): Promise<void> => {
     draining = true;
@@ -272,12 +272,12 @@ async function main(): Promise<void> {
     srtIngest.stopAccepting();
     // A draining origin's pulls go to another origin once their leases lapse.
     await pulls.stop();
-    logger.info({ publishers: rtmp.publishers, srtPublishers: srtIngest.size, drainTimeoutSeconds: settings.drainTimeoutMs / 1000 }, 'draining: taking no new publishers');
+    logger.info({ publishers: rtmp.publishers, srtPublishers: srtIngest.size, webSocketPublishers: webSocketIngest.size, drainTimeoutSeconds: settings.drainTimeoutMs / 1000 }, 'draining: taking no new publishers');
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(true), settings.drainTimeoutMs);
     });
-    const noPublishers = Promise.all([rtmp.whenNoPublishers(), srtIngest.whenNoPublishers()]);
+    const noPublishers = Promise.all([rtmp.whenNoPublishers(), srtIngest.whenNoPublishers(), webSocketIngest.whenNoPublishers()]);
     const cut = await Promise.race([noPublishers.then(() => false), timedOut]);
     clearTimeout(timer);
     if (cut) logger.warn({ publishers: rtmp.publishers }, 'drain timed out: cutting the publishers left (they reconnect elsewhere)');

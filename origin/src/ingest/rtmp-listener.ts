@@ -14,6 +14,7 @@ import type { FlvTagSink, IncomingPublish } from './flv-tag-source.js';
 import type { PublishRefusalCounter } from './publish-refusal.js';
 import { routeNmsLogs, serveRtmpConnection, type RtmpChunkBounds } from './nms-rtmp-connection.js';
 import { chunkBoundsOf, type RtmpIngestLimits } from './rtmp-ingest-settings.js';
+import { LivePublishers } from './live-publishers.js';
 
 /** Refused connections are logged at most this often (a flood must not flood the logs). */
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
@@ -34,12 +35,10 @@ export class RtmpListener {
   private readonly connections: ConnectionLimits;
   private readonly bounds: RtmpChunkBounds;
   /** `app/name` of every publish on an open connection: a second publisher of one is refused. */
-  private readonly livePaths = new Set<string>();
+  private readonly livePaths = new LivePublishers<string>();
   private refusals = { count: 0, lastLoggedAt: -Infinity };
   /** Resolves once the server has closed and every connection with it (it closes once, for a drain or a stop). */
   private closed: Promise<void> | undefined;
-  /** Called whenever a publish's connection closes (drains wait for the last one). */
-  private readonly publishEnded = new Set<() => void>();
 
   constructor(private readonly options: RtmpListenerOptions) {
     const { limits, logger } = options;
@@ -73,15 +72,7 @@ export class RtmpListener {
 
   /** Resolves once no publish is on an open connection (at once when none is). */
   whenNoPublishers(): Promise<void> {
-    return new Promise((resolve) => {
-      const check = () => {
-        if (this.livePaths.size > 0) return;
-        this.publishEnded.delete(check);
-        resolve();
-      };
-      this.publishEnded.add(check);
-      check();
-    });
+    return this.livePaths.whenEmpty();
   }
 
   async close(): Promise<void> {
@@ -126,10 +117,7 @@ export class RtmpListener {
           return { refuse: 'this stream is already being published' };
         }
         this.livePaths.add(path);
-        socket.once('close', () => {
-          this.livePaths.delete(path);
-          for (const listener of [...this.publishEnded]) listener();
-        });
+        socket.once('close', () => this.livePaths.delete(path));
         let sink: FlvTagSink | undefined;
         this.options.onPublish({
           id: connection.id,

@@ -9,6 +9,7 @@ import type { PublishRefusal, PublishRefusalCounter } from './publish-refusal.js
 import { newPublishSessionId } from './publish-session-id.js';
 import type { SrtIngestSettings } from './srt-ingest-settings.js';
 import { readSrtStreamId } from './srt-stream-id.js';
+import { LivePublishers } from './live-publishers.js';
 
 export interface SrtIngestOptions {
   settings: SrtIngestSettings;
@@ -33,9 +34,7 @@ interface SrtPublish {
  */
 export class SrtIngest {
   private readonly listener: SrtListener<SrtPublish>;
-  private readonly publishers = new Set<MpegTsPublisher>();
-  /** Told each time a publish ends (a drain waits for the last). */
-  private readonly publishEnded = new Set<() => void>();
+  private readonly publishers = new LivePublishers<MpegTsPublisher>();
   private accepting = true;
 
   constructor(private readonly options: SrtIngestOptions) {
@@ -61,15 +60,7 @@ export class SrtIngest {
 
   /** Resolves once no SRT publish is live (at once when none is): the drain waits for it. */
   whenNoPublishers(): Promise<void> {
-    return new Promise((resolve) => {
-      const check = () => {
-        if (this.publishers.size > 0) return;
-        this.publishEnded.delete(check);
-        resolve();
-      };
-      this.publishEnded.add(check);
-      check();
-    });
+    return this.publishers.whenEmpty();
   }
 
   async close(): Promise<void> {
@@ -121,7 +112,6 @@ export class SrtIngest {
       this.publishers.delete(publish.publisher);
       log.info({ stream: decision.streamName, media: publish.publisher.stats, srt: publish.connection?.stats }, 'publish ended');
       opened.end();
-      for (const listener of [...this.publishEnded]) listener();
     });
     return { accept: true, grant: publish };
   }

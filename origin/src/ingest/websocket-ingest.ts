@@ -8,6 +8,7 @@ import type { PublishRefusalCounter } from './publish-refusal.js';
 import { WebSocketPublisher, WS_CLOSE } from './websocket-publisher.js';
 import { WEBSOCKET_INGEST_PATH, type WebSocketIngestLimits } from './websocket-ingest-settings.js';
 import { newPublishSessionId } from './publish-session-id.js';
+import { LivePublishers } from './live-publishers.js';
 
 export interface WebSocketIngestOptions {
   authorizer: PublishAuthorizer;
@@ -26,7 +27,7 @@ export interface WebSocketIngestOptions {
  */
 export class WebSocketIngest {
   private readonly server: WebSocketServer;
-  private readonly publishers = new Set<WebSocketPublisher>();
+  private readonly publishers = new LivePublishers<WebSocketPublisher>();
   /** Upgrades being authorized plus publishers open: what WS_INGEST_MAX_CONNECTIONS bounds. */
   private admitted = 0;
   private accepting = true;
@@ -62,6 +63,11 @@ export class WebSocketIngest {
 
   stopAccepting(): void {
     this.accepting = false;
+  }
+
+  /** Resolves once no browser publisher is live (at once when none is): the drain waits for it. */
+  whenNoPublishers(): Promise<void> {
+    return this.publishers.whenEmpty();
   }
 
   close(): void {

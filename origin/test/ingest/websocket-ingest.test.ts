@@ -127,6 +127,23 @@ t.test('the page closing ends the publish', async (t) => {
   t.same(ingest.ended, ['abcd1234']);
 });
 
+t.test('a drain waits for the browser publishers: whenNoPublishers resolves once the last page leaves', async (t) => {
+  const ingest = await startIngest(t, ALLOWED, { ...LIMITS, idleTimeoutMs: 60_000 });
+  const page = connect(ingest.url());
+  t.equal(await page.status, 101);
+  while (ingest.ingest.size === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  ingest.ingest.stopAccepting();
+  let drained = false;
+  const whenDrained = ingest.ingest.whenNoPublishers().then(() => (drained = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal(drained, false, 'not while the page publishes');
+  t.equal(await connect(ingest.url()).status, 503, 'a new page is refused meanwhile');
+  page.socket.close(1000, 'done');
+  await whenDrained;
+  t.equal(ingest.ingest.size, 0);
+  t.equal(await ingest.ingest.whenNoPublishers(), undefined, 'at once when none is live');
+});
+
 t.test('a transcoder that does not read is not buffered for: the publisher is dropped with 1011', async (t) => {
   // Stands in for an ffmpeg that has stalled: it never reads its stdin.
   const folder = await mkdtemp(path.join(os.tmpdir(), 'ws-ingest-'));
