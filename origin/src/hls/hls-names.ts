@@ -40,11 +40,12 @@ export function renditionSegmentFileName(rendition: string, mediaSequenceNumber:
 
 /**
  * A file this origin writes into a stream folder, finished or half-written: renditions' too, and
- * the LL-HLS and DASH segments LowLatencyStream spills there (`<msn>.m4s`, `v-<period>-<n>.m4s`,
- * `a-…`; see llhls-contract), so the start-up sweep and a finished stream's cleanup remove them.
+ * the LL-HLS segments LowLatencyStream spills there (`<msn>.m4s`, a rendition's `360p-<msn>.m4s`;
+ * see llhls-contract), so the start-up sweep and a finished stream's cleanup remove them. Also
+ * the DASH track segments (`v-<period>-<n>.m4s`) origins before 2026-12 wrote beside them.
  */
 const OWN_FILE_PATTERN =
-  /^(?:(?:index|source|[0-9]{2,4}p)\.m3u8|(?:[0-9]{2,4}p-)?[0-9]+\.ts|(?:[va]-[0-9]+-)?[0-9]+\.m4s)(?:\.tmp)?$/;
+  /^(?:(?:index|source|[0-9]{2,4}p)\.m3u8|(?:[0-9]{2,4}p-)?[0-9]+\.ts|(?:[0-9]{2,4}p-)?(?:[va]-[0-9]+-)?[0-9]+\.m4s)(?:\.tmp)?$/;
 
 export function isOwnFileName(name: string): boolean {
   return OWN_FILE_PATTERN.test(name);

@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DASH_MANIFEST_FILE_NAME, type DashMediaName } from '../../../llhls-contract/src/dash-names.js';
 import { MediaNotFoundError, sendError } from './http-errors.js';
-import { sendStoredFile } from './send-file.js';
+import { sendStoredRanges } from './send-file.js';
+import type { SpilledFile } from '../packaging/spilled-segments.js';
 // The manifest changes with every segment (revalidated on every use, as ll.m3u8); names never repeat (immutable).
 import { MEDIA_CACHE_CONTROL, PLAYLIST_CACHE_CONTROL } from './llhls-routes.js';
 
@@ -16,8 +17,8 @@ export interface DashOutput {
   dashManifest(): string | undefined;
   /** A file held in memory, as buffers to send back to back. */
   file(name: string): readonly Uint8Array[] | undefined;
-  /** Where a file no longer held in memory is on disk (a finished segment older than the parts listed). */
-  spilledFile(name: string): string | undefined;
+  /** Where a file no longer held in memory is on disk (byte ranges of its finished segment's file). */
+  spilledFile(name: string): SpilledFile | undefined;
 }
 
 export const DASH_CONTENT_TYPES = {
@@ -48,7 +49,7 @@ export function sendDashMedia(
   const label = `${stream}/${file}`;
   const buffers = output?.file(file);
   const spilled = buffers ? undefined : output?.spilledFile(file);
-  if (spilled) return sendStoredFile(request, reply, { path: spilled, label, contentType: DASH_CONTENT_TYPES[name.track], cacheControl: MEDIA_CACHE_CONTROL });
+  if (spilled) return sendStoredRanges(request, reply, { file: spilled, label, contentType: DASH_CONTENT_TYPES[name.track], cacheControl: MEDIA_CACHE_CONTROL });
   if (!buffers) return sendError(reply, new MediaNotFoundError(label));
   const body = Buffer.concat(buffers);
   return reply

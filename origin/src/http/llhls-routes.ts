@@ -20,7 +20,7 @@ import {
   TooManyBlockedRequestsError,
   sendError,
 } from './http-errors.js';
-import { sendStoredFile } from './send-file.js';
+import { sendStoredRanges } from './send-file.js';
 
 /**
  * The origin's LL-HLS answers, from LowLatencyStream: `/<stream>/ll.m3u8` with blocking reload
@@ -138,7 +138,7 @@ export async function sendLowLatencyMedia(
   const path = `${stream}/${file}`;
   const buffers = output?.file(file);
   const spilled = buffers ? undefined : output?.spilledFile(file);
-  if (spilled) return sendStoredFile(request, reply, { path: spilled, label: path, contentType: contentTypeOf(name), cacheControl: MEDIA_CACHE_CONTROL });
+  if (spilled) return sendStoredRanges(request, reply, { file: spilled, label: path, contentType: contentTypeOf(name), cacheControl: MEDIA_CACHE_CONTROL });
   if (!buffers && output && name.kind === 'part') {
     if (blockedCount(output) >= MAX_BLOCKED_REQUESTS_PER_STREAM) {
       return sendError(reply, new TooManyBlockedRequestsError(stream, MAX_BLOCKED_REQUESTS_PER_STREAM));
@@ -152,7 +152,8 @@ export async function sendLowLatencyMedia(
         .header('cache-control', MEDIA_CACHE_CONTROL)
         .send(followed.body);
     }
-    if (followed.kind === 'complete') return sendWhole(request, reply, name, output.file(file)!);
+    // Stored now: in memory, or already on disk if its segment was written meanwhile.
+    if (followed.kind === 'complete') return sendLowLatencyMedia(request, reply, stream, file, name, output);
   }
   // A part that is neither stored nor hinted (too old, too far ahead, or the stream ended first): 404.
   if (!buffers) return sendError(reply, new MediaNotFoundError(path));

@@ -256,7 +256,7 @@ export class LiveStreamRegistry implements PublishTarget {
             segments: this.options.segments,
             hls: this.options.hls,
             sourceWriter: writer,
-            ...(lowLatency && lowLatencyStreams ? { lowLatency: { source: lowLatency, create: (options) => lowLatencyStreams.createUnlisted(options) } } : {}),
+            ...(lowLatency && lowLatencyStreams ? { lowLatency: { source: lowLatency, create: (options) => lowLatencyStreams.createUnlisted(name, options) } } : {}),
             logger: this.options.logger.child({ stream: name, abr: true }),
           })
         : undefined;

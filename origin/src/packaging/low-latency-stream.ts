@@ -7,7 +7,6 @@ import { withRenditions, type DashRendition } from '../dash/dash-renditions.js';
 import {
   blockingTimeoutMs,
   LowLatencyPlaylist,
-  PART_LISTING_TARGET_DURATIONS,
   ReloadWaiters,
   type FinishedSegment,
   type SegmentEnd,
@@ -16,6 +15,7 @@ import type { FrameStageConsumer, StageEvent } from '../media/frame-stage.js';
 import { scheduleUnrefTimer, type CancelTimer, type ScheduleTimer } from '../schedule-timer.js';
 import { GrowingPart, type PartProgress } from './growing-part.js';
 import type { SegmentSpill } from './segment-spill.js';
+import { SpilledSegments, type SpilledFile } from './spilled-segments.js';
 import type { SegmentSettings } from './segment-settings.js';
 
 export interface LowLatencyStreamOptions {
@@ -44,8 +44,8 @@ export interface LowLatencyStreamOptions {
    */
   segmentDates?: (mediaSequenceNumber: number) => Date | undefined;
   /**
-   * Where finished segments go once no playlist lists their parts (SpillFolder: the stream's HLS
-   * folder). Without it every file stays in memory until it is deleted.
+   * Where finished segments go (SpillFolder: the stream's HLS folder), to be served from there
+   * with their parts and DASH track segments. Without it every file stays in memory until it is deleted.
    */
   spill?: SegmentSpill;
   /**
@@ -73,17 +73,6 @@ export interface LowLatencyVariants {
 }
 
 /**
- * Finished segments stay in memory, with their parts, while they start less than this many target
- * durations before the newest one ends: the parts the playlist lists (PART_LISTING_TARGET_DURATIONS)
- * plus one more target duration, so a player or edge working from a playlist up to a target
- * duration old still finds every part it names.
- */
-const IN_MEMORY_TARGET_DURATIONS = PART_LISTING_TARGET_DURATIONS + 1;
-
-/** Where a finished segment's file (LL-HLS or DASH) handed to the spill is. */
-type SpillState = 'writing' | 'on-disk';
-
-/**
  * Chunks a part is sent in while it is made (CmafFragmenterOptions.chunkTargetSeconds): three,
  * about a tenth of a second each at the default part target. A player reading the hinted part
  * progressively gets its first frames a third of a part after they arrive instead of a whole
@@ -105,14 +94,13 @@ export type HintedPartFollower = (progress: PartProgress | { kind: 'timed-out' }
  * rename and a playlist rewrite per part, and a blocked request would still need telling in
  * memory when its part exists. A whole segment is its parts' buffers, not a copy.
  *
- * Disk behind it: the playlist lists parts only for the last three target durations, but keeps
- * whole segments for its window and serves them for the grace period after: 24 + 26 s, 16 MB at
- * 2.6 Mb/s if all of it stayed in memory. So once a finished segment starts more than
- * IN_MEMORY_TARGET_DURATIONS before the newest one ends, its whole-segment file and its DASH
- * files are written to the spill (one asynchronous write each, from the same buffers) and,
- * once written, served from there; its parts are dropped at once (no playlist lists them any
- * more; a request for one is a 404, as for any part that left the window). A stream then holds
- * about four segments and the one in progress, about 3 MB at 2.6 Mb/s. A failed write keeps the
+ * Disk behind it: the playlist keeps whole segments for its window and serves them for the grace
+ * period after, 24 + 26 s: 16 MB at 2.6 Mb/s if all of it stayed in memory. So a segment is
+ * written to the spill as soon as it is finished (one asynchronous write of its chunks, the
+ * buffers it already is) and, once written, it, its parts and its DASH track segments are served
+ * as byte ranges of that one file (SpilledSegments), the page cache keeping the newest ones hot
+ * as it does for nginx-rtmp's files. A stream then holds the segment in progress, about 0.7 MB
+ * at 2.6 Mb/s, and a finished one for the milliseconds its write takes. A failed write keeps the
  * segment in memory, as before; the grace deletion removes the file.
  *
  * Every buffer is bounded: the fragmenter refuses more than HLS_MAX_SEGMENT_BYTES waiting for a
@@ -129,12 +117,8 @@ export class LowLatencyStream implements FrameStageConsumer {
   readonly waiters: ReloadWaiters;
   private readonly fragmenter: CmafFragmenter;
   private readonly files = new Map<string, readonly Uint8Array[]>();
-  /** Finished segments whose files are in memory, oldest first; they go to the spill as they age. */
-  private readonly inMemory: FinishedSegment[] = [];
-  /** Files handed to the spill, by name; a file deleted while it was written is removed once written. */
-  private readonly spilled = new Map<string, SpillState>();
-  /** A spill failure was reported and no write succeeded since. */
-  private spillFailing = false;
+  /** Finished segments on disk (or being written there); undefined without a spill. */
+  private readonly onDisk: SpilledSegments | undefined;
   private readonly deletions = new Set<CancelTimer>();
   /** How many finished segments still stored use each init section. */
   private readonly initUsers = new Map<string, number>();
@@ -189,6 +173,7 @@ export class LowLatencyStream implements FrameStageConsumer {
     this.reloadSchedule = options.reloadSchedule ?? scheduleUnrefTimer;
     this.waiters = new ReloadWaiters(this.reloadSchedule);
     this.now = options.now ?? Date.now;
+    this.onDisk = options.spill && new SpilledSegments(options.spill, options.onSpillError);
     this.dash = new DashTimeline({
       segmentTargetSeconds: segments.targetDurationSeconds,
       windowSeconds: options.windowSeconds,
@@ -229,9 +214,9 @@ export class LowLatencyStream implements FrameStageConsumer {
     return this.files.get(name);
   }
 
-  /** Where a finished segment (LL-HLS or DASH) is on disk once written there; undefined while it is in memory. */
-  spilledFile(name: string): string | undefined {
-    return this.spilled.get(name) === 'on-disk' ? this.options.spill?.path(name) : undefined;
+  /** Where a finished segment, or one of its parts or DASH track segments, is on disk once written there; undefined while it is in memory. */
+  spilledFile(name: string): SpilledFile | undefined {
+    return this.onDisk?.find(name);
   }
 
   /**
@@ -325,9 +310,8 @@ export class LowLatencyStream implements FrameStageConsumer {
     for (const cancel of this.deletions) cancel();
     this.deletions.clear();
     this.files.clear();
-    this.inMemory.length = 0;
-    // Files still being written are removed when their write ends (they are no longer listed here).
-    for (const name of [...this.spilled.keys()]) this.dropSpilled(name);
+    // Files still being written are removed when their write ends.
+    this.onDisk?.clear();
     this.dashInits.clear();
     this.dashSegments.clear();
   }
@@ -456,57 +440,22 @@ export class LowLatencyStream implements FrameStageConsumer {
       this.dash.remove(end.removed.map((segment) => segment.mediaSequenceNumber));
       this.deleteLater(end.removed);
     }
-    this.inMemory.push(end.segment);
-    if (this.options.spill) this.spillOld(this.options.spill);
+    this.spill(end.segment);
   }
 
-  /** Finished segments that start IN_MEMORY_TARGET_DURATIONS or more before the newest one ends go to the spill. */
-  private spillOld(spill: SegmentSpill): void {
-    const horizonMs = IN_MEMORY_TARGET_DURATIONS * this.playlist.targetDurationSeconds * 1000;
-    let fromEdgeMs = 0;
-    let kept = 0;
-    for (let i = this.inMemory.length - 1; i >= 0; i -= 1) {
-      fromEdgeMs += Math.round(this.inMemory[i]!.durationSeconds * 1000);
-      if (fromEdgeMs >= horizonMs) break;
-      kept += 1;
-    }
-    for (const segment of this.inMemory.splice(0, this.inMemory.length - kept)) this.spillSegment(spill, segment);
-  }
-
-  /** Drops the segment's parts now (no playlist lists them), and its files once the spill has them. */
-  private spillSegment(spill: SegmentSpill, segment: FinishedSegment): void {
-    for (const part of segment.parts) this.files.delete(part.uri);
-    const names = [segment.uri, ...(this.dashSegments.get(segment.mediaSequenceNumber) ?? [])];
-    for (const name of names) {
+  /** Writes the finished segment to disk, if there is a spill; its files leave memory once it is written. */
+  private spill(segment: FinishedSegment): void {
+    const chunks = this.files.get(segment.uri);
+    if (!this.onDisk || !chunks) return;
+    const views = new Map<string, readonly Uint8Array[]>();
+    for (const name of [...segment.parts.map((part) => part.uri), ...(this.dashSegments.get(segment.mediaSequenceNumber) ?? [])]) {
       const buffers = this.files.get(name);
-      if (!buffers) continue;
-      this.spilled.set(name, 'writing');
-      spill.write(name, buffers).then(
-        () => {
-          this.spillFailing = false;
-          if (this.spilled.get(name) !== 'writing') {
-            // Deleted (grace period over, or the stream closed) while it was written.
-            spill.remove(name).catch((error: unknown) => this.options.onSpillError?.(error));
-            return;
-          }
-          this.spilled.set(name, 'on-disk');
-          this.files.delete(name);
-        },
-        (error: unknown) => {
-          if (this.spilled.get(name) === 'writing') this.spilled.delete(name);
-          if (this.spillFailing) return;
-          this.spillFailing = true;
-          this.options.onSpillError?.(error);
-        },
-      );
+      if (buffers) views.set(name, buffers);
     }
-  }
-
-  /** A deleted file leaves the spill: removed now if written, or once its write ends. */
-  private dropSpilled(name: string): void {
-    const state = this.spilled.get(name);
-    this.spilled.delete(name);
-    if (state === 'on-disk') this.options.spill?.remove(name).catch((error: unknown) => this.options.onSpillError?.(error));
+    this.onDisk.write(segment.uri, chunks, views, () => {
+      this.files.delete(segment.uri);
+      for (const name of views.keys()) this.files.delete(name);
+    });
   }
 
   /** Segments that left the playlist stay downloadable, with their parts, for the grace period. */
@@ -514,13 +463,9 @@ export class LowLatencyStream implements FrameStageConsumer {
     const cancel = this.options.schedule(this.options.graceSeconds * 1000, () => {
       this.deletions.delete(cancel);
       for (const segment of segments) {
-        const held = this.inMemory.indexOf(segment);
-        if (held >= 0) this.inMemory.splice(held, 1);
-        for (const name of [segment.uri, ...(this.dashSegments.get(segment.mediaSequenceNumber) ?? [])]) {
-          this.files.delete(name);
-          this.dropSpilled(name);
-        }
+        for (const name of [segment.uri, ...(this.dashSegments.get(segment.mediaSequenceNumber) ?? [])]) this.files.delete(name);
         for (const part of segment.parts) this.files.delete(part.uri);
+        this.onDisk?.delete(segment.uri);
         this.dashSegments.delete(segment.mediaSequenceNumber);
         this.releaseInit(segment.initSectionUri);
       }

@@ -60,13 +60,22 @@ export class LowLatencyStreams {
   }
 
   /**
-   * A stream with this origin's LL settings that is not listed here by name: an ABR rendition's,
-   * which its ladder keeps (attached to the source's, whose cleanup closes it).
+   * A stream with this origin's LL settings that is not listed here by name: an ABR rendition of
+   * `streamName`, which its ladder keeps (attached to the source's, whose cleanup closes it). Its
+   * segments are spilled to the source's folder: their names carry the rendition's (`360p-…`).
    */
-  createUnlisted(options: Pick<LowLatencyStreamOptions, 'firstMediaSequence' | 'rendition' | 'startsSegment' | 'segmentDates'>): LowLatencyStream {
-    // Its segments stay in memory: the spill is by stream name, and a rendition's names are not the stream's.
-    const { cleanupAfterEndSeconds: _cleanup, firstMediaSequence: _first, spill: _spill, onSpillError: _onSpillError, ...settings } = this.options;
-    return new LowLatencyStream({ ...settings, ...options, schedule: this.schedule });
+  createUnlisted(
+    streamName: string,
+    options: Pick<LowLatencyStreamOptions, 'firstMediaSequence' | 'rendition' | 'startsSegment' | 'segmentDates'>,
+  ): LowLatencyStream {
+    const { cleanupAfterEndSeconds: _cleanup, firstMediaSequence: _first, spill, onSpillError, ...settings } = this.options;
+    return new LowLatencyStream({
+      ...settings,
+      ...options,
+      schedule: this.schedule,
+      spill: spill?.(streamName),
+      onSpillError: onSpillError && ((error) => onSpillError(streamName, error)),
+    });
   }
 
   /** Nothing feeds `name` any more (ended or handed over): it goes after HLS_CLEANUP_AFTER_END_SECONDS. */

@@ -57,7 +57,7 @@ async function setUp(t: Test) {
   const tags = [...readFlvTags(new Uint8Array(await readFile(testAsset('h264-aac.flv'))))];
   feed(source, tags);
   const ladder = new LowLatencyLadder(['120p'], boundaries, (options) =>
-    streams.createUnlisted({ ...options, segmentDates: (number) => source.programDateTimeOf(number) }),
+    streams.createUnlisted('s1', { ...options, segmentDates: (number) => source.programDateTimeOf(number) }),
   );
   source.attachVariants(ladder);
   return { source, boundaries, starts, tags, ladder };

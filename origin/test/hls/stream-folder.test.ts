@@ -18,8 +18,16 @@ t.test('the start-up sweep removes only folders that hold nothing but our files'
       // Left by a previous run, including writes cut short by the crash.
       golive: { 'index.m3u8': '#EXTM3U\n', '7.ts': 'x', '8.ts': 'x', '9.ts.tmp': 'x', 'index.m3u8.tmp': '' },
       also_ours: { '1.ts': 'x' },
-      // LL-HLS and DASH segments spilled to disk (LowLatencyStream), one cut short by the crash.
-      spilled: { 'index.m3u8': '#EXTM3U\n', '1700000000000.m4s': 'x', 'v-1700000000000-3.m4s': 'x', 'a-1700000000000-3.m4s.tmp': 'x' },
+      // LL-HLS segments spilled to disk (LowLatencyStream), an ABR rendition's too, one cut short by
+      // the crash; DASH track segments as origins before 2026-12 spilled them.
+      spilled: {
+        'index.m3u8': '#EXTM3U\n',
+        '1700000000000.m4s': 'x',
+        '360p-1700000000000.m4s': 'x',
+        '360p-1700000002000.m4s.tmp': 'x',
+        'v-1700000000000-3.m4s': 'x',
+        'a-1700000000000-3.m4s.tmp': 'x',
+      },
       // Parts and init sections are never written to disk: not ours.
       part: { '1700000000000.0.m4s': 'x' },
       // Someone else's files next to ours: not ours to delete.

@@ -109,51 +109,49 @@ class RecordingSpill implements SegmentSpill {
   }
 }
 
-/** The finished segments that start IN_MEMORY_TARGET_DURATIONS (4) target durations or more before the newest one ends. */
-function olderThanListedParts(stream: LowLatencyStream): FinishedSegment[] {
-  const { segments, targetDurationSeconds } = stream.playlist;
-  let fromEdge = 0;
-  const starts = [...segments].reverse().map((segment) => (fromEdge += Math.round(segment.durationSeconds * 1000)));
-  return [...segments].reverse().filter((_, i) => starts[i]! >= 4 * targetDurationSeconds * 1000);
+/** What `stream` serves as `name` from disk: the ranges of its segment's file, back to back. */
+async function readSpilled(stream: LowLatencyStream, name: string): Promise<Buffer | undefined> {
+  const spilled = stream.spilledFile(name);
+  if (!spilled) return undefined;
+  const file = await readFile(spilled.path);
+  return Buffer.concat(spilled.ranges.map(({ offset, length }) => file.subarray(offset, offset + length)));
 }
 
-/** The DASH segments (per track) of `segment` the spill was asked to write. */
-function dashNamesOf(spill: RecordingSpill, segment: FinishedSegment): string[] {
-  return [...spill.written.keys()].filter((name) => {
-    const parsed = parseDashMediaName(name);
-    return parsed?.kind === 'segment' && parsed.mediaSequenceNumber === segment.mediaSequenceNumber;
-  });
+/** The names a finished segment is served under: itself, its parts, its DASH track segments. */
+function namesOf(twin: LowLatencyStream, segment: FinishedSegment): string[] {
+  // The DASH Period is named by the segment its init section came with (`init-<msn>.mp4`).
+  const period = Number(/^init-([0-9]+)\.mp4$/.exec(segment.initSectionUri)![1]);
+  const dash = ['v', 'a'].map((track) => `${track}-${period}-${segment.mediaSequenceNumber - period}.m4s`);
+  return [segment.uri, ...segment.parts.map((part) => part.uri), ...dash.filter((name) => twin.file(name))];
 }
 
-t.test('finished segments older than the parts listed are on disk, not in memory, byte for byte; their parts are gone; the grace period deletes the files', async (t) => {
+t.test('finished segments go to disk as one file each and are served from it: the segment, its parts and its DASH track segments, byte for byte; the grace period deletes the files', async (t) => {
   const timers = new ManualTimers();
   const spill = new RecordingSpill(t.testdir());
   const stream = new LowLatencyStream({ ...options, windowSeconds: 60, graceSeconds: 10, schedule: timers.schedule, spill, onSpillError: (error) => t.fail(String(error)) });
-  await feed(stream);
-  await feed(stream);
-  await feed(stream);
-  await spill.settled();
-  const old = olderThanListedParts(stream);
-  t.ok(old.length >= 2, `the oldest segments went to disk (${old.length})`);
-  t.ok(stream.playlist.segments.length - old.length >= 2, 'the newest stayed in memory');
-  const rendered = stream.playlist.render();
-  for (const segment of stream.playlist.segments) {
-    const spilled = old.includes(segment);
-    const dash = dashNamesOf(spill, segment);
-    if (!spilled) {
-      t.ok(stream.file(segment.uri) && !stream.spilledFile(segment.uri), `${segment.uri} in memory`);
-      t.ok(segment.parts.every((part) => stream.file(part.uri)), `${segment.uri}: its parts in memory`);
-      continue;
-    }
-    t.notOk(stream.file(segment.uri), `${segment.uri} not in memory`);
-    t.equal(stream.spilledFile(segment.uri), join(spill.dir, segment.uri), `${segment.uri} on disk`);
-    t.same(await readFile(join(spill.dir, segment.uri)), spill.written.get(segment.uri), `${segment.uri}: the file is the segment, byte for byte`);
-    t.ok(segment.parts.every((part) => !stream.file(part.uri) && !stream.spilledFile(part.uri)), `${segment.uri}: its parts gone`);
-    t.ok(segment.parts.every((part) => !rendered.includes(part.uri)), `${segment.uri}: its parts were no longer listed`);
-    t.ok(dash.length === 2 && dash.every((name) => !stream.file(name) && stream.spilledFile(name)), `${segment.uri}: its DASH segments on disk`);
-    for (const name of dash) t.same(await readFile(join(spill.dir, name)), spill.written.get(name), `${name} byte for byte`);
+  // The same media without a spill: what each name is in memory.
+  const twin = new LowLatencyStream({ ...options, windowSeconds: 60, graceSeconds: 10, schedule: timers.schedule });
+  for (const output of [stream, twin]) {
+    await feed(output);
+    await feed(output);
   }
-  t.ok(stream.file(stream.playlist.segments[0]!.initSectionUri), 'init sections stay in memory');
+  await spill.settled();
+  const finished = stream.playlist.segments;
+  t.ok(finished.length >= 4, `${finished.length} finished segments`);
+  t.same([...spill.written.keys()], finished.map((segment) => segment.uri), 'one write per finished segment, nothing else');
+  for (const segment of finished) {
+    const names = namesOf(twin, segment);
+    t.ok(names.filter((name) => name.startsWith('v-') || name.startsWith('a-')).length === 2, `${segment.uri}: two DASH track segments`);
+    for (const name of names) {
+      t.notOk(stream.file(name), `${name} not in memory`);
+      t.same(await readSpilled(stream, name), Buffer.concat(twin.file(name)!), `${name} from disk, byte for byte`);
+    }
+    t.equal(stream.spilledFile(segment.uri)!.path, join(spill.dir, segment.uri), `${segment.uri}: the file is the segment's`);
+  }
+  const video = stream.spilledFile(`v-500-${finished[1]!.mediaSequenceNumber - 500}.m4s`)!;
+  t.ok(video.ranges.length > 1, `a DASH track segment is several ranges of the muxed file (${video.ranges.length})`);
+  t.ok(stream.file(finished[0]!.initSectionUri), 'init sections stay in memory');
+  t.ok(stream.playlist.segmentInProgress === undefined || stream.playlist.segmentInProgress.parts.every((part) => stream.file(part.uri)), 'the parts of the segment in progress are in memory');
 
   // A short window: the spilled segments leave the playlist, and the grace period deletes their files.
   const short = new LowLatencyStream({ ...options, windowSeconds: 6, graceSeconds: 10, schedule: timers.schedule, spill, onSpillError: (error) => t.fail(String(error)), firstMediaSequence: 9000 });
@@ -161,10 +159,11 @@ t.test('finished segments older than the parts listed are on disk, not in memory
   await feed(short);
   await feed(short);
   await spill.settled();
-  t.ok(short.spilledFile('9000.m4s'), 'the first segment on disk during the grace period');
+  t.ok(short.spilledFile('9000.m4s') && short.spilledFile('9000.0.m4s'), 'the first segment and its parts on disk during the grace period');
   timers.advance(10_000);
   await spill.settled();
   t.notOk(short.spilledFile('9000.m4s'), 'gone after the grace period');
+  t.notOk(short.spilledFile('9000.0.m4s'), 'its parts too');
   const left = (await readdir(spill.dir)).filter((name) => name.startsWith('9'));
   const listed = new Set(short.playlist.segments.map((segment) => segment.uri));
   t.notOk(left.includes('9000.m4s'), 'its file deleted');
@@ -172,9 +171,35 @@ t.test('finished segments older than the parts listed are on disk, not in memory
 
   stream.close();
   short.close();
+  twin.close();
   await spill.settled();
   t.same(await readdir(spill.dir), [], 'close removes every spilled file');
 });
+
+t.test("an ABR rendition's segments go to its stream's folder under the rendition's names, and are served from there with their parts", async (t) => {
+  const timers = new ManualTimers();
+  const dir = t.testdir();
+  const streams = new LowLatencyStreams({ ...options, windowSeconds: 60, cleanupAfterEndSeconds: 300, schedule: timers.schedule, firstMediaSequence: () => 500, spill: (name) => new SpillFolder(join(dir, name)) });
+  const source = streams.start('s1');
+  const rendition = streams.createUnlisted('s1', { firstMediaSequence: 700, rendition: '360p' });
+  await feed(source);
+  await feed(rendition);
+  const segment = rendition.playlist.segments[0]!;
+  t.equal(segment.uri, '360p-700.m4s');
+  await waitUntil(() => rendition.spilledFile(segment.uri) !== undefined);
+  t.equal(rendition.spilledFile(segment.uri)!.path, join(dir, 's1', '360p-700.m4s'), "in the source's folder, under the rendition's name");
+  t.ok(rendition.spilledFile(segment.parts[0]!.uri), 'its parts are served from it');
+  t.ok((await readdir(join(dir, 's1'))).some((name) => /^[0-9]+\.m4s$/.test(name)), "beside the source's own");
+  rendition.close();
+  streams.close();
+  await waitUntil(async () => (await readdir(join(dir, 's1'))).length === 0);
+  t.pass('closing both removes every file');
+});
+
+/** Polls `check` on the event loop until it holds (spill writes are real file I/O). */
+async function waitUntil(check: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 10));
+}
 
 t.test('a spill that fails (disk full) keeps the segments in memory and is reported once', async (t) => {
   const timers = new ManualTimers();
@@ -186,16 +211,19 @@ t.test('a spill that fails (disk full) keeps the segments in memory and is repor
   await feed(stream);
   await feed(stream);
   await spill.settled();
-  const old = olderThanListedParts(stream);
-  t.ok(old.length >= 2 && spill.written.size >= 2, 'writes were tried');
-  t.ok(old.every((segment) => stream.file(segment.uri) && !stream.spilledFile(segment.uri)), 'every segment still served from memory');
+  const finished = stream.playlist.segments;
+  t.ok(finished.length >= 2 && spill.written.size === finished.length, 'writes were tried');
+  t.ok(
+    finished.every((segment) => stream.file(segment.uri) && !stream.spilledFile(segment.uri) && segment.parts.every((part) => stream.file(part.uri))),
+    'every segment and part still served from memory',
+  );
   t.equal(errors.length, 1, 'one report, not one per segment');
   t.same(await readdir(spill.dir), [], 'nothing left on disk');
 
   spill.failWith = undefined;
   await feed(stream);
   await spill.settled();
-  t.ok(olderThanListedParts(stream).some((segment) => stream.spilledFile(segment.uri)), 'writes that succeed again spill');
+  t.ok(stream.playlist.segments.some((segment) => stream.spilledFile(segment.uri)), 'writes that succeed again spill');
   spill.failWith = new Error('EIO');
   await feed(stream);
   await spill.settled();
