@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: type-checks and builds, then tap over all test files. Tests start the
 # redis-server, ffmpeg publishers and services they need themselves, on free ports.
-# Two phases: every test file, two at a time; then the real-time player tests (e2e/realtime/:
+# Two phases: every test file, three at a time; then the real-time player tests (e2e/realtime/:
 # a browser plays a live stream for a minute and must never stall) one at a time, with the
 # machine to themselves, as a viewer's machine would be.
 # The last line is a plain summary: "tests: N passed, N failed".
