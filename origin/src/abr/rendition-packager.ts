@@ -92,7 +92,7 @@ export class RenditionPackager {
   private write(segment: Segment, segmenter: HlsSegmenter): void {
     const boundary = this.options.boundaries.find(segment.firstPtsMs);
     if (!boundary || this.pending >= MAX_PENDING_SEGMENTS) {
-      segmenter.recycle(segment);
+      segmenter.recycle(segment.chunks);
       this.nextDiscontinuity = true;
       return;
     }
@@ -120,14 +120,13 @@ export class RenditionPackager {
           discontinuity,
         });
         this.nextDiscontinuity = discontinuity = false;
-        const bytes = segment.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
-        this.meter.segment(bytes, segment.durationSeconds, tracks, frames);
+        this.meter.segment(segment.byteLength, segment.durationSeconds, tracks, frames);
         this.options.onSegmentWritten(mediaSequence);
       })
       .catch((error: unknown) => this.options.logger.error({ err: error }, 'writing a rendition segment failed: it is skipped'))
       .finally(() => {
         this.pending -= 1;
-        segmenter.recycle(segment);
+        segmenter.recycle(segment.chunks);
       });
   }
 }

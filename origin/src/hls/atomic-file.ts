@@ -36,16 +36,21 @@ const CHUNKS_PER_CALL = 256;
 function writeChunks(path: string, chunks: readonly Uint8Array[]): void {
   const fd = openSync(path, 'w');
   try {
-    let pending = chunks.filter((chunk) => chunk.length > 0);
-    while (pending.length > 0) {
-      let written = writevSync(fd, pending.slice(0, CHUNKS_PER_CALL));
-      // A short write (rare on a regular file) resumes where it stopped.
-      let index = 0;
-      while (index < pending.length && written >= pending[index]!.length) written -= pending[index++]!.length;
-      pending = pending.slice(index);
-      if (written > 0) pending[0] = pending[0]!.subarray(written);
-    }
+    writeAllChunks(fd, chunks);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Writes `chunks` in order at the file's current position, resuming after short writes. */
+export function writeAllChunks(fd: number, chunks: readonly Uint8Array[]): void {
+  let pending = chunks.filter((chunk) => chunk.length > 0);
+  while (pending.length > 0) {
+    let written = writevSync(fd, pending.slice(0, CHUNKS_PER_CALL));
+    // A short write (rare on a regular file) resumes where it stopped.
+    let index = 0;
+    while (index < pending.length && written >= pending[index]!.length) written -= pending[index++]!.length;
+    pending = pending.slice(index);
+    if (written > 0) pending[0] = pending[0]!.subarray(written);
   }
 }

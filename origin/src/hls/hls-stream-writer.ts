@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
+import { GrowingFile } from './growing-file.js';
 import { HlsWriteError, StreamWriterClosedError } from './hls-errors.js';
 import { PLAYLIST_FILE_NAME, segmentFileName } from './hls-names.js';
 import { LivePlaylist, type PlaylistSegment } from './live-playlist.js';
@@ -49,6 +50,8 @@ export class HlsStreamWriter {
   private readonly segmentName: (mediaSequenceNumber: number) => string;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** The segment in progress while it is written as it grows (appendToSegment). */
+  private growing: GrowingFile | undefined;
 
   private constructor(private readonly options: HlsStreamWriterOptions) {
     this.folder = options.folder;
@@ -82,15 +85,30 @@ export class HlsStreamWriter {
   }
 
   /**
-   * Writes `<sequence>.ts`, then the playlist that names it. If the segment cannot be written the
-   * playlist is unchanged and the sequence number is reused by the next segment. If only the
-   * playlist fails, the segment stays in the model and the next successful write publishes it.
+   * More of the segment in progress, written at once (to `<sequence>.ts.tmp`); writeSegment
+   * completes it. A failure shows when writeSegment does.
+   */
+  appendToSegment(chunks: readonly Uint8Array[]): Promise<void> {
+    return this.enqueue(async () => {
+      this.growing ??= new GrowingFile(join(this.folder, this.segmentName(this.playlist.nextMediaSequence)));
+      this.growing.append(chunks);
+    });
+  }
+
+  /**
+   * Writes `<sequence>.ts` (the rest of it after appendToSegment), then the playlist that names
+   * it. If the segment cannot be written the playlist is unchanged and the sequence number is
+   * reused by the next segment. If only the playlist fails, the segment stays in the model and
+   * the next successful write publishes it.
    */
   writeSegment(data: Uint8Array | readonly Uint8Array[], timing: SegmentTiming): Promise<PlaylistSegment> {
     return this.enqueue(async () => {
       const uri = this.segmentName(this.playlist.nextMediaSequence);
       const path = join(this.folder, uri);
-      await writeFileAtomic(path, data);
+      const growing = this.growing;
+      this.growing = undefined;
+      if (growing) growing.finish(data instanceof Uint8Array ? [data] : data);
+      else await writeFileAtomic(path, data);
       let removed: PlaylistSegment[];
       try {
         removed = this.playlist.addSegment({ uri, ...timing });
@@ -111,6 +129,8 @@ export class HlsStreamWriter {
   /** Publishes the playlist with EXT-X-ENDLIST. */
   end(): Promise<void> {
     return this.enqueue(async () => {
+      // Only a segment nobody finished (the packager writes the last one before the end).
+      this.discardGrowing();
       this.playlist.end();
       try {
         if (this.playlist.segments.length > 0) await writeFileAtomic(this.playlistPath, this.playlist.render());
@@ -128,6 +148,8 @@ export class HlsStreamWriter {
    */
   handOver(): Promise<void> {
     return this.enqueue(async () => {
+      // The segment in progress is dropped (its bytes were for a segment that will not be listed).
+      this.discardGrowing();
       this.playlist.end();
       this.options.onEnded?.();
     });
@@ -147,6 +169,17 @@ export class HlsStreamWriter {
     for (const cancel of this.deletions) cancel();
     this.deletions.clear();
     await this.queue;
+    this.discardGrowing();
+  }
+
+  private discardGrowing(): void {
+    const growing = this.growing;
+    this.growing = undefined;
+    try {
+      growing?.discard();
+    } catch (error) {
+      this.options.onBackgroundError(new HlsWriteError(growing!.path, 'remove', error));
+    }
   }
 
   private enqueue<T>(operation: () => Promise<T>): Promise<T> {

@@ -66,9 +66,9 @@ export class HlsSegmenter {
     return this.guard(() => this.feed(this.stage.push(tag)));
   }
 
-  /** Gives a written segment's bytes back for reuse; `segment.chunks` must not be read afterwards. */
-  recycle(segment: Segment): void {
-    this.cutter.recycle(segment);
+  /** Gives written segment bytes (a segment's `chunks`, or a `segment-bytes` event's) back for reuse; they must not be read afterwards. */
+  recycle(chunks: readonly Uint8Array[]): void {
+    this.cutter.recycle(chunks);
   }
 
   /** Closes the segment in progress (on unpublish), measured to the end of its last frame. */

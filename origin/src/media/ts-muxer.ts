@@ -133,7 +133,23 @@ export class TsMuxer {
   }
 
   /**
-   * Returns the segment's bytes, in order: chunks the muxer no longer writes to (give them back to
+   * Takes the segment's full chunks so far (the muxer no longer writes to them), in order: the
+   * caller stores them as they fill instead of holding the whole segment (give them back to the
+   * pool once written); endSegment returns the rest.
+   */
+  takeFullChunks(): Uint8Array[] {
+    const full = this.chunks;
+    this.chunks = [];
+    return full;
+  }
+
+  /** Bytes of full chunks takeFullChunks would return now. */
+  get fullChunkBytes(): number {
+    return this.chunks.length * TS_CHUNK_BYTES;
+  }
+
+  /**
+   * Returns the segment's bytes, in order (after any takeFullChunks): chunks the muxer no longer writes to (give them back to
    * the pool once written), and starts the next segment in a fresh chunk.
    */
   endSegment(): Uint8Array[] {

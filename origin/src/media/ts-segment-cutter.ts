@@ -39,14 +39,24 @@ export interface HlsSegmenterOptions {
    * duration and size still hold.
    */
   startsSegment?: (keyframe: { dtsMs: number; ptsMs: number }) => boolean;
+  /**
+   * Once this many bytes of the segment in progress are muxed, they come out as a `segment-bytes`
+   * event, so that the caller writes a segment as it grows instead of holding it whole (an origin
+   * with hundreds of streams would hold a segment of each). Rounded up to whole chunks
+   * (TS_CHUNK_BYTES). Default: none, every segment comes out whole.
+   */
+  progressiveBytes?: number;
 }
 
 export interface Segment {
   /**
    * A complete MPEG-TS file, in order: PAT, PMT, then PES packets starting with a keyframe when
-   * there is video. Views of pooled chunks: valid until given back with `HlsSegmenter.recycle`.
+   * there is video; with `progressiveBytes`, the rest of it after its `segment-bytes` events.
+   * Views of pooled chunks: valid until given back with `HlsSegmenter.recycle`.
    */
   chunks: readonly Uint8Array[];
+  /** The whole segment's size, its `segment-bytes` included. */
+  byteLength: number;
   /** DTS of the next segment's first frame minus this one's, so durations add up to the timeline. */
   durationSeconds: number;
   firstDtsMs: number;
@@ -65,6 +75,8 @@ export interface TrackInfo {
 export type SegmenterEvent =
   | { kind: 'tracks'; tracks: TrackInfo }
   | { kind: 'segment'; segment: Segment }
+  /** More of the segment in progress, in order (HlsSegmenterOptions.progressiveBytes); its `segment` event brings the rest. Recycle them once written. */
+  | { kind: 'segment-bytes'; chunks: readonly Uint8Array[] }
   | { kind: 'rejected'; reason: string };
 
 /** Duration assumed for the last frame of a segment with a single video frame. */
@@ -112,6 +124,7 @@ export class TsSegmentCutter implements FrameStageConsumer {
   private cutRequested = false;
   private nextDiscontinuity = false;
   private events: SegmenterEvent[] = [];
+  private readonly progressiveBytes: number;
 
   /** Validates the options the front stage does not take (see HlsSegmenterOptions). */
   constructor(options: Omit<HlsSegmenterOptions, 'trackProbeMs'> = {}) {
@@ -130,6 +143,9 @@ export class TsSegmentCutter implements FrameStageConsumer {
     this.maxBytes = maxSegmentBytes;
     this.audioBatch = new AdtsBatch(audioBatchMs);
     this.startsSegment = options.startsSegment;
+    const { progressiveBytes = Number.POSITIVE_INFINITY } = options;
+    if (!(progressiveBytes > 0)) throw new RangeError(`progressiveBytes must be > 0, got ${progressiveBytes}`);
+    this.progressiveBytes = progressiveBytes;
   }
 
   /** PTS of the segment in progress's first frame; undefined before the first one opens. */
@@ -160,14 +176,17 @@ export class TsSegmentCutter implements FrameStageConsumer {
 
   /** The segments and track reports produced so far, oldest first; empties the list. */
   drain(): SegmenterEvent[] {
+    if (this.segment && this.muxer && this.muxer.fullChunkBytes >= this.progressiveBytes) {
+      this.events.push({ kind: 'segment-bytes', chunks: this.muxer.takeFullChunks() });
+    }
     const events = this.events;
     this.events = [];
     return events;
   }
 
-  /** Gives a written segment's bytes back for reuse; `segment.chunks` must not be read afterwards. */
-  recycle(segment: Segment): void {
-    sharedTsChunks.give(segment.chunks);
+  /** Gives written segment bytes (a segment's `chunks`, or a `segment-bytes` event's) back for reuse; they must not be read afterwards. */
+  recycle(chunks: readonly Uint8Array[]): void {
+    sharedTsChunks.give(chunks);
   }
 
   /** The first decision opens the program; a change starts a new segment, flagged, at the next point a player can start. */
@@ -297,6 +316,7 @@ export class TsSegmentCutter implements FrameStageConsumer {
     this.events.push({
       kind: 'segment',
       segment: {
+        byteLength: this.muxer!.segmentBytes,
         chunks: this.muxer!.endSegment(),
         durationSeconds: (endMs - segment.firstDtsMs) / 1000,
         firstDtsMs: segment.firstDtsMs,

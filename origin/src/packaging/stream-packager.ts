@@ -9,6 +9,13 @@ import type { SourceSegment } from '../abr/abr-stream.js';
 import type { LowLatencyStream } from './low-latency-stream.js';
 import type { SegmentSettings } from './segment-settings.js';
 
+/**
+ * A segment is written in steps of this many bytes as it is muxed (HlsSegmenterOptions.progressiveBytes):
+ * two of the muxer's chunks, so a stream holds at most about three chunks of its segment in
+ * progress instead of all of it (650 KB at 2.6 Mb/s), at one extra write per 128 KB.
+ */
+const SEGMENT_WRITE_STEP_BYTES = 128 * 1024;
+
 /** Told, for each segment, the time from its closing frame to its playlist on disk. */
 export interface SegmentDelaySink {
   record(delayMs: number): void;
@@ -133,6 +140,7 @@ export class StreamPackager {
   private handle(events: readonly SegmenterEvent[], receivedAt: number): void {
     for (const event of events) {
       if (event.kind === 'segment') this.write(event.segment, receivedAt);
+      else if (event.kind === 'segment-bytes') this.writeSoFar(event.chunks);
       else if (event.kind === 'tracks') this.options.logger.info({ tracks: event.tracks }, 'tracks');
       else this.options.onRejected(event.reason);
     }
@@ -142,7 +150,20 @@ export class StreamPackager {
     const { lowLatency } = this.options;
     this.openSegmentPtsMs = undefined;
     this.videoFrames = new VideoFrameCounter();
-    this.segmenter = new HlsSegmenter(this.options.segments, lowLatency ? [lowLatency, this.videoFrames] : [this.videoFrames]);
+    const options = { ...this.options.segments, progressiveBytes: SEGMENT_WRITE_STEP_BYTES };
+    this.segmenter = new HlsSegmenter(options, lowLatency ? [lowLatency, this.videoFrames] : [this.videoFrames]);
+  }
+
+  /** More of the segment in progress: on disk now, its chunks back in the pool. */
+  private writeSoFar(chunks: readonly Uint8Array[]): void {
+    const segmenter = this.segmenter;
+    this.writes = this.writes
+      .then(async () => {
+        await (await this.options.writer).appendToSegment(chunks);
+        segmenter.recycle(chunks);
+      })
+      // The segment's own write reports the failure, once.
+      .catch(() => undefined);
   }
 
   private write(segment: Segment, receivedAt: number): void {
@@ -161,7 +182,7 @@ export class StreamPackager {
     const observer = this.options.segmentObserver;
     let mediaSequence: number | undefined;
     let listedAt = programDateTime;
-    const bytes = segment.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+    const bytes = segment.byteLength;
     this.writes = this.writes
       .then(async () => {
         const writer = await this.options.writer;
@@ -173,7 +194,7 @@ export class StreamPackager {
         this.options.delays.record(performance.now() - receivedAt);
         mediaSequence = written.mediaSequenceNumber;
         listedAt = written.programDateTime;
-        segmenter.recycle(segment);
+        segmenter.recycle(segment.chunks);
         await recording
           ?.addSegment({
             file: join(writer.folder, written.uri),

@@ -204,3 +204,47 @@ t.test('a deleted folder rejects with the path, and writing goes on once it is b
   t.same(errors, []);
 });
 
+
+t.test('a segment written as it grows: only a .tmp until writeSegment completes it, then the whole segment under its name', async (t) => {
+  const { writer: hls, folder } = await writer(t);
+  const parts = [segmentBytes(2, 1), segmentBytes(3, 2), segmentBytes(1, 3)];
+  await hls.appendToSegment([parts[0]!]);
+  await hls.appendToSegment([parts[1]!]);
+  t.same(await readdir(folder), ['0.ts.tmp'], 'no segment a reader could open, no playlist yet');
+  const written = await hls.writeSegment([parts[2]!], second(0));
+  t.equal(written.uri, '0.ts');
+  t.same(await readFile(join(folder, '0.ts')), Buffer.concat(parts), 'every byte, in order');
+  t.same((await readdir(folder)).sort(), ['0.ts', 'index.m3u8'], 'no .tmp left');
+  await hls.appendToSegment([parts[1]!]);
+  await hls.writeSegment([], second(1));
+  t.same(await readFile(join(folder, '1.ts')), Buffer.from(parts[1]!), 'the next segment starts afresh');
+});
+
+t.test('a growing segment that fails is skipped once, with the path; the next one is written', async (t) => {
+  const { writer: hls, folder, errors } = await writer(t);
+  await hls.writeSegment(segmentBytes(1, 0), second(0));
+  await rm(folder, { recursive: true });
+  await hls.appendToSegment([segmentBytes(1, 1)]);
+  await mkdir(folder);
+  await hls.appendToSegment([segmentBytes(1, 2)]);
+  const failure = await hls.writeSegment([segmentBytes(1, 3)], second(1)).catch((error: unknown) => error);
+  t.ok(failure instanceof HlsWriteError, 'writeSegment rejects');
+  t.equal((failure as HlsWriteError).path, join(folder, '1.ts'));
+  t.same(await readdir(folder), [], 'nothing of it left, not even the bytes appended after the failure');
+  await hls.appendToSegment([segmentBytes(2, 4)]);
+  const next = await hls.writeSegment([segmentBytes(1, 5)], second(1));
+  t.equal(next.uri, '1.ts', 'the failed segment did not use up its sequence number');
+  t.same(await readFile(join(folder, '1.ts')), Buffer.concat([segmentBytes(2, 4), segmentBytes(1, 5)]));
+  t.same(errors, []);
+});
+
+t.test('a growing segment nobody completes (the stream handed over, or the writer closed) leaves no file', async (t) => {
+  const { writer: hls, folder } = await writer(t);
+  await hls.appendToSegment([segmentBytes(2, 1)]);
+  await hls.handOver();
+  t.same(await readdir(folder), [], 'handOver drops it');
+  const other = await writer(t);
+  await other.writer.appendToSegment([segmentBytes(2, 1)]);
+  await other.writer.close();
+  t.same(await readdir(other.folder), [], 'close drops it');
+});

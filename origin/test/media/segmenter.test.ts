@@ -1,4 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import t from 'tap';
+import { testAsset } from '../../../test-support/ffmpeg.js';
+import { readFlvTags } from '../../src/media/flv-file-reader.js';
+import { TS_CHUNK_BYTES } from '../../src/media/ts-muxer.js';
 import type { FlvTag } from '../../src/media/flv-tag.js';
 import { HlsSegmenter, type Segment, type SegmenterEvent } from '../../src/media/segmenter.js';
 import { AVC_RECORD_640X360, aacConfigTag, audioTag, avcConfigTag, avStream, videoTag } from './fixtures/flv-tags.js';
@@ -263,4 +267,31 @@ t.test('a new SPS and no keyframe after it: the cut at the maximum carries the d
   tags.splice(at, 0, avcConfigTag(3000, AVC_RECORD_640X360));
   const segments = segmentsOf(run(tags, new HlsSegmenter({ targetDurationSeconds: 2, maxDurationSeconds: 10 })));
   t.same(segments.map((s) => [s.firstDtsMs, s.discontinuity]), [[0, false], [10000, true]]);
+});
+
+t.test('progressiveBytes: a segment comes out as it is muxed, in full chunks, then the rest; together the same bytes as whole', async (t) => {
+  const tags = [...readFlvTags(new Uint8Array(await readFile(testAsset('h264-aac.flv'))))];
+  const whole = segmentsOf(run(tags, new HlsSegmenter()));
+  const events = run(tags, new HlsSegmenter({ progressiveBytes: 100_000 }));
+  const rebuilt: { bytes: Buffer; segment: Segment }[] = [];
+  let soFar: Uint8Array[] = [];
+  let steps = 0;
+  for (const event of events) {
+    if (event.kind === 'segment-bytes') {
+      t.ok(event.chunks.length >= 2 && event.chunks.every((chunk) => chunk.byteLength === TS_CHUNK_BYTES), 'whole chunks, at least the bytes asked for');
+      soFar.push(...event.chunks);
+      steps += 1;
+    } else if (event.kind === 'segment') {
+      rebuilt.push({ bytes: Buffer.concat([...soFar, ...event.segment.chunks]), segment: event.segment });
+      soFar = [];
+    }
+  }
+  t.ok(steps > 0, `segments came out in ${steps} steps before they ended`);
+  t.same(soFar, [], 'nothing after the last segment');
+  t.equal(rebuilt.length, whole.length, `${whole.length} segments either way`);
+  for (const [i, { bytes, segment }] of rebuilt.entries()) {
+    t.same(bytes, Buffer.concat(whole[i]!.chunks), `segment ${i}: the same bytes`);
+    t.equal(segment.byteLength, bytes.length, `segment ${i}: byteLength is the whole segment's`);
+    t.equal(segment.durationSeconds, whole[i]!.durationSeconds);
+  }
 });
