@@ -1,15 +1,8 @@
 /**
  * The benchmark's publisher input: a 720p30 H.264 + AAC FLV clip at a broadcast-like 2.5 Mb/s,
- * made once with ffmpeg and cached (the file name carries every parameter, so changing one
- * makes a new clip).
+ * made once with ffmpeg and cached (test-support/cached-clip.ts).
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { promisify } from 'node:util';
-
-const execFileAsync = promisify(execFile);
+import { ensureCachedClip } from '../test-support/cached-clip.js';
 
 export const CLIP = {
   size: '1280x720',
@@ -26,18 +19,13 @@ export function clipDescription(): string {
 }
 
 /** Returns the cached clip's path, making it first if needed (about 10-30 s on 2 cores). */
-export async function ensureBenchClip(cacheDir: string, log: (line: string) => void): Promise<string> {
-  const name = `testsrc2-${CLIP.size}-${CLIP.fps}fps-${CLIP.videoKbps}k-g${CLIP.gop}-aac${CLIP.audioKbps}k-${CLIP.seconds}s.flv`;
-  const file = path.join(cacheDir, name);
-  if (existsSync(file)) return file;
-  await mkdir(cacheDir, { recursive: true });
-  const partial = `${file}.partial`;
-  log(`making the benchmark clip ${file} (once)`);
+export function ensureBenchClip(cacheDir: string, log: (line: string) => void): Promise<string> {
+  const label = `testsrc2-${CLIP.size}-${CLIP.fps}fps-${CLIP.videoKbps}k-g${CLIP.gop}-aac${CLIP.audioKbps}k-${CLIP.seconds}s`;
   // -sc_threshold 0 and -keyint_min: no extra keyframes at scene cuts, so GOPs are exactly 2 s.
-  await execFileAsync(
-    'ffmpeg',
+  return ensureCachedClip(
+    cacheDir,
+    label,
     [
-      '-hide_banner', '-loglevel', 'error', '-y',
       '-f', 'lavfi', '-i', `testsrc2=size=${CLIP.size}:rate=${CLIP.fps}`,
       '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000',
       '-t', String(CLIP.seconds),
@@ -45,13 +33,7 @@ export async function ensureBenchClip(cacheDir: string, log: (line: string) => v
       '-b:v', `${CLIP.videoKbps}k`, '-maxrate', `${CLIP.videoKbps}k`, '-bufsize', `${CLIP.videoKbps * 2}k`,
       '-g', String(CLIP.gop), '-keyint_min', String(CLIP.gop), '-sc_threshold', '0',
       '-c:a', 'aac', '-b:a', `${CLIP.audioKbps}k`, '-ac', '2',
-      '-f', 'flv', partial,
     ],
-    { maxBuffer: 16 * 1024 * 1024 },
-  ).catch(async (error: unknown) => {
-    await rm(partial, { force: true });
-    throw error;
-  });
-  await rename(partial, file);
-  return file;
+    { onMake: (file) => log(`making the benchmark clip ${file} (once)`) },
+  );
 }

@@ -2,8 +2,9 @@
  * `npm run bench:latency`: how far behind live a viewer of our platform is, with standard HLS and
  * with LL-HLS, and what LL-HLS viewers cost the origin.
  *
- * One live stream: ffmpeg encodes a test pattern in real time (`-re`, 2 s GOP, x264 zerolatency)
- * into the whole platform with HLS_LOW_LATENCY on, started as the end-to-end tests start it.
+ * One live stream: ffmpeg plays a test pattern in real time (`-re`, 2 s GOP, encoded ahead with
+ * x264 zerolatency: test-support/test-pattern-publisher.ts) into the whole platform with
+ * HLS_LOW_LATENCY on, started as the end-to-end tests start it.
  * Discovery reports a counting proxy in this process as the origin, so every request the edge
  * makes is counted on the origin's side.
  *
@@ -15,8 +16,8 @@
  *    the stream's first media and advances it by the media timestamps since; ffmpeg -re keeps the
  *    media time on the wall clock, so the figure is the time from a frame reaching the origin to
  *    its showing in the player. It leaves out what comes before the origin: the encoder's own
- *    delay (one frame with zerolatency) and the first-mile network (loopback here); a publisher
- *    that falls behind real time shows up as extra latency, never as less.
+ *    delay (none here: the pattern is encoded ahead) and the first-mile network (loopback here);
+ *    a publisher that falls behind real time shows up as extra latency, never as less.
  * 2. Origin requests per part: simulated LL-HLS viewers (blocking playlist + hinted part, as
  *    hls.js does) at each viewer count; every part a viewer got should cost the origin 1 request.
  *
@@ -155,7 +156,7 @@ async function main(): Promise<number> {
   const platform = await startPlatform({ ORIGIN_HOST: proxy.host, HLS_LOW_LATENCY: 'on', LOG_LEVEL: 'warn', HTTP_LOG_LEVEL: 'warn' });
   cleanup.add('platform', () => platform.stop());
   proxy.target = platform.originUrl;
-  const publisher = publishTestPattern(`${platform.rtmpUrl}/${STREAM}`);
+  const publisher = await publishTestPattern(`${platform.rtmpUrl}/${STREAM}`);
   cleanup.add('publisher', () => stopPublisher(publisher));
   await waitForLivePlaylists(platform.edgeUrl, STREAM, { segments: 3 });
 
@@ -172,7 +173,7 @@ async function main(): Promise<number> {
   process.stdout.write(
     [
       '',
-      `latency benchmark: one live test pattern (640x360 30 fps, 2 s GOP, ffmpeg -re, x264 zerolatency), hls.js in headless Chromium through the edge, ${os.cpus().length} cores, load average ${load1?.toFixed(2)} at the start`,
+      `latency benchmark: one live test pattern (640x360 30 fps, 2 s GOP, a clip encoded with x264 zerolatency played with ffmpeg -re), hls.js in headless Chromium through the edge, ${os.cpus().length} cores, load average ${load1?.toFixed(2)} at the start`,
       renderLatency(latencies, options.windowSeconds),
       '',
       renderPartRounds(rounds),

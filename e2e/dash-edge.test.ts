@@ -43,7 +43,7 @@ async function probeStreams(stream: string): Promise<string[]> {
 }
 
 t.test('audio + video: ffprobe finds both streams in the edge\'s index.mpd, ffmpeg decodes several seconds of each', async (t) => {
-  const publisher = publishTestPattern(`${platform.rtmpUrl}/${STREAMS.both}`);
+  const publisher = await publishTestPattern(`${platform.rtmpUrl}/${STREAMS.both}`);
   t.teardown(() => publisher.stop());
   const manifest = await waitForLiveManifest(platform.edgeUrl, STREAMS.both, 3);
   t.match(manifest, /type="dynamic"/);

@@ -65,7 +65,7 @@ t.test('Firefox: sign in, create a stream, go live, watch it play, delete it', a
   t.match(key, new RegExp(`^publish_${streamId}_`));
   const server = await textOf(page, '[data-testid="obs-server"]');
 
-  publisher = publishTestPattern(`${server.replace('localhost', '127.0.0.1')}/${key}`);
+  publisher = await publishTestPattern(`${server.replace('localhost', '127.0.0.1')}/${key}`);
   await page.waitForSelector('.badge[data-state="live"]', { timeout: LIVE_TIMEOUT_MS });
   await page.waitForFunction(() => (document.querySelector('[data-testid="player"]')?.currentTime ?? 0) > 1, { timeout: LIVE_TIMEOUT_MS });
   const first = await page.evaluate(() => document.querySelector('[data-testid="player"]')?.currentTime ?? 0);

@@ -173,7 +173,7 @@ t.test('from sign-in to live with restreaming, in the browser', async (t) => {
   t.match(await saved.json(), { abr: { enabled: true } }, 'the switch turned ABR on for the stream');
 
   // Go live with what the page says to type into OBS.
-  const publisher = publishTestPattern(`${server.replace('localhost', '127.0.0.1')}/${key}`, { audioChannels: 2 });
+  const publisher = await publishTestPattern(`${server.replace('localhost', '127.0.0.1')}/${key}`, { audioChannels: 2 });
   publishers.push(publisher);
   await page.locator('[data-state="live"].badge').first().waitFor({ timeout: LIVE_TIMEOUT_MS });
 

@@ -102,7 +102,7 @@ t.test('every panel of the dashboard shows data from a real Prometheus scraping 
   });
   t.equal(target.status, 201, 'a restream target to the local receiver');
   const key = (await api('GET', `/v1/streams/${stream.id}/stream-keys`)).json.data.find((k: { protocol: string }) => k.protocol === 'rtmp').stream_key;
-  const publisher = publishTestPattern(`${platform.rtmpUrl}/${key}`);
+  const publisher = await publishTestPattern(`${platform.rtmpUrl}/${key}`);
   t.teardown(() => publisher.stop());
   const viewers = new SimulatedViewers({ edgeUrl: platform.edgeUrl, stream: stream.id, maxRunMs: 5 * QUERIES_TIMEOUT_MS });
   t.teardown(() => viewers.stop());

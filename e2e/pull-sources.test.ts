@@ -58,7 +58,7 @@ async function playsThroughEdge(t: Test, id: string, { after = [] as string[], c
 t.test('an RTMP pull goes live, plays through the edge, resumes after its source restarts, and DELETE takes it offline', async (t) => {
   const { id, key, token } = await newStream('rtmp-source');
   const sourceUrl = `rtmp://127.0.0.1:${await freePort()}/live/camera`;
-  let source: Publisher = publishTestPattern(sourceUrl, { listen: true });
+  let source: Publisher = await publishTestPattern(sourceUrl, { listen: true });
   t.teardown(() => source.stop());
 
   const created = await api(token, 'POST', `/v1/streams/${id}/pull`, { url: sourceUrl });
@@ -78,7 +78,7 @@ t.test('an RTMP pull goes live, plays through the edge, resumes after its source
     return state.pull?.status?.state === 'retrying' ? state : undefined;
   }, { timeoutMs: 60_000 });
   t.match(retrying.pull.status, { last_error: /ffmpeg stopped|Connection refused|Input\/output/ }, 'the reason is shown');
-  source = publishTestPattern(sourceUrl, { listen: true });
+  source = await publishTestPattern(sourceUrl, { listen: true });
   await playsThroughEdge(t, id, { after: before });
   await waitFor('the pull to report live again', async () => (await lifecycle(token, id)).pull?.status?.state === 'live', { timeoutMs: 60_000 });
   t.pass('the pull resumed on the same playback URL');

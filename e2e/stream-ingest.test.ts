@@ -34,7 +34,7 @@ t.test('the lifecycle shows what a live encoder sends, and nothing once the stre
   const lifecycle = async () => (await api(token, 'GET', `/v1/streams/${stream.id}/lifecycle`)).json;
   t.match(await lifecycle(), { live: false, ingest: null }, 'nothing before the publisher');
 
-  const publisher = publishTestPattern(`${platform.rtmpUrl}/${key}`, { fps: 30, audioChannels: 2 });
+  const publisher = await publishTestPattern(`${platform.rtmpUrl}/${key}`, { fps: 30, audioChannels: 2 });
   t.teardown(() => publisher.stop());
   // The frame rate needs two heartbeats of the same publish: wait for it, not for a time.
   const live = await waitFor(

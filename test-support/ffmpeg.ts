@@ -19,10 +19,14 @@ export interface Publisher {
   stop(): Promise<number | null>;
 }
 
-/** Publishes a file over RTMP in real time with real ffmpeg, without transcoding. */
-export function publishFile(file: string, rtmpUrl: string, { loops = 0 } = {}): Publisher {
+/**
+ * Publishes a file over RTMP in real time with real ffmpeg, without transcoding; `loops` -1
+ * repeats it until stopped. With `listen`, ffmpeg is an RTMP server at `rtmpUrl` instead, sending
+ * to the one client that plays it (a pull source).
+ */
+export function publishFile(file: string, rtmpUrl: string, { loops = 0, listen = false } = {}): Publisher {
   const input = loops !== 0 ? ['-stream_loop', String(loops)] : [];
-  return publishWithFfmpeg([...input, '-i', file, '-c', 'copy'], rtmpUrl);
+  return publishWithFfmpeg([...input, '-i', file, '-c', 'copy', ...(listen ? ['-listen', '1'] : [])], rtmpUrl);
 }
 
 /**

@@ -1,25 +1,74 @@
 /**
- * A live test pattern published over RTMP the way an encoder in the field would: ffmpeg encodes
- * a lavfi test picture (640x360) and a 48 kHz tone in real time (`-re`), H.264 + AAC, a keyframe
- * every `gopSeconds`, `fps` frames a second (default 30), `audioChannels` (default 1, the tone's
- * own), and x264's zerolatency tuning so the encoder adds no lookahead delay of its own (a
- * player's latency is then what our platform adds, not what x264 buffers). With `listen`, ffmpeg
- * is an RTMP server at `rtmpUrl` instead, sending the pattern to the one client that plays it (a
- * pull source).
+ * A live test pattern published over RTMP in real time (`-re`), as an encoder in the field sends
+ * it: a lavfi test picture (640x360) and a 440 Hz tone at 48 kHz, H.264 + AAC, a keyframe every
+ * `gopSeconds`, `fps` frames a second (default 30), `audioChannels` (default 1, the tone's own),
+ * and the stream x264's zerolatency tuning makes (no B-frames, no lookahead), so a player's latency
+ * is what our platform adds. With `listen`, ffmpeg is an RTMP server at `rtmpUrl` instead,
+ * sending the pattern to the one client that plays it (a pull source).
+ *
+ * The pattern is encoded once per parameter set into a clip under .run/test-pattern/ and played
+ * looped with `-c copy`: encoding it live cost a fifth of a core per publisher for as long as it
+ * ran, and the suite runs many at once. The clip loops seamlessly (see `loopSeconds`): across
+ * the loop every track's timestamps step by one frame, as in a live encode, so the origin sees
+ * no timestamp jump and writes no EXT-X-DISCONTINUITY, and keyframes stay `gopSeconds` apart.
  */
-import { publishWithFfmpeg, type Publisher } from './ffmpeg.js';
+import path from 'node:path';
+import { ensureCachedClip } from './cached-clip.js';
+import { publishFile, type Publisher } from './ffmpeg.js';
+import { repoRoot } from './repo-root.js';
 
-export function publishTestPattern(rtmpUrl: string, { gopSeconds = 2, fps = 30, audioChannels = 1, listen = false } = {}): Publisher {
+const AUDIO_SAMPLE_RATE = 48_000;
+/** An AAC frame holds 1024 samples. */
+const AAC_FRAME_SECONDS = 1024 / AUDIO_SAMPLE_RATE;
+/** Loops at least this far apart: a picture repeats rarely within one test. */
+const MIN_LOOP_SECONDS = 16;
+
+export interface TestPatternOptions {
+  gopSeconds?: number;
+  fps?: number;
+  audioChannels?: number;
+  listen?: boolean;
+}
+
+export async function publishTestPattern(
+  rtmpUrl: string,
+  { gopSeconds = 2, fps = 30, audioChannels = 1, listen = false }: TestPatternOptions = {},
+): Promise<Publisher> {
+  const clip = await ensureTestPatternClip({ gopSeconds, fps, audioChannels });
+  return publishFile(clip, rtmpUrl, { loops: -1, listen });
+}
+
+/** The clip's path, made first if no process has made it yet. */
+export function ensureTestPatternClip({ gopSeconds, fps, audioChannels }: Required<Omit<TestPatternOptions, 'listen'>>): Promise<string> {
+  const seconds = loopSeconds(gopSeconds, fps);
   const gop = String(gopSeconds * fps);
-  return publishWithFfmpeg(
+  return ensureCachedClip(
+    path.join(repoRoot, '.run', 'test-pattern'),
+    `testsrc2-640x360-${fps}fps-g${gop}-${audioChannels}ch-${seconds}s`,
     [
       '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=${fps}`,
-      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+      '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=${AUDIO_SAMPLE_RATE}`,
+      // Frame counts, not -t: with -t the AAC encoder's priming frame makes the audio one frame
+      // longer than the video, and ffmpeg's -stream_loop shifts every track by the longest
+      // track's length, so the audio would overlap itself by a frame at each loop.
+      '-frames:v', String(seconds * fps), '-frames:a', String(Math.round(seconds / AAC_FRAME_SECONDS)),
       '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
       '-g', gop, '-keyint_min', gop, '-sc_threshold', '0', '-b:v', '800k',
       '-c:a', 'aac', '-b:a', '96k', '-ac', String(audioChannels),
-      ...(listen ? ['-listen', '1'] : []),
     ],
-    rtmpUrl,
   );
+}
+
+/**
+ * The clip's length: whole GOPs (keyframes stay regular across the loop), whole video frames and
+ * whole AAC frames (each track ends one frame before where the next loop begins), at least
+ * MIN_LOOP_SECONDS. With 30 fps and 2 s GOPs: 16 s, 480 frames and 750 AAC frames.
+ */
+export function loopSeconds(gopSeconds: number, fps: number): number {
+  const whole = (value: number) => Math.abs(value - Math.round(value)) < 1e-6;
+  for (let gops = 1; gops <= 1000; gops += 1) {
+    const seconds = gops * gopSeconds;
+    if (seconds >= MIN_LOOP_SECONDS && whole(seconds * fps) && whole(seconds / AAC_FRAME_SECONDS)) return seconds;
+  }
+  throw new Error(`no test-pattern clip of whole GOPs, video frames and AAC frames for gopSeconds ${gopSeconds} and fps ${fps}`);
 }

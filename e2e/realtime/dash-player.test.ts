@@ -24,7 +24,7 @@ t.before(async () => {
 t.teardown(() => platform?.stop());
 
 t.test('dash.js in headless Chromium plays the edge\'s index.mpd for about 20 s: currentTime advances, no error events', async (t) => {
-  const publisher = publishTestPattern(`${platform.rtmpUrl}/${STREAM}`);
+  const publisher = await publishTestPattern(`${platform.rtmpUrl}/${STREAM}`);
   t.teardown(() => publisher.stop());
   await waitForLiveManifest(platform.edgeUrl, STREAM, 3);
   const browser: Browser = await launchChromium();

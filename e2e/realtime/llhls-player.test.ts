@@ -23,7 +23,7 @@ let publisher: Publisher;
 
 t.before(async () => {
   platform = await startPlatform({ ALLOWED_STREAMS: STREAM, HLS_LOW_LATENCY: 'on' });
-  publisher = publishTestPattern(`${platform.rtmpUrl}/${STREAM}`);
+  publisher = await publishTestPattern(`${platform.rtmpUrl}/${STREAM}`);
   browser = await launchChromium();
   // Two segments: the stream is older than PART-HOLD-BACK plus a GOP when the player joins, as a
   // viewer opening a running stream finds it (hls.js cannot keep its hold-back on a younger one).
