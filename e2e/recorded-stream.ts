@@ -1,5 +1,6 @@
 /** Streams to record in e2e tests: a user's managed stream, and a test pattern published to it at a set bitrate. */
-import { publishWithFfmpeg } from '../test-support/ffmpeg.js';
+import { publishFile, type Publisher } from '../test-support/ffmpeg.js';
+import { ensureTestPatternClip, type TestPatternClip } from '../test-support/test-pattern-publisher.js';
 import type { Platform } from './platform-harness.js';
 import { v1Request } from './v1-request.js';
 
@@ -22,17 +23,19 @@ export async function newStream(
   return { id: stream.id, token, publishUrl: `${platform.rtmpUrl}/${keys.find((key) => key.protocol === 'rtmp')!.stream_key}` };
 }
 
-/** A 640x360 25 fps test pattern with a tone, keyframes every 2 s, at a set bitrate; `seconds` long, or until stopped. */
-export function publishTestPattern(url: string, seconds?: number) {
-  return publishWithFfmpeg(
-    [
-      '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25',
-      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-      ...(seconds ? ['-t', String(seconds)] : []),
-      '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '50', '-keyint_min', '50', '-sc_threshold', '0',
-      '-b:v', `${VIDEO_KBPS}k`, '-maxrate', `${VIDEO_KBPS}k`, '-bufsize', `${2 * VIDEO_KBPS}k`,
-      '-c:a', 'aac', '-b:a', `${AUDIO_KBPS}k`, '-ac', '2',
-    ],
-    url,
-  );
+/**
+ * The pattern as a broadcast encoder sends it: 640x360 25 fps, a tone in stereo, keyframes every
+ * 2 s, x264 veryfast (B-frames) held to the set bitrate. Encoded once and played looped (see
+ * test-support/test-pattern-publisher.ts).
+ */
+export const RECORDED_PATTERN: TestPatternClip = {
+  gopSeconds: 2,
+  fps: 25,
+  audioChannels: 2,
+  encoding: ['-preset', 'veryfast', '-b:v', `${VIDEO_KBPS}k`, '-maxrate', `${VIDEO_KBPS}k`, '-bufsize', `${2 * VIDEO_KBPS}k`, '-b:a', `${AUDIO_KBPS}k`],
+};
+
+/** The recorded pattern in real time, `seconds` long, or until stopped. */
+export async function publishTestPattern(url: string, seconds?: number): Promise<Publisher> {
+  return publishFile(await ensureTestPatternClip(RECORDED_PATTERN), url, { loops: -1, seconds });
 }

@@ -59,7 +59,7 @@ t.test('the quota reached mid-session closes the video as a playable VOD; the st
   t.equal(patched.status, 200);
   t.same(patched.json.storage, { usedBytes: 0, quotaBytes: QUOTA_BYTES });
 
-  const publisher = publishTestPattern(stream.publishUrl, 20);
+  const publisher = await publishTestPattern(stream.publishUrl, 20);
   t.teardown(() => publisher.stop());
   const [video] = await waitFor(
     'the recording to be stopped by the quota',
@@ -89,7 +89,7 @@ t.test('the quota reached mid-session closes the video as a playable VOD; the st
   t.same((await videosOf(stream.token, stream.id)).map((listed) => listed.uid), [video!.uid], 'nothing more recorded of it');
   t.equal(await playlistOf(folder), playlist, 'and the closed video never changed');
 
-  const next = publishTestPattern(stream.publishUrl);
+  const next = await publishTestPattern(stream.publishUrl);
   t.teardown(() => next.stop());
   await waitFor('the next session to be live through the edge', async () => (await edgeStatus(stream.id)) === 200, { timeoutMs: 60_000 });
   const liveSegments = async () => (await readdir(path.join(platform.hlsPath, stream.id))).filter((name) => name.endsWith('.ts')).length;
@@ -105,7 +105,7 @@ t.test('the quota reached mid-session closes the video as a playable VOD; the st
 t.test('RECORDING_MAX_SECONDS closes a long session’s video and goes on in a new one; each plays', async (t) => {
   const stream = await newStream('capped');
   const publishedSeconds = 16;
-  const publisher = publishTestPattern(stream.publishUrl, publishedSeconds);
+  const publisher = await publishTestPattern(stream.publishUrl, publishedSeconds);
   t.teardown(() => publisher.stop());
   t.equal(await publisher.exited, 0, `ffmpeg published ${publishedSeconds} s`);
   const videos = await waitFor(

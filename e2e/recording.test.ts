@@ -66,7 +66,7 @@ async function decodeEachSegment(folder: string): Promise<string> {
 t.test('a published session becomes a closed VOD recording that plays for as long as it was published', async (t) => {
   const stream = await newStream('recorded');
   const publishedSeconds = 8;
-  const publisher = publishTestPattern(stream.publishUrl, publishedSeconds);
+  const publisher = await publishTestPattern(stream.publishUrl, publishedSeconds);
   t.teardown(() => publisher.stop());
 
   const [folder] = await waitFor('the recording to start', async () => {
@@ -112,7 +112,7 @@ t.test('a published session becomes a closed VOD recording that plays for as lon
 t.test('a publisher back within timeoutSeconds continues the video after a discontinuity; after it, a new video', async (t) => {
   const stream = await newStream('reconnecting', { mode: 'automatic', timeoutSeconds: 20 });
   const publishFor = async (seconds: number) => {
-    const publisher = publishTestPattern(stream.publishUrl, seconds);
+    const publisher = await publishTestPattern(stream.publishUrl, seconds);
     t.teardown(() => publisher.stop());
     t.equal(await publisher.exited, 0, `ffmpeg published ${seconds} s`);
   };
@@ -138,7 +138,7 @@ t.test('a publisher back within timeoutSeconds continues the video after a disco
 
 t.test('an origin killed mid-recording closes the recording at its next start, playable up to the kill', async (t) => {
   const stream = await newStream('crashed', { mode: 'automatic', timeoutSeconds: 60 });
-  const publisher = publishTestPattern(stream.publishUrl);
+  const publisher = await publishTestPattern(stream.publishUrl);
   t.teardown(() => publisher.stop());
   const [folder] = await waitFor('three recorded segments', async () => {
     const folders = await videoFolders(stream.id);

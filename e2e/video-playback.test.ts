@@ -82,7 +82,7 @@ t.test('live input 204 / 200 and lifecycle; the recorded video plays through the
   t.equal((await edge(`/${stream.id}/thumbnails/thumbnail.jpg`)).status, 204, 'the live input\'s thumbnail too');
 
   const publishedSeconds = 8;
-  const publisher = publishTestPattern(stream.publishUrl, publishedSeconds);
+  const publisher = await publishTestPattern(stream.publishUrl, publishedSeconds);
   t.teardown(() => publisher.stop());
   await waitFor('the live input to play', async () => (await edge(`/${stream.id}/index.m3u8`)).status === 200, { timeoutMs: 60_000, intervalMs: 100 });
   const live = await waitFor('the lifecycle to name the video in progress', async () => {
@@ -180,7 +180,7 @@ t.test('live input 204 / 200 and lifecycle; the recorded video plays through the
 
 t.test("a stream that requires signed URLs: its video needs a token for the stream", async (t) => {
   const stream = await newStream(platform, ADMIN_TOKEN, 'signed', { require_signed_urls: true });
-  const publisher = publishTestPattern(stream.publishUrl, 4);
+  const publisher = await publishTestPattern(stream.publishUrl, 4);
   t.teardown(() => publisher.stop());
   t.equal(await publisher.exited, 0);
   const { video } = await readyVideo(stream, performance.now());

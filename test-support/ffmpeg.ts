@@ -21,12 +21,13 @@ export interface Publisher {
 
 /**
  * Publishes a file over RTMP in real time with real ffmpeg, without transcoding; `loops` -1
- * repeats it until stopped. With `listen`, ffmpeg is an RTMP server at `rtmpUrl` instead, sending
- * to the one client that plays it (a pull source).
+ * repeats it until stopped, `seconds` stops it after that much media. With `listen`, ffmpeg is an
+ * RTMP server at `rtmpUrl` instead, sending to the one client that plays it (a pull source).
  */
-export function publishFile(file: string, rtmpUrl: string, { loops = 0, listen = false } = {}): Publisher {
+export function publishFile(file: string, rtmpUrl: string, { loops = 0, seconds = 0, listen = false } = {}): Publisher {
   const input = loops !== 0 ? ['-stream_loop', String(loops)] : [];
-  return publishWithFfmpeg([...input, '-i', file, '-c', 'copy', ...(listen ? ['-listen', '1'] : [])], rtmpUrl);
+  const output = [...(seconds > 0 ? ['-t', String(seconds)] : []), ...(listen ? ['-listen', '1'] : [])];
+  return publishWithFfmpeg([...input, '-i', file, '-c', 'copy', ...output], rtmpUrl);
 }
 
 /**

@@ -19,42 +19,45 @@ import { repoRoot } from './repo-root.js';
 
 const AUDIO_SAMPLE_RATE = 48_000;
 /** An AAC frame holds 1024 samples. */
-const AAC_FRAME_SECONDS = 1024 / AUDIO_SAMPLE_RATE;
+export const AAC_FRAME_SECONDS = 1024 / AUDIO_SAMPLE_RATE;
 /** Loops at least this far apart: a picture repeats rarely within one test. */
 const MIN_LOOP_SECONDS = 16;
 
-export interface TestPatternOptions {
-  gopSeconds?: number;
-  fps?: number;
-  audioChannels?: number;
-  listen?: boolean;
+/** x264 veryfast with zerolatency (no B-frames, no lookahead), 800 kb/s; AAC 96 kb/s. */
+export const ZEROLATENCY_ENCODING = ['-preset', 'veryfast', '-tune', 'zerolatency', '-b:v', '800k', '-b:a', '96k'] as const;
+
+export interface TestPatternClip {
+  gopSeconds: number;
+  fps: number;
+  audioChannels: number;
+  /** The x264 and AAC settings besides those above: preset, tuning, bitrates. */
+  encoding: readonly string[];
 }
 
-export async function publishTestPattern(
-  rtmpUrl: string,
-  { gopSeconds = 2, fps = 30, audioChannels = 1, listen = false }: TestPatternOptions = {},
-): Promise<Publisher> {
-  const clip = await ensureTestPatternClip({ gopSeconds, fps, audioChannels });
+export async function publishTestPattern(rtmpUrl: string, { gopSeconds = 2, fps = 30, audioChannels = 1, listen = false } = {}): Promise<Publisher> {
+  const clip = await ensureTestPatternClip({ gopSeconds, fps, audioChannels, encoding: ZEROLATENCY_ENCODING });
   return publishFile(clip, rtmpUrl, { loops: -1, listen });
 }
 
-/** The clip's path, made first if no process has made it yet. */
-export function ensureTestPatternClip({ gopSeconds, fps, audioChannels }: Required<Omit<TestPatternOptions, 'listen'>>): Promise<string> {
+/** The clip's path, made first if no process has made it yet (a few seconds). */
+export function ensureTestPatternClip({ gopSeconds, fps, audioChannels, encoding }: TestPatternClip): Promise<string> {
   const seconds = loopSeconds(gopSeconds, fps);
   const gop = String(gopSeconds * fps);
   return ensureCachedClip(
     path.join(repoRoot, '.run', 'test-pattern'),
     `testsrc2-640x360-${fps}fps-g${gop}-${audioChannels}ch-${seconds}s`,
     [
-      '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=${fps}`,
+      '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=${fps}:duration=${seconds}`,
       '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=${AUDIO_SAMPLE_RATE}`,
-      // Frame counts, not -t: with -t the AAC encoder's priming frame makes the audio one frame
-      // longer than the video, and ffmpeg's -stream_loop shifts every track by the longest
-      // track's length, so the audio would overlap itself by a frame at each loop.
-      '-frames:v', String(seconds * fps), '-frames:a', String(Math.round(seconds / AAC_FRAME_SECONDS)),
-      '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
-      '-g', gop, '-keyint_min', gop, '-sc_threshold', '0', '-b:v', '800k',
-      '-c:a', 'aac', '-b:a', '96k', '-ac', String(audioChannels),
+      // The AAC encoder sends one frame more than it is given (its priming frame, which FLV
+      // keeps): one less in, so the audio track is exactly as long as the video. ffmpeg's
+      // -stream_loop shifts every track by the longest track's length, so a longer audio track
+      // would overlap itself at each loop. (Output -frames limits are no help: the first stream
+      // to reach its limit ends them all, which with B-frame lookahead cut the audio short.)
+      '-af', `atrim=end_sample=${(Math.round(seconds / AAC_FRAME_SECONDS) - 1) * 1024}`,
+      '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-g', gop, '-keyint_min', gop, '-sc_threshold', '0',
+      '-c:a', 'aac', '-ac', String(audioChannels),
+      ...encoding,
     ],
   );
 }
@@ -62,7 +65,7 @@ export function ensureTestPatternClip({ gopSeconds, fps, audioChannels }: Requir
 /**
  * The clip's length: whole GOPs (keyframes stay regular across the loop), whole video frames and
  * whole AAC frames (each track ends one frame before where the next loop begins), at least
- * MIN_LOOP_SECONDS. With 30 fps and 2 s GOPs: 16 s, 480 frames and 750 AAC frames.
+ * MIN_LOOP_SECONDS. With 2 s GOPs at 25 or 30 fps: 16 s, 400 or 480 frames and 750 AAC frames.
  */
 export function loopSeconds(gopSeconds: number, fps: number): number {
   const whole = (value: number) => Math.abs(value - Math.round(value)) < 1e-6;
