@@ -57,6 +57,7 @@ interface NmsRtmp {
   parserData(data: Buffer): string | null;
   packetParse(): void;
   packetAlloc(): void;
+  packetHandler(): void;
   controlHandler(): void;
   onPublish(invoke: NmsInvoke): void;
   onPlay(invoke: NmsInvoke): void;
@@ -97,6 +98,13 @@ const nmsLogger = require('node-media-server/src/core/logger.js') as { log: (mes
 
 /** NMS allocates this much more than a message's length, and keeps it. */
 const NMS_PACKET_SLACK = 1024;
+/**
+ * A chunk stream's buffer larger than this is let go once its message was handed on: NMS would
+ * keep it for the connection's life, as large as the largest message so far (a keyframe, 100 to
+ * 300 KB at 720p), in every publisher's connection. The next message that needs more allocates
+ * again: at most once per keyframe, while inter frames (a few KB to tens of KB) fit a smaller one.
+ */
+const KEPT_PACKET_BUFFER_BYTES = 64 * 1024;
 /**
  * Chunk sizes a client may set: from the protocol's default (smaller ones only multiply the
  * parser's work per byte; SRS refuses them too) to the spec's largest (31 bits).
@@ -190,6 +198,16 @@ export function serveRtmpConnection(socket: net.Socket, options: RtmpConnectionO
       hold(length + NMS_PACKET_SLACK - packet.capacity);
     }
     nmsProtocol.packetAlloc.call(this);
+  };
+  rtmp.packetHandler = function packetHandler(this: NmsRtmp) {
+    nmsProtocol.packetHandler.call(this);
+    // The message went to the sink synchronously (which keeps nothing of it past the call).
+    const packet = this.parserPacket;
+    if (packet.capacity <= KEPT_PACKET_BUFFER_BYTES) return;
+    held -= packet.capacity;
+    bounds.total.give(packet.capacity);
+    packet.payload = Buffer.alloc(0);
+    packet.capacity = 0;
   };
   rtmp.controlHandler = function controlHandler(this: NmsRtmp) {
     const { header, payload } = this.parserPacket;

@@ -49,6 +49,11 @@ export class RtmpListener {
     this.server = net.createServer((socket) => this.accept(socket));
   }
 
+  /** Bytes of RTMP chunk-stream state (message buffers) all its connections hold now. */
+  get chunkStateBytes(): number {
+    return this.bounds.total.usedBytes;
+  }
+
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);

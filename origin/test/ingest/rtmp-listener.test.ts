@@ -5,6 +5,7 @@ import type { FlvTag, IncomingPublish } from '../../src/ingest/flv-tag-source.js
 import { readRtmpIngestLimits } from '../../src/ingest/rtmp-ingest-settings.js';
 import { RtmpListener } from '../../src/ingest/rtmp-listener.js';
 import { publishFile, testAsset } from '../../../test-support/ffmpeg.js';
+import { RawRtmpClient } from '../../../test-support/raw-rtmp-client.js';
 import { waitFor } from '../../../test-support/wait-for.js';
 
 async function startListener() {
@@ -88,4 +89,26 @@ t.test('garbage on one connection closes it and does not disturb a live publish'
   await waitFor('more media from the live publish', () => entry.tags.length > before, { timeoutMs: 60_000 });
   t.pass('the other publish still delivers media');
   t.notOk(entry.closed);
+});
+
+t.test("a large message's buffer is let go once it is handed on; small messages keep theirs", async (t) => {
+  const { listener, port, publishes } = await startListener();
+  t.teardown(() => listener.close());
+  const client = await RawRtmpClient.connect(port);
+  t.teardown(() => client.destroy());
+  await client.connectApp('stream');
+  await client.publish('big');
+  const entry = await waitFor('the publish', () => publishes[0]);
+  await client.sendVideo(0, 300_000, { keyframe: true });
+  await waitFor('the keyframe handed on', () => entry.tags.some((tag) => tag.body.length === 300_000));
+  t.ok(listener.chunkStateBytes < 64 * 1024, `a 300 KB keyframe leaves ${listener.chunkStateBytes} bytes of chunk state, not its buffer`);
+  for (let i = 1; i <= 5; i += 1) await client.sendVideo(i * 33, 20_000);
+  await waitFor('five inter frames', () => entry.tags.filter((tag) => tag.body.length === 20_000).length === 5);
+  t.ok(listener.chunkStateBytes >= 20_000, `a 20 KB frame's buffer is kept for the next ones (${listener.chunkStateBytes} bytes)`);
+  await client.sendVideo(200, 300_000, { keyframe: true });
+  await waitFor('the second keyframe', () => entry.tags.filter((tag) => tag.body.length === 300_000).length === 2);
+  t.same(entry.tags.at(-1)!.body.subarray(0, 2), Uint8Array.from([0x17, 1]), 'a keyframe after the buffer went arrives whole');
+  client.destroy();
+  await waitFor('close', () => entry.closed);
+  t.equal(listener.chunkStateBytes, 0, 'a closed connection holds nothing');
 });
