@@ -10,9 +10,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { ffprobe, type ProbedPacket } from '../test-support/ffmpeg.js';
 import { AAC_FRAME_SECONDS, ensureTestPatternClip, loopSeconds, ZEROLATENCY_ENCODING, type TestPatternClip } from '../test-support/test-pattern-publisher.js';
+import { ensureWebmClip } from '../test-support/webm-websocket-publisher.js';
 import { RECORDED_PATTERN } from './recorded-stream.js';
 
 const execFileAsync = promisify(execFile);
@@ -29,6 +30,15 @@ function outside(values: number[], expected: number, tolerance: number): number[
   return values.filter((value) => Math.abs(value - expected) > tolerance);
 }
 
+/** The clip as a publisher sends it, PLAYS times over (a file in a folder the test removes). */
+async function played(t: Test, clip: string, format: string): Promise<string> {
+  const folder = await mkdtemp(path.join(tmpdir(), 'test-pattern-loop-'));
+  t.teardown(() => rm(folder, { recursive: true, force: true }));
+  const looped = path.join(folder, `looped.${format}`);
+  await execFileAsync('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-stream_loop', String(PLAYS - 1), '-i', clip, '-c', 'copy', '-f', format, looped]);
+  return looped;
+}
+
 const PATTERNS: Array<{ name: string; clip: TestPatternClip; bFrames: boolean }> = [
   { name: 'publishTestPattern, mono', clip: { gopSeconds: 2, fps: 30, audioChannels: 1, encoding: ZEROLATENCY_ENCODING }, bFrames: false },
   { name: 'publishTestPattern, stereo', clip: { gopSeconds: 2, fps: 30, audioChannels: 2, encoding: ZEROLATENCY_ENCODING }, bFrames: false },
@@ -37,13 +47,7 @@ const PATTERNS: Array<{ name: string; clip: TestPatternClip; bFrames: boolean }>
 
 for (const { name, clip: options, bFrames } of PATTERNS) {
   t.test(`${name}, looped ${PLAYS} times: one frame step per track across the loop, keyframes a GOP apart`, async (t) => {
-    const clip = await ensureTestPatternClip(options);
-    const folder = await mkdtemp(path.join(tmpdir(), 'test-pattern-loop-'));
-    t.teardown(() => rm(folder, { recursive: true, force: true }));
-    const looped = path.join(folder, 'looped.flv');
-    await execFileAsync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-stream_loop', String(PLAYS - 1), '-i', clip, '-c', 'copy', '-f', 'flv', looped]);
-
-    const probe = await ffprobe(looped);
+    const probe = await ffprobe(await played(t, await ensureTestPatternClip(options), 'flv'));
     const streams = probe.streams as Array<{ codec_type: string; codec_name: string; width?: number; height?: number; sample_rate?: string; channels?: number }>;
     t.match(streams.find((stream) => stream.codec_type === 'video'), { codec_name: 'h264', width: 640, height: 360 });
     t.match(streams.find((stream) => stream.codec_type === 'audio'), { codec_name: 'aac', sample_rate: '48000', channels: options.audioChannels });
@@ -62,3 +66,17 @@ for (const { name, clip: options, bFrames } of PATTERNS) {
     t.same(outside(steps(keyframes, (packet) => packet.pts_time), options.gopSeconds, ROUNDING_SECONDS), [], `keyframes ${options.gopSeconds} s apart, across the loop too`);
   });
 }
+
+t.test(`the WebM a browser sends, looped ${PLAYS} times: every step one frame (2 ms more across the loop, both tracks alike), a keyframe a second`, async (t) => {
+  const probe = await ffprobe(await played(t, await ensureWebmClip(), 'webm'));
+  t.same(probe.streams.map((stream) => stream.codec_name).sort(), ['opus', 'vp8']);
+  const video = probe.packets.filter((packet) => packet.codec_type === 'video');
+  const audio = probe.packets.filter((packet) => packet.codec_type === 'audio');
+  t.equal(video.length, PLAYS * 16 * 30, '480 video frames a play');
+  // The loop shifts both tracks by the Opus track's length with its encoder delay: 2 ms more.
+  const LOOP_SLACK_SECONDS = 0.0025;
+  t.same(outside(steps(video, (packet) => packet.pts_time), 1 / 30, LOOP_SLACK_SECONDS), [], 'video: every step one frame (33.3 ms)');
+  t.same(outside(steps(audio, (packet) => packet.pts_time), 0.02, LOOP_SLACK_SECONDS), [], 'audio: every step one Opus frame (20 ms)');
+  const keyframes = video.filter((packet) => packet.flags.startsWith('K'));
+  t.same(outside(steps(keyframes, (packet) => packet.pts_time), 1, LOOP_SLACK_SECONDS), [], 'keyframes 1 s apart, across the loop too');
+});

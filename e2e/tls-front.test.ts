@@ -134,7 +134,7 @@ t.test('RTMPS ingest and HTTPS playback through HAProxy with a self-signed certi
     socket.on('error', reject);
   });
   t.equal(wrongKey, 403, 'through wss://, a wrong key is refused by the origin at the upgrade');
-  const webPublisher = publishWebmOverWebSocket(wsIngest.url_template.replace('{stream_key}', encodeURIComponent(webKey)), { socketOptions: trusted });
+  const webPublisher = await publishWebmOverWebSocket(wsIngest.url_template.replace('{stream_key}', encodeURIComponent(webKey)), { socketOptions: trusted });
   t.teardown(() => webPublisher.stop());
   const webHls = `https://localhost:${httpsPort}/${webStream.id}/index.m3u8`;
   await waitFor('the browser-published stream to play through HTTPS', async () => {

@@ -66,7 +66,7 @@ t.test('a WebM over the WebSocket goes live, plays through the edge, and ends wi
   t.same(ingests.map((ingest) => ingest.url_template), [`ws://localhost:${originPort}/ingest/ws?stream_key={stream_key}`], 'the origin lists its WebSocket URL');
   // The template's own URL (localhost may name ::1 first; the origin listens on 127.0.0.1).
   const url = ingests[0]!.url_template.replace('{stream_key}', encodeURIComponent(key)).replace('localhost', '127.0.0.1');
-  const publisher = publishWebmOverWebSocket(url);
+  const publisher = await publishWebmOverWebSocket(url);
   t.teardown(() => publisher.stop());
 
   const segments = await waitFor('the edge to serve the stream', async () => {

@@ -47,7 +47,7 @@ async function makeClip(file: string, makeArgs: readonly string[], format: strin
   await mkdir(path.dirname(file), { recursive: true });
   const partial = `${file}.${process.pid}-${randomUUID()}.partial`;
   try {
-    await execFileAsync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...makeArgs, '-f', format, partial], { maxBuffer: 16 * 1024 * 1024 });
+    await execFileAsync('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...makeArgs, '-f', format, partial], { maxBuffer: 16 * 1024 * 1024 });
     await rename(partial, file);
   } finally {
     await rm(partial, { force: true });
