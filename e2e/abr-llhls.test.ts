@@ -69,7 +69,7 @@ async function probe(file: string, entries: string[]): Promise<string> {
 
 t.test("an ABR stream's LL-HLS: a multivariant ll.m3u8 over every variant's LL playlist, aligned, blocking through the edge", async (t) => {
   const stream = await newStream(platform, ADMIN_TOKEN, 'cmaf-ladder', { abr: { enabled: true, ladder: ABR_TEST_LADDER }, recording: { mode: 'off' } });
-  const publisher = publishAbrTestPattern(stream.publishUrl);
+  const publisher = await publishAbrTestPattern(stream.publishUrl);
   t.teardown(() => publisher.stop());
 
   const master = await waitFor(

@@ -5,7 +5,8 @@
  */
 import type HLS from 'hls-parser';
 import type { Test } from 'tap';
-import { publishWithFfmpeg, type Publisher } from '../test-support/ffmpeg.js';
+import { publishFile, type Publisher } from '../test-support/ffmpeg.js';
+import { ensureTestPatternClip, type TestPatternClip } from '../test-support/test-pattern-publisher.js';
 
 export const ABR_TEST_FPS = 15;
 
@@ -15,15 +16,17 @@ export const ABR_TEST_LADDER = [
   { height: 90, bitrate_bps: 100_000 },
 ];
 
-export function publishAbrTestPattern(publishUrl: string): Publisher {
-  return publishWithFfmpeg(
-    [
-      '-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=${ABR_TEST_FPS}`, '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', `${ABR_TEST_FPS}`, '-keyint_min', `${ABR_TEST_FPS}`, '-sc_threshold', '0', '-b:v', '300k',
-      '-c:a', 'aac', '-b:a', '48k',
-    ],
-    publishUrl,
-  );
+/** 320x180 15 fps, a keyframe a second, x264 veryfast 300 kb/s, a mono tone in AAC 48 kb/s: encoded once, played looped. */
+export const ABR_PATTERN: TestPatternClip = {
+  size: '320x180',
+  gopSeconds: 1,
+  fps: ABR_TEST_FPS,
+  audioChannels: 1,
+  encoding: ['-preset', 'veryfast', '-b:v', '300k', '-b:a', '48k'],
+};
+
+export async function publishAbrTestPattern(publishUrl: string): Promise<Publisher> {
+  return publishFile(await ensureTestPatternClip(ABR_PATTERN), publishUrl, { loops: -1 });
 }
 
 /** BANDWIDTH, AVERAGE-BANDWIDTH, CODECS and FRAME-RATE of every variant, as measured from its media. */

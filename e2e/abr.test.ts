@@ -47,7 +47,7 @@ function originFfmpeg(): number[] {
 
 t.test('an ABR stream plays through the edge as a ladder aligned with its source, and survives its ffmpeg', async (t) => {
   const stream = await newStream(platform, ADMIN_TOKEN, 'ladder', { abr: { enabled: true, ladder: ABR_TEST_LADDER }, recording: { mode: 'off' } });
-  const publisher = publishAbrTestPattern(stream.publishUrl);
+  const publisher = await publishAbrTestPattern(stream.publishUrl);
   t.teardown(() => publisher.stop());
 
   const master = await waitFor(

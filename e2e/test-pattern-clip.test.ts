@@ -14,6 +14,7 @@ import t, { type Test } from 'tap';
 import { ffprobe, type ProbedPacket } from '../test-support/ffmpeg.js';
 import { AAC_FRAME_SECONDS, ensureTestPatternClip, loopSeconds, ZEROLATENCY_ENCODING, type TestPatternClip } from '../test-support/test-pattern-publisher.js';
 import { ensureWebmClip } from '../test-support/webm-websocket-publisher.js';
+import { ABR_PATTERN } from './abr-publisher.js';
 import { RECORDED_PATTERN } from './recorded-stream.js';
 
 const execFileAsync = promisify(execFile);
@@ -43,13 +44,15 @@ const PATTERNS: Array<{ name: string; clip: TestPatternClip; bFrames: boolean }>
   { name: 'publishTestPattern, mono', clip: { gopSeconds: 2, fps: 30, audioChannels: 1, encoding: ZEROLATENCY_ENCODING }, bFrames: false },
   { name: 'publishTestPattern, stereo', clip: { gopSeconds: 2, fps: 30, audioChannels: 2, encoding: ZEROLATENCY_ENCODING }, bFrames: false },
   { name: 'the recorded pattern', clip: RECORDED_PATTERN, bFrames: true },
+  { name: 'the ABR pattern', clip: ABR_PATTERN, bFrames: true },
 ];
 
 for (const { name, clip: options, bFrames } of PATTERNS) {
   t.test(`${name}, looped ${PLAYS} times: one frame step per track across the loop, keyframes a GOP apart`, async (t) => {
     const probe = await ffprobe(await played(t, await ensureTestPatternClip(options), 'flv'));
     const streams = probe.streams as Array<{ codec_type: string; codec_name: string; width?: number; height?: number; sample_rate?: string; channels?: number }>;
-    t.match(streams.find((stream) => stream.codec_type === 'video'), { codec_name: 'h264', width: 640, height: 360 });
+    const [width, height] = (options.size ?? '640x360').split('x').map(Number);
+    t.match(streams.find((stream) => stream.codec_type === 'video'), { codec_name: 'h264', width, height });
     t.match(streams.find((stream) => stream.codec_type === 'audio'), { codec_name: 'aac', sample_rate: '48000', channels: options.audioChannels });
 
     const seconds = loopSeconds(options.gopSeconds, options.fps);

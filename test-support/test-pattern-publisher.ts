@@ -27,6 +27,8 @@ const MIN_LOOP_SECONDS = 16;
 export const ZEROLATENCY_ENCODING = ['-preset', 'veryfast', '-tune', 'zerolatency', '-b:v', '800k', '-b:a', '96k'] as const;
 
 export interface TestPatternClip {
+  /** The picture's size; 640x360 unless given. */
+  size?: string;
   gopSeconds: number;
   fps: number;
   audioChannels: number;
@@ -40,14 +42,14 @@ export async function publishTestPattern(rtmpUrl: string, { gopSeconds = 2, fps 
 }
 
 /** The clip's path, made first if no process has made it yet (a few seconds). */
-export function ensureTestPatternClip({ gopSeconds, fps, audioChannels, encoding }: TestPatternClip): Promise<string> {
+export function ensureTestPatternClip({ size = '640x360', gopSeconds, fps, audioChannels, encoding }: TestPatternClip): Promise<string> {
   const seconds = loopSeconds(gopSeconds, fps);
   const gop = String(gopSeconds * fps);
   return ensureCachedClip(
     path.join(repoRoot, '.run', 'test-pattern'),
-    `testsrc2-640x360-${fps}fps-g${gop}-${audioChannels}ch-${seconds}s`,
+    `testsrc2-${size}-${fps}fps-g${gop}-${audioChannels}ch-${seconds}s`,
     [
-      '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=${fps}:duration=${seconds}`,
+      '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${fps}:duration=${seconds}`,
       '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=${AUDIO_SAMPLE_RATE}`,
       // The AAC encoder sends one frame more than it is given (its priming frame, which FLV
       // keeps): one less in, so the audio track is exactly as long as the video. ffmpeg's
