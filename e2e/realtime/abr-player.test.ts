@@ -10,13 +10,22 @@ import HLS from 'hls-parser';
 import type { Browser } from 'playwright-core';
 import t from 'tap';
 import { launchChromium } from '../../test-support/chromium.js';
-import { publishWithFfmpeg } from '../../test-support/ffmpeg.js';
+import { publishFile } from '../../test-support/ffmpeg.js';
 import { openHlsPlayer } from '../../test-support/hls-player.js';
+import { ensureTestPatternClip, type TestPatternClip } from '../../test-support/test-pattern-publisher.js';
 import { waitFor } from '../../test-support/wait-for.js';
 import { startPlatform, type Platform } from '../platform-harness.js';
 import { newStream } from '../recorded-stream.js';
 
 const ADMIN_TOKEN = 'adm_e2e_abr_player_token_0123456';
+/** 320x180 15 fps, a keyframe a second, x264 held to a constant 600 kb/s (nal-hrd=cbr), AAC 32 kb/s: encoded once, played looped. */
+const CBR_PATTERN: TestPatternClip = {
+  size: '320x180',
+  gopSeconds: 1,
+  fps: 15,
+  audioChannels: 1,
+  encoding: ['-preset', 'veryfast', '-b:v', '600k', '-minrate', '600k', '-maxrate', '600k', '-bufsize', '600k', '-x264-params', 'nal-hrd=cbr', '-b:a', '32k'],
+};
 let platform: Platform;
 
 t.before(async () => {
@@ -37,15 +46,7 @@ t.test('hls.js switches down a level when the network is throttled, and keeps pl
     abr: { enabled: true, ladder: [{ height: 90, bitrate_bps: 80_000 }] },
     recording: { mode: 'off' },
   });
-  const publisher = publishWithFfmpeg(
-    [
-      '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=15', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '15', '-keyint_min', '15', '-sc_threshold', '0',
-      '-b:v', '600k', '-minrate', '600k', '-maxrate', '600k', '-bufsize', '600k', '-x264-params', 'nal-hrd=cbr',
-      '-c:a', 'aac', '-b:a', '32k',
-    ],
-    stream.publishUrl,
-  );
+  const publisher = publishFile(await ensureTestPatternClip(CBR_PATTERN), stream.publishUrl, { loops: -1 });
   t.teardown(() => publisher.stop());
   const masterUrl = `${platform.edgeUrl}/${stream.id}/index.m3u8`;
   const master = await waitFor('the multivariant playlist with the 90p rendition', async () => {
