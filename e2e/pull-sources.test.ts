@@ -1,7 +1,9 @@
 /**
  * Issue 15's pull sources, end to end with real ffmpeg, Redis and HTTP: the platform itself
  * publishes a stream from an RTMP source (ffmpeg as an RTMP server, `-listen 1`), from an SRT
- * source (ffmpeg as an SRT listener sending MPEG-TS) and from a media file served over HTTP. The pulled stream plays through the edge, its status shows in the
+ * source (ffmpeg as an SRT listener sending MPEG-TS), from a live HLS playlist (ffmpeg writing HLS
+ * into a folder that node's http serves) and from a media file served over HTTP. The pulled stream
+ * plays through the edge, its status shows in the
  * lifecycle, it resumes on the same playback URL after the source restarts, DELETE takes it
  * offline, and neither the source's secrets nor the stream key reach a log or an answer.
  * ALLOW_PRIVATE_TARGETS=1 lets the pulls reach 127.0.0.1 (api/test/stream-pull.test.ts checks
@@ -9,6 +11,9 @@
  */
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
@@ -105,6 +110,40 @@ t.test('an SRT pull (MPEG-TS from an SRT listener) goes live and plays through t
   await playsThroughEdge(t, id);
   await waitFor('the pull to report live', async () => (await lifecycle(token, id)).pull?.status?.state === 'live', { timeoutMs: 30_000 });
   t.equal((await api(token, 'DELETE', `/v1/streams/${id}/pull`)).status, 204);
+});
+
+t.test('an HLS playlist served over HTTP goes live and plays through the edge', async (t) => {
+  const { id, token } = await newStream('hls-source');
+  const folder = await mkdtemp(path.join(tmpdir(), 'pull-hls-source-'));
+  // A live HLS source, as a packager or another platform publishes: a sliding playlist of 1 s segments.
+  const source = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=426x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=1000',
+    '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-c:a', 'aac', '-f', 'hls', '-hls_time', '1', '-hls_list_size', '6',
+    '-hls_flags', 'delete_segments', path.join(folder, 'index.m3u8')], { stdio: 'ignore' });
+  const sourceExited = new Promise((resolve) => source.once('exit', resolve));
+  const server: Server = createServer((request, response) => {
+    const name = path.basename(new URL(request.url ?? '/', 'http://source').pathname);
+    const file = createReadStream(path.join(folder, name));
+    file.once('error', () => response.writeHead(404).end());
+    file.once('open', () => {
+      response.writeHead(200, { 'content-type': name.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t' });
+      file.pipe(response);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    source.kill('SIGKILL');
+    await sourceExited;
+    await rm(folder, { recursive: true, force: true });
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/index.m3u8`;
+  await waitFor('the source to write its playlist', async () => (await fetch(url)).ok, { timeoutMs: 30_000 });
+
+  t.equal((await api(token, 'POST', `/v1/streams/${id}/pull`, { url })).status, 201);
+  await playsThroughEdge(t, id);
+  await waitFor('the pull to report live', async () => (await lifecycle(token, id)).pull?.status?.state === 'live', { timeoutMs: 30_000 });
+  t.equal((await api(token, 'DELETE', `/v1/streams/${id}/pull`)).status, 204);
+  await waitFor('the stream to go offline', async () => (await lifecycle(token, id)).live === false, { timeoutMs: 60_000 });
 });
 
 t.test('a media file served over HTTP goes live in real time, its URL secrets masked everywhere', async (t) => {
