@@ -66,6 +66,16 @@ export interface Lifecycle {
   publisher: 'connected' | 'away' | null;
   ingest?: Ingest | null;
   restream: ({ id: string; name: string; platform: string; enabled: boolean } & PushStatus)[];
+  /** The source an origin pulls this stream from; null without one. */
+  pull?: Pull | null;
+}
+
+/** A pull source as the API shows it: its URL with credentials and query values as ****. */
+export interface Pull {
+  url: string;
+  created_at: string;
+  /** Null until an origin claims the pull and reports on it. */
+  status: { state: 'connecting' | 'live' | 'retrying'; since: string; attempts: number; last_error: string | null } | null;
 }
 
 export interface Views {

@@ -30,7 +30,9 @@ export function describeApiError(status: number, body: unknown): string {
     case 'LIVE_ERR_FALLBACK_NOT_FOUND':
       return 'This stream has no fallback video yet.';
     case 'LIVE_ERR_TARGET_ADDRESS_REFUSED':
-      return `That server address cannot be used: restream targets must be public internet servers. ${detail}`;
+      return `That server address cannot be used: restream targets and pull sources must be public internet servers. ${detail}`;
+    case 'LIVE_ERR_PULL_EXISTS':
+      return 'This stream already pulls from a source: stop it first.';
     case 'LIVE_ERR_TOO_MANY_STREAMS':
     case 'LIVE_ERR_TOO_MANY_TARGETS':
     case 'LIVE_ERR_TOO_MANY_TOKENS':

@@ -1,5 +1,5 @@
 /** How the dashboard writes figures: pure functions, no DOM, tested in Node. */
-import type { AbrStatus, Storage } from './api-types.js';
+import type { AbrStatus, Pull, Storage } from './api-types.js';
 
 /** 2500000 -> "2.5 Mb/s"; 96000 -> "96 kb/s". */
 export function formatBitrate(bitsPerSecond: number): string {
@@ -135,5 +135,22 @@ export function formatAbr(abr: AbrStatus): string {
       return 'Ended';
     default:
       return abr.state;
+  }
+}
+
+/** A pull source's status as its streamer reads it (the origin's report in lifecycle). */
+export function formatPullStatus(status: Pull['status']): string {
+  if (!status) return 'Waiting for an origin to take it on';
+  switch (status.state) {
+    case 'connecting':
+      return 'Connecting to the source';
+    case 'live':
+      return 'Live: the platform is publishing the source';
+    case 'retrying': {
+      const tries = `${status.attempts} ${status.attempts === 1 ? 'attempt' : 'attempts'} so far`;
+      return `Retrying (${tries}${status.last_error ? `; last error: ${status.last_error}` : ''})`;
+    }
+    default:
+      return status.state;
   }
 }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { elapsedSince, formatAbr, formatBitrate, formatBytes, formatCodecs, formatDuration, formatVideo, liveStateWords, storageWords } from '../src/format.js';
+import { elapsedSince, formatAbr, formatPullStatus, formatBitrate, formatBytes, formatCodecs, formatDuration, formatVideo, liveStateWords, storageWords } from '../src/format.js';
 
 t.test('bitrates, sizes and durations as people read them', async (t) => {
   t.equal(formatBitrate(2_512_000), '2.5 Mb/s');
@@ -61,4 +61,13 @@ t.test('the ABR ladder in words, for each state the origin reports', async (t) =
   t.equal(formatAbr({ state: 'over-limit', renditions: [], restarts: 0 }), 'Off for this broadcast: the origin already transcodes as many streams as it may');
   t.equal(abr('waiting-for-source'), 'Waiting for the video');
   t.equal(abr('ended'), 'Ended');
+});
+
+t.test('a pull source\'s status in words', async (t) => {
+  const status = (state: 'connecting' | 'live' | 'retrying', attempts = 0, last_error: string | null = null) => ({ state, since: '2026-01-01T00:00:00Z', attempts, last_error });
+  t.equal(formatPullStatus(null), 'Waiting for an origin to take it on');
+  t.equal(formatPullStatus(status('connecting')), 'Connecting to the source');
+  t.equal(formatPullStatus(status('live')), 'Live: the platform is publishing the source');
+  t.equal(formatPullStatus(status('retrying', 1)), 'Retrying (1 attempt so far)');
+  t.equal(formatPullStatus(status('retrying', 3, 'Connection refused')), 'Retrying (3 attempts so far; last error: Connection refused)');
 });

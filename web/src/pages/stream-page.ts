@@ -8,6 +8,7 @@ import { liveBadge } from '../parts/live-badge.js';
 import { liveDetails } from '../parts/live-details.js';
 import { Notice, act } from '../parts/notice.js';
 import { PlayerPanel } from '../parts/player-panel.js';
+import { PullPanel } from '../parts/pull-panel.js';
 import { TargetsPanel } from '../parts/targets-panel.js';
 import { VideosPanel } from '../parts/videos-panel.js';
 import { ViewerGraph } from '../parts/viewer-graph.js';
@@ -16,7 +17,7 @@ import { repeat } from '../repeat.js';
 /** How often the lifecycle and the viewer count are read again. */
 const REFRESH_MS = 2000;
 
-/** One stream: go-live settings (OBS, or this browser's camera or screen), player, viewers, lifecycle, restream targets, fallback video. */
+/** One stream: go-live settings (OBS, this browser's camera or screen, or a source the platform pulls), player, viewers, lifecycle, restream targets, fallback video. */
 export function streamPage(context: PageContext, streamId: string): Page {
   const { api, navigate } = context;
   const notice = new Notice();
@@ -41,6 +42,7 @@ export function streamPage(context: PageContext, streamId: string): Page {
     const targets = new TargetsPanel(api, stream.id);
     const videos = new VideosPanel(api, () => stream);
     const browserGoLive = new BrowserGoLivePanel(api, stream.id);
+    const pull = new PullPanel(api, stream.id);
     disposers.push(() => player.dispose(), () => targets.dispose(), () => videos.dispose(), () => browserGoLive.dispose());
 
     const refresh = async () => {
@@ -54,6 +56,7 @@ export function streamPage(context: PageContext, streamId: string): Page {
         graph.add(views.liveViewers, views.views);
         player.update(lifecycle.live);
         browserGoLive.update(lifecycle.live);
+        pull.update(lifecycle.pull ?? null);
       } catch (error) {
         notice.error(error);
       }
@@ -78,6 +81,7 @@ export function streamPage(context: PageContext, streamId: string): Page {
       h('section', { class: 'card' }, h('h2', {}, 'Live'), details),
       new KeysPanel(api, stream.id).element,
       browserGoLive.element,
+      pull.element,
       h('section', { class: 'card', 'data-testid': 'watch' }, h('h2', {}, 'Watch'), player.element, graph.element),
       targets.element,
       videos.element,
