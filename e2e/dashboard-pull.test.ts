@@ -15,6 +15,7 @@ import { startPlatform, type Platform } from './platform-harness.js';
 import { v1Request } from './v1-request.js';
 
 const ADMIN_TOKEN = 'adm_e2e_dashboard_pull_token';
+const URL_SECRET = 'pullPassw0rdSecret';
 /** Generous: a loaded 2-core machine runs other suites beside this one. */
 const LIVE_TIMEOUT_MS = 90_000;
 /** The page's document, for functions that run in the page (this file is compiled without the DOM's types). */
@@ -54,12 +55,13 @@ t.test('start a pull from the stream page, watch it go live and play, refuse a b
   const panel = page.getByTestId('pull');
   await panel.getByText('No pull source').waitFor();
 
-  // A scheme the platform does not pull: the API's reason, in words, and no pull.
-  await panel.getByLabel('Source URL').fill('ftp://127.0.0.1/live.flv');
+  // A scheme the platform does not pull: the API's reason, in words (its credentials masked), and no pull.
+  await panel.getByLabel('Source URL').fill(`ftp://viewer:${URL_SECRET}@127.0.0.1/live.flv`);
   await panel.getByRole('button', { name: 'Start' }).click();
   const refusal = panel.locator('.notice.error');
   await refusal.waitFor();
   t.match(await refusal.textContent(), /^Please check the form: Url must start with rtmp:\/\/, rtmps:\/\/, srt:\/\/, http:\/\/ or https:\/\//);
+  t.notOk((await page.content()).includes(URL_SECRET), 'the refused URL\'s password is not on the page');
   t.equal((await api(token, 'GET', `/v1/streams/${streamId}/pull`)).status, 404, 'the refused URL was not stored');
 
   await panel.getByLabel('Source URL').fill(sourceUrl);

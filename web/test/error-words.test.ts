@@ -14,6 +14,8 @@ t.test('each API error becomes a sentence about the user’s problem, never JSON
     [404, error('LIVE_ERR_STREAM_NOT_FOUND', 'stream "x" does not exist'), /does not exist any more/],
     [409, error('LIVE_ERR_TOO_MANY_TARGETS', 'stream "x" already has 10 restream targets'), /^You have reached a limit: Stream "x" already has 10 restream targets\.$/],
     [400, error('LIVE_ERR_TARGET_ADDRESS_REFUSED', 'stream_url host "10.0.0.1" resolves to a private address'), /must be public internet servers/],
+    [400, error('LIVE_ERR_TARGET_ADDRESS_REFUSED', 'url host "10.0.0.1" resolves to a private address'), /^That server address cannot be used: restream targets and pull sources must be public internet servers\. Url host/],
+    [409, error('LIVE_ERR_PULL_EXISTS', 'stream "x" already has a pull source; DELETE it first'), /^This stream already pulls from a source: stop it first\.$/],
     [400, error('LIVE_ERR_FALLBACK_NOT_VIDEO', 'no video stream found'), /^That file cannot be used as a fallback video: No video stream found\.$/],
     [413, error('LIVE_ERR_PAYLOAD_TOO_LARGE', 'the upload is larger than FALLBACK_MAX_BYTES'), /^The file is too large/],
     [503, error('LIVE_ERR_STORE_UNAVAILABLE', 'redis is unavailable'), /Nothing was changed; try again/],
