@@ -88,13 +88,15 @@ t.test('calls without awaiting run in order', async (t) => {
 });
 
 // A reader thread reads the playlist in a tight loop, then every segment it names, while the main
-// thread writes 200 segments. Threads run in parallel, so a non-atomic write would be seen.
+// thread writes segments. Threads run in parallel, so a non-atomic write would be seen. The reader
+// publishes how many distinct playlists it has seen, and the writer goes on until it has seen
+// enough, however late a loaded machine starts the thread.
 const READER = `
 const { workerData, parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
 const path = require('node:path');
-const { folder, segmentSize, stop } = workerData;
-const flag = new Int32Array(stop);
+const { folder, segmentSize, shared } = workerData;
+const flag = new Int32Array(shared);
 const texts = new Set();
 const problems = [];
 let reads = 0;
@@ -108,6 +110,7 @@ while (Atomics.load(flag, 0) === 0) {
   }
   reads += 1;
   if (texts.size < 5000) texts.add(text);
+  Atomics.store(flag, 1, texts.size);
   for (const line of text.split('\\n')) {
     if (line === '' || line.startsWith('#')) continue;
     const size = fs.statSync(path.join(folder, line), { throwIfNoEntry: false })?.size;
@@ -120,15 +123,19 @@ parentPort.postMessage({ reads, texts: [...texts], problems: problems.slice(0, 1
 t.test('a reader never sees a partial playlist nor a missing or partial segment', async (t) => {
   const { writer: hls, folder } = await writer(t);
   const packets = 500;
-  const stop = new SharedArrayBuffer(4);
-  const reader = new Worker(READER, { eval: true, workerData: { folder, segmentSize: packets * TS_PACKET, stop } });
+  const shared = new SharedArrayBuffer(8);
+  const state = new Int32Array(shared);
+  const reader = new Worker(READER, { eval: true, workerData: { folder, segmentSize: packets * TS_PACKET, shared } });
   const report = new Promise<{ reads: number; texts: string[]; problems: string[] }>((resolve, reject) => {
     reader.once('message', resolve);
     reader.once('error', reject);
   });
 
-  for (let n = 0; n < 200; n += 1) await hls.writeSegment(segmentBytes(packets, n % 256), second(n));
-  Atomics.store(new Int32Array(stop), 0, 1);
+  const enoughPlaylists = 50;
+  for (let n = 0; n < 200 || (Atomics.load(state, 1) < enoughPlaylists && n < 20_000); n += 1) {
+    await hls.writeSegment(segmentBytes(packets, n % 256), second(n));
+  }
+  Atomics.store(state, 0, 1);
   const { reads, texts, problems } = await report;
 
   t.same(problems, []);
