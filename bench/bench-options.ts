@@ -17,6 +17,8 @@ export interface BenchOptions {
   servers: ServerKind[] | undefined;
   /** --cpu-prof / BENCH_CPU_PROF=1: run our origin under `node --cpu-prof` and print its hot spots. */
   cpuProfile: boolean;
+  /** --pin / BENCH_PIN=1: the server under test on a CPU of its own, everything else on the others. */
+  pin: boolean;
   help: boolean;
 }
 
@@ -39,6 +41,9 @@ export const USAGE = `usage: npm run bench:origin -- [options]
                       longer when needed for at most ${MAX_STARTS_PER_SECOND} starts a second
   --servers ours,nginx  which servers to run (BENCH_SERVERS; default both if nginx-rtmp is installed)
   --cpu-prof          profile our origin (node --cpu-prof) and print its top functions (BENCH_CPU_PROF=1)
+  --pin               the server under test runs on the last CPU alone; this bench, its publishers,
+                      redis-server and the API on the others, as if the publishers were on another
+                      host (BENCH_PIN=1; taskset, needs 2 CPUs)
   --help`;
 
 export class BenchOptionError extends Error {
@@ -47,14 +52,14 @@ export class BenchOptionError extends Error {
   }
 }
 
-/** `--name value` and `--name=value` pairs; `--cpu-prof` and `--help` take no value. */
+/** `--name value` and `--name=value` pairs; `--cpu-prof`, `--pin` and `--help` take no value. */
 export function flagValues(argv: readonly string[]): Map<string, string> {
   const values = new Map<string, string>();
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]!;
     if (!arg.startsWith('--')) throw new BenchOptionError('arguments', arg, 'flags such as --streams 10 (see --help)');
     const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
-    if (name === 'cpu-prof' || name === 'help') {
+    if (name === 'cpu-prof' || name === 'pin' || name === 'help') {
       values.set(name, inline ?? '1');
       continue;
     }
@@ -83,7 +88,7 @@ export function counts(name: string, text: string, max: number): number[] {
 
 export function readBenchOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
   const flags = flagValues(argv);
-  const known = new Set(['streams', 'window', 'warmup', 'stagger', 'servers', 'cpu-prof', 'help']);
+  const known = new Set(['streams', 'window', 'warmup', 'stagger', 'servers', 'cpu-prof', 'pin', 'help']);
   for (const name of flags.keys()) if (!known.has(name)) throw new BenchOptionError(`--${name}`, name, 'a known flag (see --help)');
   const pick = (flag: string, variable: string, fallback: string) => flags.get(flag) ?? env[variable] ?? fallback;
 
@@ -105,6 +110,7 @@ export function readBenchOptions(argv: readonly string[], env: NodeJS.ProcessEnv
     staggerSeconds: seconds('--stagger (BENCH_STAGGER_SECONDS)', pick('stagger', 'BENCH_STAGGER_SECONDS', '2'), 0, 60),
     servers,
     cpuProfile: pick('cpu-prof', 'BENCH_CPU_PROF', '0') !== '0',
+    pin: pick('pin', 'BENCH_PIN', '0') !== '0',
     help: flags.has('help'),
   };
 }

@@ -44,6 +44,7 @@ import {
   type ServerKind,
   type ServerUnderTest,
 } from './bench-servers.js';
+import { pinProcess, splitCpus, type CpuSplit } from './cpu-pinning.js';
 import { summarizeCpuProfile } from './cpu-profile-summary.js';
 import { PlaylistWatch } from './playlist-watch.js';
 import { CpuMeter, machineJiffies, rssBytes } from './proc-stats.js';
@@ -61,6 +62,8 @@ interface RoundContext {
   clip: string;
   backend: () => Promise<OriginBackend>;
   round: number;
+  /** Set with --pin: where the server under test runs, apart from everything else. */
+  cpus: CpuSplit | undefined;
 }
 
 async function runRound(kind: ServerKind, streams: number, context: RoundContext): Promise<RoundResult> {
@@ -81,6 +84,7 @@ async function runRound(kind: ServerKind, streams: number, context: RoundContext
     server = await startNginxOrigin(hlsPath);
   }
   const stopServer = cleanup.add(`${kind} server`, () => server.stop());
+  if (context.cpus) for (const pid of server.pids()) pinProcess(pid, context.cpus.server);
   await sleep(1000);
   const rssIdleBytes = server.pids().reduce((sum, pid) => sum + rssBytes(pid), 0);
 
@@ -237,6 +241,10 @@ async function main(): Promise<number> {
     return 2;
   }
   raiseBenchPriority();
+  const cpus = options.pin ? splitCpus(os.cpus().length) : undefined;
+  if (options.pin && !cpus) log('note: --pin needs at least 2 CPUs; running unpinned');
+  // This process first: the publishers, redis-server and the API it starts inherit the mask.
+  if (cpus) pinProcess(process.pid, cpus.rest);
 
   const clip = await ensureBenchClip(benchDir, log);
   // Logs of this run only (services append to them, round after round).
@@ -247,6 +255,7 @@ async function main(): Promise<number> {
     options,
     clip,
     round: 0,
+    cpus,
     backend: async () => {
       if (!backend) {
         const started = await startOriginBackend(logDir);
@@ -274,7 +283,9 @@ async function main(): Promise<number> {
   console.log(`\norigin benchmark: ${clipDescription()}`);
   console.log(
     `window ${options.windowSeconds} s after ${options.warmupSeconds} s warm-up, publishers started over ${options.staggerSeconds} s, ` +
-      `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}; CPU % is of one core\n`,
+      `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}; CPU % is of one core` +
+      (cpus ? `; pinned: server on CPU ${cpus.server}, publishers, bench, API and redis on CPU ${cpus.rest}` : '') +
+      '\n',
   );
   console.log(renderTable(results));
   console.log('\ndetails (delay p50/max above: playlist rename seen via inotify − closing keyframe sent; see bench/origin-bench.ts):');
