@@ -3,6 +3,7 @@ import type { Logger } from '../../../service-kit/src/logger.js';
 import type { HlsStreamWriter } from '../hls/hls-stream-writer.js';
 import type { FlvTag } from '../ingest/flv-tag-source.js';
 import { HlsSegmenter, type Segment, type SegmenterEvent, type TrackInfo } from '../media/index.js';
+import { TS_CHUNK_BYTES } from '../media/ts-muxer.js';
 import { VideoFrameCounter, type VideoFrameCount } from '../media/video-frame-counter.js';
 import type { VideoRecording } from '../recording/recorder.js';
 import type { SourceSegment } from '../abr/abr-stream.js';
@@ -11,10 +12,11 @@ import type { SegmentSettings } from './segment-settings.js';
 
 /**
  * A segment is written in steps of this many bytes as it is muxed (HlsSegmenterOptions.progressiveBytes):
- * two of the muxer's chunks, so a stream holds at most about three chunks of its segment in
- * progress instead of all of it (650 KB at 2.6 Mb/s), at one extra write per 128 KB.
+ * each of the muxer's chunks as soon as it is full, so a stream holds the chunk being filled and
+ * at most one full one of its segment in progress (about 128 KB) instead of all of it (650 KB at
+ * 2.6 Mb/s), at one write(2) per 64 KB. A step of 128 KB rounded up to three chunks and held four.
  */
-const SEGMENT_WRITE_STEP_BYTES = 128 * 1024;
+const SEGMENT_WRITE_STEP_BYTES = TS_CHUNK_BYTES;
 
 /** Told, for each segment, the time from its closing frame to its playlist on disk. */
 export interface SegmentDelaySink {
