@@ -88,6 +88,20 @@ export async function openDashPlayer(browser: Browser, src: string): Promise<Das
 }
 
 /**
+ * The first snapshot in which dash.js plays (or has raised an error event: the caller asserts
+ * there is none); fails after a minute with the player's last state.
+ */
+export async function waitForDashPlayback(player: DashPlayer): Promise<DashPlayerSnapshot> {
+  let last: DashPlayerSnapshot | undefined;
+  return waitFor('dash.js to start playing', async () => {
+    last = await player.snapshot();
+    return (last.playingAt !== null && last.currentTime > 0) || last.errors.length > 0 ? last : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 200 }).catch((error: Error) => {
+    throw new Error(`${error.message}; the player's last state: ${JSON.stringify(last)}`);
+  });
+}
+
+/**
  * The edge's `index.mpd` once every track lists at least `segments` segments (the stream has run
  * a while): a player opened earlier starts with too little behind the live edge.
  */

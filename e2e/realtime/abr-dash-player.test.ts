@@ -9,7 +9,7 @@
 import type { Browser } from 'playwright-core';
 import t from 'tap';
 import { launchChromium } from '../../test-support/chromium.js';
-import { openDashPlayer, waitForLiveManifest, type DashPlayerSnapshot } from '../../test-support/dash-player.js';
+import { openDashPlayer, waitForDashPlayback, waitForLiveManifest } from '../../test-support/dash-player.js';
 import { waitFor } from '../../test-support/wait-for.js';
 import { ABR_TEST_LADDER, publishAbrTestPattern } from '../abr-publisher.js';
 import { startPlatform, type Platform } from '../platform-harness.js';
@@ -39,13 +39,7 @@ t.test("dash.js plays an ABR stream's index.mpd through the edge, and the 90p Re
   t.teardown(() => browser.close());
   const player = await openDashPlayer(browser, `${platform.edgeUrl}/${stream.id}/index.mpd`);
   t.teardown(() => player.close());
-  let last: DashPlayerSnapshot | undefined;
-  const started = await waitFor('dash.js to start playing', async () => {
-    last = await player.snapshot();
-    return (last.playingAt !== null && last.currentTime > 0) || last.errors.length > 0 ? last : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 200 }).catch((error: Error) => {
-    throw new Error(`${error.message}; the player's last state: ${JSON.stringify(last)}`);
-  });
+  const started = await waitForDashPlayback(player);
   t.same(started.errors, [], 'no dash.js error before playback');
   t.same(started.tracks, ['video', 'audio'], 'dash.js plays both tracks');
 

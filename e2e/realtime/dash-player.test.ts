@@ -8,9 +8,8 @@
 import type { Browser } from 'playwright-core';
 import t from 'tap';
 import { launchChromium } from '../../test-support/chromium.js';
-import { openDashPlayer, waitForLiveManifest, type DashPlayerSnapshot } from '../../test-support/dash-player.js';
+import { openDashPlayer, waitForDashPlayback, waitForLiveManifest, type DashPlayerSnapshot } from '../../test-support/dash-player.js';
 import { publishTestPattern } from '../../test-support/test-pattern-publisher.js';
-import { waitFor } from '../../test-support/wait-for.js';
 import { startPlatform, type Platform } from '../platform-harness.js';
 
 /** A stream of its own: one Period, as a viewer of a stream that never restarted sees it. */
@@ -32,13 +31,7 @@ t.test('dash.js in headless Chromium plays the edge\'s index.mpd for about 20 s:
   const player = await openDashPlayer(browser, `${platform.edgeUrl}/${STREAM}/index.mpd`);
   t.teardown(() => player.close());
 
-  let last: DashPlayerSnapshot | undefined;
-  const started = await waitFor('dash.js to start playing', async () => {
-    last = await player.snapshot();
-    return (last.playingAt !== null && last.currentTime > 0) || last.errors.length > 0 ? last : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 200 }).catch((error: Error) => {
-    throw new Error(`${error.message}; the player's last state: ${JSON.stringify(last)}`);
-  });
+  const started = await waitForDashPlayback(player);
   t.same(started.errors, [], 'no dash.js error before playback');
   await new Promise((resolve) => setTimeout(resolve, PLAY_MS));
   const ended: DashPlayerSnapshot = await player.snapshot();
