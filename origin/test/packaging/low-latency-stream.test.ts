@@ -15,6 +15,7 @@ import { SpillFolder, type SegmentSpill } from '../../src/packaging/segment-spil
 import type { FinishedSegment } from '../../src/llhls/index.js';
 import { parseDashMediaName } from '../../../llhls-contract/src/dash-names.js';
 import { readSegmentSettings } from '../../src/packaging/segment-settings.js';
+import { PendingOperations } from './pending-operations.js';
 
 const segments = readSegmentSettings({});
 const options = { partTargetSeconds: 0.334, segments, windowSeconds: 4, graceSeconds: 10, firstMediaSequence: 500 };
@@ -73,7 +74,7 @@ t.test('a new source is a discontinuity with its own init section; the end is EN
 /** A SpillFolder that keeps what it was asked to write (to compare with the file) and can be made to fail. */
 class RecordingSpill implements SegmentSpill {
   readonly written = new Map<string, Buffer>();
-  readonly pending: Promise<unknown>[] = [];
+  private readonly pending = new PendingOperations();
   failWith: Error | undefined;
   private readonly folder: SpillFolder;
 
@@ -87,25 +88,16 @@ class RecordingSpill implements SegmentSpill {
 
   write(name: string, buffers: readonly Uint8Array[]): Promise<void> {
     this.written.set(name, Buffer.concat(buffers));
-    const write = this.failWith ? Promise.reject(this.failWith) : this.folder.write(name, buffers);
-    this.pending.push(write.catch(() => undefined));
-    return write;
+    return this.pending.track(this.failWith ? Promise.reject(this.failWith) : this.folder.write(name, buffers));
   }
 
   remove(name: string): Promise<void> {
-    const removal = this.folder.remove(name);
-    this.pending.push(removal.catch(() => undefined));
-    return removal;
+    return this.pending.track(this.folder.remove(name));
   }
 
   /** Every write and removal asked for so far has ended (and the stream has seen it). */
-  async settled(): Promise<void> {
-    let seen = -1;
-    while (seen !== this.pending.length) {
-      seen = this.pending.length;
-      await Promise.all(this.pending);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+  settled(): Promise<void> {
+    return this.pending.settled();
   }
 }
 

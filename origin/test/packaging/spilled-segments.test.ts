@@ -6,13 +6,14 @@ import { readdir, readFile } from 'node:fs/promises';
 import t from 'tap';
 import { SpillFolder, type SegmentSpill } from '../../src/packaging/segment-spill.js';
 import { SpilledSegments, type SpilledFile } from '../../src/packaging/spilled-segments.js';
+import { PendingOperations } from './pending-operations.js';
 
 /** A SpillFolder whose writes end when the test says. */
 class HeldSpill implements SegmentSpill {
   private readonly folder: SpillFolder;
   private readonly held: (() => void)[] = [];
   /** Every write and removal started, to wait for. */
-  private readonly pending: Promise<unknown>[] = [];
+  private readonly pending = new PendingOperations();
   failWith: Error | undefined;
 
   constructor(readonly dir: string) {
@@ -24,28 +25,21 @@ class HeldSpill implements SegmentSpill {
   }
 
   write(name: string, buffers: readonly Uint8Array[]): Promise<void> {
-    const write = new Promise<void>((resolve, reject) => {
-      this.held.push(() => (this.failWith ? reject(this.failWith) : this.folder.write(name, buffers).then(resolve, reject)));
-    });
-    this.pending.push(write.catch(() => undefined));
-    return write;
+    return this.pending.track(
+      new Promise<void>((resolve, reject) => {
+        this.held.push(() => (this.failWith ? reject(this.failWith) : this.folder.write(name, buffers).then(resolve, reject)));
+      }),
+    );
   }
 
   remove(name: string): Promise<void> {
-    const removal = this.folder.remove(name);
-    this.pending.push(removal.catch(() => undefined));
-    return removal;
+    return this.pending.track(this.folder.remove(name));
   }
 
   /** Lets every held write go on, and waits until every write and removal (those they start too) ended and was seen. */
   async release(): Promise<void> {
     for (const run of this.held.splice(0)) run();
-    let seen = -1;
-    while (seen !== this.pending.length) {
-      seen = this.pending.length;
-      await Promise.all(this.pending);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    await this.pending.settled();
   }
 }
 
