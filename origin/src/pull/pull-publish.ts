@@ -3,15 +3,17 @@ import { redactUrlSecrets } from '../../../service-kit/src/url-secrets.js';
 import { PULL_ERROR_MAX_LENGTH } from '../../../internal-api/src/pull-contract.js';
 import { ByteRateWindow } from '../ingest/byte-rate-window.js';
 import { FfmpegFlvPublisher } from '../ingest/ffmpeg-flv-publisher.js';
-import { pullFfmpegArgs } from './pull-ffmpeg-args.js';
+import { pullFfmpegArgs, pullFfmpegEnv } from './pull-ffmpeg-args.js';
 import type { PullSettings } from './pull-settings.js';
 
 export interface PullPublishOptions {
   id: string;
   /** The stream's RTMP publish key: secret, never logged. */
   streamKey: string;
-  /** The source, with its secrets: for ffmpeg only. */
+  /** The source, with its secrets, as ffmpeg opens it (pinnedSourceUrl): for ffmpeg only. */
   url: string;
+  /** The attempt's PullEgressProxy, ffmpeg's only way to HTTP(S) and RTMPS hosts. */
+  proxyUrl: string;
   /** The source's host, as the publish's address in logs. */
   host: string;
   ffmpegPath: string;
@@ -37,7 +39,10 @@ export class PullPublish extends FfmpegFlvPublisher {
   constructor(private readonly options: PullPublishOptions) {
     super(options.id, options.streamKey, `pull:${options.host}`);
     this.rate = new ByteRateWindow(options.limits.maxBytesPerSecond);
-    this.ffmpeg = spawn(options.ffmpegPath, pullFfmpegArgs(options.url), { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.ffmpeg = spawn(options.ffmpegPath, pullFfmpegArgs(options.url), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: pullFfmpegEnv(process.env, options.proxyUrl),
+    });
     this.readFrom(this.ffmpeg, (chunk) => this.accept(chunk), (message) => this.end(`bad ffmpeg output: ${message}`));
     this.ffmpeg.on('error', (error) => this.end(`ffmpeg failed: ${error.message}`));
     this.ffmpeg.on('exit', (code, signal) => {

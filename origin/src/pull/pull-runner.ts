@@ -5,6 +5,8 @@ import { maskUrlSecrets, redactUrlSecrets } from '../../../service-kit/src/url-s
 import type { IncomingPublish } from '../ingest/flv-tag-source.js';
 import { newPublishSessionId } from '../ingest/publish-session-id.js';
 import { retryDelayMs, type RetryPolicy } from '../restream/retry-policy.js';
+import { pinnedSourceUrl } from './pull-ffmpeg-args.js';
+import { PullEgressProxy } from './pull-egress-proxy.js';
 import { PullPublish } from './pull-publish.js';
 import type { PullSettings } from './pull-settings.js';
 
@@ -79,16 +81,25 @@ export class PullRunner {
     const { source } = this.options;
     const url = new URL(source.url);
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    let addresses: string[];
     try {
-      await this.options.addressPolicy.resolve(host);
+      addresses = await this.options.addressPolicy.resolve(host);
     } catch (error) {
       return this.failed(redactUrlSecrets(error instanceof Error ? error.message : String(error), source.url));
     }
     if (this.stopped) return;
+    let proxy: PullEgressProxy;
+    try {
+      proxy = await PullEgressProxy.start({ addressPolicy: this.options.addressPolicy, logger: this.log });
+    } catch (error) {
+      return this.failed(`could not open the pull's proxy: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (this.stopped) return proxy.close();
     const publish = new PullPublish({
       id: newPublishSessionId(),
       streamKey: source.streamKey,
-      url: source.url,
+      url: pinnedSourceUrl(source.url, addresses[0]!),
+      proxyUrl: proxy.url,
       host,
       ffmpegPath: this.options.ffmpegPath,
       limits: this.options.limits,
@@ -100,8 +111,10 @@ export class PullRunner {
         this.log.info('pull source live');
       },
       onEnded: (reason) => {
+        proxy.close();
         this.current = undefined;
-        if (!this.stopped) this.failed(reason);
+        // ffmpeg only says "403 Forbidden"; the proxy knows which host was refused, and why.
+        if (!this.stopped) this.failed(proxy.refusal ? `refused: ${proxy.refusal}` : reason);
       },
     });
     this.current = publish;
