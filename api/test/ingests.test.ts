@@ -149,6 +149,13 @@ t.test("an origin's keys are gone from Redis once its heartbeats stop", async (t
   );
   t.pass('the silent origin dropped out, the other stayed');
   await waitFor('both gone', async () => (await names()).length === 0, { timeoutMs: 60_000 });
-  await waitFor('their keys to expire', async () => (await app.redis.keys('ingest*')).length === 0, { timeoutMs: 60_000 });
+  await waitFor('their keys to expire', async () => {
+    const keys = await app.redis.keys('ingest*');
+    if (keys.length === 0) return true;
+    // What is left and why, for the timeout's message.
+    const left = await Promise.all(keys.map(async (key) => `${key} (pttl ${await app.redis.pttl(key)})`));
+    const index = await app.redis.zrange('ingests', '0', '-1', 'WITHSCORES');
+    throw new Error(`left: ${left.join(', ')}; ingests ${JSON.stringify(index)} at ${Date.now()}`);
+  }, { timeoutMs: 60_000 });
   t.pass('no key is left in Redis');
 });

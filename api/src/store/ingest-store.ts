@@ -26,7 +26,8 @@ export interface IngestStoreOptions {
 
 /**
  * Origins that announce themselves with heartbeats: `ingest:<origin>` holds the last one and
- * expires with it; the `ingests` index lists origins by expiry so listing needs no SCAN.
+ * expires with it; the `ingests` index lists origins by expiry so listing needs no SCAN, and
+ * expires a TTL after the last heartbeat of any origin.
  */
 export class IngestStore {
   readonly ttlSeconds: number;
@@ -48,7 +49,10 @@ export class IngestStore {
         .multi()
         .set(ingestKey(originId), JSON.stringify(heartbeat), 'PX', ttlMs)
         .zadd(INGESTS, now + ttlMs, originId)
-        .zremrangebyscore(INGESTS, '-inf', now),
+        .zremrangebyscore(INGESTS, '-inf', now)
+        // The index goes too once no origin beats: a member left by a list that raced an expiry
+        // (its heartbeat gone, its score not yet passed) is otherwise pruned only by a later list.
+        .pexpire(INGESTS, ttlMs),
     );
   }
 

@@ -85,7 +85,8 @@
  *                                      the origin's heartbeats
  *   ingest:<origin>            STRING  JSON of the origin's last heartbeat; PEXPIRE INGEST_TTL_SECONDS
  *   ingests                    ZSET    member origin id, score expiry (unix ms) of its heartbeat:
- *                                      the index of live origins, pruned on every read and write
+ *                                      the index of live origins, pruned on every read and write;
+ *                                      PEXPIRE INGEST_TTL_SECONDS from the last heartbeat of any origin
  *   restream-status:<stream>   HASH    field target id, value JSON of the last status an origin
  *                                      reported for it, with origin_id and reported_at_ms; the
  *                                      key PEXPIREs RESTREAM_STATUS_TTL_SECONDS after each report,
